@@ -1,0 +1,119 @@
+/**
+ * The pipeline's contract. Read `chain.ts` for the order of interceptors and why.
+ *
+ * Decisions are values, never exceptions: an interceptor returns a Verdict. If it throws or
+ * times out the chain turns that into a deny (fail closed).
+ */
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Finding } from '../detect/types.js';
+
+export type Hook = 'connect' | 'list' | 'request' | 'response' | 'serverRequest';
+
+export type Decision =
+  | { kind: 'allow' }
+  | { kind: 'deny'; reason: string; rule: string }
+  /** Replace the message in flight (a redacted result, a filtered list, rewritten arguments). */
+  | { kind: 'modify'; message: JsonRpcObject; rule?: string }
+  /** Hold the message until a human approves the ticket. */
+  | { kind: 'approve'; ticket: string; reason: string; rule: string };
+
+export interface Verdict {
+  decision: Decision;
+  findings?: Finding[];
+}
+
+export const ALLOW: Verdict = Object.freeze({ decision: Object.freeze({ kind: 'allow' as const }) });
+
+export function allow(findings?: Finding[]): Verdict {
+  return findings && findings.length > 0 ? { decision: { kind: 'allow' }, findings } : ALLOW;
+}
+export function deny(reason: string, rule: string, findings?: Finding[]): Verdict {
+  return findings && findings.length > 0
+    ? { decision: { kind: 'deny', reason, rule }, findings }
+    : { decision: { kind: 'deny', reason, rule } };
+}
+export function modify(message: JsonRpcObject, rule?: string, findings?: Finding[]): Verdict {
+  const decision: Decision = rule === undefined ? { kind: 'modify', message } : { kind: 'modify', message, rule };
+  return findings && findings.length > 0 ? { decision, findings } : { decision };
+}
+
+/** A parsed JSON-RPC message as the relay sees it: parsed once, handed to interceptors as is. */
+export type JsonRpcObject = JSONRPCMessage & Record<string, unknown>;
+
+export type Transport = 'stdio' | 'http' | 'sse';
+
+/** Who is on the other end of a session. Filled by the authn interceptor / listener. */
+export interface Principal {
+  /** `user:alice`, `agent:ci-bot`, `anonymous`. */
+  id: string;
+  kind: 'User' | 'Agent' | 'Anonymous';
+  groups: string[];
+  /** OAuth scopes granted to the token, if any. */
+  scopes?: string[];
+  /** The OAuth client (azp / client_id) acting for the user, if any. */
+  agent?: string;
+  /** How the principal was established: `none`, `jwt`, `api-key`, `os-user`, `config`. */
+  method: string;
+  /** Token expiry in epoch seconds, if bounded. */
+  expiresAt?: number;
+}
+
+/** The session state interceptors may read and (for taint) extend. */
+export interface SessionView {
+  id: string;
+  principal: Principal;
+  transport: Transport;
+  clientInfo?: { name: string; version: string };
+  protocolVersion?: string;
+  /** Taint flags set by interceptors, e.g. `private_data`, `untrusted_content`. */
+  taint: Set<string>;
+  /** Free-form per-session state for interceptors (rate counters, flow history), keyed by interceptor name. */
+  state: Map<string, unknown>;
+}
+
+/** What the call is about, resolved by the router before the pipeline runs. */
+export interface Target {
+  kind: 'tool' | 'resource' | 'prompt' | 'completion' | 'other';
+  /** Upstream server name from the config. */
+  server?: string;
+  /** The name the client sees (`memory__create_entities`) or the resource URI. */
+  name?: string;
+  /** The upstream's own name for it. */
+  upstreamName?: string;
+  /** The definition as the upstream last listed it (tools: name, description, inputSchema, annotations). */
+  definition?: Record<string, unknown>;
+  /** Labels from config or annotations: `untrusted_source`, `private_data`, `egress`, `command`... */
+  labels?: string[];
+}
+
+export interface PipelineContext {
+  hook: Hook;
+  session: SessionView;
+  /** JSON-RPC method of the message the hook is about (`tools/call`, `tools/list`, `sampling/createMessage`). */
+  method: string;
+  /** The message in flight. For `response`, the upstream's response; `request` keeps the request. */
+  message: JsonRpcObject;
+  /** For `response`: the request it answers (after any modification). */
+  request?: JsonRpcObject;
+  target: Target;
+  /** Obligations handed down by earlier interceptors (e.g. policy `@obligation("redact")`). */
+  obligations: Set<string>;
+  /** Findings collected so far in this pass and, on the response hook, those of the request. */
+  findings: Finding[];
+  /** Ids of the policies that decided, for the audit event. */
+  policyIds: string[];
+}
+
+type HookFn = (ctx: PipelineContext) => Verdict | Promise<Verdict>;
+
+export interface Interceptor {
+  /** Stable name; used as the `rule` prefix and in the audit event. */
+  name: string;
+  connect?: HookFn;
+  list?: HookFn;
+  request?: HookFn;
+  response?: HookFn;
+  serverRequest?: HookFn;
+  /** Release timers, watchers. */
+  close?(): void | Promise<void>;
+}
