@@ -1,0 +1,145 @@
+/**
+ * One Store interface, two implementations (SQLite embedded default, PostgreSQL for fleets).
+ * Both pass the same contract suite (src/store/contract.ts). Every method is async so the
+ * two are interchangeable; the SQLite one simply resolves synchronously computed values.
+ */
+import type { AuditEvent } from '../audit/event.js';
+
+/** An audit event as stored: with its position and its link in the hash chain. */
+export interface ChainedEvent {
+  seq: number;
+  event: AuditEvent;
+  /** sha256 hex of the previous event's `hash` (64 zeros for the first). */
+  prevHash: string;
+  /** sha256 hex over prevHash + canonical JSON of the event. */
+  hash: string;
+}
+
+/** A signed statement "the chain up to seq has hash H", so truncation of the tail is detectable. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  time: string;
+  /** `checkpoint` or `prune` (events before `seq` were deleted by retention). */
+  kind: 'checkpoint' | 'prune';
+  /** Ed25519 signature (base64) over the canonical checkpoint without `signature`. */
+  signature: string;
+  keyId: string;
+}
+
+export interface AuditQuery {
+  principal?: string;
+  tool?: string;
+  server?: string;
+  decision?: string;
+  session?: string;
+  since?: string;
+  until?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export type RegistryStatus = 'pending' | 'approved' | 'quarantined' | 'retired';
+export type DefinitionKind = 'tool' | 'prompt' | 'resource_template' | 'instructions';
+
+export interface ServerRecord {
+  name: string;
+  owner?: string;
+  transport: string;
+  /** Command line or URL (never with secrets). */
+  target: string;
+  status: RegistryStatus;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface DefinitionRecord {
+  kind: DefinitionKind;
+  server: string;
+  /** Upstream name (not namespaced). For `instructions`, the empty string. */
+  name: string;
+  hash: string;
+  status: RegistryStatus;
+  /** Why it has that status (e.g. `rug pull: description changed`, `poisoning: hidden instructions`). */
+  reason?: string;
+  definition: unknown;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface DefinitionVersion {
+  hash: string;
+  definition: unknown;
+  firstSeen: string;
+}
+
+export interface ApiKeyRecord {
+  /** Public key id (the prefix of the key shown to the user), used to look the key up. */
+  id: string;
+  /** sha256 hex of the full key. Compared in constant time. */
+  hash: string;
+  principal: string;
+  groups: string[];
+  createdAt: string;
+  expiresAt?: string;
+  revokedAt?: string;
+}
+
+export interface ApprovalRecord {
+  ticket: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  session?: string;
+  principal: string;
+  server?: string;
+  target?: string;
+  summary: string;
+  createdAt: string;
+  decidedAt?: string;
+  decidedBy?: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Run pending migrations (versioned, idempotent). Called once at start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // --- audit (append-only) ---
+  /** Append events in order, atomically (one transaction per batch: group commit). */
+  appendAudit(events: ChainedEvent[]): Promise<void>;
+  /** The last stored event (for chaining after a restart), or undefined. */
+  auditHead(): Promise<ChainedEvent | undefined>;
+  /** Events in seq order after `afterSeq` (exclusive), up to `limit`. */
+  readAudit(afterSeq: number, limit: number): Promise<ChainedEvent[]>;
+  queryAudit(q: AuditQuery): Promise<ChainedEvent[]>;
+  addCheckpoint(c: AuditCheckpoint): Promise<void>;
+  listCheckpoints(): Promise<AuditCheckpoint[]>;
+  /** Delete events with seq < beforeSeq (retention); the caller records a signed `prune` checkpoint first. */
+  pruneAudit(beforeSeq: number): Promise<number>;
+
+  // --- registry ---
+  upsertServer(s: Omit<ServerRecord, 'firstSeen' | 'lastSeen' | 'status'> & { status?: RegistryStatus }): Promise<ServerRecord>;
+  getServer(name: string): Promise<ServerRecord | undefined>;
+  listServers(): Promise<ServerRecord[]>;
+  setServerStatus(name: string, status: RegistryStatus): Promise<void>;
+  getDefinition(kind: DefinitionKind, server: string, name: string): Promise<DefinitionRecord | undefined>;
+  /** Insert or update the current definition; every distinct hash is kept as a version. */
+  putDefinition(d: Omit<DefinitionRecord, 'firstSeen' | 'lastSeen'>): Promise<DefinitionRecord>;
+  /** Touch last_seen only. */
+  touchDefinition(kind: DefinitionKind, server: string, name: string): Promise<void>;
+  setDefinitionStatus(kind: DefinitionKind, server: string, name: string, status: RegistryStatus, reason?: string): Promise<void>;
+  listDefinitions(filter?: { server?: string; status?: RegistryStatus; kind?: DefinitionKind }): Promise<DefinitionRecord[]>;
+  listDefinitionVersions(kind: DefinitionKind, server: string, name: string): Promise<DefinitionVersion[]>;
+
+  // --- API keys ---
+  createApiKey(k: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string): Promise<boolean>;
+
+  // --- approvals ---
+  createApproval(a: ApprovalRecord): Promise<void>;
+  getApproval(ticket: string): Promise<ApprovalRecord | undefined>;
+  listApprovals(status?: ApprovalRecord['status']): Promise<ApprovalRecord[]>;
+  decideApproval(ticket: string, status: 'approved' | 'denied', by: string): Promise<boolean>;
+}
