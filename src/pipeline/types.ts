@@ -102,7 +102,15 @@ export interface PipelineContext {
   findings: Finding[];
   /** Ids of the policies that decided, for the audit event. */
   policyIds: string[];
+  /**
+   * For the `list` hook, which runs once per upstream server's list: `message.result` holds that
+   * server's items in its own names; `exposedName` gives the name the client will see.
+   * An interceptor hides items by returning `modify` with a message that lacks them.
+   */
+  list?: { kind: ListKind; server: string; exposedName(upstreamName: string): string };
 }
+
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 type HookFn = (ctx: PipelineContext) => Verdict | Promise<Verdict>;
 
