@@ -29,12 +29,12 @@ export const ErrorCodes = {
   PCX_AUDIT_UNAVAILABLE: -32017,
   /** The upstream sent something that is not valid JSON-RPC. */
   PCX_UPSTREAM_PROTOCOL: -32018,
-  /** No such tool, prompt or resource (also used for tools hidden by policy, so they look the same). */
-  PCX_NOT_FOUND: -32019,
+  /** No such tool, prompt or resource. Tools hidden by policy get the very same answer (-32602, as the spec's servers answer for an unknown tool). */
+  PCX_NOT_FOUND: -32602,
   /** The session was revoked or its credentials expired. */
   PCX_SESSION_REVOKED: -32020,
-  /** An interceptor threw or timed out; the message was denied (fail closed). */
-  PCX_INTERCEPTOR_FAILED: -32021,
+  /** The session is not initialized, or the method is unknown to every upstream. */
+  PCX_NO_ROUTE: -32601,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

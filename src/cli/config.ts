@@ -1,0 +1,25 @@
+/** `portcullis config check|schema`. */
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, resolveServers } from '../config/load.js';
+
+export function register(program: Command): void {
+  const config = program.command('config').description('validate and inspect configuration');
+  config
+    .command('check')
+    .description('validate a config file; exits 1 with FILE:LINE: key: problem')
+    .requiredOption('-c, --config <file>', 'config file')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      try {
+        const { config: c, file } = await loadConfig(opts.config);
+        const servers = resolveServers(c).map((s) => s.name);
+        if (opts.json) process.stdout.write(JSON.stringify({ ok: true, file, servers }) + '\n');
+        else process.stdout.write(`${file}: OK (${servers.length} server${servers.length === 1 ? '' : 's'}: ${servers.join(', ') || 'none'})\n`);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        if (opts.json) process.stdout.write(JSON.stringify({ ok: false, problems: e.problems }) + '\n');
+        else process.stderr.write(e.problems.map((p) => `${p}\n`).join(''));
+        process.exit(1);
+      }
+    });
+}

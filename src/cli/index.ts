@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * `portcullis <noun> <verb>`: one file per command; each exports `register(program)`.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../gateway/runtime.js';
+import * as start from './start.js';
+import * as stdio from './stdio.js';
+import * as config from './config.js';
+
+const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config];
+
+const program = new Command()
+  .name('portcullis')
+  .description('Runtime security gateway for the Model Context Protocol')
+  .version(VERSION)
+  .showHelpAfterError();
+
+for (const c of COMMANDS) c.register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,153 @@
+/**
+ * Config loading: YAML or JSON (JSON is read by the YAML parser, which keeps positions),
+ * `${env:NAME}` interpolation, zod validation, and errors that point at the line:
+ * `portcullis.yaml:12: mcpServers.github.command: is required: ...`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, isScalar, visit, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigSchema, ServerEntry, type Config, type ServerConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** The package root (where package.json, examples/ and schema/ live), from src/ or dist/. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_CONFIG = path.join(PACKAGE_ROOT, 'examples', 'demo', 'portcullis.yaml');
+
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the file, when loaded from one. */
+  file?: string;
+}
+
+/** Load and validate a config file; without a path, the bundled demo config. */
+export async function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  const abs = path.resolve(file ?? DEMO_CONFIG);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`${abs}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+  }
+  return { config: parseConfigText(text, abs, env), file: abs };
+}
+
+export function parseConfigText(text: string, file = '<config>', env: NodeJS.ProcessEnv = process.env): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number | undefined) => `${file}:${offset === undefined ? 1 : lineCounter.linePos(offset).line}`;
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`));
+  }
+  const problems = interpolate(doc, env, where);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const raw = doc.toJS() ?? {};
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, doc, where));
+  const config = parsed.data;
+  // Relative paths in the config are relative to the config file.
+  const base = file.startsWith('<') ? process.cwd() : path.dirname(file);
+  (config as { baseDir?: string }).baseDir = base;
+  const serverProblems = checkServers(config, doc, where);
+  if (serverProblems.length > 0) throw new ConfigError(serverProblems);
+  return config;
+}
+
+/** Replace `${env:NAME}` in every string scalar; a missing variable is an error naming it. */
+function interpolate(doc: Document, env: NodeJS.ProcessEnv, where: (o?: number) => string): string[] {
+  const problems: string[] = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      node.value = node.value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+        const v = env[name];
+        if (v === undefined) {
+          problems.push(`${where(node.range?.[0])}: environment variable ${name} is not set (referenced as \${env:${name}})`);
+          return '';
+        }
+        return v;
+      });
+    },
+  });
+  return problems;
+}
+
+function offsetOf(doc: Document, p: readonly PropertyKey[]): number | undefined {
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n) as unknown[], true);
+    if (node && typeof node === 'object' && 'range' in node) {
+      const r = (node as { range?: [number, number, number] }).range;
+      if (r) return r[0];
+    }
+  }
+  return undefined;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], doc: Document, where: (o?: number) => string): string[] {
+  return issues.map((i) => {
+    const p = i.path.map(String).join('.') || '(root)';
+    let msg = i.message;
+    if (i.code === 'unrecognized_keys') msg = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see schema/portcullis.schema.json)`;
+    const keyPath = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? [...i.path, i.keys[0]] : i.path;
+    return `${where(offsetOf(doc, keyPath as PropertyKey[]))}: ${p}: ${msg}`;
+  });
+}
+
+export interface ResolvedServer {
+  name: string;
+  spec: ServerConfig;
+}
+
+/** `servers.<name>` entries may add Portcullis keys to an `mcpServers` entry or define a server. */
+function checkServers(config: Config, doc: Document, where: (o?: number) => string): string[] {
+  const problems: string[] = [];
+  for (const [name, o] of Object.entries(config.servers)) {
+    if (config.mcpServers[name]) continue;
+    if (!o.command && !o.url) {
+      problems.push(`${where(offsetOf(doc, ['servers', name]))}: servers.${name}: no such server in mcpServers, and no "command" or "url" to define one`);
+      continue;
+    }
+    const r = ServerEntry.safeParse(stripUndefined(o));
+    if (!r.success) problems.push(...formatIssues(r.error.issues.map((i) => ({ ...i, path: ['servers', name, ...i.path] })), doc, where));
+  }
+  return problems;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The effective server list: mcpServers merged with their `servers.<name>` overrides. */
+export function resolveServers(config: Config): ResolvedServer[] {
+  const out: ResolvedServer[] = [];
+  const names = new Set([...Object.keys(config.mcpServers), ...Object.keys(config.servers)]);
+  for (const name of names) {
+    const base = config.mcpServers[name];
+    const over = config.servers[name];
+    const merged = ServerEntry.parse({ ...(base ?? {}), ...stripUndefined(over ?? {}) });
+    if (merged.disabled) continue;
+    out.push({ name, spec: merged });
+  }
+  return out;
+}
+
+/** Data dir: the flag, then PORTCULLIS_DATA_DIR, then the config's `dataDir`, then `./.portcullis`. */
+export function resolveDataDir(config: Config | undefined, flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = (config as { baseDir?: string } | undefined)?.baseDir ?? process.cwd();
+  if (flag) return path.resolve(flag);
+  if (env.PORTCULLIS_DATA_DIR) return path.resolve(env.PORTCULLIS_DATA_DIR);
+  if (config?.dataDir) return path.resolve(base, config.dataDir);
+  return path.resolve('.portcullis');
+}
+
+/** Resolve a path from the config relative to the config file's folder. */
+export function configPath(config: Config, p: string): string {
+  return path.resolve((config as { baseDir?: string }).baseDir ?? process.cwd(), p);
+}

@@ -1,0 +1,256 @@
+/**
+ * The gateway: configuration, the pipeline, upstream connections and the sessions that use them.
+ * Listeners (HTTP, SSE, stdio) create sessions here; `Session` holds the request path.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { AuditEvent, AuditSink, Outcome } from '../audit/event.js';
+import { ms, type Config, type ServerConfig } from '../config/schema.js';
+import { resolveServers, type ResolvedServer } from '../config/load.js';
+import type { Pipeline, PipelineResult } from '../pipeline/chain.js';
+import type { ListKind, PipelineContext, Principal, Transport } from '../pipeline/types.js';
+import type { Logger } from '../observability/log.js';
+import { Session, type Downstream } from './session.js';
+import { NO_OWNER, Upstream, type Json, type UpstreamOwner } from './upstream.js';
+
+export interface GatewayHooks {
+  /** Called once per upstream connection after initialize (registry: observe server, pin instructions). */
+  onUpstreamReady?(u: Upstream): Promise<void> | void;
+  onSessionChange?(transport: Transport, delta: 1 | -1): void;
+  onUpstreamHealth?(server: string, up: boolean): void;
+  onUpstreamRestart?(server: string): void;
+  onEvent?(ev: AuditEvent): void;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  pipeline: Pipeline;
+  sink: AuditSink;
+  log: Logger;
+  version: string;
+  hooks?: GatewayHooks;
+  /** Override the server list (e.g. `portcullis stdio -- cmd`). */
+  servers?: ResolvedServer[];
+}
+
+const LIST_KEY: Record<ListKind, [string, string]> = {
+  tools: ['tools/list', 'tools'],
+  prompts: ['prompts/list', 'prompts'],
+  resources: ['resources/list', 'resources'],
+  resourceTemplates: ['resources/templates/list', 'resourceTemplates'],
+};
+
+export class Gateway {
+  readonly config: Config;
+  readonly pipeline: Pipeline;
+  readonly log: Logger;
+  readonly version: string;
+  readonly instance = `${os.hostname()}:${process.pid}`;
+  readonly servers: ResolvedServer[];
+  readonly sessions = new Map<string, Session>();
+  private readonly sink: AuditSink;
+  private readonly hooks: GatewayHooks;
+  private readonly specs = new Map<string, ServerConfig>();
+  private readonly shared = new Map<string, Upstream>();
+  private readonly perServer = new Map<string, number>();
+  private readonly children: { count: number; max: number };
+  private readonly lists = new WeakMap<Upstream, Map<ListKind, Promise<Json[]>>>();
+  private readonly sweeper: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(o: GatewayOptions) {
+    this.config = o.config;
+    this.pipeline = o.pipeline;
+    this.sink = o.sink;
+    this.log = o.log;
+    this.version = o.version;
+    this.hooks = o.hooks ?? {};
+    this.servers = o.servers ?? resolveServers(o.config);
+    for (const s of this.servers) this.specs.set(s.name, s.spec);
+    this.children = { count: 0, max: o.config.limits.maxChildren };
+    const idle = ms(o.config.limits.sessionIdleTimeout, 30 * 60_000);
+    this.sweeper = setInterval(() => this.sweep(idle), Math.min(60_000, Math.max(1000, idle / 4)));
+    this.sweeper.unref();
+  }
+
+  serverSpec(name: string): ServerConfig | undefined {
+    return this.specs.get(name);
+  }
+
+  timeoutFor(server: string): number {
+    return ms(this.specs.get(server)?.timeout, ms(this.config.limits.requestTimeout, 60_000));
+  }
+
+  // ───────── sessions ─────────
+
+  createSession(principal: Principal, transport: Transport, downstream: Downstream, id?: string): Session {
+    if (this.sessions.size >= this.config.limits.maxSessions) throw new Error(`too many sessions (limits.maxSessions = ${this.config.limits.maxSessions})`);
+    const s = new Session(this, principal, transport, downstream, id);
+    this.sessions.set(s.id, s);
+    this.hooks.onSessionChange?.(transport, 1);
+    return s;
+  }
+
+  async closeSession(s: Session): Promise<void> {
+    if (!this.sessions.delete(s.id)) return;
+    this.hooks.onSessionChange?.(s.transport, -1);
+    await s.close();
+  }
+
+  private sweep(idleMs: number): void {
+    const now = Date.now();
+    for (const s of this.sessions.values()) {
+      if (s.transport !== 'stdio' && now - s.lastActivity > idleMs) {
+        this.log.info({ session: s.id }, 'closing idle session');
+        void this.closeSession(s);
+      }
+    }
+  }
+
+  // ───────── upstreams ─────────
+
+  upstreamFor(name: string, owner: UpstreamOwner): Upstream {
+    const spec = this.specs.get(name);
+    if (!spec) throw new Error(`unknown server ${name}`);
+    const deps = {
+      log: this.log,
+      maxMessageBytes: this.config.limits.maxMessageBytes,
+      children: this.children,
+      onHealth: (server: string, up: boolean) => this.hooks.onUpstreamHealth?.(server, up),
+      onRestart: (server: string) => this.hooks.onUpstreamRestart?.(server),
+    };
+    if (spec.shared) {
+      let u = this.shared.get(name);
+      if (!u) {
+        u = new Upstream(name, spec, deps, true, ms(spec.idleTimeout));
+        this.shared.set(name, u);
+      }
+      u.owners.add(owner);
+      return u;
+    }
+    const n = this.perServer.get(name) ?? 0;
+    const u = new Upstream(name, spec, spec.maxInstances !== undefined && n >= spec.maxInstances ? { ...deps, children: { count: 1, max: 0 } } : deps, false, ms(spec.idleTimeout));
+    this.perServer.set(name, n + 1);
+    u.owners.add(owner);
+    return u;
+  }
+
+  async releaseUpstream(u: Upstream, owner: UpstreamOwner): Promise<void> {
+    u.owners.delete(owner);
+    if (u.shared) return;
+    this.perServer.set(u.name, Math.max(0, (this.perServer.get(u.name) ?? 1) - 1));
+    await u.close();
+  }
+
+  async onUpstreamReady(u: Upstream): Promise<void> {
+    await this.hooks.onUpstreamReady?.(u);
+  }
+
+  /** An upstream's full list of one kind (all pages), cached until it says the list changed. */
+  listOf(u: Upstream, kind: ListKind, owner: UpstreamOwner, refresh = false): Promise<Json[]> {
+    let m = this.lists.get(u);
+    if (!m) this.lists.set(u, (m = new Map()));
+    const cached = m.get(kind);
+    if (cached && !refresh) return cached;
+    const p = this.fetchList(u, kind, owner);
+    m.set(kind, p);
+    p.catch(() => m.delete(kind));
+    return p;
+  }
+
+  invalidateLists(u: Upstream, kinds: ListKind[]): void {
+    const m = this.lists.get(u);
+    if (m) for (const k of kinds) m.delete(k);
+  }
+
+  private async fetchList(u: Upstream, kind: ListKind, _owner: UpstreamOwner): Promise<Json[]> {
+    const [method, key] = LIST_KEY[kind];
+    const out: Json[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await u.request(method, cursor ? { cursor } : {}, { timeoutMs: this.timeoutFor(u.name), owner: NO_OWNER });
+      if ('error' in res) throw new Error(`${u.name} ${method}: ${String((res.error as Json).message)}`);
+      const result = res.result as Json;
+      const items = result[key];
+      if (Array.isArray(items)) for (const it of items) if (it && typeof it === 'object') out.push(it as Json);
+      cursor = typeof result.nextCursor === 'string' && result.nextCursor ? result.nextCursor : undefined;
+      if (!cursor) break;
+    }
+    return out;
+  }
+
+  /** Labels of a tool: server-wide and per-tool labels from config, plus what its MCP annotations imply. */
+  labelsFor(server: string, name: string, definition: Json | undefined): string[] {
+    const spec = this.specs.get(server);
+    const labels = new Set<string>([...(spec?.labels ?? []), ...(spec?.toolLabels?.[name] ?? [])]);
+    const ann = definition?.annotations as Json | undefined;
+    if (ann?.openWorldHint === true) labels.add('untrusted_source');
+    return [...labels];
+  }
+
+  // ───────── audit ─────────
+
+  buildEvent(
+    s: Session,
+    ctx: PipelineContext,
+    r: PipelineResult | undefined,
+    extra: { outcome: Outcome; latencyMs: number; stages?: Record<string, number>; error?: string; result?: unknown },
+  ): AuditEvent {
+    const d = r?.decision;
+    const params = (ctx.message as { params?: Json }).params;
+    const args = params?.arguments ?? (ctx.method === 'resources/read' ? undefined : undefined);
+    const ev: AuditEvent = {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      instance: this.instance,
+      session: s.id,
+      principal: { id: s.principal.id, kind: s.principal.kind, groups: s.principal.groups, ...(s.principal.agent ? { agent: s.principal.agent } : {}) },
+      transport: s.transport,
+      hook: ctx.hook,
+      method: ctx.method,
+      decision: d ? d.kind : 'allow',
+      findings: (r?.findings ?? ctx.findings).map((f) => ({ category: f.category, detector: f.detector, severity: f.severity, ...(f.field ? { where: f.field } : {}) })),
+      latencyMs: Math.round(extra.latencyMs * 1000) / 1000,
+      outcome: extra.outcome,
+    };
+    if (s.clientInfo) ev.client = s.clientInfo;
+    if (ctx.target.server) ev.server = ctx.target.server;
+    if (ctx.target.name) ev.target = ctx.target.name;
+    if (d && (d.kind === 'deny' || d.kind === 'approve')) {
+      ev.reason = d.reason;
+      ev.rule = d.rule;
+    } else if (d?.kind === 'modify' && d.rule) ev.rule = d.rule;
+    if (ctx.policyIds.length) ev.policyIds = [...ctx.policyIds];
+    if (args !== undefined) ev.argsDigest = digest(args);
+    if (extra.result !== undefined) ev.resultDigest = digest(extra.result);
+    if (extra.stages) ev.stages = roundStages(extra.stages);
+    if (extra.error) ev.error = extra.error.slice(0, 500);
+    return ev;
+  }
+
+  /** Resolves when the event is durable. Rejects when the sink fails (the caller fails closed). */
+  async audit(ev: AuditEvent): Promise<void> {
+    this.hooks.onEvent?.(ev);
+    await this.sink.write(ev);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.sweeper);
+    await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
+    await Promise.all([...this.shared.values()].map((u) => u.close()));
+    await this.pipeline.close();
+    await this.sink.close?.();
+  }
+}
+
+function digest(v: unknown): string {
+  return createHash('sha256').update(JSON.stringify(v) ?? 'undefined').digest('hex');
+}
+
+function roundStages(s: Record<string, number>): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s)) o[k] = Math.round(v * 1000) / 1000;
+  return o;
+}

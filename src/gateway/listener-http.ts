@@ -1,0 +1,285 @@
+/**
+ * Downstream HTTP listener: Streamable HTTP on `listen.path` (POST/GET/DELETE with sessions and
+ * SSE responses) and the legacy HTTP+SSE endpoints (`/sse` + `/messages`) for old clients.
+ *
+ * The SDK's server transports do the protocol framing; this file does what a gateway adds in
+ * front of them: bounded body reads (nothing is buffered past `limits.maxMessageBytes`), one
+ * JSON parse, DNS-rebinding checks, authentication, and sessions bound to their principal.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCodes, JSONRPC } from '../errors.js';
+import type { Principal } from '../pipeline/types.js';
+import type { Gateway } from './gateway.js';
+import type { Session } from './session.js';
+import type { Json, RpcId } from './upstream.js';
+
+export type AuthOutcome =
+  | { ok: true; principal: Principal }
+  | { ok: false; status: number; headers?: Record<string, string>; body: Json };
+
+export interface HttpListenerOptions {
+  host: string;
+  port: number;
+  path: string;
+  maxMessageBytes: number;
+  authenticate(req: IncomingMessage): Promise<AuthOutcome>;
+  /** Extra routes answered before MCP (e.g. OAuth protected-resource metadata). Return true when handled. */
+  extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+}
+
+class BodyTooLarge extends Error {}
+
+/** Read a request body, stopping (and discarding the rest) as soon as it passes `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(new BodyTooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+    });
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const rpcErr = (code: number, message: string, data?: unknown, id: RpcId | null = null) => ({
+  jsonrpc: '2.0',
+  id,
+  error: data === undefined ? { code, message } : { code, message, data },
+});
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+function hostName(hostHeader: string): string {
+  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
+  return hostHeader.split(':')[0] ?? '';
+}
+
+function requestIds(body: unknown): RpcId[] {
+  const msgs = Array.isArray(body) ? body : [body];
+  const ids: RpcId[] = [];
+  for (const m of msgs) if (m && typeof m === 'object' && 'method' in m && 'id' in m) ids.push((m as { id: RpcId }).id);
+  return ids;
+}
+
+function isInitialize(body: unknown): boolean {
+  const msgs = Array.isArray(body) ? body : [body];
+  return msgs.some((m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize');
+}
+
+export class HttpListener {
+  private server?: http.Server;
+  private readonly streamable = new Map<string, { transport: StreamableHTTPServerTransport; session: Session }>();
+  private readonly legacy = new Map<string, { transport: SSEServerTransport; session: Session }>();
+
+  constructor(
+    private readonly gw: Gateway,
+    private readonly o: HttpListenerOptions,
+  ) {}
+
+  async listen(): Promise<AddressInfo> {
+    const server = http.createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        this.gw.log.error({ err: err instanceof Error ? err.message : String(err) }, 'HTTP handler failed');
+        sendJson(res, 500, rpcErr(JSONRPC.INTERNAL_ERROR, 'internal error'));
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    server.on('clientError', (_e, socket) => socket.destroy());
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => resolve());
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** DNS-rebinding protection: a browser page on another origin must not reach a loopback gateway. */
+  private checkOrigin(req: IncomingMessage, res: ServerResponse): boolean {
+    const loopbackBind = ['127.0.0.1', '::1', 'localhost'].includes(this.o.host);
+    const host = req.headers.host ? hostName(req.headers.host) : '';
+    const allowedHosts = [...(this.o.allowedHosts ?? []), ...(loopbackBind ? LOOPBACK_NAMES : [])];
+    if (allowedHosts.length > 0 && (this.o.allowedHosts || loopbackBind) && !allowedHosts.includes(host)) {
+      sendJson(res, 403, rpcErr(JSONRPC.INVALID_REQUEST, `Host header "${host}" is not allowed (listen.allowedHosts)`));
+      return false;
+    }
+    const origin = req.headers.origin;
+    if (origin) {
+      let oh = '';
+      try {
+        oh = new URL(origin).hostname;
+      } catch {
+        /* invalid origin */
+      }
+      const ok = (this.o.allowedOrigins ?? []).includes(origin) || (loopbackBind && LOOPBACK_NAMES.includes(oh.includes(':') ? `[${oh}]` : oh)) || LOOPBACK_NAMES.includes(oh);
+      if (!ok) {
+        sendJson(res, 403, rpcErr(JSONRPC.INVALID_REQUEST, `Origin ${origin} is not allowed (listen.allowedOrigins)`));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (this.o.extraRoutes && (await this.o.extraRoutes(req, res))) return;
+    const path = url.pathname;
+    const isMcp = path === this.o.path;
+    const isSse = path === '/sse';
+    const isMessages = path === '/messages';
+    if (!isMcp && !isSse && !isMessages) return sendJson(res, 404, { error: 'not found', mcp: this.o.path });
+    if (!this.checkOrigin(req, res)) return;
+    const auth = await this.o.authenticate(req);
+    if (!auth.ok) return sendJson(res, auth.status, auth.body, auth.headers);
+    if (isMcp) return this.streamableHttp(req, res, auth.principal);
+    if (isSse) return this.openLegacy(req, res, auth.principal);
+    return this.legacyMessage(req, res, url, auth.principal);
+  }
+
+  /** Read and parse one POST body; on failure the response is already sent. */
+  private async parseBody(req: IncomingMessage, res: ServerResponse): Promise<{ ok: true; body: unknown } | { ok: false }> {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, this.o.maxMessageBytes);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        sendJson(res, 413, rpcErr(ErrorCodes.PCX_MESSAGE_TOO_LARGE, `message larger than limits.maxMessageBytes (${this.o.maxMessageBytes} bytes)`, { code: 'PCX_MESSAGE_TOO_LARGE', limit: this.o.maxMessageBytes }));
+      } else sendJson(res, 400, rpcErr(JSONRPC.PARSE_ERROR, 'could not read the request body'));
+      return { ok: false };
+    }
+    try {
+      return { ok: true, body: JSON.parse(raw.toString('utf8')) };
+    } catch (e) {
+      sendJson(res, 400, rpcErr(JSONRPC.PARSE_ERROR, `Parse error: ${(e as Error).message}`));
+      return { ok: false };
+    }
+  }
+
+  private sameOwner(session: Session, principal: Principal): boolean {
+    return session.principal.id === principal.id;
+  }
+
+  private async streamableHttp(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    const sid = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(sid) ? sid[0] : sid;
+    let body: unknown;
+    if (req.method === 'POST') {
+      const parsed = await this.parseBody(req, res);
+      if (!parsed.ok) return;
+      body = parsed.body;
+    }
+    if (sessionId) {
+      const entry = this.streamable.get(sessionId);
+      // Another principal presenting a session id it did not open gets the same 404 as an unknown id (session hijacking).
+      if (!entry || !this.sameOwner(entry.session, principal)) return sendJson(res, 404, rpcErr(-32001, 'Session not found'));
+      if (entry.session.principal.expiresAt === undefined && principal.expiresAt !== undefined) entry.session.principal.expiresAt = principal.expiresAt;
+      if (req.method === 'POST') this.watchDisconnect(res, entry.session, body);
+      await entry.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !isInitialize(body)) {
+      return sendJson(res, 400, rpcErr(JSONRPC.INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start with an initialize request'));
+    }
+    const id = randomUUID();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    let session: Session;
+    try {
+      session = this.gw.createSession(principal, 'http', {
+        send: (m, related) => transport.send(m as unknown as JSONRPCMessage, related === undefined ? undefined : { relatedRequestId: related }),
+      }, id);
+    } catch (e) {
+      return sendJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+    }
+    this.streamable.set(id, { transport, session });
+    transport.onmessage = (m) => session.handle(m as unknown as Json);
+    transport.onclose = () => {
+      this.streamable.delete(id);
+      void this.gw.closeSession(session);
+    };
+    await transport.start();
+    this.watchDisconnect(res, session, body);
+    await transport.handleRequest(req, res, body);
+  }
+
+  /** If the client drops the connection before its answers are sent, cancel the upstream calls. */
+  private watchDisconnect(res: ServerResponse, session: Session, body: unknown): void {
+    const ids = requestIds(body);
+    if (ids.length === 0) return;
+    res.once('close', () => {
+      if (!res.writableFinished) session.abandon(ids);
+    });
+  }
+
+  private async openLegacy(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    if (req.method !== 'GET') return sendJson(res, 405, { error: 'GET /sse opens the legacy SSE stream' });
+    const transport = new SSEServerTransport('/messages', res);
+    let session: Session;
+    try {
+      session = this.gw.createSession(principal, 'sse', { send: (m) => transport.send(m as unknown as JSONRPCMessage) }, transport.sessionId);
+    } catch (e) {
+      return sendJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+    }
+    this.legacy.set(transport.sessionId, { transport, session });
+    transport.onmessage = (m) => session.handle(m as unknown as Json);
+    transport.onclose = () => {
+      this.legacy.delete(transport.sessionId);
+      void this.gw.closeSession(session);
+    };
+    await transport.start();
+  }
+
+  private async legacyMessage(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal): Promise<void> {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST /messages?sessionId=…' });
+    const entry = this.legacy.get(url.searchParams.get('sessionId') ?? '');
+    const parsed = await this.parseBody(req, res);
+    if (!parsed.ok) return;
+    if (!entry || !this.sameOwner(entry.session, principal)) return sendJson(res, 404, rpcErr(-32001, 'Session not found'));
+    await entry.transport.handlePostMessage(req, res, parsed.body);
+  }
+
+  get address(): AddressInfo | undefined {
+    return this.server?.address() as AddressInfo | undefined;
+  }
+
+  async close(): Promise<void> {
+    for (const { transport } of this.streamable.values()) await transport.close().catch(() => undefined);
+    for (const { transport } of this.legacy.values()) await transport.close().catch(() => undefined);
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections?.();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+}

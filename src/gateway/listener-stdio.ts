@@ -1,0 +1,60 @@
+/**
+ * Downstream stdio listener: the gateway speaks MCP on its own stdin/stdout, so a client
+ * config line that starts a server can start `portcullis stdio` instead. Logs go to stderr.
+ */
+import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { JSONRPC, ErrorCodes } from '../errors.js';
+import type { Principal } from '../pipeline/types.js';
+import { LineSplitter } from '../transports/lines.js';
+import type { Gateway } from './gateway.js';
+import type { Session } from './session.js';
+import type { Json } from './upstream.js';
+
+export function localPrincipal(configured?: { principal?: string; groups?: string[] }): Principal {
+  const name = configured?.principal ?? `user:${os.userInfo().username}`;
+  return { id: name.includes(':') ? name : `user:${name}`, kind: name.startsWith('agent:') ? 'Agent' : 'User', groups: configured?.groups ?? [], method: configured?.principal ? 'config' : 'os-user' };
+}
+
+export function serveStdio(gw: Gateway, principal: Principal, input: Readable = process.stdin, output: Writable = process.stdout): { session: Session; done: Promise<void> } {
+  const write = (m: unknown) =>
+    new Promise<void>((resolve, reject) => {
+      const ok = output.write(JSON.stringify(m) + '\n', (e) => (e ? reject(e) : undefined));
+      if (ok) resolve();
+      else output.once('drain', () => resolve());
+    });
+  const session = gw.createSession(principal, 'stdio', { send: (m) => write(m) });
+  const max = gw.config.limits.maxMessageBytes;
+  const lines = new LineSplitter(
+    max,
+    (line) => {
+      if (!line.trim()) return;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch (e) {
+        void write({ jsonrpc: '2.0', id: null, error: { code: JSONRPC.PARSE_ERROR, message: `Parse error: ${(e as Error).message}` } });
+        return;
+      }
+      if (Array.isArray(msg)) {
+        for (const m of msg) if (m && typeof m === 'object') session.handle(m as Json);
+        return;
+      }
+      if (!msg || typeof msg !== 'object') {
+        void write({ jsonrpc: '2.0', id: null, error: { code: JSONRPC.INVALID_REQUEST, message: 'Invalid Request: expected a JSON-RPC object' } });
+        return;
+      }
+      session.handle(msg as Json);
+    },
+    () => void write({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.PCX_MESSAGE_TOO_LARGE, message: `message larger than limits.maxMessageBytes (${max} bytes); discarded`, data: { code: 'PCX_MESSAGE_TOO_LARGE' } } }),
+  );
+  input.on('data', (d: Buffer) => lines.push(d));
+  const done = new Promise<void>((resolve) => {
+    const end = () => {
+      void gw.closeSession(session).then(resolve);
+    };
+    input.once('end', end);
+    input.once('close', end);
+  });
+  return { session, done };
+}

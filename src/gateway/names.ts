@@ -1,0 +1,25 @@
+/**
+ * Namespacing of tool and prompt names across upstream servers: `server__tool`.
+ * Many clients cap tool names at 64 characters, so longer names are shortened
+ * deterministically (same input, same name, across restarts and replicas) with a hash suffix.
+ */
+import { createHash } from 'node:crypto';
+
+export const MAX_NAME_LENGTH = 64;
+
+export function shortHash(s: string, n = 8): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, n);
+}
+
+export function namespaced(prefix: string, separator: string, name: string): string {
+  const full = prefix === '' ? name : `${prefix}${separator}${name}`;
+  if (full.length <= MAX_NAME_LENGTH) return full;
+  const suffix = `_${shortHash(full)}`;
+  return full.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix;
+}
+
+/** A second server claiming an exposed name gets a distinct, stable one. */
+export function disambiguate(exposed: string, server: string): string {
+  const suffix = `_${shortHash(`${server}\0${exposed}`, 6)}`;
+  return exposed.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix;
+}

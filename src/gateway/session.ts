@@ -1,0 +1,639 @@
+/**
+ * A downstream session and its router: the whole request path of one client.
+ *
+ *   client message ─▶ handle() ─▶ route by method ─▶ pipeline `request` ─▶ upstream
+ *                                                      (validate · registry · inspect · authz · flow …)
+ *   client ◀─ audit event written ◀─ pipeline `response` ◀─ upstream answer
+ *
+ * Lists (tools, prompts, resources, templates) are fetched per upstream, run through the
+ * pipeline's `list` hook per server (registry pinning, policy filtering), namespaced and merged.
+ * Server→client requests (sampling, elicitation, roots) go through the `serverRequest` hook and
+ * are relayed to this session with remapped ids, on the stream of the call in progress.
+ */
+import { randomUUID } from 'node:crypto';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { AuditEvent, Outcome } from '../audit/event.js';
+import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from '../errors.js';
+import type { PipelineResult } from '../pipeline/chain.js';
+import type { Finding } from '../detect/types.js';
+import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport } from '../pipeline/types.js';
+import { NOT_FOUND_RULE } from '../pipeline/rules.js';
+import type { Gateway } from './gateway.js';
+import { disambiguate, namespaced } from './names.js';
+import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+
+/** How the session talks back to its client (an HTTP stream, SSE, or stdio). */
+export interface Downstream {
+  send(msg: Json, relatedRequestId?: RpcId): Promise<void>;
+}
+
+interface CatalogEntry {
+  server: string;
+  upstreamName: string;
+  definition: Json;
+}
+
+const LIST_METHOD: Record<ListKind, { method: string; key: string }> = {
+  tools: { method: 'tools/list', key: 'tools' },
+  prompts: { method: 'prompts/list', key: 'prompts' },
+  resources: { method: 'resources/list', key: 'resources' },
+  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates' },
+};
+const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resourceTemplates',
+};
+const CAPABILITY_OF: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resources' };
+const LIST_CHANGED: Record<string, ListKind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+/** How long a server→client request (elicitation waits for a person) may take. */
+const SERVER_REQUEST_TIMEOUT_MS = 10 * 60_000;
+const MAX_LIST_PAGES = 100;
+
+export class Session implements UpstreamOwner, SessionView {
+  readonly id: string;
+  clientInfo?: { name: string; version: string };
+  protocolVersion?: string;
+  readonly taint = new Set<string>();
+  readonly state = new Map<string, unknown>();
+  initialized = false;
+  lastActivity = Date.now();
+  closed = false;
+  /** Upstream connections by server name (shared ones are owned by the gateway). */
+  private readonly upstreams = new Map<string, Upstream>();
+  private clientCapabilities: Json = {};
+  /** exposed tool/prompt name → where it lives; resources by URI; templates compiled. */
+  private readonly catalog: Record<'tools' | 'prompts', Map<string, CatalogEntry>> = { tools: new Map(), prompts: new Map() };
+  private readonly resourceServer = new Map<string, string>();
+  private templates: Array<{ server: string; uriTemplate: string; template: UriTemplate }> = [];
+  private readonly listed = new Set<ListKind>();
+  /** Client request id → the upstream call serving it (for cancellation). */
+  private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
+  /** Our id for a server→client request → its resolver. */
+  private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream: Upstream; upstreamId: RpcId }>();
+  private nextServerRequestId = 1;
+
+  constructor(
+    private readonly gw: Gateway,
+    readonly principal: Principal,
+    readonly transport: Transport,
+    private readonly downstream: Downstream,
+    id?: string,
+  ) {
+    this.id = id ?? randomUUID();
+  }
+
+  // ───────────────────────── client → gateway ─────────────────────────
+
+  /** Handle one parsed message from the client. Never throws; every failure becomes a JSON-RPC error. */
+  handle(msg: Json): void {
+    this.lastActivity = Date.now();
+    const method = msg.method;
+    const id = msg.id as RpcId | undefined;
+    if (typeof method !== 'string') {
+      if (id !== undefined && ('result' in msg || 'error' in msg)) return this.onClientResponse(msg);
+      if (id !== undefined) void this.reply(jsonRpcError(id, JSONRPC.INVALID_REQUEST, 'invalid JSON-RPC message: no method'));
+      return;
+    }
+    if (id === undefined || id === null) return this.onClientNotification(method, msg);
+    this.onClientRequest(method, id, msg).catch((err: unknown) => {
+      this.gw.log.error({ err, method, session: this.id }, 'unexpected error handling a request');
+      void this.reply(jsonRpcError(id, JSONRPC.INTERNAL_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`));
+    });
+  }
+
+  private async onClientRequest(method: string, id: RpcId, msg: Json): Promise<void> {
+    if (method === 'initialize') return this.initialize(id, msg);
+    if (method === 'ping') return this.reply({ jsonrpc: '2.0', id, result: {} });
+    if (!this.initialized) return this.reply(jsonRpcError(id, JSONRPC.INVALID_REQUEST, `${method} before initialize: send initialize first`));
+    const kind = LIST_KIND_BY_METHOD[method];
+    if (kind) return this.list(kind, id, msg);
+    switch (method) {
+      case 'tools/call':
+        return this.call(id, msg, await this.resolveNamed('tools', msg));
+      case 'prompts/get':
+        return this.call(id, msg, await this.resolveNamed('prompts', msg));
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        return this.call(id, msg, await this.resolveResource(msg));
+      case 'completion/complete':
+        return this.call(id, msg, await this.resolveCompletion(msg));
+      case 'logging/setLevel':
+        return this.setLogLevel(id, msg);
+      default: {
+        // Methods the gateway does not route by name (newer or experimental ones) go to the only upstream, if there is one.
+        const only = this.upstreams.size === 1 ? [...this.upstreams.values()][0] : undefined;
+        if (!only) return this.reply(rpcError(id, 'PCX_NO_ROUTE', `method ${method} is not supported through the gateway with several upstream servers`));
+        return this.call(id, msg, { kind: 'other', server: only.name });
+      }
+    }
+  }
+
+  private onClientNotification(method: string, msg: Json): void {
+    switch (method) {
+      case 'notifications/initialized':
+        return;
+      case 'notifications/cancelled': {
+        const reqId = (msg.params as Json | undefined)?.requestId as RpcId | undefined;
+        const f = reqId === undefined ? undefined : this.inflight.get(reqId);
+        if (f) this.cancelInflight(f, String((msg.params as Json).reason ?? 'cancelled by the client'));
+        return;
+      }
+      case 'notifications/roots/list_changed':
+        for (const u of this.upstreams.values()) u.notify(method, msg.params);
+        return;
+      default:
+        this.gw.log.debug({ method }, 'client notification not relayed');
+    }
+  }
+
+  private cancelInflight(f: { upstream: Upstream; upstreamId?: number; cancelled?: boolean }, reason: string): void {
+    f.cancelled = true;
+    if (f.upstreamId !== undefined) f.upstream.cancel(f.upstreamId, reason);
+  }
+
+  /** The client went away in the middle of these requests (HTTP stream closed): cancel their upstream calls. */
+  abandon(ids: RpcId[]): void {
+    for (const id of ids) {
+      const f = this.inflight.get(id);
+      if (f) this.cancelInflight(f, 'client disconnected');
+    }
+  }
+
+  private onClientResponse(msg: Json): void {
+    const id = msg.id;
+    const entry = typeof id === 'number' ? this.serverRequests.get(id) : undefined;
+    if (!entry) return;
+    this.serverRequests.delete(id as number);
+    entry.resolve(msg);
+  }
+
+  // ───────────────────────── initialize ─────────────────────────
+
+  private async initialize(id: RpcId, msg: Json): Promise<void> {
+    const params = (msg.params ?? {}) as Json;
+    const requested = typeof params.protocolVersion === 'string' ? params.protocolVersion : LATEST_PROTOCOL_VERSION;
+    this.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+    const ci = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    if (ci && typeof ci.name === 'string') this.clientInfo = { name: ci.name, version: String(ci.version ?? '') };
+    this.clientCapabilities = (params.capabilities as Json | undefined) ?? {};
+
+    const t0 = performance.now();
+    const ctx = this.context('connect', 'initialize', msg as JsonRpcObject, { kind: 'other' });
+    const verdict = await this.gw.pipeline.run(ctx);
+    if (verdict.decision.kind === 'deny' || verdict.decision.kind === 'approve') {
+      const ev = this.event(ctx, verdict, { outcome: 'denied', latencyMs: performance.now() - t0 });
+      await this.gw.audit(ev).catch(() => undefined);
+      return this.reply(this.denial(id, verdict, ev.id));
+    }
+
+    // Forward the client's own capabilities: servers hide features (sampling, elicitation) from clients that lack them.
+    const initParams = {
+      protocolVersion: this.protocolVersion,
+      capabilities: this.clientCapabilities,
+      clientInfo: this.clientInfo ?? { name: 'portcullis-client', version: '0' },
+    };
+    const servers = this.gw.servers;
+    await Promise.all(
+      servers.map(async (s) => {
+        const u = this.gw.upstreamFor(s.name, this);
+        this.upstreams.set(s.name, u);
+        try {
+          await u.ensure(initParams);
+          await this.gw.onUpstreamReady(u);
+        } catch (e) {
+          this.gw.log.warn({ server: s.name, err: (e as Error).message }, 'upstream not available for this session');
+        }
+      }),
+    );
+    this.initialized = true;
+    const ev = this.event(ctx, verdict, { outcome: 'ok', latencyMs: performance.now() - t0 });
+    await this.gw.audit(ev).catch(() => undefined);
+    return this.reply({
+      jsonrpc: '2.0',
+      id,
+      result: {
+        protocolVersion: this.protocolVersion,
+        capabilities: this.mergedCapabilities(),
+        serverInfo: { name: 'portcullis', title: 'Portcullis MCP gateway', version: this.gw.version },
+        ...this.mergedInstructions(),
+      },
+    });
+  }
+
+  private mergedCapabilities(): Json {
+    const caps: Json = {};
+    const has = (k: string) => [...this.upstreams.values()].filter((u) => u.init?.capabilities?.[k] !== undefined);
+    if (has('tools').length) caps.tools = { listChanged: true };
+    if (has('prompts').length) caps.prompts = { listChanged: true };
+    const res = has('resources');
+    if (res.length) caps.resources = { listChanged: true, subscribe: res.some((u) => (u.init!.capabilities.resources as Json).subscribe === true) };
+    if (has('logging').length) caps.logging = {};
+    if (has('completions').length) caps.completions = {};
+    // With no upstream up yet, still announce tools so clients list (and see an empty list, not an error).
+    if (Object.keys(caps).length === 0) caps.tools = { listChanged: true };
+    return caps;
+  }
+
+  private mergedInstructions(): { instructions?: string } {
+    const parts: string[] = [];
+    for (const u of this.upstreams.values()) {
+      const ins = u.init?.instructions;
+      if (typeof ins === 'string' && ins.trim()) parts.push(this.upstreams.size === 1 ? ins : `## ${u.name}\n${ins}`);
+    }
+    return parts.length ? { instructions: parts.join('\n\n') } : {};
+  }
+
+  // ───────────────────────── lists ─────────────────────────
+
+  private exposed(server: string, name: string): string {
+    const spec = this.gw.serverSpec(server);
+    return namespaced(spec?.prefix ?? server, this.gw.config.namespace.separator, name);
+  }
+
+  /** Fetch one kind of list from every upstream, run the `list` hook per server, namespace and merge. */
+  private async collect(kind: ListKind, forEvent?: { id: RpcId; msg: Json }): Promise<{ items: Json[]; findings: Finding[]; denied?: PipelineResult }> {
+    const { key } = LIST_METHOD[kind];
+    const cap = CAPABILITY_OF[kind];
+    const perServer = await Promise.all(
+      [...this.upstreams.values()].map(async (u) => {
+        if (!this.upstreamUp(u) || u.init?.capabilities?.[cap] === undefined) return undefined;
+        let items: Json[];
+        try {
+          items = await this.gw.listOf(u, kind, this);
+        } catch (e) {
+          this.gw.log.warn({ server: u.name, kind, err: (e as Error).message }, 'list failed');
+          return undefined;
+        }
+        const message = { jsonrpc: '2.0', id: forEvent?.id ?? 0, result: { [key]: items } } as unknown as JsonRpcObject;
+        const ctx = this.context('list', LIST_METHOD[kind].method, message, { kind: 'other', server: u.name });
+        ctx.list = { kind, server: u.name, exposedName: (n: string) => this.exposed(u.name, n) };
+        const r = await this.gw.pipeline.run(ctx);
+        return { u, r };
+      }),
+    );
+    const items: Json[] = [];
+    const findings: Finding[] = [];
+    const seen = new Set<string>();
+    if (kind === 'tools' || kind === 'prompts') this.catalog[kind].clear();
+    if (kind === 'resources') this.resourceServer.clear();
+    if (kind === 'resourceTemplates') this.templates = [];
+    for (const x of perServer) {
+      if (!x) continue;
+      const { u, r } = x;
+      findings.push(...r.findings);
+      if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
+        // A list the pipeline refuses shows nothing from that server (fail closed), but the rest still lists.
+        this.gw.log.warn({ server: u.name, kind, rule: r.decision.rule }, 'list denied by pipeline');
+        continue;
+      }
+      const list = ((r.message as { result?: Json }).result?.[key] ?? []) as Json[];
+      for (const item of list) {
+        if (kind === 'tools' || kind === 'prompts') {
+          const upstreamName = String(item.name);
+          let name = this.exposed(u.name, upstreamName);
+          if (seen.has(name)) {
+            const other = name;
+            name = disambiguate(name, u.name);
+            this.gw.log.warn({ server: u.name, name: other, renamed: name }, 'name collision between servers; renamed');
+            findings.push({ category: 'name_collision', detector: 'router.collision', severity: 'medium', score: 1, message: `${kind} name ${other} from ${u.name} collides; exposed as ${name}` });
+          }
+          seen.add(name);
+          this.catalog[kind].set(name, { server: u.name, upstreamName, definition: item });
+          items.push(name === upstreamName ? item : { ...item, name });
+        } else if (kind === 'resources') {
+          this.resourceServer.set(String(item.uri), u.name);
+          items.push(item);
+        } else {
+          const uriTemplate = String(item.uriTemplate);
+          try {
+            this.templates.push({ server: u.name, uriTemplate, template: new UriTemplate(uriTemplate) });
+          } catch {
+            /* an invalid template cannot be routed to; still listed */
+          }
+          items.push(item);
+        }
+      }
+    }
+    this.listed.add(kind);
+    return { items, findings };
+  }
+
+  private async list(kind: ListKind, id: RpcId, msg: Json): Promise<void> {
+    const t0 = performance.now();
+    const { items, findings } = await this.collect(kind, { id, msg });
+    const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
+    ctx.findings.push(...findings);
+    const ev = this.event(ctx, { decision: { kind: 'allow' }, findings, message: ctx.message, stages: {}, modified: false }, { outcome: 'ok', latencyMs: performance.now() - t0 });
+    ev.target = `${items.length} items`;
+    // The whole list in one page: upstream pages were followed when collecting.
+    const answer = { jsonrpc: '2.0', id, result: { [LIST_METHOD[kind].key]: items } };
+    if (await this.auditOrFail(ev, id)) await this.reply(answer);
+  }
+
+  private async ensureListed(kind: ListKind): Promise<void> {
+    if (!this.listed.has(kind)) await this.collect(kind);
+  }
+
+  // ───────────────────────── resolving targets ─────────────────────────
+
+  private async resolveNamed(kind: 'tools' | 'prompts', msg: Json): Promise<Target | undefined> {
+    const name = (msg.params as Json | undefined)?.name;
+    if (typeof name !== 'string') return { kind: kind === 'tools' ? 'tool' : 'prompt' };
+    await this.ensureListed(kind);
+    let e = this.catalog[kind].get(name);
+    if (!e) {
+      // The upstream may have added it since the last list (without notifying): look once more.
+      await this.collect(kind);
+      e = this.catalog[kind].get(name);
+    }
+    if (!e) return undefined;
+    return {
+      kind: kind === 'tools' ? 'tool' : 'prompt',
+      server: e.server,
+      name,
+      upstreamName: e.upstreamName,
+      definition: e.definition,
+      labels: this.gw.labelsFor(e.server, e.upstreamName, e.definition),
+    };
+  }
+
+  private routeUri(uri: string): string | undefined {
+    const direct = this.resourceServer.get(uri);
+    if (direct) return direct;
+    for (const t of this.templates) if (t.template.match(uri)) return t.server;
+    return undefined;
+  }
+
+  private async resolveResource(msg: Json): Promise<Target | undefined> {
+    const uri = (msg.params as Json | undefined)?.uri;
+    if (typeof uri !== 'string') return { kind: 'resource' };
+    await Promise.all([this.ensureListed('resources'), this.ensureListed('resourceTemplates')]);
+    let server = this.routeUri(uri);
+    if (!server) {
+      const withResources = [...this.upstreams.values()].filter((u) => u.init?.capabilities?.resources !== undefined);
+      if (withResources.length === 1) server = withResources[0]!.name;
+    }
+    if (!server) return undefined;
+    return { kind: 'resource', server, name: uri, upstreamName: uri, labels: this.gw.labelsFor(server, uri, undefined) };
+  }
+
+  private async resolveCompletion(msg: Json): Promise<Target | undefined> {
+    const ref = (msg.params as Json | undefined)?.ref as Json | undefined;
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const t = await this.resolveNamed('prompts', { params: { name: ref.name } });
+      return t && { ...t, kind: 'completion' };
+    }
+    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      await this.ensureListed('resourceTemplates');
+      const t = this.templates.find((x) => x.uriTemplate === ref.uri);
+      const server = t?.server ?? this.routeUri(ref.uri);
+      return server ? { kind: 'completion', server, name: ref.uri, upstreamName: ref.uri } : undefined;
+    }
+    return undefined;
+  }
+
+  // ───────────────────────── calls ─────────────────────────
+
+  /** Rewrite the client's message for the upstream: its own names, no client-only fields. */
+  private upstreamParams(msg: Json, target: Target): Json | undefined {
+    const params = msg.params as Json | undefined;
+    if (!params) return undefined;
+    if (msg.method === 'tools/call' || msg.method === 'prompts/get') return { ...params, name: target.upstreamName };
+    if (msg.method === 'completion/complete' && (params.ref as Json | undefined)?.type === 'ref/prompt') {
+      return { ...params, ref: { ...(params.ref as Json), name: target.upstreamName } };
+    }
+    return params;
+  }
+
+  private notFound(id: RpcId, msg: Json): Json {
+    const p = msg.params as Json | undefined;
+    const what = msg.method === 'tools/call' ? `Unknown tool: ${String(p?.name)}` : msg.method === 'prompts/get' ? `Unknown prompt: ${String(p?.name)}` : `Resource not found: ${String(p?.uri ?? (p?.ref as Json | undefined)?.uri ?? '')}`;
+    if (msg.method === 'resources/read') return { jsonrpc: '2.0', id, error: { code: -32002, message: what, data: { code: 'PCX_NOT_FOUND', uri: p?.uri } } };
+    return rpcError(id, 'PCX_NOT_FOUND', what);
+  }
+
+  /** The request path for tools/call, prompts/get, resources/*, completion and routed extras. */
+  private async call(id: RpcId, msg: Json, target: Target | undefined): Promise<void> {
+    const t0 = performance.now();
+    const method = msg.method as string;
+    if (!target || !target.server) {
+      const ctx = this.context('request', method, msg as JsonRpcObject, target ?? { kind: 'other' });
+      const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: 'not found' });
+      if (await this.auditOrFail(ev, id)) await this.reply(this.notFound(id, msg));
+      return;
+    }
+    const ctx = this.context('request', method, msg as JsonRpcObject, target);
+    const req = await this.gw.pipeline.run(ctx);
+    const stages: Record<string, number> = { ...req.stages };
+    if (req.decision.kind === 'deny' || req.decision.kind === 'approve') {
+      const ev = this.event(ctx, req, { outcome: 'denied', latencyMs: performance.now() - t0, stages });
+      if (!(await this.auditOrFail(ev, id))) return;
+      const hidden = req.decision.kind === 'deny' && req.decision.rule === NOT_FOUND_RULE;
+      return this.reply(hidden ? this.notFound(id, msg) : this.denial(id, req, ev.id));
+    }
+    const request = req.message as Json;
+    const u = this.upstreams.get(target.server)!;
+    const inflight: { upstream: Upstream; upstreamId?: number; cancelled?: boolean } = { upstream: u };
+    this.inflight.set(id, inflight);
+    let response: Json;
+    let outcome: Outcome = 'ok';
+    let errText: string | undefined;
+    const tUp = performance.now();
+    try {
+      await u.ensure(this.initParams());
+      response = await u.request(method, this.upstreamParams(request, target), {
+        timeoutMs: this.gw.timeoutFor(target.server),
+        owner: this,
+        downstreamId: id,
+        onSent: (upstreamId) => {
+          inflight.upstreamId = upstreamId;
+          if (inflight.cancelled) u.cancel(upstreamId, 'cancelled by the client');
+        },
+      });
+    } catch (e) {
+      const err = e instanceof UpstreamError ? e : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', String(e));
+      outcome = inflight.cancelled ? 'cancelled' : err.code === 'PCX_UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
+      errText = err.message;
+      response = rpcError(id, err.code, err.message, { server: target.server }) as unknown as Json;
+    } finally {
+      this.inflight.delete(id);
+    }
+    stages.upstream = performance.now() - tUp;
+    if (inflight.cancelled) {
+      // The client cancelled (or left): the spec says send no response. Record it all the same.
+      const ev = this.event(ctx, req, { outcome: 'cancelled', latencyMs: performance.now() - t0, stages, error: errText });
+      await this.gw.audit(ev).catch(() => undefined);
+      return;
+    }
+    if ('error' in response && outcome === 'ok') outcome = 'error';
+
+    let final = response;
+    let res: PipelineResult | undefined;
+    if (outcome === 'ok' || 'result' in response) {
+      const rctx = this.context('response', method, { ...response, id } as JsonRpcObject, target);
+      rctx.request = request as JsonRpcObject;
+      rctx.obligations = ctx.obligations;
+      rctx.findings = [...req.findings];
+      rctx.policyIds = ctx.policyIds;
+      res = await this.gw.pipeline.run(rctx);
+      Object.assign(stages, Object.fromEntries(Object.entries(res.stages).map(([k, v]) => [`${k}.response`, v])));
+      final = res.message as Json;
+    }
+    const decided = res ?? req;
+    const ev = this.event(ctx, decided, {
+      outcome: res && (res.decision.kind === 'deny' || res.decision.kind === 'approve') ? 'denied' : outcome,
+      latencyMs: performance.now() - t0,
+      stages,
+      error: errText ?? ((response.error as Json | undefined)?.message as string | undefined),
+      result: 'result' in final ? final.result : undefined,
+    });
+    if (!(await this.auditOrFail(ev, id))) return;
+    if (res && (res.decision.kind === 'deny' || res.decision.kind === 'approve')) return this.reply(this.denial(id, res, ev.id));
+    return this.reply({ ...final, id });
+  }
+
+  private async setLogLevel(id: RpcId, msg: Json): Promise<void> {
+    const targets = [...this.upstreams.values()].filter((u) => this.upstreamUp(u) && u.init?.capabilities?.logging !== undefined);
+    await Promise.all(targets.map((u) => u.request('logging/setLevel', msg.params, { timeoutMs: this.gw.timeoutFor(u.name), owner: this }).catch(() => undefined)));
+    return this.reply({ jsonrpc: '2.0', id, result: {} });
+  }
+
+  private upstreamUp(u: Upstream): boolean {
+    return u.state === 'ready' || u.state === 'idle';
+  }
+
+  initParams(): Json {
+    return { protocolVersion: this.protocolVersion, capabilities: this.clientCapabilities, clientInfo: this.clientInfo ?? { name: 'portcullis-client', version: '0' } };
+  }
+
+  // ───────────────────────── upstream → client ─────────────────────────
+
+  onUpstreamNotification(u: Upstream, msg: Json, call?: PendingCall): void {
+    const method = msg.method as string;
+    const kinds = LIST_CHANGED[method];
+    if (kinds) {
+      this.gw.invalidateLists(u, kinds);
+      // Re-read and re-check at once (registry pinning quarantines a rug pull now, not at the next list).
+      void Promise.all(kinds.map((k) => this.collect(k).catch(() => undefined))).then(() => this.send(msg));
+      return;
+    }
+    if (method === 'notifications/cancelled') {
+      // The upstream cancels one of its own server→client requests.
+      const upId = (msg.params as Json | undefined)?.requestId;
+      for (const [ourId, r] of this.serverRequests) {
+        if (r.upstream === u && r.upstreamId === upId) {
+          this.serverRequests.delete(ourId);
+          r.resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: 'cancelled by the server' } });
+          void this.send({ ...msg, params: { ...(msg.params as Json), requestId: ourId } });
+        }
+      }
+      return;
+    }
+    // Progress, logging messages, resource updates: relayed on the stream of the call they belong to.
+    void this.send(msg, call?.downstreamId);
+  }
+
+  async onUpstreamRequest(u: Upstream, msg: Json, call?: PendingCall): Promise<Json> {
+    const method = msg.method as string;
+    const t0 = performance.now();
+    const ctx = this.context('serverRequest', method, msg as JsonRpcObject, { kind: 'other', server: u.name });
+    const r = await this.gw.pipeline.run(ctx);
+    if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
+      const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: performance.now() - t0 });
+      await this.gw.audit(ev).catch(() => undefined);
+      return this.denial(msg.id as RpcId, r, ev.id) as unknown as Json;
+    }
+    const ourId = this.nextServerRequestId++;
+    const forwarded = { ...(r.message as Json), id: ourId };
+    const answer = await new Promise<Json>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.serverRequests.delete(ourId)) resolve({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: `the client did not answer ${method} in time` } });
+      }, SERVER_REQUEST_TIMEOUT_MS);
+      timer.unref?.();
+      this.serverRequests.set(ourId, {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        upstream: u,
+        upstreamId: msg.id as RpcId,
+      });
+      this.send(forwarded, call?.downstreamId).catch((e: Error) => {
+        if (this.serverRequests.delete(ourId)) {
+          clearTimeout(timer);
+          resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: `could not reach the client: ${e.message}` } });
+        }
+      });
+    });
+    const ev = this.event(ctx, r, { outcome: 'error' in answer ? 'error' : 'ok', latencyMs: performance.now() - t0 });
+    await this.gw.audit(ev).catch(() => undefined);
+    return answer;
+  }
+
+  // ───────────────────────── helpers ─────────────────────────
+
+  private context(hook: Hook, method: string, message: JsonRpcObject, target: Target): PipelineContext {
+    return { hook, session: this, method, message, target, obligations: new Set(), findings: [], policyIds: [] };
+  }
+
+  private denial(id: RpcId, r: PipelineResult, eventId: string): Json {
+    const d = r.decision;
+    if (d.kind === 'approve') {
+      return rpcError(id, 'PCX_APPROVAL_REQUIRED', `approval required: ${d.reason}`, { decision: 'approve', reason: d.reason, rule: d.rule, ticket: d.ticket, eventId }) as unknown as Json;
+    }
+    if (d.kind !== 'deny') throw new Error('not a denial');
+    const code: ErrorCodeName = d.rule.startsWith('rate.') ? 'PCX_RATE_LIMITED' : 'PCX_DENIED';
+    return rpcError(id, code, `denied by ${d.rule}: ${d.reason}`, { decision: 'deny', reason: d.reason, rule: d.rule, eventId }) as unknown as Json;
+  }
+
+  private event(ctx: PipelineContext, r: PipelineResult | undefined, extra: { outcome: Outcome; latencyMs: number; stages?: Record<string, number>; error?: string; result?: unknown }): AuditEvent {
+    return this.gw.buildEvent(this, ctx, r, extra);
+  }
+
+  /** Write the event before the client sees the answer; when the audit store fails closed, answer with an error instead. */
+  private async auditOrFail(ev: AuditEvent, id: RpcId): Promise<boolean> {
+    try {
+      await this.gw.audit(ev);
+      return true;
+    } catch (e) {
+      this.gw.log.error({ err: (e as Error).message }, 'audit write failed; denying (audit.failClosed)');
+      await this.reply(rpcError(id, 'PCX_AUDIT_UNAVAILABLE', 'the audit log cannot record this call, so it was not made (audit.failClosed is on)'));
+      return false;
+    }
+  }
+
+  private reply(msg: unknown): Promise<void> {
+    return this.send(msg as Json);
+  }
+
+  send(msg: Json, relatedRequestId?: RpcId): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.downstream.send(msg, relatedRequestId).catch((e: Error) => {
+      this.gw.log.debug({ session: this.id, err: e.message }, 'could not deliver to the client');
+    });
+  }
+
+  get upstreamConnections(): ReadonlyMap<string, Upstream> {
+    return this.upstreams;
+  }
+
+  /** End the session: cancel what is in flight, stop its own upstreams (shared ones stay). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const f of this.inflight.values()) this.cancelInflight(f, 'session closed');
+    for (const r of this.serverRequests.values()) r.resolve({ jsonrpc: '2.0', id: 0, error: { code: JSONRPC.INTERNAL_ERROR, message: 'session closed' } });
+    this.serverRequests.clear();
+    await Promise.all([...this.upstreams.values()].map((u) => this.gw.releaseUpstream(u, this)));
+  }
+}
+
+export { NO_OWNER };

@@ -1,0 +1,400 @@
+/**
+ * One connection to one upstream MCP server (a stdio child, or a Streamable HTTP / SSE session).
+ *
+ * It speaks raw JSON-RPC: the gateway remaps ids (its own counter per connection), keeps the
+ * pending calls, fails every in-flight call with a clear error when the connection dies, and
+ * reconnects on demand with backoff. It belongs to one downstream session, or to several when
+ * the server is configured `shared` (stateless); `owner` on each call says whose it is.
+ */
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import path from 'node:path';
+import { isStdio, type ServerConfig } from '../config/schema.js';
+import { PACKAGE_ROOT } from '../config/load.js';
+import type { Logger } from '../observability/log.js';
+import { StdioChildTransport } from '../transports/stdio-child.js';
+import type { ErrorCodeName } from '../errors.js';
+
+export type Json = Record<string, unknown>;
+export type RpcId = string | number;
+
+/** A failure of the upstream hop (not an error the upstream answered with). */
+export class UpstreamError extends Error {
+  constructor(
+    readonly code: ErrorCodeName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Who a call belongs to: the downstream session that receives its notifications and server requests. */
+export interface UpstreamOwner {
+  id: string;
+  onUpstreamNotification(upstream: Upstream, msg: Json, call?: PendingCall): void;
+  onUpstreamRequest(upstream: Upstream, msg: Json, call?: PendingCall): Promise<Json>;
+}
+
+export interface PendingCall {
+  upstreamId: number;
+  method: string;
+  owner: UpstreamOwner;
+  /** The client's id for the request this call serves, if any. */
+  downstreamId?: RpcId;
+  progressToken?: string | number;
+  resolve(msg: Json): void;
+  reject(err: UpstreamError): void;
+  timer?: NodeJS.Timeout;
+  timeoutMs: number;
+}
+
+export interface InitializeResult {
+  protocolVersion: string;
+  capabilities: Json;
+  serverInfo?: { name: string; version: string };
+  instructions?: string;
+}
+
+export interface UpstreamDeps {
+  log: Logger;
+  maxMessageBytes: number;
+  /** Count of children, shared across the gateway, to enforce `limits.maxChildren`. */
+  children: { count: number; max: number };
+  onRestart?(server: string): void;
+  onHealth?(server: string, up: boolean): void;
+}
+
+type State = 'idle' | 'connecting' | 'ready' | 'dead' | 'closed';
+
+const INIT_TIMEOUT_MS = 30_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export class Upstream {
+  state: State = 'idle';
+  init?: InitializeResult;
+  /** Set when the last connection failed or died, for error messages. */
+  lastError?: string;
+  private transport?: Transport;
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  /** Owners attached to this connection (one unless shared). */
+  readonly owners = new Set<UpstreamOwner>();
+  private connecting?: Promise<void>;
+  private failures = 0;
+  private retryAt = 0;
+  private initParams?: Json;
+  private isChild = false;
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly name: string,
+    readonly spec: ServerConfig,
+    private readonly deps: UpstreamDeps,
+    readonly shared = false,
+    private readonly idleTimeoutMs = 0,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Connect (or reconnect after a failure, respecting the backoff) and run the initialize handshake. */
+  ensure(initParams: Json): Promise<void> {
+    this.initParams ??= initParams;
+    if (this.state === 'ready') return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed`));
+    if (this.connecting) return this.connecting;
+    const now = Date.now();
+    if (this.state === 'dead' && now < this.retryAt) {
+      return Promise.reject(
+        new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} is unavailable (${this.lastError ?? 'failed'}); next restart attempt in ${Math.ceil((this.retryAt - now) / 1000)}s`),
+      );
+    }
+    const restart = this.state === 'dead';
+    this.state = 'connecting';
+    this.connecting = this.connect(this.initParams).then(
+      () => {
+        this.connecting = undefined;
+        this.failures = 0;
+        this.state = 'ready';
+        this.deps.onHealth?.(this.name, true);
+        if (restart) this.deps.onRestart?.(this.name);
+      },
+      (err: unknown) => {
+        this.connecting = undefined;
+        this.markDead(err instanceof Error ? err.message : String(err));
+        throw err instanceof UpstreamError ? err : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: ${this.lastError}`);
+      },
+    );
+    return this.connecting;
+  }
+
+  private markDead(reason: string): void {
+    if (this.state === 'closed') return;
+    this.lastError = reason;
+    this.state = 'dead';
+    this.failures++;
+    this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1));
+    this.deps.onHealth?.(this.name, false);
+  }
+
+  private makeTransport(): Transport {
+    const spec = this.spec;
+    if (isStdio(spec)) {
+      return new StdioChildTransport({
+        name: this.name,
+        command: spec.command,
+        args: spec.args,
+        env: spec.env,
+        cwd: spec.cwd,
+        maxLineBytes: this.deps.maxMessageBytes,
+        extraPath: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
+        log: this.deps.log,
+      });
+    }
+    const url = new URL(spec.url);
+    const requestInit: RequestInit = { headers: spec.headers };
+    if (spec.type === 'sse') return new SSEClientTransport(url, { requestInit });
+    return new StreamableHTTPClientTransport(url, { requestInit });
+  }
+
+  private async connect(initParams: Json): Promise<void> {
+    if (isStdio(this.spec)) {
+      if (this.deps.children.count >= this.deps.children.max) {
+        throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: the gateway runs ${this.deps.children.max} child servers already (limits.maxChildren)`);
+      }
+      this.deps.children.count++;
+      this.isChild = true;
+    }
+    const t = this.makeTransport();
+    this.transport = t;
+    t.onmessage = (m) => this.onMessage(m as unknown as Json);
+    t.onerror = (e) => this.deps.log.warn({ server: this.name, err: e.message }, 'upstream transport error');
+    t.onclose = () => this.onClosed(t);
+    try {
+      await t.start();
+      const res = await this.request('initialize', initParams, { timeoutMs: INIT_TIMEOUT_MS, owner: NO_OWNER, skipReady: true });
+      if ('error' in res) {
+        const e = res.error as { message?: string };
+        throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} refused initialize: ${e.message ?? 'error'}`);
+      }
+      const result = res.result as InitializeResult;
+      this.init = result;
+      const setPv = (t as { setProtocolVersion?: (v: string) => void }).setProtocolVersion;
+      if (typeof setPv === 'function' && result.protocolVersion) setPv.call(t, result.protocolVersion);
+      await t.send({ jsonrpc: '2.0', method: 'notifications/initialized' } as JSONRPCMessage);
+      this.touch();
+    } catch (e) {
+      this.transport = undefined;
+      t.onclose = undefined;
+      await t.close().catch(() => undefined);
+      this.releaseChild();
+      throw e;
+    }
+  }
+
+  private releaseChild(): void {
+    if (this.isChild) {
+      this.isChild = false;
+      this.deps.children.count--;
+    }
+  }
+
+  private onClosed(t: Transport): void {
+    if (this.transport !== t) return;
+    this.transport = undefined;
+    this.releaseChild();
+    const exit = (t as StdioChildTransport).exit;
+    const why = exit ? `process exited (${exit.signal ?? `code ${exit.code}`})` : 'connection closed';
+    if (this.state !== 'closed') {
+      this.markDead(why);
+      this.deps.log.warn({ server: this.name, reason: why }, 'upstream went away');
+    }
+    this.failAll(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: ${why} while the call was in flight`));
+  }
+
+  private failAll(err: UpstreamError): void {
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const c of calls) {
+      if (c.timer) clearTimeout(c.timer);
+      c.reject(err);
+    }
+  }
+
+  /** Send a request and resolve with the upstream's response message (result or error). */
+  request(
+    method: string,
+    params: unknown,
+    opts: { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void },
+  ): Promise<Json> {
+    const t = this.transport;
+    if (!t || (!opts.skipReady && this.state !== 'ready')) {
+      return Promise.reject(new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} is not connected${this.lastError ? ` (${this.lastError})` : ''}`));
+    }
+    const id = this.nextId++;
+    const p = params as { _meta?: { progressToken?: string | number } } | undefined;
+    return new Promise<Json>((resolve, reject) => {
+      const call: PendingCall = {
+        upstreamId: id,
+        method,
+        owner: opts.owner,
+        downstreamId: opts.downstreamId,
+        progressToken: p?._meta?.progressToken,
+        resolve,
+        reject,
+        timeoutMs: opts.timeoutMs,
+      };
+      this.pending.set(id, call);
+      this.arm(call);
+      const msg = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      t.send(msg as JSONRPCMessage).then(
+        () => opts.onSent?.(id),
+        (err: Error) => {
+          if (this.pending.delete(id)) {
+            if (call.timer) clearTimeout(call.timer);
+            reject(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: could not send (${err.message})`));
+          }
+        },
+      );
+      this.touch();
+    });
+  }
+
+  private arm(call: PendingCall): void {
+    if (call.timer) clearTimeout(call.timer);
+    if (call.timeoutMs <= 0) return;
+    call.timer = setTimeout(() => {
+      if (!this.pending.delete(call.upstreamId)) return;
+      this.cancel(call.upstreamId, 'timeout', false);
+      call.reject(new UpstreamError('PCX_UPSTREAM_TIMEOUT', `${this.name} did not answer ${call.method} within ${call.timeoutMs} ms`));
+    }, call.timeoutMs);
+    call.timer.unref?.();
+  }
+
+  /** Cancel an in-flight call: tell the upstream, and (unless told not to) settle it locally. */
+  cancel(upstreamId: number, reason: string, settle = true): void {
+    const call = this.pending.get(upstreamId);
+    if (settle && call) {
+      this.pending.delete(upstreamId);
+      if (call.timer) clearTimeout(call.timer);
+      call.reject(new UpstreamError('PCX_UPSTREAM_CLOSED', `cancelled: ${reason}`));
+    }
+    this.notify('notifications/cancelled', { requestId: upstreamId, reason });
+  }
+
+  notify(method: string, params?: unknown): void {
+    const t = this.transport;
+    if (!t || this.state !== 'ready') return;
+    const msg = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    t.send(msg as JSONRPCMessage).catch(() => undefined);
+  }
+
+  /** Answer a server→client request (with the upstream's own id). */
+  respond(msg: Json): void {
+    this.transport?.send(msg as unknown as JSONRPCMessage).catch(() => undefined);
+  }
+
+  private onMessage(msg: Json): void {
+    const id = msg.id as RpcId | undefined;
+    const method = msg.method as string | undefined;
+    if (method === undefined) {
+      // A response. One without a usable id (e.g. a parse error) cannot be matched: log it.
+      const call = typeof id === 'number' ? this.pending.get(id) : undefined;
+      if (!call) {
+        this.deps.log.debug({ server: this.name, id }, 'response for no pending call');
+        return;
+      }
+      this.pending.delete(id as number);
+      if (call.timer) clearTimeout(call.timer);
+      call.resolve(msg);
+      return;
+    }
+    if (id === undefined) return this.onNotification(msg, method);
+    void this.onServerRequest(msg, method, id);
+  }
+
+  /** The most recent in-flight call: where a server→client request most likely belongs. */
+  private latestCall(): PendingCall | undefined {
+    let last: PendingCall | undefined;
+    for (const c of this.pending.values()) if (c.owner !== NO_OWNER) last = c;
+    return last;
+  }
+
+  private onNotification(msg: Json, method: string): void {
+    const params = msg.params as Json | undefined;
+    if (method === 'notifications/progress') {
+      const token = params?.progressToken as string | number | undefined;
+      for (const c of this.pending.values()) {
+        if (c.progressToken !== undefined && c.progressToken === token) {
+          this.arm(c); // progress resets the timeout: long jobs that report progress are alive
+          c.owner.onUpstreamNotification(this, msg, c);
+          return;
+        }
+      }
+      return;
+    }
+    const call = this.latestCall();
+    if (call && !this.shared) return call.owner.onUpstreamNotification(this, msg, call);
+    for (const o of this.owners) o.onUpstreamNotification(this, msg, call?.owner === o ? call : undefined);
+  }
+
+  private async onServerRequest(msg: Json, method: string, id: RpcId): Promise<void> {
+    if (method === 'ping') return this.respond({ jsonrpc: '2.0', id, result: {} });
+    const call = this.latestCall();
+    const owner = call?.owner ?? this.owners.values().next().value;
+    if (!owner) {
+      return this.respond({ jsonrpc: '2.0', id, error: { code: -32601, message: `no client session to handle ${method}` } });
+    }
+    let reply: Json;
+    try {
+      reply = await owner.onUpstreamRequest(this, msg, call);
+    } catch (e) {
+      reply = { jsonrpc: '2.0', id, error: { code: -32603, message: e instanceof Error ? e.message : String(e) } };
+    }
+    this.respond({ ...reply, id });
+  }
+
+  /** Stop an idle child after `idleTimeout`; the next call restarts it. */
+  private touch(): void {
+    if (this.idleTimeoutMs <= 0) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.pending.size > 0) return this.touch();
+      this.deps.log.info({ server: this.name }, 'stopping idle upstream');
+      const t = this.transport;
+      this.transport = undefined;
+      this.state = 'idle';
+      this.releaseChild();
+      if (t) {
+        t.onclose = undefined;
+        void t.close();
+      }
+    }, this.idleTimeoutMs);
+    this.idleTimer.unref?.();
+  }
+
+  async close(): Promise<void> {
+    this.state = 'closed';
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const t = this.transport;
+    this.transport = undefined;
+    this.failAll(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: session closed`));
+    this.releaseChild();
+    if (t) {
+      t.onclose = undefined;
+      await t.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Owner of internal calls (initialize, list refreshes): never receives notifications. */
+export const NO_OWNER: UpstreamOwner = {
+  id: '-',
+  onUpstreamNotification() {},
+  onUpstreamRequest() {
+    return Promise.reject(new Error('no owner'));
+  },
+};

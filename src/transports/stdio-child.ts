@@ -1,0 +1,179 @@
+/**
+ * Upstream stdio transport: one supervised child process speaking newline-delimited JSON-RPC.
+ *
+ * Written here rather than using the SDK's StdioClientTransport because the gateway needs
+ * things a client library does not: a bound on line length (a flooding child must not grow
+ * our memory), garbage lines reported and skipped, the child in its own process group so the
+ * whole tree is killed on close, the configured env passed explicitly, stderr to the log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Logger } from '../observability/log.js';
+import { LineSplitter } from './lines.js';
+
+export interface StdioChildOptions {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** Longest line accepted from the child; a longer one is discarded and reported. */
+  maxLineBytes: number;
+  /** Extra directories searched for `command` (the package's node_modules/.bin). */
+  extraPath?: string[];
+  log: Logger;
+  name: string;
+}
+
+/** Variables a child gets from the gateway's environment (as the SDK does), plus the configured env. */
+const INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR', 'NODE_OPTIONS_PASSTHROUGH'];
+
+/** Every live child, so the process can kill them all on exit (no orphans). */
+const LIVE = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const c of LIVE) killGroup(c, 'SIGKILL');
+  });
+}
+
+export function liveChildCount(): number {
+  return LIVE.size;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export class StdioChildTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  /** Exit code / signal once the child has exited. */
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+
+  private child?: ChildProcess;
+  private readonly lines: LineSplitter;
+  private closed = false;
+
+  constructor(private readonly opts: StdioChildOptions) {
+    this.lines = new LineSplitter(
+      opts.maxLineBytes,
+      (line) => this.onLine(line),
+      () => this.onerror?.(new Error(`${opts.name} sent a message over ${opts.maxLineBytes} bytes; discarded`)),
+    );
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    installExitHook();
+    const o = this.opts;
+    const env: Record<string, string> = {};
+    for (const k of INHERITED_ENV) {
+      const v = process.env[k];
+      if (v !== undefined) env[k] = v;
+    }
+    if (o.extraPath?.length) env.PATH = [env.PATH ?? '', ...o.extraPath].filter(Boolean).join(path.delimiter);
+    Object.assign(env, o.env);
+    const child = spawn(o.command, o.args, {
+      env,
+      cwd: o.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // own process group: close() kills the whole tree
+      windowsHide: true,
+    });
+    this.child = child;
+    LIVE.add(child);
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (err) => reject(new Error(`cannot start ${o.name} (${o.command}): ${err.message}`)));
+    });
+    child.on('error', (err) => this.onerror?.(err));
+    child.stdout!.on('data', (d: Buffer) => this.lines.push(d));
+    child.stdin!.on('error', () => {
+      /* EPIPE when the child died: reported through exit */
+    });
+    child.stderr!.setEncoding('utf8');
+    let stderrBudget = 64 * 1024; // cap what a noisy child can write to our log per lifetime
+    child.stderr!.on('data', (s: string) => {
+      if (stderrBudget <= 0) return;
+      stderrBudget -= s.length;
+      for (const line of s.split('\n')) if (line.trim()) o.log.debug({ server: o.name, stderr: line.slice(0, 2000) }, 'upstream stderr');
+    });
+    child.once('exit', (code, signal) => {
+      this.exit = { code, signal };
+      LIVE.delete(child);
+      // The child is gone but its group may not be; make sure nothing is left behind.
+      killGroup(child, 'SIGKILL');
+      this.finish();
+    });
+  }
+
+  private onLine(line: string): void {
+    const text = line.trim();
+    if (!text) return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      this.onerror?.(new Error(`${this.opts.name} printed a line that is not JSON: ${text.slice(0, 120)}`));
+      return;
+    }
+    if (!msg || typeof msg !== 'object' || (msg as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+      this.onerror?.(new Error(`${this.opts.name} printed JSON that is not JSON-RPC 2.0: ${text.slice(0, 120)}`));
+      return;
+    }
+    this.onmessage?.(msg as JSONRPCMessage);
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const child = this.child;
+    if (!child || this.closed || !child.stdin || child.stdin.destroyed) {
+      return Promise.reject(new Error(`${this.opts.name} is not running`));
+    }
+    return new Promise((resolve, reject) => {
+      const ok = child.stdin!.write(JSON.stringify(message) + '\n', (err) => (err ? reject(err) : undefined));
+      if (ok) resolve();
+      else child.stdin!.once('drain', resolve);
+    });
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exit) return this.finish();
+    this.closed = true;
+    try {
+      child.stdin?.end();
+    } catch {
+      /* ignore */
+    }
+    killGroup(child, 'SIGTERM');
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private finish(): void {
+    if (this.closed && !this.onclose) return;
+    this.closed = true;
+    const cb = this.onclose;
+    this.onclose = undefined;
+    cb?.();
+  }
+}
