@@ -1,6 +1,7 @@
 /** `portcullis config check|schema`. */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveServers } from '../config/load.js';
+import { generateSchema } from '../config/json-schema.js';
 
 export function register(program: Command): void {
   const config = program.command('config').description('validate and inspect configuration');
@@ -21,5 +22,11 @@ export function register(program: Command): void {
         else process.stderr.write(e.problems.map((p) => `${p}\n`).join(''));
         process.exit(1);
       }
+    });
+  config
+    .command('schema')
+    .description('print the JSON Schema of the config (schema/portcullis.schema.json)')
+    .action(() => {
+      process.stdout.write(generateSchema());
     });
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isScalar, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigSchema, ServerEntry, type Config, type ServerConfig } from './schema.js';
 
@@ -80,7 +80,16 @@ function interpolate(doc: Document, env: NodeJS.ProcessEnv, where: (o?: number) 
 }
 
 function offsetOf(doc: Document, p: readonly PropertyKey[]): number | undefined {
+  // Point at the key of the offending entry (the line a person looks for), else the nearest ancestor.
   for (let n = p.length; n >= 0; n--) {
+    if (n > 0) {
+      const parent = doc.getIn(p.slice(0, n - 1) as unknown[], true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p[n - 1]));
+        const r = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+        if (r) return r[0];
+      }
+    }
     const node = doc.getIn(p.slice(0, n) as unknown[], true);
     if (node && typeof node === 'object' && 'range' in node) {
       const r = (node as { range?: [number, number, number] }).range;

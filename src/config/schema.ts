@@ -129,6 +129,13 @@ const Policy = z.strictObject({
   cedar: z.string().optional(),
   /** Reload policies when the files change. */
   watch: z.boolean().default(true),
+  /**
+   * Cedar types of tool arguments your policies read (`{ path: String, depth: Long, opts: "{ recursive?: Bool }" }`).
+   * YAML `where` conditions declare their own; .cedar policies get simple types inferred.
+   */
+  arguments: z.record(z.string().regex(/^[A-Za-z_$][\w$-]*$/, 'an argument name'), z.string()).optional(),
+  /** A Cedar schema to use instead of the shipped `policy/portcullis.cedarschema` (it must keep its types). */
+  schema: z.string().optional(),
 });
 
 const Action = z.enum(['block', 'redact', 'annotate', 'log', 'off']);

@@ -1,0 +1,76 @@
+/** Start a real gateway in-process on ephemeral ports, and connect real SDK clients to it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { startRuntime, type Runtime } from '../../src/gateway/runtime.js';
+import { silentLogger } from '../../src/observability/log.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+export interface TestGateway {
+  rt: Runtime;
+  url: string;
+  adminUrl: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** `yaml` is a full config; ports are forced to 0 (ephemeral) and the data dir to a temp folder. */
+export async function startTestGateway(yaml: string, opts: { keepDataDir?: string } = {}): Promise<TestGateway> {
+  const config = parseConfigText(yaml, path.join(ROOT, 'test', 'inline.yaml'));
+  config.listen.port = 0;
+  config.admin.port = 0;
+  const dataDir = opts.keepDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'pcx-test-'));
+  const rt = await startRuntime({ config, dataDir, log: silentLogger });
+  return {
+    rt,
+    url: rt.mcpUrl!,
+    adminUrl: rt.adminUrl!,
+    dataDir,
+    async close() {
+      await rt.close();
+      if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function fixture(name: string): string {
+  return path.join(FIXTURES, name);
+}
+
+export async function httpClient(url: string, opts: { capabilities?: Record<string, unknown>; headers?: Record<string, string>; name?: string } = {}): Promise<Client> {
+  const c = new Client({ name: opts.name ?? 'e2e', version: '1.0.0' }, { capabilities: opts.capabilities ?? {} });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: opts.headers ?? {} } }));
+  return c;
+}
+
+export async function sseClient(url: string): Promise<Client> {
+  const c = new Client({ name: 'e2e-sse', version: '1.0.0' }, { capabilities: {} });
+  await c.connect(new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse'))));
+  return c;
+}
+
+/** Raw POST to the MCP endpoint (for malformed input tests). */
+export async function rawPost(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body,
+  });
+  return { status: r.status, text: await r.text(), headers: r.headers };
+}
+
+export const EVERYTHING = `
+  everything:
+    command: node
+    args: ["${path.join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js')}", "stdio"]`;
+export const MEMORY = `
+  memory:
+    command: node
+    args: ["${path.join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')}"]
+    env: { MEMORY_FILE_PATH: "${path.join(os.tmpdir(), `pcx-memory-${process.pid}.jsonl`)}" }`;
