@@ -206,13 +206,13 @@ export class Upstream {
     if (this.transport !== t) return;
     this.transport = undefined;
     this.releaseChild();
-    const exit = (t as StdioChildTransport).exit;
-    const why = exit ? `process exited (${exit.signal ?? `code ${exit.code}`})` : 'connection closed';
+    const { exit, closeReason } = t as StdioChildTransport;
+    const why = closeReason ? closeReason.message : exit ? `process exited (${exit.signal ?? `code ${exit.code}`})` : 'connection closed';
     if (this.state !== 'closed') {
       this.markDead(why);
       this.deps.log.warn({ server: this.name, reason: why }, 'upstream went away');
     }
-    this.failAll(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: ${why} while the call was in flight`));
+    this.failAll(new UpstreamError(closeReason?.code ?? 'PCX_UPSTREAM_CLOSED', `${this.name}: ${why}${closeReason ? '' : ' while the call was in flight'}`));
   }
 
   private failAll(err: UpstreamError): void {

@@ -63,6 +63,8 @@ export class StdioChildTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   /** Exit code / signal once the child has exited. */
   exit?: { code: number | null; signal: NodeJS.Signals | null };
+  /** Why the gateway closed the connection, when it did so because of the child's behaviour. */
+  closeReason?: { code: 'PCX_MESSAGE_TOO_LARGE'; message: string };
 
   private child?: ChildProcess;
   private readonly lines: LineSplitter;
@@ -72,7 +74,12 @@ export class StdioChildTransport implements Transport {
     this.lines = new LineSplitter(
       opts.maxLineBytes,
       (line) => this.onLine(line),
-      () => this.onerror?.(new Error(`${opts.name} sent a message over ${opts.maxLineBytes} bytes; discarded`)),
+      () => {
+        // The stream cannot be trusted past an unbounded line (its answers may be inside it): restart the child.
+        this.closeReason = { code: 'PCX_MESSAGE_TOO_LARGE', message: `sent a message over ${opts.maxLineBytes} bytes (limits.maxMessageBytes); the server was stopped and will be restarted` };
+        this.onerror?.(new Error(`${opts.name} ${this.closeReason.message}`));
+        void this.close();
+      },
     );
   }
 
@@ -101,7 +108,11 @@ export class StdioChildTransport implements Transport {
     LIVE.add(child);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
-      child.once('error', (err) => reject(new Error(`cannot start ${o.name} (${o.command}): ${err.message}`)));
+      child.once('error', (err) => {
+        LIVE.delete(child);
+        this.exit = { code: null, signal: null };
+        reject(new Error(`cannot start ${o.name} (${o.command}): ${err.message}`));
+      });
     });
     child.on('error', (err) => this.onerror?.(err));
     child.stdout!.on('data', (d: Buffer) => this.lines.push(d));
@@ -155,7 +166,8 @@ export class StdioChildTransport implements Transport {
 
   async close(): Promise<void> {
     const child = this.child;
-    if (!child || this.exit) return this.finish();
+    if (this.closeReason && this.closed) return;
+    if (!child || this.exit || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return this.finish();
     this.closed = true;
     try {
       child.stdin?.end();
