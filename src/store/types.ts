@@ -37,6 +37,8 @@ export interface AuditQuery {
   until?: string;
   afterSeq?: number;
   limit?: number;
+  /** Seq order of the result; default `asc`. `desc` with `limit` gives the newest events. */
+  order?: 'asc' | 'desc';
 }
 
 export type RegistryStatus = 'pending' | 'approved' | 'quarantined' | 'retired';
@@ -107,6 +109,13 @@ export interface Store {
   // --- audit (append-only) ---
   /** Append events in order, atomically (one transaction per batch: group commit). */
   appendAudit(events: ChainedEvent[]): Promise<void>;
+  /**
+   * Append events after the current head in one transaction, holding the store's writer lock
+   * (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock) and reading the head
+   * inside it, so the chain stays linear even with several writers (gateway replicas).
+   * Assigns seq, prevHash and hash (see src/audit/canonical.ts `chainHash`) and returns the links.
+   */
+  appendAuditChain(events: AuditEvent[]): Promise<ChainedEvent[]>;
   /** The last stored event (for chaining after a restart), or undefined. */
   auditHead(): Promise<ChainedEvent | undefined>;
   /** Events in seq order after `afterSeq` (exclusive), up to `limit`. */

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../config/schema.js';
+import { storeContract } from './contract.js';
+import { openStore } from './index.js';
+import { openSqliteStore, SQLITE_FILE } from './sqlite/index.js';
+
+storeContract('sqlite', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcx-store-'));
+  const file = path.join(dir, SQLITE_FILE);
+  const store = await openSqliteStore(file);
+  const extra: { close(): Promise<void> }[] = [];
+  return {
+    store,
+    reopen: async () => {
+      const s = await openSqliteStore(file);
+      extra.push(s);
+      return s;
+    },
+    cleanup: async () => {
+      await store.close();
+      for (const s of extra) await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('openStore', () => {
+  it('opens SQLite in WAL mode at <dataDir>/portcullis.db by default', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcx-store-'));
+    try {
+      const store = await openStore(ConfigSchema.parse({}), dir);
+      expect(store.kind).toBe('sqlite');
+      const s = store as import('./sqlite/index.js').SqliteStore;
+      expect(s.file).toBe(path.join(dir, SQLITE_FILE));
+      expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const rows = s.db.prepare('SELECT version, name FROM schema_migrations').all();
+      expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * SQLite store (better-sqlite3): the embedded default. One file `<dataDir>/portcullis.db` in WAL
+ * mode. better-sqlite3 is synchronous; the async methods resolve with values computed inline.
+ *
+ * Writers: several processes may open the same file (e.g. the gateway and `portcullis audit prune`);
+ * audit appends take the write lock with BEGIN IMMEDIATE and read the head inside it, so the chain
+ * stays linear. Durability: `synchronous=FULL` by default, so a resolved audit write survives a
+ * power cut, not only a crash (group commit keeps it to one fsync per batch).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEvent } from '../../audit/event.js';
+import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
+import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
+import {
+  AUDIT_COLUMNS,
+  auditValues,
+  auditWhere,
+  nowIso,
+  toApiKey,
+  toApproval,
+  toChained,
+  toCheckpoint,
+  toDefinition,
+  toServer,
+  toVersion,
+} from '../rows.js';
+import type {
+  ApiKeyRecord,
+  ApprovalRecord,
+  AuditCheckpoint,
+  AuditQuery,
+  ChainedEvent,
+  DefinitionKind,
+  DefinitionRecord,
+  DefinitionVersion,
+  RegistryStatus,
+  ServerRecord,
+  Store,
+} from '../types.js';
+
+type Row = Record<string, unknown>;
+
+export interface SqliteStoreOptions {
+  /** `FULL` (default) or `NORMAL` (faster; a resolved write may be lost on power failure, not on a crash). */
+  synchronous?: 'FULL' | 'NORMAL';
+  readonly?: boolean;
+}
+
+export const SQLITE_FILE = 'portcullis.db';
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  /** The raw handle, for tests and tools. */
+  readonly db: Database.Database;
+  private readonly stmts = new Map<string, Database.Statement>();
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    opts: SqliteStoreOptions = {},
+  ) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { readonly: opts.readonly ?? false });
+    // better-sqlite3 waits synchronously for a lock held by another process (e.g. `audit prune`): keep it short.
+    this.db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    }
+  }
+
+  private st(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  async migrate(migrations: Migration[] = SQLITE_MIGRATIONS): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const run = this.db.transaction(() => {
+      const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+      for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (done.has(m.version)) continue;
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, nowIso());
+      }
+    });
+    run.immediate();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stmts.clear();
+    this.db.close();
+  }
+
+  // --- audit ---
+
+  private insertAudit(): Database.Statement {
+    return this.st(`INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
+  }
+
+  async appendAudit(events: ChainedEvent[]): Promise<void> {
+    const ins = this.insertAudit();
+    this.db.transaction(() => {
+      for (const c of events) ins.run(auditValues(c));
+    }).immediate();
+  }
+
+  async appendAuditChain(events: AuditEvent[]): Promise<ChainedEvent[]> {
+    const ins = this.insertAudit();
+    const head = this.st('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    return this.db
+      .transaction(() => {
+        const h = head.get() as Row | undefined;
+        let seq = h ? Number(h.seq) : 0;
+        let prev = h ? String(h.hash) : ZERO_HASH;
+        const out: ChainedEvent[] = [];
+        for (const event of events) {
+          seq += 1;
+          const text = canonical(event);
+          const hash = chainHashText(prev, text);
+          const c: ChainedEvent = { seq, event, prevHash: prev, hash };
+          ins.run(auditValues(c, text));
+          out.push(c);
+          prev = hash;
+        }
+        return out;
+      })
+      .immediate();
+  }
+
+  async auditHead(): Promise<ChainedEvent | undefined> {
+    const r = this.st('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
+    return r ? toChained(r) : undefined;
+  }
+
+  async readAudit(afterSeq: number, limit: number): Promise<ChainedEvent[]> {
+    return (this.st('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toChained);
+  }
+
+  async queryAudit(q: AuditQuery): Promise<ChainedEvent[]> {
+    const { where, params } = auditWhere(q);
+    const order = q.order === 'desc' ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM audit_events ${where} ORDER BY seq ${order} LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, q.limit ?? 1000) as Row[]).map(toChained);
+  }
+
+  async addCheckpoint(c: AuditCheckpoint): Promise<void> {
+    this.st('INSERT OR IGNORE INTO audit_checkpoints (seq, kind, hash, time, signature, key_id) VALUES (?, ?, ?, ?, ?, ?)').run(
+      c.seq,
+      c.kind,
+      c.hash,
+      c.time,
+      c.signature,
+      c.keyId,
+    );
+  }
+
+  async listCheckpoints(): Promise<AuditCheckpoint[]> {
+    return (this.st('SELECT * FROM audit_checkpoints ORDER BY seq, kind, key_id').all() as Row[]).map(toCheckpoint);
+  }
+
+  async pruneAudit(beforeSeq: number): Promise<number> {
+    return this.st('DELETE FROM audit_events WHERE seq < ?').run(beforeSeq).changes;
+  }
+
+  // --- registry ---
+
+  async upsertServer(s: Omit<ServerRecord, 'firstSeen' | 'lastSeen' | 'status'> & { status?: RegistryStatus }): Promise<ServerRecord> {
+    const now = nowIso();
+    this.st(
+      `INSERT INTO servers (name, owner, transport, target, status, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, transport = excluded.transport, target = excluded.target,
+         status = COALESCE(?, servers.status), last_seen = excluded.last_seen`,
+    ).run(s.name, s.owner ?? null, s.transport, s.target, s.status ?? 'pending', now, now, s.status ?? null);
+    return (await this.getServer(s.name))!;
+  }
+
+  async getServer(name: string): Promise<ServerRecord | undefined> {
+    const r = this.st('SELECT * FROM servers WHERE name = ?').get(name) as Row | undefined;
+    return r ? toServer(r) : undefined;
+  }
+
+  async listServers(): Promise<ServerRecord[]> {
+    return (this.st('SELECT * FROM servers ORDER BY name').all() as Row[]).map(toServer);
+  }
+
+  async setServerStatus(name: string, status: RegistryStatus): Promise<void> {
+    this.st('UPDATE servers SET status = ? WHERE name = ?').run(status, name);
+  }
+
+  async getDefinition(kind: DefinitionKind, server: string, name: string): Promise<DefinitionRecord | undefined> {
+    const r = this.st('SELECT * FROM definitions WHERE kind = ? AND server = ? AND name = ?').get(kind, server, name) as Row | undefined;
+    return r ? toDefinition(r) : undefined;
+  }
+
+  async putDefinition(d: Omit<DefinitionRecord, 'firstSeen' | 'lastSeen'>): Promise<DefinitionRecord> {
+    const now = nowIso();
+    const json = JSON.stringify(d.definition ?? null);
+    this.db
+      .transaction(() => {
+        this.st(
+          `INSERT INTO definitions (kind, server, name, hash, status, reason, definition, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (kind, server, name) DO UPDATE SET hash = excluded.hash, status = excluded.status, reason = excluded.reason,
+             definition = excluded.definition, last_seen = excluded.last_seen`,
+        ).run(d.kind, d.server, d.name, d.hash, d.status, d.reason ?? null, json, now, now);
+        this.st(
+          'INSERT OR IGNORE INTO definition_versions (kind, server, name, hash, definition, first_seen) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(d.kind, d.server, d.name, d.hash, json, now);
+      })
+      .immediate();
+    return (await this.getDefinition(d.kind, d.server, d.name))!;
+  }
+
+  async touchDefinition(kind: DefinitionKind, server: string, name: string): Promise<void> {
+    this.st('UPDATE definitions SET last_seen = ? WHERE kind = ? AND server = ? AND name = ?').run(nowIso(), kind, server, name);
+  }
+
+  async setDefinitionStatus(kind: DefinitionKind, server: string, name: string, status: RegistryStatus, reason?: string): Promise<void> {
+    this.st('UPDATE definitions SET status = ?, reason = ? WHERE kind = ? AND server = ? AND name = ?').run(status, reason ?? null, kind, server, name);
+  }
+
+  async listDefinitions(filter: { server?: string; status?: RegistryStatus; kind?: DefinitionKind } = {}): Promise<DefinitionRecord[]> {
+    const w: string[] = [];
+    const p: string[] = [];
+    if (filter.server !== undefined) (w.push('server = ?'), p.push(filter.server));
+    if (filter.status !== undefined) (w.push('status = ?'), p.push(filter.status));
+    if (filter.kind !== undefined) (w.push('kind = ?'), p.push(filter.kind));
+    const sql = `SELECT * FROM definitions ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY server, kind, name`;
+    return (this.st(sql).all(...p) as Row[]).map(toDefinition);
+  }
+
+  async listDefinitionVersions(kind: DefinitionKind, server: string, name: string): Promise<DefinitionVersion[]> {
+    return (
+      this.st('SELECT * FROM definition_versions WHERE kind = ? AND server = ? AND name = ? ORDER BY first_seen, rowid').all(kind, server, name) as Row[]
+    ).map(toVersion);
+  }
+
+  // --- API keys ---
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    this.st('INSERT INTO api_keys (id, hash, principal, groups, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      k.id,
+      k.hash,
+      k.principal,
+      JSON.stringify(k.groups),
+      k.createdAt,
+      k.expiresAt ?? null,
+      k.revokedAt ?? null,
+    );
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const r = this.st('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    return r ? toApiKey(r) : undefined;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (this.st('SELECT * FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toApiKey);
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    return this.st('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(nowIso(), id).changes > 0;
+  }
+
+  // --- approvals ---
+
+  async createApproval(a: ApprovalRecord): Promise<void> {
+    this.st(
+      'INSERT INTO approvals (ticket, status, session, principal, server, target, summary, created_at, decided_at, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(a.ticket, a.status, a.session ?? null, a.principal, a.server ?? null, a.target ?? null, a.summary, a.createdAt, a.decidedAt ?? null, a.decidedBy ?? null);
+  }
+
+  async getApproval(ticket: string): Promise<ApprovalRecord | undefined> {
+    const r = this.st('SELECT * FROM approvals WHERE ticket = ?').get(ticket) as Row | undefined;
+    return r ? toApproval(r) : undefined;
+  }
+
+  async listApprovals(status?: ApprovalRecord['status']): Promise<ApprovalRecord[]> {
+    const rows = status
+      ? this.st('SELECT * FROM approvals WHERE status = ? ORDER BY created_at, ticket').all(status)
+      : this.st('SELECT * FROM approvals ORDER BY created_at, ticket').all();
+    return (rows as Row[]).map(toApproval);
+  }
+
+  async decideApproval(ticket: string, status: 'approved' | 'denied', by: string): Promise<boolean> {
+    return (
+      this.st("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ? WHERE ticket = ? AND status = 'pending'").run(status, nowIso(), by, ticket)
+        .changes > 0
+    );
+  }
+}
+
+export async function openSqliteStore(file: string, opts?: SqliteStoreOptions): Promise<SqliteStore> {
+  const s = new SqliteStore(file, opts);
+  await s.migrate();
+  return s;
+}
