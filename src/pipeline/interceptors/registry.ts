@@ -1,0 +1,77 @@
+/**
+ * Registry interceptor: tool pinning and admission.
+ *
+ * - `list`: each server's tools / prompts / resource templates go through `Registry.checkList`;
+ *   items that are not admitted (pending in enforce mode, quarantined, retired, or of a hidden
+ *   server) are removed from the list (`modify`), and what changed (new items, rug pulls,
+ *   poisoning, look-alike names) rides along as findings for the audit event.
+ * - `request`: calls to tools and prompts that are not admitted are denied with the status as the
+ *   rule (`registry.quarantined`, `registry.pending`, `registry.retired`, `registry.unknown`,
+ *   `registry.server_pending`...) and a reason that names the command to review it.
+ */
+import type { Config } from '../../config/schema.js';
+import type { Registry } from '../../registry/registry.js';
+import type { DefinitionKind } from '../../store/types.js';
+import { allow, deny, modify, type Interceptor, type JsonRpcObject, type ListKind, type PipelineContext, type Verdict } from '../types.js';
+
+const LIST_FIELD: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resourceTemplates' };
+
+const TARGET_KIND: Partial<Record<string, DefinitionKind>> = { tool: 'tool', prompt: 'prompt' };
+
+export function createRegistryInterceptor(registry: Registry, _config?: Pick<Config, 'registry'>): Interceptor {
+  const list = (ctx: PipelineContext): Verdict | Promise<Verdict> => {
+    const l = ctx.list;
+    if (!l) return allow();
+    const result = (ctx.message as { result?: Record<string, unknown> }).result;
+    const field = LIST_FIELD[l.kind];
+    const raw = result?.[field];
+    if (!result || !Array.isArray(raw)) return allow();
+    const items = raw.map((it) => ({ name: itemName(l.kind, it), definition: it }));
+    const build = (visible: Set<string>): JsonRpcObject | undefined => {
+      if (items.every((i) => visible.has(i.name))) return undefined;
+      return { ...ctx.message, result: { ...result, [field]: raw.filter((_, n) => visible.has(items[n]!.name)) } } as JsonRpcObject;
+    };
+    const fast = registry.peekList(l.server, l.kind, items);
+    if (fast) {
+      const m = build(fast);
+      return m ? modify(m, 'registry.hidden') : allow();
+    }
+    return registry.checkList(l.server, l.kind, items).then((r) => {
+      const m = build(r.visible);
+      return m ? modify(m, 'registry.hidden', r.findings) : allow(r.findings);
+    });
+  };
+
+  const request = (ctx: PipelineContext): Verdict | Promise<Verdict> => {
+    const t = ctx.target;
+    if (!t.server) return allow();
+    const kind = TARGET_KIND[t.kind];
+    if (!kind) {
+      // Resources and completions: admitted when their server is.
+      const a = registry.authorizeServer(t.server);
+      return a.ok ? allow() : deny(a.reason, a.rule);
+    }
+    const name = t.upstreamName ?? t.name;
+    if (name === undefined) return allow();
+    const check = (): Verdict => {
+      const a = registry.authorize(t.server!, kind, name);
+      return a.ok ? allow() : deny(a.reason, a.rule);
+    };
+    // Called before it was ever listed, with a definition the router knows: pin it first.
+    if (registry.statusOf(t.server, kind, name) === undefined && t.definition) {
+      return registry.checkList(t.server, kind, [{ name, definition: t.definition }]).then((r) => {
+        const v = check();
+        return r.findings.length > 0 ? { ...v, findings: r.findings } : v;
+      });
+    }
+    return check();
+  };
+
+  return { name: 'registry', list, request };
+}
+
+function itemName(kind: ListKind, it: unknown): string {
+  const o = (it ?? {}) as Record<string, unknown>;
+  if (kind === 'resources') return String(o.uri ?? o.name ?? '');
+  return String(o.name ?? '');
+}

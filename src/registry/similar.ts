@@ -1,0 +1,123 @@
+/**
+ * Similarity checks of the registry: look-alike tool names (homoglyphs, edit distance 1) and
+ * near-identical definitions (so that renaming a quarantined tool does not launder it).
+ */
+import { normalizeForMatching } from '../detect/normalize.js';
+import { canonicalJson, modelView, sha256Hex } from './hash.js';
+import type { DefinitionKind } from '../store/types.js';
+
+/** A name folded for comparison: homoglyphs → Latin, invisible characters dropped, lower case, `-`/`.`/space → `_`. */
+export function foldName(name: string): string {
+  return normalizeForMatching(name, { lowercase: true, foldDiacritics: true }).text.replace(/[\s\-.]+/g, '_');
+}
+
+/** Does the name use characters outside printable ASCII (homoglyphs, invisible characters)? */
+export function hasNonAscii(name: string): boolean {
+  return /[^\x20-\x7e]/.test(name);
+}
+
+/** Levenshtein distance, stopping early once it exceeds `max`. */
+export function editDistance(a: string, b: string, max = 2): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = cur[0];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (cur[j]! < rowMin) rowMin = cur[j]!;
+    }
+    if (rowMin > max) return max + 1;
+    [prev, cur] = [cur, prev];
+  }
+  return prev[b.length]!;
+}
+
+export type NameRelation = 'same' | 'homoglyph' | 'edit1' | undefined;
+
+/**
+ * How `name` relates to `other`: `same` (identical), `homoglyph` (equal once folded, e.g. a Cyrillic
+ * `а` for `a`, or differing only in case / separators), `edit1` (one edit apart, names of 5+ chars).
+ */
+export function nameRelation(name: string, other: string): NameRelation {
+  if (name === other) return 'same';
+  const a = foldName(name);
+  const b = foldName(other);
+  if (a === b) return 'homoglyph';
+  if (a.length >= 5 && b.length >= 5 && editDistance(a, b, 1) <= 1) {
+    // `get_item` vs `get_items`, `list_users` vs `list_user`: plural/singular pairs on one server are
+    // normal, but across servers a one-letter difference is how a look-alike is built. The caller
+    // compares only across servers.
+    return 'edit1';
+  }
+  return undefined;
+}
+
+/** What a definition looks like without its name: for rename detection. */
+export interface DefinitionPrint {
+  /** sha256 of the canonical model view minus name and title. */
+  namelessHash: string;
+  /** Description lower-cased with whitespace and punctuation collapsed ('' when short). */
+  normDescription: string;
+  /** Word unigrams and bigrams of every string the model reads except the name. */
+  shingles: Set<string>;
+}
+
+export function definitionPrint(kind: DefinitionKind, definition: unknown): DefinitionPrint {
+  const view = modelView(kind, definition);
+  delete view.name;
+  delete view.title;
+  const namelessHash = sha256Hex(canonicalJson(view));
+  const desc = typeof view.description === 'string' ? normText(view.description) : '';
+  const words: string[] = [];
+  collectStrings(view, (s) => {
+    for (const w of normText(s).split(' ')) if (w) words.push(w);
+  });
+  const shingles = new Set<string>();
+  for (let i = 0; i < words.length; i++) {
+    shingles.add(words[i]!);
+    if (i + 1 < words.length) shingles.add(`${words[i]} ${words[i + 1]}`);
+  }
+  return { namelessHash, normDescription: desc.length >= 16 ? desc : '', shingles };
+}
+
+function normText(s: string): string {
+  return normalizeForMatching(s, { lowercase: true, foldDiacritics: true })
+    .text.replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+function collectStrings(v: unknown, f: (s: string) => void, depth = 0): void {
+  if (depth > 32) return;
+  if (typeof v === 'string') f(v);
+  else if (Array.isArray(v)) for (const x of v) collectStrings(x, f, depth + 1);
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      // Property names are read by the model too (`properties.<name>`).
+      f(k);
+      collectStrings(x, f, depth + 1);
+    }
+  }
+}
+
+export function jaccard(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let inter = 0;
+  const [small, big] = a.size <= b.size ? [a, b] : [b, a];
+  for (const x of small) if (big.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+/** Threshold of shingle similarity above which two definitions are "nearly equal". */
+export const NEAR_DUPLICATE = 0.8;
+
+/** Is `a` the same definition as `b` under another name, or nearly so? Returns how, or undefined. */
+export function sameDefinition(a: DefinitionPrint, b: DefinitionPrint): 'identical' | 'same description' | 'similar' | undefined {
+  if (a.namelessHash === b.namelessHash) return 'identical';
+  if (a.normDescription && a.normDescription === b.normDescription) return 'same description';
+  if (a.shingles.size >= 12 && b.shingles.size >= 12 && jaccard(a.shingles, b.shingles) >= NEAR_DUPLICATE) return 'similar';
+  return undefined;
+}
