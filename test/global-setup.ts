@@ -13,10 +13,23 @@ function serverProcesses(): Array<{ pid: number; cmd: string }> {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     let cmd: string;
+    let parentCmd = '';
     try {
       cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue; // zombies are already dead
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue; // zombies are already dead
+      const ppid = Number(fields[1]);
+      // An orphan was re-parented to init; a child still attached to a test worker outlived its test too.
+      // Anything else (e.g. a benchmark running beside the tests) belongs to someone else.
+      if (ppid !== 1) {
+        try {
+          parentCmd = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+        } catch {
+          parentCmd = '';
+        }
+        if (!parentCmd.includes('vitest')) continue;
+      }
     } catch {
       continue;
     }

@@ -7,8 +7,12 @@ import { VERSION } from '../gateway/runtime.js';
 import * as start from './start.js';
 import * as stdio from './stdio.js';
 import * as config from './config.js';
+import * as registry from './registry.js';
+import * as scan from './scan.js';
+import * as wrap from './wrap.js';
+import * as audit from './audit.js';
 
-const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config];
+const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit];
 
 const program = new Command()
   .name('portcullis')

@@ -16,6 +16,8 @@ import { NO_OWNER, Upstream, type Json, type UpstreamOwner } from './upstream.js
 export interface GatewayHooks {
   /** Called once per upstream connection after initialize (registry: observe server, pin instructions). */
   onUpstreamReady?(u: Upstream): Promise<void> | void;
+  /** Whether a server's `instructions` may be shown (the registry hides changed, unapproved ones). */
+  instructionsVisible?(server: string): boolean;
   onSessionChange?(transport: Transport, delta: 1 | -1): void;
   onUpstreamHealth?(server: string, up: boolean): void;
   onUpstreamRestart?(server: string): void;
@@ -146,6 +148,15 @@ export class Gateway {
     await this.hooks.onUpstreamReady?.(u);
   }
 
+  instructionsVisible(server: string): boolean {
+    return this.hooks.instructionsVisible?.(server) ?? true;
+  }
+
+  /** Tell every client its list of this kind may have changed. */
+  notifyListChanged(kind: 'tools' | 'prompts' | 'resources'): void {
+    for (const s of this.sessions.values()) if (s.initialized) s.listChanged(kind);
+  }
+
   /** An upstream's full list of one kind (all pages), cached until it says the list changed. */
   listOf(u: Upstream, kind: ListKind, owner: UpstreamOwner, refresh = false): Promise<Json[]> {
     let m = this.lists.get(u);
@@ -241,7 +252,6 @@ export class Gateway {
     await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
     await Promise.all([...this.shared.values()].map((u) => u.close()));
     await this.pipeline.close();
-    await this.sink.close?.();
   }
 }
 

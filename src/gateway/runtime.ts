@@ -6,8 +6,18 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ms, type Config } from '../config/schema.js';
 import { configPath, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
-import { JsonlSink, TeeSink } from '../audit/jsonl-sink.js';
-import type { AuditSink } from '../audit/event.js';
+import { openAudit, startRetention } from '../audit/index.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { openCoord } from '../coord/index.js';
+import { Registry } from '../registry/registry.js';
+import { Metrics } from '../observability/metrics.js';
+import { initTracing } from '../observability/tracing.js';
+import { createRegistryInterceptor } from '../pipeline/interceptors/registry.js';
+import { createInspectInterceptor } from '../pipeline/interceptors/inspect.js';
+import { createFlowInterceptor } from '../pipeline/interceptors/flow.js';
+import { createRateInterceptor } from '../pipeline/interceptors/rate.js';
+import { isStdio } from '../config/schema.js';
 import { AdminServer } from '../admin/server.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { buildPipeline } from '../pipeline/stages.js';
@@ -34,6 +44,8 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   gateway: Gateway;
+  store: Store;
+  registry: Registry;
   mcpUrl?: string;
   adminUrl?: string;
   /** Resolves when a stdio session ends. */
@@ -54,12 +66,33 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     throw new Error(`auth: none is accepted only on a loopback listener, and listen.host is ${config.listen.host}: configure auth (jwt or apiKeys) or bind 127.0.0.1`);
   }
 
-  const extraSinks: AuditSink[] = [];
-  if (config.audit.jsonl) extraSinks.push(new JsonlSink(configPath(config, config.audit.jsonl)));
-  const sink: AuditSink = new TeeSink(new JsonlSink(path.join(dataDir, 'audit.jsonl')), extraSinks);
+  const closers: Array<() => Promise<void>> = [];
+  const metrics = new Metrics();
+  const tracing = await initTracing(config, { serviceVersion: VERSION });
+  closers.push(() => tracing.shutdown());
+  const store = await openStore(config, dataDir);
+  closers.push(() => store.close());
+  const audit = await openAudit(config, store, dataDir, {
+    metrics: metrics.auditHook(),
+    onError: (err, what) => log.error({ err: err instanceof Error ? err.message : String(err) }, what),
+  });
+  // Closed after the gateway (so the last events and a final checkpoint are written): see close().
+  const stopRetention = startRetention(config, audit, { onError: (err, what) => log.error({ err: String(err) }, what) });
+  closers.push(async () => stopRetention());
+  const coord = await openCoord(config);
+  closers.push(() => coord.close());
+  const registry = await Registry.open(store, config, { onError: (e: unknown) => log.warn({ err: String(e) }, 'registry refresh failed') });
+  registry.startAutoRefresh(5000);
+  closers.push(async () => registry.stopAutoRefresh());
 
   const pipeline = buildPipeline(
-    { validate: createValidateInterceptor() },
+    {
+      validate: createValidateInterceptor(),
+      registry: createRegistryInterceptor(registry, config),
+      inspect: createInspectInterceptor(config.inspect),
+      flow: createFlowInterceptor(config.flow),
+      rate: createRateInterceptor(coord, config.limits.callsPerMinute),
+    },
     {
       timeoutMs: ms(config.limits.interceptorTimeout, 5000),
       disabled: config.pipeline.disable,
@@ -67,13 +100,43 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
   );
 
-  const gateway = new Gateway({ config, pipeline, sink, log, version: VERSION, servers: o.servers });
-  const closers: Array<() => Promise<void>> = [];
+  const gateway = new Gateway({
+    config,
+    pipeline,
+    sink: audit,
+    log,
+    version: VERSION,
+    servers: o.servers,
+    hooks: {
+      async onUpstreamReady(u) {
+        const target = isStdio(u.spec) ? [path.basename(u.spec.command), ...u.spec.args].join(' ') : u.spec.url;
+        const transport = isStdio(u.spec) ? 'stdio' : u.spec.type === 'sse' ? 'sse' : 'http';
+        await registry.observeServer(u.name, transport, target, u.spec.owner);
+        await registry.checkInstructions(u.name, u.init?.instructions);
+      },
+      instructionsVisible: (server) => registry.instructionsVisible(server),
+      onSessionChange: (transport, delta) => (delta > 0 ? metrics.sessionOpened(transport) : metrics.sessionClosed(transport)),
+      onUpstreamHealth: (server, up) => metrics.setUpstreamUp(server, up),
+      onUpstreamRestart: (server) => metrics.incUpstreamRestarts(server),
+      onEvent(ev) {
+        metrics.recordCall({ server: ev.server, method: ev.method, decision: ev.decision, tool: ev.target, seconds: ev.latencyMs === undefined ? undefined : ev.latencyMs / 1000 });
+        if (ev.decision !== 'allow' || ev.rule) metrics.recordDecision(ev.decision, ev.rule);
+        for (const f of ev.findings) metrics.recordFinding(f);
+        if (ev.stages) for (const [k, v] of Object.entries(ev.stages)) metrics.observeStage(k, v / 1000);
+      },
+    },
+  });
+  // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
+  registry.onChange((e) => gateway.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
+
   const runtime: Runtime = {
     gateway,
+    store,
+    registry,
     async close() {
+      await gateway.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the gateway'));
+      await audit.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the audit log'));
       for (const c of closers.reverse()) await c().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing'));
-      await gateway.close();
     },
   };
 
@@ -104,9 +167,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         host: config.admin.host,
         port: config.admin.port,
         token: config.admin.token,
-        ready: () => true,
+        ready: async () => {
+          try {
+            await store.auditHead();
+            return true;
+          } catch {
+            return false;
+          }
+        },
         health: () => ({ sessions: gateway.sessions.size, children: liveChildCount(), version: VERSION }),
-        metrics: async () => '',
+        metrics: () => metrics.metricsText(),
       });
       const a = await admin.listen();
       closers.push(() => admin.close());

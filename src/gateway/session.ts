@@ -246,7 +246,7 @@ export class Session implements UpstreamOwner, SessionView {
     const parts: string[] = [];
     for (const u of this.upstreams.values()) {
       const ins = u.init?.instructions;
-      if (typeof ins === 'string' && ins.trim()) parts.push(this.upstreams.size === 1 ? ins : `## ${u.name}\n${ins}`);
+      if (typeof ins === 'string' && ins.trim() && this.gw.instructionsVisible(u.name)) parts.push(this.upstreams.size === 1 ? ins : `## ${u.name}\n${ins}`);
     }
     return parts.length ? { instructions: parts.join('\n\n') } : {};
   }
@@ -276,7 +276,7 @@ export class Session implements UpstreamOwner, SessionView {
         const ctx = this.context('list', LIST_METHOD[kind].method, message, { kind: 'other', server: u.name });
         ctx.list = { kind, server: u.name, exposedName: (n: string) => this.exposed(u.name, n) };
         const r = await this.gw.pipeline.run(ctx);
-        return { u, r };
+        return { u, r, message };
       }),
     );
     const items: Json[] = [];
@@ -294,8 +294,14 @@ export class Session implements UpstreamOwner, SessionView {
         this.gw.log.warn({ server: u.name, kind, rule: r.decision.rule }, 'list denied by pipeline');
         continue;
       }
-      const list = ((r.message as { result?: Json }).result?.[key] ?? []) as Json[];
-      for (const item of list) {
+      // Route by everything the upstream listed, show only what the pipeline let through: a call to a
+      // hidden item then reaches the pipeline, which answers with its reason (quarantine) or as not-found (policy).
+      const idOf = (it: Json) => String(kind === 'resources' ? it.uri : kind === 'resourceTemplates' ? it.uriTemplate : it.name);
+      const visible = new Map((((r.message as { result?: Json }).result?.[key] ?? []) as Json[]).map((it) => [idOf(it), it]));
+      for (const original of ((x.message as { result?: Json }).result?.[key] ?? []) as Json[]) {
+        const keyOf = idOf(original);
+        const item = visible.get(keyOf) ?? original;
+        const show = visible.has(keyOf);
         if (kind === 'tools' || kind === 'prompts') {
           const upstreamName = String(item.name);
           let name = this.exposed(u.name, upstreamName);
@@ -307,18 +313,17 @@ export class Session implements UpstreamOwner, SessionView {
           }
           seen.add(name);
           this.catalog[kind].set(name, { server: u.name, upstreamName, definition: item });
-          items.push(name === upstreamName ? item : { ...item, name });
+          if (show) items.push(name === upstreamName ? item : { ...item, name });
         } else if (kind === 'resources') {
-          this.resourceServer.set(String(item.uri), u.name);
-          items.push(item);
+          this.resourceServer.set(keyOf, u.name);
+          if (show) items.push(item);
         } else {
-          const uriTemplate = String(item.uriTemplate);
           try {
-            this.templates.push({ server: u.name, uriTemplate, template: new UriTemplate(uriTemplate) });
+            this.templates.push({ server: u.name, uriTemplate: keyOf, template: new UriTemplate(keyOf) });
           } catch {
             /* an invalid template cannot be routed to; still listed */
           }
-          items.push(item);
+          if (show) items.push(item);
         }
       }
     }
@@ -619,6 +624,13 @@ export class Session implements UpstreamOwner, SessionView {
     return this.downstream.send(msg, relatedRequestId).catch((e: Error) => {
       this.gw.log.debug({ session: this.id, err: e.message }, 'could not deliver to the client');
     });
+  }
+
+  /** Invalidate what this session listed and tell the client to list again. */
+  listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
+    this.listed.delete(kind);
+    if (kind === 'resources') this.listed.delete('resourceTemplates');
+    void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
 
   get upstreamConnections(): ReadonlyMap<string, Upstream> {

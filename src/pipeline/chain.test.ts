@@ -54,7 +54,7 @@ describe('pipeline fails closed', () => {
     const seen: unknown[] = [];
     const ics: Interceptor[] = [
       { name: 'rewrite', request: (c) => modify({ ...c.message, params: { name: 't', arguments: { a: 2 } } } as never, 'rewrite.rule') },
-      { name: 'look', request: (c) => { seen.push((c.message as { params: { arguments: unknown } }).params.arguments); return ALLOW; } },
+      { name: 'look', request: (c) => { seen.push((c.message as unknown as { params: { arguments: unknown } }).params.arguments); return ALLOW; } },
     ];
     const r = await new Pipeline(ics).run(ctx());
     expect(seen).toEqual([{ a: 2 }]);

@@ -107,7 +107,13 @@ export interface PipelineContext {
    * server's items in its own names; `exposedName` gives the name the client will see.
    * An interceptor hides items by returning `modify` with a message that lacks them.
    */
-  list?: { kind: ListKind; server: string; exposedName(upstreamName: string): string };
+  list?: {
+    kind: ListKind;
+    server: string;
+    exposedName(upstreamName: string): string;
+    /** Labels of an item (config `labels` / `toolLabels`), so policy on labels also decides what is listed. */
+    labels?(upstreamName: string): string[] | undefined;
+  };
 }
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';

@@ -1,0 +1,167 @@
+/**
+ * authz — Cedar policy on every call (stage 4, see stages.ts).
+ *
+ * - `request`: `tools/call` → `call_tool`, `resources/read` → `read_resource`, `prompts/get` →
+ *   `get_prompt` over principal × resource × arguments × session context × findings so far.
+ *   Allow: the policy ids go to `ctx.policyIds` and the obligations (`approve`, `redact`,
+ *   `rate:10/m`...) to `ctx.obligations` for the later stages. Deny: rule `policy.<id>`; but when
+ *   the item would also be hidden from the principal's lists, the deny carries NOT_FOUND_RULE so
+ *   the router answers exactly as for a missing tool (a hidden tool must not be discoverable).
+ *   `completion/complete` is allowed only for prompts / resources the principal can see.
+ * - `list`: removes the tools, prompts, resources and templates the principal could never use.
+ * - `serverRequest`: `sampling/createMessage` → `sample`, `elicitation/create` → `elicit`, on the
+ *   upstream Server.
+ * Install it only when a policy set is configured (`createPolicyEngine` returns one); without
+ * one, there is no policy stage and calls are not restricted by policy.
+ */
+import type { Finding } from '../../detect/types.js';
+import type { PolicyEngine } from '../../policy/engine.js';
+import type { AuthzRequest, AuthzResource, PolicyAction } from '../../policy/types.js';
+import { NOT_FOUND_RULE } from '../rules.js';
+import { allow, deny, modify, type Interceptor, type JsonRpcObject, type ListKind, type PipelineContext, type Verdict } from '../types.js';
+
+export { NOT_FOUND_RULE };
+
+const LIST_FIELD: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resourceTemplates' };
+const LIST_KIND: Record<ListKind, AuthzResource['kind']> = { tools: 'tool', prompts: 'prompt', resources: 'resource', resourceTemplates: 'resource' };
+
+const REQUEST_ACTION: Record<string, { action: PolicyAction; kind: AuthzResource['kind'] }> = {
+  'tools/call': { action: 'call_tool', kind: 'tool' },
+  'resources/read': { action: 'read_resource', kind: 'resource' },
+  'prompts/get': { action: 'get_prompt', kind: 'prompt' },
+};
+
+const SERVER_REQUEST_ACTION: Record<string, PolicyAction> = {
+  'sampling/createMessage': 'sample',
+  'elicitation/create': 'elicit',
+};
+
+function params(msg: JsonRpcObject): Record<string, unknown> {
+  const p = (msg as { params?: unknown }).params;
+  return p && typeof p === 'object' ? (p as Record<string, unknown>) : {};
+}
+
+function sessionOf(ctx: PipelineContext): AuthzRequest['session'] {
+  const s = ctx.session;
+  return { id: s.id, transport: s.transport, ...(s.clientInfo?.name ? { client: s.clientInfo.name } : {}), taint: s.taint };
+}
+
+function categories(findings: Finding[]): string[] {
+  return findings.map((f) => f.category);
+}
+
+/** Deny rule for a session whose token or key has expired (map to PCX_SESSION_REVOKED). */
+export const EXPIRED_RULE = 'authn.expired';
+
+export interface AuthzInterceptorOptions {
+  /** Grace after the principal's `expiresAt` (default 30 s, the JWT clock skew). */
+  expirySkewMs?: number;
+  /** Called with each decision (for metrics/debug logs). */
+  onDecision?: (ctx: PipelineContext, result: ReturnType<PolicyEngine['authorize']>) => void;
+}
+
+export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzInterceptorOptions = {}): Interceptor {
+  const request = (ctx: PipelineContext): Verdict => {
+    const t = ctx.target;
+    const exp = ctx.session.principal.expiresAt;
+    if (exp !== undefined && exp * 1000 + (opts.expirySkewMs ?? 30_000) < Date.now()) {
+      return deny(`the credentials of ${ctx.session.principal.id} expired at ${new Date(exp * 1000).toISOString()}; authenticate again`, EXPIRED_RULE);
+    }
+    if (ctx.method === 'completion/complete' || t.kind === 'completion') return completion(ctx);
+    const map = REQUEST_ACTION[ctx.method];
+    if (!map) return allow();
+    // The upstream's own name / URI, as the list hook sees items (`message.result` is per server, unprefixed).
+    const name = t.upstreamName ?? t.name;
+    if (!t.server || name === undefined) return deny(`no ${map.kind} to authorize (unresolved target)`, NOT_FOUND_RULE);
+    const p = params(ctx.message);
+    const definition = t.definition ?? {};
+    const req: AuthzRequest = {
+      principal: ctx.session.principal,
+      action: map.action,
+      resource: { kind: map.kind, server: t.server, name },
+      arguments: map.kind === 'resource' ? {} : (p.arguments ?? {}),
+      labels: t.labels ?? [],
+      ...(definition.annotations && typeof definition.annotations === 'object' ? { annotations: definition.annotations as Record<string, unknown> } : {}),
+      findings: categories(ctx.findings),
+      session: sessionOf(ctx),
+    };
+    const r = engine.authorize(req);
+    opts.onDecision?.(ctx, r);
+    for (const id of r.policyIds) ctx.policyIds.push(id);
+    if (r.decision === 'allow') {
+      for (const o of r.obligations) ctx.obligations.add(o);
+      return allow();
+    }
+    const { arguments: _a, ...visReq } = req;
+    if (!engine.isVisible(visReq)) {
+      return deny(`${t.name ?? name} is hidden from ${ctx.session.principal.id} by policy: ${r.reason}`, NOT_FOUND_RULE);
+    }
+    return deny(r.reason, `policy.${r.policyIds[0] ?? 'default-deny'}`);
+  };
+
+  const completion = (ctx: PipelineContext): Verdict => {
+    const t = ctx.target;
+    const ref = params(ctx.message).ref as { type?: string; name?: string; uri?: string } | undefined;
+    if (!t.server) return deny('no completion target', NOT_FOUND_RULE);
+    const kind: AuthzResource['kind'] = ref?.type === 'ref/resource' ? 'resource' : 'prompt';
+    const name = kind === 'resource' ? (ref?.uri ?? t.name) : (t.upstreamName ?? ref?.name ?? t.name);
+    if (name === undefined) return deny('no completion target', NOT_FOUND_RULE);
+    const visible = engine.isVisible({
+      principal: ctx.session.principal,
+      resource: { kind, server: t.server, name },
+      findings: categories(ctx.findings),
+      session: sessionOf(ctx),
+    });
+    return visible ? allow() : deny(`completion for ${name}: hidden from ${ctx.session.principal.id} by policy`, NOT_FOUND_RULE);
+  };
+
+  const list = (ctx: PipelineContext): Verdict => {
+    const l = ctx.list;
+    if (!l) return allow();
+    const result = (ctx.message as { result?: Record<string, unknown> }).result;
+    const field = LIST_FIELD[l.kind];
+    const raw = result?.[field];
+    if (!result || !Array.isArray(raw)) return allow();
+    const kind = LIST_KIND[l.kind];
+    const session = sessionOf(ctx);
+    const keep = raw.filter((item) => {
+      const o = (item ?? {}) as Record<string, unknown>;
+      const name = l.kind === 'resources' ? o.uri : l.kind === 'resourceTemplates' ? o.uriTemplate : o.name;
+      if (typeof name !== 'string') return false;
+      const ann = o.annotations;
+      const labels = l.labels?.(name);
+      return engine.isVisible({
+        principal: ctx.session.principal,
+        resource: { kind, server: l.server, name },
+        ...(labels ? { labels } : {}),
+        ...(kind === 'tool' && ann && typeof ann === 'object' ? { annotations: ann as Record<string, unknown> } : {}),
+        session,
+      });
+    });
+    if (keep.length === raw.length) return allow();
+    return modify({ ...ctx.message, result: { ...result, [field]: keep } } as JsonRpcObject, 'policy.hidden');
+  };
+
+  const serverRequest = (ctx: PipelineContext): Verdict => {
+    const action = SERVER_REQUEST_ACTION[ctx.method];
+    if (!action) return allow();
+    const server = ctx.target.server;
+    if (!server) return deny(`${ctx.method} from an unknown server`, 'policy.unknown-server');
+    const r = engine.authorize({
+      principal: ctx.session.principal,
+      action,
+      resource: { kind: 'server', server },
+      findings: categories(ctx.findings),
+      session: sessionOf(ctx),
+    });
+    opts.onDecision?.(ctx, r);
+    for (const id of r.policyIds) ctx.policyIds.push(id);
+    if (r.decision === 'allow') {
+      for (const o of r.obligations) ctx.obligations.add(o);
+      return allow();
+    }
+    return deny(r.reason, `policy.${r.policyIds[0] ?? 'default-deny'}`);
+  };
+
+  return { name: 'authz', request, list, serverRequest, close: () => engine.close() };
+}
