@@ -2,7 +2,6 @@
  * Downstream stdio listener: the gateway speaks MCP on its own stdin/stdout, so a client
  * config line that starts a server can start `portcullis stdio` instead. Logs go to stderr.
  */
-import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { JSONRPC, ErrorCodes } from '../errors.js';
 import type { Principal } from '../pipeline/types.js';
@@ -10,11 +9,6 @@ import { LineSplitter } from '../transports/lines.js';
 import type { Gateway } from './gateway.js';
 import type { Session } from './session.js';
 import type { Json } from './upstream.js';
-
-export function localPrincipal(configured?: { principal?: string; groups?: string[] }): Principal {
-  const name = configured?.principal ?? `user:${os.userInfo().username}`;
-  return { id: name.includes(':') ? name : `user:${name}`, kind: name.startsWith('agent:') ? 'Agent' : 'User', groups: configured?.groups ?? [], method: configured?.principal ? 'config' : 'os-user' };
-}
 
 export function serveStdio(gw: Gateway, principal: Principal, input: Readable = process.stdin, output: Writable = process.stdout): { session: Session; done: Promise<void> } {
   const write = (m: unknown) =>

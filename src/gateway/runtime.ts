@@ -22,10 +22,10 @@ import { AdminServer } from '../admin/server.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { buildPipeline } from '../pipeline/stages.js';
 import { createValidateInterceptor } from '../pipeline/interceptors/validate.js';
-import type { Principal } from '../pipeline/types.js';
 import { Gateway } from './gateway.js';
 import { HttpListener, type AuthOutcome } from './listener-http.js';
-import { localPrincipal, serveStdio } from './listener-stdio.js';
+import { serveStdio } from './listener-stdio.js';
+import { authErrorResponse, createAuthenticator, protectedResourceMetadata, resourceMetadataPaths, stdioPrincipal } from '../identity/http.js';
 import { liveChildCount } from '../transports/stdio-child.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -53,18 +53,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-const ANONYMOUS: Principal = { id: 'anonymous', kind: 'Anonymous', groups: [], method: 'none' };
-
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
   const log = o.log ?? createLogger(config.observability.logLevel);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-
-  if (config.auth === 'none' && !o.stdio && !LOOPBACK.has(config.listen.host)) {
-    throw new Error(`auth: none is accepted only on a loopback listener, and listen.host is ${config.listen.host}: configure auth (jwt or apiKeys) or bind 127.0.0.1`);
-  }
 
   const closers: Array<() => Promise<void>> = [];
   const metrics = new Metrics();
@@ -142,11 +136,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   try {
     if (o.stdio) {
-      const principal = config.auth === 'none' ? ANONYMOUS : localPrincipal(config.auth.stdio);
-      const { done } = serveStdio(gateway, principal);
+      const { done } = serveStdio(gateway, stdioPrincipal(config.auth));
       runtime.stdioDone = done;
     } else {
+      const authenticator = createAuthenticator(config, {
+        apiKeys: store,
+        baseDir: (config as { baseDir?: string }).baseDir,
+        onError: (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'authentication error'),
+      });
       if (config.auth === 'none') log.warn('auth: none — every local client is anonymous and unauthenticated; use it on a developer machine only');
+      const metadataPaths = new Set(resourceMetadataPaths(config));
       const listener = new HttpListener(gateway, {
         host: config.listen.host,
         port: config.listen.port,
@@ -154,7 +153,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         maxMessageBytes: config.limits.maxMessageBytes,
         allowedHosts: config.listen.allowedHosts,
         allowedOrigins: config.listen.allowedOrigins,
-        authenticate: async (): Promise<AuthOutcome> => ({ ok: true, principal: ANONYMOUS }),
+        authenticate: async (req): Promise<AuthOutcome> => {
+          const r = await authenticator.authenticate(req.headers);
+          if (r.ok) return { ok: true, principal: r.principal };
+          const e = authErrorResponse(r, config);
+          return { ok: false, status: e.status, headers: e.headers, body: JSON.parse(e.body) as Record<string, unknown> };
+        },
+        // RFC 9728: where clients discover the authorization server for this resource.
+        extraRoutes: (req, res) => {
+          const p = new URL(req.url ?? '/', 'http://gateway').pathname;
+          if (req.method !== 'GET' || !metadataPaths.has(p)) return false;
+          const body = JSON.stringify(protectedResourceMetadata(config));
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
+          res.end(body);
+          return true;
+        },
       });
       const addr = await listener.listen();
       closers.push(() => listener.close());
