@@ -11,8 +11,10 @@ import * as registry from './registry.js';
 import * as scan from './scan.js';
 import * as wrap from './wrap.js';
 import * as audit from './audit.js';
+import * as detect from './detect.js';
+import * as evalCmd from './eval.js';
 
-const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit];
+const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit, detect, evalCmd];
 
 const program = new Command()
   .name('portcullis')

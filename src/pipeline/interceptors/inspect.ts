@@ -126,12 +126,13 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
   }
 
   async function ssrf(strings: StringRef[], ctx: PipelineContext): Promise<Array<Finding & { path: string }>> {
-    if (actionFor('ssrf', 'arguments', ctx.target.name).action === 'off') return [];
+    const { action, min } = actionFor('ssrf', 'arguments', ctx.target.name);
+    if (action === 'off') return [];
     const out: Array<Finding & { path: string }> = [];
     for (const s of strings) {
       for (const u of findUrls(s.value).slice(0, 16)) {
         const fs = await checkUrl(u.url, { allowPrivate: allowPrivate.length > 0 ? allowPrivate : undefined } as Parameters<typeof checkUrl>[1]);
-        for (const f of fs) out.push({ ...f, field: `arguments.${s.path}`, path: s.path });
+        for (const f of fs) if (SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min]) out.push({ ...f, field: `arguments.${s.path}`, path: s.path });
       }
     }
     return out;

@@ -1,0 +1,888 @@
+/**
+ * Prompt-injection detector (OWASP MCP06: prompt injection via contextual payloads).
+ *
+ * Feature scoring, not a phrase list: the text is normalised (NFKC, homoglyphs, invisible
+ * characters, case, diacritics), tokenised once, and each word that can start a cue runs a few
+ * anchored (sticky) patterns at that position. Cues belong to kinds — the text addresses the model,
+ * overrides its instructions, hides something from the user, sends data to a third party, touches
+ * secrets, dictates the model's reply, frames itself as a system message... — each with a weight.
+ * Cues within a window are combined (noisy-OR over the strongest cue of each kind, plus synergy
+ * between "addressed to the model" and "asks for an action"), then discounted when the text is
+ * *about* injection (articles, training material, test fixtures) or the cue is quoted.
+ *
+ * The same engine scores tool definitions (poisoning.ts) with `mode: 'tool'`, where the addressee
+ * is the model by default and instructions about files, secrets, other tools or concealment weigh more.
+ *
+ * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
+ */
+import type { Finding, Severity, TextDetector } from './types.js';
+import { findEncodedSegments, normalizeForMatching, type Normalized } from './normalize.js';
+
+export type Kind =
+  | 'addr' // text addressed to the AI / model / agent
+  | 'addr_weak' // mentions an AI / assistant
+  | 'override' // ignore previous instructions, new task, stop doing X
+  | 'override_weak'
+  | 'conceal' // do not tell the user
+  | 'exfil' // send / forward / post data to a destination
+  | 'redirect' // also / always send a copy somewhere
+  | 'secret' // reference to secrets, sensitive files, conversation history
+  | 'read_pass' // read a secret/file and put it into a parameter / reply
+  | 'param' // put X into a parameter
+  | 'shadow' // instructions about how other tools behave
+  | 'tool_override' // always call this tool first, act as, bypass safety
+  | 'precond' // before calling this tool / before continuing / otherwise it fails
+  | 'frame' // [SYSTEM OVERRIDE], <IMPORTANT>, ### Instructions for AI
+  | 'fake_turn' // <|im_start|>system, "System:" line
+  | 'resp' // dictates the model's response (in your answer, tell the user that)
+  | 'code_insert' // put the following code into your code
+  | 'harm' // delete all files, transfer money, create admin user, without review
+  | 'danger_code' // dangerous calls in code (os.system, requests.post of env...)
+  | 'hidden' // the cue sits inside an HTML comment / hidden element
+  | 'invisible' // invisible characters inside words
+  | 'encoded' // encoded payload that decodes to instructions
+  | 'decode_follow' // "decode and follow"
+  | 'imperative'; // weak: sentence starts with an imperative of action
+
+export type Mode = 'data' | 'tool';
+
+interface Rule {
+  kind: Kind;
+  /** weight in data mode / tool mode */
+  w: number;
+  wt: number;
+  re: RegExp;
+  id?: string;
+}
+
+export interface Hit {
+  kind: Kind;
+  w: number;
+  start: number; // normalised index
+  end: number;
+  /** 1 quoted, 0 not, -1 not computed yet (computed lazily: most windows never need it) */
+  quoted: number;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Vocabulary (on normalised text: lower-case, no diacritics)
+// ------------------------------------------------------------------------------------------------
+
+const AI = String.raw`(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|(?:ai\s+|llm\s+|virtual\s+|automated\s+|digital\s+)?assistants?|(?:ai\s+|llm\s+|autonomous\s+|automated\s+)?agents?|chat\s?bots?|bots?|models?|gpt(?:-?\d[\w.-]*)?|chatgpt|claude|copilot|gemini|ai\s+(?:tools?|systems?|models?|readers?|crawlers?)|automated\s+(?:systems?|tools?|readers?|processors?)|ki(?:-\w+)?|sprachmodells?|assistent(?:en|in)?|ia|asistentes?(?:\s+de\s+ia)?|modelos?(?:\s+de\s+(?:lenguaje|ia))?|agentes?(?:\s+de\s+ia)?|modeles?(?:\s+de\s+langage)?|assistants?\s+ia|assistenti?|modell[oi](?:\s+linguistic[oi])?|agenti?)`;
+const DET = String.raw`(?:the\s+|any\s+|all\s+|an?\s+|every\s+|each\s+|you,?\s+|our\s+|die\s+|den\s+|das\s+|der\s+|el\s+|la\s+|los\s+|las\s+|le\s+|l'|les\s+|il\s+|lo\s+|gli\s+|o\s+|os\s+|as\s+|cualquier\s+|tout\s+|toute\s+|qualsiasi\s+|qualquer\s+)?`;
+const PREV = String.raw`(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|default|all|any|other|current|developer|safety|vorherigen?|bisherigen?|obigen?|fruheren?|vorigen?|alten?|ursprunglichen?|anteriores?|previas?|precedentes?|originales?|initiales?|ci-dessus|precedenti|originali)`;
+const INSTR = String.raw`(?:instructions?|directives?|directions?|prompts?|rules?|guidelines?|guardrails?|constraints?|commands?|programming|system\s+prompt|context|restrictions?|policies|policy|orders?|tasks?|safety\s+\w+|anweisungen|instruktionen|befehle|regeln|vorgaben|richtlinien|systemanweisungen|instrucciones|indicaciones|ordenes|reglas|directrices|consignes|regles|ordres|istruzioni|indicazioni|regole|instrucoes|orientacoes|regras)`;
+const USERW = String.raw`(?:the\s+)?(?:users?|human|operator|customer|requester|person|owner|anyone|anybody|them|him|her|benutzer\w*|nutzer\w*|anwender\w*|usuari[oa]s?|utilisateur\w*|utente|usuario)`;
+const SENSITIVE = String.raw`(?:~?/?\.ssh\b|id_(?:rsa|dsa|ecdsa|ed25519)|\.env\b|/etc/(?:passwd|shadow|sudoers)|\.netrc|\.git-credentials|\.bash_history|\.zsh_history|\.aws/credentials|\.aws\b|\.docker/config|\.kube/config|\.npmrc|\.pypirc|mcp\.json|claude_desktop_config|\.cursor/|credentials?(?:\.json)?|api[\s_-]?keys?|access[\s_-]?(?:keys?|tokens?)|secret[\s_-]?(?:keys?|access[\s_-]?keys?)|secrets|private[\s_-]?keys?|passwords?|passwd|passphrases?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|session\s+(?:cookies|tokens?)|cookies|tokens|environment\s+variables?|env(?:ironment)?\s+vars?|[a-z][a-z0-9]*_(?:api_key|secret_access_key|secret_key|access_key|secret|token|password|key|database_url)\b|database_url|system\s+prompt|(?:hidden|secret|internal|original|initial)\s+(?:instructions|prompt|rules|guidelines)|conversation\s+history|chat\s+history|(?:full|entire|whole|complete|previous)\s+(?:conversation|chat|message\s+history)|clipboard|keystrokes|browser\s+history|(?:saved\s+)?(?:card|credit\s+card|bank|account|routing|social\s+security|passport)\s+(?:numbers?|details)|cvv|ssn|(?:vollstandige|gesamte|komplette)\s+(?:konversation|unterhaltung|chat)|conversacion\s+completa|historial\s+(?:de\s+(?:la\s+)?)?(?:conversacion|chat)|historique\s+de\s+(?:la\s+)?conversation|cronologia\s+della\s+(?:chat|conversazione)|historico\s+da\s+conversa|(?:the\s+)?user'?s\s+(?:location|contacts|clipboard|photos|emails|messages|files|documents)|system://\w+|ssh\s+keys?|wallet|seed\s+phrase|passwort|kennwort|zugangsdaten|umgebungsvariable\w*|contrasenas?|credenciales|claves?\s+(?:de\s+)?api|variables?\s+de\s+entorno|mots?\s+de\s+passe|identifiants|variables?\s+d'environnement|cle(?:s)?\s+(?:d')?api|chiavi?\s+api|password|senhas?|credenciais|chaves?\s+(?:de\s+)?api)`;
+/** SENSITIVE as it appears from the start of a word (paths are entered at their first word). */
+const SENSITIVE_WORD = String.raw`(?:ssh(?:/|\s+keys?\b|\b)|id_(?:rsa|dsa|ecdsa|ed25519)|env\b|etc/(?:passwd|shadow|sudoers)|netrc|git-credentials|bash_history|zsh_history|aws/credentials|aws\b|docker/config|kube/config|npmrc|pypirc|mcp\.json|claude_desktop_config|credentials?|api[\s_-]?keys?|access[\s_-]?(?:keys?|tokens?)|secret[\s_-]?(?:keys?|access[\s_-]?keys?)|secrets|private[\s_-]?keys?|passwords?|passwd|passphrases?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|session\s+(?:cookies|tokens?)|cookies|tokens|environment\s+variables?|env(?:ironment)?\s+vars?|database_url|system\s+prompt|(?:hidden|secret|internal|original|initial|system)\s+(?:instructions|prompt|rules|guidelines)|conversation\s+history|chat\s+history|(?:full|entire|whole|complete|previous)\s+(?:conversation|chat|message\s+history)|clipboard|keystrokes|browser\s+history|(?:saved\s+)?(?:card|credit\s+card|bank|account|routing|social\s+security|passport)\s+(?:numbers?|details)|cvv|ssn|(?:vollstandige|gesamte|komplette)\s+(?:konversation|unterhaltung|chat)|conversacion\s+completa|historial\s+(?:de\s+(?:la\s+)?)?(?:conversacion|chat)|historique\s+de\s+(?:la\s+)?conversation|seed\s+phrase|passwort|kennwort|zugangsdaten|umgebungsvariable\w*|contrasenas?|credenciales|claves?\s+(?:de\s+)?api|variables?\s+(?:de\s+entorno|d'environnement)|mots?\s+de\s+passe|identifiants|chiavi?\s+api|senhas?|credenciais|chaves?\s+(?:de\s+)?api)\b`;
+const RESPONSE = String.raw`(?:response|answer|reply|output|message|summary|responses|answers|replies|explanation|translation|elucidation|text|reasoning|result|antwort|respuesta|reponse|risposta|resposta)`;
+const CODEOBJ = String.raw`(?:code|implementation|solution|algorithm|program|program\s+logic|codebase|script|elucidation)`;
+const DEST = String.raw`(?:<?[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,12}|https?://|hxxps?://|www\.|ftp://|[a-z0-9-]{2,63}\.(?:com|net|org|io|xyz|ru|cn|top|info|ch|me|co|app|dev|site|online|biz|tk|de|fr|es|it|br)\b|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})`;
+const DEST_GENERIC = String.raw`(?:an?\s+|the\s+|my\s+|this\s+|our\s+)?(?:webhook|external\s+(?:server|endpoint|address|url|email)|remote\s+server|attacker|third[\s-]part(?:y|ies)|outside\s+(?:server|address))`;
+const SEND = 'gib|gebt|geben|send|forward|email|mail|post|upload|transmit|submit|copy|bcc|cc|share|sync|report|exfiltrate|leak|relay|mirror|deliver|push|publish|beam|pipe|sende|senden|schicke|schicken|leite|ubermittle|ubertrage|lade|envia|enviar|envie|reenvia|manda|mandar|envoie|envoyez|envoyer|transfere|transmets|transmettez|invia|inviare|inoltra|encaminhe|encaminha|mande';
+const READ = String.raw`(?:read|reading|open|cat|load|access|fetch|retrieve|get|obtain|collect|grab|look|extract|dump|print|output|reveal|show|display|list|include|attach|append|copy|paste|gather|search|find|export|lies|lese|lesen|offne|hole|lee|leer|abre|obten|lis|lire|lisez|ouvre|recupere|leggi|leggere|apri|recupera|leia|ler|abra|obtenha|incluye|incluir|inclus|incluez|inclure|includi|includere|inclua|incluir)`;
+
+type RuleSpec = [kind: Kind, w: number, wt: number, triggers: string, rest: string, id?: string];
+
+/**
+ * Rules with long gaps only run when a cheap marker occurs shortly after the trigger
+ * (positions of each marker are computed once per text, lazily).
+ */
+const NEED: Record<string, RegExp> = {
+  dest: /@|:\/\/|www\.|\d\.\d{1,3}\.\d|\.(?:com|net|org|io|xyz|ru|cn|top|info|ch|me|co|app|dev|site|online|biz|tk|de|fr|es|it|br)\b/g,
+  generic: /webhook|external|remote|attacker|third|outside/g,
+  hash: /#[a-z0-9_-]{2}/g,
+  at: /@/g,
+  sensitive: /card|bank|account|routing|social|passport|cvv|ssn|konversation|unterhaltung|conversacion|historial|historique|cronologia|historico|clipboard|keystroke|browser|user's|ssh|id_|env|passw|netrc|credential|api|key|token|secret|cookie|history|prompt|instructions|rules|guidelines|session|wallet|seed|config|kennwort|zugangsdaten|contrasen|clave|mots? de passe|identifiants|chiav|senha|_url|aws|docker|kube|npmrc|pypirc|mcp\.json|claude_desktop|cursor|system:|variable/g,
+  param: /[`'"]|param|argument|field|feld|campo|champ|input|propert|response|reply|answer|output|message|summary|antwort|respuesta|reponse|risposta|resposta|text|result|reasoning|explanation|translation|elucidation/g,
+  your: /\byour\s|\bcode\s+you\s/g,
+  user: /user|human|operator|customer|requester|person|owner|anyone|anybody|them\b|him\b|her\b|benutzer|nutzer|anwender|usuari|utilisateur|utente/g,
+  image: /!\[/g,
+  pipe: /\|\s*(?:sudo\s+)?(?:ba|z)?sh\b/g,
+  follow: /\b(?:and|then|und|y|et|e)\s+(?:follow|execute|run|apply|obey|do|befolge|sigue|suis|segui|siga)/g,
+  nicht: /\bnicht\b/g,
+  code: /code|snippet|script/g,
+};
+const NEED_SPAN = 220;
+
+const SPECS: RuleSpec[] = [
+  ['secret', 0.15, 0.12, 'saved|card|credit|bank|account|routing|social|passport|cvv|ssn|vollstandige|gesamte|komplette|conversacion|historial|historique|cronologia|historico|clipboard|keystrokes|browser|hidden|internal|original|initial|ssh|id_rsa|id_dsa|id_ecdsa|id_ed25519|env|etc|netrc|git|bash_history|zsh_history|aws|docker|kube|npmrc|pypirc|mcp|claude_desktop_config|credential|credentials|api|api_key|api_keys|apikey|apikeys|access|access_key|access_token|secret|secret_key|secrets|private|private_key|password|passwords|passwd|passphrase|passphrases|auth|authentication|bearer|session|cookies|tokens|environment|database_url|system|conversation|chat|full|entire|whole|complete|previous|seed|passwort|kennwort|zugangsdaten|umgebungsvariable|umgebungsvariablen|contrasena|contrasenas|credenciales|clave|claves|variable|variables|mot|mots|identifiants|chiave|chiavi|senha|senhas|credenciais|chave|chaves', '', 'sensitive'],
+  // ---- addressee is the model --------------------------------------------------------------
+  ['addr', 0.5, 0.3, 'attention|note|notes|message|instructions|instruction|reminder|directive|memo|notice|hinweis|nachricht|notiz|anweisung|anweisungen|nota|mensaje|instrucciones|instruccion|atencion|consigne|consignes|messaggio|istruzioni|istruzione|mensagem|instrucoes|instrucao|aviso|remarque|avis', String.raw`\s*(?:to|for|an|fur|para|a|au|aux|pour|per)\s+${DET}${AI}\b`],
+  ['addr', 0.5, 0.3, 'attention|hey|hello|hi|dear|important|urgent|liebe|lieber|hallo|hola|querido|querida|cher|chere|bonjour|ciao|caro|cara|ola|prezado', String.raw`[\s,:!-]{1,4}${DET}${AI}\s*[,:!-]`],
+  ['addr', 0.5, 0.3, 'if|wenn|falls|si|se', String.raw`\s+(?:you\s+are|you're|du|sie|eres|es\s+usted|vous\s+etes|tu\s+es|sei|voce\s+e|voce\s+for)\s+(?:an?\s+|the\s+|eine?\s+|un\s+|una\s+|um\s+|uma\s+|un')?(?:ai|llm|large\s+language|language\s+model|automated|autonomous|assistant|agent|bot|chatbot|gpt|claude|model|ki|sprachmodell|assistent|ia|asistente|modelo|agente|modele|modello|assistente|robot)`],
+  ['addr', 0.5, 0.3, 'ai|llm|llms|assistant|assistants|agent|agents|model|models|bot|bots|chatbot|gpt|chatgpt|claude|copilot|gemini|ki|ia', String.raw`(?:\s+(?:assistant|agent|model|system|tool|reader)s?)?\s+(?:reading|processing|parsing|summari[sz]ing|analy[sz]ing|scraping|viewing|ingesting|that\s+(?:reads?|processes|sees)|who\s+(?:reads?|sees)|which\s+reads?)\s+(?:this|these|the\s+following|the\s+above|it)\b`],
+  ['addr', 0.5, 0.3, 'any|all|every|each|jeder|jede|jeden|jedes|alle|cualquier|todo|tout|tous|toute|qualsiasi|ogni|qualquer', String.raw`(?<=\b(?:to|for|an|fur|para|pour|per|a)\s+(?:the\s+)?(?:any|all|every|each|jede[nrs]?|alle|cualquier|todo|tout|tous|toute|qualsiasi|ogni|qualquer))\s+${AI}\s+(?:reading|processing|parsing|summari[sz]ing|analy[sz]ing|reviewing|scanning|crawling|indexing|that|who|which|here|out\s+there|lesen|der|die|das|que|qui|che|lisant|leyendo)\b`],
+  ['addr', 0.5, 0.3, 'instructions|instruction|guidance|rules|directives|anweisungen|instrucciones|consignes|istruzioni|instrucoes', String.raw`\s+(?:for|to|fur|an|para|pour|per)\s+${DET}(?:ai|llm|llms|language\s+models?|agents?|assistants?|bots?|ai\s+tools?|ai\s+agents?|ai\s+assistants?|automated\s+(?:tools?|systems?|agents?)|models?|ki|ia|asistentes?|agentes?|assistenti|modelos?)\b`],
+  ['addr', 0.45, 0.3, 'ai|llm|assistant|chatbot|claude|chatgpt|gpt|copilot|gemini', String.raw`\s*,\s*(?:you\s+(?:must|should|need|will|are\s+(?:required|instructed))|please|ignore|disregard|forget|stop|now|immediately|do\s+not|don't|send|forward|read|delete|reply|respond|say|tell|include|post|remember)\b`],
+  ['addr', 0.4, 0.25, 'as', String.raw`\s+an?\s+(?:ai|llm|language\s+model|assistant|agent)\s*,\s+you\s+(?:must|should|need|are\s+required|will)`],
+  ['addr_weak', 0.15, 0.05, 'ai|llm|llms|assistant|chatbot|gpt|chatgpt|claude|copilot|gemini|ki|ia|asistente|assistente', String.raw`\b`],
+  ['addr_weak', 0.12, 0.05, 'language', String.raw`\s+models?\b`],
+  ['addr_weak', 0.12, 0.05, 'sprachmodell|sprachmodelle|modelo|modele|modello|llms', String.raw`\b`],
+  ['addr_weak', 0.15, 0.1, 'you', String.raw`\s+(?:are|'re)\s+(?:now\s+)?(?:an?\s+)?(?:helpful\s+|ai\s+|virtual\s+)?(?:assistant|ai|language\s+model|chatbot|llm)\b`],
+
+  // ---- overriding instructions -------------------------------------------------------------
+  ['override', 0.55, 0.55, 'ignore|ignoring|disregard|disregarding|forget|override|overwrite|bypass|abandon|discard|drop|skip|neglect|nevermind', String.raw`\s+(?:all\s+|any\s+|every\s+|each\s+)?(?:of\s+)?(?:the\s+|your\s+|these\s+|those\s+|its\s+)?(?:${PREV}\s+)?(?:and\s+\w+\s+)?${INSTR}\b(?!\s+(?:for|about|on|regarding|in\s+the|of\s+the)\s+(?!(?:you|this|the\s+(?:ai|assistant|model)))\w)`],
+  ['override', 0.55, 0.55, 'ignore|ignoring|disregard|disregarding|forget', String.raw`\s+(?:everything|anything|all)\s+(?:you\s+(?:were|have\s+been)\s+told|(?:said\s+|written\s+)?(?:above|before|previously|so\s+far|earlier))`],
+  ['override', 0.5, 0.5, 'ignore|ignoring|disregard|disregarding', String.raw`\s+(?:the\s+|what\s+the\s+)?users?(?:'s?)?\s+(?:request|question|query|instructions?|prompt|task|message|asks?|wants?|said)`],
+  ['override', 0.5, 0.5, 'ignore|disregard|forget', String.raw`\s+(?:what(?:ever)?|anything)\s+(?:the\s+|your\s+)?(?:users?|maintainers?|owners?|admins?|developers?|authors?|operators?|system|they|he|she|you|human)\s+(?:asked|said|told|wants?|requested|wrote|instructed|says)`],
+  ['override_weak', 0.3, 0.3, 'ignore|disregard', String.raw`\s+(?:the\s+|all\s+)?(?:other|rest|remaining|previous|prior|above|earlier)\b`],
+  ['override_weak', 0.2, 0.2, 'ignore|disregard|forget', String.raw`\s+(?:my|our|the|this|that|these)\s+(?:\w+\s+){0,2}(?:instructions?|email|message|mail|note|request|warning|prompt|rules?)\b`],
+  ['override', 0.55, 0.5, 'instructions|orders|task|directives|guidelines|rules|objective|goal|mission|programming|prompt|anweisungen|instrucciones|consignes|istruzioni|instrucoes|aufgabe|tarea|tache|compito|tarefa', String.raw`(?:)\s+(?:have|has|are|is|wurden|wurde|han|ha|ont|a|sono|e|foram|foi)\s+(?:been\s+|now\s+|sido\s+|ete\s+|stat[ei]\s+)?(?:updated|changed|replaced|overridden|revoked|modified|cancelled|canceled|superseded|aktualisiert|geandert|ersetzt|actualizad[ao]s?|cambiad[ao]s?|reemplazad[ao]s?|mis\s+a\s+jour|mises\s+a\s+jour|modifiee?s?|remplacee?s?|aggiornat[ei]|modificat[ei]|atualizad[ao]s?|alterad[ao]s?)`],
+  ['override', 0.45, 0.45, 'new|neue|neuer|neues|nueva|nuevas|nuevo|nouvelle|nouvelles|nouveau|nuova|nuove|nova|novas|updated|revised|real|actual|true', String.raw`\s+(?:priority\s+|updated\s+|urgent\s+|primary\s+|important\s+|system\s+|secret\s+|hidden\s+)?(?:instructions?|task|directive|objective|orders|rules|mission|anweisung(?:en)?|aufgabe|instrucci(?:on|ones)|tarea|consignes?|instructions?|tache|istruzion[ei]|compito|instruc(?:ao|oes)|tarefa)\s*(?:[:.!-]|is\b|are\b|follows?\b|ist\b|es\b|est\b|e\b)`],
+  ['override', 0.4, 0.4, 'system|admin|administrator|developer|security|emergency|priority|root|sudo|god', String.raw`\s+(?:override|directive|instruction|command|prompt\s+update|update|mode\s+(?:enabled|activated|on))\b`],
+  ['override', 0.45, 0.45, 'stop|cease|halt|abort|quit|end', String.raw`\s+(?:summari[sz]ing|translating|answering|responding|analy[sz]ing|reading|processing|what\s+you(?:'re|\s+are)\s+doing|the\s+current\s+task|your\s+(?:current\s+)?task|your\s+summary|the\s+summary)\b`],
+  ['override', 0.4, 0.35, 'from', String.raw`\s+now\s+on\b,?\s+(?:you|always|never|respond|answer|only|reply|act|your)`],
+  ['override', 0.5, 0.5, 'you', String.raw`\s+(?:are|'re)\s+now\s+(?:in\s+)?(?:an?\s+)?(?:\w+\s+){0,2}(?:mode|dan|unrestricted|jailbroken|free|developer|admin|uncensored|unfiltered)\b`],
+  ['override', 0.45, 0.45, 'developer|god|debug|jailbreak|dan|unrestricted|maintenance|unfiltered', String.raw`\s+mode\s+(?:is\s+)?(?:enabled|activated|on|engaged)\b`],
+  ['override', 0.4, 0.45, 'regardless', String.raw`\s+of\s+(?:its|the|any|what|your|previous|prior|the\s+user|whatever|their)\b`],
+  ['override', 0.45, 0.45, 'do|don|never', String.raw`(?:\s+not|'t|t)?\s+(?:follow|obey|listen\s+to|comply\s+with)\s+(?:the\s+|your\s+|any\s+)?(?:users?|previous|prior|original|system|earlier|developer)`],
+  ['override', 0.35, 0.4, 'even', String.raw`\s+if\s+(?:the\s+)?users?\s+(?:asks?|says?|requests?|specifies|wants?|tells?|instructs?)\s+(?:you\s+)?(?:otherwise|differently|not\s+to)`],
+  ['override_weak', 0.3, 0.25, 'instead', String.raw`\s*,?\s+(?:you\s+(?:must|should|will|need\s+to)\s+)?(?:do|send|post|read|delete|transfer|write|say|tell|reply|respond|forward|email|include|output|print|reveal|create|approve|run|execute|call|visit|open|recommend|summari[sz]e|translate|answer)\b`],
+  ['precond', 0.3, 0.3, 'before|prior', String.raw`(?:\s+to)?\s+(?:continuing|answering|responding|replying|proceeding|summari[sz]ing|doing\s+anything\s+else|you\s+(?:answer|respond|continue|reply|summari[sz]e|proceed|do\s+anything)|any\s+other\s+(?:action|step|tool))`],
+  ['precond', 0.3, 0.3, 'this', String.raw`\s+is\s+(?:required|mandatory|necessary|essential|critical)\s+(?:before|for|to|in\s+order)`],
+  ['precond', 0.3, 0.3, 'you', String.raw`\s+(?:must|have\s+to|need\s+to|are\s+required\s+to)\s+(?:first|immediately|now|always)\b`],
+  // German / Spanish / French / Italian / Portuguese overrides
+  ['override', 0.55, 0.55, 'ignoriere|ignorier|ignorieren|vergiss|vergessen|missachte|ignora|ignore|ignoren|ignorez|ignorate|olvida|olvide|olviden|descarta|omite|oublie|oubliez|dimentica|dimenticate|esqueca|esquece|desconsidere', String.raw`\s+(?:sie\s+)?(?:alle[ns]?\s+|samtliche\s+|todas?\s+|todos\s+|toutes\s+|tous\s+|tutte\s+)?(?:die\s+|deine\s+|ihre\s+|las\s+|los\s+|tus\s+|sus\s+|les\s+|tes\s+|vos\s+|le\s+|tue\s+|as\s+|os\s+|suas\s+)?(?:${PREV}\s+)?${INSTR}`],
+  ['override', 0.45, 0.45, 'ne', String.raw`\s+(?:tiens|tenez)\s+pas\s+compte\s+des?\s+(?:${PREV}\s+)?${INSTR}`],
+
+  // ---- concealment -------------------------------------------------------------------------
+  ['conceal', 0.5, 0.55, 'do|don|dont|never|must|should|without|not', String.raw`(?:\s+not|'t|n't)?\s+(?:ever\s+)?(?:explicitly\s+)?(?:tell|telling|inform|informing|mention|mentioning|reveal|revealing|disclose|disclosing|notify|notifying|alert|alerting|say|saying|report|reporting|acknowledge|bring\s+up)\b[^.\n]{0,50}?\b${USERW}\b|(?:\s+not|'t|n't)?\s+let(?:ting)?\s+${USERW}\s+(?:know|see|notice|find\s+out)`, 'need:user'],
+  ['conceal', 0.45, 0.55, 'do|don|dont|never', String.raw`(?:\s+not|'t|n't)?\s+(?:explicitly\s+)?(?:mention|reveal|disclose|say|acknowledge|tell\s+anyone)\s+(?:that\s+you|this\s+(?:step|instruction|note|request|part)|these\s+instructions|anything\s+about\s+(?:this|these)|that\s+(?:this|these)|you\s+(?:did|have|are))`],
+  ['conceal', 0.45, 0.55, 'keep|kept', String.raw`\s+(?:this|it|these\s+\w+|that)\s+(?:\w+\s+)?(?:secret|hidden|confidential|private|between\s+us|to\s+yourself|quiet)\b`],
+  ['conceal', 0.45, 0.5, 'silently|secretly|covertly|quietly|discreetly|stealthily|invisibly|heimlich|secretamente|silenciosamente|discretamente|secretement|discretement|segretamente|silenziosamente', String.raw`\b(?!\s+(?:fail|fails|ignored?|skipped?|dropped?|succeed|succeeds|returns?|exits?))`],
+  ['conceal', 0.5, 0.55, 'user|users', String.raw`(?<=\bthe\s+users?)\s+(?:must|should|does|do|need|needs|will|can)\s*(?:not|n't)\s+(?:need\s+to\s+)?(?:know|see|notice|find\s+out|be\s+(?:told|informed|aware|notified))`],
+  ['conceal', 0.45, 0.55, 'internal', String.raw`\s+implementation\s+detail`],
+  ['conceal', 0.45, 0.55, 'would|could|might|will|may', String.raw`\s+(?:only\s+|even\s+)?(?:confuse|upset|alarm|scare|worry|annoy|bother)\s+(?:the\s+)?(?:users?|them|him|her)\b`],
+  ['conceal', 0.35, 0.45, 'present|pretend|act|make', String.raw`\s+(?:the\s+\w+\s+|it\s+|this\s+|them\s+)?(?:as\s+if|like)\s+(?:it\s+(?:is|was)|this\s+(?:is|was)|nothing|you\s+(?:did|had)\s+not)`],
+  ['conceal', 0.4, 0.5, 'hide|conceal|omit|suppress|remove', String.raw`\s+(?:this|these|that|it|any\s+(?:mention|trace|evidence)|all\s+traces?)\b[^.\n]{0,30}?\bfrom\s+${USERW}`, 'need:user'],
+  // German
+  ['conceal', 0.5, 0.6, 'sag|sage|sagen|erzahl|erzahle|verrat|verrate|teile|informiere', String.raw`\s+(?:es\s+|das\s+|sie\s+)?(?:dem|den|der)\s+(?:benutzer|nutzer|anwender|user|kunden)\w*\s+(?:gegenuber\s+)?(?:nichts|nicht|kein\w*)`],
+  ['conceal', 0.5, 0.6, 'erwahne|erwahnen|erwahnt|zeige|zeigen', String.raw`\b[^.\n]{0,60}?\b(?:benutzer|nutzer|anwender)\w*[^.\n]{0,30}?\bnicht\b`, 'need:nicht'],
+  ['conceal', 0.45, 0.55, 'ohne', String.raw`\s+(?:den|die|dass\s+der|dass\s+die)\s+(?:benutzer|nutzer|anwender)\w*\s+(?:zu\s+informieren|zu\s+fragen|es\s+merkt|davon\s+weiss|etwas\s+merkt|zu\s+benachrichtigen)`],
+  // Spanish / Portuguese / Italian / French
+  ['conceal', 0.5, 0.6, 'no|nao|non|ne', String.raw`\s+(?:se\s+lo\s+|se\s+la\s+|le\s+|lo\s+|la\s+|les\s+|lui\s+|leur\s+|l'|en\s+|lhe\s+|glielo\s+|gli\s+|lo\s+)?(?:menciones|mencione|menciona|digas|diga|dire|dirlo|dis|dites|informes|informe|informez|muestres|mostre|mostrare|reveles|revele|revelez|rivelare|comentes|cuentes|conte|contar|avises|avise|menziona|menzionare|mentionne|mentionnez|signale|signalez|parle|parlez|montre|montrez|dica|informare|riferire)\b(?:\s+(?:pas|rien|jamais|nada|nulla|niente))?[^.\n]{0,50}?\b${USERW}`, 'need:user'],
+  ['conceal', 0.5, 0.6, 'sin|sem|senza|sans', String.raw`\s+(?:decirle|decir|informar|avisar|notificar|contar|dire|dirlo|informare|avvisare|le\s+dire|en\s+informer|informer|prevenir|avertir|que\s+(?:el|o)\s+usuario)\b[^.\n]{0,30}?\b(?:${USERW}|sepa|saiba|lo\s+sappia)`],
+  ['conceal', 0.4, 0.5, 'secreto|secret|segreto', String.raw`(?<=\b(?:en|em|in)\s+(?:secreto|secret|segreto))\b`],
+  // Chinese handled separately (no word boundaries)
+
+  // ---- exfiltration / redirection ------------------------------------------------------------
+  ['exfil', 0.4, 0.5, SEND, String.raw`\b(?:[^.\n]|\.(?=\S)){0,120}?\b(?:to|at|into|onto|via|an|nach|zu|a|al|para|au|aux|vers|per|em|sur|auf|in|as|como)\s+${DEST}`, 'need:dest'],
+  ['exfil', 0.4, 0.2, SEND, String.raw`\b(?:[^.\n]|\.(?=\S)){0,120}?\b(?:to|at|into|onto|via|an|nach|zu|a|al|para|au|aux|vers|per|em|sur|auf|in|as|como)\s+${DEST_GENERIC}`, 'need:generic'],
+  ['exfil', 0.35, 0.4, SEND, String.raw`\b(?:[^.\n]|\.(?=\S)){0,120}?\b(?:to|at|into|in|an|a|al|au|em|sur|auf)\s+(?:the\s+)?#[a-z0-9_-]{2,40}`, 'need:hash'],
+  ['redirect', 0.3, 0.4, 'also|always|additionally|secretly|silently|auch|immer|tambien|siempre|aussi|toujours|anche|sempre|tambem', String.raw`\s+(?:send|forward|copy|cc|bcc|post|upload|email|mail|report|sync|mirror|share|sende|schicke|leite|envia|reenvia|manda|envoie|transfere|invia|inoltra|envie|encaminhe)\b`],
+  ['exfil', 0.45, 0.5, 'bcc|cc|blind|copia|copie|blindkopie|cci|ccn', String.raw`\b[^\n]{0,80}?[a-z0-9._%+-]@[a-z0-9-]+\.[a-z]`, 'need:at'],
+  ['exfil', 0.45, 0.6, 'add|include|always|also|fuge|anade|ajoute|aggiungi|adicione|incluye', String.raw`\s+(?:always\s+|also\s+|immer\s+|siempre\s+|toujours\s+|sempre\s+)?<?[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,12}>?\s+(?:as|als|como|en|comme|in|em)\s+(?:an?\s+|a\s+|un\s+|una\s+)?(?:bcc|cc|recipient|copia|copie|kopie|destinatario|empfanger|destinataire)`, 'need:at'],
+  ['exfil', 0.45, 0.6, 'replace|change|set|swap|redirect|route|rewrite|ersetze|reemplaza|remplace|sostituisci|substitua', String.raw`\s+(?:the\s+|all\s+)?(?:recipients?|destination|address|target|url|endpoint|account\s+number|iban|wallet|email\s+address|to\s+address|den\s+empfanger|el\s+destinatario|le\s+destinataire)\b`],
+  ['exfil', 0.5, 0.5, 'append|add|include|embed|render|insert|output|show|display', String.raw`\b[^\n]{0,80}?!\[[^\]\n]{0,80}\]\(\s*https?://`, 'need:image'],
+
+  // ---- secrets and read/pass -----------------------------------------------------------------
+  ['read_pass', 0.35, 0.5, READ.slice(3, -1), String.raw`\b[^\n]{0,60}?${SENSITIVE}`, 'need:sensitive'],
+  ['read_pass', 0.3, 0.5, 'needs|need|requires|require|uses|use|wants|expects|braucht|benotigt|necesita|requiere|necessite|requiert|richiede|necessita|precisa|requer', String.raw`\s+(?:the\s+|den\s+|el\s+|la\s+|le\s+|il\s+|o\s+)?(?:value|values|contents?|output|wert|valor|valeur|valore|inhalt|contenido|contenu|contenuto|conteudo)\s+(?:of|des|der|del|de|du|della|do|da)\s+(?:the\s+|your\s+|an?\s+|la\s+|el\s+|le\s+|il\s+|o\s+|a\s+)?${SENSITIVE}`, 'need:sensitive'],
+  ['read_pass', 0.3, 0.5, 'value|values|wert|werte|valor|valores|valeur|valeurs|valore|valori|contents|content|inhalt|contenido|contenu|contenuto|conteudo', String.raw`\s+(?:of|der|des|del|de|du|della|do|da|von)\s+(?:the\s+|your\s+|an?\s+|la\s+|el\s+|le\s+|il\s+|o\s+|a\s+|den\s+|dem\s+)?${SENSITIVE}`, 'need:sensitive'],
+  ['param', 0.2, 0.45, 'pass|put|include|insert|place|embed|send|append|add|provide|supply|set|fill|paste|attach|encode|store|write|ubergib|ubergebe|gib|fuge|setze|schreibe|pasa|pon|incluye|envia|anade|passe|mets|ajoute|inclus|envoie|passa|metti|inserisci|includi|passe|coloque|inclua|envie|adicione', String.raw`\b[^\n]{0,80}?\b(?:to\s+(?:the\s+)?(?:[\`'"]?[a-z_][a-z0-9_.-]{0,40}[\`'"]?\s+)?(?:parameter|argument|field|param|property)\b|(?:as|in|into|inside|within|under|im|in\s+den|en\s+el|dans\s+le|nel|no|na|como|comme|come|als)\s+(?:the\s+|its\s+|your\s+)?(?:[\`'"][a-z_][a-z0-9_.-]{0,40}[\`'"]|(?:[a-z_][a-z0-9_]{0,40}\s+)?(?:parameter|argument|field|param|property|input|feld|parametro|campo|argumento|parametre|champ|argomento)\b|(?:next\s+)?${RESPONSE}\b))`, 'need:param'],
+  ['param', 0.3, 0.45, 'every|each|jedem|cada|chaque|ogni|toda', String.raw`(?<=\b(?:on|with|in|bei|en|a|ad|em|for|to|into)\s+(?:every|each|jedem|cada|chaque|ogni|toda))\s+(?:call|request|invocation|use|answer|response|reply|message|aufruf|llamada|appel|chiamata|chamada|antwort|respuesta|reponse|risposta|resposta)\b`],
+
+  // ---- shadowing / tool directives -------------------------------------------------------------
+  ['shadow', 0.4, 0.5, 'when|whenever|if|after|before|once', String.raw`\s+(?:the\s+|a\s+|any\s+|you\s+(?:use|call|invoke|run)\s+(?:the\s+)?)?[\`'"]?[a-z0-9_.-]{2,64}[\`'"]?\s+(?:tool|function|command|operation|endpoint)\s+(?:is\s+|gets\s+|has\s+been\s+)?(?:called|used|invoked|run|executed|triggered|available|present)`],
+  ['shadow', 0.35, 0.45, 'when|whenever|before|after|if', String.raw`\s+(?:you\s+)?(?:call|calling|use|using|invoke|invoking|run|running|execute|executing)\s+(?:the\s+|any\s+|an?\s+)?[\`'"]?(?!this\b)[a-z0-9]+(?:[_-][a-z0-9]+)+[\`'"]?`],
+  ['shadow', 0.4, 0.5, 'before|after', String.raw`\s+(?:you\s+)?(?:execute|executing|call|calling|use|using|run|running|invoke|invoking)\s+(?:the\s+|any\s+|an?\s+)?(?!this\b)[a-z]+\s+(?:operation|tool|function|command)`],
+  ['shadow', 0.4, 0.5, 'when|whenever|once|if|after|before', String.raw`\s+[\`'"]?[a-z0-9]+(?:[_-][a-z0-9]+)+[\`'"]?\s+(?:is|gets|has\s+been|was)\s+(?:called|used|invoked|run|executed|triggered)`],
+  ['shadow', 0.35, 0.5, 'other|another|all', String.raw`\s+(?:other\s+)?tools?\s+(?:must|should|will|shall|need|are\s+to|is\s+to)\b`],
+  ['shadow', 0.4, 0.55, 'this', String.raw`\s+applies\s+to\s+(?:every|all|each|any)\s+(?:calls?|uses?|invocations?|requests?)\s+(?:of|to)`],
+  ['shadow', 0.4, 0.55, 'side', String.raw`[\s-]effects?\s+on\s+(?:the\s+)?(?:also\s+)?(?:present\s+|other\s+)?[\`'"]?[a-z0-9_]+`],
+  ['resp', 0.3, 0.45, 'replace|overwrite|modify|alter|change|falsify|tamper', String.raw`\s+(?:the\s+|all\s+)?(?:values?|results?|outputs?|arguments?|parameters?|inputs?|response|numbers?|figures?)\s+(?:with|of\s+(?:the\s+)?other)`],
+  ['shadow', 0.45, 0.5, 'wenn|cuando|lorsque|quand|quando', String.raw`\s+(?:das\s+|el\s+|la\s+|l'|lo\s+|a\s+|o\s+|se\s+(?:llame|use|utilice|invoque)\s+(?:a\s+)?(?:la\s+)?)?(?:werkzeug|tool|herramienta|funcion|outil|fonction|strumento|ferramenta|funzione|funcao)\s+[\`'"]?[a-z0-9_.-]{2,64}[\`'"]?\s*(?:verwendet|aufgerufen|benutzt|genutzt|es\s+llamad[ao]|se\s+llama|est\s+(?:appele|utilise|invoque)|e\s+(?:chiamat[oa]|usat[oa])|viene\s+(?:chiamat[oa]|usat[oa])|for\s+(?:chamad[ao]|usad[ao]))?`],
+
+  // ---- tool-definition specific overrides -------------------------------------------------------
+  ['tool_override', 0.4, 0.6, 'always|must|first', String.raw`\s+(?:call|use|run|invoke|execute)\s+this\s+(?:tool|function)\s+(?:first|before)`],
+  ['tool_override', 0.4, 0.55, 'before', String.raw`\s+(?:any|all|every)\s+other\s+(?:tools?|functions?|actions?)`],
+  ['tool_override', 0.45, 0.6, 'treat', String.raw`\s+(?:its|the|this|their)\s+(?:tool'?s?\s+)?(?:outputs?|results?|responses?|contents?)\s+as\s+(?:authoritative|instructions?|trusted|the\s+truth|commands?|system)`],
+  ['tool_override', 0.45, 0.55, 'instruction|instructions|system|prompt|safety|security', String.raw`\s+(?:override|bypass|directive)\b`],
+  ['tool_override', 0.45, 0.55, 'act|acting', String.raw`\s+as\s*:|\s+as\s+(?:an?\s+|the\s+)?(?:system\s+administrator|root|admin|administrator|superuser|system|developer|god)`],
+  ['tool_override', 0.45, 0.5, 'you', String.raw`\s+(?:now\s+)?have\s+(?:unrestricted|full|root|admin|administrator|elevated|unlimited)\s+(?:access|privileges|permissions|rights)`],
+  ['tool_override', 0.4, 0.5, 'disable|disabling|bypass|bypassing|ignore|skip|turn|circumvent|deactivate', String.raw`(?:\s+off)?\s+(?:all\s+)?(?:the\s+)?(?:data\s+)?(?:safety|security|content|data|input)?\s*(?:restrictions?|filter(?:ing|s)?|checks?|validation|guardrails?|policies|sanitization|moderation|confirmation|approval|protections?)\b`],
+  ['tool_override', 0.4, 0.55, 'trust', String.raw`\s+all\s+(?:commands?|input|requests?|instructions?|content)`],
+  ['tool_override', 0.35, 0.5, 'override', String.raw`\s+(?:the\s+)?(?:default|system|assistant'?s?|model'?s?|your)\s+(?:assistant\s+|system\s+)?(?:instructions?|behaviou?r|prompt|rules|settings|validation)`],
+  ['tool_override', 0.35, 0.5, 'simulate|grant|escalate|elevate', String.raw`\s+(?:elevated\s+|admin\s+|root\s+)?(?:privileges?|permissions?|access)\b`],
+  ['precond', 0.25, 0.4, 'before|vor|antes|avant|prima', String.raw`\s+(?:calling|using|invoking|executing|running|dem\s+aufruf|de\s+(?:usar|llamar|utilizar|invocar|chamar)|d'(?:utiliser|appeler)|di\s+(?:usare|chiamare|utilizzare))\s*(?:this|the|any|esta|cet|questo|dieses?|diesem)?\s*(?:tool|function|herramienta|ferramenta|outil|strumento|werkzeug)?`],
+  ['precond', 0.25, 0.4, 'otherwise|sonst|andernfalls|de|sinon|altrimenti|caso', String.raw`(?:\s+lo\s+contrario|\s+contrario)?,?\s+(?:the\s+)?(?:tool|request|call|it|this|operation|la\s+herramienta|l'outil|lo\s+strumento|das\s+werkzeug)?\s*(?:will|would|wird|va|no)\s+(?:not\s+work|fail|be\s+rejected|error|break|nicht\s+funktionieren|fehlschlagen|funcionara|echouer|fallira)`],
+  ['precond', 0.25, 0.35, 'after', String.raw`\s+you\s+(?:get|receive|obtain|have)\s+the\s+(?:result|output|response|answer)`],
+  ['decode_follow', 0.4, 0.5, 'decode|decodes|base64|dekodiere|decodifica|decode', String.raw`\b[^\n]{0,30}?\b(?:and|then|und|y|et|e)\s+(?:follow|execute|run|apply|obey|do|befolge|sigue|suis|segui|siga)`, 'need:follow'],
+
+  // ---- frames -----------------------------------------------------------------------------------
+  ['frame', 0.35, 0.3, 'important|urgent|critical|priority|mandatory', String.raw`\s+(?:message|notice|note|instructions?|update|directive|reminder|information)\s+(?:for|to)\s+${DET}${AI}`],
+  ['frame', 0.35, 0.3, 'note|notes|message|memo|reminder', String.raw`\s+(?:for|to)\s+${DET}(?:ai|assistant|model|llm|agent|language\s+model|bot)\s*[:,-]`],
+  ['frame', 0.3, 0.2, 'begin|start|end', String.raw`\s+(?:of\s+)?(?:system\s+|hidden\s+|secret\s+|new\s+)?(?:instructions?|prompt|directives?)\b`],
+
+  // ---- dictating the reply (data) ---------------------------------------------------------------
+  ['resp', 0.6, 0.3, 'add|include|insert|integrate|incorporate|append|mention|modify|change|alter|rewrite|translate|convert|replace|render|format|use|introduce|inject|embed|end|start|begin|conclude|finish|sign|group|shift|scramble|reverse|encode|enhance|augment|enrich|attach|promote|advertise|express|write|make|put|provide|present|structure|spell|capitalize|substitute|swap|transform|phrase|respond|reply|answer', String.raw`\b(?:[^.\n]|\.(?=\S)){0,120}?\byour\s+(?:next\s+|final\s+|entire\s+|whole\s+)?${RESPONSE}(?:'s)?\b`, 'start+need:your'],
+  ['resp', 0.6, 0.3, 'in|within|throughout|for', String.raw`\s+your\s+(?:next\s+|final\s+|entire\s+|whole\s+)?${RESPONSE}\s*,`, 'start'],
+  ['resp', 0.35, 0.3, 'say|state|claim|report|write|mention', String.raw`\s+(?:that\s+)?(?:this|the|it|there|all|everything|our|its)\s+(?:\w+\s+){0,4}(?:is|are|has|have|was|were|contains?|works?)\b`],
+  ['resp', 0.35, 0.25, 'your', String.raw`(?<=\b(?:in|within|throughout|into|to)\s+your)\s+(?:next\s+|final\s+|entire\s+|whole\s+)?${RESPONSE}\b`],
+  ['resp', 0.4, 0.35, 'tell|inform|assure|convince|remind|warn', String.raw`\s+(?:the\s+)?users?\s+(?:that|to)\b`],
+  ['resp', 0.35, 0.3, 'say|state|claim|respond|reply|answer|report|declare', String.raw`\s+(?:only\s+)?(?:that\s+(?:the|it|this|you|there|all|everything)|with\s+(?:only\s+)?["']|["'][^"'\n]{1,60}["'])`],
+  ['resp', 0.4, 0.3, 'recommend|suggest|promote|mention', String.raw`\s+only\b`],
+  ['resp', 0.4, 0.35, 'summarize|summarise|describe|report|mark|label|classify|rate', String.raw`\s+(?:this|the)\s+(?:page|document|email|content|text|site|website|file|article|product|review|result)s?\s+as\b`],
+  ['code_insert', 0.6, 0.3, 'following|below|subsequent|above|this|these|given|attached', String.raw`\s+(?:code|snippet|code\s+(?:snippet|block|section|excerpt|segment|fragment|piece|lines?)|lines\s+of\s+code|script)\b[^\n]{0,100}?\b(?:your\s+(?:${CODEOBJ}|${RESPONSE})|the\s+code\s+you\s+(?:write|develop|produce|generate|create))`, 'need:your'],
+  ['code_insert', 0.6, 0.3, 'your', String.raw`\s+${CODEOBJ}\b[^\n]{0,80}?\b(?:following|below|subsequent|this|these)\s+(?:code|snippet|code\s+(?:snippet|block|section|excerpt|segment|fragment|piece|lines?))\b`, 'need:code'],
+  ['code_insert', 0.6, 0.3, 'your', String.raw`\s+${CODEOBJ}\s+(?:could|would|will|can|might)\s+(?:\w+\s+){0,3}(?:with|by)\s+(?:the\s+)?(?:addition|inclusion|adding|including|incorporating)`],
+
+  // ---- harmful actions ---------------------------------------------------------------------------
+  ['harm', 0.35, 0.4, 'delete|remove|erase|wipe|destroy|drop|truncate|purge|loschen|losche|borra|borrar|supprime|supprimer|elimina|cancella|apague|exclua', String.raw`\s+(?:all|every|each|the\s+entire|the\s+whole|todos?|todas?|tous|toutes|alle|tutti|tutte)\s+(?:of\s+)?(?:the\s+|your\s+|their\s+|los\s+|las\s+|les\s+|die\s+|i\s+|le\s+|os\s+|as\s+)?(?:\w+\s+)?(?:files?|data|emails?|messages?|records?|repos(?:itor(?:y|ies))?|branches|backups?|users?|accounts?|contacts?|documents?|folders?|director(?:y|ies)|tables?|databases?|logs?|everything|commits?|projects?|events?|meetings?|dateien|daten|archivos|datos|correos|fichiers|donnees|courriels|file|dati|arquivos|dados)\b`],
+  ['harm', 0.35, 0.4, 'rm', String.raw`\s+-[rf]{2}\b`],
+  ['harm', 0.35, 0.4, 'transfer|wire|send|pay|move|ueberweise|uberweise|transfiere|transfere|vire|bonifica', String.raw`\s+(?:\$|€|£|usd\s*|eur\s*)?\d[\d,.]*\s*(?:k|m)?\s*(?:usd|eur|gbp|dollars?|euros?|btc|bitcoin|eth|usdt|\$|€)?\s+(?:to|into|from|an|a|al|au|para)\b`],
+  ['harm', 0.35, 0.4, 'create|add|make|grant|give|assign|provision', String.raw`\s+(?:a\s+)?(?:new\s+)?(?:admin|administrator|root|superuser|owner|privileged)\s+(?:users?|accounts?|access|rights|role|privileges)`],
+  ['harm', 0.35, 0.4, 'without', String.raw`\s+(?:any\s+)?(?:review|approval|confirmation|asking|checking|verification|consent|permission)`],
+  ['harm', 0.35, 0.4, 'no', String.raw`\s+(?:review|approval|confirmation|verification|questions)\s+(?:is\s+)?(?:needed|required|necessary)`],
+  ['harm', 0.3, 0.35, 'approve|merge|accept|sign', String.raw`\s+(?:and\s+(?:merge|approve)\s+)?(?:all|every|any)\s+(?:open\s+|pending\s+)?(?:pull\s+requests?|prs?|requests?|invoices?|payments?|transactions?|changes?)`],
+  ['harm', 0.3, 0.35, 'disable|deactivate|turn', String.raw`(?:\s+off)?\s+(?:the\s+)?(?:2fa|mfa|two-factor|firewall|logging|antivirus|audit\s+log|monitoring|alerts?)`],
+  ['harm', 0.3, 0.35, 'cancel|delete|decline', String.raw`\s+(?:all|every)\s+(?:meetings?|appointments?|events?|orders?|subscriptions?)`],
+  ['harm', 0.3, 0.3, 'change|update|modify|edit|cancel|delete|access|read|forward|send|share|export|download', String.raw`\s+(?:the\s+|all\s+(?:of\s+)?(?:the\s+)?)?users?'s?\s+(?:calendar|emails?|inbox|messages?|files?|documents?|contacts?|data|credentials|keys|passwords?|tokens?|history|account|settings|payment|bank|address\s+book|drive|repositor(?:y|ies))`],
+  ['harm', 0.3, 0.35, 'run|execute|eval|download', String.raw`\s+(?:and\s+(?:run|execute)\s+)?(?:this|the\s+following|the\s+below|these)\s+(?:commands?|scripts?|code|payloads?|binary|file)`],
+  ['harm', 0.3, 0.35, 'curl|wget', String.raw`\s[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|)sh\b`, 'need:pipe'],
+  ['danger_code', 0.25, 0.2, 'os|subprocess|requests|socket|pexpect|psutil|pyperclip|urllib|eval|exec', String.raw`\.?(?:system|popen|call|run|post|socket|spawn|net_connections|paste|urlopen|fork)\b|\s*\(`],
+
+  // ---- fake turns --------------------------------------------------------------------------------
+  ['fake_turn', 0.3, 0.2, 'system|assistant|developer', String.raw`[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:[ \t]*\S`, 'line'],
+  ['fake_turn', 0.5, 0.4, 'im_start|im_end|endoftext|start_header_id|eot_id', String.raw`\b`],
+  ['fake_turn', 0.45, 0.35, 'inst|sys', String.raw`\]|>>`],
+
+  // ---- more addressing / authority / output forms ---------------------------------------------
+  ['addr', 0.4, 0.25, 'when|whenever|once|before|after', String.raw`\s+you\s+(?:answer|respond|reply|summari[sz]e|write|draft|process|read|analy[sz]e|handle)\b`],
+  ['addr', 0.5, 0.3, 'ai|assistant|assistants|agent|agents|model|models|llm|bot|chatbot|copilot|claude|chatgpt|gpt|gemini', String.raw`(?<=\b(?:to|for)\s+(?:the|this|an?|your|our)\s+(?:ai\s+|email\s+|virtual\s+|coding\s+|automated\s+)?(?:ai|assistant|assistants|agent|agents|model|models|llm|bot|chatbot|copilot|claude|chatgpt|gpt|gemini))\s+(?:reading|processing|parsing|handling|managing|summari[sz]ing|reviewing|working|operating|triaging|answering|that|who|which|here)\b`],
+  ['frame', 0.4, 0.35, 'ai|assistant|model|llm|agent|system|bot|chatbot', String.raw`\s+(?:instructions?|directive|note|command|task|notice|update|message)\s*:`],
+  ['override', 0.4, 0.45, 'user|users|requester|caller|sender', String.raw`\s+(?:has\s+been|have\s+been|is|are|was)\s+(?:verified|authenticated|authorized|authorised|approved|confirmed|elevated|whitelisted)\s+(?:as|to|for)\b`],
+  ['override', 0.35, 0.4, 'developers|developer|admin|admins|administrator|operators|operator|owner|creators|openai|anthropic', String.raw`\s+(?:have|has)\s+(?:updated|changed|modified|relaxed|lifted|removed)\s+(?:your|the)\s+(?:policy|policies|rules|guidelines|instructions|restrictions|settings|permissions)`],
+  ['harm', 0.35, 0.4, 'call|invoke|run|use|trigger|execute', String.raw`\s+(?:the\s+)?[\`'"]?[a-z0-9]+(?:_[a-z0-9]+)+[\`'"]?\s+(?:tool|function|command|endpoint)\b`],
+  ['harm', 0.35, 0.4, 'mark|flag|label|set', String.raw`\s+(?:all|every|each|this|these|the)\s+(?:[^.\n]|\.(?=\S)){0,50}?\bas\s+(?:paid|approved|verified|safe|resolved|complete|completed|legitimate|trusted|not\s+spam|cleared)\b`],
+  ['harm', 0.35, 0.4, 'grant|give|share', String.raw`\s+(?:them|him|her|the\s+user|me|us|this\s+user|everyone)\s+(?:full\s+|admin\s+|root\s+|write\s+)?(?:access|permissions?|privileges?|rights|ownership)\b`],
+  ['resp', 0.4, 0.3, 'respond|reply|answer|speak|write|talk|output', String.raw`\s+only\s+(?:in|with|using|as)\b`],
+  ['resp', 0.4, 0.3, 'responde|contesta|di|dile|reponds|repondez|dis|dites|antworte|antworten|sage|sag|rispondi|rispondete|responda|diga', String.raw`\s+(?:unicamente|solo|solamente|seulement|uniquement|nur|ausschliesslich|somente|apenas|simplement)?\s*(?:al\s+usuario\s+|a\s+l'utilisateur\s+|dem\s+(?:nutzer|benutzer)\s+|all'utente\s+|ao\s+usuario\s+)?(?:que|qu'|dass|che)\b`],
+  ['conceal', 0.45, 0.55, 'erwahne|erwahnen|verrate|zeige', String.raw`\s+(?:es|das|dies|diesen\s+schritt|diese\s+anweisung|diesen\s+hinweis)\s+(?:\w+\s+){0,3}nicht\b`],
+  ['conceal', 0.45, 0.55, 'no|ne|nao|non', String.raw`\s+(?:menciones|mencione|digas|reveles|muestres|mentionne|mentionnez|revele|revelez|menzionare|rivelare|mencione|revele)\s+(?:pas\s+)?(?:esta|estas|este|cette|ces|questa|queste|esta|este)\s+(?:instruccion|instrucciones|nota|paso|mensaje|instruction|instructions|note|etape|message|istruzione|istruzioni|passo|instrucao|instrucoes|mensagem)`],
+  ['override', 0.62, 0.6, 'ignore|disregard|forget|override|bypass', String.raw`\s+(?:(?:all|any)\s+(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|system|original|initial|existing)?\s*|your\s+(?:previous\s+|prior\s+|system\s+|original\s+|initial\s+)?|(?:previous|prior|above|preceding)\s+)(?:instructions|prompts?|directives|guidelines|rules|programming|system\s+prompt|guardrails|constraints)\b(?!\s+(?:for|about|on|regarding)\s+(?:the|my|our|this|that)\s+(?!(?:ai|assistant|model)))`],
+
+  ['addr', 0.45, 0.3, 'assistants|assistant|models|model|chatbot|chatbots|bots', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:[a-z-]+\s+){1,3}(?:assistants|assistant|models|model|chatbot|chatbots|bots))\s*:\s`],
+  ['addr', 0.45, 0.3, 'ai|llm|llms|copilot|claude|chatgpt|gpt|gemini', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:[a-z-]+\s+){0,3}(?:ai|llm|llms|copilot|claude|chatgpt|gpt|gemini))\s*:\s`],
+  ['addr', 0.45, 0.3, 'agent|agents', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:[a-z-]+\s+){0,2}(?:ai|llm|coding|automated|autonomous|browsing|email)\s+(?:agent|agents))\s*:\s`],
+  ['addr', 0.4, 0.35, 'the', String.raw`\s+(?:model|assistant|ai|llm|agent|chatbot)\s+(?:must|has\s+to|should|needs\s+to|is\s+required\s+to|shall|will\s+now)\b`],
+  ['conceal', 0.45, 0.55, 'do|don|dont|never', String.raw`(?:\s+not|'t|n't)?\s+mention\s+(?:it|this|that|them)\s+(?:in|to|anywhere)\b`],
+  ['resp', 0.4, 0.35, 'rate|score|rank|grade|review', String.raw`\s+(?:this|the|it|our|these)\s+(?:\w+\s+){0,2}(?:\d|five|ten|highly|positively|top|best|first)`],
+  ['resp', 0.4, 0.35, 'omit|exclude|hide|suppress|remove|drop|filter', String.raw`\s+(?:all\s+|any\s+|the\s+)?(?:negative|critical|bad|other|competing|unfavou?rable|opposing|competitor'?s?)\s+(?:reviews?|comments?|results?|feedback|information|products?|opinions?|sources?)`],
+  ['tool_override', 0.45, 0.5, 'trustworthy|authoritative|reliable|important|trusted', String.raw`\s+than\s+(?:the\s+)?(?:users?|system|your\s+instructions|the\s+instructions|anything\s+else)`],
+  ['override', 0.4, 0.45, 'if|when|even', String.raw`\s+(?:if\s+)?(?:the\s+)?users?\s+(?:contradicts?|disagrees?|objects?|says\s+otherwise|asks\s+otherwise|complains?|refuses?)`],
+  ['shadow', 0.4, 0.5, 'when|whenever|while|if', String.raw`\s+(?:using|calling|invoking|running)\s+(?:the\s+|any\s+|an?\s+)?[a-z0-9_.-]{2,40}\s+(?:tools?|functions?|commands?|integration|server)\b`],
+  ['redirect', 0.3, 0.45, 'instead', String.raw`\s+of\s+(?:the\s+)?(?:origin|user'?s?|intended|real|original|actual|correct|requested)\b`],
+  ['precond', 0.3, 0.35, 'before|after', String.raw`\s+(?:every|each|any)\s+(?:answer|response|reply|call|request|message|turn)\b`],
+
+  ['addr', 0.45, 0.3, 'assistant|model|bot|agent|ai|llm', String.raw`(?<=>\s*(?:assistant|model|bot|agent|ai|llm))\s*:\s`],
+  ['resp', 0.4, 0.35, 'reply|respond|write|answer|explain|confirm', String.raw`\s+(?:to\s+)?(?:the\s+)?(?:users?|customers?|client|requester|sender|them)\s+(?:that|to)\b`],
+  ['harm', 0.3, 0.4, 'delete|remove|erase|destroy|purge', String.raw`\s+(?:this|that)\s+(?:email|message|conversation|thread|log|logs|evidence|record|note|comment|instruction)s?\b`],
+  ['resp', 0.5, 0.45, 'append|add|include|insert|prepend|attach', String.raw`\s+(?:[^.\n]|\.(?=\S)){0,80}?\b(?:to|in|into|at\s+the\s+end\s+of)\s+(?:every|each|all|your)\s+(?:answers?|responses?|replies|messages?|outputs?|summar(?:y|ies))\b`],
+  ['override_weak', 0.3, 0.3, 'from', String.raw`\s+now\s+on\b`],
+  ['shadow', 0.45, 0.5, 'replaces|overrides|supersedes|replace|override|supersede', String.raw`\s+(?:the\s+)?(?:built-in\s+|default\s+|original\s+|existing\s+|other\s+)?[\`'"]?[a-z0-9_.-]{2,40}[\`'"]?\s+(?:tool|function|command)\b`],
+  ['shadow', 0.35, 0.45, 'do|don|never', String.raw`(?:\s+not|'t|n't)?\s+(?:use|call|invoke)\s+(?:the\s+)?(?!this\b|it\b|them\b)[\`'"]?[a-z0-9]+(?:_[a-z0-9]+)*[\`'"]?(?:\s+tool)?\s*(?:[.,;]|$|\band\b|\bfor\b|\bat\s+all\b)`],
+  ['shadow', 0.35, 0.45, 'call|invoke', String.raw`\s+[\`'"]?[a-z0-9]+(?:_[a-z0-9]+)*[\`'"]?\s+instead\b`],
+
+  // ---- weak imperative ---------------------------------------------------------------------------
+  ['imperative', 0.1, 0.1, 'send|forward|email|post|upload|reveal|print|output|execute|run|visit|click|download|transfer|approve|merge|delete|create|call|respond|reply|say|tell|write|summarize|translate|describe|provide|suggest|explain|list|give|recommend|read|open|include|add|ignore|forget|disregard|share|change|cancel|book|buy|install|grant|disable|remove|navigate|go|follow|obey|comply|modify|integrate|incorporate|insert|append|use|replace|convert|render|introduce|enhance|augment|employ|utilize|leverage|deploy|consider|ensure|remember|make|help', String.raw`\b`, 'start'],
+];
+
+interface CompiledRule extends Rule {
+  triggers: string[];
+  /** only at the start of a sentence (imperative position) */
+  start: boolean;
+  /** only at the start of a line (fake conversation turns) */
+  line: boolean;
+  /** a weak cue: evaluated only when the text has a strong one */
+  deferred: boolean;
+  /** a marker that must occur within NEED_SPAN characters after the trigger */
+  need?: RegExp;
+}
+
+/** Weak kinds only add to a window anchored by a stronger cue: their rules run only when one exists. */
+const DEFERRED_KINDS: ReadonlySet<Kind> = new Set<Kind>(['addr_weak', 'secret', 'imperative', 'danger_code', 'override_weak', 'param', 'precond']);
+
+function compile(specs: RuleSpec[]): { byWord: Map<string, CompiledRule[]>; rules: CompiledRule[] } {
+  const byWord = new Map<string, CompiledRule[]>();
+  const rules: CompiledRule[] = [];
+  for (const [kind, w, wt, triggers, rest, id] of specs) {
+    const words = triggers.split('|').filter((t) => t.length > 0);
+    const need = id !== undefined && id.includes('need:') ? NEED[id.slice(id.indexOf('need:') + 5)] : undefined;
+    if (id !== undefined && id.includes('need:') && need === undefined) throw new Error(`unknown marker in rule ${triggers}`);
+    const re = id === 'sensitive' ? new RegExp(SENSITIVE_WORD, 'y') : new RegExp(`(?:${words.map((t) => t.replace(/[.*+?^${}()[\]\\]/g, '\\$&')).join('|')})(?:${rest})`, 'y');
+    const rule: CompiledRule = { kind, w, wt, re, triggers: words, start: id !== undefined && id.startsWith('start'), line: id === 'line', deferred: DEFERRED_KINDS.has(kind), ...(need ? { need } : {}) };
+    rules.push(rule);
+    for (const t of words) {
+      const key = t.replace(/[^a-z0-9_\u00c0-\uffff]/g, '') || t;
+      const list = byWord.get(key);
+      if (list) list.push(rule);
+      else byWord.set(key, [rule]);
+    }
+  }
+  return { byWord, rules };
+}
+
+const COMPILED = compile(SPECS);
+
+/** One pass finds every trigger word (irregexp matches a literal alternation fast). */
+const TRIGGER_RE = new RegExp(
+  `\\b(?:${[...COMPILED.byWord.keys()].sort((x, y) => y.length - x.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`,
+  'g',
+);
+
+/** Patterns not anchored at a word: frames, tags, turns, markdown image exfiltration, Chinese. */
+const FRAME_TAGS = /<\/?[ \t]{0,3}(?:important|instructions?|secret|system|hidden|admin|sys|prompt|directive|assistant_note|ai_instructions?|note_to_ai|system_prompt|override)\s*>|\[\/?\s*(?:instructions?|system(?:\s+(?:override|directive|note|message|instructions?|update|prompt))?|admin|important|(?:role|configuration|emergency|security|admin|system|priority)\s+directive|ai\s+instructions?|hidden|inst|sys)\s*\]|<\|[a-z_]{2,20}\|>/g;
+const FRAME_HEADING = /#{1,6}[ \t]*(?:system|instructions?|new\s+instructions?|ai\s+instructions?)(?:[ \t]+(?:for|to)[ \t]+[^\n]{0,40})?[ \t]*(?=\n|$)/g;
+
+/** Only whitespace / quote / list markers between the previous newline and `pos`. */
+function atLineStart(t: string, pos: number): boolean {
+  for (let i = pos - 1, k = 0; i >= 0 && k < 12; i--, k++) {
+    const c = t.charCodeAt(i);
+    if (c === 10) return true;
+    if (c !== 32 && c !== 9 && c !== 62 && c !== 42 && c !== 35) return false;
+  }
+  return pos === 0 || pos < 12;
+}
+const MD_IMAGE = /!\[[^\]\n]{0,100}\]\(\s*https?:\/\/[^)\s]{1,400}\)/g;
+const MD_IMAGE_PLACEHOLDER = /[?&=/](?:[^)\s]{0,200})(?:\{[^}\s]{1,40}\}|<[^>\s]{1,40}>|\[[a-z_ ]{1,40}\]|\$[a-z_]{2,40}|%7b|insert|base64|summary|secret|data=|conversation|history|token|password|key=|q=|d=|p=)/;
+const CJK = /[\u3400-\u9fff]/;
+const CJK_RULES: Array<[Kind, number, number, RegExp]> = [
+  ['override', 0.55, 0.55, /(?:忽略|无视|忘记|忘掉|不要理会|不理会|忽視|無視)(?:掉)?(?:之前|以上|上面|先前|前面|所有|一切|原来|原有|系统)?(?:的)?(?:所有|全部)?(?:指令|指示|说明|規則|规则|提示|要求|命令|設定|设定)/g],
+  ['addr', 0.5, 0.3, /(?:如果你是|若你是|致|给|对)(?:一个|一位)?(?:ai|人工智能|语言模型|大模型|助手|智能体|机器人|代理)/g],
+  ['conceal', 0.5, 0.6, /(?:不要|别|切勿|不得|不可|禁止)(?:告诉|通知|提醒|透露|提及|让|向)(?:用户|使用者|他们|任何人)/g],
+  ['exfil', 0.5, 0.6, /(?:发送|转发|上传|传送|发给|发到|寄给)[^\n]{0,60}?(?:@|https?:\/\/|邮箱)/g],
+  ['read_pass', 0.45, 0.5, /(?:读取|读|打开|获取)[^\n]{0,30}?(?:~\/\.ssh|id_rsa|\.env|密钥|密码|私钥|凭证|环境变量)/g],
+  ['override', 0.45, 0.45, /新的?(?:指令|任务|指示)[:：]/g],
+];
+
+/** Meta context: the text talks ABOUT prompt injection / is code or test material. */
+const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?)/g;
+const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?)\b/g;
+
+function countMeta(t: string): number {
+  let n = 0;
+  META_STRONG.lastIndex = 0;
+  while (META_STRONG.exec(t) !== null && n < 16) n += 1;
+  META_WEAK.lastIndex = 0;
+  while (META_WEAK.exec(t) !== null && n < 16) n += 0.5;
+  return n;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+const WEIGHT_CAP = 250_000; // hits kept per text (bounded memory on adversarial input)
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 0xc0 && c < 0x3000 && c !== 0x2019);
+}
+
+/** Is the position inside a double-quoted span or inline code on its line? */
+function isQuoted(t: string, pos: number): boolean {
+  let q = 0;
+  let b = 0;
+  const lim = Math.max(0, pos - 300);
+  for (let i = pos - 1; i >= lim; i--) {
+    const c = t.charCodeAt(i);
+    if (c === 10) break;
+    if (c === 34) q++;
+    else if (c === 96) b++;
+  }
+  if (b % 2 === 1) return true;
+  if (q % 2 === 1) {
+    // the opening quote of a JSON / assignment value is not a quotation
+    let k = pos - 1;
+    while (k >= lim && t.charCodeAt(k) !== 34) k--;
+    let p = k - 1;
+    while (p >= 0 && (t.charCodeAt(p) === 32 || t.charCodeAt(p) === 9)) p--;
+    const pc = p >= 0 ? t.charCodeAt(p) : 10;
+    if (pc === 123 || pc === 91 || pc === 61) return false; // { [ =
+    if (pc === 58) {
+      let r = p - 1;
+      while (r >= 0 && t.charCodeAt(r) === 32) r--;
+      if (r >= 0 && (t.charCodeAt(r) === 34 || t.charCodeAt(r) === 39)) return false; // "key": "value"
+    }
+    // a quotation closes on the same line within a few hundred characters
+    for (let j = pos; j < Math.min(t.length, pos + 400); j++) {
+      const d = t.charCodeAt(j);
+      if (d === 10) return false;
+      if (d === 34) return true;
+    }
+    return false;
+  }
+  // single-quoted: a quote that opens after whitespace / punctuation and has a closer later on the line
+  for (let i = pos - 1; i >= lim; i--) {
+    const c = t.charCodeAt(i);
+    if (c === 10) break;
+    if (c === 39) {
+      const prev = i > 0 ? t.charCodeAt(i - 1) : 32;
+      if (prev === 32 || prev === 40 || prev === 58 || prev === 61 || prev === 91 || prev === 44 || prev === 10) {
+        // opener; look for a closer after pos on the same line
+        for (let j = pos; j < Math.min(t.length, pos + 400); j++) {
+          const d = t.charCodeAt(j);
+          if (d === 10) return false;
+          if (d === 39) {
+            const nx = j + 1 < t.length ? t.charCodeAt(j + 1) : 32;
+            if (!isWordCode(nx)) return true;
+          }
+        }
+        return false;
+      }
+    }
+  }
+  return false;
+}
+
+const SOFT_LEAD = new Set(['please', 'also', 'then', 'and', 'kindly', 'now', 'finally', 'additionally', 'bitte', 'por', 'favor', 'veuillez', 'merci', 'per', 'se']);
+
+/** Is `pos` the start of a sentence / clause in imperative position? */
+function atSentenceStart(t: string, pos: number): boolean {
+  let i = pos - 1;
+  for (let pass = 0; pass < 3; pass++) {
+    while (i >= 0 && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i--;
+    if (i < 0) return true;
+    const c = t.charCodeAt(i);
+    // . ! ? : ; newline quote ( - * > ] ) , and list numbers
+    if (c === 46 || c === 33 || c === 63 || c === 58 || c === 59 || c === 10 || c === 13 || c === 34 || c === 40 || c === 45 || c === 42 || c === 62 || c === 93 || c === 41 || c === 44 || c === 124) return true;
+    if (!isWordCode(c)) return false;
+    // skip one soft lead word ("please", "also", ...)
+    const e = i + 1;
+    while (i >= 0 && isWordCode(t.charCodeAt(i))) i--;
+    if (!SOFT_LEAD.has(t.slice(i + 1, e))) return false;
+  }
+  return false;
+}
+
+const SECRET_IDENT = /_(?:api_?key|secret_access_key|secret_key|access_key|secret|token|password|passwd|key|database_url|credentials?)\b/g;
+
+const NEGATABLE: ReadonlySet<Kind> = new Set<Kind>(['read_pass', 'exfil', 'redirect', 'harm', 'param', 'resp']);
+const POSSESSIVE: ReadonlySet<Kind> = new Set<Kind>(['read_pass', 'exfil', 'redirect']);
+const NEGATION = /(?:\bnot|n't|\bnever|\bno|\bwithout|\bnicht|\bnie|\bkeine?|\bnunca|\bjamais|\bpas|\bmai|\bnao|\bne)\s+(?:\w+\s+){0,2}$/;
+
+/** Is the cue at `pos` negated ("do not include passwords", "never send")? */
+function negatedBefore(t: string, pos: number): boolean {
+  const from = Math.max(0, pos - 40);
+  return NEGATION.test(t.slice(from, pos));
+}
+
+interface MarkerState {
+  from: number;
+  next: number;
+}
+
+/**
+ * Is there an occurrence of the marker `re` (global) in [s, s + NEED_SPAN)? The next occurrence is
+ * cached per text, so increasing queries scan the text at most once per marker and pass.
+ */
+function markerNear(t: string, re: RegExp, s: number, cache: Map<RegExp, MarkerState>): boolean {
+  let st = cache.get(re);
+  if (st === undefined || s < st.from || (s > st.next && st.next !== Infinity)) {
+    re.lastIndex = s;
+    const m = re.exec(t);
+    st = { from: s, next: m === null ? Infinity : m.index };
+    cache.set(re, st);
+  }
+  return st.next >= s && st.next - s < NEED_SPAN;
+}
+
+/** Collect cue hits on a normalised (lower-case) text. */
+export function collectHits(t: string, mode: Mode): Hit[] {
+  const hits: Hit[] = [];
+  const byWord = COMPILED.byWord;
+  const trig = TRIGGER_RE;
+  trig.lastIndex = 0;
+  let tm: RegExpExecArray | null;
+  const extra = (re: RegExp, kind: Kind, w: number, wt: number, lineStart = false): void => {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    let guard = 0;
+    while ((m = re.exec(t)) !== null && guard++ < 500) {
+      if (m[0].length === 0) re.lastIndex++;
+      if (lineStart && !atLineStart(t, m.index)) continue;
+      hits.push({ kind, w: mode === 'tool' ? wt : w, start: m.index, end: m.index + m[0].length, quoted: -1 });
+    }
+  };
+  const deferred: Array<[number, CompiledRule[]]> = [];
+  let markers = new Map<RegExp, MarkerState>();
+  const runRules = (s: number, rules: CompiledRule[], pass: 0 | 1): void => {
+    let atStart: boolean | undefined;
+    let deferredHere = false;
+    for (const r of rules) {
+      if (pass === 0 && r.deferred) {
+        deferredHere = true;
+        continue;
+      }
+      if (pass === 1 && !r.deferred) continue;
+      if (r.start) {
+        atStart ??= atSentenceStart(t, s);
+        if (!atStart) continue;
+      }
+      if (r.line && !atLineStart(t, s)) continue;
+      if (r.need !== undefined && !markerNear(t, r.need, s, markers)) continue;
+      r.re.lastIndex = s;
+      if (!r.re.test(t)) continue;
+      const end = r.re.lastIndex;
+      let w = mode === 'tool' ? r.wt : r.w;
+      if (NEGATABLE.has(r.kind) && negatedBefore(t, s)) w *= 0.2;
+      if (mode === 'data' && POSSESSIVE.has(r.kind) && t.slice(s, end).includes(' your ')) w *= 0.5;
+      hits.push({ kind: r.kind, w, start: s, end, quoted: -1 });
+    }
+    if (deferredHere && deferred.length < WEIGHT_CAP) deferred.push([s, rules]);
+  };
+  while ((tm = trig.exec(t)) !== null && hits.length < WEIGHT_CAP) {
+    const rules = byWord.get(tm[0]);
+    if (rules !== undefined) runRules(tm.index, rules, 0);
+  }
+  if (t.includes('<') || t.includes('[')) extra(FRAME_TAGS, 'frame', 0.35, 0.3);
+  if (CJK.test(t)) for (const [kind, w, wt, re] of CJK_RULES) extra(re, kind, w, wt);
+  if (t.includes('![')) {
+    MD_IMAGE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    let guard = 0;
+    while ((m = MD_IMAGE.exec(t)) !== null && guard++ < 200) {
+      if (MD_IMAGE_PLACEHOLDER.test(m[0])) hits.push({ kind: 'exfil', w: 0.45, start: m.index, end: m.index + m[0].length, quoted: 0 });
+    }
+  }
+  // no strong cue: weak ones cannot make a finding
+  if (hits.length === 0) return hits;
+  markers = new Map<RegExp, MarkerState>();
+  for (const [s, rules] of deferred) runRules(s, rules, 1);
+  if (t.includes('#')) extra(FRAME_HEADING, 'frame', 0.35, 0.3, true);
+  if (t.includes('_')) {
+    SECRET_IDENT.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = SECRET_IDENT.exec(t)) !== null && hits.length < WEIGHT_CAP) {
+      let b = m.index;
+      while (b > 0 && m.index - b < 64 && isWordCode(t.charCodeAt(b - 1))) b--;
+      if (b === m.index) continue; // "_token" alone is not an identifier
+      hits.push({ kind: 'secret', w: mode === 'tool' ? 0.12 : 0.15, start: b, end: m.index + m[0].length, quoted: -1 });
+    }
+  }
+  hits.sort((a, b) => a.start - b.start);
+  return hits;
+}
+
+export interface Cluster {
+  score: number;
+  start: number;
+  end: number;
+  kinds: Set<Kind>;
+  top: Kind;
+}
+
+const ACTION_KINDS: ReadonlySet<Kind> = new Set<Kind>(['exfil', 'redirect', 'read_pass', 'harm', 'resp', 'code_insert', 'conceal', 'override', 'shadow', 'tool_override']);
+
+const KINDS: readonly Kind[] = ['addr', 'addr_weak', 'override', 'override_weak', 'conceal', 'exfil', 'redirect', 'secret', 'read_pass', 'param', 'shadow', 'tool_override', 'precond', 'frame', 'fake_turn', 'resp', 'code_insert', 'harm', 'danger_code', 'hidden', 'invisible', 'encoded', 'decode_follow', 'imperative'];
+const KIND_INDEX = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
+const K = (k: Kind): number => KIND_INDEX.get(k)!;
+const I_ADDR = K('addr'), I_ADDR_WEAK = K('addr_weak'), I_OVR = K('override'), I_OVR_WEAK = K('override_weak');
+const I_SECRET = K('secret'), I_READ = K('read_pass'), I_PARAM = K('param'), I_EXFIL = K('exfil'), I_FRAME = K('frame');
+const I_TURN = K('fake_turn'), I_PRE = K('precond'), I_IMP = K('imperative');
+const I_RESP = K('resp'), I_CODE = K('code_insert'), I_CONCEAL = K('conceal'), I_TOVR = K('tool_override'), I_SHADOW = K('shadow'), I_ENC = K('encoded');
+const ACTION_IDX = [...ACTION_KINDS].map(K);
+/** Kinds that can anchor a window (weak signals only add to a window anchored elsewhere). */
+const WEAK_KINDS: ReadonlySet<Kind> = new Set<Kind>(['addr_weak', 'secret', 'imperative', 'danger_code', 'override_weak', 'param', 'precond']);
+
+const bestBuf = new Float64Array(KINDS.length);
+const secondBuf = new Float64Array(KINDS.length);
+const lastStartBuf = new Float64Array(KINDS.length);
+const EMPTY_KINDS: ReadonlySet<Kind> = new Set<Kind>();
+
+/** Combine the hits of one window into a score. */
+function scoreWindow(t: string, hits: Hit[], from: number, to: number, mode: Mode, hidden: boolean, withQuotes: boolean, budget: { quotes: number }): { score: number; kinds: ReadonlySet<Kind>; top: Kind } {
+  const best = bestBuf;
+  const second = secondBuf;
+  best.fill(0);
+  second.fill(0);
+  const lastStart = lastStartBuf;
+  lastStart.fill(-1e9);
+  for (let k = from; k < to; k++) {
+    const h = hits[k]!;
+    // quotation checks are bounded per text: beyond the budget a cue counts as unquoted (fails safe)
+    if (withQuotes && h.quoted < 0) h.quoted = budget.quotes-- > 0 && isQuoted(t, h.start) ? 1 : 0;
+    const w = withQuotes && h.quoted === 1 ? h.w * 0.35 : h.w;
+    const ki = KIND_INDEX.get(h.kind)!;
+    if (best[ki]! < w) {
+      if (h.start >= lastStart[ki]! + 8) second[ki] = best[ki]!;
+      best[ki] = w;
+      lastStart[ki] = h.start;
+    } else if (second[ki]! < w && h.start >= lastStart[ki]! + 8) second[ki] = w;
+  }
+  // weak kinds never count twice with their strong counterpart
+  if (best[I_ADDR]! > 0) best[I_ADDR_WEAK] = 0;
+  if (best[I_OVR]! > 0) best[I_OVR_WEAK] = 0;
+  if (best[I_READ]! > 0) best[I_SECRET] = 0;
+  let p = 1;
+  let top: Kind = 'imperative';
+  let topW = -1;
+  for (let ki = 0; ki < best.length; ki++) {
+    const w = best[ki]!;
+    if (w <= 0) continue;
+    p *= 1 - w;
+    // a second, separate cue of the same kind counts half (two shadowing sentences > one)
+    if (second[ki]! >= 0.3) p *= 1 - 0.5 * second[ki]!;
+    if (w > topW && ki !== I_IMP && ki !== I_SECRET && ki !== I_ADDR_WEAK) {
+      top = KINDS[ki]!;
+      topW = w;
+    }
+  }
+  let score = 1 - p;
+  // synergy: addressed to the model AND asks for an action
+  const addressed = best[I_ADDR]! >= 0.3 || best[I_FRAME]! >= 0.25 || best[I_TURN]! >= 0.3 || hidden;
+  let actions = 0;
+  for (const ki of ACTION_IDX) if (best[ki]! >= 0.25) actions++;
+  if (addressed && actions >= 1) score = Math.min(1, score + 0.1);
+  if (actions >= 3) score = Math.min(1, score + 0.05);
+  // read a secret + put it somewhere: the core of tool poisoning
+  if ((mode === 'tool' || addressed) && best[I_READ]! >= 0.3 && (best[I_PARAM]! >= 0.25 || best[I_EXFIL]! >= 0.3)) score = Math.min(1, score + 0.1);
+  // data: without anything that ties the text to an AI reader (address, frame, the reader's answer,
+  // concealment from "the user", overriding instructions...) an action alone is ordinary prose
+  if (mode === 'data' && !addressed && best[I_RESP]! < 0.3 && best[I_CODE]! < 0.3 && best[I_CONCEAL]! < 0.3 && best[I_OVR]! < 0.3 && best[I_TOVR]! < 0.3 && best[I_SHADOW]! < 0.3 && best[I_ENC]! === 0) {
+    score = Math.min(score, 0.55);
+  }
+  // in tool mode, a precondition plus an action is an instruction to the model
+  if (mode === 'tool' && best[I_PRE]! > 0 && actions >= 1) score = Math.min(1, score + 0.05);
+  let kinds: Set<Kind> | undefined;
+  if (score >= 0.45) {
+    kinds = new Set<Kind>();
+    for (let ki = 0; ki < best.length; ki++) if (best[ki]! > 0) kinds.add(KINDS[ki]!);
+  }
+  return { score, kinds: kinds ?? EMPTY_KINDS, top };
+}
+
+const WINDOW = 420;
+const BACK = 200;
+
+export interface Analysis {
+  clusters: Cluster[];
+  metaHits: number;
+}
+
+/** Score a normalised text: clusters of cues with combined scores (before meta discount). */
+export function analyzeNormalized(t: string, mode: Mode, hiddenRanges: Array<[number, number]> = []): Analysis {
+  const hits = collectHits(t, mode);
+  const clusters: Cluster[] = [];
+  if (hits.length === 0) return { clusters, metaHits: 0 };
+  let hr = 0;
+  let lo = 0;
+  let hi = 0;
+  const budget = { quotes: 4096 };
+  for (let i = 0; i < hits.length; i++) {
+    const h = hits[i]!;
+    if (WEAK_KINDS.has(h.kind)) continue;
+    const s = h.start;
+    while (lo < i && s - hits[lo]!.start > BACK) lo++;
+    if (hi < i) hi = i;
+    while (hi < hits.length && hits[hi]!.start - s <= WINDOW && hi - lo < 64) hi++;
+    while (hr < hiddenRanges.length && hiddenRanges[hr]![1] <= s) hr++;
+    const hidden = hr < hiddenRanges.length && s >= hiddenRanges[hr]![0];
+    let r = scoreWindow(t, hits, lo, hi, mode, hidden, false, budget);
+    if (r.score >= 0.45) r = scoreWindow(t, hits, lo, hi, mode, hidden, true, budget);
+    let score = r.score;
+    if (hidden && score >= 0.3) score = Math.min(1, score + 0.15);
+    if (score >= 0.45) {
+      let start = s;
+      let end = h.end;
+      for (let k = lo; k < hi; k++) {
+        const x = hits[k]!;
+        if (WEAK_KINDS.has(x.kind) && x.kind !== 'param' && x.kind !== 'precond') continue;
+        if (x.start < start) start = x.start;
+        if (x.end > end) end = x.end;
+      }
+      const prev = clusters[clusters.length - 1];
+      if (prev && start <= prev.end) {
+        if (score > prev.score) {
+          prev.score = score;
+          prev.top = r.top;
+        }
+        prev.end = Math.max(prev.end, end);
+        for (const k of r.kinds) prev.kinds.add(k);
+      } else clusters.push({ score, start, end, kinds: new Set(r.kinds), top: r.top });
+    }
+  }
+  let maxScore = 0;
+  for (const c of clusters) if (c.score > maxScore) maxScore = c.score;
+  const metaHits = maxScore >= 0.55 ? countMeta(t) : 0;
+  return { clusters, metaHits };
+}
+
+/** Ranges of HTML comments (and hidden-style elements) in `t`. */
+export function hiddenHtmlRanges(t: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  while (out.length < 200) {
+    const a = t.indexOf('<!--', from);
+    if (a < 0) break;
+    let b = t.indexOf('-->', a + 4);
+    if (b < 0) {
+      // unterminated: no later comment can be terminated either
+      out.push([a, Math.min(t.length, a + 4000)]);
+      break;
+    }
+    b += 3;
+    out.push([a, b]);
+    from = b;
+  }
+  if (t.includes('display') || t.includes('font-size') || t.includes('visibility') || t.includes('hidden')) {
+    const re = /<(\w{1,10})[^>]{0,200}?(?:display\s*:\s*none|font-size\s*:\s*0|visibility\s*:\s*hidden|opacity\s*:\s*0(?![.\d])|\bhidden\b)[^>]{0,200}>/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(t)) !== null && out.length < 400) {
+      const close = t.indexOf('</' + m[1], m.index + m[0].length);
+      out.push([m.index, close < 0 ? Math.min(t.length, m.index + 4000) : close]);
+    }
+    out.sort((x, y) => x[0] - y[0]);
+  }
+  const merged: Array<[number, number]> = [];
+  for (const r of out) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
+
+const KIND_DETECTOR: Partial<Record<Kind, string>> = {
+  override: 'injection.override',
+  override_weak: 'injection.override',
+  addr: 'injection.tool-directive',
+  frame: 'injection.role-impersonation',
+  fake_turn: 'injection.fake-turn',
+  tool_override: 'injection.role-impersonation',
+  exfil: 'injection.tool-directive',
+  read_pass: 'injection.tool-directive',
+  harm: 'injection.tool-directive',
+  conceal: 'injection.tool-directive',
+  shadow: 'injection.tool-directive',
+  resp: 'injection.output-manipulation',
+  code_insert: 'injection.output-manipulation',
+  encoded: 'injection.encoded',
+  hidden: 'injection.hidden-html',
+};
+
+const KIND_TEXT: Partial<Record<Kind, string>> = {
+  addr: 'addresses the AI model',
+  override: 'overrides prior instructions',
+  conceal: 'asks to hide actions from the user',
+  exfil: 'sends data to a third party',
+  redirect: 'copies results somewhere else',
+  read_pass: 'asks to read secrets or files',
+  param: 'asks to put data into a parameter',
+  shadow: 'changes how other tools behave',
+  tool_override: 'claims authority or bypasses safety',
+  frame: 'system/instruction framing',
+  fake_turn: 'fake conversation turn',
+  resp: 'dictates the content of the reply',
+  code_insert: 'injects code into the answer',
+  harm: 'requests a harmful action',
+  precond: 'imposes a precondition',
+  hidden: 'hidden in an HTML comment / hidden element',
+  encoded: 'hidden in an encoding',
+  decode_follow: 'asks to decode and follow',
+};
+
+export function severityFor(score: number): Severity {
+  if (score >= 0.9) return 'critical';
+  if (score >= 0.75) return 'high';
+  if (score >= 0.6) return 'medium';
+  if (score >= 0.45) return 'low';
+  return 'info';
+}
+
+export function describeKinds(kinds: Set<Kind>): string {
+  const parts: string[] = [];
+  for (const k of kinds) {
+    const t = KIND_TEXT[k];
+    if (t) parts.push(t);
+  }
+  return parts.slice(0, 5).join('; ');
+}
+
+export interface ScoredSpan {
+  score: number;
+  start: number; // original indices
+  end: number;
+  kinds: Set<Kind>;
+  top: Kind;
+  hidden: boolean;
+  encoded: boolean;
+}
+
+/** Decoded payloads are scanned up to this length (instructions are short). */
+const DECODED_SCAN_LIMIT = 65536;
+
+/**
+ * Full pipeline on an original text: normalise, collect, cluster, apply the meta discount, look
+ * into HTML comments, invisible tag text and encoded payloads. Returns scored spans (original indices).
+ */
+export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
+  const norm: Normalized = normalizeForMatching(text);
+  const t = norm.text;
+  const hidden = t.includes('<!--') || t.includes('display') || t.includes('hidden') ? hiddenHtmlRanges(t) : [];
+  const a = analyzeNormalized(t, mode, hidden);
+  const out: ScoredSpan[] = [];
+  // meta discount: text about injection, tests and fixtures; stronger in data mode
+  const metaFactor = a.metaHits === 0 ? 1 : Math.max(mode === 'tool' ? 0.6 : 0.45, 1 - (mode === 'tool' ? 0.12 : 0.2) * a.metaHits);
+  for (const c of a.clusters) {
+    const isHidden = hidden.some(([x, y]) => c.start >= x && c.start < y);
+    const f = isHidden ? Math.max(metaFactor, 0.85) : metaFactor;
+    const score = c.score * f;
+    if (isHidden) c.kinds.add('hidden');
+    out.push({ score, start: norm.map(c.start), end: norm.map(c.end), kinds: c.kinds, top: isHidden && c.top === 'imperative' ? 'hidden' : c.top, hidden: isHidden, encoded: false });
+  }
+  if (depth === 0) {
+    // invisible tag text: scan the hidden ASCII on its own
+    if (norm.hiddenTagText.length >= 8) {
+      for (const s of scoreText(norm.hiddenTagText.slice(0, DECODED_SCAN_LIMIT), mode, depth + 1)) {
+        s.kinds.add('invisible');
+        out.push({ ...s, score: Math.min(1, s.score + 0.2), start: 0, end: text.length, encoded: true });
+      }
+    }
+    // embedded encodings: decode and scan
+    if (text.length >= 24) {
+      const segs = findEncodedSegments(text, 16);
+      for (const seg of segs) {
+        if (seg.encoding === 'unicode-tags') continue;
+        const inner = scoreText(seg.decoded.slice(0, DECODED_SCAN_LIMIT), mode, depth + 1);
+        let best = 0;
+        let kinds = new Set<Kind>();
+        for (const s of inner) if (s.score > best) ({ score: best, kinds } = s);
+        if (best >= 0.35) {
+          kinds.add('encoded');
+          out.push({ score: Math.min(1, best + 0.2), start: seg.start, end: seg.end, kinds, top: 'encoded', hidden: false, encoded: true });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+const REPORT_THRESHOLD = 0.6;
+
+function detect(text: string): Finding[] {
+  if (text.length === 0) return [];
+  const spans = scoreText(text, 'data');
+  const findings: Finding[] = [];
+  for (const s of spans) {
+    if (s.score < REPORT_THRESHOLD) continue;
+    const top: Kind = s.encoded ? 'encoded' : s.hidden ? 'hidden' : s.kinds.has('exfil') && text.slice(s.start, s.end).includes('![') ? 'exfil' : s.top;
+    let detector = KIND_DETECTOR[top] ?? 'injection.tool-directive';
+    if (!s.encoded && !s.hidden && s.kinds.has('exfil') && /!\[[^\]]{0,100}\]\(https?:/i.test(text.slice(s.start, s.end))) detector = 'injection.exfil-markdown';
+    findings.push({
+      category: 'prompt_injection',
+      detector,
+      severity: severityFor(s.score),
+      score: Math.round(s.score * 1000) / 1000,
+      start: s.start,
+      end: s.end,
+      message: `Text addressed to the model that tries to steer it: ${describeKinds(s.kinds)}`,
+      label: 'prompt-injection',
+    });
+  }
+  return findings;
+}
+
+export const injectionDetector: TextDetector = { id: 'injection', detect };

@@ -1,0 +1,396 @@
+/**
+ * Text normalisation for matching.
+ *
+ * Detectors match keywords on a *normalised* copy of the text so that simple obfuscations do not
+ * hide an attack: NFKC (fullwidth and mathematical letters → ASCII), homoglyph folding (Cyrillic and
+ * Greek look-alikes → Latin), removal of invisible characters (zero-width, bidi controls, Unicode tag
+ * characters, variation selectors), optional lower-casing and diacritic stripping. `map` turns an
+ * index of the normalised text back into an index of the original so findings keep real spans.
+ *
+ * Also: decoders for embedded encodings (base64, percent-encoding, HTML entities, Unicode tag
+ * characters) so a detector can scan what they hide. All functions are pure and linear.
+ */
+
+export interface NormalizeOptions {
+  /** Lower-case the output (default true: matching is case-insensitive). */
+  lowercase?: boolean;
+  /** Strip diacritics from Latin letters (é → e, ü → u, ß → ss). Default true. */
+  foldDiacritics?: boolean;
+}
+
+export interface Normalized {
+  text: string;
+  /** Normalised index → original index (UTF-16). `map(text.length)` is the original length. */
+  map: (i: number) => number;
+  /** True when invisible characters (zero-width, bidi, tags, variation selectors) were removed. */
+  hadInvisible: boolean;
+  /** ASCII text hidden in Unicode tag characters (U+E0020–U+E007E), when any. */
+  hiddenTagText: string;
+  /** True when homoglyphs from another script or compatibility forms were folded. */
+  hadConfusables: boolean;
+}
+
+/** Is this code point an invisible format / joiner / selector / tag character? */
+export function isInvisibleCodePoint(cp: number): boolean {
+  if (cp < 0xad) return false;
+  if (cp === 0xad || cp === 0x34f || cp === 0x61c || cp === 0x115f || cp === 0x1160) return true;
+  if (cp === 0x17b4 || cp === 0x17b5 || (cp >= 0x180b && cp <= 0x180f)) return true;
+  if (cp >= 0x200b && cp <= 0x200f) return true;
+  if (cp >= 0x202a && cp <= 0x202e) return true;
+  if (cp >= 0x2060 && cp <= 0x206f) return true;
+  if (cp === 0x3164 || cp === 0xfeff || cp === 0xffa0) return true;
+  if (cp >= 0xfe00 && cp <= 0xfe0f) return true;
+  if (cp >= 0x1d173 && cp <= 0x1d17a) return true;
+  if (cp >= 0xe0000 && cp <= 0xe007f) return true;
+  if (cp >= 0xe0100 && cp <= 0xe01ef) return true;
+  return false;
+}
+
+/** Cyrillic / Greek / other look-alikes of Latin letters (lower- and upper-case). */
+const CONFUSABLES: Record<string, string> = {
+  // Cyrillic
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+  ѕ: 's', і: 'i', ї: 'i', ј: 'j', ԁ: 'd', ԛ: 'q', ԝ: 'w', һ: 'h', ӏ: 'l', ɡ: 'g', ү: 'y', ʏ: 'y',
+  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X',
+  Ѕ: 'S', І: 'I', Ј: 'J', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W', Һ: 'H', Ӏ: 'I',
+  // Greek
+  α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y', ϲ: 'c',
+  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+  // Latin extensions / IPA / letter-like symbols
+  ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ɪ: 'i', ʀ: 'r', ᴀ: 'a', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ᴏ: 'o', ᴛ: 't', ᴜ: 'u',
+  ß: 'ss', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ø: 'o', Ø: 'O', đ: 'd', Đ: 'D', ł: 'l', Ł: 'L',
+  // punctuation look-alikes
+  '\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201b': "'", '\u2032': "'", '\u00b4': "'",
+  '\u201c': '"', '\u201d': '"', '\u201e': '"', '\u00ab': '"', '\u00bb': '"',
+  '\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-', '\u2015': '-', '\u2212': '-',
+  '\u00a0': ' ', '\u2007': ' ', '\u202f': ' ', '\u3000': ' ',
+};
+
+const foldCache = new Map<number, string>();
+
+/** Normalised replacement for one non-ASCII code point (without invisible handling). */
+function foldCodePoint(cp: number, ch: string, foldDiacritics: boolean): { out: string; confusable: boolean } {
+  const direct = CONFUSABLES[ch];
+  if (direct !== undefined) return { out: direct, confusable: (cp >= 0x370 && cp <= 0x52f) || (cp >= 0x1d00 && cp <= 0x1d2b) };
+  const key = foldDiacritics ? cp : -cp;
+  let out = foldCache.get(key);
+  if (out === undefined) {
+    out = ch.normalize('NFKC');
+    if (foldDiacritics) {
+      const d = out.normalize('NFD');
+      let s = '';
+      for (const c of d) {
+        const k = c.codePointAt(0)!;
+        if (k >= 0x300 && k <= 0x36f) continue; // combining diacritical marks
+        s += CONFUSABLES[c] ?? c;
+      }
+      out = s;
+    }
+    if (foldCache.size < 20000) foldCache.set(key, out);
+  }
+  return { out, confusable: out !== ch && /^[\x00-\x7f]+$/.test(out) && (cp >= 0xff00 || cp >= 0x1d400) };
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Normalise `text` for keyword matching. Linear time; ASCII-only input takes a fast path.
+ */
+export function normalizeForMatching(text: string, opts: NormalizeOptions = {}): Normalized {
+  const lowercase = opts.lowercase ?? true;
+  const foldDiacritics = opts.foldDiacritics ?? true;
+  if (!NON_ASCII.test(text)) {
+    return {
+      text: lowercase ? text.toLowerCase() : text,
+      map: (i) => (i < 0 ? 0 : i > text.length ? text.length : i),
+      hadInvisible: false,
+      hiddenTagText: '',
+      hadConfusables: false,
+    };
+  }
+  const parts: string[] = [];
+  // origIdx[k] = original index of normalised unit k; grown in chunks.
+  let origIdx = new Int32Array(Math.max(16, text.length + 16));
+  let outLen = 0;
+  let hadInvisible = false;
+  let hadConfusables = false;
+  let tags = '';
+  const push = (s: string, orig: number, runLen = 0): void => {
+    const need = outLen + s.length + 1;
+    if (need > origIdx.length) {
+      const bigger = new Int32Array(Math.max(need, origIdx.length * 2));
+      bigger.set(origIdx.subarray(0, outLen));
+      origIdx = bigger;
+    }
+    if (runLen > 0) {
+      // an unchanged run: unit k of s comes from orig + k
+      for (let k = 0; k < s.length; k++) origIdx[outLen + k] = orig + k;
+    } else {
+      for (let k = 0; k < s.length; k++) origIdx[outLen + k] = orig;
+    }
+    outLen += s.length;
+    parts.push(s);
+  };
+  let runStart = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const cp = text.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    const ch = w === 2 ? text.slice(i, i + 2) : text[i]!;
+    const invisible = isInvisibleCodePoint(cp);
+    const f = invisible ? undefined : foldCodePoint(cp, ch, foldDiacritics);
+    if (f !== undefined && f.out === ch) {
+      // unchanged (CJK, most scripts): stays in the current run
+      i += w;
+      continue;
+    }
+    if (i > runStart) push(text.slice(runStart, i), runStart, 1);
+    if (invisible) {
+      hadInvisible = true;
+      if (cp >= 0xe0020 && cp <= 0xe007e && tags.length < 65536) tags += String.fromCharCode(cp - 0xe0000);
+    } else if (f !== undefined) {
+      if (f.confusable) hadConfusables = true;
+      if (f.out.length > 0) push(f.out, i);
+    }
+    i += w;
+    runStart = i;
+  }
+  if (n > runStart) push(text.slice(runStart, n), runStart, 1);
+  let out = parts.join('');
+  if (lowercase) {
+    const low = out.toLowerCase();
+    if (low.length === out.length) out = low;
+    else {
+      // rare: lower-casing changed the length (e.g. U+0130); lower-case per unit instead
+      let s = '';
+      for (let k = 0; k < out.length; k++) {
+        const l = out[k]!.toLowerCase();
+        s += l.length === 1 ? l : out[k]!;
+      }
+      out = s;
+    }
+  }
+  const len = outLen;
+  const table = origIdx;
+  return {
+    text: out,
+    map: (k) => (k <= 0 ? (len > 0 ? table[0]! : 0) : k >= len ? n : table[k]!),
+    hadInvisible,
+    hiddenTagText: tags,
+    hadConfusables,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoders for embedded encodings
+// ---------------------------------------------------------------------------------------------
+
+export interface DecodedSegment {
+  /** Span of the encoded text in the input. */
+  start: number;
+  end: number;
+  encoding: 'base64' | 'hex' | 'percent' | 'html-entities' | 'unicode-tags';
+  decoded: string;
+}
+
+const B64_CANDIDATE = /[A-Za-z0-9+/_-]{24}/;
+
+/** bit 1: base64 alphabet; 2: upper-case; 4: lower-case; 8: not a hex digit */
+const B64_TABLE = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  for (let c = 65; c <= 90; c++) t[c] = 1 | 2 | (c > 70 ? 8 : 0);
+  for (let c = 97; c <= 122; c++) t[c] = 1 | 4 | (c > 102 ? 8 : 0);
+  for (const c of [43, 47, 95, 45]) t[c] = 1 | 8;
+  return t;
+})();
+
+/** Value of a base64 digit (standard or URL alphabet). */
+function b64Value(c: number): number {
+  if (c >= 65 && c <= 90) return c - 65;
+  if (c >= 97 && c <= 122) return c - 71;
+  if (c >= 48 && c <= 57) return c + 4;
+  return 62;
+}
+
+/**
+ * Cheap test before decoding: the first digit of each 4-digit group holds the top 6 bits of a byte;
+ * for text (ASCII 0x20–0x7e, newlines, UTF-8 lead bytes) those are few values, for hashes and keys they
+ * are uniform. Samples up to 24 groups.
+ */
+function looksLikeBase64OfText(s: string, start: number, len: number): boolean {
+  let ok = 0;
+  let total = 0;
+  for (let k = start; k < start + len && total < 24; k += 4) {
+    const v = b64Value(s.charCodeAt(k));
+    total++;
+    if ((v >= 8 && v <= 31) || v === 2 || (v >= 48 && v <= 59)) ok++;
+  }
+  return total > 0 && ok / total >= 0.8;
+}
+const HEX_RUN = /(?:\\x[0-9a-fA-F]{2}){16,}/g;
+
+/** Share of printable characters (letters, digits, punctuation, whitespace) in `s`. */
+export function printableRatio(s: string): number {
+  if (s.length === 0) return 0;
+  let ok = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || (c >= 0xa0 && c !== 0xfffd)) ok++;
+  }
+  return ok / s.length;
+}
+
+function looksLikeText(s: string): boolean {
+  if (s.length < 8 || printableRatio(s) < 0.95) return false;
+  // natural language has spaces and letters
+  let spaces = 0;
+  let letters = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32) spaces++;
+    else if ((c | 32) >= 97 && (c | 32) <= 122) letters++;
+    else if (c >= 0xc0) letters++;
+  }
+  return spaces >= 2 && letters / s.length > 0.5;
+}
+
+/** Decode base64 (standard or URL alphabet) to UTF-8 text; undefined when it is not text. */
+export function decodeBase64Text(b64: string): string | undefined {
+  const clean = b64.replace(/-/g, '+').replace(/_/g, '/');
+  if (clean.length % 4 === 1) return undefined;
+  try {
+    const s = Buffer.from(clean, 'base64').toString('utf8');
+    return looksLikeText(s) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Find embedded encoded segments that decode to natural-language text: base64 runs, hex runs,
+ * percent-encoded runs, HTML-entity runs and Unicode-tag runs. At most `limit` segments.
+ */
+export function findEncodedSegments(text: string, limit = 32): DecodedSegment[] {
+  const out: DecodedSegment[] = [];
+  // runs of base64-alphabet characters (hex is a subset) of 24+: such a run contains a multiple of 12,
+  // so only every 12th character is probed and expanded (most text has no run that long)
+  const n = text.length;
+  const T = B64_TABLE;
+  const inAlpha = (k: number): boolean => {
+    const c = text.charCodeAt(k);
+    return c <= 127 && T[c] !== 0;
+  };
+  let i = 11;
+  let scannedTo = 0;
+  while (i < n && out.length < limit) {
+    if (!inAlpha(i)) {
+      i += 12;
+      continue;
+    }
+    let start = i;
+    while (start > scannedTo && inAlpha(start - 1)) start--;
+    let flags = 0;
+    let c = 0;
+    i = start;
+    while (i < n && (c = text.charCodeAt(i)) <= 127 && T[c] !== 0) {
+      flags |= T[c]!;
+      i++;
+    }
+    scannedTo = i;
+    const runEnd = i;
+    i = runEnd + 12;
+    if (runEnd - start < 24) continue;
+    i = runEnd;
+    const len = i - start;
+    if (len < 24) continue;
+    let end = i;
+    while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
+    if ((flags & 8) === 0 && len >= 32 && len % 2 === 0) {
+      const dec = Buffer.from(text.slice(start, Math.min(i, start + 131072)), 'hex').toString('utf8');
+      if (looksLikeText(dec)) {
+        out.push({ start, end: i, encoding: 'hex', decoded: dec });
+        continue;
+      }
+    }
+    if ((flags & 6) !== 6) continue; // identifiers and words are not base64 payloads
+    if (!looksLikeBase64OfText(text, start, len)) continue;
+    const dec = decodeBase64Text(text.slice(start, Math.min(end, start + 65536)));
+    if (dec !== undefined) out.push({ start, end, encoding: 'base64', decoded: dec });
+  }
+  if (text.includes('\\x')) {
+    HEX_RUN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while (out.length < limit && (m = HEX_RUN.exec(text)) !== null) {
+      if (!m[0].includes('\\x')) continue;
+      const hex = m[0].replace(/\\x/g, '');
+      if (hex.length % 2 !== 0) continue;
+      const dec = Buffer.from(hex.slice(0, 131072), 'hex').toString('utf8');
+      if (looksLikeText(dec)) out.push({ start: m.index, end: m.index + m[0].length, encoding: 'hex', decoded: dec });
+    }
+  }
+  let m: RegExpExecArray | null;
+  if (text.includes('%')) {
+    const re = /(?:%[0-9a-fA-F]{2}[A-Za-z0-9._~+-]{0,16}){4,}/g;
+    while (out.length < limit && (m = re.exec(text)) !== null) {
+      try {
+        const dec = decodeURIComponent(m[0].replace(/\+/g, ' '));
+        if (looksLikeText(dec)) out.push({ start: m.index, end: m.index + m[0].length, encoding: 'percent', decoded: dec });
+      } catch {
+        /* not valid UTF-8 percent-encoding */
+      }
+    }
+  }
+  if (text.includes('&')) {
+    const re = /(?:&#(?:x[0-9a-fA-F]{1,6}|[0-9]{1,7});|&[a-zA-Z]{2,8};)(?:[^&<]{0,3}(?:&#(?:x[0-9a-fA-F]{1,6}|[0-9]{1,7});|&[a-zA-Z]{2,8};)){5,}/g;
+    while (out.length < limit && (m = re.exec(text)) !== null) {
+      const dec = decodeHtmlEntities(m[0].slice(0, 262144));
+      if (looksLikeText(dec)) out.push({ start: m.index, end: m.index + m[0].length, encoding: 'html-entities', decoded: dec });
+    }
+  }
+  // Unicode tag characters (invisible ASCII)
+  for (let i = text.indexOf('\udb40'); i >= 0 && i < text.length && out.length < limit; i++) {
+    if (text.charCodeAt(i) !== 0xdb40) continue;
+    const start = i;
+    let s = '';
+    while (i < text.length && text.charCodeAt(i) === 0xdb40) {
+      const cp = text.codePointAt(i)!;
+      if (cp >= 0xe0020 && cp <= 0xe007e) s += String.fromCharCode(cp - 0xe0000);
+      i += 2;
+    }
+    if (s.length >= 4) out.push({ start, end: i, encoding: 'unicode-tags', decoded: s });
+  }
+  return out;
+}
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', sol: '/', colon: ':', period: '.', comma: ',',
+  lpar: '(', rpar: ')', excl: '!', quest: '?', num: '#', dollar: '$', percnt: '%', equals: '=', lowbar: '_',
+  hyphen: '-', newline: '\n', tab: '\t', semi: ';', commat: '@', lsqb: '[', rsqb: ']', lcub: '{', rcub: '}',
+};
+
+/** Decode HTML character references (numeric and the common named ones). */
+export function decodeHtmlEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g, (all, body: string) => {
+    if (body[0] === '#') {
+      const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : all;
+    }
+    return NAMED_ENTITIES[body.toLowerCase()] ?? all;
+  });
+}
+
+/** Decode percent-encoding; returns the input unchanged when it is not valid. */
+export function decodePercent(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

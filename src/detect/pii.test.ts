@@ -1,0 +1,154 @@
+/**
+ * MCP10 (context over-sharing / PII): emails, phones, cards, IBANs, SSNs, IPs, national ids,
+ * names and street addresses, with the look-alikes that are not personal data.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cardNetwork, detectPii, ibanValid, luhnValid, piiDetector, ssnValid } from './pii.js';
+
+const hit = (text: string) => detectPii(text).filter((f) => f.severity !== 'info' && f.severity !== 'low');
+const kinds = (text: string) => [...new Set(hit(text).map((f) => f.detector))];
+
+describe('MCP10 context over-sharing: personal data is found', () => {
+  const cases: [string, string, string][] = [
+    ['email at a placeholder domain', 'Contact jane.doe@example.com for access.', 'pii.email'],
+    ['email with plus tag', 'reply to ops+alerts@mail.acme.io please', 'pii.email'],
+    ['US phone', 'Call me at (415) 555-2671 after 5.', 'pii.phone'],
+    ['international phone', 'Mobile: +44 7700 900123', 'pii.phone'],
+    ['phone with cue, local format', 'I would like to stop receiving messages to 056 590 36 33', 'pii.phone'],
+    ['phone with extension', 'Fax: 345-899-3560x4587', 'pii.phone'],
+    ['Visa card', 'Card number 4111 1111 1111 1111 exp 12/27', 'pii.credit-card'],
+    ['Amex card', 'charged to 378282246310005 yesterday', 'pii.credit-card'],
+    ['IBAN', 'Transfer to DE89 3704 0044 0532 0130 00 today', 'pii.iban'],
+    ['IBAN compact', 'My IBAN is GB82WEST12345698765432', 'pii.iban'],
+    ['US SSN', "Here's my SSN: 536-22-1234", 'pii.ssn'],
+    ['UK NINO', 'National Insurance number: AB 12 34 56 C', 'pii.uk-nino'],
+    ['IPv4 public', 'login from 203.0.113.77 failed? no: from 81.2.69.160', 'pii.ip'],
+    ['IPv4 private', 'the laptop at 192.168.1.23 is mine', 'pii.ip'],
+    ['IPv6', 'client 2001:4860:4860::8888 connected', 'pii.ip'],
+    ["driver's licence", "My driver's license number is U62928788557186", 'pii.driver-license'],
+    ['passport', 'passport number: X12345678', 'pii.passport'],
+    ['title + name', 'Hello, this is Dr. Kyle Kuefer. Who are you?', 'pii.person'],
+    ['given name + surname', 'Maria Fernández approved the refund.', 'pii.person'],
+    ['introduction', 'My name is Eliane', 'pii.person'],
+    ['speaker cue', '"We will ship it," says Bergqvist.', 'pii.person'],
+    ['lowercase name', 'follow up with benjamin a seiler in a couple of months.', 'pii.person'],
+    ['street address (US)', 'She lives at 742 Evergreen Terrace, Springfield.', 'pii.address'],
+    ['street address (EU suffix)', 'Meet me at 34151 Nybyvägen 65 Apt. 392', 'pii.address'],
+    ['street address (EU prefix)', 'He lives on the north side of Rua Diadema 1903.', 'pii.address'],
+    ['military address', 'PSC 2721, Box 8637\nAPO AA 06259', 'pii.address'],
+  ];
+  it.each(cases)('%s', (_name, text, detector) => {
+    expect(kinds(text)).toContain(detector);
+  });
+
+  it('spans and labels', () => {
+    const text = 'mail me: jane.doe@example.com.';
+    const f = hit(text).find((x) => x.detector === 'pii.email')!;
+    expect(text.slice(f.start, f.end)).toBe('jane.doe@example.com');
+    expect(f).toMatchObject({ category: 'pii', label: 'email' });
+  });
+});
+
+describe('MCP10 hard negatives: look-alikes that are not personal data', () => {
+  const negatives: [string, string][] = [
+    ['order number and price', 'Order #753570 contains 4 x ergonomic chair at $99.31 each.'],
+    ['version strings', 'Upgraded the package from v2.14.9 to v8.1.0; no breaking changes. Node 20.11.1 required.'],
+    ['dotted version that looks like an IP', 'Release 1.2.3.4 is out (build 10.0.19041.1).'],
+    ['UUID', 'Request 6ff783ad-697d-49c0-aa04-db68d281f6d4 completed in 404 ms with status 200.'],
+    ['commit hash', 'Commit 05cf23ea4ba6b7c7ff8771742a89e43a72279a2b fixes the race condition in the cache layer.'],
+    ['log line with timestamp', '[2024-10-15T06:52:49Z] INFO worker-3 processed batch 884 (442 items)'],
+    ['ISBN', 'The book has ISBN 978-1-813-90261-5 and is 200 pages long.'],
+    ['tracking number', 'Your parcel with tracking number 1Z6CF27042779047 is in transit.'],
+    ['organisations only', 'Acme Corp announced a supply agreement with Stark Industries covering 4 product lines.'],
+    ['org named after a person', 'Wayne Enterprises and Thomas and Sons signed the deal.'],
+    ['law-firm style org', 'Lopez, Santos and Coleman is a design agency based in ESPOO.'],
+    ['code', 'for (let i = 0; i < 19; i++) {\n  total += prices[i] * 8;\n}'],
+    ['product description', 'The USB-C hub ships in a recycled box. Dimensions 47 x 36 cm, weight 17.4 kg. SKU E3332-92.'],
+    ['city and country', "I'm in Miami, at the conference. We moved here from New Zealand."],
+    ['date and age', "Please tell me your date of birth. It's 11/3/1995. He just turned 46 years old."],
+    ['zip code alone', 'my zip code is 35350'],
+    ['capitalised abstract nouns', 'Capitalized words like Wisdom and Discipline are often mistaken with names.'],
+    ['URL', "I've shared files with you https://OrthoTraffic.ch/"],
+    ['Luhn-invalid 16 digits', 'reference 4111 1111 1111 1112 attached'],
+    ['time and meeting', 'Meet me at 10:30 in the lobby.'],
+    ['npm package specifier', 'resolution: "strict-uri-encode@npm:2.0.0"'],
+  ];
+  it.each(negatives)('%s', (_name, text) => {
+    expect(hit(text)).toEqual([]);
+  });
+});
+
+describe('validators', () => {
+  it('Luhn and IIN ranges', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(cardNetwork('378282246310005')).toBe('amex');
+    expect(cardNetwork('5555555555554444')).toBe('mastercard');
+    expect(cardNetwork('9999999999999999')).toBeUndefined();
+  });
+  it('IBAN mod 97 and country length', () => {
+    expect(ibanValid('GB82 WEST 1234 5698 7654 32')).toBe(true);
+    expect(ibanValid('GB82 WEST 1234 5698 7654 33')).toBe(false);
+    expect(ibanValid('GB82WEST123456987654')).toBe(false);
+  });
+  it('SSN area / group / serial rules', () => {
+    expect(ssnValid('536', '22', '1234')).toBe(true);
+    expect(ssnValid('000', '22', '1234')).toBe(false);
+    expect(ssnValid('666', '22', '1234')).toBe(false);
+    expect(ssnValid('912', '22', '1234')).toBe(false);
+    expect(ssnValid('536', '00', '1234')).toBe(false);
+    expect(ssnValid('536', '22', '0000')).toBe(false);
+  });
+});
+
+/** Best-of-5 CPU time in ms (CPU time, not wall time: other processes on a shared machine do not count). */
+function timeIt(fn: () => void): number {
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
+  }
+  return best;
+}
+
+describe('linear time on adversarial input', () => {
+  const units = ['a@', '@b.co ', '1 ', '1-', '+1 (', '4111 ', 'GB82 ', 'Aa ', 'Dr. ', 'Anna ', 'lives at 12 ', 'Apt 1 ', '::', 'a1:', '1.1.', 'PSC 1', 'Str 12 ', 'ö', 'ÄÖ ', 'my name is '];
+  for (const u of units) {
+    it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
+      const small = u.repeat(Math.ceil((256 * 1024) / u.length)).slice(0, 256 * 1024);
+      const big = u.repeat(Math.ceil((1024 * 1024) / u.length)).slice(0, 1024 * 1024);
+      detectPii(small);
+      const ts = timeIt(() => detectPii(small));
+      const tb = timeIt(() => detectPii(big));
+      expect(tb).toBeLessThan(Math.max(ts * 10, 60));
+    });
+  }
+});
+
+const SHARED = new URL('../../../shared/corpus/pii.jsonl', import.meta.url);
+describe.skipIf(!existsSync(SHARED))('shared dev corpus (pii.jsonl)', () => {
+  it('F1 ≥ 0.85', () => {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (const line of readFileSync(SHARED, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const rec = JSON.parse(line) as { text: string; labels: string[] };
+      const pred = hit(rec.text).length > 0;
+      const gold = rec.labels.includes('pii');
+      if (pred && gold) tp++;
+      else if (pred) fp++;
+      else if (gold) fn++;
+    }
+    const p = tp / (tp + fp);
+    const r = tp / (tp + fn);
+    expect((2 * p * r) / (p + r)).toBeGreaterThanOrEqual(0.85);
+  });
+});
+
+it('is registered as a TextDetector with id "pii"', () => {
+  expect(piiDetector.id).toBe('pii');
+});

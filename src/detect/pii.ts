@@ -1,0 +1,951 @@
+/**
+ * PII detector: email, phone (libphonenumber-js), payment cards (Luhn + IIN ranges), IBAN (mod 97 +
+ * country lengths), US SSN (area/group/serial rules), UK NINO, IP addresses, driver's licence / passport
+ * numbers next to their label, person names and street addresses.
+ *
+ * Names and addresses use heuristics that ship in this file: titles (Mr., Dr. ...), introductions
+ * ("my name is", "says X"), a list of common given names from many languages with a list of common
+ * surnames, organisation suffixes that veto a name ("Wayne Enterprises", "Thomas and Sons"), and street
+ * patterns (number + street word, "Apt./Suite", PSC/APO military addresses, "lives at ..."). No model.
+ *
+ * Not PII on their own (see the corpus README): dates, URLs, titles, ages, nationalities, cities,
+ * organisations, order numbers, versions, UUIDs, hashes, ISBNs, tracking numbers, prices.
+ */
+import { isIPv6 } from 'node:net';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { Finding, Severity, TextDetector } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Word lists (lower case)
+
+const FIRST_NAMES_SRC = `
+aaron abby abdul abigail ada adam adaeze adrian adriana adrien agata agnes agnieszka ahmed aidan aiko aileen
+aino aisha akira alan alba albert alberto albin alejandra alejandro aleksander aleksandra alena alessandra
+alessandro alex alexa alexander alexandra alexandre alexis alfie alfred alfredo ali alice alicia alina alisha
+alison allison alma alois alva alvaro amanda amelia amelie amir amy ana anastasia anders andrea andreas andrei
+andrej andres andrew andrzej aneta angel angela angelica angelika angelo anika anita anja ann anna annabel
+annalena anne anneli annette annika anton antoine antonia antonio anya april aria ariana arianna arne arnaud
+arthur arturo astrid audrey august augusta aurora austin ava axel ayumi barbara barbora barry bart bartosz
+beata beatrice beatriz bella ben benedikt benjamin bent bernard bernd bernhard bertil beth bethany betty
+bianca birgit birgitta bjorn björn blanca bogdan bogusław bohumil bonnie boris bradley brandon brenda brett
+brian bridget brigitte brittany bruce bruno bryan caitlin caitlyn caleb cameron camila camille carina carl
+carla carlos carly carmen carol carolina caroline carsten casey cassandra catalina catherine cecilia cecilie
+celia celina charles charlie charlotte chelsea cheryl chiara chloe chloé chris christian christina christine
+christoph christopher cindy claire clara clarissa claudia claudio clemens colin connor conor constance cora
+corinna cormac craig cristian cristina csaba cynthia dagmar dagny daisuke dalia damian damien dan dana daniel
+daniela danielle daniil danuta daria dariusz darius darko david dawid dean deborah debra denis denise dennis
+derek diana diane diego dieter dimitri dimitrios dirk dolores dominik dominika dominique donald donna dora
+doris dorota dorothy douglas duncan dylan edgar edith edmund eduard eduardo edward edwin eero egil eileen
+einar ekaterina elena eleanor eleni elias elif elin elisa elisabeth elise eliska eliška eliza elizabeth elke
+ella ellen ellie elsa emil emile emilia emilie emily emma emmanuel emmie enrico enrique eric erica erik erika
+erin ernst esben esperanza esteban estelle esther ethan eugen eugene eva evelyn ewa fabian fabio fabrizio
+fatima federico felipe felix fernanda fernando filip filippo finn fiona florian francesca francesco francis
+francisco franco francois françois frank franz frederik frida friedrich gabriel gabriela gabriele gabrielle
+gareth gary gavin geir georg george georgia gerald gerard gerhard gianluca gilbert gina giorgio giovanni
+giulia giuseppe gloria gordon gosia gottfried graham gregor gregory greta gudrun guðrún guillaume gunnar
+gunnhildur gustav gustavo guðmundur habib hakon hana hanna hannah hannes hans harald harold harriet harry
+haruka haruto hassan heather hector hedda heidi heinrich heinz helen helena helga helmut henri henrik henrique
+henry herbert hermann hilda hiroshi holger howard hugo ida igor ilse ines ingrid irena irene irina iris isaac
+isabel isabella isabelle ivan ivana iveta jack jacob jacqueline jade jakob jakub james jamie jan jana jane
+janet janina janne janusz jaroslav jaroslava jason javier jean jeanne jeffrey jelena jennifer jens jeremy
+jerzy jessica jesús jiří joakim joan joana joanna joao joão joaquim joaquin jochen joe joel johan johanna
+johannes john jonas jonathan jordan jorge jose josé josef joseph josephine josefine joshua joyce jozef jožef
+juan judith julia julian juliana julie julien julieta julius jurgen jürgen justin justyna jyrki kaija kai
+kamil kamila karel karen karin karina karl karla karolina kasper katarina katarzyna kate katherine kathleen
+kathrine kathryn katie katja katrin kayla keiko keith kelly ken kenji kenneth kerstin kevin kim kimberly
+kirsten klaus kristian kristina kristof krzysztof kurt kyle lara lars laura lauren laurence laurent lea leah
+lena leo leon leonardo leonie leopold lidia lilian liliana lily linda line linnea lisa liv liza lorenzo
+lorraine louis louisa louise luca lucas lucia lucie lucy ludmila ludmiła ludwig luigi luis luisa luiza lukas
+lukasz łukasz luke lydia madeleine madison magda magdalena magnus maja malgorzata małgorzata manon manuel
+manuela marc marcel marcela marcelo marco marcus marek margaret margarete margit margrét maria mariana
+marianne marie marina mario marion marius marjorie marko marlene marta martha martin martina marty marvin mary
+maría mateo mateusz mathias mathilde matilda matthew matthias mattias matteo maurice max maxim maxime
+maximilian megan meagan mehmet melanie melissa mercedes mette mia michael michaela michał michal michel
+michelle miguel mikael mikhail miklós miko milan milena miriam miroslav mitchell mohamed mohammed monika
+monique morten nadia nadine nanaho naomi natalia natalie natasha nathalie nathan nicholas nicola nicolas
+nicole niels nikita nikola nikolai nikolaj nils nina noah noemi nora norbert olaf oleg olga oliver olivia
+olivier ondřej oscar oskar otto pablo pálmi pamela paola pascal patricia patrick paul paula paulina pavel
+pavla pawel paweł pedro per petr petra petter philip philipp philippe pierre piotr pia rachel rafael rafał
+raffaele ragnar ragnhild raimund rainer ralph ramon ramón randy raphael raquel rasmus rebecca regina reinhard
+renata renate rené ricardo riccardo richard rikke rita robert roberta roberto robin rodrigo roger roland rolf
+roman ronald rosa rosalie rosemary ross rudolf rune ruth ryan sabina sabine sabrina sally salvatore samantha
+samuel sandra sanna santiago sara sarah sasha sascha sean sebastian sebastián selma serena sergei sergey
+sergio seth sharon sheila shirley sigrid silvia simon simona simone siobhan sofia sofie sonja sophia sophie
+stanislav stanisław stefan stefania stefanie steffen stella stephan stephanie stephen steven stig susan
+susanne suzanne svea sven svetlana sylvia sylwia takashi tamara tanja tanya tatiana teresa teodor terri terry
+thea theo theresa thomas thomasz thor thorsten tiago tim timo timothy tina tobias todd tom tomas tomasz tomáš
+tommaso tony torben tove tracy trine tuomas ulla ulrich ulrike ursula valentina valentin valerie valida
+vanessa vera veronica veronika victoria viktor viktoria vilma vincent vincenzo viola virginia vit vítězslav
+vivian vladimir vojtěch walter wanda wendy werner wiktoria wilhelm william wojciech wolfgang xavier yasmin
+yuki yuito yuri yusuf yvonne zachary zbigniew zdeněk zofia zoe zoë zuzana zygmunt haruki sakura hina yui riku
+sota ren minato yuto kaito hinata mio akari ichiro yoshiko wei jing li ming hui xiao jun ying yan chen lei
+fang arjun aarav vivaan priya ananya rohan rahul amit sunil anil deepak pooja neha kavya raj ravi sanjay
+vikram omar yousef layla fatma emre burak zeynep ayse ayşe mustafa kemal can mert deniz cem aylin olamide
+chinedu ngozi kwame amara kofi abena thabo sipho lerato zanele dreux cendrillon eliane matheus vinka eustachy
+dobrosław rościsław csanád jindřich mohsin favian aristóteles darijo vide mijail zizi jouni halldór hakuba
+guðgeir einojuhani ushurma minik carmelo teodora dorthe kirsi pirjo sirpa tarja päivi riitta jukka pekka matti
+mikko antti juha kari heikki markku ville jari sami hannu tapio seppo raimo lauri eetu aleksi onni veeti leevi
+väinö aatu aada eevi enni helmi iida lilja venla inkeri kristiina jorunn solveig ingeborg sindre eirik håkon
+øystein ola torunn marit bodil birthe lone hanne pernille mads jesper søren niklas mats åsa ulf leif göran
+bengt lennart kjell sune ebba saga tuva stina linnéa klara elsie hjalmar agda ulrika gunhild halvard ottar
+jónas sigurður ólafur kristín sigríður guðný jón gísli árni björk hekla snorri brynja unnur dóra þóra magnea
+bjarni hörður rúnar sævar pétur óskar kári tómas aron hallgrímur jóhanna lárus valdís zsófia zsuzsanna zoltán
+lászló istván ferenc gábor attila tamás péter sándor józsef jános imre györgy erzsébet katalin ilona éva ágnes
+krisztina judit eszter réka tünde márta anikó bence balázs dániel ádám levente máté botond kristóf jarmila
+vlasta božena stanislava jitka lenka markéta kateřina radek lukáš matěj vendula šárka denisa kristýna žaneta
+květa ivo vladimír miloš bořivoj přemysl ladislav leoš luboš zdenka libuše miroslava ludvík bohuslav vratislav
+jarmil vlastimil blažej matej peter juraj marián róbert ľubomír štefan dušan branislav rastislav mária ľudmila
+katarína žofia tereza pola oliwia zuzanna alicja antoni szymon franciszek mikołaj kacper wiktor tymon grzegorz
+mirosław zdzisław ryszard tadeusz kazimierz czesław bronisław jadwiga halina krystyna elżbieta grażyna bożena
+wiesława jolanta ewelina patrycja weronika kinga marzena iwona urszula sławomir przemysław radosław bolesław
+jarosław władysław zenon henryk maciej arkadiusz mariusz jacek artur waldemar ireneusz ignacy hubert ksawery
+teofil borys gustaw tytus ludwik maksymiliancody dustin travis brandon jeffrey gregory kristen tiffany courtney erica jasmine kelsey lindsey mallory shannon tara tonya wanda
+bradley shane troy marcus derrick jeremiah tristan garrett spencer trevor wesley marissa brianna kaitlyn kendra kristin kristy
+kristina lacey leslie lindsay mackenzie meghan melinda miranda monica natasha paige rachael savannah shelby stacy tamara tanisha
+tiana alyssa amanda andrea angie ashlee ashley autumn bailey breanna brooke candace carrie cassidy charlene cheyenne christy ciara
+colleen danielle darlene deanna debbie desiree diamond dominique ebony erika gabriella gwendolyn haley hailey holly jacquelyn
+jenna jill jocelyn jodi joyce kara katrina kayla kelli kirsten kristi krystal latoya laurie leah lori mandy marilyn maureen
+melody mercedes misty molly morgan nichole nicole patrice peggy penny priscilla raven regina renee robyn roxanne sabrina sheila
+stacey summer sydney tabitha taylor teresa toni tracey trisha valerie vanessa vickie wendy whitney yolanda zoey aiden alexis
+andre antonio armando arturo blake bobby brendan brent brody calvin carl cesar chad clayton clifford cory curtis dale dalton
+damon dane darrell darren darryl dave devin dominic don donovan dwayne earl eddie edwin elijah elliot emmett ernest felipe
+francisco fred gabe gerardo gilbert grant hector herman isaiah ivan jaime jake jared javier jay jerome jesse jimmy jody joel
+johnny jon jonah jorge jose julio kent kirk lance larry lawrence leroy lloyd lonnie lucas luis malcolm marco mario marvin
+maurice micheal miguel mike milton nathaniel neil nelson nick omar orlando pedro perry phillip preston rafael ramon randall
+raul ray reginald rick ricky roberto rodney rogelio ronnie ross ruben russell salvador sam sammy santiago sergio shawn sidney
+stanley stephen terrance terrence theodore tommy tony travis tyrone vernon victor vincent wade wallace warren wayne wyatt
+yusuke kenta shota daiki takumi ryota kazuki yuta sho hiroto haruto yamato sora kaito riku hayato yuma kouki shintarou shintaro
+hiroki masato naoki satoshi tatsuya tomoya yoshiki kazuya tetsuya makoto kenichi koji shinji hideo akio yoko keiko naoko
+tomoko yumiko kazuko michiko emi mai misaki nanami yuna miyu hana ayaka asuka chihiro eri haruna kana kaori mayu megumi
+momoka natsuki rina saki sayaka shiori yuka yuri nijito nanako
+ahmad hamza ibrahim yusuf khalid tariq bilal imran faisal karim samir nabil rashid zain aisha amina fatima khadija layla
+mariam noor salma yasmin zainab hussein mahmoud mustafa abdullah osman rania leila nadia samira
+sergei dmitri alexei andrei mikhail nikolai pavel vladimir yuri anatoly oksana tatiana natalia irina olga svetlana yelena
+marina galina lyudmila valentina ekaterina anastasia ksenia polina
+bogdana bojka borna dragan goran zoran mladen milica jelena snežana vesna mirjana nevenka tomislav zvonimir ivica
+sanja tanja maja dubravka branka ljiljana
+`;
+
+const SURNAMES_SRC = `
+smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez gonzalez wilson anderson taylor
+moore jackson thompson harris sanchez clark ramirez lewis robinson walker allen wright scott torres nguyen flores adams nelson
+baker hall rivera campbell mitchell carter roberts phillips evans turner parker collins edwards stewart morris murphy cook
+rogers morgan peterson cooper reed bailey bell kelly howard ward cox richardson wood watson brooks bennett gray james hughes
+price sanders myers long ross foster powell jenkins perry russell sullivan fisher henderson coleman simmons patterson
+jordan reynolds hamilton graham wallace griffin west cole hayes gibson bryant ellis stevens murray ford marshall owens
+mcdonald harrison kennedy wells alexander henry boyd dean duffy tolbert talbot magrath lennox allan karlsen ryan holm
+müller mueller schmidt schneider fischer weber meyer wagner becker schulz hoffmann schäfer koch bauer richter klein schröder
+neumann schwarz zimmermann krüger hofmann hartmann lange werner krause lehmann köhler maier huber kaiser fuchs peters
+hansen johansen olsen larsen andersen pedersen nielsen kristiansen jensen christensen rasmussen jørgensen poulsen madsen
+johansson andersson karlsson nilsson eriksson larsson olsson persson svensson gustafsson pettersson jonsson lindberg
+lindström lindqvist bergqvist bergström holmberg sandberg åberg ström jónsson sigurðsson guðmundsson einarsson helgadóttir
+korhonen virtanen mäkinen nieminen mäkelä hämäläinen laine heikkinen koskinen järvinen lehtonen lehtinen saarinen
+nowak kowalski wiśniewski wójcik kowalczyk kamiński lewandowski zieliński szymański woźniak dąbrowski kozłowski kaczmarek
+dudek tomaszewski gorski górski novák svoboda novotný dvořák černý procházka kučera veselý horák holinka sedláčková
+silva santos oliveira souza pereira costa rodrigues almeida nascimento lima araújo fernandes carvalho gomes martins rocha
+ribeiro alves fernández gonzález rodríguez lópez martínez sánchez pérez gómez jiménez ruiz díaz moreno álvarez romero
+rossi russo ferrari esposito bianchi romano colombo ricci marino greco gallo conti fiorentino lombardi moretti barbieri
+dubois durand leroy moreau lefebvre fournier morel girard bonnet dupont lambert fontaine rousseau coudert joly
+jansen visser smit meijer bakker mulder bos vos dekker nagy kovács tóth szabó horváth varga kiss molnár németh farkas
+hajdu sato suzuki takahashi tanaka watanabe ito yamamoto nakamura kobayashi kato hirai nishiyama wang zhang liu chen
+yang huang zhao zhou patel sharma singh kumar gupta ivanov smirnov kuznetsov popov petrov sokolov volkov ibragimov
+karataev abramovich usamov mann white park dale bowers wilmsen vajda schulz ström westgård latourelle petřík chloupková
+gutierrez ortiz morales murillo castillo ramos reyes cruz herrera medina aguilar vargas castro mendoza guzman rojas
+delgado vega soto cabrera navarro campos silva nunez salazar cortez ochoa ibarra estrada figueroa
+kim park choi jung kang cho yoon jang lim han oh seo shin kwon hwang ahn song yoo hong
+nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly
+khan ali ahmed hussain rahman hassan malik iqbal qureshi chaudhry siddiqui
+takahashi yoshida yamada sasaki yamaguchi matsumoto inoue kimura hayashi shimizu yamazaki mori abe ikeda hashimoto
+ishikawa ogawa okada goto hasegawa murakami kondo ishii saito sakamoto endo aoki fujii nishimura fukuda ota miura
+fujiwara okamoto matsuda nakagawa nakano harada ono tamura takeuchi kaneko wada nakayama ishida ueda morita hara
+shibata sakai kudo yokoyama miyazaki miyamoto uchida takagi ando taniguchi ohno maruyama imai takada fujita kono
+asano hamaguchi traustason jerković žilih dratchev mordvinova yefremova
+horvat kovačević babić marić jurić novak kovačić vuković knežević marković petrović
+`;
+
+/** Given names that are also common words, places or brands: they need a second signal. */
+const AMBIGUOUS_NAMES = new Set(`
+will may mark bill rose grace hope joy june april august summer autumn dawn eve faith iris ivy jade ruby amber art guy pat
+sue don ray rich gene jack frank carol victor young long white brown green park mann hill king lee wolf bruno max miles dale
+drew chase cole lane page reed wade sky river storm angel christian destiny hunter mason justice victoria sandy penny crystal
+can per line saga rune bent ada kai ola kari ivo vit ali li yan jun jan ming wei lei fang hui jing ren mio hina sota bo gil
+aurora flora stella viola gloria mercedes roman rosa olive dean constance jordan georgia florence paris sydney chelsea
+lorraine madison austin jackson lincoln charlotte santiago regina virginia carolina adelaide nancy elizabeth eugene troy
+tyler salvatore israel india china may mercedes lotus harmony melody liberty serenity trinity unity felix leo major baker
+cook carter miller taylor tanner parker porter turner walker ward wood fisher hunter rider archer price hall stone
+march tuesday sunday monday norma nova luna sol sun star sunny happy honey candy cherry daisy lily poppy violet heather
+holly hazel ash aspen birch laurel willow basil sage rosemary olive pearl opal ruby diamond crystal jewel gem
+bella belle dolores pia era nika mina lara ella else ida adele alma ann anne ana eva per pal dan ben
+`.split(/\s+/).filter(Boolean));
+
+/** Capitalised words that are never the start of a person's name. */
+const NOT_NAME = new Set(`
+the a an and or but if of in on at to for from by with as is are was were be been it its this that these those there
+here i me my we our you your he she they them his her their who what when where why how which not no yes all any
+some each every both few more most other such only own same so than too very just also mr mrs ms dr prof sir
+monday tuesday wednesday thursday friday saturday sunday january february march april june july august september october
+november december today tomorrow yesterday please thanks thank hello hi hey dear regards best cheers sincerely
+street st avenue ave road rd lane drive court suite apt apartment unit box po floor building north south east west
+inc llc ltd corp co company group gmbh ag sa plc bank university college school hospital church city county state
+america american europe european asia asian africa african english french german spanish italian russian chinese
+japanese polish dutch danish swedish norwegian finnish icelandic czech hungarian portuguese brazilian canadian
+australian mexican indian irish scottish welsh british greek turkish arab arabic jewish muslim christian catholic
+usa uk eu un nato god lord jesus allah internet web email phone mobile fax desk office home work order invoice account
+bot user assistant system admin customer client manager director ceo cto cfo president team support service
+agent operator moderator host settings unsubscribe privacy policy terms
+i'm i've i'll i'd it's that's what's let's there's he's she's we're you're they're isn't don't can't won't
+title mission statement personal info website address name note summary description energetic capitalized
+`.split(/\s+/).filter(Boolean));
+
+/** Countries, regions and big cities (a capitalised word from this list is a place, not a person). */
+const PLACES = new Set(`
+afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan bahamas bahrain bangladesh
+barbados belarus belgium belize benin bhutan bolivia bosnia botswana brazil brunei bulgaria burundi cambodia cameroon
+canada chad chile china colombia congo croatia cuba cyprus czech czechia denmark djibouti dominica ecuador egypt
+england estonia ethiopia fiji finland france gabon gambia georgia germany ghana greece greenland grenada guatemala guinea
+guyana haiti honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica japan jordan kazakhstan kenya
+korea kosovo kuwait laos latvia lebanon lesotho liberia libya liechtenstein lithuania luxembourg madagascar malawi
+malaysia maldives mali malta mauritius mexico moldova monaco mongolia montenegro morocco mozambique myanmar namibia nepal
+netherlands holland nicaragua niger nigeria norway oman pakistan panama paraguay peru philippines poland portugal qatar
+romania russia rwanda samoa scotland senegal serbia singapore slovakia slovenia somalia spain sudan suriname sweden
+switzerland syria taiwan tajikistan tanzania thailand togo tonga tunisia turkey uganda ukraine uruguay uzbekistan
+vanuatu venezuela vietnam wales yemen zambia zimbabwe london paris berlin madrid rome vienna prague warsaw budapest
+amsterdam brussels copenhagen stockholm oslo helsinki reykjavik dublin lisbon athens moscow tokyo beijing shanghai
+sydney melbourne toronto montreal vancouver chicago boston seattle miami dallas houston denver atlanta phoenix
+california texas florida york new los angeles san francisco washington zealand africa kingdom republic united states
+`.split(/\s+/).filter(Boolean));
+
+const ORG_SUFFIX_RE = /^(?:Inc|Inc\.|LLC|Ltd|Ltd\.|Corp|Corp\.|Corporation|Co|Co\.|Company|Group|GmbH|AG|SA|S\.A\.|PLC|Plc|LLP|LP|Industries|Enterprises|Labs|Laboratories|Systems|Solutions|Technologies|Technology|Tech|Software|Partners|Associates|Sons|Brothers|Bros|Holdings|Capital|Consulting|Research|Media|Studios|Studio|Foundation|Institute|University|College|Bank|Insurance|Agency|Services|Networks|Ventures|Motors|Airlines|Pharma|Pharmaceuticals|Global|International|Worldwide|Limited|Trust|Fund|Records|Entertainment|Publishing|Press|Club|Hotel|Restaurant|Cafe|Café|Street|Avenue|Road|Park|Square|Bridge|River|Lake|Mountain|Island|Museum|Theatre|Theater|Center|Centre|Hospital|School|Church|Cathedral|Airport|Station|Express|Times|Post|News|Journal|Magazine|Review|Weekly|Daily|Online|Cloud|Web|Data|Analytics|Health|Energy|Foods|Logistics|Robotics|Dynamics|Electronics|Digital|Interactive|Games|Design|Devices)$/;
+
+/** The same words as a Set (exact-case lookups are much cheaper than the regex per token). */
+const ORG_SUFFIX_SET = new Set(ORG_SUFFIX_RE.source.slice(4, -2).split('|').map((w) => w.replace(/\\/g, '')));
+
+function wordSet(src: string): Set<string> {
+  return new Set(src.split(/\s+/).filter(Boolean).map((w) => w.toLowerCase()));
+}
+const FIRST_NAMES = wordSet(FIRST_NAMES_SRC);
+const SURNAMES = wordSet(SURNAMES_SRC);
+for (const n of FIRST_NAMES) NOT_NAME.delete(n);
+
+// ---------------------------------------------------------------------------------------------
+// Finding construction
+
+function mk(kind: string, start: number, end: number, score: number, severity: Severity = 'medium', message?: string): Finding {
+  return { category: 'pii', detector: `pii.${kind}`, severity, score, start, end, label: kind, message: message ?? kind.replace(/-/g, ' ') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email
+
+const EMAIL_LOCAL = /[A-Za-z0-9._%+\-']/;
+const EMAIL_DOMAIN_RE = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+
+export function findEmails(text: string, out: Finding[]): void {
+  let at = text.indexOf('@');
+  while (at >= 0) {
+    let s = at;
+    while (s > 0 && at - s < 64 && EMAIL_LOCAL.test(text[s - 1]!)) s--;
+    // local part must not start with a dot
+    while (s < at && (text[s] === '.' || text[s] === "'")) s++;
+    if (s < at) {
+      EMAIL_DOMAIN_RE.lastIndex = at + 1;
+      const m = EMAIL_DOMAIN_RE.exec(text);
+      if (m) {
+        const local = text.slice(s, at);
+        const domain = m[0];
+        const prev = s > 0 ? text[s - 1] : '';
+        // npm / docker style `name@version` and `@scope/pkg` are not emails; neither is `user@host` without a TLD
+        const ok = !/^\d+(?:\.\d+)*$/.test(local) && prev !== '/' && !/\.(?:png|jpe?g|gif|svg|webp)$/i.test(domain);
+        if (ok) out.push(mk('email', s, at + 1 + domain.length, 0.95, 'medium', 'email address'));
+        at = text.indexOf('@', at + 1 + domain.length);
+        continue;
+      }
+    }
+    at = text.indexOf('@', at + 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers: cards, IBAN, SSN, phones, IPs
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let alt = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (alt) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    alt = !alt;
+  }
+  return sum % 10 === 0;
+}
+
+/** Issuer identification ranges of the major card networks, with their lengths. */
+export function cardNetwork(d: string): string | undefined {
+  const n = d.length;
+  const p2 = Number(d.slice(0, 2));
+  const p3 = Number(d.slice(0, 3));
+  const p4 = Number(d.slice(0, 4));
+  const p6 = Number(d.slice(0, 6));
+  if (d[0] === '4' && (n === 13 || n === 16 || n === 19)) return 'visa';
+  if (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && n === 16) return 'mastercard';
+  if ((p2 === 34 || p2 === 37) && n === 15) return 'amex';
+  if ((p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649) || (p6 >= 622126 && p6 <= 622925)) && n >= 16 && n <= 19) return 'discover';
+  if (p4 >= 3528 && p4 <= 3589 && n >= 16 && n <= 19) return 'jcb';
+  if ((p4 === 2131 || p4 === 1800) && n === 15) return 'jcb';
+  if (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39 || p3 === 309) && n >= 14 && n <= 19) return 'diners';
+  if (p2 === 62 && n >= 16 && n <= 19) return 'unionpay';
+  if ((p2 === 50 || (p2 >= 56 && p2 <= 69)) && n >= 12 && n <= 19) return 'maestro';
+  if (p4 >= 2200 && p4 <= 2204 && n === 16) return 'mir';
+  return undefined;
+}
+
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24, DE: 22,
+  DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28,
+  IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24,
+  ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31,
+  SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, LY: 25, SD: 18, BI: 27,
+  DJ: 27, RU: 33, SO: 23, NI: 28, MN: 20, FK: 18, OM: 23, YE: 30,
+};
+
+export function ibanValid(raw: string): boolean {
+  const s = raw.replace(/[\s-]/g, '').toUpperCase();
+  const len = IBAN_LENGTHS[s.slice(0, 2)];
+  if (!len || s.length !== len) return false;
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
+  const r = s.slice(4) + s.slice(0, 4);
+  let mod = 0;
+  for (const ch of r) {
+    const c = ch.charCodeAt(0);
+    const v = c >= 65 ? String(c - 55) : ch;
+    for (const dch of v) mod = (mod * 10 + (dch.charCodeAt(0) - 48)) % 97;
+  }
+  return mod === 1;
+}
+
+export function ssnValid(area: string, group: string, serial: string): boolean {
+  const a = Number(area);
+  if (a === 0 || a === 666 || a >= 900) return false;
+  if (group === '00' || serial === '0000') return false;
+  // Well-known invalid / advertising numbers
+  if (`${area}${group}${serial}` === '078051120' || `${area}${group}${serial}` === '219099999' || `${area}${group}${serial}` === '123456789') return false;
+  return true;
+}
+
+const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?([A-D])\b/g;
+function findNino(text: string, out: Finding[]): void {
+  NINO_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = NINO_RE.exec(text)) !== null) {
+    const pre = m[1]!;
+    if (/^(?:BG|GB|NK|KN|TN|NT|ZZ)$/.test(pre)) continue;
+    const ctx = text.slice(Math.max(0, m.index - 60), m.index).toLowerCase();
+    const compact = !m[0].includes(' ');
+    if (compact && !/national insurance|\bnino\b|\bni\b|insurance (?:no|number)/.test(ctx)) continue;
+    out.push(mk('uk-nino', m.index, m.index + m[0].length, 0.85, 'medium', 'UK National Insurance number'));
+  }
+}
+
+/** Numeric candidates: digit groups with common separators, optional leading + or (. */
+const NUM_RE = /[+(]?\d[\d \-.()/]{3,30}\d|\d{4,}/g;
+
+const PHONE_CUE_BEFORE = /(?:phone|tel|telephone|mobile|cell|fax|desk|office|call(?:ing)?|ring|sms|text(?: me)?|whats ?app|contact|reach(?: me)?|messages? to|answering at|dial(?:ed)?|number|no\.|nr\.?|hotline|helpline|landline|direct)\b[^\d\n]{0,20}$/i;
+const PHONE_CUE_AFTER = /^[ \t]{0,3}(?:\(?(?:office|fax|mobile|cell|home|work|desk|tel|phone|direct)\)?)\b/i;
+const NOT_PHONE_CUE = /(?:order|invoice|batch|isbn|sku|tracking|ticket|issue|pr|build|version|v|id|ref|reference|item|items|account|acct|card|iban|ssn|zip|postal|code|po|pin|otp|serial|model|part|page|line|lines|step|room|flight|route)\s*(?:#|no\.?|number|nr\.?|:)?\s*$/i;
+
+function phoneScore(cand: string, before: string, after: string): number {
+  const digits = cand.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15) return 0;
+  if (/^\d{4}-\d{2}-\d{2}/.test(cand) || /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(cand) || /\d{1,2}:\d{2}/.test(cand)) return 0;
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) return 0; // IPv4
+  if (cand.includes('/')) return 0;
+  if (/\./.test(cand) && !/^\+?\(?\d{2,4}\)?\.\d{3}\.\d{3,4}$/.test(cand)) return 0; // versions, decimals
+  if (/[#$€£]$/.test(before) || /^\s*(?:%|kg|g|cm|mm|km|ms|s\b|items|x\b|px)/.test(after)) return 0;
+  if (NOT_PHONE_CUE.test(before)) return 0;
+  const cue = PHONE_CUE_BEFORE.test(before) || PHONE_CUE_AFTER.test(after);
+  const grouped = /[ \-.()]/.test(cand);
+  if (cand.startsWith('+')) {
+    const p = parsePhoneNumberFromString(cand.replace(/\(0\)/, ''));
+    if (p && p.isPossible()) return cue ? 0.95 : 0.85;
+    return cue ? 0.7 : 0;
+  }
+  // US / NANP formats
+  if (/^(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}$/.test(cand)) {
+    const p = parsePhoneNumberFromString(cand, 'US');
+    if (p && p.isValid()) return cue ? 0.95 : 0.8;
+  }
+  if (cue && grouped) return 0.75;
+  if (cue && digits.length >= 9 && digits.length <= 12 && digits[0] === '0') return 0.7;
+  return 0;
+}
+
+const IPV4_RE = /(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\w.]|\.\d)/y;
+
+function findNumbers(text: string, out: Finding[]): void {
+  NUM_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = NUM_RE.exec(text)) !== null) {
+    let cand = m[0];
+    let start = m.index;
+    // trim trailing separators / unmatched parens
+    cand = cand.replace(/[\s\-.(/]+$/, '');
+    if (cand.endsWith(')') && !cand.includes('(')) cand = cand.slice(0, -1);
+    if (cand.startsWith('(') && !cand.includes(')')) {
+      cand = cand.slice(1);
+      start++;
+    }
+    const end = start + cand.length;
+    const prevCh = start > 0 ? text[start - 1]! : '';
+    const nextCh = text[end] ?? '';
+    if (/[A-Za-z_]/.test(prevCh) && !/[+(]/.test(cand[0]!)) {
+      // part of an identifier (SKU H1479-52, worker-3, v2.14.9)
+      continue;
+    }
+    if (/[A-Za-z]/.test(nextCh) && !/x/i.test(nextCh)) continue;
+    const digits = cand.replace(/\D/g, '');
+    if (digits.length < 4) continue; // nothing below is shorter (IPv4 has at least 4 digits)
+    const before = text.slice(Math.max(0, start - 40), start);
+    const after = text.slice(end, end + 20);
+
+    // IPv4
+    if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) {
+      IPV4_RE.lastIndex = start;
+      if (IPV4_RE.exec(text) && !/(?:version|ver\.?|v|release|build|firmware|oid|snmp)\s*$/i.test(before)) {
+        const first = Number(cand.split('.')[0]);
+        const loop = first === 127 || cand === '0.0.0.0' || cand === '255.255.255.255';
+        out.push(mk('ip', start, end, loop ? 0.4 : 0.85, loop ? 'low' : 'medium', 'IP address'));
+      }
+      continue;
+    }
+    // SSN
+    const ssn = /^(\d{3})-(\d{2})-(\d{4})$/.exec(cand) ?? /^(\d{3}) (\d{2}) (\d{4})$/.exec(cand);
+    if (ssn) {
+      if (ssnValid(ssn[1]!, ssn[2]!, ssn[3]!) && !/(?:isbn|order|phone|tel|fax)\W*$/i.test(before)) {
+        out.push(mk('ssn', start, end, /ssn|social security/i.test(before) ? 0.95 : 0.75, 'high', 'US Social Security number'));
+        continue;
+      }
+    }
+    if (/^\d{9}$/.test(cand) && /\b(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,5}(?:is\W*)?$/i.test(before)) {
+      if (ssnValid(cand.slice(0, 3), cand.slice(3, 5), cand.slice(5))) {
+        out.push(mk('ssn', start, end, 0.9, 'high', 'US Social Security number'));
+        continue;
+      }
+    }
+    // Driver's licence / passport / bank numbers next to their label
+    if (digits.length >= 5 && /(?:licen[cs]e|\bDL)\s*(?:number|no\.?|#)?\s*(?:is|:)?\s*$/i.test(before) && /(?:driver'?s?|driving)\s+licen|\bDL/i.test(before)) {
+      out.push(mk('driver-license', start, end, 0.85, 'medium', "driver's licence number"));
+      continue;
+    }
+    if (digits.length >= 6 && /(?:passport|account|routing|tax id|tin|national id|id card|personal id|medicare|medical record)(?: number| no\.?| #)?(?: is|:)? *$/i.test(before) && !/order|invoice/i.test(before)) {
+      out.push(mk('national-id', start, end, 0.8, 'medium', 'identity or account number'));
+      continue;
+    }
+    // Payment cards
+    if (digits.length >= 12 && digits.length <= 19 && /^\d+(?:[ -]\d+)*$/.test(cand)) {
+      const groups = cand.split(/[ -]/);
+      const plausibleGrouping = groups.length === 1 || groups.every((g) => g.length >= 3 && g.length <= 6);
+      if (plausibleGrouping && luhnValid(digits) && cardNetwork(digits) && !/(?:isbn|order|tracking|invoice|serial|imei)\W*(?:number|no\.?|#)?\W*$/i.test(before)) {
+        const cardCue = /card|visa|mastercard|amex|cc\b|credit|debit|payment|pay with|charged/i.test(before);
+        out.push(mk('credit-card', start, end, cardCue ? 0.95 : 0.85, 'high', 'payment card number'));
+        continue;
+      }
+      if (/card|cc\b|credit|debit/i.test(before) && groups.length === 1 && digits.length >= 13 && digits.length <= 19) {
+        out.push(mk('credit-card', start, end, 0.6, 'medium', 'payment card number (no checksum)'));
+        continue;
+      }
+    }
+    // Phones
+    const ps = phoneScore(cand, before, after);
+    if (ps > 0) {
+      // extension: 345-899-3560x4587
+      let e = end;
+      const ext = /^(?:\s?(?:x|ext\.?|#)\s?\d{1,6})/i.exec(text.slice(end, end + 12));
+      if (ext) e = end + ext[0].length;
+      out.push(mk('phone', start, e, ps, ps >= 0.6 ? 'medium' : 'low', 'phone number'));
+    }
+  }
+}
+
+const IBAN_RE = /\b([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?)\b/g;
+function findIbans(text: string, out: Finding[]): void {
+  IBAN_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = IBAN_RE.exec(text)) !== null) {
+    let cand = m[1]!;
+    // shrink from the right until it validates (bounded: a few tries)
+    for (let k = 0; k < 3 && cand.length >= 15; k++) {
+      if (ibanValid(cand)) {
+        out.push(mk('iban', m.index, m.index + cand.length, 0.95, 'high', 'IBAN'));
+        break;
+      }
+      const sp = cand.lastIndexOf(' ');
+      if (sp < 0) break;
+      cand = cand.slice(0, sp);
+    }
+  }
+}
+
+const IPV6_CAND_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{2,45}(?![\w:])/g;
+const IPV6_HINT_RE = /[0-9A-Fa-f]:[0-9A-Fa-f:]|::/;
+function findIpv6(text: string, out: Finding[]): void {
+  if (!text.includes(':') || !IPV6_HINT_RE.test(text)) return;
+  IPV6_CAND_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = IPV6_CAND_RE.exec(text)) !== null) {
+    const cand = m[0].replace(/[.:]+$/, (x) => (x === '::' ? x : ''));
+    if ((cand.match(/:/g) ?? []).length < 2) continue;
+    if (!/[0-9a-f]{2}/i.test(cand.replace(/:/g, ''))) continue;
+    if (/^\d{1,2}:\d{2}(?::\d{2})?$/.test(cand)) continue; // times
+    if (!isIPv6(cand)) continue;
+    const loop = cand === '::1' || cand === '::';
+    out.push(mk('ip', m.index, m.index + cand.length, loop ? 0.4 : 0.85, loop ? 'low' : 'medium', 'IP address'));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Person names
+
+const TITLE_RE_SRC = /^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Lady|Lord|Rev|Fr|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|Madam|Madame|Señor|Señora|Signor|Signora|Capt|Captain|Sgt|Lt|Col|Gen|Judge|Justice|Hon|Officer|Detective|Nurse|Coach|Uncle|Aunt|Aunty|Grandma|Grandpa)$/;
+const TITLE_SET = new Set(TITLE_RE_SRC.source.slice(4, -2).split('|'));
+const TITLE_RE = { test: (w: string): boolean => TITLE_SET.has(w) };
+
+const CUE_BEFORE_RE = /(?:^|[^a-z])(?:your name\?|the name\?|named (?:him|her|them|it)|my name is|my name's|name is|names? are|i am|i'm|this is|call me|calls me|called|named|name on the account(?: is)?|account holder(?: is)?|user:|customer:|client:|patient:|employee:|applicant:|candidate:|name:|(?:under|listed under)(?: my| the| his| her)?(?: partner's| wife's| husband's| mother's| father's)? name|it's under|it is under|change it to|correct it to|says|said|according to|ed by|not by|starring|featuring|feat\.|dear|hi|hello|hey|thanks|thank you|regards,|sincerely,|cheers,|assistant to|player|singer|songwriter|commenter|author|writer|actor|actress|director|ceo|founder|president|colleague|friend|partner|wife|husband|son|daughter|kid|child|brother|sister|mother|father|mom|dad|uncle|aunt|cousin|nephew|niece|boss|including|add|remove|follow up with|heard|ask|tell|contact|ping|signed|maiden name is|had given|has given|given|ex-\w+|attn:?|c\/o|to:|from:|cc:|employee|manager|agent|technician|doctor|nurse|lawyer|teacher|student|patient|spouse|fiancée?|girlfriend|boyfriend|grandson|granddaughter|neighbou?r|landlord|tenant|visitor|guest|driver|owner)\s*$/i;
+const CUE_AFTER_RE_SRC = /(?:'s\s+\p{Lu}|’s\s+\p{Lu}| (?:says|said|wrote|writes|told|tells|asked|asks|replied|answered|lives|lived|listed (?:his|her|their)|spent a year|had given|has given|points out|pointed out|just has|will be talking|is very|was a huge|was influenced|was born|is married|is a (?:very|great|good)|speak yet|concert|novel|album|fan\b|version recorded|(?:from|of) [\p{Lu}\d][\w ]{1,40} is the (?:keynote|[Cc][Ee][Oo]|[Cc][Tt][Oo]|founder|president|head|chair)))/u;
+const CUE_AFTER_STICKY = new RegExp(CUE_AFTER_RE_SRC.source, 'uy');
+const CUE_AFTER_RE = new RegExp('^' + CUE_AFTER_RE_SRC.source, 'u');
+const ORG_AFTER_RE = /^(?:,\s*\p{Lu}[\p{L}'’-]+)?,?\s+(?:and|&)\s+(?:Sons|Co\.?|Company|Partners|Associates|Brothers|Daughters|Friends)\b/u;
+const LAW_FIRM_RE = /^\p{Lu}[\p{L}'’-]+,\s+\p{Lu}[\p{L}'’-]+,?\s+(?:and|&)\s+\p{Lu}[\p{L}'’-]+/u;
+
+const PARTICLE_GAP_RE = /^ (?:van|von|de|da|del|della|di|du|le|la|bin|binti|al|el|ten|ter|der|den|dos|das|do|y|zu|af|av) (?:(?:de|der|den|la) )?$/;
+
+/** Surname-shaped endings common across European languages. */
+const SURNAME_SUFFIX_RE = /(?:ova|ová|ovà|eva|ovic|ovich|evich|ević|ović|ić|sson|ssen|dóttir|dottir|ski|ska|sky|skaya|wicz|ewicz|enko|chuk|escu|opoulos|akis|idis|oglu|oğlu|shvili|stein|ström|strom|qvist|kvist|inen|ainen|czyk|czak|owski|ewski)$/;
+
+type Sig = 'first' | 'ambiguous' | 'surname' | 'none' | 'stop';
+const SURNAME_SUFFIXES = new Set(SURNAME_SUFFIX_RE.source.slice(3, -2).split('|'));
+function hasSurnameSuffix(l: string): boolean {
+  for (let k = 2; k <= 7 && k < l.length; k++) if (SURNAME_SUFFIXES.has(l.slice(l.length - k))) return true;
+  return false;
+}
+
+interface Tok {
+  s: number;
+  e: number;
+  w: string;
+  sig: Sig;
+  title: boolean;
+  org: boolean;
+}
+
+function isInitial(w: string): boolean {
+  return /^\p{Lu}$/u.test(w);
+}
+
+const SIG_CACHE = new Map<string, Sig>();
+function nameSignal(w: string): Sig {
+  const hit = SIG_CACHE.get(w);
+  if (hit !== undefined) return hit;
+  const sig = nameSignalUncached(w);
+  if (SIG_CACHE.size > 50000) SIG_CACHE.clear(); // bounded memory
+  SIG_CACHE.set(w, sig);
+  return sig;
+}
+function nameSignalUncached(w: string): Sig {
+  const l = w.toLowerCase();
+  if (NOT_NAME.has(l) || PLACES.has(l)) return 'stop';
+  if (FIRST_NAMES.has(l)) return AMBIGUOUS_NAMES.has(l) ? 'ambiguous' : 'first';
+  if (SURNAMES.has(l)) return 'surname';
+  if (l.length >= 5 && hasSurnameSuffix(l)) return 'surname';
+  return 'none';
+}
+
+function isUpperAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c >= 65 && c <= 90) return true;
+  if (c < 0xc0 || c >= 0x2000) return false;
+  const ch = text[i]!;
+  return ch !== ch.toLowerCase() && ch === ch.toUpperCase();
+}
+
+function isNameCharAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 0x2019 || c === 45 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
+}
+
+const UPPER_CAND_RE = /[A-Z\u00c0-\u00de\u0100-\u1fff]/g;
+
+/** Capitalised words (manual scan: much faster than a Unicode regex over the whole text). */
+function capitalisedTokens(text: string): Tok[] {
+  const toks: Tok[] = [];
+  const n = text.length;
+  const cache = new Map<string, { sig: Sig; title: boolean; org: boolean }>();
+  UPPER_CAND_RE.lastIndex = 0;
+  // test() + lastIndex: no match arrays are allocated
+  while (UPPER_CAND_RE.test(text)) {
+    const i = UPPER_CAND_RE.lastIndex - 1;
+    if (!isUpperAt(text, i)) continue;
+    if (i > 0) {
+      const p = text.charCodeAt(i - 1);
+      // camelCase, snake_case, 3D, or inside a word
+      if ((p >= 48 && p <= 57) || p === 95 || (p >= 97 && p <= 122) || (p >= 65 && p <= 90) || (p >= 0xc0 && p < 0x2000 && p !== 0xd7 && p !== 0xf7)) continue;
+    }
+    let j = i + 1;
+    while (j < n && isNameCharAt(text, j)) j++;
+    UPPER_CAND_RE.lastIndex = j;
+    let e = j;
+    // possessive 's and trailing apostrophes / hyphens are not part of the name
+    if (e - i > 2 && (text[e - 1] === 's' || text[e - 1] === 'S') && (text[e - 2] === "'" || text[e - 2] === '’')) e -= 2;
+    while (e > i + 1 && (text[e - 1] === "'" || text[e - 1] === '’' || text[e - 1] === '-')) e--;
+    if (e - i > 3 && isUpperAt(text, i + 1) && isUpperAt(text, e - 1)) continue; // acronyms, shouting, CITY lines
+    const w = text.slice(i, e);
+    let info = cache.get(w);
+    if (!info) {
+      info = { sig: nameSignal(w), title: TITLE_SET.has(w), org: ORG_SUFFIX_SET.has(w) };
+      cache.set(w, info);
+    }
+    toks.push({ s: i, e, w, sig: info.sig, title: info.title, org: info.org });
+  }
+  return toks;
+}
+
+/** Phrases that introduce a name ("my name is", "says", "directed by") and phrases that follow one ("says", "lives at"). */
+
+
+/** Last words of the phrases in CUE_BEFORE_RE (kept in step with it by the table test). */
+const CUE_LAST_WORDS = new Set(
+  `name name? him her them it is name's are am i'm this me called named account holder user: customer: client: patient: employee: applicant:
+  candidate: name: under partner's wife's husband's mother's father's to says said according by starring featuring feat. dear hi hello hey
+  thanks you regards, sincerely, cheers, player singer songwriter commenter author writer actor actress director ceo founder president
+  colleague friend partner wife husband son daughter kid child brother sister mother father mom dad uncle aunt cousin nephew niece boss
+  including add remove with heard given ask tell contact ping signed attn attn: c/o to: from: cc: employee manager agent technician doctor nurse
+  lawyer teacher student patient spouse fiancé fiancée girlfriend boyfriend grandson granddaughter neighbor neighbour landlord tenant
+  visitor guest driver owner`.split(/\s+/).filter(Boolean),
+);
+
+/** True when a phrase that introduces a name ends right before `s` (checked only for candidates without a list signal). */
+function cueBeforeAt(text: string, s: number): boolean {
+  let k = s;
+  while (k > 0 && s - k < 4 && (text[k - 1] === ' ' || text[k - 1] === '\t' || text[k - 1] === '\n' || text[k - 1] === '\r')) k--;
+  if ((k === s && s > 0) || (k > 0 && /\s/.test(text[k - 1]!))) return false; // a cue must be right before the name
+  // the phrase's last word is looked up first; the full regex runs only on a hit
+  let w = k;
+  while (w > 0 && k - w < 20) {
+    const c = text.charCodeAt(w - 1);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 58 || c === 63 || c === 46 || c === 44 || c === 39 || c === 0x2019 || c === 45) w--;
+    else break;
+  }
+  const last = text.slice(w, k).toLowerCase().replace(/^[^a-z]+/, '');
+  if (!CUE_LAST_WORDS.has(last)) return false;
+  return CUE_BEFORE_RE.test(text.slice(Math.max(0, k - 32), k));
+}
+
+function findPersons(text: string, out: Finding[]): void {
+  const toks = capitalisedTokens(text);
+  if (toks.length === 0) return;
+
+  // speaker turns ("Name: ...") at line starts, counted once per text
+  let speakerLines = 0;
+  const isSpeakerLine = (t: Tok) => (t.s === 0 || text[t.s - 1] === '\n') && text[t.e] === ':' && text[t.e + 1] === ' ' && isLetterAt(text, t.e + 2);
+  for (const t of toks) if (isSpeakerLine(t)) speakerLines++;
+
+  let i = 0;
+  while (i < toks.length) {
+    // build a sequence of adjacent capitalised tokens (single space, or ". " after an initial/title)
+    let j = i;
+    while (j + 1 < toks.length) {
+      const a = toks[j]!;
+      const b = toks[j + 1]!;
+      const gapLen = b.s - a.e;
+      if (gapLen > 12) break;
+      const g0 = text.charCodeAt(a.e);
+      if (gapLen === 1 && g0 === 32) j++;
+      else if (gapLen === 2 && g0 === 32 && text.charCodeAt(a.e + 1) === 32) j++;
+      else if (gapLen === 2 && g0 === 46 && text.charCodeAt(a.e + 1) === 32 && (a.title || isInitial(a.w))) j++;
+      else if (gapLen >= 3 && g0 === 32 && PARTICLE_GAP_RE.test(text.slice(a.e, b.s))) j++;
+      else break;
+    }
+    let lo = i;
+    const hi = j; // inclusive
+    i = j + 1;
+    // drop leading stop words ("The Sokolov novel" → "Sokolov", "Dear Mr. X") and title prefixes
+    let titled = false;
+    while (lo <= hi && (toks[lo]!.title || (!titled && toks[lo]!.sig === 'stop'))) {
+      if (toks[lo]!.title) titled = true;
+      lo++;
+    }
+    let end = lo;
+    let orgInside = false;
+    while (end <= hi) {
+      const t = toks[end]!;
+      if (end > lo && t.org) {
+        orgInside = true;
+        break;
+      }
+      if (t.sig === 'stop') break;
+      end++;
+    }
+    if (orgInside) continue; // "Wayne Enterprises", "Wolfram Research"
+    const len = end - lo;
+    if (len === 0 || len > 4) continue;
+    const first = toks[lo]!;
+    const last = toks[end - 1]!;
+    const s = first.s;
+    const e = last.e;
+    const multi = len >= 2;
+    let strongFirst = first.sig === 'first';
+    let anySurname = len === 1 && first.sig === 'surname';
+    let anyList = titled;
+    for (let k = lo; k < end; k++) {
+      const g = toks[k]!.sig;
+      if (g !== 'none') anyList = true;
+      if (k > lo && g === 'surname') anySurname = true;
+    }
+    CUE_AFTER_STICKY.lastIndex = e;
+    const cueAfter = CUE_AFTER_STICKY.test(text);
+    const after = text.slice(e, e + 60);
+    const cueBefore = !cueAfter && (anyList || len <= 3) ? cueBeforeAt(text, s) : false;
+    const prevCh = s > 0 ? text[s - 1]! : '\n';
+    const vocative = /^[!?]/.test(after) && /,\s*$/.test(text.slice(Math.max(0, s - 3), s));
+    const speaker = speakerLines >= 2 && len === 1 && isSpeakerLine(first);
+    const lineAlone = multi && len <= 3 && (anyList || /[\u00c0-\u024f]/.test(text.slice(s, e))) && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, s - 6), s)) && /^[ \t]*(?:\n|$)/.test(after);
+    let score = 0;
+    if (titled) score = 0.9;
+    else if (strongFirst && multi) score = 0.9;
+    else if (strongFirst) score = 0.7;
+    if (cueBefore || cueAfter || vocative || speaker) score = Math.max(score, first.sig === 'none' || first.sig === 'surname' ? 0.7 : 0.85);
+    if (first.sig === 'ambiguous' && multi && (anySurname || cueBefore || cueAfter)) score = Math.max(score, 0.75);
+    if (multi && anySurname) score = Math.max(score, 0.7);
+    if (lineAlone) score = Math.max(score, 0.65);
+    let pairRule = false;
+    if (score === 0) {
+      // pairs of names: "Dale and White were ..."
+      const pair = /^ (?:and|&) (\p{Lu}[\p{L}'’-]+) (?:were|are|have|had)\b/u.exec(after);
+      if (pair && (first.sig !== 'none' || nameSignal(pair[1]!) === 'first' || nameSignal(pair[1]!) === 'surname')) score = 0.65;
+      else if ((anySurname || first.sig === 'ambiguous') && / (?:were|are) /.test(after.slice(0, 6)) && /(?:^|[^,]\s)(?:and|&) $/.test(text.slice(Math.max(0, s - 5), s))) score = 0.65;
+      pairRule = score > 0;
+    }
+    if (score === 0) continue;
+    if (first.sig === 'ambiguous' && !multi && !titled && !cueBefore && !cueAfter && !vocative && !speaker && !pairRule) continue;
+    if (len === 1 && first.w.length < 2) continue;
+    // organisation vetoes (checked last: they are the expensive part)
+    if (ORG_AFTER_RE.test(after)) continue; // "Thomas and Sons"
+    if (LAW_FIRM_RE.test(text.slice(s, s + 80))) continue; // "Lopez, Santos and Coleman"
+    if (text[e] === '-' && isUpperAt(text, e + 1)) continue; // "Mayo-Walters" hyphenated company names
+    const nextWord = /^\s+(\p{Lu}[\p{L}'’-]+)/u.exec(after)?.[1];
+    if (nextWord && ORG_SUFFIX_RE.test(nextWord)) continue;
+    strongFirst = false;
+    out.push(mk('person', s, e, score, score >= 0.6 ? 'medium' : 'low', 'person name'));
+  }
+}
+/** All-lowercase text ("follow up with benjamin a seiler"): given name + another word, or a cue. */
+const LOWER_WORD_RE = /\b[a-zà-öø-ÿāăąćčďđēėęěğīįıķĺľłńňőœŕřśşšţťūůűųźżž]{3,}\b/g;
+const LOWER_STOP = new Set('and or the is was has had will would can could to from of in on at for with said says a an are be been it its this that my your his her our their but not no yes as by up out if so do did does just very'.split(' '));
+function findPersonsLower(text: string, out: Finding[]): void {
+  LOWER_WORD_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = LOWER_WORD_RE.exec(text)) !== null) {
+    const w = m[0];
+    if (!FIRST_NAMES.has(w) || AMBIGUOUS_NAMES.has(w) || w.length < 4) continue;
+    const s = m.index;
+    const after = text.slice(s + w.length, s + w.length + 40);
+    const before = text.slice(Math.max(0, s - 40), s);
+    const next = /^ (?:[a-z]\.? )?([a-zà-ÿ\u0100-\u017f]{3,})/.exec(after);
+    const twoWords = next !== null && !LOWER_STOP.has(next[1]!) && (SURNAMES.has(next[1]!) || !/^(?:is|was|has|had|will|and|the)$/.test(next[1]!));
+    const listed = /^, ([a-zà-ÿ]{3,})/.exec(after);
+    const inList = listed !== null && FIRST_NAMES.has(listed[1]!) && !AMBIGUOUS_NAMES.has(listed[1]!);
+    if (twoWords || inList || CUE_BEFORE_RE.test(before) || CUE_AFTER_RE.test(after)) {
+      const e = twoWords ? s + w.length + next![0].length : s + w.length;
+      out.push(mk('person', s, e, 0.65, 'medium', 'person name'));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Street addresses
+
+const MILITARY_RE = /(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}|(?:USS|USNS|USNV)\s+\p{Lu}[\p{L}-]+\s*\n?\s*FPO\s+A[AEP]\s+\d{5}|[AFD]PO\s+A[AEP]\s+\d{5}\b/giu;
+const STREET_EN_RE = /\d{1,6}[A-Za-z]?\s+(?:\p{Lu}[\p{L}'’.-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Lane|Ln\.?|Drive|Dr\.?|Court|Ct\.?|Close|Crescent|Cres\.?|Terrace|Boulevard|Blvd\.?|Way|Place|Pl\.?|Square|Sq\.?|Highway|Hwy\.?|Parkway|Pkwy\.?|Circle|Cir\.?|Harbor|Harbour|Summit|Greens?|Loop|Hill|Gardens|Row|Walk|Alley|Trail|Path|Grove|Mews|Parade|Quay|Wharf|Heights|View|Rise|Ridge|Vale|Meadows?|Plaza|Junction|Crossing|Pike|Point|Manor|Villas?|Fields?|Springs?|Estates?|Station|Ports?|Shores?|Knolls?|Expressway|Freeway|Turnpike)\b/uy;
+const EU_SUFFIXES = ['strasse', 'straße', 'str.', 'gasse', 'weg', 'vej', 'vägen', 'veien', 'vegen', 'gata', 'gatan', 'gade', 'katu', 'tie', 'laan', 'straat', 'gracht', 'plein', 'utca', 'útja', 'ulica', 'ulice', 'cesta', 'allee', 'allé', 'platz', 'damm', 'ufer', 'stræde', 'polku', 'kuja', 'väg', 'gränd', 'terrasse', 'vegur', 'stig', 'bakken', 'haugen'];
+const EU_PREFIXES = new Set(['piazzetta', 'rua', 'rue', 'avenida', 'avda.', 'av.', 'calle', 'c/', 'via', 'viale', 'piazza', 'piazzale', 'carrer', 'ul.', 'ulica', 'strada', 'str.', 'praça', 'largo', 'paseo', 'plaza', 'chaussée', 'avenue', 'boulevard', 'travessa', 'alameda', 'camino', 'ronda', 'rambla', 'corso', 'vicolo', 'λ.', 'οδός', 'leoforos', 'calea', 'bulevardul', 'aleja', 'al.', 'plac', 'pl.', 'náměstí', 'nám.', 'trg']);
+const UNIT_WORDS = new Set(['apt', 'apt.', 'apartment', 'suite', 'ste', 'ste.', 'flat']);
+
+const ADDRESS_CUE_RE = /(?:lives? (?:at|on)|living at|located at|resides? at|address(?: of [^.\n]{1,60})? (?:is|to)|address:|office is at|is at|meet (?:me|you) at|sent to|send it to|return to|drops? (?:you|me) off at|arrived at|stop at|taxi to|deliver(?:ed|y)? to|ship(?:ped|ping)? to|mail(?:ed)? to|corner of|side of|moved to|home is at|it's in|it is|billing address(?: is)?|shipping address(?: is)?|postal address|mailing address|user:)\s*$/i;
+
+function isLetterAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
+}
+
+const ADDRESS_CUE_GLOBAL_RE = /(?:lives? (?:at|on)|resid(?:ent|ing|es) (?:at|on|in)|living at|located at|resides? at|address(?: of [^.\n]{1,60}?)? (?:is|to)|address:|office is at|is at|meet (?:me|you) at|sent to|send it to|return to|off at|arrived at|stop at|taxi to|deliver(?:ed|y)? to|ship(?:ped|ping)? to|mail(?:ed)? to|corner of|side of|moved to|home is at|it's in|it is|user:)/gi;
+
+/** Up to `max` words before position `p` on the same line, nearest first (letters, apostrophes, dots, hyphens). */
+function wordsBefore(text: string, p: number, max: number): { s: number; w: string }[] {
+  const out: { s: number; w: string }[] = [];
+  let k = p;
+  for (let n = 0; n < max; n++) {
+    let sp = k;
+    while (sp > 0 && (text[sp - 1] === ' ' || text[sp - 1] === '\t')) sp--;
+    if (sp === k && n > 0) break;
+    let ws = sp;
+    while (ws > 0 && sp - ws < 40 && (isLetterAt(text, ws - 1) || text[ws - 1] === "'" || text[ws - 1] === '’' || text[ws - 1] === '.' || text[ws - 1] === '-' || text[ws - 1] === '/' || text[ws - 1] === '#')) ws--;
+    if (ws === sp) break;
+    out.push({ s: ws, w: text.slice(ws, sp) });
+    k = ws;
+  }
+  return out;
+}
+
+const DIGIT_RUN_RE = /\d+/g;
+
+function findAddresses(text: string, out: Finding[]): void {
+  const push = (s: number, e: number, score: number) => out.push(mk('address', s, e, score, 'medium', 'street address'));
+  const hasDigit = /\d/.test(text);
+  if (!hasDigit) return; // every address pattern here needs a house, box or postal number
+  let m: RegExpExecArray | null;
+  if (/box|[afd]po /i.test(text)) {
+    MILITARY_RE.lastIndex = 0;
+    while ((m = MILITARY_RE.exec(text)) !== null) {
+      if (m.index > 0 && isLetterAt(text, m.index - 1)) continue;
+      push(m.index, m.index + m[0].length, 0.8);
+    }
+  }
+  // Street patterns are anchored on house numbers: one pass over digit runs, small checks around each.
+  DIGIT_RUN_RE.lastIndex = 0;
+  while (DIGIT_RUN_RE.test(text)) {
+    const q = DIGIT_RUN_RE.lastIndex;
+    let p = q - 1;
+    while (p > 0 && text.charCodeAt(p - 1) >= 48 && text.charCodeAt(p - 1) <= 57) p--;
+    if (q - p > 6) continue;
+    const prev = p > 0 ? text.charCodeAt(p - 1) : 32;
+    const nc = q < text.length ? text.charCodeAt(q) : 32;
+    if (nc === 58 || (nc >= 48 && nc <= 57)) continue; // 10:30, 1.2.3 handled below, digits glued
+    if ((nc === 46 || nc === 44) && q + 1 < text.length && text.charCodeAt(q + 1) !== 32 && text.charCodeAt(q + 1) !== 10) continue; // 1.5, 1,000
+    const spaceAfter = nc === 32 || nc === 9 || nc === 10;
+    const upperAfter = spaceAfter && q + 1 < text.length && isUpperAt(text, q + 1);
+    // "12 Timms Drive", "3784 Archwood Avenue"
+    if (upperAfter && (prev === 32 || prev === 10 || prev === 9 || p === 0 || prev === 40)) {
+      STREET_EN_RE.lastIndex = p;
+      const en = STREET_EN_RE.exec(text);
+      if (en && !(/(?:Dr\.?|St\.?)$/.test(en[0]) && /^\s*\p{Lu}/u.test(text.slice(p + en[0].length, p + en[0].length + 3)))) {
+        push(p, p + en[0].length, 0.8);
+        continue;
+      }
+    }
+    // "12 Rue de Rivoli", "7 Via Roma"
+    const nextWord = upperAfter && nc === 32 ? /^ ([\p{L}.\/]+)/u.exec(text.slice(q, q + 16))?.[1] : undefined;
+    if (nextWord && EU_PREFIXES.has(nextWord.toLowerCase())) {
+      const tail = /^ [\p{L}.\/]+(?: [\p{L}'’-]+){1,4}/u.exec(text.slice(q, q + 60));
+      if (tail) {
+        push(p, q + tail[0].length, 0.75);
+        continue;
+      }
+    }
+    if (!(prev === 32 || prev === 9 || prev === 35)) continue; // the rest need "word 123" / "Apt. #123"
+    const words = wordsBefore(text, p, 5);
+    if (words.length === 0) continue;
+    const w0 = words[0]!.w.toLowerCase().replace(/^#/, '');
+    // unit designators count when a house number + word precedes them (same or previous line)
+    if (UNIT_WORDS.has(w0) || UNIT_WORDS.has(w0.replace(/#$/, ''))) {
+      const before = text.slice(Math.max(0, words[0]!.s - 80), words[0]!.s);
+      if (/\d{1,6}\s+\p{L}{3,}/u.test(before) || /\p{L}{3,}\s+\d{1,5}\.?\s*$/u.test(before)) push(words[0]!.s, q, 0.75);
+      continue;
+    }
+    // "Pachergasse 64", "Nybyvägen 65"
+    const raw0 = words[0]!.w;
+    const suf = EU_SUFFIXES.find((x) => w0.endsWith(x));
+    if (suf && w0.length - suf.length >= 2 && raw0 !== raw0.toUpperCase() && isLetterAt(text, words[0]!.s)) {
+      push(words[0]!.s, q, 0.75);
+      continue;
+    }
+    // "Rua Diadema 1903", "ul. Miła 57", "Avenue d'Ouchy 109"
+    const pre = words.find((w) => EU_PREFIXES.has(w.w.toLowerCase()));
+    if (pre && (pre.s === 0 || !isLetterAt(text, pre.s - 1))) {
+      push(pre.s, q, 0.75);
+      continue;
+    }
+  }
+  // cue + number-bearing phrase: "lives at 333 Golfskálinn 78", "north side of Joaquin Suarez 2906"
+  ADDRESS_CUE_GLOBAL_RE.lastIndex = 0;
+  let c: RegExpExecArray | null;
+  while ((c = ADDRESS_CUE_GLOBAL_RE.exec(text)) !== null) {
+    let p = c.index + c[0].length;
+    const lead = /^[\s:]+/.exec(text.slice(p, p + 10));
+    if (lead) p += lead[0].length;
+    const seg = /^(?:[^\n.?!;]|\.(?! +\p{Lu}\p{Ll}| *$))+/u.exec(text.slice(p, p + 100))?.[0] ?? '';
+    if (seg.length < 3) continue;
+    if (/^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|o'clock|h)\b|\d{1,2}:\d{2}|\$|€|£|noon|midnight)/i.test(seg)) continue;
+    if (/\d{1,6}[A-Za-z]?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\d{1,5}\b|\p{L}\.\s+\d{1,5}\b/u.test(seg) && !/^\d+\s*(?:x|%|items?|days?|hours?|minutes?|years?|people|times|pages?)\b/i.test(seg)) {
+      push(p, p + seg.length, 0.7);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function dedupe(findings: Finding[]): Finding[] {
+  findings.sort((a, b) => (a.start ?? 0) - (b.start ?? 0) || (b.end ?? 0) - (a.end ?? 0));
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const prev = out[out.length - 1];
+    if (prev && (f.start ?? 0) >= (prev.start ?? 0) && (f.end ?? 0) <= (prev.end ?? 0) && prev.detector === f.detector) continue;
+    out.push(f);
+  }
+  return out;
+}
+
+const LABELLED_ID_RE = /(?:driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|passport)(?:\s+(?:number|no\.?|#))?\s*(?:is|:)?\s*([A-Z]{1,3}[0-9][A-Z0-9-]{3,18})\b/gi;
+function findLabelledIds(text: string, out: Finding[]): void {
+  LABELLED_ID_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = LABELLED_ID_RE.exec(text)) !== null) {
+    const v = m[1]!;
+    const s = m.index + m[0].length - v.length;
+    out.push(mk(/passport/i.test(m[0]) ? 'passport' : 'driver-license', s, s + v.length, 0.85, 'medium', 'identity document number'));
+  }
+}
+
+const LOWER_CUE_RE = /\b(?:my name is|name is|calls me|call me|i am|i'm|heard|named|user:|this is)\s+([a-zà-öø-ÿ\u0100-\u017f]{3,})(?: ([a-zà-öø-ÿ\u0100-\u017f]{3,}))?/g;
+function findPersonsLowerCue(text: string, out: Finding[]): void {
+  LOWER_CUE_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = LOWER_CUE_RE.exec(text)) !== null) {
+    const w1 = m[1]!;
+    if (LOWER_STOP.has(w1) || NOT_NAME.has(w1) || PLACES.has(w1) || /(?:ing|ed|ly)$/.test(w1)) continue;
+    const w2 = m[2];
+    const twoNames = w2 !== undefined && !LOWER_STOP.has(w2) && !NOT_NAME.has(w2) && !/(?:ing|ed|ly)$/.test(w2) && (/(?:speak|talk|sing|say)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 8)) || SURNAME_SUFFIX_RE.test(w2) || SURNAMES.has(w2) || FIRST_NAMES.has(w1));
+    if (!twoNames && !FIRST_NAMES.has(w1) && !/^(?:my name is|name is|calls me|call me)/.test(m[0])) continue;
+    const s = m.index + m[0].length - (m[2] !== undefined ? m[2].length + 1 : 0) - w1.length;
+    const e = twoNames ? m.index + m[0].length : s + w1.length;
+    out.push(mk('person', s, e, 0.65, 'medium', 'person name'));
+  }
+}
+
+/** Upper-case letters of the scripts the name heuristics handle (cheaper than \p{Lu} over the whole text). */
+const HAS_UPPER_RE = /[A-Z\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f]/;
+
+export function detectPii(text: string): Finding[] {
+  const out: Finding[] = [];
+  if (text.includes('@')) findEmails(text, out);
+  findNumbers(text, out);
+  findIbans(text, out);
+  findIpv6(text, out);
+  findNino(text, out);
+  if (text.includes('icens') || text.includes('assport') || text.includes('ICENS') || text.includes('ASSPORT')) findLabelledIds(text, out);
+  findPersons(text, out);
+  if (!HAS_UPPER_RE.test(text)) {
+    findPersonsLower(text, out);
+    findPersonsLowerCue(text, out);
+  }
+  findAddresses(text, out);
+  return dedupe(out);
+}
+
+export const piiDetector: TextDetector = {
+  id: 'pii',
+  detect: detectPii,
+};

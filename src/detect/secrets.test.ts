@@ -1,0 +1,207 @@
+/**
+ * MCP01 (token / secret exposure): provider formats, private keys, JWTs, connection strings,
+ * generic assignments, and the near misses that must stay quiet.
+ *
+ * Sample tokens are assembled at run time from a seeded generator so that this file does not
+ * itself look like a leak to secret scanners.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { crc32, detectSecrets, githubChecksumValid, jwtHeaderValid, secretsDetector, shannonEntropy } from './secrets.js';
+
+let seed = 42;
+function rnd(): number {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const HEX = '0123456789abcdef';
+function r(n: number, alphabet = ALNUM): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+  return s;
+}
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function githubToken(prefix: string): string {
+  const body = r(30);
+  let n = crc32(body);
+  let c = '';
+  while (n > 0) {
+    c = B62[n % 62] + c;
+    n = Math.floor(n / 62);
+  }
+  return `${prefix}_${body}${c.padStart(6, '0')}`;
+}
+const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const jwt = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: '1234567890', name: 'x', iat: 1516239022 })}.${r(43)}`;
+
+const hit = (text: string) => detectSecrets(text).filter((f) => f.severity !== 'info' && f.severity !== 'low');
+const detectors = (text: string) => hit(text).map((f) => f.detector);
+
+describe('MCP01 token/secret exposure: provider formats', () => {
+  const cases: [string, string, string][] = [
+    ['AWS access key id', `aws_access_key_id = ${'AKIA' + r(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`, 'secrets.aws-access-key'],
+    ['AWS secret access key', `aws_secret_access_key = ${r(40)}`, 'secrets.generic-api-key'],
+    ['GCP API key', `const key = "${'AIza' + 'Sy' + r(33)}";`, 'secrets.gcp-api-key'],
+    ['Google OAuth client secret', `client_secret: ${'GOCSPX-' + r(28)}`, 'secrets.google-oauth-client-secret'],
+    ['Azure AD client secret', `AZURE_CLIENT_SECRET=${r(3)}8Q~${r(34)}`, 'secrets.azure-ad-client-secret'],
+    ['Azure storage key', `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${r(86)}==;EndpointSuffix=core.windows.net`, 'secrets.azure-storage-key'],
+    ['GitHub PAT (checksum)', `token: ${githubToken('ghp')}`, 'secrets.github-token'],
+    ['GitHub OAuth token', `export GH=${githubToken('gho')}`, 'secrets.github-token'],
+    ['GitHub fine-grained PAT', `GITHUB_TOKEN=${'github_pat_' + r(22) + '_' + r(59)}`, 'secrets.github-fine-grained-pat'],
+    ['GitLab PAT', `PRIVATE-TOKEN: ${'glpat-' + r(20)}`, 'secrets.gitlab-token'],
+    ['Slack bot token', `SLACK_BOT_TOKEN=${'xoxb-' + r(12, '0123456789') + '-' + r(13, '0123456789') + '-' + r(24)}`, 'secrets.slack-token'],
+    ['Slack webhook', `https://${'hooks.slack.com'}/services/T${r(8, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}/B${r(8, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}/${r(24)}`, 'secrets.slack-webhook-url'],
+    ['Stripe live key', `stripe.api_key = "${'sk_' + 'live_' + r(24)}"`, 'secrets.stripe-key'],
+    ['Stripe webhook secret', `STRIPE_WEBHOOK_SECRET=${'whsec_' + r(32)}`, 'secrets.stripe-key'],
+    ['Twilio API key', `TWILIO_API_KEY=${'SK' + r(32, HEX)}`, 'secrets.twilio-api-key'],
+    ['SendGrid key', `SENDGRID_API_KEY=${'SG.' + r(22) + '.' + r(43)}`, 'secrets.sendgrid-api-key'],
+    ['OpenAI project key', `OPENAI_API_KEY=${'sk-proj-' + r(40) + 'T3BlbkFJ' + r(40)}`, 'secrets.openai-api-key'],
+    ['OpenAI legacy key', `openai.api_key = '${'sk-' + r(20) + 'T3BlbkFJ' + r(20)}'`, 'secrets.openai-api-key'],
+    ['Anthropic key', `ANTHROPIC_API_KEY=${'sk-ant-api03-' + r(93) + 'AA'}`, 'secrets.anthropic-api-key'],
+    ['Groq key', `GROQ_API_KEY=${'gsk_' + r(52)}`, 'secrets.groq-api-key'],
+    ['Hugging Face token', `huggingface-cli login --token ${'hf_' + r(34, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`, 'secrets.huggingface-token'],
+    ['OpenRouter key', `OPENROUTER_API_KEY=${'sk-or-v1-' + r(64, HEX)}`, 'secrets.openrouter-api-key'],
+    ['npm token', `//registry.npmjs.org/:_authToken=${'npm_' + r(36)}`, 'secrets.npm-token'],
+    ['PyPI token', `password = ${'pypi-' + 'AgEIcHlwaS5vcmc' + r(70)}`, 'secrets.pypi-token'],
+    ['Docker Hub PAT', `echo ${'dckr_pat_' + r(27)} | docker login -u me --password-stdin`, 'secrets.docker-hub-token'],
+    ['Vault token', `VAULT_TOKEN=${'hvs.' + r(95)}`, 'secrets.hashicorp-vault-token'],
+    ['Terraform Cloud token', `token = "${r(14)}.atlasv1.${r(67)}"`, 'secrets.terraform-cloud-token'],
+    ['DigitalOcean PAT', `DO_TOKEN=${'dop_v1_' + r(64, HEX)}`, 'secrets.digitalocean-token'],
+    ['Shopify token', `SHOPIFY_TOKEN=${'shpat_' + r(32, HEX)}`, 'secrets.shopify-token'],
+    ['Linear key', `LINEAR=${'lin_api_' + r(40)}`, 'secrets.linear-api-key'],
+    ['Databricks token', `DATABRICKS_TOKEN=${'dapi' + r(32, HEX)}`, 'secrets.databricks-token'],
+    ['Telegram bot token', `bot = Bot("${r(9, '123456789')}:AA${r(33)}")`, 'secrets.telegram-bot-token'],
+    ['JWT', `Authorization: Bearer ${jwt}`, 'secrets.jwt'],
+    ['RSA private key', `-----BEGIN RSA PRIVATE KEY-----\n${r(64)}\n${r(64)}\n${r(64)}\n-----END RSA PRIVATE KEY-----`, 'secrets.private-key'],
+    ['private key in JSON (service account)', `{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n${r(64)}\\n${r(64)}\\n-----END PRIVATE KEY-----\\n"}`, 'secrets.private-key'],
+    ['OpenSSH private key', `-----BEGIN OPENSSH PRIVATE KEY-----\n${r(70)}\n${r(70)}\n-----END OPENSSH PRIVATE KEY-----`, 'secrets.private-key'],
+    ['postgres URL', `DATABASE_URL=postgres://app:${r(16)}@db.internal:5432/app`, 'secrets.connection-string-password'],
+    ['mongodb+srv URL', `mongodb+srv://admin:${r(12)}@cluster0.mongodb.net/test`, 'secrets.connection-string-password'],
+    ['redis URL password only', `REDIS_URL=redis://:${r(20)}@cache:6379/0`, 'secrets.connection-string-password'],
+    ['AMQP URL', `amqp://guest2:${r(14)}@rabbit:5672/`, 'secrets.connection-string-password'],
+    ['generic api_key', `api_key = "${r(32)}"`, 'secrets.generic-api-key'],
+    ['password assignment', `DB_PASSWORD=Tr0ub4dor&3x!`, 'secrets.password-assignment'],
+    ['curl basic auth', `curl -u admin:${r(12)} https://api.example.com/v1`, 'secrets.curl-basic-auth'],
+    ['Authorization header token', `curl -H "Authorization: Token ${r(40, HEX)}" https://x.test`, 'secrets.authorization-header'],
+  ];
+  it.each(cases)('%s', (_name, text, detector) => {
+    expect(detectors(text)).toContain(detector);
+  });
+
+  it('spans cover the secret value and carry a redaction label', () => {
+    const key = 'sk_' + 'live_' + r(24);
+    const text = `config: STRIPE=${key} # prod`;
+    const f = hit(text).find((x) => x.detector === 'secrets.stripe-key')!;
+    expect(text.slice(f.start, f.end)).toBe(key);
+    expect(f.label).toBe('stripe-key');
+    expect(f.category).toBe('secret');
+    expect(f.message).not.toContain(key);
+  });
+});
+
+describe('MCP01 hard negatives (placeholders, low entropy, examples)', () => {
+  const negatives: [string, string][] = [
+    ['AWS documented example key', 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE'],
+    ['placeholder x-run', 'GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
+    ['env reference', 'api_key = "${OPENAI_API_KEY}"'],
+    ['template', 'password: {{ .Values.db.password }}'],
+    ['angle placeholder', 'Authorization: Bearer <your-token-here>'],
+    ['your-key placeholder', 'api_key = "your-api-key-goes-here"'],
+    ['masked', 'token: ****************'],
+    ['key id is not a key', 'kms_key_id: "555ea4a3-d53a-4412-9c66-3a7cb667b0d6"'],
+    ['public key', 'publicKey = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"'],
+    ['token endpoint', 'token_url = "https://auth.example.com/oauth/token"'],
+    ['version string', 'api_version = 2024-10-01'],
+    ['max tokens', 'max_tokens = 4096'],
+    ['words', 'password: required'],
+    ['sequential alphabet', 'const keyChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"'],
+    ['commit hash in prose', 'Commit 05cf23ea4ba6b7c7ff8771742a89e43a72279a2b fixes the race condition.'],
+    ['uuid request id', 'Request 6ff783ad-697d-49c0-aa04-db68d281f6d4 completed in 404 ms.'],
+    ['empty private key', '-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----'],
+    ['public key block', `-----BEGIN PUBLIC KEY-----\n${'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'.repeat(3)}\n-----END PUBLIC KEY-----`],
+    ['connection string placeholder', 'postgres://user:password@localhost:5432/db'],
+    ['connection string variable', 'postgres://${DB_USER}:${DB_PASS}@db:5432/app'],
+    ['curl with variables', 'curl -u "$USER:$PASS" https://example.com'],
+    ['docs sentence', 'Set the API key in your environment before running the tool.'],
+    ['JWT-looking non-JWT', 'eyJub3RhIjoiand0In0.eyJub3RhIjoiand0In0.c2lnbmF0dXJlc2lnbmF0dXJl is not a token header'],
+    ['npm package specifier', '"strict-uri-encode@npm:^2.0.0"'],
+  ];
+  it.each(negatives)('%s', (_name, text) => {
+    expect(hit(text)).toEqual([]);
+  });
+});
+
+describe('validators', () => {
+  it('GitHub token checksum (CRC32, base62)', () => {
+    const t = githubToken('ghp');
+    expect(githubChecksumValid(t)).toBe(true);
+    const bad = t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A');
+    expect(githubChecksumValid(bad)).toBe(false);
+    const good = detectSecrets(`x ${t}`)[0]!;
+    const weak = detectSecrets(`x ${bad}`)[0]!;
+    expect(good.score).toBeGreaterThan(weak.score);
+  });
+  it('JWT header must decode to JSON naming an alg', () => {
+    expect(jwtHeaderValid(jwt)).toBe(true);
+    expect(jwtHeaderValid(`${b64url({ foo: 1 })}.${b64url({ a: 1 })}.sig`)).toBe(false);
+  });
+  it('entropy', () => {
+    expect(shannonEntropy('aaaaaaaa')).toBe(0);
+    expect(shannonEntropy('abcdefgh')).toBeCloseTo(3, 5);
+  });
+});
+
+/** Best-of-5 CPU time in ms (CPU time, not wall time: other processes on a shared machine do not count). */
+function timeIt(fn: () => void): number {
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
+  }
+  return best;
+}
+
+describe('linear time on adversarial input', () => {
+  const units = [
+    'ghp_', 'key=', 'password: ', '-----BEGIN RSA PRIVATE KEY-----', 'postgres://a:', '://', 'Q~', 'xoxb-1', 'eyJ', 'AKIA',
+    'sk-', 'aaaaaaaaaaaaaaaaaaaa', 'curl -u ', 'Authorization: ', 'Bearer ', 'sumo', ' = "', '\\n', '0123456789|', 'AccountKey=', '-us1',
+  ];
+  for (const u of units) {
+    it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
+      const small = u.repeat(Math.ceil((256 * 1024) / u.length)).slice(0, 256 * 1024);
+      const big = u.repeat(Math.ceil((1024 * 1024) / u.length)).slice(0, 1024 * 1024);
+      detectSecrets(small); // warm-up
+      const ts = timeIt(() => detectSecrets(small));
+      const tb = timeIt(() => detectSecrets(big));
+      // linear: ~4x; allow generous noise on a shared machine, but not quadratic (16x)
+      expect(tb).toBeLessThan(Math.max(ts * 10, 60));
+    });
+  }
+});
+
+const SHARED = new URL('../../../shared/corpus/secrets.jsonl', import.meta.url);
+describe.skipIf(!existsSync(SHARED))('shared dev corpus (secrets.jsonl)', () => {
+  it('recall ≥ 0.95 at precision ≥ 0.95', () => {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (const line of readFileSync(SHARED, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const rec = JSON.parse(line) as { text: string; labels: string[] };
+      const pred = hit(rec.text).length > 0;
+      const gold = rec.labels.includes('secret');
+      if (pred && gold) tp++;
+      else if (pred) fp++;
+      else if (gold) fn++;
+    }
+    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.95);
+    expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+it('is registered as a TextDetector with id "secrets"', () => {
+  expect(secretsDetector.id).toBe('secrets');
+});

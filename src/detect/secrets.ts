@@ -1,0 +1,1007 @@
+/**
+ * Secrets detector: provider credential formats, private keys, JWTs, connection strings with
+ * passwords, credentials in curl commands / HTTP headers, and generic high-entropy assignments
+ * near key words (`api_key = "..."`, `password: ...`).
+ *
+ * Speed: nothing here runs a regex over the whole text except a handful of cheap scanners.
+ *  - Prefixed provider formats: one pass finds "candidate tokens" (runs of token characters);
+ *    each candidate is looked up by its first character in a small bucket of rules and only
+ *    the rules whose literal prefix matches run, as sticky regexes at that position.
+ *  - Structural rules (PEM blocks, `scheme://user:pass@`, Azure `Q~`, Slack webhooks...) are
+ *    reached with `indexOf` of their anchor.
+ *  - Contextual rules (generic assignments, curl, Authorization headers) run only from a
+ *    key-word hit and parse a bounded window around it.
+ * Every regex uses bounded quantifiers or disjoint character classes: no catastrophic backtracking.
+ */
+import type { Finding, Severity, TextDetector } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (also used by pii.ts)
+
+/** Shannon entropy in bits per character. */
+const ASCII_COUNTS = new Int32Array(128);
+export function shannonEntropy(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  let other: Map<number, number> | undefined;
+  ASCII_COUNTS.fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) ASCII_COUNTS[c]!++;
+    else {
+      other ??= new Map();
+      other.set(c, (other.get(c) ?? 0) + 1);
+    }
+  }
+  let h = 0;
+  for (let c = 0; c < 128; c++) {
+    const v = ASCII_COUNTS[c]!;
+    if (v > 0) {
+      const p = v / n;
+      h -= p * Math.log2(p);
+    }
+  }
+  if (other) {
+    for (const v of other.values()) {
+      const p = v / n;
+      h -= p * Math.log2(p);
+    }
+  }
+  return h;
+}
+
+const PLACEHOLDER_WORDS = [
+  'your', 'example', 'placeholder', 'changeme', 'change_me', 'change-me', 'xxxx', 'XXXX', '****', '....', '<', '>', '${', '{{',
+  '}}', '$(', '%s', 'process.env', 'os.environ', 'getenv', 'dummy', 'redacted', 'insert', 'replace', 'fake', 'todo', 'fixme',
+  '_here', 'here_', 'foobar', 'lorem', 'notreal', 'not_real', 'not-a-real', 'put_', 'secret_key_', 'my_secret', 'mysecret',
+  'mypassword', 'my_password', 'yourpassword', 'password123', 'p@ssw0rd', 'passw0rd', 'sample',
+];
+
+/** True when a candidate value is a template, variable reference or obvious placeholder. */
+/** Words count in one case only (`fake`, `FAKE`, `Fake`): random tokens contain mixed-case look-alikes (`lFaKe`). */
+const PLACEHOLDER_RE = new RegExp(
+  PLACEHOLDER_WORDS.flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1)])
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|'),
+);
+
+export function looksLikePlaceholder(value: string): boolean {
+  if (PLACEHOLDER_RE.test(value)) return true;
+  if (/^\$[A-Za-z_{(]/.test(value)) return true; // $VAR, ${VAR}, $(cmd)
+  if (/^%[A-Za-z_]+%$/.test(value)) return true; // %VAR%
+  if (/^@[A-Za-z_]+@$/.test(value)) return true;
+  if (/^(?:true|false|null|none|nil|undefined|empty|string|password|passwd|secret|token|test|testing|admin|root|user|username|default|required|optional|hidden|masked)$/i.test(value)) return true;
+  if (isRepetitive(value)) return true;
+  return false;
+}
+
+/** A run dominated by one character ("xxxxxxxx", "00000000") or a keyboard / alphabet sequence. */
+export function isRepetitive(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return true;
+  ASCII_COUNTS.fill(0);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const ch = value.charCodeAt(i) & 127;
+    const c = ++ASCII_COUNTS[ch]!;
+    if (c > max) max = c;
+  }
+  if (n >= 6 && max / n > 0.55) return true;
+  const lower = value.toLowerCase();
+  if (lower.includes('abcdefghij') || lower.includes('qwertyuiop') || lower.includes('0123456789abcdef')) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validators
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(s: string): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < s.length; i++) c = (CRC_TABLE[(c ^ s.charCodeAt(i)) & 0xff] ?? 0) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function base62(n: number, width: number): string {
+  let s = '';
+  while (n > 0) {
+    s = B62[n % 62] + s;
+    n = Math.floor(n / 62);
+  }
+  return s.padStart(width, '0');
+}
+
+/**
+ * GitHub's current token formats (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) end in a 6-character
+ * base62 CRC32 of the 30 random characters before it. True when the checksum matches.
+ */
+export function githubChecksumValid(token: string): boolean {
+  const us = token.indexOf('_');
+  const body = token.slice(us + 1);
+  if (body.length !== 36) return false;
+  const random = body.slice(0, 30);
+  const check = body.slice(30);
+  return base62(crc32(random), 6) === check || base62(crc32(token.slice(0, us + 1) + random), 6) === check;
+}
+
+function b64urlDecode(s: string): string | undefined {
+  try {
+    const norm = s.replace(/-/g, '+').replace(/_/g, '/');
+    return Buffer.from(norm, 'base64').toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** JWT: the header must decode to a JSON object naming an `alg` (or at least look like one when truncated). */
+export function jwtHeaderValid(token: string): boolean {
+  const dot = token.indexOf('.');
+  if (dot < 0) return false;
+  const header = b64urlDecode(token.slice(0, dot));
+  if (!header) return false;
+  try {
+    const h = JSON.parse(header) as unknown;
+    return typeof h === 'object' && h !== null && ('alg' in h || 'typ' in h || 'enc' in h || 'kid' in h);
+  } catch {
+    return /^\{\s*"(?:alg|typ|kid|x5t|enc|cty|jku|x5u)"/.test(header) || /"alg"\s*:/.test(header);
+  }
+}
+
+const KNOWN_PUBLIC_GOOGLE_KEYS = new Set([
+  // Publicly documented / embedded browser keys that gitleaks also allows.
+  'AIzaSyabcdefghijklmnopqrstuvwxyz1234567', 'AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs', 'AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM',
+  'AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU', 'AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0', 'AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A',
+  'AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c', 'AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4', 'AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY',
+  'AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM', 'AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ', 'AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g',
+  'AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU', 'AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw', 'AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE',
+  'AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY',
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Prefixed provider rules
+
+interface PrefixRule {
+  id: string;
+  /** Literal prefixes that must appear at the candidate start (matched case-insensitively when `ci`). */
+  prefixes: string[];
+  /** Regex source for the whole secret, matched at the candidate start. */
+  re: string;
+  ci?: boolean;
+  minEntropy?: number;
+  severity?: Severity;
+  /** Skip the placeholder filter (formats whose real values can look repetitive). */
+  noPlaceholder?: boolean;
+  /** Return a score in (0,1], or 0 to reject. */
+  validate?: (m: string) => number;
+  /** Part of the match that is the secret (default: whole match). */
+  group?: number;
+}
+
+/** Not followed by more token characters (a bounded lookahead; the prefix rules must not match a prefix of a longer word). */
+const END = String.raw`(?![A-Za-z0-9_\-]|[.+/~][A-Za-z0-9])`;
+
+const PREFIX_RULES: PrefixRule[] = [
+  // Cloud
+  { id: 'aws-access-key', prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'], re: String.raw`(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}` + END, minEntropy: 3,
+    validate: (m) => (m.endsWith('EXAMPLE') ? 0 : 0.95) },
+  { id: 'aws-bedrock-api-key', prefixes: ['ABSKQmVkcm9ja0FQSUtleS'], re: String.raw`ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{100,114}={0,2}(?![A-Za-z0-9+/=])`, noPlaceholder: true },
+  { id: 'aws-bedrock-api-key', prefixes: ['bedrock-api-key-'], re: String.raw`bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/]{40,2000}={0,2}`, noPlaceholder: true },
+  { id: 'gcp-api-key', prefixes: ['AIza'], re: String.raw`AIza[\w-]{35}` + END, minEntropy: 4, validate: (m) => (KNOWN_PUBLIC_GOOGLE_KEYS.has(m) ? 0 : 0.9) },
+  { id: 'google-oauth-client-secret', prefixes: ['GOCSPX-'], re: String.raw`GOCSPX-[A-Za-z0-9_-]{28}` + END, minEntropy: 3 },
+  { id: 'google-oauth-token', prefixes: ['ya29.'], re: String.raw`ya29\.[A-Za-z0-9_-]{30,400}` + END, minEntropy: 3.5 },
+  { id: 'firebase-fcm-key', prefixes: ['AAAA'], re: String.raw`AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{100,200}` + END },
+  { id: 'alibaba-access-key', prefixes: ['LTAI'], re: String.raw`LTAI[A-Za-z0-9]{20}` + END, minEntropy: 3 },
+  { id: 'tencent-secret-id', prefixes: ['AKID'], re: String.raw`AKID[A-Za-z0-9]{32}` + END, minEntropy: 3.5 },
+  { id: 'ibm-cloud-key', prefixes: ['ApiKey-'], re: String.raw`ApiKey-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}` + END },
+  { id: 'digitalocean-token', prefixes: ['dop_v1_', 'doo_v1_', 'dor_v1_'], re: String.raw`do[opr]_v1_[a-f0-9]{64}` + END, minEntropy: 3 },
+  { id: 'cloudflare-origin-ca-key', prefixes: ['v1.0-'], re: String.raw`v1\.0-[a-f0-9]{24}-[a-f0-9]{146}` + END },
+  { id: 'cloudflare-api-token', prefixes: ['cfut_', 'cfat_'], re: String.raw`cf[ua]t_[A-Za-z0-9_-]{40,60}` + END, minEntropy: 3.5 },
+  { id: 'flyio-token', prefixes: ['fo1_', 'fm1a_', 'fm1r_', 'fm2_'], re: String.raw`(?:fo1_[\w-]{43}|fm1[ar]_[A-Za-z0-9+/]{100,2000}={0,3}|fm2_[A-Za-z0-9+/]{100,2000}={0,3})` + END, minEntropy: 4 },
+  { id: 'heroku-api-key', prefixes: ['HRKU-'], re: String.raw`HRKU-AA[0-9a-zA-Z_-]{58}` + END, minEntropy: 4 },
+  { id: 'scalingo-api-token', prefixes: ['tk-us-'], re: String.raw`tk-us-[\w-]{48}` + END, minEntropy: 2 },
+  { id: 'planetscale-token', prefixes: ['pscale_tkn_', 'pscale_oauth_', 'pscale_pw_'], re: String.raw`pscale_(?:tkn|oauth|pw)_[\w=.-]{32,64}` + END, minEntropy: 3 },
+  { id: 'supabase-token', prefixes: ['sbp_', 'sb_secret_'], re: String.raw`(?:sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{30,60})` + END, minEntropy: 3 },
+  { id: 'vercel-token', prefixes: ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'], re: String.raw`vc[pirak]_[A-Za-z0-9]{40,70}` + END, minEntropy: 3.5 },
+  { id: 'netlify-token', prefixes: ['nfp_'], re: String.raw`nfp_[A-Za-z0-9]{36}` + END, minEntropy: 3 },
+  { id: 'render-api-key', prefixes: ['rnd_'], re: String.raw`rnd_[A-Za-z0-9]{32}` + END, minEntropy: 3.5 },
+  { id: 'azure-storage-sas', prefixes: ['sv=20'], re: String.raw`sv=20\d\d-\d\d-\d\d&[\w=&%.:-]{0,300}sig=[A-Za-z0-9%+/]{30,120}={0,2}` },
+  // Source hosting / CI
+  { id: 'github-token', prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], re: String.raw`gh[pousr]_[0-9a-zA-Z]{36}` + END, minEntropy: 3,
+    validate: (m) => (githubChecksumValid(m) ? 0.99 : 0.75) },
+  { id: 'github-fine-grained-pat', prefixes: ['github_pat_'], re: String.raw`github_pat_\w{82}` + END, minEntropy: 3 },
+  { id: 'gitlab-token', prefixes: ['glpat-', 'gldt-', 'glft-', 'glsoat-', 'glrt-', 'glcbt-', 'glimt-', 'glagent-', 'gloas-', 'glffct-', 'glptt-', 'GR1348941'],
+    re: String.raw`(?:glpat-[\w-]{20,300}(?:\.[0-9a-z]{9})?|gldt-[\w-]{20}|glft-[\w-]{20}|glsoat-[\w-]{20}|glrt-(?:t\d_)?[\w-]{20,300}(?:\.[0-9a-z]{9})?|glcbt-[0-9a-zA-Z]{1,5}_[\w-]{20}|glimt-[\w-]{25}|glagent-[\w-]{50}|gloas-[\w-]{64}|glffct-[\w-]{20}|glptt-[0-9a-f]{40}|GR1348941[\w-]{20})` + END,
+    minEntropy: 3 },
+  { id: 'bitbucket-token', prefixes: ['ATBB'], re: String.raw`ATBB[A-Za-z0-9_=.-]{28,40}` + END, minEntropy: 3.5 },
+  { id: 'atlassian-api-token', prefixes: ['ATATT3', 'ATCTT3'], re: String.raw`AT[AC]TT3[A-Za-z0-9_\-=]{150,230}`, minEntropy: 3.5 },
+  { id: 'sourcegraph-token', prefixes: ['sgp_'], re: String.raw`sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}` + END, minEntropy: 3 },
+  { id: 'npm-token', prefixes: ['npm_'], re: String.raw`npm_[A-Za-z0-9]{36}` + END, minEntropy: 3 },
+  { id: 'pypi-token', prefixes: ['pypi-AgEIcHlwaS5vcmc', 'pypi-AgENdGVzdC5weXBpLm9yZw'], re: String.raw`pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[\w-]{50,1000}`, minEntropy: 3 },
+  { id: 'rubygems-token', prefixes: ['rubygems_'], re: String.raw`rubygems_[a-f0-9]{48}` + END, minEntropy: 3 },
+  { id: 'nuget-api-key', prefixes: ['oy2'], re: String.raw`oy2[a-z0-9]{43}` + END, minEntropy: 3.8 },
+  { id: 'clojars-token', prefixes: ['CLOJARS_'], re: String.raw`CLOJARS_[a-zA-Z0-9]{60}` + END, ci: true, minEntropy: 2.5 },
+  { id: 'docker-hub-token', prefixes: ['dckr_pat_', 'dckr_oat_'], re: String.raw`dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,40}` + END, minEntropy: 3 },
+  { id: 'artifactory-token', prefixes: ['AKCp', 'cmVmd'], re: String.raw`(?:AKCp[A-Za-z0-9]{69}|cmVmd[A-Za-z0-9]{59})` + END, minEntropy: 4.5 },
+  { id: 'sonar-token', prefixes: ['sqp_', 'squ_', 'sqa_'], re: String.raw`sq[pua]_[a-zA-Z0-9]{40}` + END, minEntropy: 3 },
+  { id: 'clickhouse-cloud-key', prefixes: ['4b1d'], re: String.raw`4b1d[A-Za-z0-9]{38}` + END, minEntropy: 3 },
+  { id: 'defined-networking-token', prefixes: ['dnkey-'], re: String.raw`dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}` + END, ci: true },
+  { id: 'dropbox-token', prefixes: ['sl.'], re: String.raw`sl\.(?:u\.)?[A-Za-z0-9_-]{130,1200}` + END, minEntropy: 4 },
+  { id: 'openshift-token', prefixes: ['sha256~'], re: String.raw`sha256~[\w-]{43}` + String.raw`(?![\w-])`, minEntropy: 3.5 },
+  { id: 'twitter-bearer-token', prefixes: ['AAAAAAAAAAAAAAAAAAAAA'], re: String.raw`A{22}[A-Za-z0-9%]{80,120}` + END, noPlaceholder: true, validate: (m) => (shannonEntropy(m.slice(22)) >= 4 ? 0.85 : 0) },
+  { id: 'yandex-key', prefixes: ['AQVN', 't1.'], re: String.raw`(?:AQVN[A-Za-z0-9_-]{35,38}|t1\.[A-Z0-9a-z_-]+={0,2}\.[A-Z0-9a-z_-]{86}={0,2})` + END, minEntropy: 3.5 },
+  { id: 'adobe-client-secret', prefixes: ['p8e-'], re: String.raw`p8e-[A-Za-z0-9]{32}` + END, minEntropy: 3 },
+  { id: 'pulumi-token', prefixes: ['pul-'], re: String.raw`pul-[a-f0-9]{40}` + END, minEntropy: 3 },
+  { id: 'terraform-cloud-token', prefixes: [], re: '' }, // placeholder for the `.atlasv1.` structural rule below
+  { id: 'hashicorp-vault-token', prefixes: ['hvs.', 'hvb.', 'hvr.'], re: String.raw`(?:hvs\.[\w-]{90,120}|hvb\.[\w-]{138,300}|hvr\.[\w-]{90,120})` + END, minEntropy: 3.5 },
+  { id: 'hashicorp-vault-token', prefixes: ['s.'], re: String.raw`s\.[a-zA-Z0-9]{24}` + END, minEntropy: 3.5,
+    validate: (m) => (/^s\.[A-Za-z]+$/.test(m) || !/[0-9]/.test(m) ? 0 : 0.7) },
+  { id: 'doppler-token', prefixes: ['dp.pt.', 'dp.st.', 'dp.ct.', 'dp.scim.', 'dp.audit.', 'dp.sa.'], re: String.raw`dp\.(?:pt|st|ct|scim|audit|sa)\.[a-zA-Z0-9]{40,44}` + END, minEntropy: 2 },
+  { id: 'prefect-token', prefixes: ['pnu_'], re: String.raw`pnu_[a-zA-Z0-9]{36}` + END, minEntropy: 3 },
+  { id: 'postman-token', prefixes: ['PMAK-'], re: String.raw`PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34}` + END, minEntropy: 3 },
+  { id: 'readme-token', prefixes: ['rdme_'], re: String.raw`rdme_[a-z0-9]{70}` + END, minEntropy: 2 },
+  { id: 'infracost-token', prefixes: ['ico-'], re: String.raw`ico-[a-zA-Z0-9]{32}` + END, minEntropy: 3 },
+  { id: 'octopus-deploy-api-key', prefixes: ['API-'], re: String.raw`API-[A-Z0-9]{26}` + END, minEntropy: 3 },
+  { id: 'harness-token', prefixes: ['pat.', 'sat.'], re: String.raw`[ps]at\.[a-zA-Z0-9_-]{22}\.[a-zA-Z0-9]{24}\.[a-zA-Z0-9]{20}` + END },
+  { id: 'databricks-token', prefixes: ['dapi', 'dose'], re: String.raw`(?:dapi|dose)[a-f0-9]{32}(?:-\d)?` + END, minEntropy: 3 },
+  { id: 'dynatrace-token', prefixes: ['dt0c01.', 'dt0s01.'], re: String.raw`dt0[cs]01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}` + END, minEntropy: 4 },
+  { id: 'grafana-token', prefixes: ['glc_', 'glsa_', 'eyJrIjoi'], ci: true,
+    re: String.raw`(?:glc_[A-Za-z0-9+/]{32,400}={0,3}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|eyJrIjoi[A-Za-z0-9]{70,400}={0,3})` + END, minEntropy: 3 },
+  { id: 'new-relic-key', prefixes: ['NRAK-', 'NRII-', 'NRJS-', 'NRAA-'], re: String.raw`(?:NRAK-[A-Z0-9]{27}|NRII-[a-zA-Z0-9-]{32}|NRJS-[a-f0-9]{19}|NRAA-[a-f0-9]{27})` + END, minEntropy: 3 },
+  { id: 'sentry-token', prefixes: ['sntrys_', 'sntryu_'], re: String.raw`(?:sntrys_eyJ[A-Za-z0-9+/]{30,400}={0,2}_[A-Za-z0-9+/]{43}|sntryu_[a-f0-9]{64})`, minEntropy: 3.5 },
+  { id: 'linear-api-key', prefixes: ['lin_api_', 'lin_oauth_'], re: String.raw`lin_(?:api|oauth)_[a-zA-Z0-9]{40}` + END, minEntropy: 3 },
+  { id: 'figma-token', prefixes: ['figd_'], re: String.raw`figd_[A-Za-z0-9_-]{40}` + END, minEntropy: 3.5 },
+  { id: 'notion-token', prefixes: ['ntn_', 'secret_'], re: String.raw`(?:ntn_[0-9]{11}[A-Za-z0-9]{35}|secret_[A-Za-z0-9]{43})` + END, minEntropy: 4 },
+  { id: 'airtable-token', prefixes: ['pat'], re: String.raw`pat[A-Za-z0-9]{14}\.[a-f0-9]{64}` + END, minEntropy: 3.5 },
+  { id: 'contentful-token', prefixes: ['CFPAT-'], re: String.raw`CFPAT-[A-Za-z0-9_-]{43}` + END, minEntropy: 3.5 },
+  { id: 'typeform-token', prefixes: ['tfp_'], re: String.raw`tfp_[A-Za-z0-9_.=-]{59}` + END, minEntropy: 3.5 },
+  { id: 'frameio-token', prefixes: ['fio-u-'], re: String.raw`fio-u-[a-zA-Z0-9_=-]{64}` + END },
+  { id: 'intra42-secret', prefixes: ['s-s4t2'], re: String.raw`s-s4t2(?:ud|af)-[a-fA-F0-9]{64}` + END, minEntropy: 3 },
+  { id: 'maxmind-license-key', prefixes: [], re: '' }, // structural (`_mmk` suffix) below
+  { id: 'settlemint-token', prefixes: ['sm_aat_', 'sm_pat_', 'sm_sat_'], re: String.raw`sm_[aps]at_[a-zA-Z0-9]{16}` + END, minEntropy: 3 },
+  { id: '1password-secret-key', prefixes: ['A3-'], re: String.raw`A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}` + END, minEntropy: 3.8 },
+  { id: '1password-service-account-token', prefixes: ['ops_eyJ'], re: String.raw`ops_eyJ[a-zA-Z0-9+/]{150,4000}={0,3}`, minEntropy: 4 },
+  { id: 'age-secret-key', prefixes: ['AGE-SECRET-KEY-1'], re: String.raw`AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}` + END, noPlaceholder: true },
+  { id: 'authress-key', prefixes: ['sc_', 'ext_', 'scauth_', 'authress_'], re: String.raw`(?:sc|ext|scauth|authress)_[a-zA-Z0-9]{5,30}\.[a-zA-Z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}\.[a-z0-9+/_=-]{30,120}` + END, minEntropy: 2 },
+  // Chat / messaging
+  { id: 'slack-token', prefixes: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxo-', 'xoxe-', 'xoxe.', 'xapp-', 'xoxc-', 'xoxd-'],
+    re: String.raw`(?:xoxb-[0-9]{8,14}-[a-zA-Z0-9-]{10,200}|xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}|xox[ar]-(?:\d-)?[0-9a-zA-Z-]{8,100}|xox[os]-\d+-\d+-\d+-[a-fA-F\d]+|xoxe\.xox[bp]-\d-[A-Za-z0-9]{163,166}|xoxe-\d-[A-Za-z0-9]{146}|xapp-\d-[A-Za-z0-9]+-\d+-[a-z0-9]+|xox[cd]-[a-zA-Z0-9%-]{30,300})` + END,
+    minEntropy: 2.5, validate: (m) => (/^xox[a-z]-(?:[0-9]{1,4}-)+[0-9a-f]{0,32}$/.test(m) && m.length < 50 ? 0.6 : 0.95) },
+  { id: 'twilio-api-key', prefixes: ['SK'], re: String.raw`SK[0-9a-fA-F]{32}` + END, minEntropy: 3 },
+  { id: 'sendgrid-api-key', prefixes: ['SG.'], re: String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}` + END, minEntropy: 3 },
+  { id: 'sendinblue-api-key', prefixes: ['xkeysib-', 'xsmtpsib-'], re: String.raw`x(?:keysib|smtpsib)-[a-f0-9]{64}-[a-zA-Z0-9]{16}` + END },
+  { id: 'mailgun-key', prefixes: ['key-', 'pubkey-'], re: String.raw`(?:pub)?key-[a-f0-9]{32}` + END, minEntropy: 3.2 },
+  { id: 'mailchimp-api-key', prefixes: [], re: '' }, // contextual (`-usNN` suffix) below
+  { id: 'telegram-bot-token', prefixes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], re: String.raw`[0-9]{8,10}:AA[A-Za-z0-9_-]{33}` + END, minEntropy: 3 },
+  { id: 'facebook-access-token', prefixes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], re: String.raw`[0-9]{15,16}[|%][0-9A-Za-z_-]{27,40}` + END, minEntropy: 3 },
+  { id: 'facebook-access-token', prefixes: ['EAAC', 'EAAM', 'EAAG'], re: String.raw`EAA[CMG][A-Za-z0-9]{100,400}` + END, minEntropy: 4 },
+  { id: 'discord-bot-token', prefixes: ['M', 'N', 'O'], re: String.raw`[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}` + END, minEntropy: 4 },
+  // Payments / commerce
+  { id: 'stripe-key', prefixes: ['sk_live_', 'sk_test_', 'sk_prod_', 'rk_live_', 'rk_test_', 'rk_prod_', 'whsec_'],
+    re: String.raw`(?:[sr]k_(?:test|live|prod)_[a-zA-Z0-9]{10,250}|whsec_[A-Za-z0-9]{32,64})` + END, minEntropy: 2.5 },
+  { id: 'square-token', prefixes: ['sq0atp-', 'sq0csp-', 'EAAA'], re: String.raw`(?:sq0atp-[\w-]{22,60}|sq0csp-[\w-]{40,60}|EAAA[\w-]{22,60})` + END, minEntropy: 2 },
+  { id: 'paypal-braintree-token', prefixes: ['access_token$'], re: String.raw`access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}` },
+  { id: 'shopify-token', prefixes: ['shpat_', 'shpca_', 'shppa_', 'shpss_'], re: String.raw`shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}` + END, minEntropy: 2.5 },
+  { id: 'shippo-token', prefixes: ['shippo_live_', 'shippo_test_'], re: String.raw`shippo_(?:live|test)_[a-fA-F0-9]{40}` + END, minEntropy: 2 },
+  { id: 'easypost-token', prefixes: ['EZAK', 'EZTK'], re: String.raw`EZ[AT]K[a-zA-Z0-9]{54}` + END, minEntropy: 3 },
+  { id: 'flutterwave-key', prefixes: ['FLWSECK_TEST-', 'FLWSECK-', 'FLWPUBK_TEST-'], re: String.raw`FLW(?:SECK|PUBK)(?:_TEST)?-[a-hA-H0-9]{12,32}(?:-X)?` + END, minEntropy: 2 },
+  { id: 'duffel-token', prefixes: ['duffel_test_', 'duffel_live_'], re: String.raw`duffel_(?:test|live)_[a-zA-Z0-9_=-]{43}` + END, minEntropy: 2 },
+  { id: 'adyen-api-key', prefixes: ['AQE'], re: String.raw`AQE[a-zA-Z0-9]{5}\.[A-Za-z0-9+/=._-]{60,200}` },
+  { id: 'launchdarkly-key', prefixes: ['api-', 'sdk-', 'mob-'], re: String.raw`(?:api|sdk|mob)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}` + END },
+  { id: 'plaid-token', prefixes: ['access-sandbox-', 'access-development-', 'access-production-'], re: String.raw`access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}` + END },
+  // AI / LLM providers
+  { id: 'openai-api-key', prefixes: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-None-'],
+    re: String.raw`sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,200}` + END, minEntropy: 3.5 },
+  { id: 'openai-api-key', prefixes: ['sk-'], re: String.raw`sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}` + END, minEntropy: 3 },
+  { id: 'anthropic-api-key', prefixes: ['sk-ant-'], re: String.raw`sk-ant-(?:api03|admin01|oat01|ort01)-[A-Za-z0-9_-]{93}AA` + END },
+  { id: 'openrouter-api-key', prefixes: ['sk-or-v1-'], re: String.raw`sk-or-v1-[a-f0-9]{64}` + END, minEntropy: 3 },
+  { id: 'deepseek-api-key', prefixes: ['sk-'], re: String.raw`sk-[a-f0-9]{32}` + END, minEntropy: 3.3 },
+  { id: 'groq-api-key', prefixes: ['gsk_'], re: String.raw`gsk_[A-Za-z0-9]{52}` + END, minEntropy: 3.5 },
+  { id: 'xai-api-key', prefixes: ['xai-'], re: String.raw`xai-[A-Za-z0-9]{70,90}` + END, minEntropy: 3.5 },
+  { id: 'replicate-api-token', prefixes: ['r8_'], re: String.raw`r8_[A-Za-z0-9]{37}` + END, minEntropy: 3.5 },
+  { id: 'perplexity-api-key', prefixes: ['pplx-'], re: String.raw`pplx-[a-zA-Z0-9]{48}` + String.raw`(?![A-Za-z0-9])`, minEntropy: 4 },
+  { id: 'huggingface-token', prefixes: ['hf_', 'api_org_'], re: String.raw`(?:hf_|api_org_)[a-zA-Z]{34}` + END, minEntropy: 2 },
+  { id: 'langsmith-api-key', prefixes: ['lsv2_pt_', 'lsv2_sk_'], re: String.raw`lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}` + END },
+  { id: 'pinecone-api-key', prefixes: ['pcsk_'], re: String.raw`pcsk_[A-Za-z0-9]{5,8}_[A-Za-z0-9]{50,80}` + END, minEntropy: 3.5 },
+  { id: 'fireworks-api-key', prefixes: ['fw_'], re: String.raw`fw_[A-Za-z0-9]{24,40}` + END, minEntropy: 3.8 },
+  { id: 'mapbox-secret-token', prefixes: ['sk.eyJ'], re: String.raw`sk\.eyJ[A-Za-z0-9_-]{20,200}\.[A-Za-z0-9_-]{20,40}` + END },
+  { id: 'jwt', prefixes: ['eyJ'], re: String.raw`eyJ[A-Za-z0-9_-]{14,2000}\.eyJ[A-Za-z0-9_\/\\-]{14,8000}\.?(?:[A-Za-z0-9_\/\\-]{10,2000}={0,2})?`,
+    validate: (m) => (jwtHeaderValid(m) ? 0.9 : 0), noPlaceholder: true },
+  { id: 'jwt', prefixes: ['ZXlK'], re: String.raw`ZXlK[A-Za-z0-9+/_-]{60,8000}={0,2}`, minEntropy: 3,
+    validate: (m) => { const d = b64urlDecode(m); return d !== undefined && /^eyJ[A-Za-z0-9_-]{10,}\.eyJ/.test(d) && jwtHeaderValid(d) ? 0.85 : 0; } },
+];
+
+interface CompiledPrefixRule extends PrefixRule {
+  rx: RegExp;
+  lowerPrefixes: string[];
+}
+
+/** Rules bucketed by the char code of the first character of each prefix. */
+const BUCKETS = new Map<number, CompiledPrefixRule[]>();
+for (const r of PREFIX_RULES) {
+  if (!r.re || r.prefixes.length === 0) continue;
+  const compiled: CompiledPrefixRule = { ...r, rx: new RegExp(r.re, 'y'), lowerPrefixes: r.prefixes.map((p) => p.toLowerCase()) };
+  const firsts = new Set<number>();
+  for (const p of r.prefixes) {
+    firsts.add(p.charCodeAt(0));
+    if (r.ci) {
+      firsts.add(p[0]!.toLowerCase().charCodeAt(0));
+      firsts.add(p[0]!.toUpperCase().charCodeAt(0));
+    }
+  }
+  for (const c of firsts) {
+    const b = BUCKETS.get(c) ?? [];
+    if (!b.includes(compiled)) b.push(compiled);
+    BUCKETS.set(c, b);
+  }
+}
+
+/** Character classes of candidate tokens (ASCII only): start = [A-Za-z0-9_], body adds - . ~ $. */
+const TOK_START = new Uint8Array(128);
+const TOK_BODY = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_]/.test(ch)) TOK_START[c] = 1;
+  if (/[A-Za-z0-9_\-.~$]/.test(ch)) TOK_BODY[c] = 1;
+}
+/** No prefixed format has a shorter first run of token characters (Firebase `AAAA` + 7 before its `:`). */
+const MIN_CANDIDATE = 11;
+
+function prefixMatches(text: string, pos: number, rule: CompiledPrefixRule): boolean {
+  for (let i = 0; i < rule.prefixes.length; i++) {
+    const p = rule.prefixes[i]!;
+    if (rule.ci) {
+      if (text.slice(pos, pos + p.length).toLowerCase() === rule.lowerPrefixes[i]) return true;
+    } else if (text.startsWith(p, pos)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding construction
+
+function label(id: string): string {
+  return id;
+}
+
+function mk(id: string, start: number, end: number, score: number, severity: Severity = 'high', message?: string): Finding {
+  return {
+    category: 'secret',
+    detector: `secrets.${id}`,
+    severity,
+    score,
+    start,
+    end,
+    label: label(id),
+    message: message ?? `possible ${id.replace(/-/g, ' ')}`,
+  };
+}
+
+function scanPrefixRules(text: string, out: Finding[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TOK_START[c] === 0) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d < 128 && TOK_BODY[d] === 1) j++;
+      else break;
+    }
+    // A candidate token is a maximal run of token characters; formats are anchored at its start (gitleaks' \b).
+    let next = j;
+    if (j - i >= MIN_CANDIDATE || (c >= 48 && c <= 57 && j - i >= 8)) {
+      const bucket = BUCKETS.get(c);
+      if (bucket) {
+        for (const rule of bucket) {
+          if (!prefixMatches(text, i, rule)) continue;
+          rule.rx.lastIndex = i;
+          const r = rule.rx.exec(text);
+          if (!r) continue;
+          const value = r[rule.group ?? 0] ?? r[0];
+          if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) continue;
+          if (!rule.noPlaceholder && looksLikePlaceholder(value)) continue;
+          let score = 0.9;
+          if (rule.validate) {
+            score = rule.validate(value);
+            if (score <= 0) continue;
+          }
+          const end = i + r[0].length;
+          out.push(mk(rule.id, i, end, score, score >= 0.7 ? 'high' : 'medium'));
+          if (end > next) next = end;
+          break;
+        }
+      }
+    }
+    i = next;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structural rules reached through an anchor
+
+const PEM_BEGIN = '-----BEGIN';
+const PEM_END = '-----END ';
+const PEM_HEADER_RE = /-----BEGIN ([A-Z0-9 _-]{0,60})-----/y;
+
+function scanPem(text: string, out: Finding[]): void {
+  // One pass collects the markers; each body is the text up to the next marker of either kind,
+  // so every character belongs to at most one body (linear even for thousands of headers).
+  const begins: number[] = [];
+  for (let i = text.indexOf(PEM_BEGIN); i >= 0; i = text.indexOf(PEM_BEGIN, i + PEM_BEGIN.length)) begins.push(i);
+  const ends: number[] = [];
+  for (let i = text.indexOf(PEM_END); i >= 0; i = text.indexOf(PEM_END, i + PEM_END.length)) ends.push(i);
+  let ei = 0;
+  let coveredUntil = -1;
+  for (let bi = 0; bi < begins.length; bi++) {
+    const i = begins[bi]!;
+    if (i < coveredUntil) continue;
+    PEM_HEADER_RE.lastIndex = i;
+    const h = PEM_HEADER_RE.exec(text);
+    if (!h || !/PRIVATE KEY/.test(h[1] ?? '')) continue;
+    const kind = h[1]!;
+    const endMarker = `-----END ${kind}-----`;
+    const bodyStart = i + h[0].length;
+    while (ei < ends.length && ends[ei]! < bodyStart) ei++;
+    const nextBegin = bi + 1 < begins.length ? begins[bi + 1]! : Infinity;
+    const nextEnd = ei < ends.length ? ends[ei]! : Infinity;
+    const matched = nextEnd < nextBegin && nextEnd - bodyStart <= 40000 && text.startsWith(endMarker, nextEnd);
+    const bodyEnd = matched ? nextEnd : Math.min(text.length, nextBegin, nextEnd, bodyStart + 4000);
+    const body = text.slice(bodyStart, bodyEnd);
+    // Literal "\n" escapes (keys embedded in JSON) count as line breaks.
+    const b64 = body.replace(/\\n|\\r/g, '').replace(/[^A-Za-z0-9+/=]/g, '');
+    const headerLines = /Proc-Type|DEK-Info/.test(body);
+    if ((b64.length >= 64 && !looksLikePlaceholder(b64.slice(0, 64)) && shannonEntropy(b64) > 4.5) || (headerLines && b64.length >= 64)) {
+      const end = matched ? nextEnd + endMarker.length : bodyEnd;
+      out.push(mk('private-key', i, end, matched ? 0.99 : 0.8, 'critical', `private key block (${kind.trim()})`));
+      coveredUntil = end;
+    }
+  }
+  // PuTTY private keys
+  let p = text.indexOf('PuTTY-User-Key-File-');
+  while (p >= 0) {
+    const rq = text.slice(p, p + 4000).indexOf('Private-Lines:');
+    const q = rq >= 0 ? p + rq : -1;
+    if (q > 0) {
+      const rm = text.slice(q, q + 8000).indexOf('Private-MAC:');
+      const endMac = rm >= 0 ? q + rm : -1;
+      const end = endMac > 0 && endMac - q < 8000 ? Math.min(text.length, endMac + 80) : Math.min(text.length, q + 2000);
+      out.push(mk('private-key', p, end, 0.95, 'critical', 'PuTTY private key'));
+      p = text.indexOf('PuTTY-User-Key-File-', end);
+    } else p = text.indexOf('PuTTY-User-Key-File-', p + 20);
+  }
+}
+
+/** Schemes whose URLs commonly carry credentials. */
+const CRED_SCHEMES = new Set([
+  'postgres', 'postgresql', 'mysql', 'mariadb', 'mongodb', 'mongodb+srv', 'redis', 'rediss', 'amqp', 'amqps', 'mssql', 'sqlserver',
+  'oracle', 'db2', 'cockroachdb', 'clickhouse', 'couchdb', 'neo4j', 'bolt', 'cassandra', 'memcached', 'ldap', 'ldaps', 'smtp', 'smtps',
+  'imap', 'imaps', 'pop3', 'ftp', 'ftps', 'sftp', 'ssh', 'http', 'https', 'ws', 'wss', 'git', 'svn', 'nats', 'kafka', 'mqtt', 'mqtts',
+  'elasticsearch', 'jdbc:postgresql', 'jdbc:mysql', 'snowflake', 'influxdb', 'rtsp', 'socks5', 'socks', 'proxy', 'telnet', 'vnc', 'rdp',
+]);
+const USERINFO_RE = /([^\s:@/?#'"`<>\\]{0,128}):([^\s@/?#'"`<>\\]{1,256})@[A-Za-z0-9[\]_.-]/y;
+const USERINFO_PW_ONLY_RE = /:([^\s@/?#'"`<>\\]{1,256})@[A-Za-z0-9[\]_.-]/y;
+const PASSWORD_PLACEHOLDER_RE = /^(?:password|passwd|pass|pwd|secret|changeme|change_me|xxx+|\*+|user|username|admin|root|guest|test|demo|example|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{?[A-Za-z_][\w.]*\}?|%\([^)]*\)s|:[A-Za-z_]+)$/i;
+
+function scanConnectionStrings(text: string, out: Finding[]): void {
+  let i = text.indexOf('://');
+  while (i >= 0) {
+    // scheme: letters, digits, + . - and ':' for jdbc:xxx, scanned backwards (bounded)
+    let s = i;
+    while (s > 0 && i - s < 24 && /[A-Za-z0-9+.:-]/.test(text[s - 1]!)) s--;
+    const scheme = text.slice(s, i).toLowerCase().replace(/^[:.+-]+/, '');
+    const after = i + 3;
+    if (CRED_SCHEMES.has(scheme) || scheme.startsWith('jdbc:')) {
+      USERINFO_RE.lastIndex = after;
+      const m = USERINFO_RE.exec(text);
+      if (m) {
+        const user = m[1] ?? '';
+        const pw = m[2] ?? '';
+        const pwStart = after + user.length + 1;
+        let ok = pw.length >= 3 && !PASSWORD_PLACEHOLDER_RE.test(pw) && !looksLikePlaceholder(pw);
+        if (ok && (scheme === 'http' || scheme === 'https' || scheme === 'ws' || scheme === 'wss')) {
+          // user:pass@host in web URLs: require a password that is not a plain word or a port-looking number
+          ok = pw.length >= 6 && shannonEntropy(pw) >= 2 && !/^\d+$/.test(pw);
+        }
+        if (ok && user.length > 0 && user === pw) ok = false;
+        if (ok) {
+          const id = scheme.startsWith('http') || scheme.startsWith('ws') ? 'url-credentials' : 'connection-string-password';
+          out.push(mk(id, pwStart, pwStart + pw.length, 0.9, 'high', `password in ${scheme}:// URL`));
+        }
+      } else {
+        USERINFO_PW_ONLY_RE.lastIndex = after;
+        const m2 = USERINFO_PW_ONLY_RE.exec(text);
+        if (m2) {
+          const pw = m2[1] ?? '';
+          if (pw.length >= 3 && !PASSWORD_PLACEHOLDER_RE.test(pw) && !looksLikePlaceholder(pw)) {
+            out.push(mk('connection-string-password', after + 1, after + 1 + pw.length, 0.9, 'high', `password in ${scheme}:// URL`));
+          }
+        }
+      }
+    }
+    i = text.indexOf('://', i + 3);
+  }
+}
+
+const ACCOUNT_KEY_RE = /AccountKey=([A-Za-z0-9+/]{80,100}={0,2})/y;
+const AZURE_SECRET_RE = /[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34}(?![a-zA-Z0-9_~.-])/y;
+function scanAzure(text: string, out: Finding[]): void {
+  let i = text.indexOf('Q~');
+  while (i >= 0) {
+    const s = i - 4;
+    if (s >= 0 && (s === 0 || /[\s\\'"`>=:(,)]/.test(text[s - 1]!))) {
+      AZURE_SECRET_RE.lastIndex = s;
+      const m = AZURE_SECRET_RE.exec(text);
+      if (m && shannonEntropy(m[0]) >= 3 && !looksLikePlaceholder(m[0].slice(6))) {
+        out.push(mk('azure-ad-client-secret', s, s + m[0].length, 0.9));
+      }
+    }
+    i = text.indexOf('Q~', i + 2);
+  }
+  // Storage account keys / connection strings
+  let k = text.indexOf('AccountKey=');
+  while (k >= 0) {
+    const m = ACCOUNT_KEY_RE;
+    m.lastIndex = k;
+    const r = m.exec(text);
+    if (r && shannonEntropy(r[1]!) > 4) out.push(mk('azure-storage-key', k + 11, k + r[0].length, 0.95));
+    k = text.indexOf('AccountKey=', k + 11);
+  }
+}
+
+interface AnchorRule {
+  id: string;
+  anchor: string;
+  /** Regex applied at (anchor index - back) with sticky flag. */
+  re: RegExp;
+  back?: number;
+  group?: number;
+  minEntropy?: number;
+}
+
+const ANCHOR_RULES: AnchorRule[] = [
+  { id: 'slack-webhook-url', anchor: 'hooks.slack.com/', re: /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{43,56}/y },
+  { id: 'discord-webhook-url', anchor: '/api/webhooks/', re: /\/api\/webhooks\/[0-9]{17,20}\/[A-Za-z0-9_-]{60,70}/y },
+  { id: 'teams-webhook-url', anchor: '.webhook.office.com/', re: /\.webhook\.office\.com\/webhookb2\/[a-z0-9-]{36}@[a-z0-9-]{36}\/IncomingWebhook\/[a-z0-9]{32}\/[a-z0-9-]{36}/y },
+  { id: 'zapier-webhook-url', anchor: 'hooks.zapier.com/hooks/catch/', re: /hooks\.zapier\.com\/hooks\/catch\/[0-9]{5,10}\/[a-z0-9]{5,10}/y },
+  { id: 'terraform-cloud-token', anchor: '.atlasv1.', back: 14, re: /[a-zA-Z0-9]{14}\.atlasv1\.[a-zA-Z0-9_=-]{60,70}/y, minEntropy: 3.5 },
+  { id: 'maxmind-license-key', anchor: '_mmk', back: 36, re: /[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk(?![A-Za-z0-9])/y, minEntropy: 4 },
+  { id: 'sidekiq-secret', anchor: '__CONTRIBSYS__COM', back: 20, re: /BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM["']?\s{0,3}(?:=|:|:=)\s{0,3}["']?([a-f0-9]{8}:[a-f0-9]{8})/iy, group: 1 },
+  { id: 'google-service-account', anchor: '"service_account"', re: /"service_account"/y },
+];
+
+function scanAnchors(text: string, out: Finding[]): void {
+  for (const r of ANCHOR_RULES) {
+    if (r.id === 'google-service-account') continue; // the private_key inside is what gets flagged
+    let i = text.indexOf(r.anchor);
+    while (i >= 0) {
+      const back = r.id === 'sidekiq-secret' ? i - Math.max(0, text.lastIndexOf('BUNDLE_', i)) : (r.back ?? 0);
+      // for rules with a variable-length head, try the few plausible starts
+      const starts = back > 0 ? [i - back, i - back + 1, i - back - 1] : [i];
+      for (const s of starts) {
+        if (s < 0) continue;
+        r.re.lastIndex = s;
+        const m = r.re.exec(text);
+        if (!m) continue;
+        const val = r.group ? m[r.group]! : m[0];
+        if (r.minEntropy && shannonEntropy(val) < r.minEntropy) continue;
+        const vs = r.group ? s + m[0].length - val.length : s;
+        out.push(mk(r.id, vs, vs + val.length, 0.9));
+        break;
+      }
+      i = text.indexOf(r.anchor, i + r.anchor.length);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contextual rules: curl, Authorization headers, generic key = value assignments
+
+const CURL_USER_RE = /(?:^|[ \t])(?:-u|--user)(?:=|[ \t]{1,5})(?:"([^"\n]{1,200})"|'([^'\n]{1,200})'|([^\s'"]{1,200}))/gm;
+const CURL_USER_QUOTED_PAIR_RE = /^"([^"]*)":"([^"]*)"/;
+
+function credPartOk(s: string): boolean {
+  if (s.length < 3) return false;
+  if (/^\$|\$\{|\$\(|\{\{|%[A-Za-z_]+%/.test(s)) return false;
+  if (/^<[^>]*>$/.test(s) || /^\[[^\]]*\]$/.test(s)) return false;
+  if (/^(?:change(?:it|me)|pass(?:word)?|pwd|test|token|\*+|x+|y+|user(?:name)?|admin|secret)$/i.test(s)) return false;
+  return true;
+}
+
+function scanCurl(text: string, out: Finding[]): void {
+  CURL_USER_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CURL_USER_RE.exec(text)) !== null) {
+    // must be within a few lines of a `curl`
+    const lineStart = Math.max(0, m.index - 600);
+    if (!/\bcurl\b/.test(text.slice(lineStart, m.index))) continue;
+    let raw = m[1] ?? m[2] ?? m[3] ?? '';
+    let valStart = m.index + m[0].length - raw.length - (m[3] !== undefined ? 0 : 1);
+    // --user "{a}":"{b}" style
+    if (m[1] !== undefined) {
+      const rest = text.slice(m.index + m[0].length - raw.length - 2, m.index + m[0].length + 210);
+      const pair = CURL_USER_QUOTED_PAIR_RE.exec(rest);
+      if (pair && text[m.index + m[0].length] === ':') {
+        raw = `${pair[1]}:${pair[2]}`;
+        valStart = m.index + m[0].length - (pair[1]?.length ?? 0) - 1;
+      }
+    }
+    const colon = raw.indexOf(':');
+    if (colon < 0) continue;
+    const user = raw.slice(0, colon);
+    const pw = raw.slice(colon + 1).replace(/^"|"$/g, '');
+    let ok: boolean;
+    if (user.length === 0) ok = credPartOk(pw) && shannonEntropy(pw) >= 2;
+    else if (pw.length === 0) ok = credPartOk(user) && shannonEntropy(user) >= 2.5 && /[0-9!@#%^&*]/.test(user);
+    else ok = !/^\$|\$\{|\$\(|\{\{/.test(user) && credPartOk(pw) && shannonEntropy(pw) >= 1.5 && !looksLikePlaceholder(pw) && pw !== user;
+    if (!ok) continue;
+    out.push(mk('curl-basic-auth', valStart, valStart + raw.length + (raw.length < (m[1] ?? m[2] ?? m[3] ?? '').length ? 0 : 0), 0.85));
+  }
+}
+
+/** `.netrc`: `machine host login user password secret`. */
+const NETRC_RE = /\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+(\S{4,200})/g;
+function scanNetrc(text: string, out: Finding[]): void {
+  NETRC_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = NETRC_RE.exec(text)) !== null) {
+    const v = m[1]!;
+    if (looksLikePlaceholder(v) || /^\$/.test(v)) continue;
+    const s = m.index + m[0].length - v.length;
+    out.push(mk('netrc-password', s, s + v.length, 0.85, 'high', 'password in a .netrc entry'));
+  }
+}
+
+/** Credentials passed as command-line flags: `--password X`, `--token=X`, `docker login -p X`, `mysql -pX`. */
+const CLI_FLAG_RE = /(?:^|[\s(])(?:--(?:password|passwd|pass|token|api-key|apikey|api-token|secret|client-secret|access-key|secret-key|auth-token)|-p)(?:=|[ \t]+|(?<=-p)(?=[^\s-]))("[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s'"|;&]{1,200})/g;
+const P_FLAG_CONTEXT_RE = /\b(?:(?:docker|podman|nerdctl|buildah|skopeo|oc|helm\s+registry|cf)\s+login|mysql(?:dump|admin)?|mariadb|sshpass)\b/;
+
+function scanCliFlags(text: string, out: Finding[]): void {
+  CLI_FLAG_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CLI_FLAG_RE.exec(text)) !== null) {
+    const raw = m[1] ?? '';
+    const quoted = /^["']/.test(raw);
+    const v = quoted ? raw.slice(1, -1) : raw;
+    const flagIsP = /(?:^|[\s(])-p/.test(m[0]) && !/--/.test(m[0]);
+    if (flagIsP) {
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      if (!P_FLAG_CONTEXT_RE.test(text.slice(lineStart, m.index + 1))) continue;
+      if (/^\d+$/.test(v)) continue; // -p 8080 (ports)
+    }
+    if (v.length < 6 || looksLikePlaceholder(v) || /^\$|\$\{|\$\(/.test(v) || shannonEntropy(v) < 2.8) continue;
+    const vStart = m.index + m[0].length - raw.length + (quoted ? 1 : 0);
+    out.push(mk('cli-flag-credential', vStart, vStart + v.length, 0.8, 'high', 'credential passed on a command line'));
+  }
+}
+
+/** Authorization / API-key style headers anywhere (curl -H, HTTP dumps, fetch() options, YAML). */
+const AUTH_HEADER_RE = /\b(?:proxy-)?authorization["']?[ \t]{0,3}[:=][ \t]{0,5}["']?(?:(basic|bearer|token|api-token|apikey|api-key|digest|sso-key|key|jwt|oauth)[ \t]{1,5})?([\w=~@.+/\-!:$]{6,400})/giy;
+const BEARER_RE = /\bbearer[ \t]{1,5}([A-Za-z0-9_~.+/\-]{12,2000}={0,2})/giy;
+
+function tokenValueOk(v: string, minEntropy: number): boolean {
+  if (looksLikePlaceholder(v)) return false;
+  if (/^[A-Za-z]+$/.test(v) && v.length < 20) return false;
+  if (v.includes('://')) return false;
+  return shannonEntropy(v) >= minEntropy;
+}
+
+
+function scanHeaders(text: string, out: Finding[], hits: KeywordHits): void {
+  for (const i of hits.authorization) {
+    const s = i > 6 && /^proxy-$/i.test(text.slice(i - 6, i)) ? i - 6 : i;
+    AUTH_HEADER_RE.lastIndex = s;
+    const m = AUTH_HEADER_RE.exec(text);
+    if (!m) continue;
+    const scheme = (m[1] ?? '').toLowerCase();
+    let v = m[2] ?? '';
+    v = v.replace(/[.,;:]+$/, '');
+    const vStart = s + m[0].length - (m[2] ?? '').length;
+    if (scheme === 'basic') {
+      if (v.length >= 8 && /^[A-Za-z0-9+/]+=*$/.test(v) && !looksLikePlaceholder(v)) out.push(mk('http-basic-auth', vStart, vStart + v.length, 0.85));
+      continue;
+    }
+    if (v.startsWith('eyJ')) continue; // JWT rule reports it
+    if (tokenValueOk(v, 2.75)) out.push(mk('authorization-header', vStart, vStart + v.length, 0.8));
+  }
+  for (const bi of hits.bearer) {
+    BEARER_RE.lastIndex = bi;
+    const m = BEARER_RE.exec(text);
+    if (!m) continue;
+    const v = m[1] ?? '';
+    if (v.startsWith('eyJ')) continue;
+    const vStart = bi + m[0].length - v.length;
+    if (tokenValueOk(v, 3)) out.push(mk('bearer-token', vStart, vStart + v.length, 0.8));
+  }
+}
+
+/** Key words that make a following assignment a credential. */
+const KEYWORD_RE = /key|token|secret|passw(?:or)?d|pwd|pass(?=\W|_|$)|auth(?:orization)?|credential|creds|api|access|private|signature|salt|cookie|session|bearer|curl|sumo|twilio|azure|sonar|okta|heroku/gi;
+
+interface KeywordHits {
+  generic: { i: number; len: number }[];
+  authorization: number[];
+  bearer: number[];
+  vendor: { i: number; kw: string }[];
+  curl: boolean;
+}
+
+/** One case-insensitive pass finds every key word the contextual rules start from. */
+function keywordHits(text: string): KeywordHits {
+  const h: KeywordHits = { generic: [], authorization: [], bearer: [], vendor: [], curl: false };
+  KEYWORD_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = KEYWORD_RE.exec(text)) !== null) {
+    const w = m[0].toLowerCase();
+    switch (w) {
+      case 'curl':
+        h.curl = true;
+        break;
+      case 'bearer':
+        h.bearer.push(m.index);
+        break;
+      case 'sumo': case 'twilio': case 'azure': case 'sonar': case 'okta': case 'heroku':
+        // one hit per 60 characters is enough: the vendor rules look at a window after the name
+        if (h.vendor.length === 0 || m.index - h.vendor[h.vendor.length - 1]!.i >= 60) h.vendor.push({ i: m.index, kw: w });
+        break;
+      case 'authorization':
+        h.authorization.push(m.index);
+        h.generic.push({ i: m.index, len: m[0].length });
+        break;
+      default:
+        h.generic.push({ i: m.index, len: m[0].length });
+    }
+  }
+  return h;
+}
+/** Key names that contain a key word but do not name a secret (after gitleaks' generic allowlist, extended). */
+const KEY_NAME_ALLOW_RE = /(?:access(?:ibility|or|ed|es|ing|_?level|_?mode|_?type|_?control|_?log|_?id|_?key_?id|_?point)|random[_.-]?access|api[_.-]?(?:id|name|version|url|uri|endpoint|base|host|path|docs?|group|server|spec|type|gateway|level)|rapid|capital|author|x-ms-exchange-organization-auth|authentication-results|auth[_.-]?(?:type|method|mode|provider|url|uri|endpoint|domain|server|host|scheme|flow|header|enabled|required|status|state|name|user(?:name)?|email|id|strategy|path|config|plugin|service)|credentials?[_.-]?(?:id|type|provider|path|file|name|source|helper|store|process)|withcredentials|(?:bucket|foreign|hot|idx|natural|primary|pub(?:lic)?|schema|sequence|partition|sort|range|hash|cache|row|object|lookup|map|dict|api[_.-]?key[_.-]?name)[_.-]?key|turkey|key[_.-]?(?:alias|board|code|frame|id|length|mesh|name|pair|press(?:ed)?|ring|selector|signature|size|stone|storetype|word|up|down|left|right|type|path|file|spec|usage|format|version|vault|prefix|field|col(?:umn)?|count|event|handler|bindings?|map|s$)|key[_.-]?vault[_.-]?(?:id|name|url)|keyvaulttostoresecrets|key(?:store|tab)[_.-]?(?:file|path|type)?|issuerkeyhash|(?:[dm]onkey)|keying|(?:secret)[_.-]?(?:length|name|size|ref|key[_.-]?ref|path|id|arn|manager|provider|store|version|type|namespace)|usersecretsid|(?:csrf|xsrf)[_.-]?token|token[_.-]?(?:endpoint|ur[il]|type|expir\w*|ttl|lifetime|length|name|path|file|count|limit|usage|header|prefix|field|validity|storage|cache|kind|format)|(?:api|credentials)[_.-]?(?:endpoint|ur[il])|public[_.-]?(?:token|key)|(?:key|token)[_.-]?file|password[_.-]?(?:policy|length|min\w*|max\w*|field|reset|hash(?:er|ing)?|rules?|strength|expir\w*|hint|label|placeholder|prompt|input|confirm\w*|required|regex|pattern|file|path|type|command|variable|var|env|enabled|auth|change|history|complexity|less)|passwd[_.-]?file|session[_.-]?(?:id|timeout|name|store|ttl|length|type|key[_.-]?name)|cookie[_.-]?(?:name|path|domain|secure|samesite|max[_.-]?age|expire\w*|prefix|policy|options)|private[_.-]?(?:ip|dns|subnet|network|endpoint|link|zone|registry|repo|package|method|field|mode|class|var|member|static|final|void|bool|int|string)|signature[_.-]?(?:method|version|type|algorithm|header|name|alg)|salt[_.-]?(?:rounds|length|size)|max[_.-]?tokens?|num[_.-]?tokens?|tokens?[_.-]?(?:count|used|limit)|tokeni[sz]er|sort[_.-]?key|keyboard|keyword|keyframe|keystroke|keynote|apiversion|apikeyname|passthrough|passenger|passive|password_?less)/i;
+
+const XML_VALUE_RE = /\s+value\s*=\s*["']([^"'\n]{1,300})["']/y;
+const ASSIGN_RE = /(?:\\?["'`])?(?:[ \t]*:[ \t]*[A-Za-z_][\w<>[\]?.]{0,30}(?=[ \t]*=)|[ \t]+[A-Za-z_][\w.[\]*]{0,30}(?=[ \t]*=))?[ \t]{0,3}(?:=>|:=|::=|:::=|\?\?=|\?=|\|\|=|\.=|\+=|=|:|,|>)(?:[ \t]*[|>][-+]?[ \t]*\r?\n[ \t]*|[ \t]{0,5}(?:(?<=>)\r?\n[ \t]*)?)/y;
+const QUOTED_VALUE_RE = /(["'`])([^"'`\n\r]{1,300})\1/y;
+const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*]{1,300})/y;
+/** Known prefixes owned by the provider rules (a generic value that starts with one of them is theirs to judge). */
+const PROVIDER_PREFIX_RE = /^(?:xox[a-z]|xapp|gh[pousr]_|github_pat_|glpat-|gl[a-z]{1,6}-|sk-|sk_|rk_|pk_|AKIA|ASIA|AIza|hf_|api_org_|pplx-|glc_|glsa_|fo1_|fm[12]|sgp_|ntn_|dop_v1|npm_|pypi-|SG\.|AGE-SECRET|ATATT|hvs\.|hvb\.|s\.[A-Za-z0-9]{24}$|eyJ|sntry|sq0|EAA|shp|CLOJARS_|dapi|A3-|ops_|ico-|key-|pub[_-]|xkeysib|lin_|pnu_|PMAK|rubygems_|4b1d|v1\.0-|tk-us|pscale|dp\.|pul-|rdme_|figd_|ZXlK)/;
+
+interface Assignment {
+  keyStart: number;
+  key: string;
+  valueStart: number;
+  value: string;
+  quoted: boolean;
+}
+
+/** Parse `<key> <op> <value>` around a key-word hit at [kwStart, kwEnd). */
+function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignment | undefined {
+  // key: extend left over identifier chars (bounded) and right over [\w.-] (bounded)
+  let ks = kwStart;
+  while (ks > 0 && kwStart - ks < 60 && /[\w.-]/.test(text[ks - 1]!)) ks--;
+  let ke = kwEnd;
+  while (ke < text.length && ke - kwEnd < 40 && /[\w.-]/.test(text[ke]!)) ke++;
+  // allow a bracketed form: os.environ['KEY'] = / ENV["KEY"] / getenv("KEY", "default")
+  let p = ke;
+  if (text[p] === '\\' && text[p + 1] === '"') p++; // escaped JSON: \"api_key\": \"...\"
+  if (text[p] === '"' || text[p] === "'") {
+    // key was quoted ("api_key": ...)
+    p++;
+  }
+  if (text[p] === ']') p++;
+  if (text[p] === ')') return undefined;
+  // XML settings: <add key="ClearTextPassword" value="..." />
+  if (text[p - 1] === '"' || text[p - 1] === "'") {
+    XML_VALUE_RE.lastIndex = p;
+    const xv = XML_VALUE_RE.exec(text);
+    if (xv) return { keyStart: ks, key: text.slice(ks, ke), valueStart: p + xv[0].length - xv[1]!.length - 1, value: xv[1]!, quoted: true };
+  }
+  // spaces inside key (e.g. `api key: xxx`) are not followed; a closing bracket/quote is allowed
+  ASSIGN_RE.lastIndex = p;
+  const op = ASSIGN_RE.exec(text);
+  if (!op) return undefined;
+  const opText = op[0].trim().replace(/^["'`]/, '');
+  if (opText === '>' && text[p - 1] !== '"' && text[p] !== '>') {
+    // XML: <password>value</password>
+    if (!(text[p] === '>' && text.lastIndexOf('<', kwStart) >= kwStart - 60)) return undefined;
+  }
+  let vs = p + op[0].length;
+  // skip an opening `=` run or a second quote (gitleaks allows [`'"\s=]{0,5})
+  if (text[vs] === '=' && opText !== '=') vs++;
+  if (text[vs] === '\\' && text[vs + 1] === '"') vs++; // escaped JSON value
+  QUOTED_VALUE_RE.lastIndex = vs;
+  const q = QUOTED_VALUE_RE.exec(text);
+  if (q) return { keyStart: ks, key: text.slice(ks, ke), valueStart: vs + 1, value: (q[2] ?? '').replace(/\\$/, ''), quoted: true };
+  BARE_VALUE_RE.lastIndex = vs;
+  const b = BARE_VALUE_RE.exec(text);
+  if (!b) return undefined;
+  const value = b[1] ?? '';
+  const next = text[vs + value.length];
+  // bare values must be terminated like gitleaks: quote, whitespace, ; , or end (not `)` or `(`: code, not config)
+  if (next !== undefined && !/[\s;,'"`<]/.test(next) && !(next === '\\' && /[nrt]/.test(text[vs + value.length + 1] ?? ''))) return undefined;
+  return { keyStart: ks, key: text.slice(ks, ke), valueStart: vs, value, quoted: false };
+}
+
+const PASSWORD_KEY_RE = /passw(?:or)?d|pwd|(?:^|[_.-])pass$|^pass$|passphrase/i;
+
+const h0 = shannonEntropy;
+
+/** Judge a generic value. Returns a score (0 = reject). */
+export function genericValueScore(key: string, value: string): number {
+  const v = value.trim();
+  if (v.length < 6) return 0;
+  if (PROVIDER_PREFIX_RE.test(v)) return 0;
+  if (looksLikePlaceholder(v)) return 0;
+  if (/^\$|\$\{|\{\{|\}\}|%\(|^<|^\[|^\(|^function\b|=>|\bnew\b/.test(v)) return 0;
+  if (/^[A-Za-z_][\w.]*=[^=]/.test(v)) return 0; // `id=name` option lists, not a value
+  if (v.includes('://') || /^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v)) return 0; // URLs and paths
+  if (/^[0-9.:\-_/ ]+$/.test(v) && !/^[0-9]{16,}$/.test(v) && !PASSWORD_KEY_RE.test(key)) return 0; // numbers, versions, dates, IPs
+  if (/^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/.test(v)) return 0; // versions
+  if (/^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*){1,}(?:\(\))?$/.test(v) && !/[0-9]/.test(v.replace(/\.[A-Za-z_]+$/, ''))) return 0; // dotted identifiers, domains
+  if (/^[A-Za-z]+[\w-]*\.[A-Za-z_]\w*$/.test(v) && /^[A-Z]?[a-z]/.test(v.split('.')[1] ?? '')) return 0; // Ed25519.BlindKeySignatures
+  if (/^(?:[a-z]+[_-])+[a-z]+$/i.test(v) && !PASSWORD_KEY_RE.test(key)) return 0; // snake/kebab words
+  if (/^[A-Z][A-Z0-9_]+$/.test(v) && v.includes('_') && shannonEntropy(v) < 3.8) return 0; // CONSTANT_NAMES
+  if (/^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return 0; // camelCase identifiers
+  if (/^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return 0; // PascalCase identifiers
+  const isPassword = PASSWORD_KEY_RE.test(key);
+  const h = shannonEntropy(v);
+  if (isPassword) {
+    if (v.length < 6) return 0;
+    if (/^[a-z]+$/i.test(v) && v.length < 12) return 0;
+    if (/\s/.test(v)) return 0;
+    if (h < 2.4) return 0;
+    return h >= 3 ? 0.8 : 0.6;
+  }
+  if (v.length < 10) return 0;
+  if (/\s/.test(v)) return 0;
+  if (/^[A-Za-z_.-]+$/.test(v)) return 0; // letters only: words, not keys
+  if (/^[0-9]+$/.test(v)) return v.length >= 16 && h0(v) >= 2.8 && /token|secret|key/i.test(key) ? 0.6 : 0; // long numeric tokens only
+  if (h < 3.3) return 0;
+  // long hex / base64 / mixed tokens
+  return h >= 3.8 ? 0.85 : 0.7;
+}
+
+function scanGeneric(text: string, out: Finding[], taken: (s: number, e: number) => boolean, hits: KeywordHits['generic']): void {
+  let lastValueEnd = -1;
+  for (const hit of hits) {
+    if (hit.i < lastValueEnd) continue;
+    const a = parseAssignment(text, hit.i, hit.i + hit.len);
+    if (!a) continue;
+    // key words inside a long parsed value are part of the value, not new keys (keeps dense input linear)
+    if (a.value.length > 40) lastValueEnd = Math.max(lastValueEnd, a.valueStart + a.value.length);
+    const keyLower = a.key.toLowerCase();
+    if (keyLower.length > 80) continue;
+    if (KEY_NAME_ALLOW_RE.test(keyLower)) {
+      // the allowlisted part must be what the key word belongs to: re-check on the key only
+      continue;
+    }
+    // a key that is clearly a word in prose ("the key: ...") is fine; sentences are not keys
+    const score = genericValueScore(a.key, a.value);
+    if (score <= 0) continue;
+    const s = a.valueStart;
+    const e = a.valueStart + a.value.length;
+    lastValueEnd = e;
+    if (taken(s, e)) continue;
+    const isPw = PASSWORD_KEY_RE.test(a.key);
+    out.push(mk(isPw ? 'password-assignment' : 'generic-api-key', s, e, score, score >= 0.7 ? 'high' : 'medium',
+      isPw ? 'password assigned to a credential field' : 'high-entropy value assigned to a credential field'));
+  }
+}
+
+/** Mailchimp keys carry a datacenter suffix: 32 hex + `-usNN` (found from the suffix, checked backwards). */
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+function scanMailchimp(text: string, out: Finding[]): void {
+  let i = text.indexOf('-us');
+  while (i >= 0) {
+    const s = i - 32;
+    const d1 = text.charCodeAt(i + 3);
+    if (s >= 0 && d1 >= 48 && d1 <= 57) {
+      let ok = true;
+      for (let k = s; k < i && ok; k++) ok = isHexCode(text.charCodeAt(k));
+      const before = s > 0 ? text.charCodeAt(s - 1) : 32;
+      let e = i + 4;
+      if (e < text.length && text.charCodeAt(e) >= 48 && text.charCodeAt(e) <= 57) e++;
+      const after = e < text.length ? text[e]! : ' ';
+      if (ok && !isHexCode(before) && !/[\w-]/.test(after)) {
+        const ctx = text.slice(Math.max(0, s - 60), s).toLowerCase();
+        if (/mailchimp|mc_|api_?key|apikey|key|token/.test(ctx) && !/\(\s*token\s*:\s*$/.test(ctx)) out.push(mk('mailchimp-api-key', s, e, 0.85));
+      }
+    }
+    i = text.indexOf('-us', i + 3);
+  }
+}
+
+/** Vendor-keyword rules for bare formats that are only meaningful next to the vendor's name. */
+const VENDOR_RULES: { id: string; kw: string; re: RegExp; minEntropy: number }[] = [
+  { id: 'sumologic-access-id', kw: 'sumo', re: /(?:^|[^A-Za-z0-9])(su[a-zA-Z0-9]{12})(?![A-Za-z0-9])/g, minEntropy: 3 },
+  { id: 'twilio-auth-token', kw: 'twilio', re: /(?:^|[^A-Za-z0-9])([a-f0-9]{32})(?![A-Za-z0-9])/g, minEntropy: 3 },
+  { id: 'azure-devops-pat', kw: 'azure', re: /(?:^|[^A-Za-z0-9])([a-z2-7]{52})(?![A-Za-z0-9])/g, minEntropy: 3.8 },
+  { id: 'sonar-token', kw: 'sonar', re: /(?:^|[^A-Za-z0-9])([a-zA-Z0-9=_-]{40})(?![A-Za-z0-9])/g, minEntropy: 3 },
+  { id: 'okta-token', kw: 'okta', re: /(?:^|[^A-Za-z0-9])(00[A-Za-z0-9_=-]{40})(?![A-Za-z0-9])/g, minEntropy: 4 },
+  { id: 'heroku-api-key', kw: 'heroku', re: /(?:^|[^A-Za-z0-9])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![A-Za-z0-9])/g, minEntropy: 3 },
+];
+function scanVendors(text: string, out: Finding[], hits: KeywordHits['vendor']): void {
+  let skipUntil = -1;
+  for (const w of hits) {
+    if (w.i < skipUntil) continue;
+    const r = VENDOR_RULES.find((x) => x.kw === w.kw)!;
+    const i = w.i;
+    {
+      // the vendor name must start an identifier segment: `oktaToken`, `MY_OKTA`, `myOkta`, not `rookTable`
+      const prev = text.charCodeAt(i - 1);
+      const segStart = i === 0 || !((prev >= 97 && prev <= 122) || (prev >= 65 && prev <= 90)) || (text.charCodeAt(i) >= 65 && text.charCodeAt(i) <= 90 && prev >= 97 && prev <= 122);
+      if (!segStart) continue;
+      const windowEnd = Math.min(text.length, i + 120);
+      const seg = text.slice(i, windowEnd);
+      r.re.lastIndex = 0;
+      const m = r.re.exec(seg);
+      if (m && m[1] && shannonEntropy(m[1]) >= r.minEntropy && !looksLikePlaceholder(m[1])) {
+        const s = i + m.index + m[0].length - m[1].length;
+        // must be an assignment-ish context between keyword and value
+        const between = text.slice(i, s);
+        if (/[:=]|,\s*["']/.test(between) && !/\n/.test(between.trim())) out.push(mk(r.id, s, s + m[1].length, 0.85));
+      }
+      skipUntil = windowEnd - 60;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+
+/** Drop findings fully inside a higher-or-equal scored finding found earlier; keep order by start. */
+function dedupe(findings: Finding[]): Finding[] {
+  findings.sort((a, b) => (a.start ?? 0) - (b.start ?? 0) || (b.end ?? 0) - (a.end ?? 0));
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const prev = out[out.length - 1];
+    if (prev && (f.start ?? 0) >= (prev.start ?? 0) && (f.end ?? 0) <= (prev.end ?? 0)) continue;
+    out.push(f);
+  }
+  return out;
+}
+
+export function detectSecrets(text: string): Finding[] {
+  if (text.length < 6) return [];
+  const out: Finding[] = [];
+  scanPrefixRules(text, out);
+  if (text.includes(PEM_BEGIN) || text.includes('PuTTY-User-Key-File-')) scanPem(text, out);
+  if (text.includes('://')) scanConnectionStrings(text, out);
+  if (text.includes('Q~') || text.includes('AccountKey=')) scanAzure(text, out);
+  scanAnchors(text, out);
+  scanMailchimp(text, out);
+  const hits = keywordHits(text);
+  if (hits.vendor.length) scanVendors(text, out, hits.vendor);
+  if (hits.curl) scanCurl(text, out);
+  if (text.includes(' -p') || text.includes('--')) scanCliFlags(text, out);
+  if (text.includes('machine ')) scanNetrc(text, out);
+  if (hits.authorization.length || hits.bearer.length) scanHeaders(text, out, hits);
+  const strong = out.slice().sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+  // generic values are visited left to right (increasing start): a sweep keeps the overlap check linear
+  let ptr = 0;
+  let active: Finding[] = [];
+  scanGeneric(text, out, (s, e) => {
+    while (ptr < strong.length && (strong[ptr]!.start ?? 0) < e) active.push(strong[ptr++]!);
+    active = active.filter((f) => (f.end ?? 0) > s);
+    return active.some((f) => (f.start ?? 0) < e);
+  }, hits.generic);
+  return dedupe(out);
+}
+
+export const secretsDetector: TextDetector = {
+  id: 'secrets',
+  detect: detectSecrets,
+};
