@@ -13,8 +13,9 @@ import * as wrap from './wrap.js';
 import * as audit from './audit.js';
 import * as detect from './detect.js';
 import * as evalCmd from './eval.js';
+import * as revoke from './revoke.js';
 
-const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit, detect, evalCmd];
+const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit, detect, evalCmd, revoke];
 
 const program = new Command()
   .name('portcullis')

@@ -91,18 +91,19 @@ type RuleSpec = [kind: Kind, w: number, wt: number, triggers: string, rest: stri
  */
 const NEED: Record<string, RegExp> = {
   dest: /@|:\/\/|www\.|\d\.\d{1,3}\.\d|\.(?:com|net|org|io|xyz|ru|cn|top|info|ch|me|co|app|dev|site|online|biz|tk|de|fr|es|it|br)\b/g,
-  generic: /webhook|external|remote|attacker|third|outside/g,
+  generic: /\b(?:webhook|external|remote|attacker|third|outside)/g,
   hash: /#[a-z0-9_-]{2}/g,
   at: /@/g,
-  sensitive: /card|bank|account|routing|social|passport|cvv|ssn|konversation|unterhaltung|conversacion|historial|historique|cronologia|historico|clipboard|keystroke|browser|user's|ssh|id_|env|passw|netrc|credential|api|key|token|secret|cookie|history|prompt|instructions|rules|guidelines|session|wallet|seed|config|kennwort|zugangsdaten|contrasen|clave|mots? de passe|identifiants|chiav|senha|_url|aws|docker|kube|npmrc|pypirc|mcp\.json|claude_desktop|cursor|system:|variable/g,
-  param: /[`'"]|param|argument|field|feld|campo|champ|input|propert|response|reply|answer|output|message|summary|antwort|respuesta|reponse|risposta|resposta|text|result|reasoning|explanation|translation|elucidation/g,
+  // word-start anchored (\b) so the scan only tries word starts; identifiers (_key, _token...) and paths separately
+  sensitive: /\b(?:card|bank|account|routing|social|passport|cvv|ssn|konversation|unterhaltung|conversacion|historial|historique|cronologia|historico|clipboard|keystroke|browser|user's|ssh|id_|env|passw|netrc|credential|api|key|token|secret|cookie|history|prompt|instructions|rules|guidelines|session|wallet|seed|config|kennwort|zugangsdaten|contrasen|clave|mots? de passe|identifiants|chiav|senha|aws|docker|kube|npmrc|pypirc|mcp\.json|claude_desktop|cursor|system:|variable|umgebungsvariable|private|access)|_(?:url|key|token|secret|password|passwd)\b|\.env\b|\/etc\/|~\//g,
+  param: /[`'"]|\b(?:param|argument|field|feld|campo|champ|input|propert|response|reply|answer|output|message|summary|antwort|respuesta|reponse|risposta|resposta|text|result|reasoning|explanation|translation|elucidation)/g,
   your: /\byour\s|\bcode\s+you\s/g,
-  user: /user|human|operator|customer|requester|person|owner|anyone|anybody|them\b|him\b|her\b|benutzer|nutzer|anwender|usuari|utilisateur|utente/g,
+  user: /\b(?:user|human|operator|customer|requester|person|owner|anyone|anybody|them\b|him\b|her\b|benutzer|nutzer|anwender|usuari|utilisateur|utente)/g,
   image: /!\[/g,
   pipe: /\|\s*(?:sudo\s+)?(?:ba|z)?sh\b/g,
   follow: /\b(?:and|then|und|y|et|e)\s+(?:follow|execute|run|apply|obey|do|befolge|sigue|suis|segui|siga)/g,
   nicht: /\bnicht\b/g,
-  code: /code|snippet|script/g,
+  code: /\b(?:code|snippet|script)/g,
 };
 const NEED_SPAN = 220;
 

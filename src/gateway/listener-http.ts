@@ -219,6 +219,10 @@ export class HttpListener {
     try {
       session = this.gw.createSession(principal, 'http', {
         send: (m, related) => transport.send(m as unknown as JSONRPCMessage, related === undefined ? undefined : { relatedRequestId: related }),
+        close: () => {
+          this.streamable.delete(id);
+          return transport.close();
+        },
       }, id);
     } catch (e) {
       return sendJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
@@ -248,7 +252,18 @@ export class HttpListener {
     const transport = new SSEServerTransport('/messages', res);
     let session: Session;
     try {
-      session = this.gw.createSession(principal, 'sse', { send: (m) => transport.send(m as unknown as JSONRPCMessage) }, transport.sessionId);
+      session = this.gw.createSession(
+        principal,
+        'sse',
+        {
+          send: (m) => transport.send(m as unknown as JSONRPCMessage),
+          close: () => {
+            this.legacy.delete(transport.sessionId);
+            return transport.close();
+          },
+        },
+        transport.sessionId,
+      );
     } catch (e) {
       return sendJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
     }

@@ -19,6 +19,7 @@ import { createFlowInterceptor } from '../pipeline/interceptors/flow.js';
 import { createRateInterceptor } from '../pipeline/interceptors/rate.js';
 import { isStdio } from '../config/schema.js';
 import { AdminServer } from '../admin/server.js';
+import { adminApi } from '../admin/api.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { buildPipeline } from '../pipeline/stages.js';
 import { createValidateInterceptor } from '../pipeline/interceptors/validate.js';
@@ -190,6 +191,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         },
         health: () => ({ sessions: gateway.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => metrics.metricsText(),
+        routes: [adminApi(gateway, coord)],
       });
       const a = await admin.listen();
       closers.push(() => admin.close());

@@ -26,6 +26,8 @@ import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type Rp
 /** How the session talks back to its client (an HTTP stream, SSE, or stdio). */
 export interface Downstream {
   send(msg: Json, relatedRequestId?: RpcId): Promise<void>;
+  /** Drop the client's connection (the gateway ended the session: revoked, idle). */
+  close?(): Promise<void>;
 }
 
 interface CatalogEntry {
@@ -645,6 +647,7 @@ export class Session implements UpstreamOwner, SessionView {
     for (const r of this.serverRequests.values()) r.resolve({ jsonrpc: '2.0', id: 0, error: { code: JSONRPC.INTERNAL_ERROR, message: 'session closed' } });
     this.serverRequests.clear();
     await Promise.all([...this.upstreams.values()].map((u) => this.gw.releaseUpstream(u, this)));
+    await this.downstream.close?.().catch(() => undefined);
   }
 }
 

@@ -5,7 +5,8 @@
  * Metrics are on the admin port.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { EVERYTHING, ROOT, fixture, httpClient, startTestGateway, type TestGatew
 import { SECRETS } from '../fixtures/_data.mjs';
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js');
+const execFileP = promisify(execFile);
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
 describe('MCP08: audit trail and telemetry through the gateway', () => {
@@ -80,5 +82,24 @@ mcpServers:${EVERYTHING}
     expect(bad.status).toBe(1);
     expect(bad.stdout + bad.stderr).toMatch(new RegExp(`seq ${row.seq}|#${row.seq}\\b|${row.seq}`));
     expect(bad.stdout + bad.stderr).toMatch(/modified/i);
+  });
+});
+
+describe('revoking a session through the admin API', () => {
+  it('ends the session now; its id then gets 404', async () => {
+    const gw = await startTestGateway(`auth: none\nmcpServers:${EVERYTHING}\n`);
+    try {
+      const c = await httpClient(gw.url);
+      const sid = (c.transport as { sessionId?: string }).sessionId!;
+      const list = (await (await fetch(`${gw.adminUrl}/api/sessions`)).json()) as { sessions: Array<{ id: string }> };
+      expect(list.sessions.map((s) => s.id)).toContain(sid);
+      // Async: the gateway runs in this process, so a synchronous spawn would block its answer.
+      const r = await execFileP(process.execPath, [CLI, 'revoke', '--session', sid, '--admin', gw.adminUrl], { encoding: 'utf8' });
+      expect(JSON.parse(r.stdout)).toMatchObject({ revoked: `session:${sid}`, closed: true });
+      await expect(c.listTools()).rejects.toThrow();
+      await c.close().catch(() => undefined);
+    } finally {
+      await gw.close();
+    }
   });
 });
