@@ -14,8 +14,10 @@ import * as audit from './audit.js';
 import * as detect from './detect.js';
 import * as evalCmd from './eval.js';
 import * as revoke from './revoke.js';
+import * as policy from './policy.js';
+import * as keys from './keys.js';
 
-const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit, detect, evalCmd, revoke];
+const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit, detect, evalCmd, revoke, policy, keys];
 
 const program = new Command()
   .name('portcullis')

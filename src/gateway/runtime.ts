@@ -17,6 +17,8 @@ import { createRegistryInterceptor } from '../pipeline/interceptors/registry.js'
 import { createInspectInterceptor } from '../pipeline/interceptors/inspect.js';
 import { createFlowInterceptor } from '../pipeline/interceptors/flow.js';
 import { createRateInterceptor } from '../pipeline/interceptors/rate.js';
+import { createAuthzInterceptor } from '../pipeline/interceptors/authz.js';
+import { createPolicyEngine } from '../policy/index.js';
 import { isStdio } from '../config/schema.js';
 import { AdminServer } from '../admin/server.js';
 import { adminApi } from '../admin/api.js';
@@ -80,11 +82,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   registry.startAutoRefresh(5000);
   closers.push(async () => registry.stopAutoRefresh());
 
+  // No `policy:` section → no authz stage (everything not refused by another stage is allowed).
+  // With one, default deny; an invalid policy set refuses to start (PolicyLoadError lists file:line problems).
+  const policy = await createPolicyEngine(config, { logger: log });
+  if (policy) {
+    const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
+    process.on('SIGHUP', onHup);
+    closers.push(async () => void process.off('SIGHUP', onHup));
+  }
+
   const pipeline = buildPipeline(
     {
       validate: createValidateInterceptor(),
       registry: createRegistryInterceptor(registry, config),
       inspect: createInspectInterceptor(config.inspect),
+      ...(policy ? { authz: createAuthzInterceptor(policy) } : {}),
       flow: createFlowInterceptor(config.flow),
       rate: createRateInterceptor(coord, config.limits.callsPerMinute),
     },

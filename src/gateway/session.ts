@@ -18,7 +18,7 @@ import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from 
 import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport } from '../pipeline/types.js';
-import { NOT_FOUND_RULE } from '../pipeline/rules.js';
+import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
 import { disambiguate, namespaced } from './names.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
@@ -597,7 +597,7 @@ export class Session implements UpstreamOwner, SessionView {
       return rpcError(id, 'PCX_APPROVAL_REQUIRED', `approval required: ${d.reason}`, { decision: 'approve', reason: d.reason, rule: d.rule, ticket: d.ticket, eventId }) as unknown as Json;
     }
     if (d.kind !== 'deny') throw new Error('not a denial');
-    const code: ErrorCodeName = d.rule.startsWith('rate.') ? 'PCX_RATE_LIMITED' : 'PCX_DENIED';
+    const code: ErrorCodeName = d.rule.startsWith('rate.revoked') || d.rule === EXPIRED_RULE ? 'PCX_SESSION_REVOKED' : d.rule.startsWith('rate.') ? 'PCX_RATE_LIMITED' : 'PCX_DENIED';
     return rpcError(id, code, `denied by ${d.rule}: ${d.reason}`, { decision: 'deny', reason: d.reason, rule: d.rule, eventId }) as unknown as Json;
   }
 

@@ -5,3 +5,6 @@
 
 /** A deny with this rule answers exactly like a missing tool/prompt/resource (hidden by policy). */
 export const NOT_FOUND_RULE = 'not-found';
+
+/** The principal's credentials expired during the session (authz checks `expiresAt` on each call). */
+export const EXPIRED_RULE = 'authn.expired';

@@ -17,10 +17,10 @@
 import type { Finding } from '../../detect/types.js';
 import type { PolicyEngine } from '../../policy/engine.js';
 import type { AuthzRequest, AuthzResource, PolicyAction } from '../../policy/types.js';
-import { NOT_FOUND_RULE } from '../rules.js';
+import { EXPIRED_RULE, NOT_FOUND_RULE } from '../rules.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type ListKind, type PipelineContext, type Verdict } from '../types.js';
 
-export { NOT_FOUND_RULE };
+export { EXPIRED_RULE, NOT_FOUND_RULE };
 
 const LIST_FIELD: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resourceTemplates' };
 const LIST_KIND: Record<ListKind, AuthzResource['kind']> = { tools: 'tool', prompts: 'prompt', resources: 'resource', resourceTemplates: 'resource' };
@@ -51,7 +51,6 @@ function categories(findings: Finding[]): string[] {
 }
 
 /** Deny rule for a session whose token or key has expired (map to PCX_SESSION_REVOKED). */
-export const EXPIRED_RULE = 'authn.expired';
 
 export interface AuthzInterceptorOptions {
   /** Grace after the principal's `expiresAt` (default 30 s, the JWT clock skew). */
