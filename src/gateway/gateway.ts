@@ -2,7 +2,8 @@
  * The gateway: configuration, the pipeline, upstream connections and the sessions that use them.
  * Listeners (HTTP, SSE, stdio) create sessions here; `Session` holds the request path.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { digest } from '../audit/canonical.js';
 import os from 'node:os';
 import type { AuditEvent, AuditSink, Outcome } from '../audit/event.js';
 import { ms, type Config, type ServerConfig } from '../config/schema.js';
@@ -10,6 +11,8 @@ import { resolveServers, type ResolvedServer } from '../config/load.js';
 import type { Pipeline, PipelineResult } from '../pipeline/chain.js';
 import type { ListKind, PipelineContext, Principal, Transport } from '../pipeline/types.js';
 import type { Logger } from '../observability/log.js';
+import { detectText } from '../detect/index.js';
+import { redactJson } from '../detect/redact.js';
 import { Session, type Downstream } from './session.js';
 import { NO_OWNER, Upstream, type Json, type UpstreamOwner } from './upstream.js';
 
@@ -209,7 +212,7 @@ export class Gateway {
   ): AuditEvent {
     const d = r?.decision;
     const params = (ctx.message as { params?: Json }).params;
-    const args = params?.arguments ?? (ctx.method === 'resources/read' ? undefined : undefined);
+    const args = params?.arguments;
     const ev: AuditEvent = {
       id: randomUUID(),
       time: new Date().toISOString(),
@@ -232,8 +235,14 @@ export class Gateway {
       ev.rule = d.rule;
     } else if (d?.kind === 'modify' && d.rule) ev.rule = d.rule;
     if (ctx.policyIds.length) ev.policyIds = [...ctx.policyIds];
+    if (ctx.traceId) ev.traceId = ctx.traceId;
     if (args !== undefined) ev.argsDigest = digest(args);
     if (extra.result !== undefined) ev.resultDigest = digest(extra.result);
+    if (this.config.audit.redactedCopies) {
+      // Copies for investigators, with secrets and personal data replaced (never the raw values).
+      if (args !== undefined) ev.argsRedacted = redactJson(args, redactForAudit).value;
+      if (extra.result !== undefined) ev.resultRedacted = redactJson(extra.result, redactForAudit).value;
+    }
     if (extra.stages) ev.stages = roundStages(extra.stages);
     if (extra.error) ev.error = extra.error.slice(0, 500);
     return ev;
@@ -255,9 +264,7 @@ export class Gateway {
   }
 }
 
-function digest(v: unknown): string {
-  return createHash('sha256').update(JSON.stringify(v) ?? 'undefined').digest('hex');
-}
+const redactForAudit = (s: string) => detectText(s, ['secrets', 'pii']);
 
 function roundStages(s: Record<string, number>): Record<string, number> {
   const o: Record<string, number> = {};

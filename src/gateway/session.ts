@@ -21,6 +21,7 @@ import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, Session
 import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
 import { disambiguate, namespaced } from './names.js';
+import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 
 /** How the session talks back to its client (an HTTP stream, SSE, or stdio). */
@@ -438,10 +439,16 @@ export class Session implements UpstreamOwner, SessionView {
       return;
     }
     const ctx = this.context('request', method, msg as JsonRpcObject, target);
+    const startedAt = Date.now();
+    const span = tracingEnabled()
+      ? startSpan(`mcp ${method} ${target.name ?? ''}`.trim(), { 'mcp.method': method, 'mcp.server': target.server, 'mcp.target': target.name ?? '', 'portcullis.principal': this.principal.id, 'portcullis.session': this.id }, ((msg.params as Json | undefined)?._meta as Json | undefined)?.traceparent as string | undefined, SpanKind.SERVER)
+      : undefined;
+    ctx.traceId = traceIdOf(span);
     const req = await this.gw.pipeline.run(ctx);
     const stages: Record<string, number> = { ...req.stages };
     if (req.decision.kind === 'deny' || req.decision.kind === 'approve') {
       const ev = this.event(ctx, req, { outcome: 'denied', latencyMs: performance.now() - t0, stages });
+      this.endSpan(span, startedAt, stages, 'denied');
       if (!(await this.auditOrFail(ev, id))) return;
       const hidden = req.decision.kind === 'deny' && req.decision.rule === NOT_FOUND_RULE;
       return this.reply(hidden ? this.notFound(id, msg) : this.denial(id, req, ev.id));
@@ -460,6 +467,7 @@ export class Session implements UpstreamOwner, SessionView {
         timeoutMs: this.gw.timeoutFor(target.server),
         owner: this,
         downstreamId: id,
+        traceparent: traceparentOf(span),
         onSent: (upstreamId) => {
           inflight.upstreamId = upstreamId;
           if (inflight.cancelled) u.cancel(upstreamId, 'cancelled by the client');
@@ -495,6 +503,7 @@ export class Session implements UpstreamOwner, SessionView {
       final = res.message as Json;
     }
     const decided = res ?? req;
+    this.endSpan(span, startedAt, stages, outcome);
     const ev = this.event(ctx, decided, {
       outcome: res && (res.decision.kind === 'deny' || res.decision.kind === 'approve') ? 'denied' : outcome,
       latencyMs: performance.now() - t0,
@@ -589,6 +598,13 @@ export class Session implements UpstreamOwner, SessionView {
 
   private context(hook: Hook, method: string, message: JsonRpcObject, target: Target): PipelineContext {
     return { hook, session: this, method, message, target, obligations: new Set(), findings: [], policyIds: [] };
+  }
+
+  private endSpan(span: Span | undefined, startedAt: number, stages: Record<string, number>, outcome: string): void {
+    if (!span) return;
+    recordStageSpans(span, startedAt, stages);
+    span.setAttribute('portcullis.outcome', outcome);
+    span.end();
   }
 
   private denial(id: RpcId, r: PipelineResult, eventId: string): Json {

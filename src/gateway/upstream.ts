@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import path from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isStdio, type ServerConfig } from '../config/schema.js';
 import { PACKAGE_ROOT } from '../config/load.js';
 import type { Logger } from '../observability/log.js';
@@ -19,6 +20,20 @@ import type { ErrorCodeName } from '../errors.js';
 
 export type Json = Record<string, unknown>;
 export type RpcId = string | number;
+
+/**
+ * W3C traceparent of the call being sent, so the HTTP transports' fetch can add the header
+ * (the SDK transports take one fetch function per connection, not per request).
+ */
+const traceparentOfCall = new AsyncLocalStorage<string>();
+
+const tracingFetch = (url: string | URL, init?: RequestInit): Promise<Response> => {
+  const tp = traceparentOfCall.getStore();
+  if (!tp) return fetch(url, init);
+  const headers = new Headers(init?.headers);
+  headers.set('traceparent', tp);
+  return fetch(url, { ...init, headers });
+};
 
 /** A failure of the upstream hop (not an error the upstream answered with). */
 export class UpstreamError extends Error {
@@ -156,8 +171,8 @@ export class Upstream {
     }
     const url = new URL(spec.url);
     const requestInit: RequestInit = { headers: spec.headers };
-    if (spec.type === 'sse') return new SSEClientTransport(url, { requestInit });
-    return new StreamableHTTPClientTransport(url, { requestInit });
+    if (spec.type === 'sse') return new SSEClientTransport(url, { requestInit, fetch: tracingFetch });
+    return new StreamableHTTPClientTransport(url, { requestInit, fetch: tracingFetch });
   }
 
   private async connect(initParams: Json): Promise<void> {
@@ -228,7 +243,7 @@ export class Upstream {
   request(
     method: string,
     params: unknown,
-    opts: { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void },
+    opts: { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void; traceparent?: string },
   ): Promise<Json> {
     const t = this.transport;
     if (!t || (!opts.skipReady && this.state !== 'ready')) {
@@ -249,8 +264,12 @@ export class Upstream {
       };
       this.pending.set(id, call);
       this.arm(call);
-      const msg = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-      t.send(msg as JSONRPCMessage).then(
+      let p2 = params as Json | undefined;
+      // Trace context travels in _meta for every transport, and as a header on HTTP ones.
+      if (opts.traceparent) p2 = { ...(p2 ?? {}), _meta: { ...((p2?._meta as Json | undefined) ?? {}), traceparent: opts.traceparent } };
+      const msg = p2 === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: p2 };
+      const sent = opts.traceparent ? traceparentOfCall.run(opts.traceparent, () => t.send(msg as JSONRPCMessage)) : t.send(msg as JSONRPCMessage);
+      sent.then(
         () => opts.onSent?.(id),
         (err: Error) => {
           if (this.pending.delete(id)) {

@@ -118,3 +118,20 @@ export function parseTraceparent(header: string | undefined | null): SpanContext
   const sc: SpanContext = { traceId: m[2]!, spanId: m[3]!, traceFlags: parseInt(m[4]!, 16), isRemote: true };
   return trace.isSpanContextValid(sc) ? sc : undefined;
 }
+
+/**
+ * Record the pipeline stages that ran as child spans of `parent`, laid end to end from
+ * `startMs` (epoch ms) with the measured durations. The stages are timed anyway; this way a
+ * trace shows them without wrapping every interceptor in span calls on the hot path.
+ */
+export function recordStageSpans(parent: Span, startMs: number, stages: Record<string, number>): void {
+  if (!active.enabled) return;
+  const ctx = trace.setSpan(context.active(), parent);
+  const tracer = trace.getTracer('portcullis');
+  let at = startMs;
+  for (const [name, ms] of Object.entries(stages)) {
+    const s = tracer.startSpan(name === 'upstream' ? 'upstream call' : `stage ${name}`, { startTime: at, attributes: { 'portcullis.stage': name } }, ctx);
+    at += ms;
+    s.end(at);
+  }
+}

@@ -102,6 +102,8 @@ export interface PipelineContext {
   findings: Finding[];
   /** Ids of the policies that decided, for the audit event. */
   policyIds: string[];
+  /** OpenTelemetry trace id of the request span, when tracing is on. */
+  traceId?: string;
   /**
    * For the `list` hook, which runs once per upstream server's list: `message.result` holds that
    * server's items in its own names; `exposedName` gives the name the client will see.
