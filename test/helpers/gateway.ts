@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { startRuntime, type Runtime } from '../../src/gateway/runtime.js';
-import { silentLogger } from '../../src/observability/log.js';
+import { silentLogger, type Logger } from '../../src/observability/log.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -21,12 +21,12 @@ export interface TestGateway {
 }
 
 /** `yaml` is a full config; ports are forced to 0 (ephemeral) and the data dir to a temp folder. */
-export async function startTestGateway(yaml: string, opts: { keepDataDir?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(yaml: string, opts: { keepDataDir?: string; log?: Logger } = {}): Promise<TestGateway> {
   const config = parseConfigText(yaml, path.join(ROOT, 'test', 'inline.yaml'));
   config.listen.port = 0;
   config.admin.port = 0;
   const dataDir = opts.keepDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'pcx-test-'));
-  const rt = await startRuntime({ config, dataDir, log: silentLogger });
+  const rt = await startRuntime({ config, dataDir, log: opts.log ?? silentLogger });
   return {
     rt,
     url: rt.mcpUrl!,
