@@ -4,8 +4,9 @@
  *
  * Writers: several processes may open the same file (e.g. the gateway and `portcullis audit prune`);
  * audit appends take the write lock with BEGIN IMMEDIATE and read the head inside it, so the chain
- * stays linear. Durability: `synchronous=FULL` by default, so a resolved audit write survives a
- * power cut, not only a crash (group commit keeps it to one fsync per batch).
+ * stays linear. Durability: WAL with `synchronous=NORMAL` by default — a resolved audit write
+ * survives a crash or kill -9 of the gateway; `audit.fsync: true` selects `synchronous=FULL`, which
+ * also survives a power cut at the price of one fsync per batch (~0.75 ms here vs ~20 µs).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -67,7 +68,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+      this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     }
   }
 
