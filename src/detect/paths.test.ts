@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectSensitivePaths, pathsDetector } from './paths.js';
+import { detectSensitivePaths, factorAlternation, pathsDetector } from './paths.js';
 
 const dets = (t: string) => detectSensitivePaths(t).filter((f) => f.severity !== 'low' && f.severity !== 'info').map((f) => f.detector);
 
@@ -65,5 +65,22 @@ describe('sensitive paths', () => {
 
   it('is registered with id "paths"', () => {
     expect(pathsDetector.id).toBe('paths');
+  });
+});
+
+describe('factorAlternation', () => {
+  const alts = ['\\.ssh', '\\.env', 'id_(?:rsa|dsa)', 'identity', 'key[34]\\.db', 'keychain', 'Chrome', 'chromium', '\\/etc\\/', '\\\\microsoft', '%2e%2e'];
+  it('groups by first character and finds the same matches as the flat alternation', () => {
+    const flat = new RegExp(alts.join('|'), 'gi');
+    const factored = new RegExp(factorAlternation(alts), 'gi');
+    expect(factored.source).toContain('\\.(?:ssh|env)');
+    const text = 'cat ~/.ssh/id_rsa ~/.ENV identity KEY4.db keychain chromium CHROME /etc/x C:\\Microsoft\\y %2E%2e .sshx id_dsa';
+    const all = (re: RegExp) => [...text.matchAll(re)].map((m) => `${m.index}:${m[0]}`);
+    expect(all(factored)).toEqual(all(flat));
+  });
+  it('rejects alternatives that do not start with a literal', () => {
+    expect(() => factorAlternation(['(?:a|b)c'])).toThrow();
+    expect(() => factorAlternation(['.x'])).toThrow();
+    expect(() => factorAlternation(['\\bword'])).toThrow();
   });
 });

@@ -39,8 +39,38 @@ const RULES: PathRule[] = [
   { id: 'root-home', severity: 'medium', score: 0.6, re: /^\/root(?:\/|$)/, message: "root's home directory" },
 ];
 
-/** Literal anchors: a path token is only examined when it contains one of these. */
-const ANCHOR_RE = /\.ssh|id_(?:rsa|dsa|ecdsa|ed25519)|identity|\/etc\/|\.env|\.aws|gcloud|application_default|\.azure|\.oci|doctl|\.terraform|\.vault-token|\.config\/gh|\.kube|\/secrets\/|\.npmrc|\.pypirc|netrc|\.git-credentials|\.docker|\.gem\/|\.cargo\/|\.m2\/|\.gradle\/|\.composer\/|\.gnupg|password-store|\.kdbx|keychain|\.pfx|\.p12|\.jks|keystore|keyrings|\.pem|\.key\b|_history|\.lesshst|\/proc\/|login data|cookies|key[34]\.db|logins\.json|local state|chrome|chromium|firefox|wallet|\.bitcoin|\.ethereum|electrum|system32|ntuser|\\microsoft|\/microsoft\/|credentials|secret|service.?account|\.htpasswd|tfstate|master\.key|\/root\b|\.\.[/\\]|%2e%2e|\.\.%2f|\.\.%5c|%252e/gi;
+/** Literal anchors (regex sources, matched case-insensitively): a path token is only examined when it contains one of these. */
+const ANCHORS = [
+  '\\.ssh', 'id_(?:rsa|dsa|ecdsa|ed25519)', 'identity', '\\/etc\\/', '\\.env', '\\.aws', 'gcloud', 'application_default', '\\.azure', '\\.oci',
+  'doctl', '\\.terraform', '\\.vault-token', '\\.config\\/gh', '\\.kube', '\\/secrets\\/', '\\.npmrc', '\\.pypirc', 'netrc', '\\.git-credentials',
+  '\\.docker', '\\.gem\\/', '\\.cargo\\/', '\\.m2\\/', '\\.gradle\\/', '\\.composer\\/', '\\.gnupg', 'password-store', '\\.kdbx', 'keychain',
+  '\\.pfx', '\\.p12', '\\.jks', 'keystore', 'keyrings', '\\.pem', '\\.key\\b', '_history', '\\.lesshst', '\\/proc\\/', 'login data', 'cookies',
+  'key[34]\\.db', 'logins\\.json', 'local state', 'chrome', 'chromium', 'firefox', 'wallet', '\\.bitcoin', '\\.ethereum', 'electrum', 'system32',
+  'ntuser', '\\\\microsoft', '\\/microsoft\\/', 'credentials', 'secret', 'service.?account', '\\.htpasswd', 'tfstate', 'master\\.key', '\\/root\\b',
+  '\\.\\.[/\\\\]', '%2e%2e', '\\.\\.%2f', '\\.\\.%5c', '%252e',
+];
+
+/**
+ * `a|b|c...` with the alternatives grouped by their first atom (a character or an escape), keeping their
+ * order within a group: the same leftmost match at every position, since alternatives with different
+ * first atoms cannot both match there. The engine then dispatches on one character per position instead
+ * of trying seventy alternatives.
+ */
+export function factorAlternation(alternatives: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  for (const a of alternatives) {
+    const esc = a[0] === '\\';
+    const raw = esc ? a.slice(0, 2) : a[0]!;
+    if (esc ? /[A-Za-z0-9]/.test(a[1] ?? '') : /[()[\]{}.*+?^$|]/.test(raw)) throw new Error(`factorAlternation: alternative must start with a literal: ${a}`);
+    const head = esc ? raw : raw.toLowerCase(); // the regex is case-insensitive: K and k share a group
+    const g = groups.get(head) ?? [];
+    g.push(a.slice(raw.length));
+    groups.set(head, g);
+  }
+  return [...groups].map(([head, rest]) => (rest.length === 1 ? head + rest[0] : `${head}(?:${rest.join('|')})`)).join('|');
+}
+
+const ANCHOR_RE = new RegExp(factorAlternation(ANCHORS), 'gi');
 
 const PATH_CHAR = /[A-Za-z0-9_.~\-/\\%$:@+]/;
 /** Characters that may appear inside a quoted path with spaces ("Login Data", "Local State"). */

@@ -149,6 +149,17 @@ describe.skipIf(!existsSync(SHARED))('shared dev corpus (pii.jsonl)', () => {
   });
 });
 
+it('does not throw on a capitalised word with a hyphen at the very end of the text', () => {
+  expect(() => detectPii('Please ask Smith-')).not.toThrow();
+  expect(() => detectPii('Anna-')).not.toThrow();
+});
+
+it('finds IBAN and IPv6 candidates packed together', () => {
+  const text = 'GB82WEST12345698765432 DE89 3704 0044 0532 0130 00, fe80::1 2001:db8::8a2e:370:7334 ::1';
+  const kinds = detectPii(text).map((f) => `${f.detector}:${text.slice(f.start, f.end)}`);
+  expect(kinds).toEqual(expect.arrayContaining(['pii.iban:GB82WEST12345698765432', 'pii.iban:DE89 3704 0044 0532 0130 00', 'pii.ip:2001:db8::8a2e:370:7334']));
+});
+
 it('is registered as a TextDetector with id "pii"', () => {
   expect(piiDetector.id).toBe('pii');
 });

@@ -392,23 +392,30 @@ function findNumbers(text: string, out: Finding[]): void {
   while ((m = NUM_RE.exec(text)) !== null) {
     let cand = m[0];
     let start = m.index;
-    // trim trailing separators / unmatched parens
-    cand = cand.replace(/[\s\-.(/]+$/, '');
+    // trim trailing separators / unmatched parens (NUM_RE matches end in a digit: usually nothing to trim)
+    const lastCode = cand.charCodeAt(cand.length - 1);
+    if (!(lastCode >= 48 && lastCode <= 57)) cand = cand.replace(/[\s\-.(/]+$/, '');
     if (cand.endsWith(')') && !cand.includes('(')) cand = cand.slice(0, -1);
     if (cand.startsWith('(') && !cand.includes(')')) {
       cand = cand.slice(1);
       start++;
     }
     const end = start + cand.length;
-    const prevCh = start > 0 ? text[start - 1]! : '';
-    const nextCh = text[end] ?? '';
-    if (/[A-Za-z_]/.test(prevCh) && !/[+(]/.test(cand[0]!)) {
+    const prevCode = start > 0 ? text.charCodeAt(start - 1) : -1;
+    const nextCode = end < text.length ? text.charCodeAt(end) : -1;
+    const c0 = cand.charCodeAt(0);
+    if ((isAsciiLetterCode(prevCode) || prevCode === 95) && c0 !== 43 && c0 !== 40) {
       // part of an identifier (SKU H1479-52, worker-3, v2.14.9)
       continue;
     }
-    if (/[A-Za-z]/.test(nextCh) && !/x/i.test(nextCh)) continue;
-    const digits = cand.replace(/\D/g, '');
-    if (digits.length < 4) continue; // nothing below is shorter (IPv4 has at least 4 digits)
+    if (isAsciiLetterCode(nextCode) && nextCode !== 120 && nextCode !== 88) continue; // a letter other than x / X
+    let nd = 0;
+    for (let k = 0; k < cand.length; k++) {
+      const d = cand.charCodeAt(k);
+      if (d >= 48 && d <= 57) nd++;
+    }
+    if (nd < 4) continue; // nothing below is shorter (IPv4 has at least 4 digits)
+    const digits = nd === cand.length ? cand : cand.replace(/\D/g, '');
     const before = text.slice(Math.max(0, start - 40), start);
     const after = text.slice(end, end + 20);
 
@@ -423,7 +430,7 @@ function findNumbers(text: string, out: Finding[]): void {
       continue;
     }
     // SSN
-    const ssn = /^(\d{3})-(\d{2})-(\d{4})$/.exec(cand) ?? /^(\d{3}) (\d{2}) (\d{4})$/.exec(cand);
+    const ssn = cand.length !== 11 ? null : /^(\d{3})-(\d{2})-(\d{4})$/.exec(cand) ?? /^(\d{3}) (\d{2}) (\d{4})$/.exec(cand);
     if (ssn) {
       if (ssnValid(ssn[1]!, ssn[2]!, ssn[3]!) && !/(?:isbn|order|phone|tel|fax)\W*$/i.test(before)) {
         out.push(mk('ssn', start, end, /ssn|social security/i.test(before) ? 0.95 : 0.75, 'high', 'US Social Security number'));
@@ -490,20 +497,50 @@ function findIbans(text: string, out: Finding[]): void {
   }
 }
 
-const IPV6_CAND_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{2,45}(?![\w:])/g;
-const IPV6_HINT_RE = /[0-9A-Fa-f]:[0-9A-Fa-f:]|::/;
+const IPV6_CAND_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{2,45}(?![\w:])/y;
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+/**
+ * IPv6 candidates, driven by the colons. A match of IPV6_CAND_RE starts with `h{1,4}:` or `::` and is not
+ * preceded by [\w:.], so for each colon c it can only start at the beginning of the hex run right before c
+ * (1 to 4 characters long) or, for `::`, at c itself; a start inside a longer run is preceded by a hex
+ * character. Trying the sticky regex at those starts, left to right and resuming after each match, finds
+ * exactly the matches of the same regex run globally, without the engine stopping at every hex letter.
+ */
 function findIpv6(text: string, out: Finding[]): void {
-  if (!text.includes(':') || !IPV6_HINT_RE.test(text)) return;
-  IPV6_CAND_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = IPV6_CAND_RE.exec(text)) !== null) {
+  const n = text.length;
+  // hint: [0-9A-Fa-f]:[0-9A-Fa-f:] or :: somewhere
+  let hint = false;
+  for (let c = text.indexOf(':'); c >= 0 && !hint; c = text.indexOf(':', c + 1)) {
+    const nx = c + 1 < n ? text.charCodeAt(c + 1) : -1;
+    if (nx === 58 || (c > 0 && isHexCode(text.charCodeAt(c - 1)) && isHexCode(nx))) hint = true;
+  }
+  if (!hint) return;
+  let from = 0;
+  for (let c = text.indexOf(':'); c >= 0; c = text.indexOf(':', Math.max(c + 1, from))) {
+    let k = 0;
+    while (k < 5 && c - k > 0 && isHexCode(text.charCodeAt(c - k - 1))) k++;
+    let m: RegExpExecArray | null = null;
+    let p = c - k;
+    if (k >= 1 && k <= 4 && p >= from) {
+      IPV6_CAND_RE.lastIndex = p;
+      m = IPV6_CAND_RE.exec(text);
+    }
+    if (!m && c >= from && text.charCodeAt(c + 1) === 58) {
+      p = c;
+      IPV6_CAND_RE.lastIndex = p;
+      m = IPV6_CAND_RE.exec(text);
+    }
+    if (!m) continue;
+    from = p + m[0].length;
     const cand = m[0].replace(/[.:]+$/, (x) => (x === '::' ? x : ''));
     if ((cand.match(/:/g) ?? []).length < 2) continue;
     if (!/[0-9a-f]{2}/i.test(cand.replace(/:/g, ''))) continue;
     if (/^\d{1,2}:\d{2}(?::\d{2})?$/.test(cand)) continue; // times
     if (!isIPv6(cand)) continue;
     const loop = cand === '::1' || cand === '::';
-    out.push(mk('ip', m.index, m.index + cand.length, loop ? 0.4 : 0.85, loop ? 'low' : 'medium', 'IP address'));
+    out.push(mk('ip', p, p + cand.length, loop ? 0.4 : 0.85, loop ? 'low' : 'medium', 'IP address'));
   }
 }
 
@@ -567,35 +604,47 @@ function nameSignalUncached(w: string): Sig {
 function isUpperAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c >= 65 && c <= 90) return true;
-  if (c < 0xc0 || c >= 0x2000) return false;
+  if (!(c >= 0xc0 && c < 0x2000)) return false; // also past the end (NaN): "Smith-" at the end of a text
   const ch = text[i]!;
   return ch !== ch.toLowerCase() && ch === ch.toUpperCase();
 }
 
-function isNameCharAt(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 0x2019 || c === 45 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
-}
+/**
+ * Upper-case candidates that start a word: not right after a letter, digit or `_` (camelCase, snake_case,
+ * 3D, inside a word). The lookbehind is the same test the scan below used to make per candidate.
+ */
+const UPPER_CAND_RE = /(?<![0-9_A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff])[A-Z\u00c0-\u00de\u0100-\u1fff]/g;
+/** The rest of a word (sticky; always matches): ASCII letters, ' ’ -, and U+00C0–U+1FFF except × ÷. */
+const NAME_REST_RE = /[A-Za-z'\u2019\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff]*/y;
 
-const UPPER_CAND_RE = /[A-Z\u00c0-\u00de\u0100-\u1fff]/g;
+interface TokInfo {
+  sig: Sig;
+  title: boolean;
+  org: boolean;
+}
+/** Word → list signals, shared across calls (bounded like SIG_CACHE). */
+const TOK_INFO_CACHE = new Map<string, TokInfo>();
+function tokInfo(w: string): TokInfo {
+  let info = TOK_INFO_CACHE.get(w);
+  if (info === undefined) {
+    info = { sig: nameSignal(w), title: TITLE_SET.has(w), org: ORG_SUFFIX_SET.has(w) };
+    if (TOK_INFO_CACHE.size > 50000) TOK_INFO_CACHE.clear();
+    TOK_INFO_CACHE.set(w, info);
+  }
+  return info;
+}
 
 /** Capitalised words (manual scan: much faster than a Unicode regex over the whole text). */
 function capitalisedTokens(text: string): Tok[] {
   const toks: Tok[] = [];
-  const n = text.length;
-  const cache = new Map<string, { sig: Sig; title: boolean; org: boolean }>();
   UPPER_CAND_RE.lastIndex = 0;
   // test() + lastIndex: no match arrays are allocated
   while (UPPER_CAND_RE.test(text)) {
     const i = UPPER_CAND_RE.lastIndex - 1;
     if (!isUpperAt(text, i)) continue;
-    if (i > 0) {
-      const p = text.charCodeAt(i - 1);
-      // camelCase, snake_case, 3D, or inside a word
-      if ((p >= 48 && p <= 57) || p === 95 || (p >= 97 && p <= 122) || (p >= 65 && p <= 90) || (p >= 0xc0 && p < 0x2000 && p !== 0xd7 && p !== 0xf7)) continue;
-    }
-    let j = i + 1;
-    while (j < n && isNameCharAt(text, j)) j++;
+    NAME_REST_RE.lastIndex = i + 1;
+    NAME_REST_RE.test(text);
+    const j = NAME_REST_RE.lastIndex;
     UPPER_CAND_RE.lastIndex = j;
     let e = j;
     // possessive 's and trailing apostrophes / hyphens are not part of the name
@@ -603,11 +652,7 @@ function capitalisedTokens(text: string): Tok[] {
     while (e > i + 1 && (text[e - 1] === "'" || text[e - 1] === '’' || text[e - 1] === '-')) e--;
     if (e - i > 3 && isUpperAt(text, i + 1) && isUpperAt(text, e - 1)) continue; // acronyms, shouting, CITY lines
     const w = text.slice(i, e);
-    let info = cache.get(w);
-    if (!info) {
-      info = { sig: nameSignal(w), title: TITLE_SET.has(w), org: ORG_SUFFIX_SET.has(w) };
-      cache.set(w, info);
-    }
+    const info = tokInfo(w);
     toks.push({ s: i, e, w, sig: info.sig, title: info.title, org: info.org });
   }
   return toks;
@@ -627,11 +672,20 @@ const CUE_LAST_WORDS = new Set(
   visitor guest driver owner`.split(/\s+/).filter(Boolean),
 );
 
+const CUE_LAST_WORD_MAX = Math.max(...[...CUE_LAST_WORDS].map((w) => w.length));
+function isAsciiLetterCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+/** `\s` of a JavaScript regex, for one UTF-16 unit. */
+function isSpaceCode(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /** True when a phrase that introduces a name ends right before `s` (checked only for candidates without a list signal). */
 function cueBeforeAt(text: string, s: number): boolean {
   let k = s;
   while (k > 0 && s - k < 4 && (text[k - 1] === ' ' || text[k - 1] === '\t' || text[k - 1] === '\n' || text[k - 1] === '\r')) k--;
-  if ((k === s && s > 0) || (k > 0 && /\s/.test(text[k - 1]!))) return false; // a cue must be right before the name
+  if ((k === s && s > 0) || (k > 0 && isSpaceCode(text.charCodeAt(k - 1)))) return false; // a cue must be right before the name
   // the phrase's last word is looked up first; the full regex runs only on a hit
   let w = k;
   while (w > 0 && k - w < 20) {
@@ -639,8 +693,10 @@ function cueBeforeAt(text: string, s: number): boolean {
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 58 || c === 63 || c === 46 || c === 44 || c === 39 || c === 0x2019 || c === 45) w--;
     else break;
   }
-  const last = text.slice(w, k).toLowerCase().replace(/^[^a-z]+/, '');
-  if (!CUE_LAST_WORDS.has(last)) return false;
+  // leading punctuation is not part of the word (the word characters above are ASCII letters and : ? . , ' ’ -)
+  while (w < k && !isAsciiLetterCode(text.charCodeAt(w))) w++;
+  if (k - w > CUE_LAST_WORD_MAX || k === w) return false;
+  if (!CUE_LAST_WORDS.has(text.slice(w, k).toLowerCase())) return false;
   return CUE_BEFORE_RE.test(text.slice(Math.max(0, k - 32), k));
 }
 
@@ -710,7 +766,8 @@ function findPersons(text: string, out: Finding[]): void {
     const after = text.slice(e, e + 60);
     const cueBefore = !cueAfter && (anyList || len <= 3) ? cueBeforeAt(text, s) : false;
     const prevCh = s > 0 ? text[s - 1]! : '\n';
-    const vocative = /^[!?]/.test(after) && /,\s*$/.test(text.slice(Math.max(0, s - 3), s));
+    const a0 = text.charCodeAt(e); // after[0]
+    const vocative = (a0 === 33 || a0 === 63) && /,\s*$/.test(text.slice(Math.max(0, s - 3), s));
     const speaker = speakerLines >= 2 && len === 1 && isSpeakerLine(first);
     const lineAlone = multi && len <= 3 && (anyList || /[\u00c0-\u024f]/.test(text.slice(s, e))) && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, s - 6), s)) && /^[ \t]*(?:\n|$)/.test(after);
     let score = 0;
@@ -724,7 +781,7 @@ function findPersons(text: string, out: Finding[]): void {
     let pairRule = false;
     if (score === 0) {
       // pairs of names: "Dale and White were ..."
-      const pair = /^ (?:and|&) (\p{Lu}[\p{L}'’-]+) (?:were|are|have|had)\b/u.exec(after);
+      const pair = a0 === 32 && (text.startsWith('and ', e + 1) || text.startsWith('& ', e + 1)) ? /^ (?:and|&) (\p{Lu}[\p{L}'’-]+) (?:were|are|have|had)\b/u.exec(after) : null;
       if (pair && (first.sig !== 'none' || nameSignal(pair[1]!) === 'first' || nameSignal(pair[1]!) === 'surname')) score = 0.65;
       else if ((anySurname || first.sig === 'ambiguous') && / (?:were|are) /.test(after.slice(0, 6)) && /(?:^|[^,]\s)(?:and|&) $/.test(text.slice(Math.max(0, s - 5), s))) score = 0.65;
       pairRule = score > 0;
@@ -736,7 +793,7 @@ function findPersons(text: string, out: Finding[]): void {
     if (ORG_AFTER_RE.test(after)) continue; // "Thomas and Sons"
     if (LAW_FIRM_RE.test(text.slice(s, s + 80))) continue; // "Lopez, Santos and Coleman"
     if (text[e] === '-' && isUpperAt(text, e + 1)) continue; // "Mayo-Walters" hyphenated company names
-    const nextWord = /^\s+(\p{Lu}[\p{L}'’-]+)/u.exec(after)?.[1];
+    const nextWord = isSpaceCode(a0) ? /^\s+(\p{Lu}[\p{L}'’-]+)/u.exec(after)?.[1] : undefined;
     if (nextWord && ORG_SUFFIX_RE.test(nextWord)) continue;
     strongFirst = false;
     out.push(mk('person', s, e, score, score >= 0.6 ? 'medium' : 'low', 'person name'));
@@ -771,7 +828,20 @@ function findPersonsLower(text: string, out: Finding[]): void {
 const MILITARY_RE = /(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}|(?:USS|USNS|USNV)\s+\p{Lu}[\p{L}-]+\s*\n?\s*FPO\s+A[AEP]\s+\d{5}|[AFD]PO\s+A[AEP]\s+\d{5}\b/giu;
 const STREET_EN_RE = /\d{1,6}[A-Za-z]?\s+(?:\p{Lu}[\p{L}'’.-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Lane|Ln\.?|Drive|Dr\.?|Court|Ct\.?|Close|Crescent|Cres\.?|Terrace|Boulevard|Blvd\.?|Way|Place|Pl\.?|Square|Sq\.?|Highway|Hwy\.?|Parkway|Pkwy\.?|Circle|Cir\.?|Harbor|Harbour|Summit|Greens?|Loop|Hill|Gardens|Row|Walk|Alley|Trail|Path|Grove|Mews|Parade|Quay|Wharf|Heights|View|Rise|Ridge|Vale|Meadows?|Plaza|Junction|Crossing|Pike|Point|Manor|Villas?|Fields?|Springs?|Estates?|Station|Ports?|Shores?|Knolls?|Expressway|Freeway|Turnpike)\b/uy;
 const EU_SUFFIXES = ['strasse', 'straße', 'str.', 'gasse', 'weg', 'vej', 'vägen', 'veien', 'vegen', 'gata', 'gatan', 'gade', 'katu', 'tie', 'laan', 'straat', 'gracht', 'plein', 'utca', 'útja', 'ulica', 'ulice', 'cesta', 'allee', 'allé', 'platz', 'damm', 'ufer', 'stræde', 'polku', 'kuja', 'väg', 'gränd', 'terrasse', 'vegur', 'stig', 'bakken', 'haugen'];
+/** The first of EU_SUFFIXES (in list order) that `w` ends with: the same answer as `EU_SUFFIXES.find`, by a few lookups. */
+const EU_SUFFIX_INDEX = new Map(EU_SUFFIXES.map((x, i) => [x, i] as const).reverse());
+const EU_SUFFIX_LENGTHS = [...new Set(EU_SUFFIXES.map((x) => x.length))];
+function euSuffixOf(w: string): string | undefined {
+  let best = -1;
+  for (const len of EU_SUFFIX_LENGTHS) {
+    if (len > w.length) continue;
+    const i = EU_SUFFIX_INDEX.get(w.slice(w.length - len));
+    if (i !== undefined && (best < 0 || i < best)) best = i;
+  }
+  return best < 0 ? undefined : EU_SUFFIXES[best];
+}
 const EU_PREFIXES = new Set(['piazzetta', 'rua', 'rue', 'avenida', 'avda.', 'av.', 'calle', 'c/', 'via', 'viale', 'piazza', 'piazzale', 'carrer', 'ul.', 'ulica', 'strada', 'str.', 'praça', 'largo', 'paseo', 'plaza', 'chaussée', 'avenue', 'boulevard', 'travessa', 'alameda', 'camino', 'ronda', 'rambla', 'corso', 'vicolo', 'λ.', 'οδός', 'leoforos', 'calea', 'bulevardul', 'aleja', 'al.', 'plac', 'pl.', 'náměstí', 'nám.', 'trg']);
+const EU_PREFIX_MAX = Math.max(...[...EU_PREFIXES].map((w) => w.length));
 const UNIT_WORDS = new Set(['apt', 'apt.', 'apartment', 'suite', 'ste', 'ste.', 'flat']);
 
 const ADDRESS_CUE_RE = /(?:lives? (?:at|on)|living at|located at|resides? at|address(?: of [^.\n]{1,60})? (?:is|to)|address:|office is at|is at|meet (?:me|you) at|sent to|send it to|return to|drops? (?:you|me) off at|arrived at|stop at|taxi to|deliver(?:ed|y)? to|ship(?:ped|ping)? to|mail(?:ed)? to|corner of|side of|moved to|home is at|it's in|it is|billing address(?: is)?|shipping address(?: is)?|postal address|mailing address|user:)\s*$/i;
@@ -781,7 +851,14 @@ function isLetterAt(text: string, i: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
 }
 
-const ADDRESS_CUE_GLOBAL_RE = /(?:lives? (?:at|on)|resid(?:ent|ing|es) (?:at|on|in)|living at|located at|resides? at|address(?: of [^.\n]{1,60}?)? (?:is|to)|address:|office is at|is at|meet (?:me|you) at|sent to|send it to|return to|off at|arrived at|stop at|taxi to|deliver(?:ed|y)? to|ship(?:ped|ping)? to|mail(?:ed)? to|corner of|side of|moved to|home is at|it's in|it is|user:)/gi;
+/**
+ * Cues before an address, anywhere in the text: `lives? (?:at|on)|resid(?:ent|ing|es) (?:at|on|in)|living at|located at|
+ * resides? at|address(?: of [^.\n]{1,60}?)? (?:is|to)|address:|office is at|is at|meet (?:me|you) at|sent to|send it to|
+ * return to|off at|arrived at|stop at|taxi to|deliver(?:ed|y)? to|ship(?:ped|ping)? to|mail(?:ed)? to|corner of|side of|
+ * moved to|home is at|it's in|it is|user:`, factored by first letter (alternatives sharing a first letter keep their
+ * order; different first letters never match at one position): the same matches, one dispatch per position.
+ */
+const ADDRESS_CUE_GLOBAL_RE = /l(?:ives? (?:at|on)|iving at|ocated at)|r(?:esid(?:ent|ing|es) (?:at|on|in)|esides? at|eturn to)|a(?:ddress(?: of [^.\n]{1,60}?)? (?:is|to)|ddress:|rrived at)|o(?:ffice is at|ff at)|i(?:s at|t's in|t is)|m(?:eet (?:me|you) at|ail(?:ed)? to|oved to)|s(?:ent to|end it to|top at|hip(?:ped|ping)? to|ide of)|taxi to|deliver(?:ed|y)? to|corner of|home is at|user:/gi;
 
 /** Up to `max` words before position `p` on the same line, nearest first (letters, apostrophes, dots, hyphens). */
 function wordsBefore(text: string, p: number, max: number): { s: number; w: string }[] {
@@ -816,10 +893,19 @@ function findAddresses(text: string, out: Finding[]): void {
   }
   // Street patterns are anchored on house numbers: one pass over digit runs, small checks around each.
   DIGIT_RUN_RE.lastIndex = 0;
+  let lastDigitEnd = 0;
+  // whether some digit run has white space before it, or after it (past one optional letter): the
+  // number-bearing phrases of the cue rule below need one ("333 Golfskálinn", "Suarez 2906")
+  let spacedDigits = false;
   while (DIGIT_RUN_RE.test(text)) {
     const q = DIGIT_RUN_RE.lastIndex;
+    lastDigitEnd = q;
     let p = q - 1;
     while (p > 0 && text.charCodeAt(p - 1) >= 48 && text.charCodeAt(p - 1) <= 57) p--;
+    if (!spacedDigits) {
+      const a = text.charCodeAt(q);
+      spacedDigits = (p > 0 && isSpaceCode(text.charCodeAt(p - 1))) || isSpaceCode(a) || (isAsciiLetterCode(a) && isSpaceCode(text.charCodeAt(q + 1)));
+    }
     if (q - p > 6) continue;
     const prev = p > 0 ? text.charCodeAt(p - 1) : 32;
     const nc = q < text.length ? text.charCodeAt(q) : 32;
@@ -848,31 +934,39 @@ function findAddresses(text: string, out: Finding[]): void {
     if (!(prev === 32 || prev === 9 || prev === 35)) continue; // the rest need "word 123" / "Apt. #123"
     const words = wordsBefore(text, p, 5);
     if (words.length === 0) continue;
-    const w0 = words[0]!.w.toLowerCase().replace(/^#/, '');
+    let w0 = words[0]!.w.toLowerCase();
+    if (w0.charCodeAt(0) === 35) w0 = w0.slice(1); // a leading #
     // unit designators count when a house number + word precedes them (same or previous line)
-    if (UNIT_WORDS.has(w0) || UNIT_WORDS.has(w0.replace(/#$/, ''))) {
+    if (UNIT_WORDS.has(w0) || (w0.endsWith('#') && UNIT_WORDS.has(w0.slice(0, -1)))) {
       const before = text.slice(Math.max(0, words[0]!.s - 80), words[0]!.s);
       if (/\d{1,6}\s+\p{L}{3,}/u.test(before) || /\p{L}{3,}\s+\d{1,5}\.?\s*$/u.test(before)) push(words[0]!.s, q, 0.75);
       continue;
     }
     // "Pachergasse 64", "Nybyvägen 65"
     const raw0 = words[0]!.w;
-    const suf = EU_SUFFIXES.find((x) => w0.endsWith(x));
+    const suf = euSuffixOf(w0);
     if (suf && w0.length - suf.length >= 2 && raw0 !== raw0.toUpperCase() && isLetterAt(text, words[0]!.s)) {
       push(words[0]!.s, q, 0.75);
       continue;
     }
     // "Rua Diadema 1903", "ul. Miła 57", "Avenue d'Ouchy 109"
-    const pre = words.find((w) => EU_PREFIXES.has(w.w.toLowerCase()));
+    const pre = words.find((w) => w.w.length <= EU_PREFIX_MAX && EU_PREFIXES.has(w.w.toLowerCase()));
     if (pre && (pre.s === 0 || !isLetterAt(text, pre.s - 1))) {
       push(pre.s, q, 0.75);
       continue;
     }
   }
   // cue + number-bearing phrase: "lives at 333 Golfskálinn 78", "north side of Joaquin Suarez 2906"
+  // The phrase after a cue must hold a digit, so cues starting after the last digit are useless: the scan
+  // stops there. It runs over a prefix long enough to hold any cue that starts before it (≤ 74 characters):
+  // the same matches as over the whole text up to that point, without scanning a digit-free tail.
+  // (And with no digit run next to white space, no phrase can qualify: the scan is skipped.)
+  if (!spacedDigits) return;
+  const cueScope = lastDigitEnd + 100 < text.length ? text.slice(0, lastDigitEnd + 100) : text;
   ADDRESS_CUE_GLOBAL_RE.lastIndex = 0;
   let c: RegExpExecArray | null;
-  while ((c = ADDRESS_CUE_GLOBAL_RE.exec(text)) !== null) {
+  while ((c = ADDRESS_CUE_GLOBAL_RE.exec(cueScope)) !== null) {
+    if (c.index >= lastDigitEnd) break;
     let p = c.index + c[0].length;
     const lead = /^[\s:]+/.exec(text.slice(p, p + 10));
     if (lead) p += lead[0].length;
@@ -926,16 +1020,24 @@ function findPersonsLowerCue(text: string, out: Finding[]): void {
 }
 
 /** Upper-case letters of the scripts the name heuristics handle (cheaper than \p{Lu} over the whole text). */
+const ANY_DIGIT_RE = /\d/;
+const RARE_ANCHOR_RE = /@|icens|assport|ICENS|ASSPORT/;
 const HAS_UPPER_RE = /[A-Z\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f]/;
 
 export function detectPii(text: string): Finding[] {
   const out: Finding[] = [];
-  if (text.includes('@')) findEmails(text, out);
-  findNumbers(text, out);
-  findIbans(text, out);
+  // one native test for the rare anchors (`@`, licence / passport labels) instead of five `includes`
+  const rare = RARE_ANCHOR_RE.test(text);
+  if (rare && text.includes('@')) findEmails(text, out);
+  // numbers, IBANs and NI numbers all need digits
+  const hasDigit = ANY_DIGIT_RE.test(text);
+  if (hasDigit) {
+    findNumbers(text, out);
+    findIbans(text, out);
+  }
   findIpv6(text, out);
-  findNino(text, out);
-  if (text.includes('icens') || text.includes('assport') || text.includes('ICENS') || text.includes('ASSPORT')) findLabelledIds(text, out);
+  if (hasDigit) findNino(text, out);
+  if (rare && (text.includes('icens') || text.includes('assport') || text.includes('ICENS') || text.includes('ASSPORT'))) findLabelledIds(text, out);
   findPersons(text, out);
   if (!HAS_UPPER_RE.test(text)) {
     findPersonsLower(text, out);

@@ -100,6 +100,35 @@ describe('MCP01 token/secret exposure: provider formats', () => {
   });
 });
 
+describe('candidate tokens (the skip search over long runs)', () => {
+  const aws = 'AKIA' + r(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567');
+  it.each([' ', '"', '=', ':', '/', '(', '-', '.', '--', '.-~$', '\n'])('a token after %j starts at the token', (sep) => {
+    for (const before of ['', 'x', 'word', 'a.b', 'abcdefghij']) {
+      const text = `${before}${sep}${aws} tail`;
+      const f = hit(text).find((x) => x.detector === 'secrets.aws-access-key');
+      // a body run (letters, digits, _ - . ~ $) glued in front makes the token start earlier: no match
+      const glued = /^[\w.~$-]+$/.test(sep) && /^[\w.~$-]+$/.test(before.slice(-1)) && before !== '' && /[A-Za-z0-9_]/.test(before);
+      if (glued) expect(f).toBeUndefined();
+      else expect(text.slice(f!.start, f!.end)).toBe(aws);
+    }
+  });
+  it('finds tokens at the very start and end of the text, and many in a row', () => {
+    expect(detectors(aws)).toContain('secrets.aws-access-key');
+    const many = Array.from({ length: 5 }, () => 'AKIA' + r(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'));
+    expect(hit(many.join(' ')).filter((f) => f.detector === 'secrets.aws-access-key')).toHaveLength(5);
+    expect(hit(`short words ${many.join(', ')}.`).filter((f) => f.detector === 'secrets.aws-access-key')).toHaveLength(5);
+  });
+  it('an 8-character digit-led candidate after a short run (telegram token)', () => {
+    const tok = `${r(9, '123456789')}:AA${r(33)}`;
+    expect(detectors(`a b c ${tok}`)).toContain('secrets.telegram-bot-token');
+  });
+  it('key words in any case still start generic assignments', () => {
+    for (const k of ['API_KEY', 'Secret', 'x-Auth-Token', 'db_PassWord', 'SESSION_SECRET', 'Credentials']) {
+      expect(hit(`${k} = "${r(32)}"`).length, k).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('MCP01 hard negatives (placeholders, low entropy, examples)', () => {
   const negatives: [string, string][] = [
     ['AWS documented example key', 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE'],

@@ -325,29 +325,38 @@ interface CompiledPrefixRule extends PrefixRule {
   lowerPrefixes: string[];
 }
 
-/** Rules bucketed by the char code of the first character of each prefix. */
-const BUCKETS = new Map<number, CompiledPrefixRule[]>();
-for (const r of PREFIX_RULES) {
-  if (!r.re || r.prefixes.length === 0) continue;
-  const compiled: CompiledPrefixRule = { ...r, rx: new RegExp(r.re, 'y'), lowerPrefixes: r.prefixes.map((p) => p.toLowerCase()) };
-  const firsts = new Set<number>();
-  for (const p of r.prefixes) {
-    firsts.add(p.charCodeAt(0));
-    if (r.ci) {
-      firsts.add(p[0]!.toLowerCase().charCodeAt(0));
-      firsts.add(p[0]!.toUpperCase().charCodeAt(0));
+/**
+ * Rules bucketed by the first two characters of the candidate (`c0 * 128 + c1`, ASCII: candidates are
+ * runs of ASCII token characters), each bucket in PREFIX_RULES order. A one-character prefix (`M`, `0`)
+ * puts its rule in every bucket of that first character; `ci` rules in every case variant.
+ */
+const BUCKETS2: (CompiledPrefixRule[] | undefined)[] = new Array<CompiledPrefixRule[] | undefined>(128 * 128);
+{
+  const variants = (ch: string, ci: boolean | undefined): number[] =>
+    ci ? [...new Set([ch.toLowerCase().charCodeAt(0), ch.toUpperCase().charCodeAt(0)])] : [ch.charCodeAt(0)];
+  const order = new Map<CompiledPrefixRule, number>();
+  for (const r of PREFIX_RULES) {
+    if (!r.re || r.prefixes.length === 0) continue;
+    const compiled: CompiledPrefixRule = { ...r, rx: new RegExp(r.re, 'y'), lowerPrefixes: r.prefixes.map((p) => p.toLowerCase()) };
+    order.set(compiled, order.size);
+    for (const p of r.prefixes) {
+      for (const c0 of variants(p[0]!, r.ci)) {
+        if (c0 >= 128) continue;
+        const seconds = p.length >= 2 ? variants(p[1]!, r.ci) : Array.from({ length: 128 }, (_, k) => k);
+        for (const c1 of seconds) {
+          if (c1 >= 128) continue;
+          const b = (BUCKETS2[c0 * 128 + c1] ??= []);
+          if (!b.includes(compiled)) b.push(compiled);
+        }
+      }
     }
   }
-  for (const c of firsts) {
-    const b = BUCKETS.get(c) ?? [];
-    if (!b.includes(compiled)) b.push(compiled);
-    BUCKETS.set(c, b);
-  }
+  for (const b of BUCKETS2) b?.sort((x, y) => order.get(x)! - order.get(y)!);
 }
 
-/** Character classes of candidate tokens (ASCII only): start = [A-Za-z0-9_], body adds - . ~ $. */
-const TOK_START = new Uint8Array(128);
-const TOK_BODY = new Uint8Array(128);
+/** Character classes of candidate tokens (ASCII only): start = [A-Za-z0-9_], body adds - . ~ $. Indexed by any UTF-16 unit. */
+const TOK_START = new Uint8Array(65536);
+const TOK_BODY = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9_]/.test(ch)) TOK_START[c] = 1;
@@ -355,6 +364,31 @@ for (let c = 0; c < 128; c++) {
 }
 /** No prefixed format has a shorter first run of token characters (Firebase `AAAA` + 7 before its `:`). */
 const MIN_CANDIDATE = 11;
+
+/** The rest of a run of token-body characters (sticky; always matches, possibly empty). */
+const RUN_REST_RE = /[A-Za-z0-9_\-.~$]*/y;
+
+/**
+ * Start of the leftmost window of 8 consecutive token-body characters at or after `from`, or -1.
+ * Skip search: when the window's last character is not a body character no window ending there or
+ * before it can hold, so the scan jumps past it; most text is short words and reads a fraction of its characters.
+ */
+function nextLongRun(text: string, from: number): number {
+  const n = text.length;
+  let i = from;
+  while (i + 8 <= n) {
+    const p = i + 7;
+    if (TOK_BODY[text.charCodeAt(p)] !== 1) {
+      i = p + 1;
+      continue;
+    }
+    let k = p - 1;
+    while (k >= i && TOK_BODY[text.charCodeAt(k)] === 1) k--;
+    if (k < i) return i;
+    i = k + 1;
+  }
+  return -1;
+}
 
 function prefixMatches(text: string, pos: number, rule: CompiledPrefixRule): boolean {
   for (let i = 0; i < rule.prefixes.length; i++) {
@@ -387,24 +421,22 @@ function mk(id: string, start: number, end: number, score: number, severity: Sev
 }
 
 function scanPrefixRules(text: string, out: Finding[]): void {
+  // Candidate tokens are maximal runs of token characters, starting at their first start character
+  // (gitleaks' \b); after a match the scan resumes at the match end. Only runs of 8 or more characters
+  // can be candidates: nextLongRun finds them (the run, or its part after the resume point, starts at the
+  // returned window) and the short words in between are never visited one by one.
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || TOK_START[c] === 0) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n) {
-      const d = text.charCodeAt(j);
-      if (d < 128 && TOK_BODY[d] === 1) j++;
-      else break;
-    }
-    // A candidate token is a maximal run of token characters; formats are anchored at its start (gitleaks' \b).
+  let from = 0;
+  for (let q = nextLongRun(text, 0); q >= 0; q = from < n ? nextLongRun(text, from) : -1) {
+    RUN_REST_RE.lastIndex = q + 8;
+    RUN_REST_RE.test(text);
+    const j = RUN_REST_RE.lastIndex;
+    let i = q;
+    while (i < j && TOK_START[text.charCodeAt(i)] !== 1) i++;
     let next = j;
+    const c = text.charCodeAt(i);
     if (j - i >= MIN_CANDIDATE || (c >= 48 && c <= 57 && j - i >= 8)) {
-      const bucket = BUCKETS.get(c);
+      const bucket = BUCKETS2[c * 128 + text.charCodeAt(i + 1)];
       if (bucket) {
         for (const rule of bucket) {
           if (!prefixMatches(text, i, rule)) continue;
@@ -426,7 +458,7 @@ function scanPrefixRules(text: string, out: Finding[]): void {
         }
       }
     }
-    i = next;
+    from = next;
   }
 }
 
@@ -728,8 +760,15 @@ function scanHeaders(text: string, out: Finding[], hits: KeywordHits): void {
   }
 }
 
-/** Key words that make a following assignment a credential. */
-const KEYWORD_RE = /key|token|secret|passw(?:or)?d|pwd|pass(?=\W|_|$)|auth(?:orization)?|credential|creds|api|access|private|signature|salt|cookie|session|bearer|curl|sumo|twilio|azure|sonar|okta|heroku/gi;
+/**
+ * Key words that make a following assignment a credential:
+ * `key|token|secret|passw(?:or)?d|pwd|pass(?=\W|_|$)|auth(?:orization)?|credential|creds|api|access|private|
+ * signature|salt|cookie|session|bearer|curl|sumo|twilio|azure|sonar|okta|heroku`, factored by first letter:
+ * the same matches (alternatives sharing a first letter keep their order; alternatives with different first
+ * letters never match at one position), but the engine dispatches on one character instead of trying two
+ * dozen alternatives at every position.
+ */
+const KEYWORD_SCAN_RE = /k(?:ey)|t(?:oken|wilio)|s(?:ecret|alt|ession|ignature|umo|onar)|p(?:assw(?:or)?d|wd|ass(?=\W|_|$)|rivate)|a(?:uth(?:orization)?|pi|ccess|zure)|c(?:redential|reds|ookie|url)|bearer|okta|heroku/gi;
 
 interface KeywordHits {
   generic: { i: number; len: number }[];
@@ -742,9 +781,9 @@ interface KeywordHits {
 /** One case-insensitive pass finds every key word the contextual rules start from. */
 function keywordHits(text: string): KeywordHits {
   const h: KeywordHits = { generic: [], authorization: [], bearer: [], vendor: [], curl: false };
-  KEYWORD_RE.lastIndex = 0;
+  KEYWORD_SCAN_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = KEYWORD_RE.exec(text)) !== null) {
+  while ((m = KEYWORD_SCAN_RE.exec(text)) !== null) {
     const w = m[0].toLowerCase();
     switch (w) {
       case 'curl':
@@ -785,13 +824,17 @@ interface Assignment {
   quoted: boolean;
 }
 
+/** `[\w.-]`, indexed by UTF-16 unit. */
+const KEY_CHAR = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) if (/[\w.-]/.test(String.fromCharCode(c))) KEY_CHAR[c] = 1;
+
 /** Parse `<key> <op> <value>` around a key-word hit at [kwStart, kwEnd). */
 function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignment | undefined {
   // key: extend left over identifier chars (bounded) and right over [\w.-] (bounded)
   let ks = kwStart;
-  while (ks > 0 && kwStart - ks < 60 && /[\w.-]/.test(text[ks - 1]!)) ks--;
+  while (ks > 0 && kwStart - ks < 60 && KEY_CHAR[text.charCodeAt(ks - 1)] === 1) ks--;
   let ke = kwEnd;
-  while (ke < text.length && ke - kwEnd < 40 && /[\w.-]/.test(text[ke]!)) ke++;
+  while (ke < text.length && ke - kwEnd < 40 && KEY_CHAR[text.charCodeAt(ke)] === 1) ke++;
   // allow a bracketed form: os.environ['KEY'] = / ENV["KEY"] / getenv("KEY", "default")
   let p = ke;
   if (text[p] === '\\' && text[p + 1] === '"') p++; // escaped JSON: \"api_key\": \"...\"
@@ -974,20 +1017,46 @@ function dedupe(findings: Finding[]): Finding[] {
   return out;
 }
 
+/**
+ * A necessary condition for every structural and command-line scan below: their anchors (PEM / PuTTY, `://`,
+ * Azure, webhook URLs and the other ANCHOR_RULES, Mailchimp's `-us`, CLI flags, netrc) each contain one of
+ * these (`-[-up]` covers `-----BEGIN`, `--`, ` -p`, `-us`). Most texts have none: one native test then
+ * replaces a dozen `includes` / `indexOf` passes. When it matches, each scan is still gated on its own anchor.
+ */
+const STRUCTURAL_GATE_RE = /-[-up]|:\/\/|Q~|AccountKey=|PuTTY-|machine |hooks\.|\/api\/webhooks\/|\.webhook\.office\.com\/|\.atlasv1\.|_mmk|__CONTRIBSYS__COM/;
+
+const DASH_PEM = 1;
+const DASH_CLI = 2;
+/** Anchors that start with `-`, found in one pass over the dashes: `-----BEGIN` (DASH_PEM), ` -p` or `--` (DASH_CLI). */
+function dashAnchors(text: string): number {
+  for (let i = text.indexOf('-'); i >= 0; i = text.indexOf('-', i + 1)) {
+    const nx = text.charCodeAt(i + 1);
+    if (nx === 45 || (nx === 112 && i > 0 && text.charCodeAt(i - 1) === 32)) {
+      // every earlier dash has been checked: one native search settles the PEM anchor
+      return DASH_CLI | (text.indexOf(PEM_BEGIN, i) >= 0 ? DASH_PEM : 0);
+    }
+  }
+  return 0;
+}
+
 export function detectSecrets(text: string): Finding[] {
   if (text.length < 6) return [];
   const out: Finding[] = [];
   scanPrefixRules(text, out);
-  if (text.includes(PEM_BEGIN) || text.includes('PuTTY-User-Key-File-')) scanPem(text, out);
-  if (text.includes('://')) scanConnectionStrings(text, out);
-  if (text.includes('Q~') || text.includes('AccountKey=')) scanAzure(text, out);
-  scanAnchors(text, out);
-  scanMailchimp(text, out);
+  const structural = STRUCTURAL_GATE_RE.test(text);
+  const dash = structural ? dashAnchors(text) : 0;
+  if (structural) {
+    if (dash & DASH_PEM || text.includes('PuTTY-User-Key-File-')) scanPem(text, out);
+    if (text.includes('://')) scanConnectionStrings(text, out);
+    if (text.includes('Q~') || text.includes('AccountKey=')) scanAzure(text, out);
+    scanAnchors(text, out);
+    scanMailchimp(text, out);
+  }
   const hits = keywordHits(text);
   if (hits.vendor.length) scanVendors(text, out, hits.vendor);
   if (hits.curl) scanCurl(text, out);
-  if (text.includes(' -p') || text.includes('--')) scanCliFlags(text, out);
-  if (text.includes('machine ')) scanNetrc(text, out);
+  if (dash & DASH_CLI) scanCliFlags(text, out);
+  if (structural && text.includes('machine ')) scanNetrc(text, out);
   if (hits.authorization.length || hits.bearer.length) scanHeaders(text, out, hits);
   const strong = out.slice().sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
   // generic values are visited left to right (increasing start): a sweep keeps the overlap check linear
