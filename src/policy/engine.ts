@@ -35,6 +35,8 @@ import { compileYamlPolicy } from './yaml.js';
 
 export type PolicyConfig = NonNullable<Config['policy']>;
 
+const DECISION_CACHE_SIZE = 10_000;
+
 export interface PolicyEngineOptions {
   policy: PolicyConfig;
   /** Directory relative paths in `policy` are resolved against (the config file's directory). */
@@ -344,6 +346,8 @@ export class PolicyEngine {
   private set!: PreparedSet;
   private readonly id = ++engineSeq;
   private gen = 0;
+  /** Memoised decisions (see authorize); oldest evicted first. */
+  private readonly decisions = new Map<string, { gen: number; result: AuthzResult }>();
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -445,10 +449,26 @@ export class PolicyEngine {
     return [...this.set.policies.values()].map((p) => `// ${p.source}\n${p.text.trim()}\n`).join('\n');
   }
 
-  /** Decide one request. Never throws: anything unexpected is a deny. */
+  /**
+   * Decide one request. Never throws: anything unexpected is a deny.
+   *
+   * A decision is a pure function of the policy generation and the request Cedar sees (principal,
+   * its entity attributes, action, resource, and the context attributes some policy reads), so
+   * decisions are memoised on exactly that, per generation. Not when a policy reads `context.time`
+   * (the answer changes with the clock) or when requests are validated in full.
+   */
   authorize(req: AuthzRequest): AuthzResult {
     try {
-      return this.decide(req).result;
+      const set = this.set;
+      const cacheable = set.contextUsed !== undefined && !set.contextUsed.has('time') && !this.opts.validateRequests;
+      if (!cacheable) return this.decide(req).result;
+      const key = JSON.stringify(buildRequest(req, set.argumentTypes, set.contextUsed));
+      const hit = this.decisions.get(key);
+      if (hit && hit.gen === this.gen) return hit.result;
+      const result = this.decide(req).result;
+      if (this.decisions.size >= DECISION_CACHE_SIZE) this.decisions.delete(this.decisions.keys().next().value!);
+      this.decisions.set(key, { gen: this.gen, result });
+      return result;
     } catch (e) {
       return { decision: 'deny', policyIds: ['policy-error'], obligations: [], errors: [(e as Error).message], reason: `policy evaluation failed: ${(e as Error).message}` };
     }
