@@ -10,7 +10,6 @@ import { AuditLog, type AuditMetricsHook } from './chain.js';
 import type { AuditEvent, AuditSink } from './event.js';
 import { JsonlSink } from './jsonl.js';
 import { loadOrCreateSigningKey, SIGNING_KEY_FILE, type SigningKey } from './keys.js';
-import { OtlpAuditSink } from './otlp.js';
 
 export { AuditLog, AuditUnavailableError, pruneAudit, sanitizeFindings, type AuditStats, type AuditMetricsHook } from './chain.js';
 export { verifyAudit, type VerifyResult, type BrokenLink } from './verify.js';
@@ -56,6 +55,8 @@ export async function openAudit(
     closers.push(() => jsonl.close());
   }
   if (config.observability.otlp) {
+    // The OpenTelemetry SDK is heavy to load: only when an endpoint is configured.
+    const { OtlpAuditSink } = await import('./otlp.js');
     const otlp = new OtlpAuditSink({
       endpoint: config.observability.otlp.endpoint,
       headers: config.observability.otlp.headers,

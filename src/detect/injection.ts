@@ -62,7 +62,13 @@ export interface Hit {
   end: number;
   /** 1 quoted, 0 not, -1 not computed yet (computed lazily: most windows never need it) */
   quoted: number;
+  /** index of `kind` in KINDS */
+  ki: number;
 }
+
+const KINDS: readonly Kind[] = ['addr', 'addr_weak', 'override', 'override_weak', 'conceal', 'exfil', 'redirect', 'secret', 'read_pass', 'param', 'shadow', 'tool_override', 'precond', 'frame', 'fake_turn', 'resp', 'code_insert', 'harm', 'danger_code', 'hidden', 'invisible', 'encoded', 'decode_follow', 'imperative'];
+const KIND_INDEX = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
+const K = (k: Kind): number => KIND_INDEX.get(k)!;
 
 // ------------------------------------------------------------------------------------------------
 // Vocabulary (on normalised text: lower-case, no diacritics)
@@ -301,6 +307,10 @@ interface CompiledRule extends Rule {
   deferred: boolean;
   /** a marker that must occur within NEED_SPAN characters after the trigger */
   need?: RegExp;
+  /** where the rule's regex goes on after its trigger words (for the prefilter) */
+  rest: string;
+  /** index of `kind` in KINDS */
+  ki: number;
 }
 
 /** Weak kinds only add to a window anchored by a stronger cue: their rules run only when one exists. */
@@ -314,7 +324,7 @@ function compile(specs: RuleSpec[]): { byWord: Map<string, CompiledRule[]>; rule
     const need = id !== undefined && id.includes('need:') ? NEED[id.slice(id.indexOf('need:') + 5)] : undefined;
     if (id !== undefined && id.includes('need:') && need === undefined) throw new Error(`unknown marker in rule ${triggers}`);
     const re = id === 'sensitive' ? new RegExp(SENSITIVE_WORD, 'y') : new RegExp(`(?:${words.map((t) => t.replace(/[.*+?^${}()[\]\\]/g, '\\$&')).join('|')})(?:${rest})`, 'y');
-    const rule: CompiledRule = { kind, w, wt, re, triggers: words, start: id !== undefined && id.startsWith('start'), line: id === 'line', deferred: DEFERRED_KINDS.has(kind), ...(need ? { need } : {}) };
+    const rule: CompiledRule = { kind, w, wt, re, triggers: words, start: id !== undefined && id.startsWith('start'), line: id === 'line', deferred: DEFERRED_KINDS.has(kind), ...(need ? { need } : {}), rest: id === 'sensitive' ? SENSITIVE_WORD : rest, ki: K(kind) };
     rules.push(rule);
     for (const t of words) {
       const key = t.replace(/[^a-z0-9_\u00c0-\uffff]/g, '') || t;
@@ -328,11 +338,499 @@ function compile(specs: RuleSpec[]): { byWord: Map<string, CompiledRule[]>; rule
 
 const COMPILED = compile(SPECS);
 
-/** One pass finds every trigger word (irregexp matches a literal alternation fast). */
-const TRIGGER_RE = new RegExp(
-  `\\b(?:${[...COMPILED.byWord.keys()].sort((x, y) => y.length - x.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`,
-  'g',
-);
+// ------------------------------------------------------------------------------------------------
+// Prefilter: a conservative summary of a rule's regex, computed from its source at module load.
+//
+// The regex is parsed (the subset of JS regex syntax the rules use) into a Thompson automaton in
+// which assertions (\b, ^, $, lookarounds) are empty moves and every bounded repeat is unbounded:
+// its language is a superset of the regex's. Walking it PREFILTER_DEPTH steps gives, per position,
+// the set of characters a match can have there, and how far a match must at least go. A text where
+// one of the first characters is outside its set cannot match, so the regex is not run there.
+// ------------------------------------------------------------------------------------------------
+
+const PREFILTER_DEPTH = 6;
+/** 5 words per position: bits of the ASCII characters (4 × 32), then 1 when any non-ASCII character may occur. */
+const SET_WORDS = 5;
+
+interface Prefilter {
+  sets: Uint32Array;
+  /** number of positions that must match (a match may end — or the analysis stops — after them) */
+  depth: number;
+}
+
+type CharSet = Uint32Array;
+
+function charSet(): CharSet {
+  return new Uint32Array(SET_WORDS);
+}
+function setAdd(s: CharSet, c: number): void {
+  if (c < 128) s[c >> 5]! |= 1 << (c & 31);
+  else s[4] = 1;
+}
+function setUnion(a: CharSet, b: CharSet): void {
+  for (let k = 0; k < SET_WORDS; k++) a[k]! |= b[k]!;
+}
+function setComplement(s: CharSet): CharSet {
+  const out = charSet();
+  for (let k = 0; k < 4; k++) out[k] = ~s[k]! >>> 0;
+  out[4] = 1; // some non-ASCII character is always outside a class of ASCII + a few others
+  return out;
+}
+function classEscape(ch: string): CharSet | undefined {
+  const s = charSet();
+  switch (ch) {
+    case 'd':
+      for (let c = 48; c <= 57; c++) setAdd(s, c);
+      return s;
+    case 'w':
+      for (let c = 48; c <= 57; c++) setAdd(s, c);
+      for (let c = 65; c <= 90; c++) setAdd(s, c);
+      for (let c = 97; c <= 122; c++) setAdd(s, c);
+      setAdd(s, 95);
+      return s;
+    case 's':
+      for (const c of [9, 10, 11, 12, 13, 32]) setAdd(s, c);
+      s[4] = 1; // U+00A0, U+FEFF, Zs...
+      return s;
+    case 'D':
+    case 'W':
+    case 'S':
+      return setComplement(classEscape(ch.toLowerCase())!);
+    default:
+      return undefined;
+  }
+}
+
+/** Automaton state: empty moves and at most one character move. */
+interface NState {
+  eps: number[];
+  set?: CharSet;
+  to?: number;
+}
+
+class RegexAnalyzer {
+  private pos = 0;
+  readonly states: NState[] = [];
+  constructor(private readonly src: string) {}
+
+  private state(): number {
+    this.states.push({ eps: [] });
+    return this.states.length - 1;
+  }
+  private fail(msg: string): never {
+    throw new Error(`prefilter: ${msg} at ${this.pos} in ${this.src.slice(0, 80)}`);
+  }
+
+  /** Parse the whole source; returns [start, accept]. */
+  parse(): [number, number] {
+    const f = this.alt();
+    if (this.pos !== this.src.length) this.fail('unexpected )');
+    return f;
+  }
+
+  private alt(): [number, number] {
+    const s = this.state();
+    const e = this.state();
+    for (;;) {
+      const [a, b] = this.seq();
+      this.states[s]!.eps.push(a);
+      this.states[b]!.eps.push(e);
+      if (this.src[this.pos] !== '|') break;
+      this.pos++;
+    }
+    return [s, e];
+  }
+
+  private seq(): [number, number] {
+    const s = this.state();
+    let cur = s;
+    while (this.pos < this.src.length && this.src[this.pos] !== '|' && this.src[this.pos] !== ')') {
+      const [a, b] = this.quantified();
+      this.states[cur]!.eps.push(a);
+      cur = b;
+    }
+    return [s, cur];
+  }
+
+  private quantified(): [number, number] {
+    const [a, b] = this.atom();
+    const src = this.src;
+    let min = 1;
+    let max = 1;
+    const ch = src[this.pos];
+    if (ch === '*' || ch === '+' || ch === '?') {
+      this.pos++;
+      min = ch === '+' ? 1 : 0;
+      max = ch === '?' ? 1 : Infinity;
+    } else if (ch === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(this.pos));
+      if (!m) return [a, b]; // a literal brace
+      this.pos += m[0].length;
+      min = Number(m[1]);
+      max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+    } else return [a, b];
+    if (src[this.pos] === '?') this.pos++; // lazy: same language
+    if (min === 1 && max === 1) return [a, b];
+    // supersets: X?, X{0} → X|ε; X*, X{0,n} → X*; X+, X{m,n} (m ≥ 1) → X+
+    const s = this.state();
+    const e = this.state();
+    this.states[s]!.eps.push(a);
+    if (min === 0) this.states[s]!.eps.push(e);
+    this.states[b]!.eps.push(e);
+    if (max > 1) this.states[b]!.eps.push(a);
+    return [s, e];
+  }
+
+  private charMove(set: CharSet): [number, number] {
+    const s = this.state();
+    const e = this.state();
+    this.states[s]!.set = set;
+    this.states[s]!.to = e;
+    return [s, e];
+  }
+
+  private empty(): [number, number] {
+    const s = this.state();
+    return [s, s];
+  }
+
+  private atom(): [number, number] {
+    const src = this.src;
+    const ch = src[this.pos];
+    if (ch === undefined) return this.fail('end of pattern');
+    if (ch === '(') {
+      this.pos++;
+      let assertion = false;
+      if (src[this.pos] === '?') {
+        const m = /^\?(?::|=|!|<=|<!|<[A-Za-z_$][\w$]*>)/.exec(src.slice(this.pos));
+        if (!m) return this.fail('unknown group');
+        assertion = m[0] === '?=' || m[0] === '?!' || m[0] === '?<=' || m[0] === '?<!';
+        this.pos += m[0].length;
+      }
+      const f = this.alt();
+      if (src[this.pos] !== ')') this.fail('missing )');
+      this.pos++;
+      return assertion ? this.empty() : f;
+    }
+    if (ch === '[') return this.charMove(this.cls());
+    if (ch === '.') {
+      this.pos++;
+      const s = charSet();
+      setAdd(s, 10);
+      setAdd(s, 13);
+      return this.charMove(setComplement(s));
+    }
+    if (ch === '^' || ch === '$') {
+      this.pos++;
+      return this.empty();
+    }
+    if (ch === '\\') {
+      this.pos++;
+      const e = src[this.pos++];
+      if (e === undefined) return this.fail('trailing \\');
+      if (e === 'b' || e === 'B') return this.empty();
+      const cls = classEscape(e);
+      if (cls) return this.charMove(cls);
+      if (/[1-9k]/.test(e)) this.fail('backreference');
+      const s = charSet();
+      setAdd(s, this.escapeChar(e));
+      return this.charMove(s);
+    }
+    if (ch === ')' || ch === '|' || ch === '*' || ch === '+' || ch === '?') this.fail(`unexpected ${ch}`);
+    this.pos++;
+    const s = charSet();
+    setAdd(s, ch.charCodeAt(0));
+    return this.charMove(s);
+  }
+
+  /** The character of a non-class escape (\n, \x41, \u0041, \. …); advances past hex digits. */
+  private escapeChar(e: string): number {
+    const src = this.src;
+    switch (e) {
+      case 'n':
+        return 10;
+      case 't':
+        return 9;
+      case 'r':
+        return 13;
+      case 'f':
+        return 12;
+      case 'v':
+        return 11;
+      case '0':
+        return 0;
+      case 'x':
+      case 'u': {
+        const len = e === 'x' ? 2 : 4;
+        const hex = src.slice(this.pos, this.pos + len);
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail('bad hex escape');
+        this.pos += len;
+        return parseInt(hex, 16);
+      }
+      default:
+        if (/[A-Za-z]/.test(e)) this.fail(`unknown escape \\${e}`);
+        return e.charCodeAt(0);
+    }
+  }
+
+  private cls(): CharSet {
+    const src = this.src;
+    this.pos++; // [
+    let negate = false;
+    if (src[this.pos] === '^') {
+      negate = true;
+      this.pos++;
+    }
+    const s = charSet();
+    while (src[this.pos] !== ']') {
+      if (this.pos >= src.length) this.fail('unterminated class');
+      // one class atom: a character (code) or a class escape (set)
+      const lo = this.classAtom();
+      if (typeof lo !== 'number') {
+        setUnion(s, lo);
+        continue;
+      }
+      if (src[this.pos] === '-' && src[this.pos + 1] !== ']' && this.pos + 1 < src.length) {
+        const save = this.pos;
+        this.pos++;
+        const hi = this.classAtom();
+        if (typeof hi === 'number') {
+          if (hi < lo) this.fail('bad range');
+          for (let c = lo; c <= Math.min(hi, 127); c++) setAdd(s, c);
+          if (hi >= 128) s[4] = 1;
+          continue;
+        }
+        // "a-\s": the dash is literal
+        this.pos = save;
+      }
+      setAdd(s, lo);
+    }
+    this.pos++; // ]
+    return negate ? setComplement(s) : s;
+  }
+
+  private classAtom(): number | CharSet {
+    const src = this.src;
+    const ch = src[this.pos++]!;
+    if (ch !== '\\') return ch.charCodeAt(0);
+    const e = src[this.pos++];
+    if (e === undefined) return this.fail('trailing \\');
+    if (e === 'b') return 8;
+    const cls = classEscape(e);
+    if (cls) return cls;
+    return this.escapeChar(e);
+  }
+}
+
+function closure(states: NState[], from: Iterable<number>): Set<number> {
+  const out = new Set<number>();
+  const stack = [...from];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (out.has(x)) continue;
+    out.add(x);
+    for (const y of states[x]!.eps) if (!out.has(y)) stack.push(y);
+  }
+  return out;
+}
+
+/** Per-position character sets of the matches of regex `src` (see Prefilter). */
+function firstSets(src: string): Prefilter {
+  const a = new RegexAnalyzer(src);
+  const [start, accept] = a.parse();
+  const states = a.states;
+  const sets = new Uint32Array(PREFILTER_DEPTH * SET_WORDS);
+  let cur = closure(states, [start]);
+  let depth = 0;
+  while (depth < PREFILTER_DEPTH && !cur.has(accept)) {
+    const set = sets.subarray(depth * SET_WORDS, (depth + 1) * SET_WORDS);
+    const nextStates: number[] = [];
+    for (const x of cur) {
+      const st = states[x]!;
+      if (st.set !== undefined) {
+        setUnion(set, st.set);
+        nextStates.push(st.to!);
+      }
+    }
+    depth++;
+    cur = closure(states, nextStates);
+  }
+  return { sets, depth };
+}
+
+function firstSetsOrUndefined(src: string): Prefilter | undefined {
+  try {
+    return firstSets(src);
+  } catch {
+    return undefined;
+  }
+}
+
+const PREFILTER_CACHE = new Map<string, Prefilter>();
+const NO_PREFILTER: Prefilter = { sets: new Uint32Array(0), depth: 0 };
+function prefilterOf(r: CompiledRule): Prefilter {
+  let p = PREFILTER_CACHE.get(r.rest);
+  if (p === undefined) {
+    try {
+      p = firstSets(r.rest);
+    } catch {
+      p = NO_PREFILTER; // syntax the analyser does not know: no prefilter (always run the regex)
+    }
+    PREFILTER_CACHE.set(r.rest, p);
+  }
+  return p;
+}
+
+/** Can a match of the prefiltered pattern start at `pos` of `t`? (false only when it certainly cannot) */
+function prefilterPasses(p: Prefilter, t: string, pos: number): boolean {
+  const sets = p.sets;
+  const n = t.length;
+  for (let j = 0, k = 0; j < p.depth; j++, k += SET_WORDS) {
+    const q = pos + j;
+    if (q >= n) return true;
+    const c = t.charCodeAt(q);
+    if (c < 128 ? ((sets[k + (c >> 5)]! >>> (c & 31)) & 1) === 0 : sets[k + 4] === 0) return false;
+  }
+  return true;
+}
+
+/** The rules to try at one trigger word: strong ones at once, weak (deferred) ones only when the text has a strong cue. */
+interface TriggerEntry {
+  key: string;
+  rules: CompiledRule[];
+  /** built on first use (prepareEntry): module load stays cheap */
+  strong?: Candidate[];
+  weak?: Candidate[];
+}
+
+/**
+ * A rule to try at a trigger word, with a prefilter: the rule can only match when, from one of the
+ * offsets `offs` (the lengths of the rule's trigger words that are prefixes of this word), the next
+ * characters are in the per-position character sets `pre` (see firstSets). The prefilter is
+ * computed from the regex itself and is conservative: it never rejects a position where the regex matches.
+ */
+interface Candidate {
+  rule: CompiledRule;
+  offs: number[];
+  pre: Prefilter;
+}
+
+/**
+ * Trigger words are whole runs of ASCII word characters ([A-Za-z0-9_], the `\b` of a non-unicode
+ * regex) in the normalised text: one pass over the text hashes each run as it goes and looks the
+ * run up in a small open-addressing table of the trigger words (no regex, no allocation; the table
+ * stays in cache). A hash hit is confirmed by comparing the characters.
+ * WORD_CHAR: 1 for [A-Za-z0-9_].
+ */
+const WORD_CHAR = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 97; c <= 122; c++) t[c] = 1;
+  for (let c = 65; c <= 90; c++) t[c] = 1;
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  t[95] = 1;
+  return t;
+})();
+
+const TRIGGERS = (() => {
+  const keys = [...COMPILED.byWord.keys()];
+  let size = 1024;
+  while (size < keys.length * 4) size *= 2;
+  const slots = new Int32Array(size); // entry id + 1, 0 = empty
+  const hash = new Int32Array(keys.length);
+  const entries: TriggerEntry[] = [];
+  let maxLen = 0;
+  for (const key of keys) {
+    const rules = COMPILED.byWord.get(key)!;
+    let h = 0;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 128 || WORD_CHAR[c] === 0) throw new Error(`trigger word ${key} is not [a-z0-9_]`);
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    const id = entries.length;
+    entries.push({ key, rules });
+    hash[id] = h;
+    if (key.length > maxLen) maxLen = key.length;
+    let k = h & (size - 1);
+    while (slots[k] !== 0) k = (k + 1) & (size - 1);
+    slots[k] = id + 1;
+  }
+  return { slots, mask: size - 1, hash, entries, maxLen };
+})();
+
+/** The candidates of a trigger word: its rules with their prefilters and offsets. */
+function prepareEntry(e: TriggerEntry): void {
+  const key = e.key;
+  const cand = (r: CompiledRule): Candidate => {
+    const pre = prefilterOf(r);
+    // the sensitive-words rule matches its own regex from the word start; others: trigger + rest
+    const offs = r.rest === SENSITIVE_WORD ? [0] : [...new Set(r.triggers.filter((tr) => key.startsWith(tr)).map((tr) => tr.length))].filter((o) => prefilterPasses(pre, key, o));
+    return { rule: r, offs, pre };
+  };
+  e.strong = e.rules.filter((r) => !r.deferred).map(cand);
+  e.weak = e.rules.filter((r) => r.deferred).map(cand);
+}
+
+let trigPos = new Int32Array(1024);
+let trigEntry = new Int32Array(1024);
+
+/**
+ * Positions (trigPos) and TRIGGERS entries (trigEntry) of the trigger words of `t`, in order;
+ * returns their number. The buffers are reused (callers consume them before the next call).
+ */
+function findTriggers(t: string): number {
+  const n = t.length;
+  const { slots, mask, hash, entries, maxLen } = TRIGGERS;
+  let count = 0;
+  for (let i = 0; i < n; ) {
+    let c = t.charCodeAt(i);
+    if (c >= 128 || WORD_CHAR[c] === 0) {
+      i++;
+      continue;
+    }
+    const s = i;
+    let h = 0;
+    for (;;) {
+      h = (Math.imul(h, 31) + c) | 0;
+      if (++i >= n) break;
+      c = t.charCodeAt(i);
+      if (c >= 128 || WORD_CHAR[c] === 0) break;
+    }
+    const len = i - s;
+    if (len > maxLen) continue;
+    let id = -1;
+    for (let k = h & mask; slots[k] !== 0; k = (k + 1) & mask) {
+      const e = slots[k]! - 1;
+      if (hash[e] !== h) continue;
+      const key = entries[e]!.key;
+      if (key.length !== len) continue;
+      let same = true;
+      for (let q = 0; q < len; q++) {
+        if (key.charCodeAt(q) !== t.charCodeAt(s + q)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        id = e;
+        break;
+      }
+    }
+    if (id < 0) continue;
+    if (count === trigPos.length) {
+      const p = new Int32Array(count * 2);
+      p.set(trigPos);
+      trigPos = p;
+      const q = new Int32Array(count * 2);
+      q.set(trigEntry);
+      trigEntry = q;
+    }
+    trigPos[count] = s;
+    trigEntry[count] = id;
+    count++;
+  }
+  return count;
+}
 
 /** Patterns not anchored at a word: frames, tags, turns, markdown image exfiltration, Chinese. */
 const FRAME_TAGS = /<\/?[ \t]{0,3}(?:important|instructions?|secret|system|hidden|admin|sys|prompt|directive|assistant_note|ai_instructions?|note_to_ai|system_prompt|override)\s*>|\[\/?\s*(?:instructions?|system(?:\s+(?:override|directive|note|message|instructions?|update|prompt))?|admin|important|(?:role|configuration|emergency|security|admin|system|priority)\s+directive|ai\s+instructions?|hidden|inst|sys)\s*\]|<\|[a-z_]{2,20}\|>/g;
@@ -363,13 +861,77 @@ const CJK_RULES: Array<[Kind, number, number, RegExp]> = [
 const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?)/g;
 const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?)\b/g;
 
+/**
+ * Every META match starts at a word start (`\b` and a letter), so instead of two regex scans of the
+ * whole text, one pass visits the word starts and runs the (sticky) patterns only where their
+ * prefilter allows a match. Same matches as the global scans: the leftmost match at or after the
+ * end of the previous one.
+ */
+interface MetaScan {
+  strong: Prefilter;
+  weak: Prefilter;
+  strongRe: RegExp;
+  weakRe: RegExp;
+}
+/** undefined: not built yet; null: the patterns do not allow the word-start scan (regex scans instead) */
+let META_SCAN: MetaScan | null | undefined;
+const buildMetaScan = (): MetaScan | null => {
+  const strong = firstSetsOrUndefined(META_STRONG.source);
+  const weak = firstSetsOrUndefined(META_WEAK.source);
+  const startsAtWord = (p: Prefilter | undefined): boolean => {
+    if (p === undefined || p.depth === 0) return false;
+    for (let c = 0; c < 128; c++) if (((p.sets[c >> 5]! >>> (c & 31)) & 1) === 1 && (WORD_CHAR[c] === 0 || (c >= 65 && c <= 90))) return false;
+    return p.sets[4] === 0;
+  };
+  if (!startsAtWord(strong) || !startsAtWord(weak)) return null;
+  return { strong: strong!, weak: weak!, strongRe: new RegExp(META_STRONG.source, 'y'), weakRe: new RegExp(META_WEAK.source, 'y') };
+};
+
 function countMeta(t: string): number {
+  if (META_SCAN === undefined) META_SCAN = buildMetaScan();
+  if (META_SCAN === null) {
+    let n = 0;
+    META_STRONG.lastIndex = 0;
+    while (META_STRONG.exec(t) !== null && n < 16) n += 1;
+    META_WEAK.lastIndex = 0;
+    while (META_WEAK.exec(t) !== null && n < 16) n += 0.5;
+    return n;
+  }
+  // n = min(16, strong matches + weak matches / 2), as the two capped loops above
+  const { strong, weak, strongRe, weakRe } = META_SCAN;
   let n = 0;
-  META_STRONG.lastIndex = 0;
-  while (META_STRONG.exec(t) !== null && n < 16) n += 1;
-  META_WEAK.lastIndex = 0;
-  while (META_WEAK.exec(t) !== null && n < 16) n += 0.5;
-  return n;
+  let strongFrom = 0;
+  let weakFrom = 0;
+  const len = t.length;
+  for (let i = 0; i < len && n < 16; ) {
+    const c = t.charCodeAt(i);
+    if (c >= 128 || WORD_CHAR[c] === 0) {
+      i++;
+      continue;
+    }
+    // a word start
+    if (i >= strongFrom && prefilterPasses(strong, t, i)) {
+      strongRe.lastIndex = i;
+      if (strongRe.test(t)) {
+        n += 1;
+        strongFrom = strongRe.lastIndex;
+      }
+    }
+    if (i >= weakFrom && n < 16 && prefilterPasses(weak, t, i)) {
+      weakRe.lastIndex = i;
+      if (weakRe.test(t)) {
+        n += 0.5;
+        weakFrom = weakRe.lastIndex;
+      }
+    }
+    i++;
+    while (i < len) {
+      const d = t.charCodeAt(i);
+      if (d >= 128 || WORD_CHAR[d] === 0) break;
+      i++;
+    }
+  }
+  return n > 16 ? 16 : n;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -488,34 +1050,39 @@ function markerNear(t: string, re: RegExp, s: number, cache: Map<RegExp, MarkerS
   return st.next >= s && st.next - s < NEED_SPAN;
 }
 
+/** Does ' your ' occur inside t[from, to)? (as `t.slice(from, to).includes(' your ')`, without the copy) */
+function hasYour(t: string, from: number, to: number): boolean {
+  for (let k = from; k + 6 <= to; k++) if (t.charCodeAt(k) === 32 && t.startsWith(' your ', k)) return true;
+  return false;
+}
+
 /** Collect cue hits on a normalised (lower-case) text. */
 export function collectHits(t: string, mode: Mode): Hit[] {
   const hits: Hit[] = [];
-  const byWord = COMPILED.byWord;
-  const trig = TRIGGER_RE;
-  trig.lastIndex = 0;
-  let tm: RegExpExecArray | null;
   const extra = (re: RegExp, kind: Kind, w: number, wt: number, lineStart = false): void => {
+    const ki = K(kind);
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     let guard = 0;
     while ((m = re.exec(t)) !== null && guard++ < 500) {
       if (m[0].length === 0) re.lastIndex++;
       if (lineStart && !atLineStart(t, m.index)) continue;
-      hits.push({ kind, w: mode === 'tool' ? wt : w, start: m.index, end: m.index + m[0].length, quoted: -1 });
+      hits.push({ kind, w: mode === 'tool' ? wt : w, start: m.index, end: m.index + m[0].length, quoted: -1, ki });
     }
   };
-  const deferred: Array<[number, CompiledRule[]]> = [];
+  // weak rules to run in a second pass: trigger position and candidates
+  const deferredPos: number[] = [];
+  const deferredCands: Candidate[][] = [];
   let markers = new Map<RegExp, MarkerState>();
-  const runRules = (s: number, rules: CompiledRule[], pass: 0 | 1): void => {
+  const runRules = (s: number, cands: Candidate[]): void => {
     let atStart: boolean | undefined;
-    let deferredHere = false;
-    for (const r of rules) {
-      if (pass === 0 && r.deferred) {
-        deferredHere = true;
-        continue;
-      }
-      if (pass === 1 && !r.deferred) continue;
+    for (let ci = 0; ci < cands.length; ci++) {
+      const cand = cands[ci]!;
+      const offs = cand.offs;
+      let possible = false;
+      for (let k = 0; k < offs.length && !possible; k++) possible = prefilterPasses(cand.pre, t, s + offs[k]!);
+      if (!possible) continue;
+      const r = cand.rule;
       if (r.start) {
         atStart ??= atSentenceStart(t, s);
         if (!atStart) continue;
@@ -527,14 +1094,28 @@ export function collectHits(t: string, mode: Mode): Hit[] {
       const end = r.re.lastIndex;
       let w = mode === 'tool' ? r.wt : r.w;
       if (NEGATABLE.has(r.kind) && negatedBefore(t, s)) w *= 0.2;
-      if (mode === 'data' && POSSESSIVE.has(r.kind) && t.slice(s, end).includes(' your ')) w *= 0.5;
-      hits.push({ kind: r.kind, w, start: s, end, quoted: -1 });
+      if (mode === 'data' && POSSESSIVE.has(r.kind) && hasYour(t, s, end)) w *= 0.5;
+      hits.push({ kind: r.kind, w, start: s, end, quoted: -1, ki: r.ki });
     }
-    if (deferredHere && deferred.length < WEIGHT_CAP) deferred.push([s, rules]);
   };
-  while ((tm = trig.exec(t)) !== null && hits.length < WEIGHT_CAP) {
-    const rules = byWord.get(tm[0]);
-    if (rules !== undefined) runRules(tm.index, rules, 0);
+  const nt = findTriggers(t);
+  for (let k = 0; k < nt; k++) {
+    if (hits.length >= WEIGHT_CAP) break;
+    const s = trigPos[k]!;
+    const e = TRIGGERS.entries[trigEntry[k]!]!;
+    if (e.strong === undefined) prepareEntry(e);
+    const strong = e.strong!;
+    const weak = e.weak!;
+    if (strong.length > 0) runRules(s, strong);
+    if (weak.length > 0 && deferredPos.length < WEIGHT_CAP) {
+      deferredPos.push(s);
+      deferredCands.push(weak);
+    }
+  }
+  if (trigPos.length > 65536) {
+    // do not keep the buffers of a huge text alive
+    trigPos = new Int32Array(1024);
+    trigEntry = new Int32Array(1024);
   }
   if (t.includes('<') || t.includes('[')) extra(FRAME_TAGS, 'frame', 0.35, 0.3);
   if (CJK.test(t)) for (const [kind, w, wt, re] of CJK_RULES) extra(re, kind, w, wt);
@@ -543,13 +1124,13 @@ export function collectHits(t: string, mode: Mode): Hit[] {
     let m: RegExpExecArray | null;
     let guard = 0;
     while ((m = MD_IMAGE.exec(t)) !== null && guard++ < 200) {
-      if (MD_IMAGE_PLACEHOLDER.test(m[0])) hits.push({ kind: 'exfil', w: 0.45, start: m.index, end: m.index + m[0].length, quoted: 0 });
+      if (MD_IMAGE_PLACEHOLDER.test(m[0])) hits.push({ kind: 'exfil', w: 0.45, start: m.index, end: m.index + m[0].length, quoted: 0, ki: I_EXFIL });
     }
   }
   // no strong cue: weak ones cannot make a finding
   if (hits.length === 0) return hits;
   markers = new Map<RegExp, MarkerState>();
-  for (const [s, rules] of deferred) runRules(s, rules, 1);
+  for (let k = 0; k < deferredPos.length; k++) runRules(deferredPos[k]!, deferredCands[k]!);
   if (t.includes('#')) extra(FRAME_HEADING, 'frame', 0.35, 0.3, true);
   if (t.includes('_')) {
     SECRET_IDENT.lastIndex = 0;
@@ -558,10 +1139,16 @@ export function collectHits(t: string, mode: Mode): Hit[] {
       let b = m.index;
       while (b > 0 && m.index - b < 64 && isWordCode(t.charCodeAt(b - 1))) b--;
       if (b === m.index) continue; // "_token" alone is not an identifier
-      hits.push({ kind: 'secret', w: mode === 'tool' ? 0.12 : 0.15, start: b, end: m.index + m[0].length, quoted: -1 });
+      hits.push({ kind: 'secret', w: mode === 'tool' ? 0.12 : 0.15, start: b, end: m.index + m[0].length, quoted: -1, ki: I_SECRET });
     }
   }
-  hits.sort((a, b) => a.start - b.start);
+  // stable sort by start (most texts: already in order)
+  for (let k = 1; k < hits.length; k++) {
+    if (hits[k]!.start < hits[k - 1]!.start) {
+      hits.sort((a, b) => a.start - b.start);
+      break;
+    }
+  }
   return hits;
 }
 
@@ -575,9 +1162,6 @@ export interface Cluster {
 
 const ACTION_KINDS: ReadonlySet<Kind> = new Set<Kind>(['exfil', 'redirect', 'read_pass', 'harm', 'resp', 'code_insert', 'conceal', 'override', 'shadow', 'tool_override']);
 
-const KINDS: readonly Kind[] = ['addr', 'addr_weak', 'override', 'override_weak', 'conceal', 'exfil', 'redirect', 'secret', 'read_pass', 'param', 'shadow', 'tool_override', 'precond', 'frame', 'fake_turn', 'resp', 'code_insert', 'harm', 'danger_code', 'hidden', 'invisible', 'encoded', 'decode_follow', 'imperative'];
-const KIND_INDEX = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
-const K = (k: Kind): number => KIND_INDEX.get(k)!;
 const I_ADDR = K('addr'), I_ADDR_WEAK = K('addr_weak'), I_OVR = K('override'), I_OVR_WEAK = K('override_weak');
 const I_SECRET = K('secret'), I_READ = K('read_pass'), I_PARAM = K('param'), I_EXFIL = K('exfil'), I_FRAME = K('frame');
 const I_TURN = K('fake_turn'), I_PRE = K('precond'), I_IMP = K('imperative');
@@ -585,6 +1169,9 @@ const I_RESP = K('resp'), I_CODE = K('code_insert'), I_CONCEAL = K('conceal'), I
 const ACTION_IDX = [...ACTION_KINDS].map(K);
 /** Kinds that can anchor a window (weak signals only add to a window anchored elsewhere). */
 const WEAK_KINDS: ReadonlySet<Kind> = new Set<Kind>(['addr_weak', 'secret', 'imperative', 'danger_code', 'override_weak', 'param', 'precond']);
+/** By kind index: 1 for WEAK_KINDS; SPAN_SKIP: weak kinds that do not extend a cluster's span. */
+const IS_WEAK = Uint8Array.from(KINDS, (k) => (WEAK_KINDS.has(k) ? 1 : 0));
+const SPAN_SKIP = Uint8Array.from(KINDS, (k) => (WEAK_KINDS.has(k) && k !== 'param' && k !== 'precond' ? 1 : 0));
 
 const bestBuf = new Float64Array(KINDS.length);
 const secondBuf = new Float64Array(KINDS.length);
@@ -604,7 +1191,7 @@ function scoreWindow(t: string, hits: Hit[], from: number, to: number, mode: Mod
     // quotation checks are bounded per text: beyond the budget a cue counts as unquoted (fails safe)
     if (withQuotes && h.quoted < 0) h.quoted = budget.quotes-- > 0 && isQuoted(t, h.start) ? 1 : 0;
     const w = withQuotes && h.quoted === 1 ? h.w * 0.35 : h.w;
-    const ki = KIND_INDEX.get(h.kind)!;
+    const ki = h.ki;
     if (best[ki]! < w) {
       if (h.start >= lastStart[ki]! + 8) second[ki] = best[ki]!;
       best[ki] = w;
@@ -670,28 +1257,52 @@ export function analyzeNormalized(t: string, mode: Mode, hiddenRanges: Array<[nu
   let lo = 0;
   let hi = 0;
   const budget = { quotes: 4096 };
+  // consecutive anchors often see the same window (short texts: always): its score and the span
+  // of its cues are computed once (scoring a window again gives the same result: the quotation
+  // flags it computes are cached on the hits)
+  let wLo = -1;
+  let wHi = -1;
+  let wHidden = false;
+  let wR: { score: number; kinds: ReadonlySet<Kind>; top: Kind } | undefined;
+  let wMin = 0;
+  let wMax = 0;
+  let wSpan = false;
   for (let i = 0; i < hits.length; i++) {
     const h = hits[i]!;
-    if (WEAK_KINDS.has(h.kind)) continue;
+    if (IS_WEAK[h.ki] === 1) continue;
     const s = h.start;
     while (lo < i && s - hits[lo]!.start > BACK) lo++;
     if (hi < i) hi = i;
     while (hi < hits.length && hits[hi]!.start - s <= WINDOW && hi - lo < 64) hi++;
     while (hr < hiddenRanges.length && hiddenRanges[hr]![1] <= s) hr++;
     const hidden = hr < hiddenRanges.length && s >= hiddenRanges[hr]![0];
-    let r = scoreWindow(t, hits, lo, hi, mode, hidden, false, budget);
-    if (r.score >= 0.45) r = scoreWindow(t, hits, lo, hi, mode, hidden, true, budget);
+    let r: { score: number; kinds: ReadonlySet<Kind>; top: Kind };
+    if (wR !== undefined && lo === wLo && hi === wHi && hidden === wHidden) r = wR;
+    else {
+      r = scoreWindow(t, hits, lo, hi, mode, hidden, false, budget);
+      if (r.score >= 0.45) r = scoreWindow(t, hits, lo, hi, mode, hidden, true, budget);
+      if (lo !== wLo || hi !== wHi) wSpan = false;
+      wLo = lo;
+      wHi = hi;
+      wHidden = hidden;
+      wR = r;
+    }
     let score = r.score;
     if (hidden && score >= 0.3) score = Math.min(1, score + 0.15);
     if (score >= 0.45) {
-      let start = s;
-      let end = h.end;
-      for (let k = lo; k < hi; k++) {
-        const x = hits[k]!;
-        if (WEAK_KINDS.has(x.kind) && x.kind !== 'param' && x.kind !== 'precond') continue;
-        if (x.start < start) start = x.start;
-        if (x.end > end) end = x.end;
+      if (!wSpan) {
+        wMin = Infinity;
+        wMax = -Infinity;
+        for (let k = lo; k < hi; k++) {
+          const x = hits[k]!;
+          if (SPAN_SKIP[x.ki] === 1) continue;
+          if (x.start < wMin) wMin = x.start;
+          if (x.end > wMax) wMax = x.end;
+        }
+        wSpan = true;
       }
+      const start = wMin < s ? wMin : s;
+      const end = wMax > h.end ? wMax : h.end;
       const prev = clusters[clusters.length - 1];
       if (prev && start <= prev.end) {
         if (score > prev.score) {
@@ -810,6 +1421,9 @@ export interface ScoredSpan {
   encoded: boolean;
 }
 
+/** Cheap test before hiddenHtmlRanges: one pass instead of three `includes`. */
+const HIDDEN_HINT = /<!--|display|hidden/;
+
 /** Decoded payloads are scanned up to this length (instructions are short). */
 const DECODED_SCAN_LIMIT = 65536;
 
@@ -820,7 +1434,7 @@ const DECODED_SCAN_LIMIT = 65536;
 export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
   const norm: Normalized = normalizeForMatching(text);
   const t = norm.text;
-  const hidden = t.includes('<!--') || t.includes('display') || t.includes('hidden') ? hiddenHtmlRanges(t) : [];
+  const hidden = HIDDEN_HINT.test(t) ? hiddenHtmlRanges(t) : [];
   const a = analyzeNormalized(t, mode, hidden);
   const out: ScoredSpan[] = [];
   // meta discount: text about injection, tests and fixtures; stronger in data mode

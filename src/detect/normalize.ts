@@ -66,16 +66,28 @@ const CONFUSABLES: Record<string, string> = {
   '\u00a0': ' ', '\u2007': ' ', '\u202f': ' ', '\u3000': ' ',
 };
 
-const foldCache = new Map<number, string>();
+interface Fold {
+  /** the normalised replacement */
+  out: string;
+  /** `out` is the character itself */
+  same: boolean;
+  /** a homoglyph from another script or a compatibility form */
+  confusable: boolean;
+}
+
+/** Fold results per code point: key cp (diacritics folded) or -cp (kept). Bounded. */
+const foldCache = new Map<number, Fold>();
 
 /** Normalised replacement for one non-ASCII code point (without invisible handling). */
-function foldCodePoint(cp: number, ch: string, foldDiacritics: boolean): { out: string; confusable: boolean } {
-  const direct = CONFUSABLES[ch];
-  if (direct !== undefined) return { out: direct, confusable: (cp >= 0x370 && cp <= 0x52f) || (cp >= 0x1d00 && cp <= 0x1d2b) };
+function foldCodePoint(cp: number, ch: string, foldDiacritics: boolean): Fold {
   const key = foldDiacritics ? cp : -cp;
-  let out = foldCache.get(key);
-  if (out === undefined) {
-    out = ch.normalize('NFKC');
+  const cached = foldCache.get(key);
+  if (cached !== undefined) return cached;
+  let f: Fold;
+  const direct = CONFUSABLES[ch];
+  if (direct !== undefined) f = { out: direct, same: direct === ch, confusable: (cp >= 0x370 && cp <= 0x52f) || (cp >= 0x1d00 && cp <= 0x1d2b) };
+  else {
+    let out = ch.normalize('NFKC');
     if (foldDiacritics) {
       const d = out.normalize('NFD');
       let s = '';
@@ -86,9 +98,10 @@ function foldCodePoint(cp: number, ch: string, foldDiacritics: boolean): { out: 
       }
       out = s;
     }
-    if (foldCache.size < 20000) foldCache.set(key, out);
+    f = { out, same: out === ch, confusable: out !== ch && /^[\x00-\x7f]+$/.test(out) && (cp >= 0xff00 || cp >= 0x1d400) };
   }
-  return { out, confusable: out !== ch && /^[\x00-\x7f]+$/.test(out) && (cp >= 0xff00 || cp >= 0x1d400) };
+  if (foldCache.size < 20000) foldCache.set(key, f);
+  return f;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -109,25 +122,25 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
     };
   }
   const parts: string[] = [];
-  // origIdx[k] = original index of normalised unit k; grown in chunks.
-  let origIdx = new Int32Array(Math.max(16, text.length + 16));
+  // The index map as segments of the output, two ints each: the output unit where the segment
+  // starts, and its origin: an unchanged run (origin o >= 0) maps unit by unit to o, o + 1, ...; a
+  // replacement (origin -1 - o) maps every unit to the replaced character at o.
+  let seg = new Int32Array(64);
+  let segs = 0;
   let outLen = 0;
   let hadInvisible = false;
   let hadConfusables = false;
   let tags = '';
-  const push = (s: string, orig: number, runLen = 0): void => {
-    const need = outLen + s.length + 1;
-    if (need > origIdx.length) {
-      const bigger = new Int32Array(Math.max(need, origIdx.length * 2));
-      bigger.set(origIdx.subarray(0, outLen));
-      origIdx = bigger;
+  const push = (s: string, orig: number, run: number): void => {
+    if (s.length === 0) return;
+    if (2 * segs + 2 > seg.length) {
+      const bigger = new Int32Array(seg.length * 2);
+      bigger.set(seg);
+      seg = bigger;
     }
-    if (runLen > 0) {
-      // an unchanged run: unit k of s comes from orig + k
-      for (let k = 0; k < s.length; k++) origIdx[outLen + k] = orig + k;
-    } else {
-      for (let k = 0; k < s.length; k++) origIdx[outLen + k] = orig;
-    }
+    seg[2 * segs] = outLen;
+    seg[2 * segs + 1] = run === 1 ? orig : -1 - orig;
+    segs++;
     outLen += s.length;
     parts.push(s);
   };
@@ -142,10 +155,9 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
     }
     const cp = text.codePointAt(i)!;
     const w = cp > 0xffff ? 2 : 1;
-    const ch = w === 2 ? text.slice(i, i + 2) : text[i]!;
     const invisible = isInvisibleCodePoint(cp);
-    const f = invisible ? undefined : foldCodePoint(cp, ch, foldDiacritics);
-    if (f !== undefined && f.out === ch) {
+    const f = invisible ? undefined : foldCodePoint(cp, w === 2 ? text.slice(i, i + 2) : text[i]!, foldDiacritics);
+    if (f !== undefined && f.same) {
       // unchanged (CJK, most scripts): stays in the current run
       i += w;
       continue;
@@ -156,7 +168,7 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
       if (cp >= 0xe0020 && cp <= 0xe007e && tags.length < 65536) tags += String.fromCharCode(cp - 0xe0000);
     } else if (f !== undefined) {
       if (f.confusable) hadConfusables = true;
-      if (f.out.length > 0) push(f.out, i);
+      push(f.out, i, 0);
     }
     i += w;
     runStart = i;
@@ -177,10 +189,23 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
     }
   }
   const len = outLen;
-  const table = origIdx;
+  const table = seg;
+  const count = segs;
+  /** Original index of output unit k (0 <= k < len): the last segment starting at or before k. */
+  const at = (k: number): number => {
+    let a = 0;
+    let b = count - 1;
+    while (a < b) {
+      const m = (a + b + 1) >> 1;
+      if (table[2 * m]! <= k) a = m;
+      else b = m - 1;
+    }
+    const o = table[2 * a + 1]!;
+    return o >= 0 ? o + (k - table[2 * a]!) : -1 - o;
+  };
   return {
     text: out,
-    map: (k) => (k <= 0 ? (len > 0 ? table[0]! : 0) : k >= len ? n : table[k]!),
+    map: (k) => (k <= 0 ? (len > 0 ? at(0) : 0) : k >= len ? n : at(k)),
     hadInvisible,
     hiddenTagText: tags,
     hadConfusables,
@@ -290,7 +315,12 @@ export function findEncodedSegments(text: string, limit = 32): DecodedSegment[] 
   let i = 11;
   let scannedTo = 0;
   while (i < n && out.length < limit) {
-    if (!inAlpha(i)) {
+    // a run of 24+ whose first probe is i started after the previous probe, so it holds all of
+    // [i, i + 12]: unless those are all in the alphabet, the run around i is shorter and is skipped
+    if (i + 12 >= n) break;
+    let k = i;
+    while (k <= i + 12 && inAlpha(k)) k++;
+    if (k <= i + 12) {
       i += 12;
       continue;
     }

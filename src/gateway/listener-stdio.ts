@@ -18,6 +18,7 @@ export function serveStdio(gw: Gateway, principal: Principal, input: Readable = 
       else output.once('drain', () => resolve());
     });
   const session = gw.createSession(principal, 'stdio', { send: (m) => write(m) });
+  session.prestartUpstreams();
   const max = gw.config.limits.maxMessageBytes;
   const lines = new LineSplitter(
     max,

@@ -17,8 +17,6 @@ import { createRegistryInterceptor } from '../pipeline/interceptors/registry.js'
 import { createInspectInterceptor } from '../pipeline/interceptors/inspect.js';
 import { createFlowInterceptor } from '../pipeline/interceptors/flow.js';
 import { createRateInterceptor } from '../pipeline/interceptors/rate.js';
-import { createAuthzInterceptor } from '../pipeline/interceptors/authz.js';
-import { createPolicyEngine } from '../policy/index.js';
 import { isStdio } from '../config/schema.js';
 import { AdminServer } from '../admin/server.js';
 import { adminApi } from '../admin/api.js';
@@ -84,7 +82,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   // No `policy:` section → no authz stage (everything not refused by another stage is allowed).
   // With one, default deny; an invalid policy set refuses to start (PolicyLoadError lists file:line problems).
-  const policy = await createPolicyEngine(config, { logger: log });
+  // Cedar (WebAssembly) is loaded only when a policy is configured.
+  const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log }) : undefined;
+  const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
   if (policy) {
     const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
     process.on('SIGHUP', onHup);
@@ -96,7 +96,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       validate: createValidateInterceptor(),
       registry: createRegistryInterceptor(registry, config),
       inspect: createInspectInterceptor(config.inspect),
-      ...(policy ? { authz: createAuthzInterceptor(policy) } : {}),
+      ...(authz ? { authz } : {}),
       flow: createFlowInterceptor(config.flow),
       rate: createRateInterceptor(coord, config.limits.callsPerMinute),
     },

@@ -206,8 +206,8 @@ export class Session implements UpstreamOwner, SessionView {
     const servers = this.gw.servers;
     await Promise.all(
       servers.map(async (s) => {
-        const u = this.gw.upstreamFor(s.name, this);
-        this.upstreams.set(s.name, u);
+        let u = this.upstreams.get(s.name);
+        if (!u) this.upstreams.set(s.name, (u = this.gw.upstreamFor(s.name, this)));
         try {
           await u.ensure(initParams);
           await this.gw.onUpstreamReady(u);
@@ -642,6 +642,15 @@ export class Session implements UpstreamOwner, SessionView {
     return this.downstream.send(msg, relatedRequestId).catch((e: Error) => {
       this.gw.log.debug({ session: this.id, err: e.message }, 'could not deliver to the client');
     });
+  }
+
+  /** Start this session's stdio children ahead of initialize (a stdio session is created before it arrives). */
+  prestartUpstreams(): void {
+    for (const s of this.gw.servers) {
+      let u = this.upstreams.get(s.name);
+      if (!u) this.upstreams.set(s.name, (u = this.gw.upstreamFor(s.name, this)));
+      u.prestart();
+    }
   }
 
   /** Invalidate what this session listed and tell the client to list again. */

@@ -102,6 +102,7 @@ export class Upstream {
   private initParams?: Json;
   private isChild = false;
   private idleTimer?: NodeJS.Timeout;
+  private prestarted?: Promise<Transport | undefined>;
 
   constructor(
     readonly name: string,
@@ -175,21 +176,40 @@ export class Upstream {
     return new StreamableHTTPClientTransport(url, { requestInit, fetch: tracingFetch });
   }
 
-  private async connect(initParams: Json): Promise<void> {
-    if (isStdio(this.spec)) {
-      if (this.deps.children.count >= this.deps.children.max) {
-        throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: the gateway runs ${this.deps.children.max} child servers already (limits.maxChildren)`);
-      }
-      this.deps.children.count++;
-      this.isChild = true;
-    }
+  private reserveChild(): boolean {
+    if (!isStdio(this.spec) || this.isChild) return true;
+    if (this.deps.children.count >= this.deps.children.max) return false;
+    this.deps.children.count++;
+    this.isChild = true;
+    return true;
+  }
+
+  /**
+   * Spawn a stdio child now, before the client's initialize arrives (which the handshake needs),
+   * so a client that starts `portcullis stdio` does not wait for two process starts in a row.
+   */
+  prestart(): void {
+    if (!isStdio(this.spec) || this.state !== 'idle' || this.transport || this.prestarted || !this.reserveChild()) return;
     const t = this.makeTransport();
+    this.prestarted = t.start().then(
+      () => t,
+      () => undefined, // connect() will start a fresh one and report the error
+    );
+  }
+
+  private async connect(initParams: Json): Promise<void> {
+    const early = this.prestarted ? await this.prestarted : undefined;
+    this.prestarted = undefined;
+    if (!early && !this.reserveChild()) {
+      throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: the gateway runs ${this.deps.children.max} child servers already (limits.maxChildren)`);
+    }
+    const t = early && !(early as StdioChildTransport).exit ? early : this.makeTransport();
     this.transport = t;
     t.onmessage = (m) => this.onMessage(m as unknown as Json);
     t.onerror = (e) => this.deps.log.warn({ server: this.name, err: e.message }, 'upstream transport error');
     t.onclose = () => this.onClosed(t);
     try {
-      await t.start();
+      if (t !== early) await t.start();
       const res = await this.request('initialize', initParams, { timeoutMs: INIT_TIMEOUT_MS, owner: NO_OWNER, skipReady: true });
       if ('error' in res) {
         const e = res.error as { message?: string };
@@ -398,6 +418,9 @@ export class Upstream {
   async close(): Promise<void> {
     this.state = 'closed';
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    const early = this.prestarted;
+    this.prestarted = undefined;
+    if (early) void early.then((t) => t?.close());
     const t = this.transport;
     this.transport = undefined;
     this.failAll(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: session closed`));
