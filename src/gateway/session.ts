@@ -74,6 +74,8 @@ export class Session implements UpstreamOwner, SessionView {
   /** exposed tool/prompt name → where it lives; resources by URI; templates compiled. */
   private readonly catalog: Record<'tools' | 'prompts', Map<string, CatalogEntry>> = { tools: new Map(), prompts: new Map() };
   private readonly resourceServer = new Map<string, string>();
+  /** Task id → the server that created it (tools/call with `task`). */
+  private readonly taskServer = new Map<string, string>();
   private templates: Array<{ server: string; uriTemplate: string; template: UriTemplate }> = [];
   private readonly listed = new Set<ListKind>();
   /** Client request id → the upstream call serving it (for cancellation). */
@@ -130,6 +132,17 @@ export class Session implements UpstreamOwner, SessionView {
         return this.call(id, msg, await this.resolveCompletion(msg));
       case 'logging/setLevel':
         return this.setLogLevel(id, msg);
+      case 'tasks/get':
+      case 'tasks/result':
+      case 'tasks/cancel': {
+        // Tasks (2025-11-25) live on the upstream whose tools/call created them.
+        const taskId = (msg.params as Json | undefined)?.taskId;
+        const server = typeof taskId === 'string' ? this.taskServer.get(taskId) : undefined;
+        if (!server) return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, `Unknown task: ${String(taskId)}`));
+        return this.call(id, msg, { kind: 'other', server, name: `task:${String(taskId)}` });
+      }
+      case 'tasks/list':
+        return this.listTasks(id, msg);
       default: {
         // Methods the gateway does not route by name (newer or experimental ones) go to the only upstream, if there is one.
         const only = this.upstreams.size === 1 ? [...this.upstreams.values()][0] : undefined;
@@ -240,6 +253,8 @@ export class Session implements UpstreamOwner, SessionView {
     if (res.length) caps.resources = { listChanged: true, subscribe: res.some((u) => (u.init!.capabilities.resources as Json).subscribe === true) };
     if (has('logging').length) caps.logging = {};
     if (has('completions').length) caps.completions = {};
+    const tasks = has('tasks')[0];
+    if (tasks) caps.tasks = tasks.init!.capabilities.tasks;
     // With no upstream up yet, still announce tools so clients list (and see an empty list, not an error).
     if (Object.keys(caps).length === 0) caps.tools = { listChanged: true };
     return caps;
@@ -502,6 +517,8 @@ export class Session implements UpstreamOwner, SessionView {
       Object.assign(stages, Object.fromEntries(Object.entries(res.stages).map(([k, v]) => [`${k}.response`, v])));
       final = res.message as Json;
     }
+    const taskId = ((final.result as Json | undefined)?.task as Json | undefined)?.taskId;
+    if (typeof taskId === 'string') this.taskServer.set(taskId, target.server);
     const decided = res ?? req;
     this.endSpan(span, startedAt, stages, outcome);
     const ev = this.event(ctx, decided, {
@@ -520,6 +537,20 @@ export class Session implements UpstreamOwner, SessionView {
     const targets = [...this.upstreams.values()].filter((u) => this.upstreamUp(u) && u.init?.capabilities?.logging !== undefined);
     await Promise.all(targets.map((u) => u.request('logging/setLevel', msg.params, { timeoutMs: this.gw.timeoutFor(u.name), owner: this }).catch(() => undefined)));
     return this.reply({ jsonrpc: '2.0', id, result: {} });
+  }
+
+  /** The tasks of every upstream that has them, merged (tasks created through this session only are routable). */
+  private async listTasks(id: RpcId, msg: Json): Promise<void> {
+    const targets = [...this.upstreams.values()].filter((u) => this.upstreamUp(u) && u.init?.capabilities?.tasks !== undefined);
+    const lists = await Promise.all(
+      targets.map((u) =>
+        u.request('tasks/list', msg.params, { timeoutMs: this.gw.timeoutFor(u.name), owner: this }).then(
+          (r) => (((r.result as Json | undefined)?.tasks ?? []) as Json[]).filter((t) => this.taskServer.get(String(t.taskId)) === u.name),
+          () => [] as Json[],
+        ),
+      ),
+    );
+    return this.reply({ jsonrpc: '2.0', id, result: { tasks: lists.flat() } });
   }
 
   private upstreamUp(u: Upstream): boolean {

@@ -181,3 +181,30 @@ describe('legacy HTTP+SSE clients', () => {
     }
   });
 });
+
+describe('tasks (2025-11-25): a task-augmented tool call through the gateway', () => {
+  it('creates the task upstream, routes tasks/get and tasks/result to it, lists it', async () => {
+    const { CreateTaskResultSchema, GetTaskResultSchema, CallToolResultSchema, ListTasksResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const created = await client.request({ method: 'tools/call', params: { name: 'everything__simulate-research-query', arguments: { topic: 'MCP gateways' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const taskId = created.task.taskId;
+    expect(taskId).toBeTruthy();
+    let status = created.task.status;
+    for (let i = 0; i < 100 && status !== 'completed' && status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status;
+    }
+    expect(status).toBe('completed');
+    const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+    expect(JSON.stringify(result.content)).toMatch(/MCP gateways/i);
+    const listed = await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema);
+    expect(listed.tasks.map((t) => t.taskId)).toContain(taskId);
+    await expect(client.request({ method: 'tasks/get', params: { taskId: 'not-a-task' } }, GetTaskResultSchema)).rejects.toThrow(/Unknown task/);
+  }, 30_000);
+
+  it('get-env and gzip-file-as-resource work through the gateway too', async () => {
+    const env = await client.callTool({ name: 'everything__get-env', arguments: {} });
+    expect(JSON.stringify(env.content)).toContain('PATH');
+    const gz = await client.callTool({ name: 'everything__gzip-file-as-resource', arguments: { name: 'hello.txt.gz', data: 'data:text/plain;base64,aGVsbG8gd29ybGQ=' } });
+    expect(JSON.stringify(gz.content)).toContain('resource_link');
+  });
+});
