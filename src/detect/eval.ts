@@ -69,6 +69,12 @@ export function fileCategories(items: readonly CorpusItem[]): EvalCategory[] {
   return EVAL_CATEGORIES.filter((c) => cats.has(c));
 }
 
+/** `shared/injection.jsonl` or `test/corpus/injection.jsonl`: which corpus a row is about. */
+function corpusLabel(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts.slice(-2).join('/').replace(/^corpus\//, parts.at(-3) === 'shared' ? 'shared/' : 'test/corpus/');
+}
+
 export function parseCorpusLine(line: string, file: string): CorpusItem | undefined {
   const t = line.trim();
   if (!t) return undefined;
@@ -169,14 +175,14 @@ export function scoreItems(
         add((total[c] ??= zero()), gold, p);
         const src = it.source ?? 'unknown';
         add(((bySource[src] ??= {})[c] ??= zero()), gold, p);
-        if (gold !== p) misses.push({ file: basename(f.path), id: it.id, category: c, kind: p ? 'fp' : 'fn' });
+        if (gold !== p) misses.push({ file: corpusLabel(f.path), id: it.id, category: c, kind: p ? 'fp' : 'fn' });
       }
     }
     const m = (x: Partial<Record<EvalCategory, Counts>>) =>
       Object.fromEntries(Object.entries(x).map(([k, v]) => [k, computeMetrics(v!)])) as Partial<Record<EvalCategory, Metrics>>;
     reports.push({
       path: f.path,
-      file: basename(f.path),
+      file: corpusLabel(f.path),
       items: f.items.length,
       errors: f.errors,
       categories: m(counts),
