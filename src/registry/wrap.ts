@@ -103,7 +103,7 @@ export function wrapConfigFile(file: string, opts: WrapOptions & { portcullisCmd
   const { format, layout, client, doc } = detectConfig(abs, text);
   const servers = extractServers({ client: client === 'unknown' ? 'claude-desktop' : client, file: abs, layout, scope: 'user' }, doc);
   const result: WrapResult = { file: abs, client, wrapped: [], skipped: [], notes: [], diff: '', written: false };
-  const todo: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }> = [];
+  const toWrap: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }> = [];
   for (const s of servers) {
     const label = s.scope.startsWith('project:') ? `${s.name} (${s.scope})` : s.name;
     if (!s.command) {
@@ -114,20 +114,20 @@ export function wrapConfigFile(file: string, opts: WrapOptions & { portcullisCmd
       result.skipped.push({ name: label, why: 'already routed through Portcullis' });
       continue;
     }
-    todo.push({ s, cmd: wrappedCommand(opts.portcullisCmd, s.command, s.args, s.name) });
+    toWrap.push({ s, cmd: wrappedCommand(opts.portcullisCmd, s.command, s.args, s.name) });
     result.wrapped.push(label);
   }
   if (servers.length === 0) result.notes.push('no MCP servers found in this file');
-  if (todo.length === 0) return result;
+  if (toWrap.length === 0) return result;
 
   let out: string;
-  if (format === 'json' || format === 'jsonc') out = editJson(text, todo, result);
-  else if (format === 'yaml') out = editYaml(text, todo);
-  else out = editToml(text, todo, result);
+  if (format === 'json' || format === 'jsonc') out = editJson(text, toWrap, result);
+  else if (format === 'yaml') out = editYaml(text, toWrap);
+  else out = editToml(text, toWrap, result);
 
   // Check the edit: every wrapped server must now be routed, nothing else changed.
   const after = extractServers({ client: 'claude-desktop', file: abs, layout, scope: 'user' }, parseConfigText(out, format));
-  for (const { s } of todo) {
+  for (const { s } of toWrap) {
     const a = after.find((x) => JSON.stringify(x.path) === JSON.stringify(s.path));
     if (!a || !a.command || !routedCommand(a.command, a.args).routed || JSON.stringify(a.env) !== JSON.stringify(s.env)) {
       throw new Error(`${abs}: could not rewrite server ${s.name} safely; the file was not changed`);
@@ -149,19 +149,19 @@ function jsonArray(a: readonly string[]): string {
   return `[${a.map((x) => JSON.stringify(x)).join(', ')}]`;
 }
 
-function editJson(text: string, todo: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>, result: WrapResult): string {
+function editJson(text: string, toWrap: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>, result: WrapResult): string {
   let spans: Map<string, import('./jsonc.js').ValueSpan>;
   try {
     spans = jsoncSpans(text);
   } catch {
     result.notes.push('the file could not be edited in place; it was rewritten as plain JSON (comments dropped)');
-    return rewriteJson(text, todo);
+    return rewriteJson(text, toWrap);
   }
   const edits: Array<{ start: number; end: number; text: string }> = [];
-  for (const { s, cmd } of todo) {
+  for (const { s, cmd } of toWrap) {
     const base = commandPath(s);
     const cmdSpan = spans.get(JSON.stringify([...base, commandKey(s)]));
-    if (!cmdSpan) return rewriteJson(text, todo);
+    if (!cmdSpan) return rewriteJson(text, toWrap);
     edits.push({ start: cmdSpan.start, end: cmdSpan.end, text: JSON.stringify(cmd.command) });
     const argsSpan = spans.get(JSON.stringify([...base, 'args']));
     if (argsSpan) edits.push({ start: argsSpan.start, end: argsSpan.end, text: jsonArray(cmd.args) });
@@ -173,9 +173,9 @@ function editJson(text: string, todo: Array<{ s: DiscoveredServer; cmd: { comman
   return out;
 }
 
-function rewriteJson(text: string, todo: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>): string {
+function rewriteJson(text: string, toWrap: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>): string {
   const doc = parseConfigText(text, 'jsonc') as Record<string, unknown>;
-  for (const { s, cmd } of todo) {
+  for (const { s, cmd } of toWrap) {
     const target = getIn(doc, commandPath(s)) as Record<string, unknown>;
     target[commandKey(s)] = cmd.command;
     target.args = cmd.args;
@@ -190,9 +190,9 @@ function getIn(doc: unknown, at: ReadonlyArray<string | number>): unknown {
   return cur;
 }
 
-function editYaml(text: string, todo: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>): string {
+function editYaml(text: string, toWrap: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>): string {
   const doc = parseDocument(text);
-  for (const { s, cmd } of todo) {
+  for (const { s, cmd } of toWrap) {
     const base = commandPath(s);
     doc.setIn([...base, commandKey(s)], cmd.command);
     doc.setIn([...base, 'args'], doc.createNode(cmd.args));
@@ -200,14 +200,14 @@ function editYaml(text: string, todo: Array<{ s: DiscoveredServer; cmd: { comman
   return doc.toString();
 }
 
-function editToml(text: string, todo: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>, result: WrapResult): string {
+function editToml(text: string, toWrap: Array<{ s: DiscoveredServer; cmd: { command: string; args: string[] } }>, result: WrapResult): string {
   let out = text;
-  for (const { s, cmd } of todo) {
+  for (const { s, cmd } of toWrap) {
     const edited = editTomlTable(out, s.name, cmd);
     if (edited === undefined) {
       result.notes.push('the file could not be edited in place; it was rewritten (comments dropped)');
       const doc = parseToml(text) as Record<string, Record<string, Record<string, unknown>>>;
-      for (const t of todo) {
+      for (const t of toWrap) {
         const e = doc.mcp_servers?.[t.s.name];
         if (e) Object.assign(e, { command: t.cmd.command, args: t.cmd.args });
       }
