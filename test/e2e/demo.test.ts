@@ -1,0 +1,49 @@
+/**
+ * The README's promise: `npm start` runs the bundled demo (server-everything + server-memory
+ * from node_modules) and prints a working endpoint. Started here as a real process, as a user would.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, httpClient } from '../helpers/gateway.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('portcullis start (the demo behind npm start)', () => {
+  it('prints the endpoint and a client config, serves both demo servers, and exits cleanly on SIGTERM', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pcx-demo-'));
+    // The demo config names its servers by their bin (`mcp-server-everything`): they must be found
+    // without npm's PATH, from the package's own node_modules/.bin.
+    const env = { ...process.env, PATH: '/usr/bin:/bin' };
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await expect.poll(() => stderr, { timeout: 20_000, interval: 100 }).toContain(`http://127.0.0.1:${port}/mcp`);
+      expect(stderr).toContain('"mcpServers"');
+      expect(stderr).toContain('auth: none');
+      const c = await httpClient(`http://127.0.0.1:${port}/mcp`);
+      const names = (await c.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('everything__echo');
+      expect(names).toContain('memory__create_entities');
+      expect((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(200);
+      await c.close();
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
