@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { adversarialTimes, ownCorpus, scoreCorpus, sharedCorpus } from '../../test/helpers/detect.js';
 import { injectionDetector } from './injection.js';
 import { SEVERITY_RANK, type Finding } from './types.js';
 
@@ -84,42 +83,24 @@ describe('findings', () => {
 });
 
 // ---- corpus-level quality (dev corpus when present, and our own cases) ----------------------------
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-function corpus(...candidates: string[]): string | undefined {
-  return candidates.find((p) => existsSync(p));
-}
-function measure(file: string): { tp: number; fp: number; fn: number; tn: number } {
-  const m = { tp: 0, fp: 0, fn: 0, tn: 0 };
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as { text: string; labels: string[] };
-    const gold = r.labels.includes('prompt_injection');
-    const pred = flagged(injectionDetector.detect(r.text));
-    if (gold && pred) m.tp++;
-    else if (gold) m.fn++;
-    else if (pred) m.fp++;
-    else m.tn++;
-  }
-  return m;
-}
-const f1 = (m: { tp: number; fp: number; fn: number }): number => (2 * m.tp) / (2 * m.tp + m.fp + m.fn);
+const measure = (file: string) =>
+  scoreCorpus<{ text: string; labels: string[] }>(file, (r) => ({ gold: r.labels.includes('prompt_injection'), pred: flagged(injectionDetector.detect(r.text)) }));
 
 describe('corpus quality', () => {
-  const dev = corpus(path.join(ROOT, '..', 'shared', 'corpus', 'injection.jsonl'), '/work/shared/corpus/injection.jsonl');
+  const dev = sharedCorpus('injection.jsonl');
   it.skipIf(dev === undefined)('dev corpus: F1 ≥ 0.90, benign FPR ≤ 3%', () => {
     const m = measure(dev!);
-    expect(f1(m)).toBeGreaterThanOrEqual(0.9);
-    expect(m.fp / (m.fp + m.tn)).toBeLessThanOrEqual(0.03);
+    expect(m.f1).toBeGreaterThanOrEqual(0.9);
+    expect(m.fpr).toBeLessThanOrEqual(0.03);
   });
   it('own cases (other languages, framings, obfuscations, hard negatives): F1 ≥ 0.90, FPR ≤ 3%', () => {
-    const m = measure(path.join(ROOT, 'test', 'corpus', 'injection.jsonl'));
-    expect(f1(m)).toBeGreaterThanOrEqual(0.9);
-    expect(m.fp / (m.fp + m.tn)).toBeLessThanOrEqual(0.03);
+    const m = measure(ownCorpus('injection.jsonl'));
+    expect(m.f1).toBeGreaterThanOrEqual(0.9);
+    expect(m.fpr).toBeLessThanOrEqual(0.03);
   });
 });
 
 describe('linear time on adversarial input (1 MiB)', () => {
-  const MiB = 1 << 20;
   const units: Record<string, string> = {
     'a': 'a',
     'ignore ': 'ignore ',
@@ -140,15 +121,7 @@ describe('linear time on adversarial input (1 MiB)', () => {
   };
   for (const [name, unit] of Object.entries(units)) {
     it(name, () => {
-      const mk = (n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
-      const run = (s: string): number => {
-        const t0 = process.cpuUsage();
-        injectionDetector.detect(s);
-        return process.cpuUsage(t0).user / 1000; // CPU ms: robust to other processes on the machine
-      };
-      run(mk(MiB / 4));
-      const t1 = run(mk(MiB / 4));
-      const t2 = run(mk(MiB));
+      const { small: t1, big: t2 } = adversarialTimes((s) => injectionDetector.detect(s), unit);
       expect(t2).toBeLessThan(1000);
       expect(t2 / Math.max(t1, 10)).toBeLessThan(8);
     });

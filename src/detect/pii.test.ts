@@ -2,8 +2,8 @@
  * MCP10 (context over-sharing / PII): emails, phones, cards, IBANs, SSNs, IPs, national ids,
  * names and street addresses, with the look-alikes that are not personal data.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { adversarialTimes, scoreCorpus, sharedCorpus } from '../../test/helpers/detect.js';
 import { cardNetwork, detectPii, ibanValid, luhnValid, piiDetector, ssnValid } from './pii.js';
 
 const hit = (text: string) => detectPii(text).filter((f) => f.severity !== 'info' && f.severity !== 'low');
@@ -102,47 +102,20 @@ describe('validators', () => {
   });
 });
 
-/** Best-of-5 CPU time in ms (CPU time, not wall time: other processes on a shared machine do not count). */
-function timeIt(fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < 5; k++) {
-    const c0 = process.cpuUsage();
-    fn();
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, (c.user + c.system) / 1000);
-  }
-  return best;
-}
-
 describe('linear time on adversarial input', () => {
   const units = ['a@', '@b.co ', '1 ', '1-', '+1 (', '4111 ', 'GB82 ', 'Aa ', 'Dr. ', 'Anna ', 'lives at 12 ', 'Apt 1 ', '::', 'a1:', '1.1.', 'PSC 1', 'Str 12 ', 'ö', 'ÄÖ ', 'my name is '];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
-      const small = u.repeat(Math.ceil((256 * 1024) / u.length)).slice(0, 256 * 1024);
-      const big = u.repeat(Math.ceil((1024 * 1024) / u.length)).slice(0, 1024 * 1024);
-      detectPii(small);
-      const ts = timeIt(() => detectPii(small));
-      const tb = timeIt(() => detectPii(big));
+      const { small: ts, big: tb } = adversarialTimes(detectPii, u, 5);
       expect(tb).toBeLessThan(Math.max(ts * 10, 60));
     });
   }
 });
 
-const SHARED = new URL('../../../shared/corpus/pii.jsonl', import.meta.url);
-describe.skipIf(!existsSync(SHARED))('shared dev corpus (pii.jsonl)', () => {
+const SHARED = sharedCorpus('pii.jsonl');
+describe.skipIf(!SHARED)('shared dev corpus (pii.jsonl)', () => {
   it('F1 ≥ 0.85', () => {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (const line of readFileSync(SHARED, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const rec = JSON.parse(line) as { text: string; labels: string[] };
-      const pred = hit(rec.text).length > 0;
-      const gold = rec.labels.includes('pii');
-      if (pred && gold) tp++;
-      else if (pred) fp++;
-      else if (gold) fn++;
-    }
+    const { tp, fp, fn } = scoreCorpus<{ text: string; labels: string[] }>(SHARED!, (rec) => ({ gold: rec.labels.includes('pii'), pred: hit(rec.text).length > 0 }));
     const p = tp / (tp + fp);
     const r = tp / (tp + fn);
     expect((2 * p * r) / (p + r)).toBeGreaterThanOrEqual(0.85);

@@ -5,8 +5,8 @@
  * Sample tokens are assembled at run time from a seeded generator so that this file does not
  * itself look like a leak to secret scanners.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { adversarialTimes, scoreCorpus, sharedCorpus } from '../../test/helpers/detect.js';
 import { crc32, detectSecrets, githubChecksumValid, jwtHeaderValid, secretsDetector, shannonEntropy } from './secrets.js';
 
 let seed = 42;
@@ -181,18 +181,6 @@ describe('validators', () => {
   });
 });
 
-/** Best-of-5 CPU time in ms (CPU time, not wall time: other processes on a shared machine do not count). */
-function timeIt(fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < 5; k++) {
-    const c0 = process.cpuUsage();
-    fn();
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, (c.user + c.system) / 1000);
-  }
-  return best;
-}
-
 describe('linear time on adversarial input', () => {
   const units = [
     'ghp_', 'key=', 'password: ', '-----BEGIN RSA PRIVATE KEY-----', 'postgres://a:', '://', 'Q~', 'xoxb-1', 'eyJ', 'AKIA',
@@ -200,32 +188,17 @@ describe('linear time on adversarial input', () => {
   ];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
-      const small = u.repeat(Math.ceil((256 * 1024) / u.length)).slice(0, 256 * 1024);
-      const big = u.repeat(Math.ceil((1024 * 1024) / u.length)).slice(0, 1024 * 1024);
-      detectSecrets(small); // warm-up
-      const ts = timeIt(() => detectSecrets(small));
-      const tb = timeIt(() => detectSecrets(big));
+      const { small: ts, big: tb } = adversarialTimes(detectSecrets, u, 5);
       // linear: ~4x; allow generous noise on a shared machine, but not quadratic (16x)
       expect(tb).toBeLessThan(Math.max(ts * 10, 60));
     });
   }
 });
 
-const SHARED = new URL('../../../shared/corpus/secrets.jsonl', import.meta.url);
-describe.skipIf(!existsSync(SHARED))('shared dev corpus (secrets.jsonl)', () => {
+const SHARED = sharedCorpus('secrets.jsonl');
+describe.skipIf(!SHARED)('shared dev corpus (secrets.jsonl)', () => {
   it('recall ≥ 0.95 at precision ≥ 0.95', () => {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (const line of readFileSync(SHARED, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const rec = JSON.parse(line) as { text: string; labels: string[] };
-      const pred = hit(rec.text).length > 0;
-      const gold = rec.labels.includes('secret');
-      if (pred && gold) tp++;
-      else if (pred) fp++;
-      else if (gold) fn++;
-    }
+    const { tp, fp, fn } = scoreCorpus<{ text: string; labels: string[] }>(SHARED!, (rec) => ({ gold: rec.labels.includes('secret'), pred: hit(rec.text).length > 0 }));
     expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.95);
     expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.95);
   });
