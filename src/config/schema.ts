@@ -163,7 +163,7 @@ const Inspect = z.strictObject({
 
 const Flow = z.strictObject({
   /** Deny egress tools in a session that has read private data and seen untrusted content. */
-  trifecta: z.enum(['block', 'approve', 'log', 'off']).default('block'),
+  trifecta: z.enum(['block', 'log', 'off']).default('block'),
 });
 
 const Registry = z.strictObject({

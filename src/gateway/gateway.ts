@@ -238,7 +238,7 @@ export class Gateway {
     if (ctx.traceId) ev.traceId = ctx.traceId;
     if (args !== undefined) ev.argsDigest = digest(args);
     if (extra.result !== undefined) ev.resultDigest = digest(extra.result);
-    if (this.config.audit.redactedCopies) {
+    if (this.config.audit.redactedCopies || ctx.obligations.has('audit-copy')) {
       // Copies for investigators, with secrets and personal data replaced (never the raw values).
       if (args !== undefined) ev.argsRedacted = redactJson(args, redactForAudit).value;
       if (extra.result !== undefined) ev.resultRedacted = redactJson(extra.result, redactForAudit).value;

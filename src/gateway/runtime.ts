@@ -17,6 +17,7 @@ import { createRegistryInterceptor } from '../pipeline/interceptors/registry.js'
 import { createInspectInterceptor } from '../pipeline/interceptors/inspect.js';
 import { createFlowInterceptor } from '../pipeline/interceptors/flow.js';
 import { createRateInterceptor } from '../pipeline/interceptors/rate.js';
+import { createApprovalInterceptor } from '../pipeline/interceptors/approval.js';
 import { isStdio } from '../config/schema.js';
 import { AdminServer } from '../admin/server.js';
 import { adminApi } from '../admin/api.js';
@@ -99,6 +100,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       ...(authz ? { authz } : {}),
       flow: createFlowInterceptor(config.flow),
       rate: createRateInterceptor(coord, config.limits.callsPerMinute),
+      approval: createApprovalInterceptor(),
     },
     {
       timeoutMs: ms(config.limits.interceptorTimeout, 5000),

@@ -13,6 +13,8 @@
  *  5. flow       — session taint rules (private data + untrusted content + egress): needs the
  *                  target's labels and the taint accumulated by earlier responses.
  *  6. rate       — throttling last among the deciders, so refused calls do not use up a quota.
+ *  7. approval   — human approval asked for by a policy obligation: last, because it is the
+ *                  most expensive step (a person) and only worth it for a call nothing else refused.
  *
  * Response path (server → client): validate, then inspect (redact / annotate / block results,
  * and mark taint), in the same order; interceptors without a `response` hook are skipped.
@@ -21,7 +23,7 @@
 import type { Interceptor } from './types.js';
 import { Pipeline } from './chain.js';
 
-export const STAGE_ORDER = ['validate', 'registry', 'inspect', 'authz', 'flow', 'rate'] as const;
+export const STAGE_ORDER = ['validate', 'registry', 'inspect', 'authz', 'flow', 'rate', 'approval'] as const;
 export type StageName = (typeof STAGE_ORDER)[number];
 
 /**

@@ -35,6 +35,7 @@ policy:
       principal: "user:alice"
       tools: ["filesystem__read_text_file", "filesystem__list_directory"]
       where: { path: { startsWith: "${project}/" } }
+    - { id: alice-echo-with-approval, principal: "user:alice", tools: ["everything__echo"], obligations: [approve] }
   deny:
     - { id: nobody-reads-env, principal: "*", tools: ["everything__get-env"] }
 `);
@@ -80,6 +81,12 @@ policy:
       expect(err, p).toBeDefined();
       expect(JSON.stringify(err)).not.toContain('not for alice');
     }
+  });
+
+  it('a policy that asks for human approval never lets the call through unapproved (fail closed)', async () => {
+    const err = await alice.callTool({ name: 'everything__echo', arguments: { message: 'approve me' } }).then(() => undefined, (e: Error & { data?: { rule?: string } }) => e);
+    expect(err?.data?.rule).toBe('approval.unavailable');
+    expect(err?.message).toMatch(/alice-echo-with-approval/);
   });
 
   it('every decision names its policy in the audit event', async () => {
