@@ -197,6 +197,17 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
       if (s.length) found.set('ssrf', s);
       return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: { ...p, arguments: replaceStrings(p.arguments, '', repl) } }) as JsonRpcObject);
     },
+    // Sampling and elicitation requests carry text from the server to the client's model or user:
+    // server-controlled content like a result, so they get the result-side actions.
+    serverRequest(ctx) {
+      const p = (ctx.message as { params?: Record<string, unknown> }).params;
+      if (!p) return allow();
+      const strings: StringRef[] = [];
+      collectStrings(p, '', strings);
+      if (strings.length === 0) return allow();
+      const found = scan(strings, 'results', ctx);
+      return enforce(ctx, 'results', strings, found, (repl) => ({ ...ctx.message, params: replaceStrings(p, '', repl) }) as JsonRpcObject);
+    },
     response(ctx) {
       const result = (ctx.message as { result?: unknown }).result;
       if (result === undefined) return allow();
