@@ -2,35 +2,11 @@
 // opened with raw HTTP (initialize + notifications/initialized), against a `shared: true` upstream
 // so one child serves them all and the figure is the gateway's own memory per session.
 import http from 'node:http';
+import { post as postTo } from './rawhttp.mjs';
 import { rssKb, sleep } from './procs.mjs';
 import { median } from './stats.mjs';
 
-function post(agent, url, body, headers) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const data = JSON.stringify(body);
-    const req = http.request(
-      {
-        agent,
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(data), ...headers },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (agent, url, body, headers) => postTo(agent, new URL(url), body, headers);
 
 const INIT = (id) => ({
   jsonrpc: '2.0',

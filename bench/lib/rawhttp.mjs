@@ -3,7 +3,7 @@
 // figure, so HTTP paths can be compared on what the server side costs.
 import http from 'node:http';
 
-function post(agent, u, body, headers) {
+export function post(agent, u, body, headers) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = http.request(
