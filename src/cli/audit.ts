@@ -6,26 +6,7 @@ import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { signingKeyPath } from '../audit/index.js';
 import { exportEvents, formatEvent, loadSigningKeyFile, queryEvents, runPrune, runVerify, tailEvents, verificationKeys } from '../audit/ops.js';
-import { openStore } from '../store/index.js';
-import type { Store } from '../store/types.js';
-import type { Config } from '../config/schema.js';
-import { loadOrExit, resolveDataDir } from './common.js';
-
-interface CommonOpts {
-  config?: string;
-  dataDir?: string;
-}
-
-async function withStore<T>(opts: CommonOpts, fn: (store: Store, config: Config, dataDir: string) => Promise<T>): Promise<T> {
-  const { config } = await loadOrExit(opts.config);
-  const dataDir = resolveDataDir(config, opts.dataDir);
-  const store = await openStore(config, dataDir);
-  try {
-    return await fn(store, config, dataDir);
-  } finally {
-    await store.close();
-  }
-}
+import { storeFlags, withStore, type StoreFlags } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -37,16 +18,14 @@ function positiveInt(v: string): number {
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('verify, query, export and prune the tamper-evident audit log');
-  const common = (c: Command) =>
-    c.option('-c, --config <file>', 'config file').option('--data-dir <dir>', 'data directory (default ./.portcullis or PORTCULLIS_DATA_DIR)');
 
-  common(
+  storeFlags(
     audit
       .command('verify')
       .description('recompute the hash chain and check the signed checkpoints; exit 1 naming the first broken link')
       .option('--public-key <file>', 'Ed25519 public key PEM (repeatable; default <data-dir>/audit-signing-key.pub.pem)', collect)
       .option('--json', 'machine-readable output'),
-  ).action(async (opts: CommonOpts & { publicKey?: string[]; json?: boolean }) => {
+  ).action(async (opts: StoreFlags & { publicKey?: string[]; json?: boolean }) => {
     const code = await withStore(opts, async (store, config, dataDir) => {
       const keys = verificationKeys(signingKeyPath(config, dataDir), opts.publicKey);
       const { result, text, exitCode } = await runVerify(store, keys);
@@ -56,7 +35,7 @@ export function register(program: Command): void {
     process.exitCode = code;
   });
 
-  common(
+  storeFlags(
     audit
       .command('query')
       .description('the newest matching events, oldest first')
@@ -69,7 +48,7 @@ export function register(program: Command): void {
       .option('--until <time>', 'ISO time or duration ago')
       .option('--limit <n>', 'most events (default 100)', positiveInt, 100)
       .option('--json', 'machine-readable output'),
-  ).action(async (opts: CommonOpts & { principal?: string; tool?: string; server?: string; decision?: string; session?: string; since?: string; until?: string; limit: number; json?: boolean }) => {
+  ).action(async (opts: StoreFlags & { principal?: string; tool?: string; server?: string; decision?: string; session?: string; since?: string; until?: string; limit: number; json?: boolean }) => {
     await withStore(opts, async (store) => {
       const rows = await queryEvents(store, opts);
       if (opts.json) process.stdout.write(JSON.stringify(rows.map((c) => ({ seq: c.seq, hash: c.hash, event: c.event })), null, 2) + '\n');
@@ -77,7 +56,7 @@ export function register(program: Command): void {
     });
   });
 
-  common(
+  storeFlags(
     audit
       .command('export')
       .description('write events as JSONL (chained records, verifiable on their own) or CSV')
@@ -85,7 +64,7 @@ export function register(program: Command): void {
       .option('--since <time>', 'ISO time or duration ago (2h, 7d)')
       .option('--until <time>', 'ISO time or duration ago')
       .option('--out <file>', 'write to a file instead of stdout'),
-  ).action(async (opts: CommonOpts & { format: 'jsonl' | 'csv'; since?: string; until?: string; out?: string }) => {
+  ).action(async (opts: StoreFlags & { format: 'jsonl' | 'csv'; since?: string; until?: string; out?: string }) => {
     await withStore(opts, async (store) => {
       const out = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
       const write = (s: string) => new Promise<void>((resolve, reject) => out.write(s, (e) => (e ? reject(e) : resolve())));
@@ -97,14 +76,14 @@ export function register(program: Command): void {
     });
   });
 
-  common(
+  storeFlags(
     audit
       .command('tail')
       .description('the last events; with -f, keep printing new ones')
       .option('-f, --follow', 'keep printing new events')
       .option('-n, --lines <n>', 'how many to show first (default 20)', positiveInt, 20)
       .option('--json', 'one JSON object per line'),
-  ).action(async (opts: CommonOpts & { follow?: boolean; lines: number; json?: boolean }) => {
+  ).action(async (opts: StoreFlags & { follow?: boolean; lines: number; json?: boolean }) => {
     await withStore(opts, async (store) => {
       const ac = new AbortController();
       const stop = () => ac.abort();
@@ -119,12 +98,12 @@ export function register(program: Command): void {
     });
   });
 
-  common(
+  storeFlags(
     audit
       .command('prune')
       .description('delete events older than a duration, after recording a signed prune point (verify still passes)')
       .requiredOption('--older-than <duration>', 'e.g. 30d, 12h, 4w'),
-  ).action(async (opts: CommonOpts & { olderThan: string }) => {
+  ).action(async (opts: StoreFlags & { olderThan: string }) => {
     await withStore(opts, async (store, config, dataDir) => {
       const key = loadSigningKeyFile(signingKeyPath(config, dataDir));
       const r = await runPrune(store, key, opts.olderThan);

@@ -1,5 +1,9 @@
-/** Helpers shared by the CLI commands: config loading with readable errors, data dir. */
+/** Helpers shared by the CLI commands: config loading with readable errors, data dir, the store. */
+import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveDataDir, type LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
 
 /** Load the config or exit 1 with `FILE:LINE: path: problem` lines. */
 export async function loadOrExit(file?: string): Promise<LoadedConfig> {
@@ -20,4 +24,26 @@ export function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: ${v}`);
   return n;
+}
+
+export interface StoreFlags {
+  config?: string;
+  dataDir?: string;
+}
+
+/** The `-c/--config` and `--data-dir` options of every command that reads the store. */
+export function storeFlags(c: Command): Command {
+  return c.option('-c, --config <file>', 'config file').option('--data-dir <dir>', 'data directory (default ./.portcullis or PORTCULLIS_DATA_DIR)');
+}
+
+/** Open the configured store (migrated), run `fn`, and close it whatever happens. */
+export async function withStore<T>(flags: StoreFlags, fn: (store: Store, config: Config, dataDir: string) => Promise<T>): Promise<T> {
+  const { config } = await loadOrExit(flags.config);
+  const dataDir = resolveDataDir(config, flags.dataDir);
+  const store = await openStore(config, dataDir);
+  try {
+    return await fn(store, config, dataDir);
+  } finally {
+    await store.close();
+  }
 }

@@ -3,21 +3,9 @@
  * The key is printed once; only its sha256 is stored (SQLite in the data dir, or the configured store).
  */
 import type { Command } from 'commander';
-import { openStore } from '../store/index.js';
-import type { Store } from '../store/types.js';
 import { createApiKey, parseExpiry, revokeApiKey } from '../identity/apikeys.js';
-import { loadOrExit, resolveDataDir } from './common.js';
+import { storeFlags, withStore } from './common.js';
 
-async function withStore<T>(opts: { config?: string; dataDir?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
-  const { config } = await loadOrExit(opts.config);
-  const store = await openStore(config, resolveDataDir(config, opts.dataDir));
-  try {
-    await store.migrate();
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function status(k: { revokedAt?: string; expiresAt?: string }, now = Date.now()): string {
   if (k.revokedAt) return 'revoked';
@@ -27,10 +15,8 @@ function status(k: { revokedAt?: string; expiresAt?: string }, now = Date.now())
 
 export function register(program: Command): void {
   const keys = program.command('keys').description('API keys for clients (shown once, stored hashed)');
-  const common = (c: Command) =>
-    c.option('-c, --config <file>', 'config file').option('--data-dir <dir>', 'data directory (default ./.portcullis or PORTCULLIS_DATA_DIR)');
 
-  common(
+  storeFlags(
     keys
       .command('create')
       .description('create a key and print it once')
@@ -55,7 +41,7 @@ export function register(program: Command): void {
     );
   });
 
-  common(keys.command('list').description('list keys (never the keys themselves)').option('--json', 'machine-readable output')).action(
+  storeFlags(keys.command('list').description('list keys (never the keys themselves)').option('--json', 'machine-readable output')).action(
     async (opts: { json?: boolean; config?: string; dataDir?: string }) => {
       const list = await withStore(opts, (store) => store.listApiKeys());
       const rows = list.map(({ hash: _h, ...k }) => ({ ...k, status: status(k) }));
@@ -74,7 +60,7 @@ export function register(program: Command): void {
     },
   );
 
-  common(keys.command('revoke').description('revoke a key by its id (the part after pcx_)').argument('<id>', 'key id')).action(
+  storeFlags(keys.command('revoke').description('revoke a key by its id (the part after pcx_)').argument('<id>', 'key id')).action(
     async (id: string, opts: { config?: string; dataDir?: string }) => {
       const ok = await withStore(opts, (store) => revokeApiKey(store, id));
       if (!ok) {

@@ -6,37 +6,25 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.js';
-import { openStore } from '../store/index.js';
-import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord, Store } from '../store/types.js';
+import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord } from '../store/types.js';
 import { Registry, RegistryError } from '../registry/registry.js';
-import { loadOrExit, resolveDataDir } from './common.js';
+import { storeFlags, withStore, type StoreFlags } from './common.js';
 
 const STATUSES: RegistryStatus[] = ['pending', 'approved', 'quarantined', 'retired'];
 const KINDS = ['tool', 'prompt', 'resource_template', 'instructions', 'server'] as const;
 
-interface CommonFlags {
-  config?: string;
-  dataDir?: string;
-}
-
 type Out = (s: string) => void;
 
-async function withRegistry<T>(flags: CommonFlags, fn: (r: Registry, config: Config) => Promise<T>): Promise<T> {
-  const { config } = await loadOrExit(flags.config);
-  const store: Store = await openStore(config, resolveDataDir(config, flags.dataDir));
-  try {
-    await store.migrate();
+function withRegistry<T>(flags: StoreFlags, fn: (r: Registry, config: Config) => Promise<T>): Promise<T> {
+  return withStore(flags, async (store, config) => {
     // Status changes from the CLI never run the poisoning scanner: give it a no-op one.
     const registry = await Registry.open(store, config, { scanner: { scanToolDefinition: () => [], scanServerInstructions: () => [] } });
-    return await fn(registry, config);
-  } finally {
-    await store.close();
-  }
+    return fn(registry, config);
+  });
 }
 
 export function register(program: Command): void {
   const reg = program.command('registry').description('inventory of servers and pinned tool definitions: list, approve, quarantine, retire, diff');
-  const common = (c: Command) => c.option('-c, --config <file>', 'config file').option('--data-dir <dir>', 'data directory (default ./.portcullis or PORTCULLIS_DATA_DIR)');
   const run = (p: Promise<number>) =>
     p.then(
       (code) => {
@@ -53,21 +41,21 @@ export function register(program: Command): void {
     );
   const stdout: Out = (s) => process.stdout.write(s);
 
-  common(
+  storeFlags(
     reg
       .command('list')
       .description('servers, tools, prompts and resource templates with their status')
       .option('--status <status>', `only this status (${STATUSES.join(', ')})`)
       .option('--server <name>', 'only this server')
       .option('--json', 'machine-readable output'),
-  ).action((flags: CommonFlags & { status?: string; server?: string; json?: boolean }) => run(withRegistry(flags, (r) => registryList(r, flags, stdout))));
+  ).action((flags: StoreFlags & { status?: string; server?: string; json?: boolean }) => run(withRegistry(flags, (r) => registryList(r, flags, stdout))));
 
   for (const [verb, help] of [
     ['approve', 'admit a server, tool, prompt or resource template (pins its current definition)'],
     ['quarantine', 'hide it and deny its calls'],
     ['retire', 'take it out of service for good (a copy under another name is held too)'],
   ] as const) {
-    const c = common(
+    const c = storeFlags(
       reg
         .command(verb)
         .description(help)
@@ -77,18 +65,18 @@ export function register(program: Command): void {
         .option('--by <who>', 'who decided (default: $USER)'),
     );
     if (verb === 'approve') c.option('--all', "with a server: also approve its pending tools, prompts and templates (quarantined ones still need a look each)");
-    c.action((name: string, flags: CommonFlags & { kind?: string; reason?: string; by?: string; all?: boolean }) =>
+    c.action((name: string, flags: StoreFlags & { kind?: string; reason?: string; by?: string; all?: boolean }) =>
       run(withRegistry(flags, (r) => registrySetStatus(r, verb, name, flags, stdout))),
     );
   }
 
-  common(
+  storeFlags(
     reg
       .command('diff')
       .description('show how a definition changed (rug pull) or what a held tool copies')
       .argument('<name>', 'server__tool')
       .option('--kind <kind>', `what NAME is when ambiguous (${KINDS.join(', ')})`),
-  ).action((name: string, flags: CommonFlags & { kind?: string }) => run(withRegistry(flags, (r) => registryDiff(r, name, flags, stdout))));
+  ).action((name: string, flags: StoreFlags & { kind?: string }) => run(withRegistry(flags, (r) => registryDiff(r, name, flags, stdout))));
 }
 
 function parseKind(kind: string | undefined): DefinitionKind | 'server' | undefined {
