@@ -14,6 +14,7 @@ import type { Logger } from '../observability/log.js';
 import { detectText } from '../detect/index.js';
 import { redactJson } from '../detect/redact.js';
 import { Session, type Downstream } from './session.js';
+import { LIST_METHOD } from './names.js';
 import { NO_OWNER, Upstream, type Json, type UpstreamOwner } from './upstream.js';
 
 export interface GatewayHooks {
@@ -38,12 +39,6 @@ export interface GatewayOptions {
   servers?: ResolvedServer[];
 }
 
-const LIST_KEY: Record<ListKind, [string, string]> = {
-  tools: ['tools/list', 'tools'],
-  prompts: ['prompts/list', 'prompts'],
-  resources: ['resources/list', 'resources'],
-  resourceTemplates: ['resources/templates/list', 'resourceTemplates'],
-};
 
 export class Gateway {
   readonly config: Config;
@@ -161,12 +156,12 @@ export class Gateway {
   }
 
   /** An upstream's full list of one kind (all pages), cached until it says the list changed. */
-  listOf(u: Upstream, kind: ListKind, owner: UpstreamOwner, refresh = false): Promise<Json[]> {
+  listOf(u: Upstream, kind: ListKind): Promise<Json[]> {
     let m = this.lists.get(u);
     if (!m) this.lists.set(u, (m = new Map()));
     const cached = m.get(kind);
-    if (cached && !refresh) return cached;
-    const p = this.fetchList(u, kind, owner);
+    if (cached) return cached;
+    const p = this.fetchList(u, kind);
     m.set(kind, p);
     p.catch(() => m.delete(kind));
     return p;
@@ -177,8 +172,8 @@ export class Gateway {
     if (m) for (const k of kinds) m.delete(k);
   }
 
-  private async fetchList(u: Upstream, kind: ListKind, _owner: UpstreamOwner): Promise<Json[]> {
-    const [method, key] = LIST_KEY[kind];
+  private async fetchList(u: Upstream, kind: ListKind): Promise<Json[]> {
+    const { method, key } = LIST_METHOD[kind];
     const out: Json[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 100; page++) {

@@ -13,6 +13,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCodes, JSONRPC } from '../errors.js';
+import { isLoopbackHost } from '../identity/http.js';
 import type { Principal } from '../pipeline/types.js';
 import type { Gateway } from './gateway.js';
 import type { Session } from './session.js';
@@ -129,7 +130,7 @@ export class HttpListener {
 
   /** DNS-rebinding protection: a browser page on another origin must not reach a loopback gateway. */
   private checkOrigin(req: IncomingMessage, res: ServerResponse): boolean {
-    const loopbackBind = ['127.0.0.1', '::1', 'localhost'].includes(this.o.host);
+    const loopbackBind = isLoopbackHost(this.o.host);
     const host = req.headers.host ? hostName(req.headers.host) : '';
     const allowedHosts = [...(this.o.allowedHosts ?? []), ...(loopbackBind ? LOOPBACK_NAMES : [])];
     if (allowedHosts.length > 0 && (this.o.allowedHosts || loopbackBind) && !allowedHosts.includes(host)) {

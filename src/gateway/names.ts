@@ -4,6 +4,7 @@
  * deterministically (same input, same name, across restarts and replicas) with a hash suffix.
  */
 import { createHash } from 'node:crypto';
+import type { ListKind } from '../pipeline/types.js';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -23,3 +24,11 @@ export function disambiguate(exposed: string, server: string): string {
   const suffix = `_${shortHash(`${server}\0${exposed}`, 6)}`;
   return exposed.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix;
 }
+
+/** Each kind of list: the method that fetches it and the result key that holds its items. */
+export const LIST_METHOD: Record<ListKind, { method: string; key: string }> = {
+  tools: { method: 'tools/list', key: 'tools' },
+  prompts: { method: 'prompts/list', key: 'prompts' },
+  resources: { method: 'resources/list', key: 'resources' },
+  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates' },
+};

@@ -27,7 +27,7 @@ import { createValidateInterceptor } from '../pipeline/interceptors/validate.js'
 import { Gateway } from './gateway.js';
 import { HttpListener, type AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
-import { authErrorResponse, createAuthenticator, protectedResourceMetadata, resourceMetadataPaths, stdioPrincipal } from '../identity/http.js';
+import { authErrorResponse, createAuthenticator, isLoopbackHost, protectedResourceMetadata, resourceMetadataPaths, stdioPrincipal } from '../identity/http.js';
 import { liveChildCount } from '../transports/stdio-child.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -55,7 +55,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
@@ -190,7 +189,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
     }
     if (o.admin ?? config.admin.enabled) {
-      if (!LOOPBACK.has(config.admin.host) && !config.admin.token) throw new Error(`admin.host is ${config.admin.host}: an admin port beyond loopback needs admin.token`);
+      if (!isLoopbackHost(config.admin.host) && !config.admin.token) throw new Error(`admin.host is ${config.admin.host}: an admin port beyond loopback needs admin.token`);
       const admin = new AdminServer({
         host: config.admin.host,
         port: config.admin.port,

@@ -20,7 +20,7 @@ import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport } from '../pipeline/types.js';
 import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
-import { disambiguate, namespaced } from './names.js';
+import { disambiguate, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 
@@ -37,18 +37,7 @@ interface CatalogEntry {
   definition: Json;
 }
 
-const LIST_METHOD: Record<ListKind, { method: string; key: string }> = {
-  tools: { method: 'tools/list', key: 'tools' },
-  prompts: { method: 'prompts/list', key: 'prompts' },
-  resources: { method: 'resources/list', key: 'resources' },
-  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates' },
-};
-const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
-  'tools/list': 'tools',
-  'prompts/list': 'prompts',
-  'resources/list': 'resources',
-  'resources/templates/list': 'resourceTemplates',
-};
+const LIST_KIND_BY_METHOD: Record<string, ListKind> = Object.fromEntries(Object.entries(LIST_METHOD).map(([kind, { method }]) => [method, kind as ListKind]));
 const CAPABILITY_OF: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resources' };
 const LIST_CHANGED: Record<string, ListKind[]> = {
   'notifications/tools/list_changed': ['tools'],
@@ -211,11 +200,7 @@ export class Session implements UpstreamOwner, SessionView {
     }
 
     // Forward the client's own capabilities: servers hide features (sampling, elicitation) from clients that lack them.
-    const initParams = {
-      protocolVersion: this.protocolVersion,
-      capabilities: this.clientCapabilities,
-      clientInfo: this.clientInfo ?? { name: 'portcullis-client', version: '0' },
-    };
+    const initParams = this.initParams();
     const servers = this.gw.servers;
     await Promise.all(
       servers.map(async (s) => {
@@ -285,7 +270,7 @@ export class Session implements UpstreamOwner, SessionView {
         if (!this.upstreamUp(u) || u.init?.capabilities?.[cap] === undefined) return undefined;
         let items: Json[];
         try {
-          items = await this.gw.listOf(u, kind, this);
+          items = await this.gw.listOf(u, kind);
         } catch (e) {
           this.gw.log.warn({ server: u.name, kind, err: (e as Error).message }, 'list failed');
           return undefined;
@@ -557,6 +542,7 @@ export class Session implements UpstreamOwner, SessionView {
     return u.state === 'ready' || u.state === 'idle';
   }
 
+  /** What each upstream's initialize gets: the client's own version, capabilities and info. */
   initParams(): Json {
     return { protocolVersion: this.protocolVersion, capabilities: this.clientCapabilities, clientInfo: this.clientInfo ?? { name: 'portcullis-client', version: '0' } };
   }
