@@ -25,14 +25,26 @@ export function repeatTo(unit: string, n: number): string {
 }
 
 /**
- * CPU ms of `detect` on `unit` repeated to 256 KiB and to 1 MiB, after a warm-up run.
- * A linear detector takes about 4× as long on the big input; a quadratic one 16×.
+ * CPU ms of `detect` on `unit` repeated to 64 KiB and to 1 MiB, the best of three runs each after a
+ * warm-up. A linear detector takes about 16x as long on the big input; a quadratic one 256x.
  */
-export function adversarialTimes(detect: (s: string) => unknown, unit: string, rounds = 1): { small: number; big: number } {
-  const small = repeatTo(unit, 256 * 1024);
+export function adversarialTimes(detect: (s: string) => unknown, unit: string, rounds = 3): { small: number; big: number } {
+  const small = repeatTo(unit, 64 * 1024);
   const big = repeatTo(unit, 1024 * 1024);
   detect(small);
   return { small: cpuMs(() => detect(small), rounds), big: cpuMs(() => detect(big), rounds) };
+}
+
+/**
+ * Fails when `detect` is super-linear on `unit` repeated to 1 MiB. The bound sits between linear
+ * (16x) and quadratic (256x) with room for GC and a busy machine either side, and a floor on the
+ * small run so that timer granularity cannot make a fast detector look quadratic.
+ */
+export function expectLinearTime(detect: (s: string) => unknown, unit: string): void {
+  const { small, big } = adversarialTimes(detect, unit);
+  if (big > 2000 || big / Math.max(small, 2) > 64) {
+    throw new Error(`super-linear on ${JSON.stringify(unit.slice(0, 40))}: ${small.toFixed(1)} ms on 64 KiB, ${big.toFixed(1)} ms on 1 MiB`);
+  }
 }
 
 /** The shared development corpus file, when this checkout has `../shared/corpus` beside it. */
