@@ -2,17 +2,17 @@
  * Downstream HTTP listener: Streamable HTTP on `listen.path` (POST/GET/DELETE with sessions and
  * SSE responses) and the legacy HTTP+SSE endpoints (`/sse` + `/messages`) for old clients.
  *
- * The SDK's server transports do the protocol framing; this file does what a gateway adds in
- * front of them: bounded body reads (nothing is buffered past `limits.maxMessageBytes`), one
+ * Streamable HTTP framing is ours (src/transports/http-server.ts, for speed: see there); the
+ * legacy SSE framing is the SDK's. This file does what a gateway adds in front of them: bounded body reads (nothing is buffered past `limits.maxMessageBytes`), one
  * JSON parse, DNS-rebinding checks, authentication, and sessions bound to their principal.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCodes, JSONRPC } from '../errors.js';
+import { checkPost, isInitializeRequest, StreamableHttpSession, writeJson } from '../transports/http-server.js';
 import { isLoopbackHost } from '../identity/http.js';
 import type { Principal } from '../pipeline/types.js';
 import type { Gateway } from './gateway.js';
@@ -69,13 +69,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
 const rpcErr = (code: number, message: string, data?: unknown, id: RpcId | null = null) => ({
   jsonrpc: '2.0',
   id,
@@ -89,21 +82,15 @@ function hostName(hostHeader: string): string {
   return hostHeader.split(':')[0] ?? '';
 }
 
-function requestIds(body: unknown): RpcId[] {
-  const msgs = Array.isArray(body) ? body : [body];
+function requestIds(messages: readonly Record<string, unknown>[]): RpcId[] {
   const ids: RpcId[] = [];
-  for (const m of msgs) if (m && typeof m === 'object' && 'method' in m && 'id' in m) ids.push((m as { id: RpcId }).id);
+  for (const m of messages) if (typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number')) ids.push(m.id);
   return ids;
-}
-
-function isInitialize(body: unknown): boolean {
-  const msgs = Array.isArray(body) ? body : [body];
-  return msgs.some((m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize');
 }
 
 export class HttpListener {
   private server?: http.Server;
-  private readonly streamable = new Map<string, { transport: StreamableHTTPServerTransport; session: Session }>();
+  private readonly streamable = new Map<string, { transport: StreamableHttpSession; session: Session }>();
   private readonly legacy = new Map<string, { transport: SSEServerTransport; session: Session }>();
 
   constructor(
@@ -115,7 +102,7 @@ export class HttpListener {
     const server = http.createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.gw.log.error({ err: err instanceof Error ? err.message : String(err) }, 'HTTP handler failed');
-        sendJson(res, 500, rpcErr(JSONRPC.INTERNAL_ERROR, 'internal error'));
+        writeJson(res, 500, rpcErr(JSONRPC.INTERNAL_ERROR, 'internal error'));
       });
     });
     server.keepAliveTimeout = 65_000;
@@ -134,7 +121,7 @@ export class HttpListener {
     const host = req.headers.host ? hostName(req.headers.host) : '';
     const allowedHosts = [...(this.o.allowedHosts ?? []), ...(loopbackBind ? LOOPBACK_NAMES : [])];
     if (allowedHosts.length > 0 && (this.o.allowedHosts || loopbackBind) && !allowedHosts.includes(host)) {
-      sendJson(res, 403, rpcErr(JSONRPC.INVALID_REQUEST, `Host header "${host}" is not allowed (listen.allowedHosts)`));
+      writeJson(res, 403, rpcErr(JSONRPC.INVALID_REQUEST, `Host header "${host}" is not allowed (listen.allowedHosts)`));
       return false;
     }
     const origin = req.headers.origin;
@@ -147,7 +134,7 @@ export class HttpListener {
       }
       const ok = (this.o.allowedOrigins ?? []).includes(origin) || (loopbackBind && LOOPBACK_NAMES.includes(oh.includes(':') ? `[${oh}]` : oh)) || LOOPBACK_NAMES.includes(oh);
       if (!ok) {
-        sendJson(res, 403, rpcErr(JSONRPC.INVALID_REQUEST, `Origin ${origin} is not allowed (listen.allowedOrigins)`));
+        writeJson(res, 403, rpcErr(JSONRPC.INVALID_REQUEST, `Origin ${origin} is not allowed (listen.allowedOrigins)`));
         return false;
       }
     }
@@ -161,10 +148,10 @@ export class HttpListener {
     const isMcp = path === this.o.path;
     const isSse = path === '/sse';
     const isMessages = path === '/messages';
-    if (!isMcp && !isSse && !isMessages) return sendJson(res, 404, { error: 'not found', mcp: this.o.path });
+    if (!isMcp && !isSse && !isMessages) return writeJson(res, 404, { error: 'not found', mcp: this.o.path });
     if (!this.checkOrigin(req, res)) return;
     const auth = await this.o.authenticate(req);
-    if (!auth.ok) return sendJson(res, auth.status, auth.body, auth.headers);
+    if (!auth.ok) return writeJson(res, auth.status, auth.body, auth.headers);
     if (isMcp) return this.streamableHttp(req, res, auth.principal);
     if (isSse) return this.openLegacy(req, res, auth.principal);
     return this.legacyMessage(req, res, url, auth.principal);
@@ -177,14 +164,14 @@ export class HttpListener {
       raw = await readBody(req, this.o.maxMessageBytes);
     } catch (e) {
       if (e instanceof BodyTooLarge) {
-        sendJson(res, 413, rpcErr(ErrorCodes.PCX_MESSAGE_TOO_LARGE, `message larger than limits.maxMessageBytes (${this.o.maxMessageBytes} bytes)`, { code: 'PCX_MESSAGE_TOO_LARGE', limit: this.o.maxMessageBytes }));
-      } else sendJson(res, 400, rpcErr(JSONRPC.PARSE_ERROR, 'could not read the request body'));
+        writeJson(res, 413, rpcErr(ErrorCodes.PCX_MESSAGE_TOO_LARGE, `message larger than limits.maxMessageBytes (${this.o.maxMessageBytes} bytes)`, { code: 'PCX_MESSAGE_TOO_LARGE', limit: this.o.maxMessageBytes }));
+      } else writeJson(res, 400, rpcErr(JSONRPC.PARSE_ERROR, 'could not read the request body'));
       return { ok: false };
     }
     try {
       return { ok: true, body: JSON.parse(raw.toString('utf8')) };
     } catch (e) {
-      sendJson(res, 400, rpcErr(JSONRPC.PARSE_ERROR, `Parse error: ${(e as Error).message}`));
+      writeJson(res, 400, rpcErr(JSONRPC.PARSE_ERROR, `Parse error: ${(e as Error).message}`));
       return { ok: false };
     }
   }
@@ -196,52 +183,49 @@ export class HttpListener {
   private async streamableHttp(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const sid = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(sid) ? sid[0] : sid;
-    let body: unknown;
+    let post: ReturnType<typeof checkPost>;
     if (req.method === 'POST') {
       const parsed = await this.parseBody(req, res);
       if (!parsed.ok) return;
-      body = parsed.body;
+      post = checkPost(req, res, parsed.body);
+      if (!post) return;
     }
     if (sessionId) {
       const entry = this.streamable.get(sessionId);
       // Another principal presenting a session id it did not open gets the same 404 as an unknown id (session hijacking).
-      if (!entry || !this.sameOwner(entry.session, principal)) return sendJson(res, 404, rpcErr(-32001, 'Session not found'));
+      if (!entry || !this.sameOwner(entry.session, principal)) return writeJson(res, 404, rpcErr(-32001, 'Session not found'));
       if (entry.session.principal.expiresAt === undefined && principal.expiresAt !== undefined) entry.session.principal.expiresAt = principal.expiresAt;
-      if (req.method === 'POST') this.watchDisconnect(res, entry.session, body);
-      await entry.transport.handleRequest(req, res, body);
-      return;
+      if (req.method === 'GET') return entry.transport.handleGet(req, res);
+      if (req.method === 'DELETE') return entry.transport.handleDelete(req, res);
+      if (!post) return entry.transport.handleOther(res);
+      this.watchDisconnect(res, entry.session, post.messages);
+      return entry.transport.handlePost(req, res, post);
     }
-    if (req.method !== 'POST' || !isInitialize(body)) {
-      return sendJson(res, 400, rpcErr(JSONRPC.INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start with an initialize request'));
+    if (!post || !post.messages.some(isInitializeRequest)) {
+      return writeJson(res, 400, rpcErr(JSONRPC.INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start with an initialize request'));
     }
     const id = randomUUID();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
-    let session: Session;
+    let session: Session | undefined;
+    const transport = new StreamableHttpSession(id, {
+      onmessage: (m) => session?.handle(m as Json),
+      onclose: () => {
+        this.streamable.delete(id);
+        if (session) void this.gw.closeSession(session);
+      },
+    });
     try {
-      session = this.gw.createSession(principal, 'http', {
-        send: (m, related) => transport.send(m as unknown as JSONRPCMessage, related === undefined ? undefined : { relatedRequestId: related }),
-        close: () => {
-          this.streamable.delete(id);
-          return transport.close();
-        },
-      }, id);
+      session = this.gw.createSession(principal, 'http', { send: (m, related) => transport.send(m, related), close: () => transport.close() }, id);
     } catch (e) {
-      return sendJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
     }
     this.streamable.set(id, { transport, session });
-    transport.onmessage = (m) => session.handle(m as unknown as Json);
-    transport.onclose = () => {
-      this.streamable.delete(id);
-      void this.gw.closeSession(session);
-    };
-    await transport.start();
-    this.watchDisconnect(res, session, body);
-    await transport.handleRequest(req, res, body);
+    this.watchDisconnect(res, session, post.messages);
+    transport.handlePost(req, res, post);
   }
 
   /** If the client drops the connection before its answers are sent, cancel the upstream calls. */
-  private watchDisconnect(res: ServerResponse, session: Session, body: unknown): void {
-    const ids = requestIds(body);
+  private watchDisconnect(res: ServerResponse, session: Session, messages: readonly Record<string, unknown>[]): void {
+    const ids = requestIds(messages);
     if (ids.length === 0) return;
     res.once('close', () => {
       if (!res.writableFinished) session.abandon(ids);
@@ -249,7 +233,7 @@ export class HttpListener {
   }
 
   private async openLegacy(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
-    if (req.method !== 'GET') return sendJson(res, 405, { error: 'GET /sse opens the legacy SSE stream' });
+    if (req.method !== 'GET') return writeJson(res, 405, { error: 'GET /sse opens the legacy SSE stream' });
     const transport = new SSEServerTransport('/messages', res);
     let session: Session;
     try {
@@ -266,7 +250,7 @@ export class HttpListener {
         transport.sessionId,
       );
     } catch (e) {
-      return sendJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
     }
     this.legacy.set(transport.sessionId, { transport, session });
     transport.onmessage = (m) => session.handle(m as unknown as Json);
@@ -278,11 +262,11 @@ export class HttpListener {
   }
 
   private async legacyMessage(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal): Promise<void> {
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST /messages?sessionId=…' });
+    if (req.method !== 'POST') return writeJson(res, 405, { error: 'POST /messages?sessionId=…' });
     const entry = this.legacy.get(url.searchParams.get('sessionId') ?? '');
     const parsed = await this.parseBody(req, res);
     if (!parsed.ok) return;
-    if (!entry || !this.sameOwner(entry.session, principal)) return sendJson(res, 404, rpcErr(-32001, 'Session not found'));
+    if (!entry || !this.sameOwner(entry.session, principal)) return writeJson(res, 404, rpcErr(-32001, 'Session not found'));
     await entry.transport.handlePostMessage(req, res, parsed.body);
   }
 

@@ -1,0 +1,250 @@
+/**
+ * The server side of one Streamable HTTP session (MCP 2025-03-26 and later), on node:http.
+ *
+ * Why not the SDK's StreamableHTTPServerTransport: it adapts every request to a Web-standard
+ * Request/Response through @hono/node-server and answers every POST as an SSE stream, which the
+ * benchmark showed to be most of the per-call cost of the gateway (bench/README.md). This class
+ * keeps the same wire behaviour and status codes (406, 415, 400, 404, 409, 405, 202) and adds one
+ * thing the spec allows: the answer to a POST is chosen late. While only the response is pending,
+ * nothing is written; if the response comes first it goes out as one `application/json` body. The
+ * first related message sent before it (progress, logging, a sampling or elicitation request)
+ * switches that POST to `text/event-stream`, and everything after it is streamed.
+ *
+ * Protocol types (supported versions) come from the SDK; the session logic stays in Session.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+
+type RpcId = string | number;
+type Message = Record<string, unknown>;
+
+/** Most messages one POST may carry (the SDK's limit). */
+export const MAX_BATCH_SIZE = 100;
+const KEEP_ALIVE_MS = 15_000;
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
+
+/** One POST that carried requests, waiting for their responses. */
+interface Exchange {
+  res: ServerResponse;
+  waiting: Set<RpcId>;
+  /** Responses held back while the answer can still be a single JSON body. */
+  held: Message[];
+  batch: boolean;
+  sse: boolean;
+  done: boolean;
+}
+
+export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const httpError = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>) =>
+  writeJson(res, status, { jsonrpc: '2.0', id: null, error: { code, message } }, headers);
+
+const isRequest = (m: Message): boolean => typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number');
+const isResponse = (m: Message): boolean => m.method === undefined && ('result' in m || 'error' in m);
+export const isInitializeRequest = (m: Message): boolean => m.method === 'initialize' && isRequest(m);
+
+/** The shape checks the SDK's JSON-RPC schema makes, without building a schema object per message. */
+function isJsonRpcMessage(m: unknown): m is Message {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return false;
+  const o = m as Message;
+  if (o.jsonrpc !== '2.0') return false;
+  const idOk = o.id === undefined || typeof o.id === 'string' || (typeof o.id === 'number' && Number.isFinite(o.id));
+  if (typeof o.method === 'string') return idOk && (o.params === undefined || (typeof o.params === 'object' && o.params !== null));
+  if ('result' in o) return o.id !== undefined && idOk;
+  if ('error' in o) return (o.id === null || idOk) && typeof o.error === 'object' && o.error !== null;
+  return false;
+}
+
+function acceptsOf(req: IncomingMessage): string {
+  return String(req.headers.accept ?? '');
+}
+
+function isJsonContentType(ct: string | undefined): boolean {
+  return ct !== undefined && (ct === 'application/json' || ct.split(';')[0]!.trim().toLowerCase() === 'application/json');
+}
+
+/** `Mcp-Protocol-Version` must name a version we speak when it is present (400 otherwise). */
+function checkProtocolVersion(req: IncomingMessage, res: ServerResponse): boolean {
+  const v = req.headers['mcp-protocol-version'];
+  if (v === undefined || (typeof v === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(v))) return true;
+  httpError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${String(v)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+  return false;
+}
+
+/**
+ * Validate a POST's headers and body before a session sees it. Returns the messages, or undefined
+ * when an error response has been written.
+ */
+export function checkPost(req: IncomingMessage, res: ServerResponse, body: unknown): { messages: Message[]; batch: boolean } | undefined {
+  const accept = acceptsOf(req);
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+    httpError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+    return undefined;
+  }
+  if (!isJsonContentType(req.headers['content-type'])) {
+    httpError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    return undefined;
+  }
+  const batch = Array.isArray(body);
+  const messages: unknown[] = batch ? body : [body];
+  if (messages.length > MAX_BATCH_SIZE) {
+    httpError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    return undefined;
+  }
+  if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+    httpError(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
+    return undefined;
+  }
+  return { messages: messages as Message[], batch };
+}
+
+export interface HttpSessionHandlers {
+  onmessage(message: Message): void;
+  /** The session ended: DELETE, close(), or the gateway dropping it. Called once. */
+  onclose(): void;
+}
+
+export class StreamableHttpSession {
+  private readonly exchanges = new Map<RpcId, Exchange>();
+  private standalone?: { res: ServerResponse; timer: NodeJS.Timeout };
+  private initialized = false;
+  private closed = false;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly handlers: HttpSessionHandlers,
+  ) {}
+
+  /** A POST whose body passed checkPost. */
+  handlePost(req: IncomingMessage, res: ServerResponse, { messages, batch }: { messages: Message[]; batch: boolean }): void {
+    if (this.closed) return httpError(res, 404, -32001, 'Session not found');
+    if (messages.some(isInitializeRequest)) {
+      if (this.initialized) return httpError(res, 400, -32600, 'Invalid Request: Server already initialized');
+      if (messages.length > 1) return httpError(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
+      this.initialized = true;
+    } else if (!checkProtocolVersion(req, res)) return;
+
+    const requests = messages.filter(isRequest);
+    if (requests.length === 0) {
+      res.writeHead(202).end();
+      for (const m of messages) this.handlers.onmessage(m);
+      return;
+    }
+    const ex: Exchange = { res, waiting: new Set(requests.map((m) => m.id as RpcId)), held: [], batch, sse: false, done: false };
+    for (const id of ex.waiting) this.exchanges.set(id, ex);
+    // A client that hangs up gets nothing more; the listener cancels the upstream calls.
+    res.once('close', () => {
+      if (!ex.done) this.finish(ex, false);
+    });
+    for (const m of messages) this.handlers.onmessage(m);
+  }
+
+  /** GET opens the one standalone SSE stream for messages not tied to a request. */
+  handleGet(req: IncomingMessage, res: ServerResponse): void {
+    if (!acceptsOf(req).includes('text/event-stream')) return httpError(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
+    if (!checkProtocolVersion(req, res)) return;
+    if (this.closed) return httpError(res, 404, -32001, 'Session not found');
+    if (this.standalone) return httpError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
+    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    res.flushHeaders();
+    // Comments keep idle intermediaries from closing the stream.
+    const timer = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+    timer.unref();
+    const stream = { res, timer };
+    this.standalone = stream;
+    res.once('close', () => {
+      clearInterval(timer);
+      if (this.standalone === stream) this.standalone = undefined;
+    });
+  }
+
+  handleDelete(req: IncomingMessage, res: ServerResponse): void {
+    if (!checkProtocolVersion(req, res)) return;
+    res.writeHead(200).end();
+    void this.close();
+  }
+
+  handleOther(res: ServerResponse): void {
+    httpError(res, 405, -32000, 'Method not allowed.', { allow: 'GET, POST, DELETE' });
+  }
+
+  /**
+   * Send one message to the client: a response goes to the POST that carried its request; another
+   * message related to a pending request goes on that POST's stream; anything else goes on the
+   * standalone GET stream, or is dropped when the client has not opened one (as the spec allows).
+   */
+  async send(message: Message, relatedRequestId?: RpcId): Promise<void> {
+    if (this.closed) return;
+    if (isResponse(message)) {
+      const id = message.id as RpcId;
+      const ex = this.exchanges.get(id);
+      if (!ex) return;
+      this.exchanges.delete(id);
+      ex.waiting.delete(id);
+      if (ex.sse) writeEvent(ex.res, message);
+      else ex.held.push(message);
+      if (ex.waiting.size === 0) this.finish(ex, true);
+      return;
+    }
+    const ex = relatedRequestId === undefined ? undefined : this.exchanges.get(relatedRequestId);
+    if (ex) {
+      if (!ex.sse) this.toSse(ex);
+      writeEvent(ex.res, message);
+      return;
+    }
+    if (this.standalone) writeEvent(this.standalone.res, message);
+  }
+
+  private toSse(ex: Exchange): void {
+    ex.sse = true;
+    ex.res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    for (const m of ex.held) writeEvent(ex.res, m);
+    ex.held = [];
+  }
+
+  /** Complete an exchange: write what it holds (when `deliver`) and forget its pending ids. */
+  private finish(ex: Exchange, deliver: boolean): void {
+    ex.done = true;
+    for (const id of ex.waiting) if (this.exchanges.get(id) === ex) this.exchanges.delete(id);
+    if (!deliver || ex.res.destroyed) return;
+    if (ex.sse) ex.res.end();
+    else writeJson(ex.res, 200, ex.batch ? ex.held : ex.held[0], { 'mcp-session-id': this.sessionId });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Requests still waiting get an error rather than a stream that ends without their answer.
+    for (const ex of new Set(this.exchanges.values())) {
+      for (const id of ex.waiting) {
+        const error = { jsonrpc: '2.0', id, error: { code: -32000, message: 'Connection closed: the session ended' } };
+        if (ex.sse) writeEvent(ex.res, error);
+        else ex.held.push(error);
+      }
+      this.finish(ex, true);
+    }
+    this.exchanges.clear();
+    if (this.standalone) {
+      clearInterval(this.standalone.timer);
+      this.standalone.res.end();
+      this.standalone = undefined;
+    }
+    this.handlers.onclose();
+  }
+}
+
+function writeEvent(res: ServerResponse, message: Message): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+}
