@@ -20,6 +20,7 @@ export function env0(ROOT, RUN, TMP, GW_ROOT = ROOT) {
     CLI: path.join(GW_ROOT, 'dist/cli/index.js'),
     EVERYTHING: path.join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'),
     SIZED: path.join(ROOT, 'bench/fixtures/sized.mjs'),
+    RELAY: path.join(ROOT, 'bench/fixtures/relay.mjs'),
     MCP_PROXY: path.join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs'),
     SUPERGATEWAY: path.join(ROOT, 'node_modules/supergateway/dist/index.js'),
   };
@@ -292,6 +293,32 @@ export function definePaths(E, opts) {
         const ctx = httpProxyCtx(procs);
         ctx.notes.unshift('stateful mode (one child per session); binds all interfaces (no host option), used over loopback');
         return ctx;
+      },
+    },
+    {
+      id: 'null-relay',
+      label: '8 null stdio relay (reference)',
+      async start() {
+        const sessions = new Set();
+        return {
+          tools: PLAIN_TOOLS,
+          notes: ['a process that only copies bytes between client and server: what any stdio proxy costs on this machine before it does any work'],
+          pids: () => [...sessions].filter((s) => s.server === 'everything' && s.pid).map((s) => s.pid),
+          async connect(server) {
+            const s = await connectStdio(E.NODE, [E.RELAY, `--bench-run=${E.RUN}`, E.NODE, ...upstreamArgs(E, server)]);
+            s.server = server;
+            sessions.add(s);
+            const close = s.close;
+            s.close = async () => {
+              sessions.delete(s);
+              await close();
+            };
+            return s;
+          },
+          async close() {
+            await Promise.all([...sessions].map((s) => s.close()));
+          },
+        };
       },
     },
   ];

@@ -1,33 +1,45 @@
 #!/usr/bin/env node
 /**
  * `portcullis <noun> <verb>`: one file per command; each exports `register(program)`.
+ * Only the invoked command's module is loaded (startup time: `stdio` must not pay for `scan`,
+ * `policy` (Cedar) and friends); help and unknown commands load them all.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { VERSION } from '../gateway/runtime.js';
-import * as start from './start.js';
-import * as stdio from './stdio.js';
-import * as config from './config.js';
-import * as registry from './registry.js';
-import * as scan from './scan.js';
-import * as wrap from './wrap.js';
-import * as audit from './audit.js';
-import * as detect from './detect.js';
-import * as evalCmd from './eval.js';
-import * as revoke from './revoke.js';
-import * as policy from './policy.js';
-import * as keys from './keys.js';
 
-const COMMANDS: Array<{ register(program: Command): void }> = [start, stdio, config, registry, scan, wrap, audit, detect, evalCmd, revoke, policy, keys];
+type CommandModule = { register(program: Command): void };
 
-const program = new Command()
-  .name('portcullis')
-  .description('Runtime security gateway for the Model Context Protocol')
-  .version(VERSION)
-  .showHelpAfterError();
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  start: () => import('./start.js'),
+  stdio: () => import('./stdio.js'),
+  config: () => import('./config.js'),
+  registry: () => import('./registry.js'),
+  scan: () => import('./scan.js'),
+  wrap: () => import('./wrap.js'),
+  audit: () => import('./audit.js'),
+  detect: () => import('./detect.js'),
+  eval: () => import('./eval.js'),
+  revoke: () => import('./revoke.js'),
+  policy: () => import('./policy.js'),
+  keys: () => import('./keys.js'),
+};
 
-for (const c of COMMANDS) c.register(program);
+// Read here rather than from gateway/runtime.js, which would load the whole gateway.
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('portcullis')
+    .description('Runtime security gateway for the Model Context Protocol')
+    .version(VERSION)
+    .showHelpAfterError();
+  const invoked = process.argv[2];
+  const load = invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? [COMMANDS[invoked]!] : Object.values(COMMANDS);
+  for (const m of await Promise.all(load.map((l) => l()))) m.register(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
   process.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -8,7 +8,6 @@
  */
 import { context, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context, type Span, type SpanContext, SpanKind } from '@opentelemetry/api';
 import type { Config } from '../config/schema.js';
-import { otlpUrl } from '../audit/otlp.js';
 
 export type { Span, SpanContext } from '@opentelemetry/api';
 export { SpanKind } from '@opentelemetry/api';
@@ -41,7 +40,12 @@ export async function initTracing(config: Config, opts: TracingOptions = {}): Pr
   if (active.enabled) return active;
   const otlp = config.observability.otlp;
   if (!otlp) return DISABLED;
-  const [{ NodeSDK, tracing, resources }, { OTLPTraceExporter }] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-http')]);
+  // audit/otlp.js pulls in the OTel logs SDK: loaded only here, when OTLP is configured.
+  const [{ NodeSDK, tracing, resources }, { OTLPTraceExporter }, { otlpUrl }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('../audit/otlp.js'),
+  ]);
   const exporter = new OTLPTraceExporter({ url: otlpUrl(otlp.endpoint, 'traces'), headers: otlp.headers });
   const attrs: Record<string, string> = { 'service.name': 'portcullis' };
   if (opts.instance) attrs['service.instance.id'] = opts.instance;
