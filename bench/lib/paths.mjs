@@ -27,6 +27,17 @@ export function env0(ROOT, RUN, TMP, GW_ROOT = ROOT) {
 }
 
 /** Upstream commands; the trailing run-id argument is ignored by both servers and marks the processes. */
+/** Add a session to `sessions`, and take it out again when it is closed. */
+function tracked(sessions, s) {
+  sessions.add(s);
+  const close = s.close;
+  s.close = async () => {
+    sessions.delete(s);
+    await close();
+  };
+  return s;
+}
+
 export function upstreamArgs(E, server) {
   return server === 'everything' ? [E.EVERYTHING, 'stdio', `--bench-run=${E.RUN}`] : [E.SIZED, `--bench-run=${E.RUN}`];
 }
@@ -235,29 +246,13 @@ export function definePaths(E, opts) {
     {
       id: 'portcullis-stdio',
       label: '5 Portcullis stdio wrap',
-      async start() {
-        const sessions = new Set();
+      start: () => {
         let n = 0;
-        return {
-          tools: PLAIN_TOOLS,
-          pids: () => [...sessions].filter((s) => s.server === 'everything' && s.pid).map((s) => s.pid),
-          async connect(server) {
-            const dataDir = path.join(E.TMP, 'wrap', String(++n));
-            mkdirSync(dataDir, { recursive: true });
-            const s = await connectStdio(E.NODE, [E.CLI, 'stdio', '--data-dir', dataDir, '--', E.NODE, ...upstreamArgs(E, server)]);
-            s.server = server;
-            sessions.add(s);
-            const close = s.close;
-            s.close = async () => {
-              sessions.delete(s);
-              await close();
-            };
-            return s;
-          },
-          async close() {
-            await Promise.all([...sessions].map((s) => s.close()));
-          },
-        };
+        return stdioProxyCtx((server) => {
+          const dataDir = path.join(E.TMP, 'wrap', String(++n));
+          mkdirSync(dataDir, { recursive: true });
+          return [E.CLI, 'stdio', '--data-dir', dataDir, '--', E.NODE, ...upstreamArgs(E, server)];
+        });
       },
     },
     {
@@ -298,27 +293,10 @@ export function definePaths(E, opts) {
     {
       id: 'null-relay',
       label: '8 null stdio relay (reference)',
-      async start() {
-        const sessions = new Set();
-        return {
-          tools: PLAIN_TOOLS,
-          notes: ['a process that only copies bytes between client and server: what any stdio proxy costs on this machine before it does any work'],
-          pids: () => [...sessions].filter((s) => s.server === 'everything' && s.pid).map((s) => s.pid),
-          async connect(server) {
-            const s = await connectStdio(E.NODE, [E.RELAY, `--bench-run=${E.RUN}`, E.NODE, ...upstreamArgs(E, server)]);
-            s.server = server;
-            sessions.add(s);
-            const close = s.close;
-            s.close = async () => {
-              sessions.delete(s);
-              await close();
-            };
-            return s;
-          },
-          async close() {
-            await Promise.all([...sessions].map((s) => s.close()));
-          },
-        };
+      start: () => {
+        const ctx = stdioProxyCtx((server) => [E.RELAY, `--bench-run=${E.RUN}`, E.NODE, ...upstreamArgs(E, server)]);
+        ctx.notes = ['a process that only copies bytes between client and server: what any stdio proxy costs on this machine before it does any work'];
+        return ctx;
       },
     },
   ];
@@ -332,17 +310,28 @@ export function definePaths(E, opts) {
       pids: () => [g.proc.pid],
       async connect(server) {
         const s = await connectHttp(g.mcpUrl, headers);
-        sessions.add(s);
-        const close = s.close;
-        s.close = async () => {
-          sessions.delete(s);
-          await close();
-        };
-        return s;
+        return tracked(sessions, s);
       },
       async close() {
         await Promise.all([...sessions].map((s) => s.close()));
         await g.proc.close();
+      },
+    };
+  }
+
+  /** A path whose client spawns a proxy process per session over stdio: `argsFor(server)` is its command line after node. */
+  function stdioProxyCtx(argsFor) {
+    const sessions = new Set();
+    return {
+      tools: PLAIN_TOOLS,
+      pids: () => [...sessions].filter((s) => s.server === 'everything' && s.pid).map((s) => s.pid),
+      async connect(server) {
+        const s = await connectStdio(E.NODE, argsFor(server));
+        s.server = server;
+        return tracked(sessions, s);
+      },
+      async close() {
+        await Promise.all([...sessions].map((s) => s.close()));
       },
     };
   }
@@ -357,13 +346,7 @@ export function definePaths(E, opts) {
       pids: () => [procs.everything.pid],
       async connect(server) {
         const s = await connectHttp(procs[server].url);
-        sessions.add(s);
-        const close = s.close;
-        s.close = async () => {
-          sessions.delete(s);
-          await close();
-        };
-        return s;
+        return tracked(sessions, s);
       },
       async close() {
         await Promise.all([...sessions].map((s) => s.close()));
