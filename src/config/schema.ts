@@ -217,6 +217,8 @@ const Limits = z.strictObject({
   interceptorTimeout: Duration.default('5s'),
   /** Calls per minute per principal (0 = unlimited). */
   callsPerMinute: z.number().int().nonnegative().default(0),
+  /** Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page). */
+  listPageSize: z.number().int().nonnegative().default(1000),
 });
 
 const Observability = z.strictObject({

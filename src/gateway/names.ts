@@ -32,3 +32,29 @@ export const LIST_METHOD: Record<ListKind, { method: string; key: string }> = {
   resources: { method: 'resources/list', key: 'resources' },
   resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates' },
 };
+
+/** Where a client is in a paged list: opaque to it (base64url JSON), checked when it comes back. */
+export interface ListCursor {
+  kind: ListKind;
+  gen: number;
+  offset: number;
+}
+
+export function encodeListCursor(c: ListCursor): string {
+  return Buffer.from(JSON.stringify([c.kind, c.gen, c.offset])).toString('base64url');
+}
+
+/** The cursor, or undefined for anything this gateway did not issue (the caller answers -32602). */
+export function decodeListCursor(cursor: unknown): ListCursor | undefined {
+  if (typeof cursor !== 'string' || cursor.length > 200) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 3) return undefined;
+    const [kind, gen, offset] = v as unknown[];
+    if (typeof kind !== 'string' || !(kind in LIST_METHOD)) return undefined;
+    if (!Number.isSafeInteger(gen) || !Number.isSafeInteger(offset) || (offset as number) < 0) return undefined;
+    return { kind: kind as ListKind, gen: gen as number, offset: offset as number };
+  } catch {
+    return undefined;
+  }
+}

@@ -20,7 +20,7 @@ import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport } from '../pipeline/types.js';
 import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
-import { disambiguate, LIST_METHOD, namespaced } from './names.js';
+import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 
@@ -67,6 +67,9 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly taskServer = new Map<string, string>();
   private templates: Array<{ server: string; uriTemplate: string; template: UriTemplate }> = [];
   private readonly listed = new Set<ListKind>();
+  /** The list a client is paging through, per kind (kept only while it has more pages). */
+  private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
+  private pageGen = 0;
   /** Client request id → the upstream call serving it (for cancellation). */
   private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
   /** Our id for a server→client request → its resolver. */
@@ -336,14 +339,36 @@ export class Session implements UpstreamOwner, SessionView {
 
   private async list(kind: ListKind, id: RpcId, msg: Json): Promise<void> {
     const t0 = performance.now();
-    const { items, findings } = await this.collect(kind, { id, msg });
+    const cursor = (msg.params as Json | undefined)?.cursor;
+    let items: Json[];
+    let findings: Finding[] = [];
+    let offset = 0;
+    if (cursor !== undefined) {
+      // A later page comes from the snapshot the first page was cut from, so pages never overlap or skip.
+      const c = decodeListCursor(cursor);
+      const snap = this.pages.get(kind);
+      if (!c || c.kind !== kind || !snap || snap.gen !== c.gen || c.offset >= snap.items.length) {
+        return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, 'Invalid cursor: it is not one this session issued for this list, or the list changed since; list again without a cursor'));
+      }
+      items = snap.items;
+      offset = c.offset;
+    } else {
+      ({ items, findings } = await this.collect(kind, { id, msg }));
+      this.pages.delete(kind);
+    }
+    const size = this.gw.config.limits.listPageSize;
+    const end = size > 0 ? Math.min(items.length, offset + size) : items.length;
+    const result: Json = { [LIST_METHOD[kind].key]: offset === 0 && end === items.length ? items : items.slice(offset, end) };
+    if (end < items.length) {
+      let snap = this.pages.get(kind);
+      if (!snap) this.pages.set(kind, (snap = { gen: ++this.pageGen, items }));
+      result.nextCursor = encodeListCursor({ kind, gen: snap.gen, offset: end });
+    }
     const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
     ctx.findings.push(...findings);
     const ev = this.event(ctx, { decision: { kind: 'allow' }, findings, message: ctx.message, stages: {}, modified: false }, { outcome: 'ok', latencyMs: performance.now() - t0 });
-    ev.target = `${items.length} items`;
-    // The whole list in one page: upstream pages were followed when collecting.
-    const answer = { jsonrpc: '2.0', id, result: { [LIST_METHOD[kind].key]: items } };
-    if (await this.auditOrFail(ev, id)) await this.reply(answer);
+    ev.target = `${end - offset} of ${items.length} items`;
+    if (await this.auditOrFail(ev, id)) await this.reply({ jsonrpc: '2.0', id, result });
   }
 
   private async ensureListed(kind: ListKind): Promise<void> {
@@ -554,6 +579,7 @@ export class Session implements UpstreamOwner, SessionView {
     const kinds = LIST_CHANGED[method];
     if (kinds) {
       this.gw.invalidateLists(u, kinds);
+      for (const k of kinds) this.pages.delete(k);
       // Re-read and re-check at once (registry pinning quarantines a rug pull now, not at the next list).
       void Promise.all(kinds.map((k) => this.collect(k).catch(() => undefined))).then(() => this.send(msg));
       return;
@@ -673,7 +699,11 @@ export class Session implements UpstreamOwner, SessionView {
   /** Invalidate what this session listed and tell the client to list again. */
   listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     this.listed.delete(kind);
-    if (kind === 'resources') this.listed.delete('resourceTemplates');
+    this.pages.delete(kind);
+    if (kind === 'resources') {
+      this.listed.delete('resourceTemplates');
+      this.pages.delete('resourceTemplates');
+    }
     void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
 
