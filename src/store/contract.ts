@@ -211,5 +211,32 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect(await store.getApproval('nope')).toBeUndefined();
       expect(await store.decideApproval('nope', 'approved', 'bob')).toBe(false);
     });
+
+    it('approval tickets: matched by principal and request digest, expire, and let one call through', async () => {
+      const future = new Date(Date.now() + 60_000).toISOString();
+      const past = new Date(Date.now() - 1000).toISOString();
+      const base = { status: 'pending' as const, principal: 'carol', server: 'db', target: 'db__drop', summary: 'drop table', requestDigest: 'd1' };
+      await store.createApproval({ ...base, ticket: 'old', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: past });
+      // past its deadline: reads and lists as expired, cannot be decided
+      expect(await store.getApproval('old')).toMatchObject({ status: 'expired' });
+      expect((await store.listApprovals('expired')).map((x) => x.ticket)).toContain('old');
+      expect((await store.listApprovals('pending')).map((x) => x.ticket)).not.toContain('old');
+      expect(await store.decideApproval('old', 'approved', 'bob')).toBe(false);
+      // the newest unused ticket for the same principal and digest is the one found
+      await store.createApproval({ ...base, ticket: 'new', createdAt: '2026-01-01T00:00:05.000Z', expiresAt: future });
+      expect((await store.findApproval('carol', 'd1'))?.ticket).toBe('new');
+      expect(await store.findApproval('carol', 'other-digest')).toBeUndefined();
+      expect(await store.findApproval('mallory', 'd1')).toBeUndefined();
+      // pending cannot be used; approved can, once
+      expect(await store.consumeApproval('new')).toBe(false);
+      const until = new Date(Date.now() + 120_000).toISOString();
+      expect(await store.decideApproval('new', 'approved', 'bob', until)).toBe(true);
+      expect(await store.getApproval('new')).toMatchObject({ status: 'approved', decidedBy: 'bob', expiresAt: until });
+      expect(await store.consumeApproval('new')).toBe(true);
+      expect(await store.consumeApproval('new')).toBe(false);
+      expect((await store.getApproval('new'))?.usedAt).toBeTypeOf('string');
+      // used tickets are not found again: the next identical call needs a new approval
+      expect((await store.findApproval('carol', 'd1'))?.ticket).toBe('old');
+    });
   });
 }

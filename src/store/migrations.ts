@@ -90,6 +90,20 @@ CREATE TABLE approvals (
 CREATE INDEX approvals_status ON approvals (status, created_at);
 `;
 
-export const SQLITE_MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: common({ bigint: 'INTEGER', json: 'TEXT' }) }];
+/** Approval tickets match a retried call by a digest of what was asked, expire, and are used once. */
+const approvalTickets = `
+ALTER TABLE approvals ADD COLUMN request_digest TEXT;
+ALTER TABLE approvals ADD COLUMN expires_at TEXT;
+ALTER TABLE approvals ADD COLUMN used_at TEXT;
+CREATE INDEX approvals_request ON approvals (principal, request_digest, created_at);
+`;
 
-export const POSTGRES_MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: common({ bigint: 'BIGINT', json: 'TEXT' }) }];
+export const SQLITE_MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', sql: common({ bigint: 'INTEGER', json: 'TEXT' }) },
+  { version: 2, name: 'approval-tickets', sql: approvalTickets },
+];
+
+export const POSTGRES_MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', sql: common({ bigint: 'BIGINT', json: 'TEXT' }) },
+  { version: 2, name: 'approval-tickets', sql: approvalTickets },
+];

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { storeContract } from './contract.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres/index.js';
 import { createSchema, dropSchema, pgUnavailable, TEST_PG_URL, tempPostgresStore, uniqueSchema } from './pg-testing.js';
 
@@ -27,7 +28,7 @@ describe.skipIf(unavailable !== undefined)('postgres migrations', () => {
       await c.connect();
       const r = await c.query(`SELECT version FROM ${schema}.schema_migrations`);
       await c.end();
-      expect(r.rows.map((x) => Number(x.version))).toEqual([1]);
+      expect(r.rows.map((x) => Number(x.version))).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
     } finally {
       for (const s of stores) await s.close();
       await dropSchema(schema);

@@ -83,7 +83,28 @@ export function toApproval(r: Row): ApprovalRecord {
     createdAt: String(r.created_at),
     decidedAt: opt(r.decided_at),
     decidedBy: opt(r.decided_by),
+    requestDigest: opt(r.request_digest),
+    expiresAt: opt(r.expires_at),
+    usedAt: opt(r.used_at),
   });
+}
+
+export function approvalValues(a: ApprovalRecord): (string | null)[] {
+  const o = (v: string | undefined) => v ?? null;
+  return [a.ticket, a.status, o(a.session), a.principal, o(a.server), o(a.target), a.summary, a.createdAt, o(a.decidedAt), o(a.decidedBy), o(a.requestDigest), o(a.expiresAt), o(a.usedAt)];
+}
+
+/** WHERE clause (with `?` placeholders) for approvals in `status`, where `expired` means pending past its deadline. */
+export function approvalStatusWhere(status: ApprovalRecord['status'] | undefined, now: string): { where: string; params: string[] } {
+  if (status === undefined) return { where: '', params: [] };
+  if (status === 'pending') return { where: "WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > ?)", params: [now] };
+  if (status === 'expired') return { where: "WHERE status = 'expired' OR (status = 'pending' AND expires_at <= ?)", params: [now] };
+  return { where: 'WHERE status = ?', params: [status] };
+}
+
+/** An approval past its deadline reads as expired, whatever it was (decisions and uses are refused). */
+export function withExpiry(a: ApprovalRecord, now: string): ApprovalRecord {
+  return a.expiresAt !== undefined && a.expiresAt <= now && a.status === 'pending' ? { ...a, status: 'expired' } : a;
 }
 
 /** A monotonic-enough ISO clock: never returns a time before the previous one from this process. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../config/schema.js';
 import { storeContract } from './contract.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
 import { openStore } from './index.js';
 import { openSqliteStore, SQLITE_FILE } from './sqlite/index.js';
 
@@ -37,7 +38,7 @@ describe('openStore', () => {
       expect(s.file).toBe(path.join(dir, SQLITE_FILE));
       expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
       const rows = s.db.prepare('SELECT version, name FROM schema_migrations').all();
-      expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+      expect(rows).toEqual(SQLITE_MIGRATIONS.map(({ version, name }) => ({ version, name })));
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -98,6 +98,12 @@ export interface ApprovalRecord {
   createdAt: string;
   decidedAt?: string;
   decidedBy?: string;
+  /** sha256 of what was asked (principal, server, target, arguments): a retry of the same call matches. */
+  requestDigest?: string;
+  /** A pending ticket can be decided, and an approved one used, until then. */
+  expiresAt?: string;
+  /** When the approved call went through: a ticket lets one call through. */
+  usedAt?: string;
 }
 
 export interface Store {
@@ -150,5 +156,13 @@ export interface Store {
   createApproval(a: ApprovalRecord): Promise<void>;
   getApproval(ticket: string): Promise<ApprovalRecord | undefined>;
   listApprovals(status?: ApprovalRecord['status']): Promise<ApprovalRecord[]>;
-  decideApproval(ticket: string, status: 'approved' | 'denied', by: string): Promise<boolean>;
+  /**
+   * Decide a pending, unexpired ticket (false otherwise: decided before, expired, unknown).
+   * `expiresAt` moves the deadline for using an approval.
+   */
+  decideApproval(ticket: string, status: 'approved' | 'denied', by: string, expiresAt?: string): Promise<boolean>;
+  /** The newest unused ticket for this principal and request digest, with `status: 'expired'` once past its deadline. */
+  findApproval(principal: string, requestDigest: string): Promise<ApprovalRecord | undefined>;
+  /** Use an approved, unexpired, unused ticket once; true only for the caller that used it. */
+  consumeApproval(ticket: string): Promise<boolean>;
 }

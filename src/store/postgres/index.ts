@@ -18,6 +18,9 @@ import {
   nowIso,
   toApiKey,
   toApproval,
+  approvalStatusWhere,
+  approvalValues,
+  withExpiry,
   toChained,
   toCheckpoint,
   toDefinition,
@@ -313,30 +316,39 @@ export class PostgresStore implements Store {
 
   async createApproval(a: ApprovalRecord): Promise<void> {
     await this.q(
-      'INSERT INTO approvals (ticket, status, session, principal, server, target, summary, created_at, decided_at, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [a.ticket, a.status, a.session ?? null, a.principal, a.server ?? null, a.target ?? null, a.summary, a.createdAt, a.decidedAt ?? null, a.decidedBy ?? null],
+      'INSERT INTO approvals (ticket, status, session, principal, server, target, summary, created_at, decided_at, decided_by, request_digest, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      approvalValues(a),
     );
   }
 
   async getApproval(ticket: string): Promise<ApprovalRecord | undefined> {
     const r = (await this.q('SELECT * FROM approvals WHERE ticket = ?', [ticket]))[0];
-    return r ? toApproval(r) : undefined;
+    return r ? withExpiry(toApproval(r), nowIso()) : undefined;
   }
 
   async listApprovals(status?: ApprovalRecord['status']): Promise<ApprovalRecord[]> {
-    const rows = status
-      ? await this.q('SELECT * FROM approvals WHERE status = ? ORDER BY created_at, ticket', [status])
-      : await this.q('SELECT * FROM approvals ORDER BY created_at, ticket');
-    return rows.map(toApproval);
+    const now = nowIso();
+    const { where, params } = approvalStatusWhere(status, now);
+    return (await this.q(`SELECT * FROM approvals ${where} ORDER BY created_at, ticket`, params)).map((r) => withExpiry(toApproval(r), now));
   }
 
-  async decideApproval(ticket: string, status: 'approved' | 'denied', by: string): Promise<boolean> {
-    const r = await this.pool.query("UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3 WHERE ticket = $4 AND status = 'pending'", [
-      status,
-      nowIso(),
-      by,
-      ticket,
-    ]);
+  async decideApproval(ticket: string, status: 'approved' | 'denied', by: string, expiresAt?: string): Promise<boolean> {
+    const now = nowIso();
+    const r = await this.pool.query(
+      pgSql("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, expires_at = COALESCE(?, expires_at) WHERE ticket = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)"),
+      [status, now, by, expiresAt ?? null, ticket, now],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async findApproval(principal: string, requestDigest: string): Promise<ApprovalRecord | undefined> {
+    const r = (await this.q('SELECT * FROM approvals WHERE principal = ? AND request_digest = ? AND used_at IS NULL ORDER BY created_at DESC, ticket DESC LIMIT 1', [principal, requestDigest]))[0];
+    return r ? withExpiry(toApproval(r), nowIso()) : undefined;
+  }
+
+  async consumeApproval(ticket: string): Promise<boolean> {
+    const now = nowIso();
+    const r = await this.pool.query(pgSql("UPDATE approvals SET used_at = ? WHERE ticket = ? AND status = 'approved' AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"), [now, ticket, now]);
     return (r.rowCount ?? 0) > 0;
   }
 }
