@@ -11,7 +11,7 @@ import { resolveServers, type ResolvedServer } from '../config/load.js';
 import type { Pipeline, PipelineResult } from '../pipeline/chain.js';
 import type { ListKind, PipelineContext, Principal, Transport } from '../pipeline/types.js';
 import type { Logger } from '../observability/log.js';
-import { detectText } from '../detect/index.js';
+import type { detectText as DetectText } from '../detect/index.js';
 import { redactJson } from '../detect/redact.js';
 import { Session, type Downstream } from './session.js';
 import { LIST_METHOD } from './names.js';
@@ -259,7 +259,16 @@ export class Gateway {
   }
 }
 
-const redactForAudit = (s: string) => detectText(s, ['secrets', 'pii']);
+// The detectors (libphonenumber…) are loaded by loadAuditRedaction(), which startRuntime awaits before
+// any traffic, not statically: a stdio gateway can then spawn its child before they load.
+let detectText: typeof DetectText | undefined;
+export async function loadAuditRedaction(): Promise<void> {
+  detectText ??= (await import('../detect/index.js')).detectText;
+}
+const redactForAudit = (s: string) => {
+  if (!detectText) throw new Error('audit redaction used before loadAuditRedaction()');
+  return detectText(s, ['secrets', 'pii']);
+};
 
 function roundStages(s: Record<string, number>): Record<string, number> {
   const o: Record<string, number> = {};

@@ -4,30 +4,21 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
 import { configPath, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
-import { openAudit, startRetention } from '../audit/index.js';
-import { openStore } from '../store/index.js';
+import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
-import { openCoord } from '../coord/index.js';
-import { Registry } from '../registry/registry.js';
-import { Metrics } from '../observability/metrics.js';
-import { initTracing } from '../observability/tracing.js';
-import { createRegistryInterceptor } from '../pipeline/interceptors/registry.js';
-import { createInspectInterceptor } from '../pipeline/interceptors/inspect.js';
-import { createFlowInterceptor } from '../pipeline/interceptors/flow.js';
-import { createRateInterceptor } from '../pipeline/interceptors/rate.js';
-import { createApprovalInterceptor } from '../pipeline/interceptors/approval.js';
+import type { Registry } from '../registry/registry.js';
+import type { Metrics } from '../observability/metrics.js';
 import { isStdio } from '../config/schema.js';
-import { AdminServer } from '../admin/server.js';
-import { adminApi } from '../admin/api.js';
 import { createLogger, type Logger } from '../observability/log.js';
-import { buildPipeline } from '../pipeline/stages.js';
-import { createValidateInterceptor } from '../pipeline/interceptors/validate.js';
-import { Gateway } from './gateway.js';
-import { HttpListener, type AuthOutcome } from './listener-http.js';
+import { Pipeline } from '../pipeline/chain.js';
+import type { PipelineContext } from '../pipeline/types.js';
+import { Gateway, loadAuditRedaction, type GatewayHooks } from './gateway.js';
+import type { AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
-import { authErrorResponse, createAuthenticator, isLoopbackHost, protectedResourceMetadata, resourceMetadataPaths, stdioPrincipal } from '../identity/http.js';
+import { isLoopbackHost, stdioPrincipal } from '../identity/local.js';
 import { liveChildCount } from '../transports/stdio-child.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -56,103 +47,216 @@ export interface Runtime {
 }
 
 
+/**
+ * Stands in for the pipeline while it is still being built, so a stdio gateway can spawn its child
+ * first (see startRuntime). Nothing reaches it before the real one is set (stdin is held back until
+ * then); if something did, it would wait for the real pipeline, or fail if building it failed.
+ */
+class PendingPipeline extends Pipeline {
+  private real?: Pipeline;
+  constructor(private readonly building: Promise<Pipeline>) {
+    super([]);
+    building.then((p) => (this.real = p), () => undefined);
+  }
+  override has(hook: PipelineContext['hook']): boolean {
+    return this.real?.has(hook) ?? true;
+  }
+  override run(ctx: PipelineContext): ReturnType<Pipeline['run']> {
+    return this.real ? this.real.run(ctx) : this.building.then((p) => p.run(ctx));
+  }
+  override async close(): Promise<void> {
+    await this.building.then((p) => p.close(), () => undefined);
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // a failed start is reported by startRuntime itself
+  return { promise, resolve, reject };
+}
+
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
   const log = o.log ?? createLogger(config.observability.logLevel);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   const closers: Array<() => Promise<void>> = [];
-  const metrics = new Metrics();
-  const tracing = await initTracing(config, { serviceVersion: VERSION });
-  closers.push(() => tracing.shutdown());
-  const store = await openStore(config, dataDir);
-  closers.push(() => store.close());
-  const audit = await openAudit(config, store, dataDir, {
-    metrics: metrics.auditHook(),
-    onError: (err, what) => log.error({ err: err instanceof Error ? err.message : String(err) }, what),
-  });
-  // Closed after the gateway (so the last events and a final checkpoint are written): see close().
-  const stopRetention = startRetention(config, audit, { onError: (err, what) => log.error({ err: String(err) }, what) });
-  closers.push(async () => stopRetention());
-  const coord = await openCoord(config);
-  closers.push(() => coord.close());
-  const registry = await Registry.open(store, config, { onError: (e: unknown) => log.warn({ err: String(e) }, 'registry refresh failed') });
-  registry.startAutoRefresh(5000);
-  closers.push(async () => registry.stopAutoRefresh());
+  // Filled in below; the hooks only run once sessions carry traffic (after everything is set).
+  let metrics: Metrics | undefined;
+  let registry: Registry | undefined;
+  const hooks: GatewayHooks = {
+    async onUpstreamReady(u) {
+      const target = isStdio(u.spec) ? [path.basename(u.spec.command), ...u.spec.args].join(' ') : u.spec.url;
+      const transport = isStdio(u.spec) ? 'stdio' : u.spec.type === 'sse' ? 'sse' : 'http';
+      await registry!.observeServer(u.name, transport, target, u.spec.owner);
+      await registry!.checkInstructions(u.name, u.init?.instructions);
+    },
+    instructionsVisible: (server) => registry?.instructionsVisible(server) ?? false,
+    onSessionChange: (transport, delta) => (delta > 0 ? metrics?.sessionOpened(transport) : metrics?.sessionClosed(transport)),
+    onUpstreamHealth: (server, up) => metrics?.setUpstreamUp(server, up),
+    onUpstreamRestart: (server) => metrics?.incUpstreamRestarts(server),
+    onEvent(ev) {
+      if (!metrics) return;
+      metrics.recordCall({ server: ev.server, method: ev.method, decision: ev.decision, tool: ev.target, seconds: ev.latencyMs === undefined ? undefined : ev.latencyMs / 1000 });
+      if (ev.decision !== 'allow' || ev.rule) metrics.recordDecision(ev.decision, ev.rule);
+      for (const f of ev.findings) metrics.recordFinding(f);
+      if (ev.stages) for (const [k, v] of Object.entries(ev.stages)) metrics.observeStage(k, v / 1000);
+    },
+  };
+  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers: o.servers, hooks });
 
-  // No `policy:` section → no authz stage (everything not refused by another stage is allowed).
-  // With one, default deny; an invalid policy set refuses to start (PolicyLoadError lists file:line problems).
-  // Cedar (WebAssembly) is loaded only when a policy is configured.
-  const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log }) : undefined;
-  const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
-  if (policy) {
-    const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
-    process.on('SIGHUP', onHup);
-    closers.push(async () => void process.off('SIGHUP', onHup));
+  // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
+  // and build everything else while they start. Client messages are held back (`stdin` is piped in
+  // only at the end), so nothing is relayed before the pipeline and the audit log are in place.
+  let gateway: Gateway | undefined;
+  let stdioIn: PassThrough | undefined;
+  const pendingPipeline = deferred<Pipeline>();
+  const pendingSink = deferred<AuditSink>();
+  if (o.stdio) {
+    const sink: AuditSink = { write: async (ev) => (await pendingSink.promise).write(ev) };
+    gateway = makeGateway(new PendingPipeline(pendingPipeline.promise), sink);
+    stdioIn = new PassThrough();
   }
+  const early = gateway;
+  const stdioSession = early && stdioIn ? serveStdio(early, stdioPrincipal(config.auth), stdioIn) : undefined;
 
-  const pipeline = buildPipeline(
-    {
-      validate: createValidateInterceptor(),
-      registry: createRegistryInterceptor(registry, config),
-      inspect: createInspectInterceptor(config.inspect),
-      ...(authz ? { authz } : {}),
-      flow: createFlowInterceptor(config.flow),
-      rate: createRateInterceptor(coord, config.limits.callsPerMinute),
-      approval: createApprovalInterceptor(),
-    },
-    {
-      timeoutMs: ms(config.limits.interceptorTimeout, 5000),
-      disabled: config.pipeline.disable,
-      onError: (name, hook, err) => log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
-    },
-  );
+  // Everything else; loaded here rather than at the top so that, with stdio, it loads while the child starts.
+  let audit: Awaited<ReturnType<typeof import('../audit/index.js').openAudit>> | undefined;
+  const build = async () => {
+    const [
+      { openAudit, startRetention },
+      { openStore },
+      { openCoord },
+      { Registry },
+      { Metrics },
+      { initTracing },
+      { createRegistryInterceptor },
+      { createInspectInterceptor },
+      { createFlowInterceptor },
+      { createRateInterceptor },
+      { createApprovalInterceptor },
+      { buildPipeline },
+      { createValidateInterceptor },
+    ] = await Promise.all([
+      import('../audit/index.js'),
+      import('../store/index.js'),
+      import('../coord/index.js'),
+      import('../registry/registry.js'),
+      import('../observability/metrics.js'),
+      import('../observability/tracing.js'),
+      import('../pipeline/interceptors/registry.js'),
+      import('../pipeline/interceptors/inspect.js'),
+      import('../pipeline/interceptors/flow.js'),
+      import('../pipeline/interceptors/rate.js'),
+      import('../pipeline/interceptors/approval.js'),
+      import('../pipeline/stages.js'),
+      import('../pipeline/interceptors/validate.js'),
+      loadAuditRedaction(),
+    ] as const);
+    metrics = new Metrics();
+    // A session opened before metrics existed (the stdio one) is counted now.
+    if (early) for (const sess of early.sessions.values()) metrics.sessionOpened(sess.transport);
+    const tracing = await initTracing(config, { serviceVersion: VERSION });
+    closers.push(() => tracing.shutdown());
+    const store = await openStore(config, dataDir);
+    closers.push(() => store.close());
+    const m = metrics;
+    audit = await openAudit(config, store, dataDir, {
+      metrics: m.auditHook(),
+      onError: (err, what) => log.error({ err: err instanceof Error ? err.message : String(err) }, what),
+    });
+    const auditLog = audit;
+    // Closed after the gateway (so the last events and a final checkpoint are written): see close().
+    const stopRetention = startRetention(config, auditLog, { onError: (err, what) => log.error({ err: String(err) }, what) });
+    closers.push(async () => stopRetention());
+    const coord = await openCoord(config);
+    closers.push(() => coord.close());
+    const reg = await Registry.open(store, config, { onError: (e: unknown) => log.warn({ err: String(e) }, 'registry refresh failed') });
+    registry = reg;
+    reg.startAutoRefresh(5000);
+    closers.push(async () => reg.stopAutoRefresh());
 
-  const gateway = new Gateway({
-    config,
-    pipeline,
-    sink: audit,
-    log,
-    version: VERSION,
-    servers: o.servers,
-    hooks: {
-      async onUpstreamReady(u) {
-        const target = isStdio(u.spec) ? [path.basename(u.spec.command), ...u.spec.args].join(' ') : u.spec.url;
-        const transport = isStdio(u.spec) ? 'stdio' : u.spec.type === 'sse' ? 'sse' : 'http';
-        await registry.observeServer(u.name, transport, target, u.spec.owner);
-        await registry.checkInstructions(u.name, u.init?.instructions);
+    // No `policy:` section → no authz stage (everything not refused by another stage is allowed).
+    // With one, default deny; an invalid policy set refuses to start (PolicyLoadError lists file:line problems).
+    // Cedar (WebAssembly) is loaded only when a policy is configured.
+    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log }) : undefined;
+    const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
+    if (policy) {
+      const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
+      process.on('SIGHUP', onHup);
+      closers.push(async () => void process.off('SIGHUP', onHup));
+    }
+
+    const pipeline = buildPipeline(
+      {
+        validate: createValidateInterceptor(),
+        registry: createRegistryInterceptor(reg, config),
+        inspect: createInspectInterceptor(config.inspect),
+        ...(authz ? { authz } : {}),
+        flow: createFlowInterceptor(config.flow),
+        rate: createRateInterceptor(coord, config.limits.callsPerMinute),
+        approval: createApprovalInterceptor(),
       },
-      instructionsVisible: (server) => registry.instructionsVisible(server),
-      onSessionChange: (transport, delta) => (delta > 0 ? metrics.sessionOpened(transport) : metrics.sessionClosed(transport)),
-      onUpstreamHealth: (server, up) => metrics.setUpstreamUp(server, up),
-      onUpstreamRestart: (server) => metrics.incUpstreamRestarts(server),
-      onEvent(ev) {
-        metrics.recordCall({ server: ev.server, method: ev.method, decision: ev.decision, tool: ev.target, seconds: ev.latencyMs === undefined ? undefined : ev.latencyMs / 1000 });
-        if (ev.decision !== 'allow' || ev.rule) metrics.recordDecision(ev.decision, ev.rule);
-        for (const f of ev.findings) metrics.recordFinding(f);
-        if (ev.stages) for (const [k, v] of Object.entries(ev.stages)) metrics.observeStage(k, v / 1000);
+      {
+        timeoutMs: ms(config.limits.interceptorTimeout, 5000),
+        disabled: config.pipeline.disable,
+        onError: (name, hook, err) => log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
       },
-    },
-  });
-  // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
-  registry.onChange((e) => gateway.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
+    );
+    pendingPipeline.resolve(pipeline);
+    pendingSink.resolve(auditLog);
+    gateway ??= makeGateway(pipeline, auditLog);
+    const gw = gateway;
+    // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
+    reg.onChange((e) => gw.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
+    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw };
+  };
+  let built: Awaited<ReturnType<typeof build>>;
+  try {
+    built = await build();
+  } catch (e) {
+    const err = new Error('startup failed');
+    pendingPipeline.reject(err);
+    pendingSink.reject(err);
+    // Stop the child(ren) already started, then what was opened.
+    await early?.close().catch(() => undefined);
+    await audit?.close().catch(() => undefined);
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    throw e;
+  }
+  const { store, coord, gateway: gw } = built;
+  const m = built.metrics;
+  const reg = built.registry;
+  const auditLog = built.audit;
 
   const runtime: Runtime = {
-    gateway,
+    gateway: gw,
     store,
-    registry,
+    registry: reg,
     async close() {
-      await gateway.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the gateway'));
-      await audit.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the audit log'));
+      await gw.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the gateway'));
+      await auditLog.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the audit log'));
       for (const c of closers.reverse()) await c().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing'));
     },
   };
 
   try {
-    if (o.stdio) {
-      const { done } = serveStdio(gateway, stdioPrincipal(config.auth));
-      runtime.stdioDone = done;
+    if (stdioSession) {
+      runtime.stdioDone = stdioSession.done;
     } else {
+      // The HTTP listener, authentication (jose) and the admin server are loaded only when used:
+      // `portcullis stdio` needs none of them.
+      const [{ HttpListener }, { authErrorResponse, createAuthenticator, protectedResourceMetadata, resourceMetadataPaths }] = await Promise.all([
+        import('./listener-http.js'),
+        import('../identity/http.js'),
+      ]);
       const authenticator = createAuthenticator(config, {
         apiKeys: store,
         baseDir: (config as { baseDir?: string }).baseDir,
@@ -160,7 +264,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       });
       if (config.auth === 'none') log.warn('auth: none — every local client is anonymous and unauthenticated; use it on a developer machine only');
       const metadataPaths = new Set(resourceMetadataPaths(config));
-      const listener = new HttpListener(gateway, {
+      const listener = new HttpListener(gw, {
         host: config.listen.host,
         port: config.listen.port,
         path: config.listen.path,
@@ -190,6 +294,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     if (o.admin ?? config.admin.enabled) {
       if (!isLoopbackHost(config.admin.host) && !config.admin.token) throw new Error(`admin.host is ${config.admin.host}: an admin port beyond loopback needs admin.token`);
+      const [{ AdminServer }, { adminApi }] = await Promise.all([import('../admin/server.js'), import('../admin/api.js')]);
       const admin = new AdminServer({
         host: config.admin.host,
         port: config.admin.port,
@@ -202,9 +307,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
             return false;
           }
         },
-        health: () => ({ sessions: gateway.sessions.size, children: liveChildCount(), version: VERSION }),
-        metrics: () => metrics.metricsText(),
-        routes: [adminApi(gateway, coord)],
+        health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
+        metrics: () => m.metricsText(),
+        routes: [adminApi(gw, coord)],
       });
       const a = await admin.listen();
       closers.push(() => admin.close());
@@ -213,6 +318,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   } catch (e) {
     await runtime.close();
     throw e;
+  }
+  // Everything is in place: let the client's messages in.
+  if (stdioIn) {
+    const input = stdioIn;
+    process.stdin.pipe(input);
+    process.stdin.once('close', () => void (input.writableEnded || input.end()));
   }
   return runtime;
 }

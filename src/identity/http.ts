@@ -9,16 +9,16 @@
  *
  * stdio: the local OS user, or `auth.stdio.principal` from the config.
  */
-import os from 'node:os';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/schema.js';
-import type { Principal } from '../pipeline/types.js';
 import { type ApiKeyStore, looksLikeApiKey, verifyApiKey } from './apikeys.js';
 import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './jwt.js';
 import { ANONYMOUS, type AuthResult } from './types.js';
+import { isLoopbackHost } from './local.js';
 
 export type { AuthResult } from './types.js';
 export { ANONYMOUS } from './types.js';
+export { isLoopbackHost, stdioPrincipal } from './local.js';
 
 export type HeaderBag = IncomingHttpHeaders | Headers | Record<string, string | string[] | undefined>;
 
@@ -140,12 +140,6 @@ export function protectedResourceMetadata(config: Pick<Config, 'listen' | 'auth'
   return doc;
 }
 
-/** Is this bind address loopback-only? */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
-}
-
 /** `auth: none` is only allowed on a loopback bind; throws a config error naming the fix otherwise. */
 export function assertAuthNoneAllowed(host: string): void {
   if (!isLoopbackHost(host)) {
@@ -154,23 +148,6 @@ export function assertAuthNoneAllowed(host: string): void {
         'configure auth.jwt or auth.apiKeys, or bind to 127.0.0.1',
     );
   }
-}
-
-/** The principal of a stdio session: `auth.stdio.principal` from the config, or the local OS user. */
-export function stdioPrincipal(auth: Config['auth']): Principal {
-  if (auth !== 'none' && auth.stdio?.principal) {
-    const p = auth.stdio.principal;
-    const id = /^(user|agent):/.test(p) ? p : `user:${p}`;
-    const kind = id.startsWith('agent:') ? 'Agent' : 'User';
-    return { id, kind, groups: [...(auth.stdio.groups ?? [])], method: 'config', ...(kind === 'Agent' ? { agent: id.slice(6) } : {}) };
-  }
-  let name = 'unknown';
-  try {
-    name = os.userInfo().username || name;
-  } catch {
-    name = process.env.USER ?? process.env.USERNAME ?? name;
-  }
-  return { id: `user:${name}`, kind: 'User', groups: auth !== 'none' ? [...(auth.stdio?.groups ?? [])] : [], method: 'os-user' };
 }
 
 /**
