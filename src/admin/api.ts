@@ -4,6 +4,9 @@
  *   GET  /api/sessions                      open sessions: id, principal, client, transport, taint
  *   POST /api/sessions/<id>/revoke          end a session now, and refuse its id from then on
  *   POST /api/principals/<id>/revoke        refuse every call of a principal for `?for=` (default 1h)
+ *   GET  /api/approvals?status=pending      approval tickets (pending, approved, denied, expired; all without ?status)
+ *   POST /api/approvals/<ticket>/approve    let the ticket's call through once (`?by=` names the approver)
+ *   POST /api/approvals/<ticket>/deny       refuse it
  *
  * Revocations go to the coordination backend, so with Redis every replica honours them.
  */
@@ -12,6 +15,10 @@ import type { Coord } from '../coord/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { ms } from '../config/schema.js';
 import type { AdminRoute } from './server.js';
+import type { ApprovalRecord, Store } from '../store/types.js';
+import { decideTicket } from '../pipeline/interceptors/approval.js';
+
+const TICKET_STATUSES: readonly string[] = ['pending', 'approved', 'denied', 'expired'];
 
 function json(res: ServerResponse, status: number, body: unknown): true {
   const text = JSON.stringify(body);
@@ -20,7 +27,7 @@ function json(res: ServerResponse, status: number, body: unknown): true {
   return true;
 }
 
-export function adminApi(gw: Gateway, coord: Coord): AdminRoute {
+export function adminApi(gw: Gateway, coord: Coord, approvals: { store: Store; ttlMs: number }): AdminRoute {
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!url.pathname.startsWith('/api/')) return false;
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'sessions', id, 'revoke']
@@ -56,6 +63,20 @@ export function adminApi(gw: Gateway, coord: Coord): AdminRoute {
           }
         }
         return json(res, 200, { revoked: `principal:${id}`, closedSessions: closed, forSeconds: ttl / 1000 });
+      }
+    }
+    if (parts[1] === 'approvals') {
+      if (req.method === 'GET' && parts.length === 2) {
+        const status = url.searchParams.get('status') ?? undefined;
+        if (status !== undefined && !TICKET_STATUSES.includes(status)) return json(res, 400, { error: `status must be one of ${TICKET_STATUSES.join(', ')}` });
+        return json(res, 200, { approvals: await approvals.store.listApprovals(status as ApprovalRecord['status'] | undefined) });
+      }
+      const verdict = parts[3];
+      if (req.method === 'POST' && parts.length === 4 && (verdict === 'approve' || verdict === 'deny')) {
+        const by = url.searchParams.get('by') || 'admin-api';
+        const ok = await decideTicket(approvals.store, parts[2]!, verdict, by, approvals.ttlMs);
+        if (!ok) return json(res, 409, { error: `no pending ticket ${parts[2]!}: unknown, decided already, or expired` });
+        return json(res, 200, { ticket: parts[2], status: verdict === 'approve' ? 'approved' : 'denied', by });
       }
     }
     return json(res, 404, { error: `no admin route ${req.method} ${url.pathname}` });

@@ -47,3 +47,9 @@ export async function withStore<T>(flags: StoreFlags, fn: (store: Store, config:
     await store.close();
   }
 }
+
+/** Print rows as aligned columns under a header (the human form of `list` commands). */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
+}

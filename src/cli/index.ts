@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   revoke: () => import('./revoke.js'),
   policy: () => import('./policy.js'),
   keys: () => import('./keys.js'),
+  approvals: () => import('./approvals.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createApiKey, parseExpiry, revokeApiKey } from '../identity/apikeys.js';
-import { storeFlags, withStore } from './common.js';
+import { printTable, storeFlags, withStore } from './common.js';
 
 
 function status(k: { revokedAt?: string; expiresAt?: string }, now = Date.now()): string {
@@ -54,9 +54,7 @@ export function register(program: Command): void {
         return;
       }
       const header = ['ID', 'PRINCIPAL', 'GROUPS', 'CREATED', 'EXPIRES', 'STATUS'];
-      const table = rows.map((r) => [r.id, r.principal, r.groups.join(',') || '-', r.createdAt, r.expiresAt ?? '-', r.status]);
-      const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
-      for (const row of [header, ...table]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
+      printTable(header, rows.map((r) => [r.id, r.principal, r.groups.join(',') || '-', r.createdAt, r.expiresAt ?? '-', r.status]));
     },
   );
 

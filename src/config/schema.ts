@@ -173,6 +173,12 @@ const Registry = z.strictObject({
   quarantinePoisoned: z.boolean().optional(),
 });
 
+/** Human approval of calls a policy marks `@obligation("approve")` (see pipeline/interceptors/approval.ts). */
+const Approvals = z.strictObject({
+  /** How long a ticket waits for a decision, and how long an approval stays usable for the retried call. */
+  ttl: Duration.default('15m'),
+});
+
 const Audit = z.strictObject({
   /** Deny calls while the audit store cannot write. */
   failClosed: z.boolean().default(true),
@@ -241,6 +247,7 @@ export const ConfigSchema = z.strictObject({
   policy: Policy.optional(),
   inspect: Inspect.default(Inspect.parse({})),
   flow: Flow.default({ trifecta: 'block' }),
+  approvals: Approvals.default(Approvals.parse({})),
   registry: Registry.default({ mode: 'observe' }),
   audit: Audit.default(Audit.parse({})),
   store: Store.default({}),

@@ -231,6 +231,7 @@ export class Gateway {
     } else if (d?.kind === 'modify' && d.rule) ev.rule = d.rule;
     if (ctx.policyIds.length) ev.policyIds = [...ctx.policyIds];
     if (ctx.traceId) ev.traceId = ctx.traceId;
+    if (ctx.approver) ev.approver = ctx.approver;
     if (args !== undefined) ev.argsDigest = digest(args);
     if (extra.result !== undefined) ev.resultDigest = digest(extra.result);
     if (this.config.audit.redactedCopies || ctx.obligations.has('audit-copy')) {
@@ -265,7 +266,7 @@ let detectText: typeof DetectText | undefined;
 export async function loadAuditRedaction(): Promise<void> {
   detectText ??= (await import('../detect/index.js')).detectText;
 }
-const redactForAudit = (s: string) => {
+export const redactForAudit = (s: string) => {
   if (!detectText) throw new Error('audit redaction used before loadAuditRedaction()');
   return detectText(s, ['secrets', 'pii']);
 };

@@ -15,7 +15,7 @@ import { isStdio } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { Pipeline } from '../pipeline/chain.js';
 import type { PipelineContext } from '../pipeline/types.js';
-import { Gateway, loadAuditRedaction, type GatewayHooks } from './gateway.js';
+import { Gateway, loadAuditRedaction, redactForAudit, type GatewayHooks } from './gateway.js';
 import type { AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
 import { isLoopbackHost, stdioPrincipal } from '../identity/local.js';
@@ -88,6 +88,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   const closers: Array<() => Promise<void>> = [];
+  const approvalTtlMs = ms(config.approvals.ttl, 15 * 60_000);
   // Filled in below; the hooks only run once sessions carry traffic (after everything is set).
   let metrics: Metrics | undefined;
   let registry: Registry | undefined;
@@ -202,7 +203,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ...(authz ? { authz } : {}),
         flow: createFlowInterceptor(config.flow),
         rate: createRateInterceptor(coord, config.limits.callsPerMinute),
-        approval: createApprovalInterceptor(),
+        approval: createApprovalInterceptor({ store, ttlMs: approvalTtlMs, redact: redactForAudit }),
       },
       {
         timeoutMs: ms(config.limits.interceptorTimeout, 5000),
@@ -309,7 +310,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),
-        routes: [adminApi(gw, coord)],
+        routes: [adminApi(gw, coord, { store, ttlMs: approvalTtlMs })],
       });
       const a = await admin.listen();
       closers.push(() => admin.close());

@@ -104,6 +104,8 @@ export interface PipelineContext {
   policyIds: string[];
   /** OpenTelemetry trace id of the request span, when tracing is on. */
   traceId?: string;
+  /** Who approved this call, when the approval stage let it through on a ticket. */
+  approver?: string;
   /**
    * For the `list` hook, which runs once per upstream server's list: `message.result` holds that
    * server's items in its own names; `exposedName` gives the name the client will see.

@@ -5,7 +5,7 @@
  *
  * | obligation        | meaning (handled by)                                                          |
  * |-------------------|-------------------------------------------------------------------------------|
- * | `approve`         | hold the call until a human approves it (approval interceptor)                |
+ * | `approve`         | refuse with a ticket until a human approves; the retried call passes once     |
  * | `redact`          | redact detector findings in the result, whatever the inspect settings say     |
  * | `annotate`        | mark the result as untrusted content for the model                            |
  * | `audit-copy`      | store redacted copies of arguments and result in the audit event              |

@@ -5,10 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { EVERYTHING, ROOT, httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createApiKey } from '../../src/identity/apikeys.js';
+
+const execFileP = promisify(execFile);
 
 describe('MCP02: Cedar / YAML policy through the gateway', () => {
   let gw: TestGateway;
@@ -83,10 +87,76 @@ policy:
     }
   });
 
-  it('a policy that asks for human approval never lets the call through unapproved (fail closed)', async () => {
-    const err = await alice.callTool({ name: 'everything__echo', arguments: { message: 'approve me' } }).then(() => undefined, (e: Error & { data?: { rule?: string } }) => e);
-    expect(err?.data?.rule).toBe('approval.unavailable');
-    expect(err?.message).toMatch(/alice-echo-with-approval/);
+  describe('human approval (@obligation("approve"))', () => {
+    type RpcFailure = Error & { code?: number; data?: { rule?: string; ticket?: string } };
+    const echo = (c: Client, message: string) => c.callTool({ name: 'everything__echo', arguments: { message } });
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcFailure) => e);
+    const admin = (pathAndQuery: string, method = 'GET') => fetch(`${gw.adminUrl}${pathAndQuery}`, { method });
+    const cli = (...args: string[]) => execFileP(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), ...args, '--data-dir', gw.dataDir]);
+
+    it('an unapproved call is answered at once with PCX_APPROVAL_REQUIRED and a ticket; a retry gets the same ticket', async () => {
+      const err = await refusal(echo(alice, 'approve me'));
+      expect(err?.code).toBe(-32016);
+      expect(err?.data?.rule).toBe('approval.required');
+      expect(err?.data?.ticket).toMatch(/^apr_[0-9a-f]{32}$/);
+      expect(err?.message).toMatch(/alice-echo-with-approval/);
+      expect((await refusal(echo(alice, 'approve me')))?.data?.ticket).toBe(err?.data?.ticket);
+    });
+
+    it('approved through the admin API, the same call goes through once, and the audit event names the approver', async () => {
+      const ticket = (await refusal(echo(alice, 'deploy v2')))!.data!.ticket!;
+      const pending = (await (await admin('/api/approvals?status=pending')).json()) as { approvals: { ticket: string; principal: string; summary: string }[] };
+      const t = pending.approvals.find((a) => a.ticket === ticket)!;
+      expect(t.principal).toBe('user:alice');
+      expect(t.summary).toContain('deploy v2');
+      expect((await admin(`/api/approvals/${ticket}/approve?by=user:carol`, 'POST')).status).toBe(200);
+      expect((await admin(`/api/approvals/${ticket}/deny`, 'POST')).status).toBe(409); // decided once
+      expect(await echo(alice, 'deploy v2')).toEqual({ content: [{ type: 'text', text: 'Echo: deploy v2' }] });
+      const ev = (await gw.rt.store.queryAudit({ limit: 10_000 })).map((c) => c.event).filter((e) => e.target === 'everything__echo' && e.decision === 'allow').at(-1);
+      expect(ev?.approver).toBe('user:carol');
+      expect(ev?.principal?.id).toBe('user:alice');
+      // used: the next identical call needs a new ticket
+      const again = await refusal(echo(alice, 'deploy v2'));
+      expect(again?.data?.rule).toBe('approval.required');
+      expect(again?.data?.ticket).not.toBe(ticket);
+    });
+
+    it('a ticket covers exactly its call: other arguments need their own', async () => {
+      const ticket = (await refusal(echo(alice, 'only this')))!.data!.ticket!;
+      expect((await admin(`/api/approvals/${ticket}/approve`, 'POST')).status).toBe(200);
+      const other = await refusal(echo(alice, 'something else'));
+      expect(other?.data?.rule).toBe('approval.required');
+      expect(other?.data?.ticket).not.toBe(ticket);
+      expect(await echo(alice, 'only this')).toEqual({ content: [{ type: 'text', text: 'Echo: only this' }] });
+    });
+
+    it('denied with `portcullis approvals deny`, the call is refused with rule approval.denied', async () => {
+      const ticket = (await refusal(echo(alice, 'drop the table')))!.data!.ticket!;
+      const listed = await cli('approvals', 'list', '--json');
+      expect((JSON.parse(listed.stdout) as { ticket: string }[]).map((a) => a.ticket)).toContain(ticket);
+      const out = await cli('approvals', 'deny', ticket, '--by', 'user:dana');
+      expect(out.stdout).toContain(`denied ${ticket}`);
+      const err = await refusal(echo(alice, 'drop the table'));
+      expect(err?.data?.rule).toBe('approval.denied');
+      expect(err?.message).toContain('user:dana');
+      await expect(cli('approvals', 'approve', ticket)).rejects.toThrow(/no pending ticket/);
+    });
+
+    it('the summary an approver reads (it is stored) has personal data masked; secrets never get that far', async () => {
+      const email = 'jane.doe@example.com';
+      const ticket = (await refusal(echo(alice, `mail the report to ${email}`)))?.data?.ticket;
+      expect(ticket).toMatch(/^apr_/);
+      const all = (await (await admin('/api/approvals')).json()) as { approvals: { ticket: string; summary: string }[] };
+      const summary = all.approvals.find((a) => a.ticket === ticket)?.summary;
+      expect(summary).toContain('mail the report to');
+      expect(summary).toContain('[REDACTED:pii');
+      expect(summary).not.toContain(email);
+      // a secret in the arguments is refused by the inspect stage before any ticket is made
+      const secret = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+      expect((await refusal(echo(alice, `use token ${secret}`)))?.data?.rule).toBe('inspect.secrets');
+      const after = (await (await admin('/api/approvals')).json()) as { approvals: { summary: string }[] };
+      expect(after.approvals.map((a) => a.summary).join('\n')).not.toContain(secret);
+    });
   });
 
   it('every decision names its policy in the audit event', async () => {

@@ -1,22 +1,101 @@
 /**
- * Human approval. A policy can ask for it (`@obligation("approve")`), and nothing may pass on that
- * obligation without a human: until the approval workflow (tickets, `portcullis approvals`,
- * elicitation to the user) exists, such calls are refused with a rule that says so. Fail closed:
- * an approval that cannot be asked for is not granted.
+ * Human approval. A policy asks for it with `@obligation("approve")` (YAML: `obligations: [approve]`).
+ *
+ * The call is not held open while a person decides (minutes, across client timeouts and gateway
+ * restarts); it is answered at once with PCX_APPROVAL_REQUIRED and a ticket, stored with a digest of
+ * what was asked (principal, server, target, arguments). An approver decides with
+ * `portcullis approvals approve|deny TICKET` or the admin API. When the client retries the same
+ * call, the approved ticket lets it through once; any other call (other arguments, another
+ * principal) needs its own ticket. Until a decision, a retry gets the same pending ticket back.
+ *
+ * Fail closed: no store answer, no approval; an expired, denied or used ticket never lets a call pass.
  */
+import { randomUUID } from 'node:crypto';
+import { canonical, digest } from '../../audit/canonical.js';
+import { redactJson } from '../../detect/redact.js';
+import type { Finding } from '../../detect/types.js';
+import type { ApprovalRecord, Store } from '../../store/types.js';
 import { ALLOW, deny, type Interceptor, type PipelineContext, type Verdict } from '../types.js';
 
-export const APPROVAL_UNAVAILABLE_RULE = 'approval.unavailable';
+export const APPROVAL_REQUIRED_RULE = 'approval.required';
+export const APPROVAL_DENIED_RULE = 'approval.denied';
 
-export function createApprovalInterceptor(): Interceptor {
+export interface ApprovalOptions {
+  store: Pick<Store, 'createApproval' | 'findApproval' | 'consumeApproval'>;
+  /** How long a ticket waits for a decision, and how long an approval stays usable. */
+  ttlMs: number;
+  /** Secrets and personal data are masked in the summary an approver reads (it is stored). */
+  redact(text: string): Finding[];
+}
+
+const SUMMARY_ARGS_MAX = 600;
+
+/** What the approver reads: who wants to call what, with the arguments masked and shortened. */
+function summaryOf(ctx: PipelineContext, maskedArgs: unknown): string {
+  const masked = maskedArgs === undefined ? '' : canonical(maskedArgs);
+  const shown = masked.length > SUMMARY_ARGS_MAX ? `${masked.slice(0, SUMMARY_ARGS_MAX)}… (${masked.length} characters)` : masked;
+  return `${ctx.session.principal.id} asks to call ${ctx.method} ${ctx.target.name ?? ''}${shown ? ` with ${shown}` : ''}`.trim();
+}
+
+export function createApprovalInterceptor(o: ApprovalOptions): Interceptor {
   return {
     name: 'approval',
-    request(ctx: PipelineContext): Verdict {
+    async request(ctx: PipelineContext): Promise<Verdict> {
       if (!ctx.obligations.has('approve')) return ALLOW;
-      return deny(
-        `policy ${ctx.policyIds.join(', ') || '(unknown)'} requires human approval for ${ctx.target.name ?? ctx.method}, and this gateway has no approval workflow configured; the call is refused rather than let through unapproved`,
-        APPROVAL_UNAVAILABLE_RULE,
-      );
+      const principal = ctx.session.principal.id;
+      const args = (ctx.message as { params?: { arguments?: unknown } }).params?.arguments;
+      const requestDigest = digest({ principal, server: ctx.target.server ?? null, method: ctx.method, target: ctx.target.name ?? null, arguments: args ?? null });
+      const who = `policy ${ctx.policyIds.join(', ') || '(unknown)'}`;
+
+      const found = await o.store.findApproval(principal, requestDigest);
+      if (found?.status === 'approved') {
+        if (await o.store.consumeApproval(found.ticket)) {
+          ctx.approver = found.decidedBy ?? 'unknown';
+          return ALLOW;
+        }
+        // Expired or used meanwhile (another replica): ask again below.
+      } else if (found?.status === 'denied') {
+        return deny(`${found.decidedBy ?? 'an approver'} denied ticket ${found.ticket} for this call (${who} requires approval)`, APPROVAL_DENIED_RULE);
+      } else if (found?.status === 'pending') {
+        return pending(found, who);
+      }
+
+      const now = Date.now();
+      const ticket: ApprovalRecord = {
+        ticket: `apr_${randomUUID().replaceAll('-', '')}`,
+        status: 'pending',
+        session: ctx.session.id,
+        principal,
+        ...(ctx.target.server ? { server: ctx.target.server } : {}),
+        ...(ctx.target.name ? { target: ctx.target.name } : {}),
+        summary: summaryOf(ctx, args === undefined ? undefined : redactJson(args, o.redact).value),
+        createdAt: new Date(now).toISOString(),
+        requestDigest,
+        expiresAt: new Date(now + o.ttlMs).toISOString(),
+      };
+      await o.store.createApproval(ticket);
+      return pending(ticket, who);
     },
   };
+}
+
+function pending(t: ApprovalRecord, who: string): Verdict {
+  return {
+    decision: {
+      kind: 'approve',
+      ticket: t.ticket,
+      rule: APPROVAL_REQUIRED_RULE,
+      reason: `${who} requires human approval; ticket ${t.ticket} waits for a decision until ${t.expiresAt ?? 'it is decided'} (portcullis approvals approve ${t.ticket}); then send the same call again`,
+    },
+  };
+}
+
+/**
+ * Record a human decision (CLI and admin API). An approval stays usable for one ttl from the
+ * decision, so a late decision still leaves the client time to retry. False when the ticket is
+ * not pending (unknown, decided before, expired).
+ */
+export function decideTicket(store: Pick<Store, 'decideApproval'>, ticket: string, verdict: 'approve' | 'deny', by: string, ttlMs: number): Promise<boolean> {
+  if (verdict === 'deny') return store.decideApproval(ticket, 'denied', by);
+  return store.decideApproval(ticket, 'approved', by, new Date(Date.now() + ttlMs).toISOString());
 }

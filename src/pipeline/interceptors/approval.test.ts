@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pipeline, INTERCEPTOR_FAILED_RULE } from '../chain.js';
+import type { PipelineContext } from '../types.js';
+import { openSqliteStore, type SqliteStore } from '../../store/sqlite/index.js';
+import { APPROVAL_DENIED_RULE, APPROVAL_REQUIRED_RULE, createApprovalInterceptor, decideTicket } from './approval.js';
+
+function ctx(args: unknown, principal = 'user:a', obligations = ['approve']): PipelineContext {
+  return {
+    hook: 'request',
+    method: 'tools/call',
+    message: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x__t', arguments: args } } as never,
+    session: { id: 's', principal: { id: principal, kind: 'User', groups: [], method: 'none' }, transport: 'http', taint: new Set(), state: new Map() },
+    target: { kind: 'tool', server: 'x', name: 'x__t' },
+    obligations: new Set(obligations),
+    findings: [],
+    policyIds: ['needs-approval'],
+  };
+}
+
+let dir: string;
+let store: SqliteStore;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'pcx-approval-'));
+  store = await openSqliteStore(path.join(dir, 'p.db'));
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const noRedaction = () => [];
+
+describe('approval stage', () => {
+  it('lets calls without the obligation through untouched, and never touches the store for them', async () => {
+    const broken = { createApproval: () => Promise.reject(new Error('no')), findApproval: () => Promise.reject(new Error('no')), consumeApproval: () => Promise.reject(new Error('no')) };
+    const p = new Pipeline([createApprovalInterceptor({ store: broken, ttlMs: 60_000, redact: noRedaction })]);
+    expect((await p.run(ctx({ a: 1 }, 'user:a', []))).decision.kind).toBe('allow');
+  });
+
+  it('fails closed when the store cannot answer', async () => {
+    const broken = { createApproval: () => Promise.reject(new Error('db down')), findApproval: () => Promise.reject(new Error('db down')), consumeApproval: () => Promise.resolve(true) };
+    const p = new Pipeline([createApprovalInterceptor({ store: broken, ttlMs: 60_000, redact: noRedaction })]);
+    const r = await p.run(ctx({ a: 1 }));
+    expect(r.decision).toMatchObject({ kind: 'deny', rule: INTERCEPTOR_FAILED_RULE });
+  });
+
+  it('pending → approved → one call through → the next needs a new ticket; the approver is recorded', async () => {
+    const p = new Pipeline([createApprovalInterceptor({ store, ttlMs: 60_000, redact: noRedaction })]);
+    const first = await p.run(ctx({ n: 1 }));
+    expect(first.decision).toMatchObject({ kind: 'approve', rule: APPROVAL_REQUIRED_RULE });
+    const ticket = (first.decision as { ticket: string }).ticket;
+    expect(await decideTicket(store, ticket, 'approve', 'user:boss', 60_000)).toBe(true);
+    const c = ctx({ n: 1 });
+    expect((await p.run(c)).decision.kind).toBe('allow');
+    expect(c.approver).toBe('user:boss');
+    const next = await p.run(ctx({ n: 1 }));
+    expect(next.decision.kind).toBe('approve');
+    expect((next.decision as { ticket: string }).ticket).not.toBe(ticket);
+  });
+
+  it('an approval is bound to its principal and arguments', async () => {
+    const p = new Pipeline([createApprovalInterceptor({ store, ttlMs: 60_000, redact: noRedaction })]);
+    const t = ((await p.run(ctx({ n: 2 }))).decision as { ticket: string }).ticket;
+    await decideTicket(store, t, 'approve', 'user:boss', 60_000);
+    expect((await p.run(ctx({ n: 2 }, 'user:mallory'))).decision.kind).toBe('approve');
+    expect((await p.run(ctx({ n: 3 }))).decision.kind).toBe('approve');
+    expect((await p.run(ctx({ n: 2 }))).decision.kind).toBe('allow');
+  });
+
+  it('a denied ticket refuses the call; an expired one cannot be approved and a new ticket is issued', async () => {
+    const p = new Pipeline([createApprovalInterceptor({ store, ttlMs: 60_000, redact: noRedaction })]);
+    const t = ((await p.run(ctx({ n: 4 }))).decision as { ticket: string }).ticket;
+    await decideTicket(store, t, 'deny', 'user:boss', 60_000);
+    expect((await p.run(ctx({ n: 4 }))).decision).toMatchObject({ kind: 'deny', rule: APPROVAL_DENIED_RULE });
+
+    const quick = new Pipeline([createApprovalInterceptor({ store, ttlMs: 1, redact: noRedaction })]);
+    const old = ((await quick.run(ctx({ n: 5 }))).decision as { ticket: string }).ticket;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await decideTicket(store, old, 'approve', 'user:boss', 60_000)).toBe(false);
+    const fresh = (await quick.run(ctx({ n: 5 }))).decision as { kind: string; ticket: string };
+    expect(fresh.kind).toBe('approve');
+    expect(fresh.ticket).not.toBe(old);
+  });
+
+  it('masks what the redactor finds in the stored summary', async () => {
+    const p = new Pipeline([
+      createApprovalInterceptor({
+        store,
+        ttlMs: 60_000,
+        redact: (s) => {
+          const i = s.indexOf('hunter2');
+          return i < 0 ? [] : [{ category: 'secret', detector: 'secrets.test', start: i, end: i + 7, severity: 'high', score: 1 }];
+        },
+      }),
+    ]);
+    const t = ((await p.run(ctx({ password: 'hunter2' }))).decision as { ticket: string }).ticket;
+    const rec = await store.getApproval(t);
+    expect(rec?.summary).toContain('user:a asks to call tools/call x__t');
+    expect(rec?.summary).not.toContain('hunter2');
+  });
+});
