@@ -36,6 +36,7 @@ function newSession(): void {
       }
     },
     onclose: () => void closed++,
+    keepAliveMs: 200,
   });
 }
 
@@ -112,6 +113,24 @@ describe('Streamable HTTP session: the answer to a POST is chosen late', () => {
     const r = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
     expect(r.status).toBe(202);
     expect(received).toEqual([{ jsonrpc: '2.0', method: 'notifications/initialized' }]);
+  });
+});
+
+describe('Streamable HTTP session: long calls', () => {
+  it('a call still pending after keepAliveMs becomes an SSE stream with keep-alive comments, then gets its answer', async () => {
+    const r = await post({ jsonrpc: '2.0', id: 'long', method: 'hang' });
+    expect(r.headers.get('content-type')).toBe('text/event-stream');
+    const reader = r.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain(': keepalive');
+    await session.send({ jsonrpc: '2.0', id: 'long', result: { late: true } });
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(value);
+    }
+    expect(sseEvents(rest)).toEqual([{ jsonrpc: '2.0', id: 'long', result: { late: true } }]);
   });
 });
 

@@ -8,7 +8,9 @@
  * thing the spec allows: the answer to a POST is chosen late. While only the response is pending,
  * nothing is written; if the response comes first it goes out as one `application/json` body. The
  * first related message sent before it (progress, logging, a sampling or elicitation request)
- * switches that POST to `text/event-stream`, and everything after it is streamed.
+ * switches that POST to `text/event-stream`, and everything after it is streamed. So does a call
+ * still pending after `keepAliveMs`: the stream then carries comments, so that proxies and load
+ * balancers between client and gateway do not drop a long tool call as idle.
  *
  * Protocol types (supported versions) come from the SDK; the session logic stays in Session.
  */
@@ -38,6 +40,8 @@ interface Exchange {
   batch: boolean;
   sse: boolean;
   done: boolean;
+  /** Switches a long-pending answer to SSE and keeps it alive with comments. */
+  keepAlive?: NodeJS.Timeout;
 }
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -113,6 +117,8 @@ export interface HttpSessionHandlers {
   onmessage(message: Message): void;
   /** The session ended: DELETE, close(), or the gateway dropping it. Called once. */
   onclose(): void;
+  /** Keep-alive interval of SSE streams, and how long a POST waits before it becomes one (default 15 s). */
+  keepAliveMs?: number;
 }
 
 export class StreamableHttpSession {
@@ -121,10 +127,14 @@ export class StreamableHttpSession {
   private initialized = false;
   private closed = false;
 
+  private readonly keepAliveMs: number;
+
   constructor(
     readonly sessionId: string,
     private readonly handlers: HttpSessionHandlers,
-  ) {}
+  ) {
+    this.keepAliveMs = handlers.keepAliveMs ?? KEEP_ALIVE_MS;
+  }
 
   /** A POST whose body passed checkPost. */
   handlePost(req: IncomingMessage, res: ServerResponse, { messages, batch }: { messages: Message[]; batch: boolean }): void {
@@ -143,6 +153,12 @@ export class StreamableHttpSession {
     }
     const ex: Exchange = { res, waiting: new Set(requests.map((m) => m.id as RpcId)), held: [], batch, sse: false, done: false };
     for (const id of ex.waiting) this.exchanges.set(id, ex);
+    ex.keepAlive = setInterval(() => {
+      if (ex.done) return;
+      if (!ex.sse) this.toSse(ex);
+      ex.res.write(': keepalive\n\n');
+    }, this.keepAliveMs);
+    ex.keepAlive.unref();
     // A client that hangs up gets nothing more; the listener cancels the upstream calls.
     res.once('close', () => {
       if (!ex.done) this.finish(ex, false);
@@ -159,7 +175,7 @@ export class StreamableHttpSession {
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     res.flushHeaders();
     // Comments keep idle intermediaries from closing the stream.
-    const timer = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+    const timer = setInterval(() => res.write(': keepalive\n\n'), this.keepAliveMs);
     timer.unref();
     const stream = { res, timer };
     this.standalone = stream;
@@ -216,6 +232,7 @@ export class StreamableHttpSession {
   /** Complete an exchange: write what it holds (when `deliver`) and forget its pending ids. */
   private finish(ex: Exchange, deliver: boolean): void {
     ex.done = true;
+    clearInterval(ex.keepAlive);
     for (const id of ex.waiting) if (this.exchanges.get(id) === ex) this.exchanges.delete(id);
     if (!deliver || ex.res.destroyed) return;
     if (ex.sse) ex.res.end();
