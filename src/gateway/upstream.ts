@@ -7,12 +7,10 @@
  * the server is configured `shared` (stateless); `owner` on each call says whose it is.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import path from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isStdio, type ServerConfig } from '../config/schema.js';
+import { isStdio, type RemoteServerConfig, type ServerConfig } from '../config/schema.js';
 import { PACKAGE_ROOT } from '../config/load.js';
 import type { Logger } from '../observability/log.js';
 import { StdioChildTransport } from '../transports/stdio-child.js';
@@ -156,7 +154,7 @@ export class Upstream {
     this.deps.onHealth?.(this.name, false);
   }
 
-  private makeTransport(): Transport {
+  private makeTransport(): Transport | Promise<Transport> {
     const spec = this.spec;
     if (isStdio(spec)) {
       return new StdioChildTransport({
@@ -170,10 +168,7 @@ export class Upstream {
         log: this.deps.log,
       });
     }
-    const url = new URL(spec.url);
-    const requestInit: RequestInit = { headers: spec.headers };
-    if (spec.type === 'sse') return new SSEClientTransport(url, { requestInit, fetch: tracingFetch });
-    return new StreamableHTTPClientTransport(url, { requestInit, fetch: tracingFetch });
+    return remoteTransport(spec);
   }
 
   private reserveChild(): boolean {
@@ -190,7 +185,7 @@ export class Upstream {
    */
   prestart(): void {
     if (!isStdio(this.spec) || this.state !== 'idle' || this.transport || this.prestarted || !this.reserveChild()) return;
-    const t = this.makeTransport();
+    const t = this.makeTransport() as StdioChildTransport; // stdio only (checked above): made synchronously
     this.prestarted = t.start().then(
       () => t,
       () => undefined, // connect() will start a fresh one and report the error
@@ -203,7 +198,7 @@ export class Upstream {
     if (!early && !this.reserveChild()) {
       throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: the gateway runs ${this.deps.children.max} child servers already (limits.maxChildren)`);
     }
-    const t = early && !(early as StdioChildTransport).exit ? early : this.makeTransport();
+    const t = early && !(early as StdioChildTransport).exit ? early : await this.makeTransport();
     this.transport = t;
     t.onmessage = (m) => this.onMessage(m as unknown as Json);
     t.onerror = (e) => this.deps.log.warn({ server: this.name, err: e.message }, 'upstream transport error');
@@ -440,3 +435,18 @@ export const NO_OWNER: UpstreamOwner = {
     return Promise.reject(new Error('no owner'));
   },
 };
+
+/**
+ * The SDK's HTTP and SSE client transports, loaded on first use: importing them costs ~100 ms at
+ * start, which a gateway of stdio servers (and every `portcullis stdio` wrap) would pay for nothing.
+ */
+async function remoteTransport(spec: RemoteServerConfig): Promise<Transport> {
+  const url = new URL(spec.url);
+  const requestInit: RequestInit = { headers: spec.headers };
+  if (spec.type === 'sse') {
+    const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
+    return new SSEClientTransport(url, { requestInit, fetch: tracingFetch });
+  }
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  return new StreamableHTTPClientTransport(url, { requestInit, fetch: tracingFetch });
+}
