@@ -266,6 +266,164 @@ export function findEmails(text: string, out: Finding[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// One pass over the text, shared by the finders below: the maximal digit runs (what `/\d+/g` finds),
+// the word-initial upper-case candidates (what UPPER_CAND_RE finds) and a few flags. The finders use them
+// as necessary conditions (a finder whose pattern cannot match is skipped) or iterate them in place of a
+// global regex over the whole text. detectPii is synchronous and not re-entrant, so module state is safe.
+
+let RUN_S = new Int32Array(32);
+let RUN_E = new Int32Array(32);
+let runCount = 0;
+let UP_S = new Int32Array(64);
+let upCount = 0;
+let digitCount = 0;
+/** The text has an `@`. */
+let sawAt = false;
+/** The text matches HAS_UPPER_RE `[A-Z\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f]`. */
+let sawUpper = false;
+/** Some `:` has `:` after it, or a hex digit on both sides (the IPv6 hint). */
+let sawV6Hint = false;
+
+/**
+ * Character classes for scanText, one byte per UTF-16 code unit: 1 = UPPER_CAND_RE's look-behind class
+ * [0-9_A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff], 2 = its candidate class [A-Z\u00c0-\u00de\u0100-\u1fff],
+ * 4 = a digit, 8 = HAS_UPPER_RE's class [A-Z\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f], 16 = `@`,
+ * 32 = `:`. A table lookup per character is much cheaper than the branches it replaces.
+ */
+const SCAN_CLASS = new Uint8Array(0x10000);
+for (let c = 48; c <= 57; c++) SCAN_CLASS[c] = 1 | 4;
+for (let c = 65; c <= 90; c++) SCAN_CLASS[c] = 1 | 2 | 8;
+for (let c = 97; c <= 122; c++) SCAN_CLASS[c] = 1;
+SCAN_CLASS[95] = 1;
+SCAN_CLASS[64] = 16;
+SCAN_CLASS[58] = 32;
+for (let c = 0xc0; c <= 0x1fff; c++) {
+  let f = c === 0xd7 || c === 0xf7 ? 0 : 1 | 64;
+  if (c <= 0xde || c >= 0x100) f |= 2;
+  if ((c <= 0xde && c !== 0xd7) || (c >= 0x391 && c <= 0x3a9) || (c >= 0x410 && c <= 0x42f)) f |= 8;
+  const ch = String.fromCharCode(c);
+  if (ch !== ch.toLowerCase() && ch === ch.toUpperCase()) f |= 128;
+  SCAN_CLASS[c] = f;
+}
+// 64 = NAME_REST_RE's class [A-Za-z'\u2019\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff], 128 = isUpperAt
+for (let c = 65; c <= 90; c++) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64 | 128;
+for (let c = 97; c <= 122; c++) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64;
+for (const c of [39, 0x2019, 45]) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64;
+
+function scanText(text: string): void {
+  const n = text.length;
+  // room for every run (at most one per two characters) and candidate, so the loop needs no bounds checks;
+  // buffers grown for a huge text are dropped again at the next small one
+  if (RUN_S.length < (n >> 1) + 2 || (RUN_S.length > 1 << 16 && n < 1 << 14)) {
+    RUN_S = new Int32Array((n >> 1) + 34);
+    RUN_E = new Int32Array((n >> 1) + 34);
+  }
+  if (UP_S.length < n + 1 || (UP_S.length > 1 << 16 && n < 1 << 14)) UP_S = new Int32Array(n + 65);
+  const runS = RUN_S;
+  const runE = RUN_E;
+  const upS = UP_S;
+  let runs = 0;
+  let ups = 0;
+  let flags = 0;
+  // the previous code unit's class (0 before the text: not a word character, not a digit); branches are
+  // taken only on a change between digit and non-digit and on a candidate, so the loop is nearly branch-free
+  let pf = 0;
+  for (let i = 0; i < n; i++) {
+    const f = SCAN_CLASS[text.charCodeAt(i)]!;
+    if (((f ^ pf) & 4) !== 0) {
+      if ((f & 4) !== 0) runS[runs] = i;
+      else runE[runs++] = i;
+    }
+    // a candidate (2) not right after a look-behind class character (1, shifted onto 2)
+    if ((f & ~(pf << 1) & 2) !== 0) upS[ups++] = i;
+    flags |= f;
+    pf = f;
+  }
+  if ((pf & 4) !== 0) runE[runs++] = n;
+  runCount = runs;
+  upCount = ups;
+  let nd = 0;
+  for (let r = 0; r < runCount; r++) nd += RUN_E[r]! - RUN_S[r]!;
+  digitCount = nd;
+  sawAt = (flags & 16) !== 0;
+  sawUpper = (flags & 8) !== 0;
+  let v6 = false;
+  if ((flags & 32) !== 0) {
+    // [0-9A-Fa-f]:[0-9A-Fa-f:] or :: somewhere
+    for (let c = text.indexOf(':'); c >= 0 && !v6; c = text.indexOf(':', c + 1)) {
+      const nx = c + 1 < n ? text.charCodeAt(c + 1) : -1;
+      if (nx === 58 || (c > 0 && isHexCode(text.charCodeAt(c - 1)) && isHexCode(nx))) v6 = true;
+    }
+  }
+  sawV6Hint = v6;
+}
+
+function isAsciiUpperCode(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+/**
+ * Necessary for a finding of findNumbers: a NUM_RE match with 5+ digits, or 4 in an IPv4 address (4 runs).
+ * A match's digits lie within 32 characters (`\d[\d \-.()/]{3,30}\d`) or form one run (`\d{4,}`), so some
+ * runs no more than 30 characters apart (inner edges) must hold 5+ digits in all, or be 4 or more.
+ */
+function numbersPossible(): boolean {
+  let lo = 0;
+  let sum = 0;
+  for (let r = 0; r < runCount; r++) {
+    sum += RUN_E[r]! - RUN_S[r]!;
+    while (lo < r && RUN_S[r]! - RUN_E[lo]! > 30) {
+      sum -= RUN_E[lo]! - RUN_S[lo]!;
+      lo++;
+    }
+    if (sum >= 5 || r - lo >= 3) return true;
+  }
+  return false;
+}
+
+/** Necessary for IBAN_RE: a digit run of 2+ right after two ASCII letters (`[A-Za-z]{2}\d{2}`). */
+function ibanPossible(text: string): boolean {
+  for (let r = 0; r < runCount; r++) {
+    const s = RUN_S[r]!;
+    if (s >= 2 && RUN_E[r]! - s >= 2 && isAsciiLetterCode(text.charCodeAt(s - 1)) && isAsciiLetterCode(text.charCodeAt(s - 2))) return true;
+  }
+  return false;
+}
+/** Necessary for NINO_RE: a digit run of 2+ right after `[A-Z][A-Z]` or `[A-Z][A-Z] `. */
+function ninoPossible(text: string): boolean {
+  for (let r = 0; r < runCount; r++) {
+    const s = RUN_S[r]!;
+    if (RUN_E[r]! - s < 2 || s < 2) continue;
+    let k = s - 1;
+    if (text.charCodeAt(k) === 32) k--;
+    if (k >= 1 && isAsciiUpperCode(text.charCodeAt(k)) && isAsciiUpperCode(text.charCodeAt(k - 1))) return true;
+  }
+  return false;
+}
+function isIdCode(c: number): boolean {
+  return isAsciiLetterCode(c) || (c >= 48 && c <= 57) || c === 45;
+}
+/**
+ * Necessary for LABELLED_ID_RE (`[A-Z]{1,3}[0-9][A-Z0-9-]{3,18}`, case-insensitive): a digit run right after an
+ * ASCII letter, with three characters of [A-Za-z0-9-] after its first digit.
+ */
+function letterBeforeDigits(text: string): boolean {
+  for (let r = 0; r < runCount; r++) {
+    const s = RUN_S[r]!;
+    if (s >= 1 && isAsciiLetterCode(text.charCodeAt(s - 1)) && isIdCode(text.charCodeAt(s + 1)) && isIdCode(text.charCodeAt(s + 2)) && isIdCode(text.charCodeAt(s + 3))) return true;
+  }
+  return false;
+}
+/** Necessary for MILITARY_RE (every branch ends in `\s+\d{3,5}`): a digit run of 3+ right after white space. */
+function spacedLongRun(text: string): boolean {
+  for (let r = 0; r < runCount; r++) {
+    const s = RUN_S[r]!;
+    if (s >= 1 && RUN_E[r]! - s >= 3 && isSpaceCode(text.charCodeAt(s - 1))) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Numbers: cards, IBAN, SSN, phones, IPs
 
 export function luhnValid(digits: string): boolean {
@@ -361,6 +519,10 @@ const NOT_PHONE_CUE = /(?:order|invoice|batch|isbn|sku|tracking|ticket|issue|pr|
 function phoneScore(cand: string, before: string, after: string): number {
   const digits = cand.replace(/\D/g, '');
   if (digits.length < 7 || digits.length > 15) return 0;
+  const grouped = /[ \-.()]/.test(cand);
+  // every non-zero score below needs a leading +, grouping (the NANP format is grouped), or 9 to 12 digits
+  // starting with 0: without them the checks (and cue regexes) cannot change the answer
+  if (!grouped && cand.charCodeAt(0) !== 43 && !(digits.length >= 9 && digits.length <= 12 && digits.charCodeAt(0) === 48)) return 0;
   if (/^\d{4}-\d{2}-\d{2}/.test(cand) || /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(cand) || /\d{1,2}:\d{2}/.test(cand)) return 0;
   if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) return 0; // IPv4
   if (cand.includes('/')) return 0;
@@ -368,7 +530,6 @@ function phoneScore(cand: string, before: string, after: string): number {
   if (/[#$€£]$/.test(before) || /^\s*(?:%|kg|g|cm|mm|km|ms|s\b|items|x\b|px)/.test(after)) return 0;
   if (NOT_PHONE_CUE.test(before)) return 0;
   const cue = PHONE_CUE_BEFORE.test(before) || PHONE_CUE_AFTER.test(after);
-  const grouped = /[ \-.()]/.test(cand);
   if (cand.startsWith('+')) {
     const p = parsePhoneNumberFromString(cand.replace(/\(0\)/, ''));
     if (p && p.isPossible()) return cue ? 0.95 : 0.85;
@@ -410,17 +571,21 @@ function findNumbers(text: string, out: Finding[]): void {
     }
     if (isAsciiLetterCode(nextCode) && nextCode !== 120 && nextCode !== 88) continue; // a letter other than x / X
     let nd = 0;
+    let dots = 0;
     for (let k = 0; k < cand.length; k++) {
       const d = cand.charCodeAt(k);
       if (d >= 48 && d <= 57) nd++;
+      else if (d === 46) dots++;
     }
     if (nd < 4) continue; // nothing below is shorter (IPv4 has at least 4 digits)
+    // with 4 digits only an IPv4 address (three dots) can qualify: SSNs have 9, labelled numbers 5+, cards 12+, phones 7+
+    if (nd === 4 && dots !== 3) continue;
     const digits = nd === cand.length ? cand : cand.replace(/\D/g, '');
     const before = text.slice(Math.max(0, start - 40), start);
     const after = text.slice(end, end + 20);
 
     // IPv4
-    if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) {
+    if (dots === 3 && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) {
       IPV4_RE.lastIndex = start;
       if (IPV4_RE.exec(text) && !/(?:version|ver\.?|v|release|build|firmware|oid|snmp)\s*$/i.test(before)) {
         const first = Number(cand.split('.')[0]);
@@ -437,7 +602,7 @@ function findNumbers(text: string, out: Finding[]): void {
         continue;
       }
     }
-    if (/^\d{9}$/.test(cand) && /\b(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,5}(?:is\W*)?$/i.test(before)) {
+    if (nd === 9 && cand.length === 9 && /\b(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,5}(?:is\W*)?$/i.test(before)) {
       if (ssnValid(cand.slice(0, 3), cand.slice(3, 5), cand.slice(5))) {
         out.push(mk('ssn', start, end, 0.9, 'high', 'US Social Security number'));
         continue;
@@ -461,13 +626,13 @@ function findNumbers(text: string, out: Finding[]): void {
         out.push(mk('credit-card', start, end, cardCue ? 0.95 : 0.85, 'high', 'payment card number'));
         continue;
       }
-      if (/card|cc\b|credit|debit/i.test(before) && groups.length === 1 && digits.length >= 13 && digits.length <= 19) {
+      if (groups.length === 1 && digits.length >= 13 && digits.length <= 19 && /card|cc\b|credit|debit/i.test(before)) {
         out.push(mk('credit-card', start, end, 0.6, 'medium', 'payment card number (no checksum)'));
         continue;
       }
     }
     // Phones
-    const ps = phoneScore(cand, before, after);
+    const ps = nd >= 7 && nd <= 15 ? phoneScore(cand, before, after) : 0; // phoneScore needs 7 to 15 digits
     if (ps > 0) {
       // extension: 345-899-3560x4587
       let e = end;
@@ -509,14 +674,7 @@ function isHexCode(c: number): boolean {
  * exactly the matches of the same regex run globally, without the engine stopping at every hex letter.
  */
 function findIpv6(text: string, out: Finding[]): void {
-  const n = text.length;
-  // hint: [0-9A-Fa-f]:[0-9A-Fa-f:] or :: somewhere
-  let hint = false;
-  for (let c = text.indexOf(':'); c >= 0 && !hint; c = text.indexOf(':', c + 1)) {
-    const nx = c + 1 < n ? text.charCodeAt(c + 1) : -1;
-    if (nx === 58 || (c > 0 && isHexCode(text.charCodeAt(c - 1)) && isHexCode(nx))) hint = true;
-  }
-  if (!hint) return;
+  // the caller checks the hint (sawV6Hint): [0-9A-Fa-f]:[0-9A-Fa-f:] or :: somewhere
   let from = 0;
   for (let c = text.indexOf(':'); c >= 0; c = text.indexOf(':', Math.max(c + 1, from))) {
     let k = 0;
@@ -570,15 +728,6 @@ function hasSurnameSuffix(l: string): boolean {
   return false;
 }
 
-interface Tok {
-  s: number;
-  e: number;
-  w: string;
-  sig: Sig;
-  title: boolean;
-  org: boolean;
-}
-
 function isInitial(w: string): boolean {
   return /^\p{Lu}$/u.test(w);
 }
@@ -601,61 +750,89 @@ function nameSignalUncached(w: string): Sig {
   return 'none';
 }
 
+/**
+ * A–Z, or a character in U+00C0–U+1FFF that is upper case (`ch !== ch.toLowerCase() && ch === ch.toUpperCase()`,
+ * precomputed in SCAN_CLASS); false past the end of the text ("Smith-" at the end).
+ */
 function isUpperAt(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  if (c >= 65 && c <= 90) return true;
-  if (!(c >= 0xc0 && c < 0x2000)) return false; // also past the end (NaN): "Smith-" at the end of a text
-  const ch = text[i]!;
-  return ch !== ch.toLowerCase() && ch === ch.toUpperCase();
+  return i < text.length && (SCAN_CLASS[text.charCodeAt(i)]! & 128) !== 0;
 }
 
 /**
  * Upper-case candidates that start a word: not right after a letter, digit or `_` (camelCase, snake_case,
- * 3D, inside a word). The lookbehind is the same test the scan below used to make per candidate.
+ * 3D, inside a word), that is the matches of UPPER_CAND_RE below, collected by scanText (SCAN_CLASS bits 1, 2).
  */
-const UPPER_CAND_RE = /(?<![0-9_A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff])[A-Z\u00c0-\u00de\u0100-\u1fff]/g;
-/** The rest of a word (sticky; always matches): ASCII letters, ' ’ -, and U+00C0–U+1FFF except × ÷. */
-const NAME_REST_RE = /[A-Za-z'\u2019\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff]*/y;
+// UPPER_CAND_RE = /(?<![0-9_A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff])[A-Z\u00c0-\u00de\u0100-\u1fff]/g
+// (its matches are collected by scanText)
+// The rest of a word: NAME_REST_RE = /[A-Za-z'\u2019\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff]*/y (SCAN_CLASS bit 64).
 
 interface TokInfo {
+  w: string;
   sig: Sig;
   title: boolean;
   org: boolean;
+  initial: boolean;
 }
 /** Word → list signals, shared across calls (bounded like SIG_CACHE). */
 const TOK_INFO_CACHE = new Map<string, TokInfo>();
-function tokInfo(w: string): TokInfo {
+function tokInfoAt(text: string, i: number, e: number): TokInfo {
+  const w = text.slice(i, e);
   let info = TOK_INFO_CACHE.get(w);
   if (info === undefined) {
-    info = { sig: nameSignal(w), title: TITLE_SET.has(w), org: ORG_SUFFIX_SET.has(w) };
+    info = { w, sig: nameSignal(w), title: TITLE_SET.has(w), org: ORG_SUFFIX_SET.has(w), initial: isInitial(w) };
     if (TOK_INFO_CACHE.size > 50000) TOK_INFO_CACHE.clear();
     TOK_INFO_CACHE.set(w, info);
   }
   return info;
 }
 
-/** Capitalised words (manual scan: much faster than a Unicode regex over the whole text). */
-function capitalisedTokens(text: string): Tok[] {
-  const toks: Tok[] = [];
-  UPPER_CAND_RE.lastIndex = 0;
-  // test() + lastIndex: no match arrays are allocated
-  while (UPPER_CAND_RE.test(text)) {
-    const i = UPPER_CAND_RE.lastIndex - 1;
+/** Capitalised words of the last capitalisedTokens call: start, end and list signals. */
+let TOK_S = new Int32Array(64);
+let TOK_E = new Int32Array(64);
+let TOK_I: TokInfo[] = [];
+let tokCount = 0;
+
+/** Capitalised words (from scanText's candidates, then a table-driven scan of the rest of the word). */
+function capitalisedTokens(text: string): void {
+  const n = text.length;
+  // room for every candidate (at most one token each); buffers grown for a huge text are dropped again
+  if (TOK_S.length < upCount || (TOK_S.length > 1 << 14 && upCount < 1 << 10)) {
+    TOK_S = new Int32Array(upCount + 64);
+    TOK_E = new Int32Array(upCount + 64);
+  }
+  if (TOK_I.length > 1 << 14 && upCount < 1 << 10) TOK_I = []; // do not keep a huge text's words alive
+  const tokS = TOK_S;
+  const tokE = TOK_E;
+  const tokI = TOK_I;
+  let nt = 0;
+  // UP_S holds every match of UPPER_CAND_RE (scanText); a global scan would resume after each token
+  let from = 0;
+  for (let u = 0; u < upCount; u++) {
+    const i = UP_S[u]!;
+    if (i < from) continue;
     if (!isUpperAt(text, i)) continue;
-    NAME_REST_RE.lastIndex = i + 1;
-    NAME_REST_RE.test(text);
-    const j = NAME_REST_RE.lastIndex;
-    UPPER_CAND_RE.lastIndex = j;
+    let j = i + 1;
+    while (j < n && (SCAN_CLASS[text.charCodeAt(j)]! & 64) !== 0) j++;
+    from = j;
     let e = j;
     // possessive 's and trailing apostrophes / hyphens are not part of the name
-    if (e - i > 2 && (text[e - 1] === 's' || text[e - 1] === 'S') && (text[e - 2] === "'" || text[e - 2] === '’')) e -= 2;
-    while (e > i + 1 && (text[e - 1] === "'" || text[e - 1] === '’' || text[e - 1] === '-')) e--;
+    if (e - i > 2) {
+      const c1 = text.charCodeAt(e - 1);
+      const c2 = text.charCodeAt(e - 2);
+      if ((c1 === 115 || c1 === 83) && (c2 === 39 || c2 === 0x2019)) e -= 2;
+    }
+    while (e > i + 1) {
+      const c1 = text.charCodeAt(e - 1);
+      if (c1 === 39 || c1 === 0x2019 || c1 === 45) e--;
+      else break;
+    }
     if (e - i > 3 && isUpperAt(text, i + 1) && isUpperAt(text, e - 1)) continue; // acronyms, shouting, CITY lines
-    const w = text.slice(i, e);
-    const info = tokInfo(w);
-    toks.push({ s: i, e, w, sig: info.sig, title: info.title, org: info.org });
+    tokS[nt] = i;
+    tokE[nt] = e;
+    tokI[nt] = tokInfoAt(text, i, e);
+    nt++;
   }
-  return toks;
+  tokCount = nt;
 }
 
 /** Phrases that introduce a name ("my name is", "says", "directed by") and phrases that follow one ("says", "lives at"). */
@@ -673,6 +850,20 @@ const CUE_LAST_WORDS = new Set(
 );
 
 const CUE_LAST_WORD_MAX = Math.max(...[...CUE_LAST_WORDS].map((w) => w.length));
+function lowerAsciiCode(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+/**
+ * Shapes of CUE_LAST_WORDS: bit `len` of entry `first * 128 + last` is set when a word of that length starts
+ * and ends with those (ASCII) characters. A word looked up in cueBeforeAt starts with an ASCII letter and holds
+ * only ASCII letters and : ? . , ' ’ - (lower-casing changes only A–Z), so a clear bit means it is not in the set.
+ */
+const CUE_WORD_SHAPE = new Uint32Array(128 * 128);
+for (const w of CUE_LAST_WORDS) {
+  const f = w.charCodeAt(0);
+  const l = w.charCodeAt(w.length - 1);
+  if (f < 128 && l < 128 && w.length < 32) CUE_WORD_SHAPE[f * 128 + l] = CUE_WORD_SHAPE[f * 128 + l]! | (1 << w.length);
+}
 function isAsciiLetterCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
@@ -684,7 +875,11 @@ function isSpaceCode(c: number): boolean {
 /** True when a phrase that introduces a name ends right before `s` (checked only for candidates without a list signal). */
 function cueBeforeAt(text: string, s: number): boolean {
   let k = s;
-  while (k > 0 && s - k < 4 && (text[k - 1] === ' ' || text[k - 1] === '\t' || text[k - 1] === '\n' || text[k - 1] === '\r')) k--;
+  while (k > 0 && s - k < 4) {
+    const c = text.charCodeAt(k - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13) k--;
+    else break;
+  }
   if ((k === s && s > 0) || (k > 0 && isSpaceCode(text.charCodeAt(k - 1)))) return false; // a cue must be right before the name
   // the phrase's last word is looked up first; the full regex runs only on a hit
   let w = k;
@@ -696,33 +891,65 @@ function cueBeforeAt(text: string, s: number): boolean {
   // leading punctuation is not part of the word (the word characters above are ASCII letters and : ? . , ' ’ -)
   while (w < k && !isAsciiLetterCode(text.charCodeAt(w))) w++;
   if (k - w > CUE_LAST_WORD_MAX || k === w) return false;
+  // shape filter (first letter, last character, length) before making the lower-cased word
+  const last = text.charCodeAt(k - 1);
+  if (last < 128 && k - w < 32 && (CUE_WORD_SHAPE[lowerAsciiCode(text.charCodeAt(w)) * 128 + lowerAsciiCode(last)]! & (1 << (k - w))) === 0) return false;
   if (!CUE_LAST_WORDS.has(text.slice(w, k).toLowerCase())) return false;
   return CUE_BEFORE_RE.test(text.slice(Math.max(0, k - 32), k));
 }
 
-function findPersons(text: string, out: Finding[]): void {
-  const toks = capitalisedTokens(text);
-  if (toks.length === 0) return;
+function isSpeakerLine(text: string, s: number, e: number): boolean {
+  return (s === 0 || text.charCodeAt(s - 1) === 10) && text.charCodeAt(e) === 58 && text.charCodeAt(e + 1) === 32 && isLetterAt(text, e + 2);
+}
 
-  // speaker turns ("Name: ...") at line starts, counted once per text
-  let speakerLines = 0;
-  const isSpeakerLine = (t: Tok) => (t.s === 0 || text[t.s - 1] === '\n') && text[t.e] === ':' && text[t.e + 1] === ' ' && isLetterAt(text, t.e + 2);
-  for (const t of toks) if (isSpeakerLine(t)) speakerLines++;
+/**
+ * The words after the space in CUE_AFTER_RE (says said wrote writes told tells asked asks replied answered lives
+ * lived listed spent had has points pointed just will is was speak concert novel album fan version from of):
+ * first letter → the letters that can follow it.
+ */
+const CUE_AFTER_SECOND = new Map<number, number>(
+  Object.entries({ s: 'ap', w: 'ria', t: 'oe', a: 'snl', r: 'e', l: 'i', h: 'a', p: 'o', j: 'u', i: 's', c: 'o', n: 'o', f: 'ar', v: 'e', o: 'f' }).map(([k, v]) => [
+    k.charCodeAt(0),
+    [...v].reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 97)), 0),
+  ]),
+);
+/** First characters of CUE_AFTER_RE: `'`, `’` or a space (its only ways to start). */
+function cueAfterAt(text: string, e: number): boolean {
+  const a0 = text.charCodeAt(e);
+  if (a0 === 32) {
+    // the word after the space starts with one of CUE_AFTER_RE's (case-sensitive) first two letters
+    const ok = CUE_AFTER_SECOND.get(text.charCodeAt(e + 1));
+    const c2 = text.charCodeAt(e + 2) - 97;
+    if (ok === undefined || !(c2 >= 0 && c2 < 26) || (ok & (1 << c2)) === 0) return false;
+  } else if (a0 !== 39 && a0 !== 0x2019) return false;
+  CUE_AFTER_STICKY.lastIndex = e;
+  return CUE_AFTER_STICKY.test(text);
+}
+
+function findPersons(text: string, out: Finding[]): void {
+  capitalisedTokens(text);
+  const nt = tokCount;
+  if (nt === 0) return;
+  const TS = TOK_S;
+  const TE = TOK_E;
+  const TI = TOK_I;
+
+  // speaker turns ("Name: ...") at line starts, counted once per text (when first needed)
+  let speakerLines = -1;
 
   let i = 0;
-  while (i < toks.length) {
+  while (i < nt) {
     // build a sequence of adjacent capitalised tokens (single space, or ". " after an initial/title)
     let j = i;
-    while (j + 1 < toks.length) {
-      const a = toks[j]!;
-      const b = toks[j + 1]!;
-      const gapLen = b.s - a.e;
+    while (j + 1 < nt) {
+      const ae = TE[j]!;
+      const gapLen = TS[j + 1]! - ae;
       if (gapLen > 12) break;
-      const g0 = text.charCodeAt(a.e);
+      const g0 = text.charCodeAt(ae);
       if (gapLen === 1 && g0 === 32) j++;
-      else if (gapLen === 2 && g0 === 32 && text.charCodeAt(a.e + 1) === 32) j++;
-      else if (gapLen === 2 && g0 === 46 && text.charCodeAt(a.e + 1) === 32 && (a.title || isInitial(a.w))) j++;
-      else if (gapLen >= 3 && g0 === 32 && PARTICLE_GAP_RE.test(text.slice(a.e, b.s))) j++;
+      else if (gapLen === 2 && g0 === 32 && text.charCodeAt(ae + 1) === 32) j++;
+      else if (gapLen === 2 && g0 === 46 && text.charCodeAt(ae + 1) === 32 && (TI[j]!.title || TI[j]!.initial)) j++;
+      else if (gapLen >= 3 && g0 === 32 && PARTICLE_GAP_RE.test(text.slice(ae, TS[j + 1]!))) j++;
       else break;
     }
     let lo = i;
@@ -730,14 +957,14 @@ function findPersons(text: string, out: Finding[]): void {
     i = j + 1;
     // drop leading stop words ("The Sokolov novel" → "Sokolov", "Dear Mr. X") and title prefixes
     let titled = false;
-    while (lo <= hi && (toks[lo]!.title || (!titled && toks[lo]!.sig === 'stop'))) {
-      if (toks[lo]!.title) titled = true;
+    while (lo <= hi && (TI[lo]!.title || (!titled && TI[lo]!.sig === 'stop'))) {
+      if (TI[lo]!.title) titled = true;
       lo++;
     }
     let end = lo;
     let orgInside = false;
     while (end <= hi) {
-      const t = toks[end]!;
+      const t = TI[end]!;
       if (end > lo && t.org) {
         orgInside = true;
         break;
@@ -748,28 +975,32 @@ function findPersons(text: string, out: Finding[]): void {
     if (orgInside) continue; // "Wayne Enterprises", "Wolfram Research"
     const len = end - lo;
     if (len === 0 || len > 4) continue;
-    const first = toks[lo]!;
-    const last = toks[end - 1]!;
-    const s = first.s;
-    const e = last.e;
+    const first = TI[lo]!;
+    const s = TS[lo]!;
+    const e = TE[end - 1]!;
     const multi = len >= 2;
-    let strongFirst = first.sig === 'first';
+    const strongFirst = first.sig === 'first';
     let anySurname = len === 1 && first.sig === 'surname';
     let anyList = titled;
     for (let k = lo; k < end; k++) {
-      const g = toks[k]!.sig;
+      const g = TI[k]!.sig;
       if (g !== 'none') anyList = true;
       if (k > lo && g === 'surname') anySurname = true;
     }
-    CUE_AFTER_STICKY.lastIndex = e;
-    const cueAfter = CUE_AFTER_STICKY.test(text);
-    const after = text.slice(e, e + 60);
+    const cueAfter = cueAfterAt(text, e);
+    let after: string | undefined; // text.slice(e, e + 60), made when needed
     const cueBefore = !cueAfter && (anyList || len <= 3) ? cueBeforeAt(text, s) : false;
-    const prevCh = s > 0 ? text[s - 1]! : '\n';
     const a0 = text.charCodeAt(e); // after[0]
     const vocative = (a0 === 33 || a0 === 63) && /,\s*$/.test(text.slice(Math.max(0, s - 3), s));
-    const speaker = speakerLines >= 2 && len === 1 && isSpeakerLine(first);
-    const lineAlone = multi && len <= 3 && (anyList || /[\u00c0-\u024f]/.test(text.slice(s, e))) && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, s - 6), s)) && /^[ \t]*(?:\n|$)/.test(after);
+    let speaker = false;
+    if (len === 1 && isSpeakerLine(text, s, e)) {
+      if (speakerLines < 0) {
+        speakerLines = 0;
+        for (let k = 0; k < nt; k++) if (isSpeakerLine(text, TS[k]!, TE[k]!)) speakerLines++;
+      }
+      speaker = speakerLines >= 2;
+    }
+    const lineAlone = multi && len <= 3 && (anyList || /[\u00c0-\u024f]/.test(text.slice(s, e))) && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, s - 6), s)) && /^[ \t]*(?:\n|$)/.test((after ??= text.slice(e, e + 60)));
     let score = 0;
     if (titled) score = 0.9;
     else if (strongFirst && multi) score = 0.9;
@@ -781,24 +1012,25 @@ function findPersons(text: string, out: Finding[]): void {
     let pairRule = false;
     if (score === 0) {
       // pairs of names: "Dale and White were ..."
-      const pair = a0 === 32 && (text.startsWith('and ', e + 1) || text.startsWith('& ', e + 1)) ? /^ (?:and|&) (\p{Lu}[\p{L}'’-]+) (?:were|are|have|had)\b/u.exec(after) : null;
+      const pair = a0 === 32 && (text.startsWith('and ', e + 1) || text.startsWith('& ', e + 1)) ? /^ (?:and|&) (\p{Lu}[\p{L}'’-]+) (?:were|are|have|had)\b/u.exec((after ??= text.slice(e, e + 60))) : null;
       if (pair && (first.sig !== 'none' || nameSignal(pair[1]!) === 'first' || nameSignal(pair[1]!) === 'surname')) score = 0.65;
-      else if ((anySurname || first.sig === 'ambiguous') && / (?:were|are) /.test(after.slice(0, 6)) && /(?:^|[^,]\s)(?:and|&) $/.test(text.slice(Math.max(0, s - 5), s))) score = 0.65;
+      else if ((anySurname || first.sig === 'ambiguous') && / (?:were|are) /.test((after ??= text.slice(e, e + 60)).slice(0, 6)) && /(?:^|[^,]\s)(?:and|&) $/.test(text.slice(Math.max(0, s - 5), s))) score = 0.65;
       pairRule = score > 0;
     }
     if (score === 0) continue;
     if (first.sig === 'ambiguous' && !multi && !titled && !cueBefore && !cueAfter && !vocative && !speaker && !pairRule) continue;
     if (len === 1 && first.w.length < 2) continue;
+    after ??= text.slice(e, e + 60);
     // organisation vetoes (checked last: they are the expensive part)
     if (ORG_AFTER_RE.test(after)) continue; // "Thomas and Sons"
     if (LAW_FIRM_RE.test(text.slice(s, s + 80))) continue; // "Lopez, Santos and Coleman"
     if (text[e] === '-' && isUpperAt(text, e + 1)) continue; // "Mayo-Walters" hyphenated company names
     const nextWord = isSpaceCode(a0) ? /^\s+(\p{Lu}[\p{L}'’-]+)/u.exec(after)?.[1] : undefined;
     if (nextWord && ORG_SUFFIX_RE.test(nextWord)) continue;
-    strongFirst = false;
     out.push(mk('person', s, e, score, score >= 0.6 ? 'medium' : 'low', 'person name'));
   }
 }
+
 /** All-lowercase text ("follow up with benjamin a seiler"): given name + another word, or a cue. */
 const LOWER_WORD_RE = /\b[a-zà-öø-ÿāăąćčďđēėęěğīįıķĺľłńňőœŕřśşšţťūůűųźżž]{3,}\b/g;
 const LOWER_STOP = new Set('and or the is was has had will would can could to from of in on at for with said says a an are be been it its this that my your his her our their but not no yes as by up out if so do did does just very'.split(' '));
@@ -831,7 +1063,10 @@ const EU_SUFFIXES = ['strasse', 'straße', 'str.', 'gasse', 'weg', 'vej', 'väge
 /** The first of EU_SUFFIXES (in list order) that `w` ends with: the same answer as `EU_SUFFIXES.find`, by a few lookups. */
 const EU_SUFFIX_INDEX = new Map(EU_SUFFIXES.map((x, i) => [x, i] as const).reverse());
 const EU_SUFFIX_LENGTHS = [...new Set(EU_SUFFIXES.map((x) => x.length))];
+/** Last characters of EU_SUFFIXES: a word ending otherwise has none of them. */
+const EU_SUFFIX_LAST = new Set(EU_SUFFIXES.map((x) => x.charCodeAt(x.length - 1)));
 function euSuffixOf(w: string): string | undefined {
+  if (!EU_SUFFIX_LAST.has(w.charCodeAt(w.length - 1))) return undefined;
   let best = -1;
   for (const len of EU_SUFFIX_LENGTHS) {
     if (len > w.length) continue;
@@ -860,31 +1095,71 @@ function isLetterAt(text: string, i: number): boolean {
  */
 const ADDRESS_CUE_GLOBAL_RE = /l(?:ives? (?:at|on)|iving at|ocated at)|r(?:esid(?:ent|ing|es) (?:at|on|in)|esides? at|eturn to)|a(?:ddress(?: of [^.\n]{1,60}?)? (?:is|to)|ddress:|rrived at)|o(?:ffice is at|ff at)|i(?:s at|t's in|t is)|m(?:eet (?:me|you) at|ail(?:ed)? to|oved to)|s(?:ent to|end it to|top at|hip(?:ped|ping)? to|ide of)|taxi to|deliver(?:ed|y)? to|corner of|home is at|user:/gi;
 
-/** Up to `max` words before position `p` on the same line, nearest first (letters, apostrophes, dots, hyphens). */
-function wordsBefore(text: string, p: number, max: number): { s: number; w: string }[] {
-  const out: { s: number; w: string }[] = [];
-  let k = p;
-  for (let n = 0; n < max; n++) {
-    let sp = k;
-    while (sp > 0 && (text[sp - 1] === ' ' || text[sp - 1] === '\t')) sp--;
-    if (sp === k && n > 0) break;
-    let ws = sp;
-    while (ws > 0 && sp - ws < 40 && (isLetterAt(text, ws - 1) || text[ws - 1] === "'" || text[ws - 1] === '’' || text[ws - 1] === '.' || text[ws - 1] === '-' || text[ws - 1] === '/' || text[ws - 1] === '#')) ws--;
-    if (ws === sp) break;
-    out.push({ s: ws, w: text.slice(ws, sp) });
-    k = ws;
-  }
-  return out;
+/** A character of a word before a house number: a letter, ' ’ . - / or #. */
+function isAddressWordCharAt(text: string, i: number): boolean {
+  if (isLetterAt(text, i)) return true;
+  const c = text.charCodeAt(i);
+  return c === 39 || c === 0x2019 || c === 46 || c === 45 || c === 47 || c === 35;
+}
+/** First characters of EU_PREFIXES: an ASCII first character (lower-cased) outside them rules a word out. */
+const EU_PREFIX_FIRST = new Set([...EU_PREFIXES].map((w) => w.charCodeAt(0)));
+function euPrefixFirstOk(c: number): boolean {
+  return c >= 128 || EU_PREFIX_FIRST.has(lowerAsciiCode(c));
+}
+/**
+ * Shapes of EU_PREFIXES (see CUE_WORD_SHAPE): a word with an ASCII first and last character is one of them,
+ * lower-cased, only if its (lower-cased) first and last characters and length match one. Lower-casing keeps
+ * the length of every word that can be one of them (only U+0130 grows, into a character none of them has).
+ */
+const EU_PREFIX_SHAPE = new Uint32Array(128 * 128);
+for (const w of EU_PREFIXES) {
+  const f = w.charCodeAt(0);
+  const l = w.charCodeAt(w.length - 1);
+  if (f < 128 && l < 128 && w.length < 32) EU_PREFIX_SHAPE[f * 128 + l] = EU_PREFIX_SHAPE[f * 128 + l]! | (1 << w.length);
+}
+/** Whether text[ws, sp) lower-cased is in EU_PREFIXES. */
+function isEuPrefixAt(text: string, ws: number, sp: number): boolean {
+  if (sp - ws > EU_PREFIX_MAX) return false;
+  const f = text.charCodeAt(ws);
+  const l = text.charCodeAt(sp - 1);
+  if (f < 128 && l < 128 && sp - ws < 32 && (EU_PREFIX_SHAPE[lowerAsciiCode(f) * 128 + lowerAsciiCode(l)]! & (1 << (sp - ws))) === 0) return false;
+  return EU_PREFIXES.has(text.slice(ws, sp).toLowerCase());
 }
 
-const DIGIT_RUN_RE = /\d+/g;
+/** \p{L} might match here: an ASCII letter, or any non-ASCII code unit (a loose test); false past the ends. */
+function maybeLetterAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return isAsciiLetterCode(c) || c >= 0x80;
+}
+/**
+ * Whether the digit run [rs, re) can hold the digits of a match of the cue rule's phrase regex
+ * `\d{1,6}[A-Za-z]?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\d{1,5}\b|\p{L}\.\s+\d{1,5}\b` (a loose test: true whenever it can).
+ * The first branch's digits end the run (a letter or white space follows them); in the others white space
+ * comes right before the run, after letters or a dot.
+ */
+function phraseRunPossible(text: string, rs: number, re: number): boolean {
+  let j = re;
+  if (isAsciiLetterCode(text.charCodeAt(j))) j++;
+  if (isSpaceCode(text.charCodeAt(j))) {
+    while (isSpaceCode(text.charCodeAt(j))) j++;
+    if (maybeLetterAt(text, j) && maybeLetterAt(text, j + 1) && maybeLetterAt(text, j + 2)) return true;
+  }
+  let k = rs - 1;
+  if (k >= 0 && isSpaceCode(text.charCodeAt(k))) {
+    while (k >= 0 && isSpaceCode(text.charCodeAt(k))) k--;
+    if (k >= 0) {
+      if (text.charCodeAt(k) === 46) return maybeLetterAt(text, k - 1);
+      return maybeLetterAt(text, k) && maybeLetterAt(text, k - 1) && maybeLetterAt(text, k - 2);
+    }
+  }
+  return false;
+}
 
 function findAddresses(text: string, out: Finding[]): void {
   const push = (s: number, e: number, score: number) => out.push(mk('address', s, e, score, 'medium', 'street address'));
-  const hasDigit = /\d/.test(text);
-  if (!hasDigit) return; // every address pattern here needs a house, box or postal number
+  if (runCount === 0) return; // every address pattern here needs a house, box or postal number
   let m: RegExpExecArray | null;
-  if (/box|[afd]po /i.test(text)) {
+  if (spacedLongRun(text) && /box|[afd]po /i.test(text)) {
     MILITARY_RE.lastIndex = 0;
     while ((m = MILITARY_RE.exec(text)) !== null) {
       if (m.index > 0 && isLetterAt(text, m.index - 1)) continue;
@@ -892,16 +1167,14 @@ function findAddresses(text: string, out: Finding[]): void {
     }
   }
   // Street patterns are anchored on house numbers: one pass over digit runs, small checks around each.
-  DIGIT_RUN_RE.lastIndex = 0;
-  let lastDigitEnd = 0;
+  // (the digit runs come from scanText: the matches of /\d+/g)
+  const lastDigitEnd = RUN_E[runCount - 1]!;
   // whether some digit run has white space before it, or after it (past one optional letter): the
   // number-bearing phrases of the cue rule below need one ("333 Golfskálinn", "Suarez 2906")
   let spacedDigits = false;
-  while (DIGIT_RUN_RE.test(text)) {
-    const q = DIGIT_RUN_RE.lastIndex;
-    lastDigitEnd = q;
-    let p = q - 1;
-    while (p > 0 && text.charCodeAt(p - 1) >= 48 && text.charCodeAt(p - 1) <= 57) p--;
+  runs: for (let r = 0; r < runCount; r++) {
+    const q = RUN_E[r]!;
+    const p = RUN_S[r]!;
     if (!spacedDigits) {
       const a = text.charCodeAt(q);
       spacedDigits = (p > 0 && isSpaceCode(text.charCodeAt(p - 1))) || isSpaceCode(a) || (isAsciiLetterCode(a) && isSpaceCode(text.charCodeAt(q + 1)));
@@ -923,7 +1196,7 @@ function findAddresses(text: string, out: Finding[]): void {
       }
     }
     // "12 Rue de Rivoli", "7 Via Roma"
-    const nextWord = upperAfter && nc === 32 ? /^ ([\p{L}.\/]+)/u.exec(text.slice(q, q + 16))?.[1] : undefined;
+    const nextWord = upperAfter && nc === 32 && euPrefixFirstOk(text.charCodeAt(q + 1)) ? /^ ([\p{L}.\/]+)/u.exec(text.slice(q, q + 16))?.[1] : undefined;
     if (nextWord && EU_PREFIXES.has(nextWord.toLowerCase())) {
       const tail = /^ [\p{L}.\/]+(?: [\p{L}'’-]+){1,4}/u.exec(text.slice(q, q + 60));
       if (tail) {
@@ -932,28 +1205,38 @@ function findAddresses(text: string, out: Finding[]): void {
       }
     }
     if (!(prev === 32 || prev === 9 || prev === 35)) continue; // the rest need "word 123" / "Apt. #123"
-    const words = wordsBefore(text, p, 5);
-    if (words.length === 0) continue;
-    let w0 = words[0]!.w.toLowerCase();
-    if (w0.charCodeAt(0) === 35) w0 = w0.slice(1); // a leading #
-    // unit designators count when a house number + word precedes them (same or previous line)
-    if (UNIT_WORDS.has(w0) || (w0.endsWith('#') && UNIT_WORDS.has(w0.slice(0, -1)))) {
-      const before = text.slice(Math.max(0, words[0]!.s - 80), words[0]!.s);
-      if (/\d{1,6}\s+\p{L}{3,}/u.test(before) || /\p{L}{3,}\s+\d{1,5}\.?\s*$/u.test(before)) push(words[0]!.s, q, 0.75);
-      continue;
-    }
-    // "Pachergasse 64", "Nybyvägen 65"
-    const raw0 = words[0]!.w;
-    const suf = euSuffixOf(w0);
-    if (suf && w0.length - suf.length >= 2 && raw0 !== raw0.toUpperCase() && isLetterAt(text, words[0]!.s)) {
-      push(words[0]!.s, q, 0.75);
-      continue;
-    }
-    // "Rua Diadema 1903", "ul. Miła 57", "Avenue d'Ouchy 109"
-    const pre = words.find((w) => w.w.length <= EU_PREFIX_MAX && EU_PREFIXES.has(w.w.toLowerCase()));
-    if (pre && (pre.s === 0 || !isLetterAt(text, pre.s - 1))) {
-      push(pre.s, q, 0.75);
-      continue;
+    // the words before the number, nearest first (what wordsBefore(text, p, 5) returns), one at a time
+    let k = p;
+    for (let nw = 0; nw < 5; nw++) {
+      let sp = k;
+      while (sp > 0 && (text.charCodeAt(sp - 1) === 32 || text.charCodeAt(sp - 1) === 9)) sp--;
+      if (sp === k && nw > 0) break;
+      let ws = sp;
+      while (ws > 0 && sp - ws < 40 && isAddressWordCharAt(text, ws - 1)) ws--;
+      if (ws === sp) break;
+      if (nw === 0) {
+        const raw0 = text.slice(ws, sp);
+        let w0 = raw0.toLowerCase();
+        if (w0.charCodeAt(0) === 35) w0 = w0.slice(1); // a leading #
+        // unit designators count when a house number + word precedes them (same or previous line)
+        if (UNIT_WORDS.has(w0) || (w0.endsWith('#') && UNIT_WORDS.has(w0.slice(0, -1)))) {
+          const before = text.slice(Math.max(0, ws - 80), ws);
+          if (/\d{1,6}\s+\p{L}{3,}/u.test(before) || /\p{L}{3,}\s+\d{1,5}\.?\s*$/u.test(before)) push(ws, q, 0.75);
+          continue runs;
+        }
+        // "Pachergasse 64", "Nybyvägen 65"
+        const suf = euSuffixOf(w0);
+        if (suf && w0.length - suf.length >= 2 && raw0 !== raw0.toUpperCase() && isLetterAt(text, ws)) {
+          push(ws, q, 0.75);
+          continue runs;
+        }
+      }
+      // "Rua Diadema 1903", "ul. Miła 57", "Avenue d'Ouchy 109": the nearest word that is a prefix decides
+      if (isEuPrefixAt(text, ws, sp)) {
+        if (ws === 0 || !isLetterAt(text, ws - 1)) push(ws, q, 0.75);
+        continue runs;
+      }
+      k = ws;
     }
   }
   // cue + number-bearing phrase: "lives at 333 Golfskálinn 78", "north side of Joaquin Suarez 2906"
@@ -963,10 +1246,50 @@ function findAddresses(text: string, out: Finding[]): void {
   // (And with no digit run next to white space, no phrase can qualify: the scan is skipped.)
   if (!spacedDigits) return;
   const cueScope = lastDigitEnd + 100 < text.length ? text.slice(0, lastDigitEnd + 100) : text;
-  ADDRESS_CUE_GLOBAL_RE.lastIndex = 0;
-  let c: RegExpExecArray | null;
-  while ((c = ADDRESS_CUE_GLOBAL_RE.exec(cueScope)) !== null) {
+  // Windows: a phrase that qualifies holds a digit of a run that phraseRunPossible accepts, within 100
+  // characters of its start, which is at most 10 characters past the cue's end, which is at most 74 past the
+  // cue's start. So a cue starting more than 184 characters before such a run, or after it ends, is useless
+  // there; one outside every window [run start - 200, run end) is useless. Such cues are skipped, and a long
+  // stretch before a window is not scanned at all: the scan jumps to just after the last `.` or newline
+  // before the window. No cue contains `.` or a newline, so no match spans that point, and a global scan
+  // started there finds the same matches from there on as one started at 0.
+  let li = 0;
+  let r = 0;
+  let winS = -1;
+  let winE = -1;
+  const nextWindow = (pos: number): boolean => {
+    while (winE <= pos) {
+      if (r >= runCount) return false;
+      const rs = RUN_S[r]!;
+      const re = RUN_E[r]!;
+      r++;
+      if (phraseRunPossible(text, rs, re)) {
+        winS = Math.max(0, rs - 200);
+        winE = re;
+      }
+    }
+    return true;
+  };
+  for (;;) {
+    if (!nextWindow(li)) break;
+    if (li < winS) {
+      // the last `.` or newline in [li, winS): the scan may start right after it (searched back only to li,
+      // so the work is bounded by the stretch the scan would cover anyway)
+      let k = winS - 1;
+      while (k >= li) {
+        const c = text.charCodeAt(k);
+        if (c === 46 || c === 10) break;
+        k--;
+      }
+      if (k >= li) li = k + 1;
+    }
+    ADDRESS_CUE_GLOBAL_RE.lastIndex = li;
+    const c = ADDRESS_CUE_GLOBAL_RE.exec(cueScope);
+    if (c === null) break;
     if (c.index >= lastDigitEnd) break;
+    li = c.index + c[0].length;
+    if (!nextWindow(c.index)) break;
+    if (c.index < winS) continue; // in no window
     let p = c.index + c[0].length;
     const lead = /^[\s:]+/.exec(text.slice(p, p + 10));
     if (lead) p += lead[0].length;
@@ -982,6 +1305,7 @@ function findAddresses(text: string, out: Finding[]): void {
 // ---------------------------------------------------------------------------------------------
 
 function dedupe(findings: Finding[]): Finding[] {
+  if (findings.length < 2) return findings; // nothing to sort or drop
   findings.sort((a, b) => (a.start ?? 0) - (b.start ?? 0) || (b.end ?? 0) - (a.end ?? 0));
   const out: Finding[] = [];
   for (const f of findings) {
@@ -1019,24 +1343,25 @@ function findPersonsLowerCue(text: string, out: Finding[]): void {
   }
 }
 
-const ANY_DIGIT_RE = /\d/;
-/** Upper-case letters of the scripts the name heuristics handle (cheaper than \p{Lu} over the whole text). */
-const HAS_UPPER_RE = /[A-Z\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f]/;
+
+/** The same test as `includes('icens') || includes('assport') || includes('ICENS') || includes('ASSPORT')`, in one scan. */
+const LABEL_HINT_RE = /icens|assport|ICENS|ASSPORT/;
 
 export function detectPii(text: string): Finding[] {
   const out: Finding[] = [];
-  if (text.includes('@')) findEmails(text, out);
+  scanText(text);
+  if (sawAt) findEmails(text, out);
   // numbers, IBANs, NI numbers and labelled document numbers all need digits
-  const hasDigit = ANY_DIGIT_RE.test(text);
+  const hasDigit = runCount > 0;
   if (hasDigit) {
-    findNumbers(text, out);
-    findIbans(text, out);
+    if (digitCount >= 4 && numbersPossible()) findNumbers(text, out); // every finding there holds 4+ digits
+    if (ibanPossible(text)) findIbans(text, out);
   }
-  findIpv6(text, out);
-  if (hasDigit) findNino(text, out);
-  if (hasDigit && (text.includes('icens') || text.includes('assport') || text.includes('ICENS') || text.includes('ASSPORT'))) findLabelledIds(text, out);
+  if (sawV6Hint) findIpv6(text, out);
+  if (hasDigit && ninoPossible(text)) findNino(text, out);
+  if (hasDigit && letterBeforeDigits(text) && LABEL_HINT_RE.test(text)) findLabelledIds(text, out);
   findPersons(text, out);
-  if (!HAS_UPPER_RE.test(text)) {
+  if (!sawUpper) {
     findPersonsLower(text, out);
     findPersonsLowerCue(text, out);
   }
