@@ -177,6 +177,13 @@ const Registry = z.strictObject({
 const Approvals = z.strictObject({
   /** How long a ticket waits for a decision, and how long an approval stays usable for the retried call. */
   ttl: Duration.default('15m'),
+  /**
+   * Ask the person at the client first, through MCP elicitation, when the client supports it: they
+   * approve or decline that one call (self-approval; off by default). Falls back to a ticket.
+   */
+  elicit: z.boolean().default(false),
+  /** How long to wait for that answer before falling back to a ticket. */
+  elicitTimeout: Duration.default('2m'),
 });
 
 const Audit = z.strictObject({

@@ -203,7 +203,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ...(authz ? { authz } : {}),
         flow: createFlowInterceptor(config.flow),
         rate: createRateInterceptor(coord, config.limits.callsPerMinute),
-        approval: createApprovalInterceptor({ store, ttlMs: approvalTtlMs, redact: redactForAudit }),
+        approval: createApprovalInterceptor({
+          store,
+          ttlMs: approvalTtlMs,
+          elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
+          redact: redactForAudit,
+        }),
       },
       {
         timeoutMs: ms(config.limits.interceptorTimeout, 5000),

@@ -17,7 +17,7 @@ import type { AuditEvent, Outcome } from '../audit/event.js';
 import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from '../errors.js';
 import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
-import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport } from '../pipeline/types.js';
+import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
 import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
 import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
@@ -72,8 +72,8 @@ export class Session implements UpstreamOwner, SessionView {
   private pageGen = 0;
   /** Client request id → the upstream call serving it (for cancellation). */
   private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
-  /** Our id for a server→client request → its resolver. */
-  private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream: Upstream; upstreamId: RpcId }>();
+  /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
+  private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
   private nextServerRequestId = 1;
 
   constructor(
@@ -610,31 +610,49 @@ export class Session implements UpstreamOwner, SessionView {
       await this.gw.audit(ev).catch(() => undefined);
       return this.denial(msg.id as RpcId, r, ev.id) as unknown as Json;
     }
+    const answer = await this.requestClient(r.message as Json, call?.downstreamId, SERVER_REQUEST_TIMEOUT_MS, { upstream: u, upstreamId: msg.id as RpcId });
+    const ev = this.event(ctx, r, { outcome: 'error' in answer ? 'error' : 'ok', latencyMs: performance.now() - t0 });
+    await this.gw.audit(ev).catch(() => undefined);
+    return answer;
+  }
+
+  /**
+   * Send a request to the client under our own id, on the stream of `relatedTo`, and wait for its
+   * answer (an error response when it does not come in time or cannot be sent).
+   */
+  private requestClient(request: Json, relatedTo: RpcId | undefined, timeoutMs: number, relayedFrom?: { upstream: Upstream; upstreamId: RpcId }): Promise<Json> {
     const ourId = this.nextServerRequestId++;
-    const forwarded = { ...(r.message as Json), id: ourId };
-    const answer = await new Promise<Json>((resolve) => {
+    const method = String(request.method);
+    return new Promise<Json>((resolve) => {
       const timer = setTimeout(() => {
         if (this.serverRequests.delete(ourId)) resolve({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: `the client did not answer ${method} in time` } });
-      }, SERVER_REQUEST_TIMEOUT_MS);
+      }, timeoutMs);
       timer.unref?.();
       this.serverRequests.set(ourId, {
         resolve: (m) => {
           clearTimeout(timer);
           resolve(m);
         },
-        upstream: u,
-        upstreamId: msg.id as RpcId,
+        ...relayedFrom,
       });
-      this.send(forwarded, call?.downstreamId).catch((e: Error) => {
+      this.send({ ...request, id: ourId }, relatedTo).catch((e: Error) => {
         if (this.serverRequests.delete(ourId)) {
           clearTimeout(timer);
           resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: `could not reach the client: ${e.message}` } });
         }
       });
     });
-    const ev = this.event(ctx, r, { outcome: 'error' in answer ? 'error' : 'ok', latencyMs: performance.now() - t0 });
-    await this.gw.audit(ev).catch(() => undefined);
-    return answer;
+  }
+
+  /** SessionView.askUser: an elicitation from the gateway itself (approval), when the client supports it. */
+  async askUser(message: string, requestedSchema: Record<string, unknown>, relatedTo: RpcId | undefined, timeoutMs: number): Promise<UserAnswer | undefined> {
+    if (this.clientCapabilities.elicitation === undefined || this.closed) return undefined;
+    const answer = await this.requestClient({ jsonrpc: '2.0', method: 'elicitation/create', params: { message, requestedSchema } }, relatedTo, timeoutMs);
+    const result = answer.result as Json | undefined;
+    const action = result?.action;
+    if (action !== 'accept' && action !== 'decline' && action !== 'cancel') return undefined;
+    const content = result?.content;
+    return content && typeof content === 'object' && !Array.isArray(content) ? { action, content: content as Record<string, unknown> } : { action };
   }
 
   // ───────────────────────── helpers ─────────────────────────

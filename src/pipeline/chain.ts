@@ -49,7 +49,7 @@ export class Pipeline {
       let verdict: Verdict;
       try {
         const out = ic[ctx.hook]!(ctx);
-        verdict = out instanceof Promise ? await this.withTimeout(out, ic.name) : out;
+        verdict = out instanceof Promise ? await this.withTimeout(out, ic.timeoutMs ?? this.timeoutMs) : out;
       } catch (err) {
         this.onError?.(ic.name, ctx.hook, err);
         verdict = {
@@ -76,11 +76,11 @@ export class Pipeline {
     return { decision, message: ctx.message, findings: ctx.findings, stages, modified };
   }
 
-  private withTimeout(p: Promise<Verdict>, name: string): Promise<Verdict> {
-    if (this.timeoutMs <= 0) return p;
+  private withTimeout(p: Promise<Verdict>, timeoutMs: number): Promise<Verdict> {
+    if (timeoutMs <= 0) return p;
     let timer: NodeJS.Timeout | undefined;
     const t = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     return Promise.race([p, t]).finally(() => clearTimeout(timer)) as Promise<Verdict>;
   }

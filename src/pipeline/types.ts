@@ -69,6 +69,16 @@ export interface SessionView {
   taint: Set<string>;
   /** Free-form per-session state for interceptors (rate counters, flow history), keyed by interceptor name. */
   state: Map<string, unknown>;
+  /**
+   * Ask the person at the client (MCP elicitation, on the stream of request `relatedTo`). Undefined
+   * when the client did not declare the capability, or did not answer within `timeoutMs`.
+   */
+  askUser?(message: string, requestedSchema: Record<string, unknown>, relatedTo: string | number | undefined, timeoutMs: number): Promise<UserAnswer | undefined>;
+}
+
+export interface UserAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
 }
 
 /** What the call is about, resolved by the router before the pipeline runs. */
@@ -127,6 +137,8 @@ type HookFn = (ctx: PipelineContext) => Verdict | Promise<Verdict>;
 export interface Interceptor {
   /** Stable name; used as the `rule` prefix and in the audit event. */
   name: string;
+  /** Its own time limit, for a stage that waits for a person (default `limits.interceptorTimeout`). */
+  timeoutMs?: number;
   connect?: HookFn;
   list?: HookFn;
   request?: HookFn;

@@ -85,6 +85,51 @@ describe('approval stage', () => {
     expect(fresh.ticket).not.toBe(old);
   });
 
+  describe('asking the person at the client (approvals.elicit)', () => {
+    const withAnswer = (answer: Awaited<ReturnType<NonNullable<PipelineContext['session']['askUser']>>>, args: unknown) => {
+      const c = ctx(args);
+      const asked: string[] = [];
+      c.session.askUser = async (message) => {
+        asked.push(message);
+        return answer;
+      };
+      return { c, asked };
+    };
+    const pipeline = (elicitTimeoutMs: number) => new Pipeline([createApprovalInterceptor({ store, ttlMs: 60_000, elicitTimeoutMs, redact: noRedaction })], 50);
+
+    it('an accepted prompt lets this one call through, approved by the principal in the client', async () => {
+      const { c, asked } = withAnswer({ action: 'accept', content: { approve: true } }, { n: 10 });
+      expect((await pipeline(1000).run(c)).decision.kind).toBe('allow');
+      expect(c.approver).toBe('user:a (in the client)');
+      expect(asked[0]).toContain('needs-approval');
+      expect(asked[0]).toContain('{"n":10}');
+    });
+
+    it('declined (or accepted without ticking approve) denies with approval.denied', async () => {
+      for (const answer of [{ action: 'decline' as const }, { action: 'accept' as const, content: { approve: false } }]) {
+        const { c } = withAnswer(answer, { n: 11 });
+        expect((await pipeline(1000).run(c)).decision).toMatchObject({ kind: 'deny', rule: APPROVAL_DENIED_RULE });
+      }
+    });
+
+    it('cancelled, unanswered or unsupported falls back to a ticket', async () => {
+      for (const [i, answer] of [{ action: 'cancel' as const }, undefined].entries()) {
+        const { c } = withAnswer(answer, { n: 12 + i });
+        expect((await pipeline(1000).run(c)).decision).toMatchObject({ kind: 'approve', rule: APPROVAL_REQUIRED_RULE });
+      }
+    });
+
+    it('is never asked when elicit is off, and may wait longer than the pipeline’s own limit', async () => {
+      const off = withAnswer({ action: 'accept', content: { approve: true } }, { n: 20 });
+      expect((await pipeline(0).run(off.c)).decision.kind).toBe('approve');
+      expect(off.asked).toHaveLength(0);
+      const slow = ctx({ n: 21 });
+      slow.session.askUser = () => new Promise((r) => setTimeout(() => r({ action: 'accept', content: { approve: true } }), 120));
+      // the pipeline's limit is 50 ms (see `pipeline`); the stage's own is elicitTimeoutMs + 5 s
+      expect((await pipeline(1000).run(slow)).decision.kind).toBe('allow');
+    });
+  });
+
   it('masks what the redactor finds in the stored summary', async () => {
     const p = new Pipeline([
       createApprovalInterceptor({

@@ -8,6 +8,13 @@
  * call, the approved ticket lets it through once; any other call (other arguments, another
  * principal) needs its own ticket. Until a decision, a retry gets the same pending ticket back.
  *
+ * With `approvals.elicit` on, a client that supports MCP elicitation is asked first: its user sees
+ * who wants to call what, with which arguments, and approves or declines that one call there and
+ * then (recorded as approved by that principal, "in the client"). No answer within
+ * `approvals.elicitTimeout`, a cancelled prompt, or a client without elicitation falls back to a
+ * ticket. This is self-approval by the person at the client; leave it off where approvals must come
+ * from someone else.
+ *
  * Fail closed: no store answer, no approval; an expired, denied or used ticket never lets a call pass.
  */
 import { randomUUID } from 'node:crypto';
@@ -24,6 +31,8 @@ export interface ApprovalOptions {
   store: Pick<Store, 'createApproval' | 'findApproval' | 'consumeApproval'>;
   /** How long a ticket waits for a decision, and how long an approval stays usable. */
   ttlMs: number;
+  /** Ask the person at the client first (MCP elicitation), waiting at most this long; 0 = never ask. */
+  elicitTimeoutMs?: number;
   /** Secrets and personal data are masked in the summary an approver reads (it is stored). */
   redact(text: string): Finding[];
 }
@@ -37,9 +46,18 @@ function summaryOf(ctx: PipelineContext, maskedArgs: unknown): string {
   return `${ctx.session.principal.id} asks to call ${ctx.method} ${ctx.target.name ?? ''}${shown ? ` with ${shown}` : ''}`.trim();
 }
 
+const ASK_SCHEMA = {
+  type: 'object',
+  properties: { approve: { type: 'boolean', title: 'Allow this one call', default: false } },
+  required: ['approve'],
+};
+
 export function createApprovalInterceptor(o: ApprovalOptions): Interceptor {
+  const elicitMs = o.elicitTimeoutMs ?? 0;
   return {
     name: 'approval',
+    // A person may be asked: the stage's own limit, not the pipeline's few seconds.
+    ...(elicitMs > 0 ? { timeoutMs: elicitMs + 5_000 } : {}),
     async request(ctx: PipelineContext): Promise<Verdict> {
       if (!ctx.obligations.has('approve')) return ALLOW;
       const principal = ctx.session.principal.id;
@@ -54,10 +72,30 @@ export function createApprovalInterceptor(o: ApprovalOptions): Interceptor {
           return ALLOW;
         }
         // Expired or used meanwhile (another replica): ask again below.
-      } else if (found?.status === 'denied') {
+      } else if (found?.status === 'denied' && (found.expiresAt === undefined || found.expiresAt > new Date().toISOString())) {
+        // A denial holds for one ttl after the decision; after that the same call may be asked for again.
         return deny(`${found.decidedBy ?? 'an approver'} denied ticket ${found.ticket} for this call (${who} requires approval)`, APPROVAL_DENIED_RULE);
       } else if (found?.status === 'pending') {
         return pending(found, who);
+      }
+
+      const summary = summaryOf(ctx, args === undefined ? undefined : redactJson(args, o.redact).value);
+      if (elicitMs > 0 && ctx.session.askUser) {
+        const requestId = (ctx.message as { id?: string | number }).id;
+        const answer = await ctx.session.askUser(
+          `Portcullis: ${who} requires approval for this call.\n${summary}\n(The arguments come from the agent.) Allow it once?`,
+          ASK_SCHEMA,
+          requestId,
+          elicitMs,
+        );
+        if (answer?.action === 'accept' && answer.content?.approve === true) {
+          ctx.approver = `${principal} (in the client)`;
+          return ALLOW;
+        }
+        if (answer?.action === 'decline' || answer?.action === 'accept') {
+          return deny(`${principal} declined the call when asked in the client (${who} requires approval)`, APPROVAL_DENIED_RULE);
+        }
+        // Cancelled, unanswered or not supported: an approver decides on a ticket instead.
       }
 
       const now = Date.now();
@@ -68,7 +106,7 @@ export function createApprovalInterceptor(o: ApprovalOptions): Interceptor {
         principal,
         ...(ctx.target.server ? { server: ctx.target.server } : {}),
         ...(ctx.target.name ? { target: ctx.target.name } : {}),
-        summary: summaryOf(ctx, args === undefined ? undefined : redactJson(args, o.redact).value),
+        summary,
         createdAt: new Date(now).toISOString(),
         requestDigest,
         expiresAt: new Date(now + o.ttlMs).toISOString(),
@@ -91,11 +129,11 @@ function pending(t: ApprovalRecord, who: string): Verdict {
 }
 
 /**
- * Record a human decision (CLI and admin API). An approval stays usable for one ttl from the
- * decision, so a late decision still leaves the client time to retry. False when the ticket is
- * not pending (unknown, decided before, expired).
+ * Record a human decision (CLI and admin API). The decision holds for one ttl from when it is made:
+ * an approval stays usable that long (a late decision still leaves the client time to retry), and a
+ * denial refuses the same call that long. False when the ticket is not pending (unknown, decided
+ * before, expired).
  */
 export function decideTicket(store: Pick<Store, 'decideApproval'>, ticket: string, verdict: 'approve' | 'deny', by: string, ttlMs: number): Promise<boolean> {
-  if (verdict === 'deny') return store.decideApproval(ticket, 'denied', by);
-  return store.decideApproval(ticket, 'approved', by, new Date(Date.now() + ttlMs).toISOString());
+  return store.decideApproval(ticket, verdict === 'approve' ? 'approved' : 'denied', by, new Date(Date.now() + ttlMs).toISOString());
 }
