@@ -154,7 +154,7 @@ export function render(res) {
   );
   row('audit on SQLite', st.audit?.sqlite, (o) => `${f(o.eventsPerSecond, 0)} events/s`, (o) => `${o.n} events/round, group commit (mean batch ${f(o.meanBatch, 0)})`);
   const one = st.audit?.sqliteOneInFlight;
-  if (one) L.push(`| audit on SQLite, one write in flight | ${f(one.FULL, 0)} events/s (${f(1000 / one.FULL, 3)} ms each) | synchronous=FULL (the default); with synchronous=NORMAL: ${f(one.NORMAL, 0)} events/s (${f(1000 / one.NORMAL, 3)} ms each) |`);
+  if (one) L.push(`| audit on SQLite, one write in flight | ${f(one.NORMAL, 0)} events/s (${f(1000 / one.NORMAL, 3)} ms each) | synchronous=NORMAL (the default: survives a crash of the gateway); with synchronous=FULL (\`audit.fsync: true\`, survives power loss): ${f(one.FULL, 0)} events/s (${f(1000 / one.FULL, 3)} ms each) |`);
   row('audit on PostgreSQL', st.audit?.postgres, (o) => `${f(o.eventsPerSecond, 0)} events/s`, (o) => `${o.n} events/round, ${o.url}`);
   L.push('');
   L.push('## Targets');
