@@ -18,7 +18,7 @@ export function register(program: Command): void {
       if (opts.port !== undefined) config.listen.port = opts.port;
       if (opts.adminPort !== undefined) config.admin.port = opts.adminPort;
       const dataDir = resolveDataDir(config, opts.dataDir);
-      const rt = await startRuntime({ config, dataDir });
+      const rt = await startRuntime({ config, dataDir, ...(file ? { configFile: file } : {}) });
       const servers = rt.gateway.servers.map((s) => s.name).join(', ') || '(none)';
       process.stderr.write(
         [

@@ -30,7 +30,8 @@ export function register(program: Command): void {
         servers = [{ name, spec: { command: cmd, args, env, prefix: '' } }];
       }
       const dataDir = resolveDataDir(config, opts.dataDir);
-      const rt = await startRuntime({ config, dataDir, stdio: true, servers, admin: opts.admin ?? false });
+      const configFile = 'file' in loaded ? loaded.file : undefined;
+      const rt = await startRuntime({ config, dataDir, stdio: true, servers, admin: opts.admin ?? false, ...(configFile ? { configFile } : {}) });
       const stop = () => void rt.close().finally(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -127,7 +127,7 @@ const Policy = z.strictObject({
   deny: z.array(PolicyRule).default([]),
   /** A directory of .cedar files, used with or instead of the lists above. */
   cedar: z.string().optional(),
-  /** Reload policies when the files change. */
+  /** Reload policies when the .cedar files, or this section in the config file, change. */
   watch: z.boolean().default(true),
   /**
    * Cedar types of tool arguments your policies read (`{ path: String, depth: Long, opts: "{ recursive?: Bool }" }`).

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { configPath, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   servers?: ResolvedServer[];
   /** Start the admin server (default: config.admin.enabled). */
   admin?: boolean;
+  /** The file `config` was read from: the policy's YAML lists are re-read from it on reload. */
+  configFile?: string;
 }
 
 export interface Runtime {
@@ -187,7 +189,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // No `policy:` section → no authz stage (everything not refused by another stage is allowed).
     // With one, default deny; an invalid policy set refuses to start (PolicyLoadError lists file:line problems).
     // Cedar (WebAssembly) is loaded only when a policy is configured.
-    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log }) : undefined;
+    const configFile = o.configFile;
+    const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
+    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
     const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
@@ -222,6 +226,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const gw = gateway;
     // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
     reg.onChange((e) => gw.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
+    // So does a new policy set: what each principal may see is decided again at the next list.
+    policy?.onReload((outcome) => {
+      if (outcome.ok) for (const kind of ['tools', 'prompts', 'resources'] as const) gw.notifyListChanged(kind);
+    });
     return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw };
   };
   let built: Awaited<ReturnType<typeof build>>;

@@ -46,8 +46,15 @@ export interface PolicyEngineOptions {
   /** Cedar schema file; default the shipped `policy/portcullis.cedarschema` (or `policy.schema`). */
   schemaPath?: string;
   logger?: Logger;
-  /** Watch the .cedar directory and reload on change (default `policy.watch`). */
+  /** Watch the .cedar directory (and `configFile`) and reload on change (default `policy.watch`). */
   watch?: boolean;
+  /**
+   * The config file the `policy` section (YAML allow/deny lists) comes from: on reload it is
+   * read again with `readPolicySection`, and with `watch` a change to it reloads too.
+   */
+  configFile?: string;
+  /** Read the `policy` section again (from `configFile`); throws on an invalid file. */
+  readPolicySection?: () => Promise<PolicyConfig | undefined>;
   /** Debounce for file changes. */
   watchDebounceMs?: number;
   /**
@@ -348,12 +355,12 @@ export class PolicyEngine {
   private gen = 0;
   /** Memoised decisions (see authorize); oldest evicted first. */
   private readonly decisions = new Map<string, { gen: number; result: AuthzResult }>();
-  private watcher: FSWatcher | undefined;
+  private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<Listener>();
 
-  private constructor(private readonly opts: PolicyEngineOptions) {}
+  private constructor(private opts: PolicyEngineOptions) {}
 
   /** Load and prepare; throws PolicyLoadError (the gateway refuses to start). */
   static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
@@ -379,7 +386,9 @@ export class PolicyEngine {
   reload(): Promise<LoadOutcome> {
     const run = async (): Promise<LoadOutcome> => {
       try {
-        this.install(await loadPolicySet(this.opts));
+        const opts = this.opts.readPolicySection ? { ...this.opts, policy: await this.readSection() } : this.opts;
+        this.install(await loadPolicySet(opts));
+        this.opts = opts;
         const outcome = { ok: true, policies: this.set.policies.size };
         this.opts.logger?.info({ policies: outcome.policies, generation: this.gen }, 'policy set reloaded');
         this.emit(outcome);
@@ -395,6 +404,19 @@ export class PolicyEngine {
     const next = this.chain.then(run, run);
     this.chain = next;
     return next;
+  }
+
+  /** The config file's `policy` section, for reload; problems become a rejected reload. */
+  private async readSection(): Promise<PolicyConfig> {
+    let section: PolicyConfig | undefined;
+    try {
+      section = await this.opts.readPolicySection!();
+    } catch (e) {
+      const problems = (e as { problems?: string[] }).problems;
+      throw new PolicyLoadError(Array.isArray(problems) ? problems : [(e as Error).message]);
+    }
+    if (!section) throw new PolicyLoadError([`${this.opts.configFile ?? 'the config'}: the policy section is gone; a running gateway keeps its policy (restart to run without one)`]);
+    return section;
   }
 
   onReload(l: Listener): () => void {
@@ -413,25 +435,31 @@ export class PolicyEngine {
   }
 
   private startWatching(): void {
+    const reloadSoon = () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.reload(), this.opts.watchDebounceMs ?? 150);
+      this.timer.unref?.();
+    };
+    const watch = (target: string, what: string, recursive: boolean, onChange: (file: string | null) => void) => {
+      try {
+        const w = fsWatch(target, { recursive }, (_event, file) => onChange(file === null ? null : String(file)));
+        w.on('error', (err) => this.opts.logger?.warn({ err }, `${what} watch failed; reload with SIGHUP or restart`));
+        w.unref?.();
+        this.watchers.push(w);
+      } catch (err) {
+        this.opts.logger?.warn({ err }, `cannot watch ${what}; changes need SIGHUP or a restart`);
+      }
+    };
     const dir = this.opts.policy.cedar;
-    if (!dir) return;
-    const full = path.resolve(this.opts.baseDir ?? process.cwd(), dir);
-    try {
-      this.watcher = fsWatch(full, { recursive: true }, () => {
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.reload(), this.opts.watchDebounceMs ?? 150);
-        this.timer.unref?.();
-      });
-      this.watcher.on('error', (err) => this.opts.logger?.warn({ err }, 'policy directory watch failed; reload with SIGHUP or restart'));
-      this.watcher.unref?.();
-    } catch (err) {
-      this.opts.logger?.warn({ err }, 'cannot watch the policy directory; changes need a restart');
-    }
+    if (dir) watch(path.resolve(this.opts.baseDir ?? process.cwd(), dir), 'the policy directory', true, reloadSoon);
+    // The folder, not the file: editors save by writing a new file and renaming it over the old one.
+    const cfg = this.opts.readPolicySection ? this.opts.configFile : undefined;
+    if (cfg) watch(path.dirname(cfg), 'the config file', false, (file) => (file === null || file === path.basename(cfg) ? reloadSoon() : undefined));
   }
 
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
     if (this.timer) clearTimeout(this.timer);
   }
 
