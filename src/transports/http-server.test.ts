@@ -173,6 +173,16 @@ describe('Streamable HTTP session: the errors the spec and the SDK give', () => 
     await reader.cancel();
   });
 
+  it('400 for a request id that is still in flight (or repeated in one batch), and the first one is unaffected', async () => {
+    const first = post({ jsonrpc: '2.0', id: 'dup', method: 'hang' });
+    await new Promise((r) => setTimeout(r, 30));
+    const second = await post({ jsonrpc: '2.0', id: 'dup', method: 'echo' });
+    expect(second.status).toBe(400);
+    expect((await post([{ jsonrpc: '2.0', id: 3, method: 'echo' }, { jsonrpc: '2.0', id: 3, method: 'echo' }])).status).toBe(400);
+    await session.send({ jsonrpc: '2.0', id: 'dup', result: { first: true } });
+    expect(await (await first).json()).toEqual({ jsonrpc: '2.0', id: 'dup', result: { first: true } });
+  });
+
   it('405 with Allow for other methods', async () => {
     const r = await fetch(url, { method: 'PUT' });
     expect(r.status).toBe(405);

@@ -151,7 +151,11 @@ export class StreamableHttpSession {
       for (const m of messages) this.handlers.onmessage(m);
       return;
     }
-    const ex: Exchange = { res, waiting: new Set(requests.map((m) => m.id as RpcId)), held: [], batch, sse: false, done: false };
+    // An id still in flight would take over the other request's answer: refuse it.
+    const ids = requests.map((m) => m.id as RpcId);
+    const clash = ids.find((id, i) => this.exchanges.has(id) || ids.indexOf(id) !== i);
+    if (clash !== undefined) return httpError(res, 400, -32600, `Invalid Request: request id ${JSON.stringify(clash)} is already in use in this session`);
+    const ex: Exchange = { res, waiting: new Set(ids), held: [], batch, sse: false, done: false };
     for (const id of ex.waiting) this.exchanges.set(id, ex);
     ex.keepAlive = setInterval(() => {
       if (ex.done) return;
