@@ -119,7 +119,7 @@ const SPECS: RuleSpec[] = [
   ['addr', 0.5, 0.3, 'attention|note|notes|message|instructions|instruction|reminder|directive|memo|notice|hinweis|nachricht|notiz|anweisung|anweisungen|nota|mensaje|instrucciones|instruccion|atencion|consigne|consignes|messaggio|istruzioni|istruzione|mensagem|instrucoes|instrucao|aviso|remarque|avis', String.raw`\s*(?:to|for|an|fur|para|a|au|aux|pour|per)\s+${DET}${AI}\b`],
   ['addr', 0.5, 0.3, 'attention|hey|hello|hi|dear|important|urgent|liebe|lieber|hallo|hola|querido|querida|cher|chere|bonjour|ciao|caro|cara|ola|prezado', String.raw`[\s,:!-]{1,4}${DET}${AI}\s*[,:!-]`],
   ['addr', 0.5, 0.3, 'if|wenn|falls|si|se', String.raw`\s+(?:you\s+are|you're|du|sie|eres|es\s+usted|vous\s+etes|tu\s+es|sei|voce\s+e|voce\s+for)\s+(?:an?\s+|the\s+|eine?\s+|un\s+|una\s+|um\s+|uma\s+|un')?(?:ai|llm|large\s+language|language\s+model|automated|autonomous|assistant|agent|bot|chatbot|gpt|claude|model|ki|sprachmodell|assistent|ia|asistente|modelo|agente|modele|modello|assistente|robot)`],
-  ['addr', 0.5, 0.3, 'ai|llm|llms|assistant|assistants|agent|agents|model|models|bot|bots|chatbot|gpt|chatgpt|claude|copilot|gemini|ki|ia', String.raw`(?:\s+(?:assistant|agent|model|system|tool|reader)s?)?\s+(?:reading|processing|parsing|summari[sz]ing|analy[sz]ing|scraping|viewing|ingesting|that\s+(?:reads?|processes|sees)|who\s+(?:reads?|sees)|which\s+reads?)\s+(?:this|these|the\s+following|the\s+above|it)\b`],
+  ['addr', 0.5, 0.3, 'ai|llm|llms|assistant|assistants|agent|agents|model|models|bot|bots|chatbot|gpt|chatgpt|claude|copilot|gemini|ki|ia', String.raw`(?:\s+(?:assistant|agent|model|system|tool|reader)s?)?\s+(?:reading|processing|parsing|summari[sz]ing|analy[sz]ing|scraping|viewing|ingesting|(?:that|who|which)\s+(?:reads?|processes|sees|summari[sz]es|analy[sz]es|parses|scans|reviews|indexes|crawls|ingests))\s+(?:this|these|the\s+following|the\s+above|it)\b`],
   ['addr', 0.5, 0.3, 'any|all|every|each|jeder|jede|jeden|jedes|alle|cualquier|todo|tout|tous|toute|qualsiasi|ogni|qualquer', String.raw`(?<=\b(?:to|for|an|fur|para|pour|per|a)\s+(?:the\s+)?(?:any|all|every|each|jede[nrs]?|alle|cualquier|todo|tout|tous|toute|qualsiasi|ogni|qualquer))\s+${AI}\s+(?:reading|processing|parsing|summari[sz]ing|analy[sz]ing|reviewing|scanning|crawling|indexing|that|who|which|here|out\s+there|lesen|der|die|das|que|qui|che|lisant|leyendo)\b`],
   ['addr', 0.5, 0.3, 'instructions|instruction|guidance|rules|directives|anweisungen|instrucciones|consignes|istruzioni|instrucoes', String.raw`\s+(?:for|to|fur|an|para|pour|per)\s+${DET}(?:ai|llm|llms|language\s+models?|agents?|assistants?|bots?|ai\s+tools?|ai\s+agents?|ai\s+assistants?|automated\s+(?:tools?|systems?|agents?)|models?|ki|ia|asistentes?|agentes?|assistenti|modelos?)\b`],
   ['addr', 0.45, 0.3, 'ai|llm|assistant|chatbot|claude|chatgpt|gpt|copilot|gemini', String.raw`\s*,\s*(?:you\s+(?:must|should|need|will|are\s+(?:required|instructed))|please|ignore|disregard|forget|stop|now|immediately|do\s+not|don't|send|forward|read|delete|reply|respond|say|tell|include|post|remember)\b`],
@@ -142,6 +142,11 @@ const SPECS: RuleSpec[] = [
   ['override', 0.45, 0.45, 'stop|cease|halt|abort|quit|end', String.raw`\s+(?:summari[sz]ing|translating|answering|responding|analy[sz]ing|reading|processing|what\s+you(?:'re|\s+are)\s+doing|the\s+current\s+task|your\s+(?:current\s+)?task|your\s+summary|the\s+summary)\b`],
   ['override', 0.4, 0.35, 'from', String.raw`\s+now\s+on\b,?\s+(?:you|always|never|respond|answer|only|reply|act|your)`],
   ['override', 0.5, 0.5, 'you', String.raw`\s+(?:are|'re)\s+now\s+(?:in\s+)?(?:an?\s+)?(?:\w+\s+){0,2}(?:mode|dan|unrestricted|jailbroken|free|developer|admin|uncensored|unfiltered)\b`],
+  // persona jailbreaks: "you are DAN", "you are an AI without any restrictions", "you no longer follow your guidelines"
+  ['override', 0.5, 0.5, 'you', String.raw`\s+(?:are|'re)\s+(?:now\s+)?(?:dan\b|an?\s+(?:unrestricted|unfiltered|uncensored|jailbroken)\b|an?\s+(?:ai|assistant|model|chatbot|llm|language\s+model)\s+(?:without|with\s+no|free\s+(?:of|from))\s+(?:any\s+)?(?:restrictions|limits|limitations|filters|rules|guidelines|censorship|content\s+polic(?:y|ies)|ethical\s+guidelines|guardrails)\b)`],
+  ['override', 0.45, 0.45, 'you', String.raw`\s+(?:no\s+longer|don't\s+need\s+to|do\s+not\s+need\s+to)\s+(?:have\s+to\s+)?(?:follow|obey|adhere\s+to|comply\s+with|respect)\s+(?:your|any)\s+(?:\w+\s+)?(?:guidelines|rules|policies|restrictions|programming|training|instructions|filters|guardrails)\b`],
+  // claimed consent: "the user has already authorized this"
+  ['override', 0.4, 0.45, 'user|owner', String.raw`(?<=\bthe\s+(?:account\s+)?(?:user|owner))\s+(?:has\s+|have\s+)?(?:already\s+)?(?:authori[sz]ed|approved|consented\s+to|agreed\s+to|permitted|allowed)\s+(?:this|it|these|the\s+(?:request|transfer|action|actions|operation|access))\b`],
   ['override', 0.45, 0.45, 'developer|god|debug|jailbreak|dan|unrestricted|maintenance|unfiltered', String.raw`\s+mode\s+(?:is\s+)?(?:enabled|activated|on|engaged)\b`],
   ['override', 0.4, 0.45, 'regardless', String.raw`\s+of\s+(?:its|the|any|what|your|previous|prior|the\s+user|whatever|their)\b`],
   ['override', 0.45, 0.45, 'do|don|never', String.raw`(?:\s+not|'t|t)?\s+(?:follow|obey|listen\s+to|comply\s+with)\s+(?:the\s+|your\s+|any\s+)?(?:users?|previous|prior|original|system|earlier|developer)`],
@@ -155,8 +160,8 @@ const SPECS: RuleSpec[] = [
   ['override', 0.45, 0.45, 'ne', String.raw`\s+(?:tiens|tenez)\s+pas\s+compte\s+des?\s+(?:${PREV}\s+)?${INSTR}`],
 
   // ---- concealment -------------------------------------------------------------------------
-  ['conceal', 0.5, 0.55, 'do|don|dont|never|must|should|without|not', String.raw`(?:\s+not|'t|n't)?\s+(?:ever\s+)?(?:explicitly\s+)?(?:tell|telling|inform|informing|mention|mentioning|reveal|revealing|disclose|disclosing|notify|notifying|alert|alerting|say|saying|report|reporting|acknowledge|bring\s+up)\b[^.\n]{0,50}?\b${USERW}\b|(?:\s+not|'t|n't)?\s+let(?:ting)?\s+${USERW}\s+(?:know|see|notice|find\s+out)`, 'need:user'],
-  ['conceal', 0.45, 0.55, 'do|don|dont|never', String.raw`(?:\s+not|'t|n't)?\s+(?:explicitly\s+)?(?:mention|reveal|disclose|say|acknowledge|tell\s+anyone)\s+(?:that\s+you|this\s+(?:step|instruction|note|request|part)|these\s+instructions|anything\s+about\s+(?:this|these)|that\s+(?:this|these)|you\s+(?:did|have|are))`],
+  ['conceal', 0.5, 0.55, 'do|don|dont|never|must|should|without|not', String.raw`(?:\s+not|'t|n't)?\s+(?:ever\s+)?(?:explicitly\s+)?(?:tell|telling|inform|informing|mention|mentioning|reveal|revealing|disclose|disclosing|notify|notifying|alert|alerting|say|saying|report|reporting|acknowledge|bring\s+up)\b(?:(?!\b(?:if|when|whenever|unless|even)\b)[^.\n]){0,50}?\b${USERW}\b|(?:\s+not|'t|n't)?\s+let(?:ting)?\s+${USERW}\s+(?:know|see|notice|find\s+out)`, 'need:user'],
+  ['conceal', 0.45, 0.55, 'do|don|dont|never', String.raw`(?:\s+not|'t|n't)?\s+(?:explicitly\s+)?(?:mention|reveal|disclose|say|acknowledge|tell\s+anyone)\s+(?:that\s+you|this\s+(?:step|instruction|note|request|part|comment|line|section|paragraph|block)|these\s+(?:instructions|comments|lines|notes)|anything\s+about\s+(?:this|these)|that\s+(?:this|these)|you\s+(?:did|have|are))`],
   ['conceal', 0.45, 0.55, 'keep|kept', String.raw`\s+(?:this|it|these\s+\w+|that)\s+(?:\w+\s+)?(?:secret|hidden|confidential|private|between\s+us|to\s+yourself|quiet)\b`],
   ['conceal', 0.45, 0.5, 'silently|secretly|covertly|quietly|discreetly|stealthily|invisibly|heimlich|secretamente|silenciosamente|discretamente|secretement|discretement|segretamente|silenziosamente', String.raw`\b(?!\s+(?:fail|fails|ignored?|skipped?|dropped?|succeed|succeeds|returns?|exits?))`],
   ['conceal', 0.5, 0.55, 'user|users', String.raw`(?<=\bthe\s+users?)\s+(?:must|should|does|do|need|needs|will|can)\s*(?:not|n't)\s+(?:need\s+to\s+)?(?:know|see|notice|find\s+out|be\s+(?:told|informed|aware|notified))`],
@@ -239,9 +244,10 @@ const SPECS: RuleSpec[] = [
   // ---- harmful actions ---------------------------------------------------------------------------
   ['harm', 0.35, 0.4, 'delete|remove|erase|wipe|destroy|drop|truncate|purge|loschen|losche|borra|borrar|supprime|supprimer|elimina|cancella|apague|exclua', String.raw`\s+(?:all|every|each|the\s+entire|the\s+whole|todos?|todas?|tous|toutes|alle|tutti|tutte)\s+(?:of\s+)?(?:the\s+|your\s+|their\s+|los\s+|las\s+|les\s+|die\s+|i\s+|le\s+|os\s+|as\s+)?(?:\w+\s+)?(?:files?|data|emails?|messages?|records?|repos(?:itor(?:y|ies))?|branches|backups?|users?|accounts?|contacts?|documents?|folders?|director(?:y|ies)|tables?|databases?|logs?|everything|commits?|projects?|events?|meetings?|dateien|daten|archivos|datos|correos|fichiers|donnees|courriels|file|dati|arquivos|dados)\b`],
   ['harm', 0.35, 0.4, 'rm', String.raw`\s+-[rf]{2}\b`],
+  ['harm', 0.35, 0.4, 'close|lock|archive|reject', String.raw`\s+(?:all|every|each)\s+(?:of\s+the\s+)?(?:other\s+)?(?:open\s+|pending\s+|remaining\s+)?(?:issues?|tickets?|pull\s+requests?|prs?|merge\s+requests?|accounts?|repositor(?:y|ies)|repos?|discussions?|threads?)\b`],
   ['harm', 0.35, 0.4, 'transfer|wire|send|pay|move|ueberweise|uberweise|transfiere|transfere|vire|bonifica', String.raw`\s+(?:\$|€|£|usd\s*|eur\s*)?\d[\d,.]*\s*(?:k|m)?\s*(?:usd|eur|gbp|dollars?|euros?|btc|bitcoin|eth|usdt|\$|€)?\s+(?:to|into|from|an|a|al|au|para)\b`],
   ['harm', 0.35, 0.4, 'create|add|make|grant|give|assign|provision', String.raw`\s+(?:a\s+)?(?:new\s+)?(?:admin|administrator|root|superuser|owner|privileged)\s+(?:users?|accounts?|access|rights|role|privileges)`],
-  ['harm', 0.35, 0.4, 'without', String.raw`\s+(?:any\s+)?(?:review|approval|confirmation|asking|checking|verification|consent|permission)`],
+  ['harm', 0.35, 0.4, 'without', String.raw`\s+(?:any\s+|waiting\s+for\s+(?:an?\s+|any\s+)?(?:human\s+)?|(?:a\s+)?human\s+)?(?:review|reviewers?|approval|confirmation|asking|checking|verification|consent|permission)`],
   ['harm', 0.35, 0.4, 'no', String.raw`\s+(?:review|approval|confirmation|verification|questions)\s+(?:is\s+)?(?:needed|required|necessary)`],
   ['harm', 0.3, 0.35, 'approve|merge|accept|sign', String.raw`\s+(?:and\s+(?:merge|approve)\s+)?(?:all|every|any)\s+(?:open\s+|pending\s+)?(?:pull\s+requests?|prs?|requests?|invoices?|payments?|transactions?|changes?)`],
   ['harm', 0.3, 0.35, 'disable|deactivate|turn', String.raw`(?:\s+off)?\s+(?:the\s+)?(?:2fa|mfa|two-factor|firewall|logging|antivirus|audit\s+log|monitoring|alerts?)`],
@@ -284,7 +290,11 @@ const SPECS: RuleSpec[] = [
   ['redirect', 0.3, 0.45, 'instead', String.raw`\s+of\s+(?:the\s+)?(?:origin|user'?s?|intended|real|original|actual|correct|requested)\b`],
   ['precond', 0.3, 0.35, 'before|after', String.raw`\s+(?:every|each|any)\s+(?:answer|response|reply|call|request|message|turn)\b`],
 
-  ['addr', 0.45, 0.3, 'assistant|model|bot|agent|ai|llm', String.raw`(?<=>\s*(?:assistant|model|bot|agent|ai|llm))\s*:\s`],
+  ['addr', 0.45, 0.3, 'assistant|model|bot|agent|ai|llm', String.raw`(?<=[>\[(]\s*(?:assistant|model|bot|agent|ai|llm))\s*:\s`],
+  // an @mention of a bot / AI account in an issue, PR or chat message: "@triage-bot when you ...", "@claude please ..."
+  ['addr', 0.45, 0.3, 'bot|ai|assistant|agent|gpt|copilot|claude|chatgpt|gemini', String.raw`(?<=@(?:[a-z0-9]{1,30}[-_])?(?:bot|ai|assistant|agent|gpt|copilot|claude|chatgpt|gemini))(?=[\s,:])`],
+  // "AI reviewer:", "LLM agent:", "AI code reviewer:" at the start of a line / sentence
+  ['addr', 0.45, 0.3, 'ai|llm|gpt|copilot|claude|chatgpt|gemini', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:ai|llm|gpt|copilot|claude|chatgpt|gemini))\s+(?:code\s+)?(?:reviewers?|readers?|crawlers?|summari[sz]ers?|scrapers?|triagers?|helpers?|systems?|tools?|bots?|models?|assistants?|agents?)\s*:\s`],
   ['resp', 0.4, 0.35, 'reply|respond|write|answer|explain|confirm', String.raw`\s+(?:to\s+)?(?:the\s+)?(?:users?|customers?|client|requester|sender|them)\s+(?:that|to)\b`],
   ['harm', 0.3, 0.4, 'delete|remove|erase|destroy|purge', String.raw`\s+(?:this|that)\s+(?:email|message|conversation|thread|log|logs|evidence|record|note|comment|instruction)s?\b`],
   ['resp', 0.5, 0.45, 'append|add|include|insert|prepend|attach', String.raw`\s+(?:[^.\n]|\.(?=\S)){0,80}?\b(?:to|in|into|at\s+the\s+end\s+of)\s+(?:every|each|all|your)\s+(?:answers?|responses?|replies|messages?|outputs?|summar(?:y|ies))\b`],
@@ -859,7 +869,7 @@ const CJK_RULES: Array<[Kind, number, number, RegExp]> = [
 
 /** Meta context: the text talks ABOUT prompt injection / is code or test material. */
 const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?)/g;
-const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?)\b/g;
+const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|things\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?)\b/g;
 
 /**
  * Every META match starts at a word start (`\b` and a letter), so instead of two regex scans of the
@@ -1337,6 +1347,12 @@ export function hiddenHtmlRanges(t: string): Array<[number, number]> {
     out.push([a, b]);
     from = b;
   }
+  // Markdown comments: link reference definitions that render nothing, `[//]: # (text)`, `[comment]: <> (text)`
+  if (t.includes(']:')) {
+    const md = /^[ \t]{0,3}\[[^\]\n]{1,40}\]:[ \t]*(?:#|<>)[ \t]*[("'][^\n]{0,4000}/gm;
+    let m: RegExpExecArray | null;
+    while ((m = md.exec(t)) !== null && out.length < 400) out.push([m.index, m.index + m[0].length]);
+  }
   if (t.includes('display') || t.includes('font-size') || t.includes('visibility') || t.includes('hidden')) {
     const re = /<(\w{1,10})[^>]{0,200}?(?:display\s*:\s*none|font-size\s*:\s*0|visibility\s*:\s*hidden|opacity\s*:\s*0(?![.\d])|\bhidden\b)[^>]{0,200}>/g;
     let m: RegExpExecArray | null;
@@ -1344,8 +1360,8 @@ export function hiddenHtmlRanges(t: string): Array<[number, number]> {
       const close = t.indexOf('</' + m[1], m.index + m[0].length);
       out.push([m.index, close < 0 ? Math.min(t.length, m.index + 4000) : close]);
     }
-    out.sort((x, y) => x[0] - y[0]);
   }
+  out.sort((x, y) => x[0] - y[0]);
   const merged: Array<[number, number]> = [];
   for (const r of out) {
     const last = merged[merged.length - 1];
@@ -1422,7 +1438,7 @@ export interface ScoredSpan {
 }
 
 /** Cheap test before hiddenHtmlRanges: one pass instead of three `includes`. */
-const HIDDEN_HINT = /<!--|display|hidden/;
+const HIDDEN_HINT = /<!--|display|hidden|\]:[ \t]*(?:#|<>)/;
 
 /** Decoded payloads are scanned up to this length (instructions are short). */
 const DECODED_SCAN_LIMIT = 65536;

@@ -17,6 +17,8 @@ describe('MCP10 context over-sharing: personal data is found', () => {
     ['international phone', 'Mobile: +44 7700 900123', 'pii.phone'],
     ['phone with cue, local format', 'I would like to stop receiving messages to 056 590 36 33', 'pii.phone'],
     ['phone with extension', 'Fax: 345-899-3560x4587', 'pii.phone'],
+    ['British spelling of a driving licence label', 'Driving licence no. B4829371 (Ontario)', 'pii.driver-license'],
+    ['role label with a colon', 'Passenger: Olumide Bakare, seat 14C', 'pii.person'],
     ['Visa card', 'Card number 4111 1111 1111 1111 exp 12/27', 'pii.credit-card'],
     ['Amex card', 'charged to 378282246310005 yesterday', 'pii.credit-card'],
     ['IBAN', 'Transfer to DE89 3704 0044 0532 0130 00 today', 'pii.iban'],
@@ -73,6 +75,7 @@ describe('MCP10 hard negatives: look-alikes that are not personal data', () => {
     ['Luhn-invalid 16 digits', 'reference 4111 1111 1111 1112 attached'],
     ['time and meeting', 'Meet me at 10:30 in the lobby.'],
     ['npm package specifier', 'resolution: "strict-uri-encode@npm:2.0.0"'],
+    ['four-part version ending a version range', 'Bumped the agent from 3.2.1 to 3.2.1.4 and the kernel to 6.8.0.'],
   ];
   it.each(negatives)('%s', (_name, text) => {
     expect(hit(text)).toEqual([]);

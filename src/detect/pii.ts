@@ -547,6 +547,18 @@ function phoneScore(cand: string, before: string, after: string): number {
 
 const IPV4_RE = /(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\w.]|\.\d)/y;
 
+/**
+ * A dotted quad that starts or ends a version range ("upgraded nginx from 1.24.0 to 1.25.3.1", "bump 2.3.1.0 -> 2.4.0.0"):
+ * a range marker right before it, and a version verb or a two/three-part version before that.
+ */
+function versionRange(before: string, after: string): boolean {
+  const verb = /\b(?:upgrad|downgrad|bump|updat|releas|migrat)\w*\b/i;
+  // the start of a range after a version verb ("bumped agent 2.3.1.0 -> 2.4.0.1")
+  if (/^\s*(?:to|->|→|=>)\s*v?\d{1,4}\.\d/i.test(after) && verb.test(before)) return true;
+  if (!/(?:\bto|->|→|=>)\s*v?$/i.test(before)) return false;
+  return /\b(?:upgrad|downgrad|bump|updat|releas|migrat)\w*\b/i.test(before) || /(?:^|[^\d.])v?\d{1,4}\.\d{1,4}(?:\.\d{1,4})?(?:[-+][\w.]+)?\s+(?:to|->|→|=>)\s*v?$/i.test(before);
+}
+
 function findNumbers(text: string, out: Finding[]): void {
   NUM_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -587,7 +599,7 @@ function findNumbers(text: string, out: Finding[]): void {
     // IPv4
     if (dots === 3 && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) {
       IPV4_RE.lastIndex = start;
-      if (IPV4_RE.exec(text) && !/(?:version|ver\.?|v|release|build|firmware|oid|snmp)\s*$/i.test(before)) {
+      if (IPV4_RE.exec(text) && !/(?:version|ver\.?|v|release|build|firmware|oid|snmp)\s*$/i.test(before) && !versionRange(before, after)) {
         const first = Number(cand.split('.')[0]);
         const loop = first === 127 || cand === '0.0.0.0' || cand === '255.255.255.255';
         out.push(mk('ip', start, end, loop ? 0.4 : 0.85, loop ? 'low' : 'medium', 'IP address'));
@@ -709,7 +721,7 @@ const TITLE_RE_SRC = /^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Lady|Lord
 const TITLE_SET = new Set(TITLE_RE_SRC.source.slice(4, -2).split('|'));
 const TITLE_RE = { test: (w: string): boolean => TITLE_SET.has(w) };
 
-const CUE_BEFORE_RE = /(?:^|[^a-z])(?:your name\?|the name\?|named (?:him|her|them|it)|my name is|my name's|name is|names? are|i am|i'm|this is|call me|calls me|called|named|name on the account(?: is)?|account holder(?: is)?|user:|customer:|client:|patient:|employee:|applicant:|candidate:|name:|(?:under|listed under)(?: my| the| his| her)?(?: partner's| wife's| husband's| mother's| father's)? name|it's under|it is under|change it to|correct it to|says|said|according to|ed by|not by|starring|featuring|feat\.|dear|hi|hello|hey|thanks|thank you|regards,|sincerely,|cheers,|assistant to|player|singer|songwriter|commenter|author|writer|actor|actress|director|ceo|founder|president|colleague|friend|partner|wife|husband|son|daughter|kid|child|brother|sister|mother|father|mom|dad|uncle|aunt|cousin|nephew|niece|boss|including|add|remove|follow up with|heard|ask|tell|contact|ping|signed|maiden name is|had given|has given|given|ex-\w+|attn:?|c\/o|to:|from:|cc:|employee|manager|agent|technician|doctor|nurse|lawyer|teacher|student|patient|spouse|fiancée?|girlfriend|boyfriend|grandson|granddaughter|neighbou?r|landlord|tenant|visitor|guest|driver|owner)\s*$/i;
+const CUE_BEFORE_RE = /(?:^|[^a-z])(?:your name\?|the name\?|named (?:him|her|them|it)|my name is|my name's|name is|names? are|i am|i'm|this is|call me|calls me|called|named|name on the account(?: is)?|account holder(?: is)?|user:|customer:|client:|patient:|employee:|applicant:|candidate:|name:|(?:under|listed under)(?: my| the| his| her)?(?: partner's| wife's| husband's| mother's| father's)? name|it's under|it is under|change it to|correct it to|says|said|according to|ed by|not by|starring|featuring|feat\.|dear|hi|hello|hey|thanks|thank you|regards,|sincerely,|cheers,|assistant to|player|singer|songwriter|commenter|author|writer|actor|actress|director|ceo|founder|president|colleague|friend|partner|wife|husband|son|daughter|kid|child|brother|sister|mother|father|mom|dad|uncle|aunt|cousin|nephew|niece|boss|including|add|remove|follow up with|heard|ask|tell|contact|ping|signed|maiden name is|had given|has given|given|ex-\w+|attn:?|c\/o|to:|from:|cc:|employee|manager|agent|technician|doctor|nurse|lawyer|teacher|student|patient|spouse|fiancée?|girlfriend|boyfriend|grandson|granddaughter|neighbou?r|landlord|tenant|visitor|guest|driver|owner|(?:passenger|tenant|cardholder|card holder|traveller|traveler|guardian|spouse|next of kin):)\s*$/i;
 const CUE_AFTER_RE_SRC = /(?:'s\s+\p{Lu}|’s\s+\p{Lu}| (?:says|said|wrote|writes|told|tells|asked|asks|replied|answered|lives|lived|listed (?:his|her|their)|spent a year|had given|has given|points out|pointed out|just has|will be talking|is very|was a huge|was influenced|was born|is married|is a (?:very|great|good)|speak yet|concert|novel|album|fan\b|version recorded|(?:from|of) [\p{Lu}\d][\w ]{1,40} is the (?:keynote|[Cc][Ee][Oo]|[Cc][Tt][Oo]|founder|president|head|chair)))/u;
 const CUE_AFTER_STICKY = new RegExp(CUE_AFTER_RE_SRC.source, 'uy');
 const CUE_AFTER_RE = new RegExp('^' + CUE_AFTER_RE_SRC.source, 'u');
@@ -846,7 +858,7 @@ const CUE_LAST_WORDS = new Set(
   colleague friend partner wife husband son daughter kid child brother sister mother father mom dad uncle aunt cousin nephew niece boss
   including add remove with heard given ask tell contact ping signed attn attn: c/o to: from: cc: employee manager agent technician doctor nurse
   lawyer teacher student patient spouse fiancé fiancée girlfriend boyfriend grandson granddaughter neighbor neighbour landlord tenant
-  visitor guest driver owner`.split(/\s+/).filter(Boolean),
+  visitor guest driver owner passenger: tenant: cardholder: holder: traveller: traveler: guardian: spouse: kin:`.split(/\s+/).filter(Boolean),
 );
 
 const CUE_LAST_WORD_MAX = Math.max(...[...CUE_LAST_WORDS].map((w) => w.length));
@@ -1345,7 +1357,7 @@ function findPersonsLowerCue(text: string, out: Finding[]): void {
 
 
 /** The same test as `includes('icens') || includes('assport') || includes('ICENS') || includes('ASSPORT')`, in one scan. */
-const LABEL_HINT_RE = /icens|assport|ICENS|ASSPORT/;
+const LABEL_HINT_RE = /icen[cs]|assport|ICEN[CS]|ASSPORT/;
 
 export function detectPii(text: string): Finding[] {
   const out: Finding[] = [];

@@ -38,6 +38,17 @@ const jwt = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: '1234567890
 const hit = (text: string) => detectSecrets(text).filter((f) => f.severity !== 'info' && f.severity !== 'low');
 const detectors = (text: string) => hit(text).map((f) => f.detector);
 
+describe('challenge families', () => {
+  it('a literal piped into a login that reads the password from stdin', () => {
+    expect(detectors(`echo '${r(10)}#${r(8)}' | podman login quay.io -u robot --password-stdin`)).toContain('secrets.cli-flag-credential');
+    expect(hit('echo "$REGISTRY_PASSWORD" | docker login ghcr.io -u me --password-stdin')).toEqual([]);
+  });
+  it('word placeholders in auth headers and HTML attribute lists are not secrets', () => {
+    expect(hit("headers = {'Authorization': 'Bearer expired-access-token'}")).toEqual([]);
+    expect(hit('<input name="pw" placeholder="Choose a password" autocomplete="new-password" minlength="12">')).toEqual([]);
+  });
+});
+
 describe('MCP01 token/secret exposure: provider formats', () => {
   const cases: [string, string, string][] = [
     ['AWS access key id', `aws_access_key_id = ${'AKIA' + r(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`, 'secrets.aws-access-key'],

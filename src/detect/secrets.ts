@@ -718,7 +718,19 @@ function scanCliFlags(text: string, out: Finding[]): void {
     const vStart = m.index + m[0].length - raw.length + (quoted ? 1 : 0);
     out.push(mk('cli-flag-credential', vStart, vStart + v.length, 0.8, 'high', 'credential passed on a command line'));
   }
+  // a literal piped into a login that reads the password from stdin: `echo "pw" | docker login -u x --password-stdin`
+  if (!text.includes('-stdin')) return;
+  STDIN_PW_RE.lastIndex = 0;
+  while ((m = STDIN_PW_RE.exec(text)) !== null) {
+    const raw = m[1] ?? '';
+    const quoted = /^["']/.test(raw);
+    const v = quoted ? raw.slice(1, -1) : raw;
+    if (v.length < 6 || looksLikePlaceholder(v) || /\$/.test(v) || shannonEntropy(v) < 2.8) continue;
+    const vStart = m.index + m[0].indexOf(raw) + (quoted ? 1 : 0);
+    out.push(mk('cli-flag-credential', vStart, vStart + v.length, 0.8, 'high', 'credential piped into a login command'));
+  }
 }
+const STDIN_PW_RE = /\b(?:echo|printf)[ \t]+(?:-n[ \t]+)?("[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s'"|;&]{1,200})[ \t]*\|[^\n|]{0,200}?--password-stdin\b/g;
 
 /** Authorization / API-key style headers anywhere (curl -H, HTTP dumps, fetch() options, YAML). */
 const AUTH_HEADER_RE = /\b(?:proxy-)?authorization["']?[ \t]{0,3}[:=][ \t]{0,5}["']?(?:(basic|bearer|token|api-token|apikey|api-key|digest|sso-key|key|jwt|oauth)[ \t]{1,5})?([\w=~@.+/\-!:$]{6,400})/giy;
@@ -726,6 +738,7 @@ const BEARER_RE = /\bbearer[ \t]{1,5}([A-Za-z0-9_~.+/\-]{12,2000}={0,2})/giy;
 
 function tokenValueOk(v: string, minEntropy: number): boolean {
   if (looksLikePlaceholder(v)) return false;
+  if (/^(?:[a-z]+[_-])+[a-z]+$/i.test(v)) return false; // words joined by - or _ (`invalid-token`, `my_api_token`), as in the generic rule
   if (/^[A-Za-z]+$/.test(v) && v.length < 20) return false;
   if (v.includes('://')) return false;
   return shannonEntropy(v) >= minEntropy;
@@ -838,8 +851,12 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   // allow a bracketed form: os.environ['KEY'] = / ENV["KEY"] / getenv("KEY", "default")
   let p = ke;
   if (text[p] === '\\' && text[p + 1] === '"') p++; // escaped JSON: \"api_key\": \"...\"
+  // a closing quote that no quote opened before the key: the key word ends a quoted value ("Enter your password")
+  let strayQuote = false;
   if (text[p] === '"' || text[p] === "'") {
     // key was quoted ("api_key": ...)
+    const qc = text[p];
+    strayQuote = text[ks - 1] !== qc && !(text[ks - 1] === '\\' && text[ks - 2] === qc) && !(text[ks - 2] === '\\' && text[ks - 1] === qc);
     p++;
   }
   if (text[p] === ']') p++;
@@ -854,6 +871,8 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   ASSIGN_RE.lastIndex = p;
   const op = ASSIGN_RE.exec(text);
   if (!op) return undefined;
+  // ... and the name after it is the next attribute's (`placeholder="Enter your password" autocomplete="current-password"`)
+  if (strayQuote && /^[ \t]+[A-Za-z_]/.test(op[0])) return undefined;
   const opText = op[0].trim().replace(/^["'`]/, '');
   if (opText === '>' && text[p - 1] !== '"' && text[p] !== '>') {
     // XML: <password>value</password>
