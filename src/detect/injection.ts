@@ -89,6 +89,12 @@ const DEST_GENERIC = String.raw`(?:an?\s+|the\s+|my\s+|this\s+|our\s+)?(?:webhoo
 const SEND = 'gib|gebt|geben|send|forward|email|mail|post|upload|transmit|submit|copy|bcc|cc|share|sync|report|exfiltrate|leak|relay|mirror|deliver|push|publish|beam|pipe|sende|senden|schicke|schicken|leite|ubermittle|ubertrage|lade|envia|enviar|envie|reenvia|manda|mandar|envoie|envoyez|envoyer|transfere|transmets|transmettez|invia|inviare|inoltra|encaminhe|encaminha|mande';
 const READ = String.raw`(?:read|reading|open|cat|load|access|fetch|retrieve|get|obtain|collect|grab|look|extract|dump|print|output|reveal|show|display|list|include|attach|append|copy|paste|gather|search|find|export|lies|lese|lesen|offne|hole|lee|leer|abre|obten|lis|lire|lisez|ouvre|recupere|leggi|leggere|apri|recupera|leia|ler|abra|obtenha|incluye|incluir|inclus|incluez|inclure|includi|includere|inclua|incluir)`;
 
+/**
+ * After "ignore (any) instructions": the defensive phrase of prompt templates, "...contained in the
+ * document / found in the web page" (the instructions of the data, not the model's own).
+ */
+const NOT_IN_DATA = String.raw`(?!\s+(?:inside|within|(?:contained|embedded|found|included|that\s+appear)\s+in|in)\s+(?:the\s+|this\s+|any\s+|a\s+)?(?:documents?|texts?|content|data|(?:web\s+)?pages?|inputs?|emails?|files?|results?|tool\s+(?:outputs?|results?)|retrieved\s+\w+|search\s+results)\b)`;
+
 type RuleSpec = [kind: Kind, w: number, wt: number, triggers: string, rest: string, id?: string];
 
 /**
@@ -130,14 +136,14 @@ const SPECS: RuleSpec[] = [
   ['addr_weak', 0.15, 0.1, 'you', String.raw`\s+(?:are|'re)\s+(?:now\s+)?(?:an?\s+)?(?:helpful\s+|ai\s+|virtual\s+)?(?:assistant|ai|language\s+model|chatbot|llm)\b`],
 
   // ---- overriding instructions -------------------------------------------------------------
-  ['override', 0.55, 0.55, 'ignore|ignoring|disregard|disregarding|forget|override|overwrite|bypass|abandon|discard|drop|skip|neglect|nevermind', String.raw`\s+(?:all\s+|any\s+|every\s+|each\s+)?(?:of\s+)?(?:the\s+|your\s+|these\s+|those\s+|its\s+)?(?:${PREV}\s+)?(?:and\s+\w+\s+)?${INSTR}\b(?!\s+(?:for|about|on|regarding|in\s+the|of\s+the)\s+(?!(?:you|this|the\s+(?:ai|assistant|model)))\w)`],
+  ['override', 0.55, 0.55, 'ignore|ignoring|disregard|disregarding|forget|override|overwrite|bypass|abandon|discard|drop|skip|neglect|nevermind', String.raw`\s+(?:all\s+|any\s+|every\s+|each\s+)?(?:of\s+)?(?:the\s+|your\s+|these\s+|those\s+|its\s+)?(?:${PREV}\s+)?(?:and\s+\w+\s+)?${INSTR}\b${NOT_IN_DATA}(?!\s+(?:for|about|on|regarding|in\s+the|of\s+the)\s+(?!(?:you|this|the\s+(?:ai|assistant|model)))\w)`],
   ['override', 0.55, 0.55, 'ignore|ignoring|disregard|disregarding|forget', String.raw`\s+(?:everything|anything|all)\s+(?:you\s+(?:were|have\s+been)\s+told|(?:said\s+|written\s+)?(?:above|before|previously|so\s+far|earlier))`],
   ['override', 0.5, 0.5, 'ignore|ignoring|disregard|disregarding', String.raw`\s+(?:the\s+|what\s+the\s+)?users?(?:'s?)?\s+(?:request|question|query|instructions?|prompt|task|message|asks?|wants?|said)`],
   ['override', 0.5, 0.5, 'ignore|disregard|forget', String.raw`\s+(?:what(?:ever)?|anything)\s+(?:the\s+|your\s+)?(?:users?|maintainers?|owners?|admins?|developers?|authors?|operators?|system|they|he|she|you|human)\s+(?:asked|said|told|wants?|requested|wrote|instructed|says)`],
   ['override_weak', 0.3, 0.3, 'ignore|disregard', String.raw`\s+(?:the\s+|all\s+)?(?:other|rest|remaining|previous|prior|above|earlier)\b`],
   ['override_weak', 0.2, 0.2, 'ignore|disregard|forget', String.raw`\s+(?:my|our|the|this|that|these)\s+(?:\w+\s+){0,2}(?:instructions?|email|message|mail|note|request|warning|prompt|rules?)\b`],
   ['override', 0.55, 0.5, 'instructions|orders|task|directives|guidelines|rules|objective|goal|mission|programming|prompt|anweisungen|instrucciones|consignes|istruzioni|instrucoes|aufgabe|tarea|tache|compito|tarefa', String.raw`(?:)\s+(?:have|has|are|is|wurden|wurde|han|ha|ont|a|sono|e|foram|foi)\s+(?:been\s+|now\s+|sido\s+|ete\s+|stat[ei]\s+)?(?:updated|changed|replaced|overridden|revoked|modified|cancelled|canceled|superseded|aktualisiert|geandert|ersetzt|actualizad[ao]s?|cambiad[ao]s?|reemplazad[ao]s?|mis\s+a\s+jour|mises\s+a\s+jour|modifiee?s?|remplacee?s?|aggiornat[ei]|modificat[ei]|atualizad[ao]s?|alterad[ao]s?)`],
-  ['override', 0.45, 0.45, 'new|neue|neuer|neues|nueva|nuevas|nuevo|nouvelle|nouvelles|nouveau|nuova|nuove|nova|novas|updated|revised|real|actual|true', String.raw`\s+(?:priority\s+|updated\s+|urgent\s+|primary\s+|important\s+|system\s+|secret\s+|hidden\s+)?(?:instructions?|task|directive|objective|orders|rules|mission|anweisung(?:en)?|aufgabe|instrucci(?:on|ones)|tarea|consignes?|instructions?|tache|istruzion[ei]|compito|instruc(?:ao|oes)|tarefa)\s*(?:[:.!-]|is\b|are\b|follows?\b|ist\b|es\b|est\b|e\b)`],
+  ['override', 0.45, 0.45, 'new|neue|neuer|neues|nueva|nuevas|nuevo|nouvelle|nouvelles|nouveau|nuova|nuove|nova|novas|updated|revised|real|actual|true', String.raw`\s+(?:priority\s+|updated\s+|urgent\s+|primary\s+|important\s+|system\s+|secret\s+|hidden\s+)?(?:instructions?|task|directive|objective|goal|purpose|job|orders|rules|mission|anweisung(?:en)?|aufgabe|instrucci(?:on|ones)|tarea|consignes?|instructions?|tache|istruzion[ei]|compito|instruc(?:ao|oes)|tarefa)\s*(?:[:.!-]|is\b|are\b|follows?\b|ist\b|es\b|est\b|e\b)`],
   ['override', 0.4, 0.4, 'system|admin|administrator|developer|security|emergency|priority|root|sudo|god', String.raw`\s+(?:override|directive|instruction|command|prompt\s+update|update|mode\s+(?:enabled|activated|on))\b`],
   ['override', 0.45, 0.45, 'stop|cease|halt|abort|quit|end', String.raw`\s+(?:summari[sz]ing|translating|answering|responding|analy[sz]ing|reading|processing|what\s+you(?:'re|\s+are)\s+doing|the\s+current\s+task|your\s+(?:current\s+)?task|your\s+summary|the\s+summary)\b`],
   ['override', 0.4, 0.35, 'from', String.raw`\s+now\s+on\b,?\s+(?:you|always|never|respond|answer|only|reply|act|your)`],
@@ -156,7 +162,7 @@ const SPECS: RuleSpec[] = [
   ['precond', 0.3, 0.3, 'this', String.raw`\s+is\s+(?:required|mandatory|necessary|essential|critical)\s+(?:before|for|to|in\s+order)`],
   ['precond', 0.3, 0.3, 'you', String.raw`\s+(?:must|have\s+to|need\s+to|are\s+required\s+to)\s+(?:first|immediately|now|always)\b`],
   // German / Spanish / French / Italian / Portuguese overrides
-  ['override', 0.55, 0.55, 'ignoriere|ignorier|ignorieren|vergiss|vergessen|missachte|ignora|ignore|ignoren|ignorez|ignorate|olvida|olvide|olviden|descarta|omite|oublie|oubliez|dimentica|dimenticate|esqueca|esquece|desconsidere', String.raw`\s+(?:sie\s+)?(?:alle[ns]?\s+|samtliche\s+|todas?\s+|todos\s+|toutes\s+|tous\s+|tutte\s+)?(?:die\s+|deine\s+|ihre\s+|las\s+|los\s+|tus\s+|sus\s+|les\s+|tes\s+|vos\s+|le\s+|tue\s+|as\s+|os\s+|suas\s+)?(?:${PREV}\s+)?${INSTR}`],
+  ['override', 0.55, 0.55, 'ignoriere|ignorier|ignorieren|vergiss|vergessen|missachte|ignora|ignore|ignoren|ignorez|ignorate|olvida|olvide|olviden|descarta|omite|oublie|oubliez|dimentica|dimenticate|esqueca|esquece|desconsidere', String.raw`\s+(?:sie\s+)?(?:alle[ns]?\s+|samtliche\s+|todas?\s+|todos\s+|toutes\s+|tous\s+|tutte\s+)?(?:die\s+|deine\s+|ihre\s+|las\s+|los\s+|tus\s+|sus\s+|les\s+|tes\s+|vos\s+|le\s+|tue\s+|as\s+|os\s+|suas\s+)?(?:${PREV}\s+)?${INSTR}\b${NOT_IN_DATA}`],
   ['override', 0.45, 0.45, 'ne', String.raw`\s+(?:tiens|tenez)\s+pas\s+compte\s+des?\s+(?:${PREV}\s+)?${INSTR}`],
 
   // ---- concealment -------------------------------------------------------------------------
@@ -264,7 +270,7 @@ const SPECS: RuleSpec[] = [
   ['harm', 0.3, 0.35, 'approve|merge|accept|sign', String.raw`\s+(?:and\s+(?:merge|approve)\s+)?(?:all|every|any)\s+(?:open\s+|pending\s+)?(?:pull\s+requests?|prs?|requests?|invoices?|payments?|transactions?|changes?)`],
   ['harm', 0.3, 0.35, 'disable|deactivate|turn', String.raw`(?:\s+off)?\s+(?:the\s+)?(?:2fa|mfa|two-factor|firewall|logging|antivirus|audit\s+log|monitoring|alerts?)`],
   ['harm', 0.3, 0.35, 'cancel|delete|decline', String.raw`\s+(?:all|every)\s+(?:meetings?|appointments?|events?|orders?|subscriptions?)`],
-  ['harm', 0.3, 0.3, 'change|update|modify|edit|cancel|delete|access|read|forward|send|share|export|download', String.raw`\s+(?:the\s+|all\s+(?:of\s+)?(?:the\s+)?)?users?'s?\s+(?:calendar|emails?|inbox|messages?|files?|documents?|contacts?|data|credentials|keys|passwords?|tokens?|history|account|settings|payment|bank|address\s+book|drive|repositor(?:y|ies))`],
+  ['harm', 0.3, 0.3, 'change|update|modify|edit|cancel|delete|access|read|forward|send|share|export|download|open|search|scan', String.raw`\s+(?:the\s+|all\s+(?:of\s+)?(?:the\s+)?)?users?'s?\s+(?:calendar|emails?|inbox|messages?|files?|documents?|contacts?|data|credentials|keys|passwords?|tokens?|history|account|settings|payment|bank|address\s+book|drive|repositor(?:y|ies))`],
   ['harm', 0.3, 0.35, 'run|execute|eval|download', String.raw`\s+(?:and\s+(?:run|execute)\s+)?(?:this|the\s+following|the\s+below|these)\s+(?:commands?|scripts?|code|payloads?|binary|file)`],
   ['harm', 0.3, 0.35, 'curl|wget', String.raw`\s[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|)sh\b`, 'need:pipe'],
   ['danger_code', 0.25, 0.2, 'os|subprocess|requests|socket|pexpect|psutil|pyperclip|urllib|eval|exec', String.raw`\.?(?:system|popen|call|run|post|socket|spawn|net_connections|paste|urlopen|fork)\b|\s*\(`],
@@ -272,6 +278,8 @@ const SPECS: RuleSpec[] = [
   // ---- fake turns --------------------------------------------------------------------------------
   ['fake_turn', 0.3, 0.2, 'system|assistant|developer', String.raw`[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:[ \t]*\S`, 'line'],
   ['fake_turn', 0.5, 0.4, 'im_start|im_end|endoftext|start_header_id|eot_id', String.raw`\b`],
+  // a chat message serialised as JSON inside data: {"role": "system", "content": ...} (weak: API docs show it too)
+  ['fake_turn', 0.3, 0.25, 'role', String.raw`"\s*:\s*"(?:system|developer)"\s*,\s*"content"\s*:`],
   ['fake_turn', 0.45, 0.35, 'inst|sys', String.raw`\]|>>`],
 
   // ---- more addressing / authority / output forms ---------------------------------------------
@@ -287,7 +295,7 @@ const SPECS: RuleSpec[] = [
   ['resp', 0.4, 0.3, 'responde|contesta|di|dile|reponds|repondez|dis|dites|antworte|antworten|sage|sag|rispondi|rispondete|responda|diga', String.raw`\s+(?:unicamente|solo|solamente|seulement|uniquement|nur|ausschliesslich|somente|apenas|simplement)?\s*(?:al\s+usuario\s+|a\s+l'utilisateur\s+|dem\s+(?:nutzer|benutzer)\s+|all'utente\s+|ao\s+usuario\s+)?(?:que|qu'|dass|che)\b`],
   ['conceal', 0.45, 0.55, 'erwahne|erwahnen|verrate|zeige', String.raw`\s+(?:es|das|dies|diesen\s+schritt|diese\s+anweisung|diesen\s+hinweis)\s+(?:\w+\s+){0,3}nicht\b`],
   ['conceal', 0.45, 0.55, 'no|ne|nao|non', String.raw`\s+(?:menciones|mencione|digas|reveles|muestres|mentionne|mentionnez|revele|revelez|menzionare|rivelare|mencione|revele)\s+(?:pas\s+)?(?:esta|estas|este|cette|ces|questa|queste|esta|este)\s+(?:instruccion|instrucciones|nota|paso|mensaje|instruction|instructions|note|etape|message|istruzione|istruzioni|passo|instrucao|instrucoes|mensagem)`],
-  ['override', 0.62, 0.6, 'ignore|disregard|forget|override|bypass', String.raw`\s+(?:(?:all|any)\s+(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|system|original|initial|existing)?\s*|your\s+(?:previous\s+|prior\s+|system\s+|original\s+|initial\s+)?|(?:previous|prior|above|preceding)\s+)(?:instructions|prompts?|directives|guidelines|rules|programming|system\s+prompt|guardrails|constraints)\b(?!\s+(?:for|about|on|regarding)\s+(?:the|my|our|this|that)\s+(?!(?:ai|assistant|model)))`],
+  ['override', 0.62, 0.6, 'ignore|disregard|forget|override|bypass', String.raw`\s+(?:(?:all|any)\s+(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|system|original|initial|existing)?\s*|your\s+(?:previous\s+|prior\s+|system\s+|original\s+|initial\s+)?|(?:previous|prior|above|preceding)\s+)(?:instructions|prompts?|directives|guidelines|rules|programming|system\s+prompt|guardrails|constraints)\b${NOT_IN_DATA}(?!\s+(?:for|about|on|regarding)\s+(?:the|my|our|this|that)\s+(?!(?:ai|assistant|model)))`],
 
   ['addr', 0.45, 0.3, 'assistants|assistant|models|model|chatbot|chatbots|bots', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:[a-z-]+\s+){1,3}(?:assistants|assistant|models|model|chatbot|chatbots|bots))\s*:\s`],
   ['addr', 0.45, 0.3, 'ai|llm|llms|copilot|claude|chatgpt|gpt|gemini', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:[a-z-]+\s+){0,3}(?:ai|llm|llms|copilot|claude|chatgpt|gpt|gemini))\s*:\s`],
@@ -315,6 +323,16 @@ const SPECS: RuleSpec[] = [
   ['shadow', 0.45, 0.5, 'replaces|overrides|supersedes|replace|override|supersede', String.raw`\s+(?:the\s+)?(?:built-in\s+|default\s+|original\s+|existing\s+|other\s+)?[\`'"]?[a-z0-9_.-]{2,40}[\`'"]?\s+(?:tool|function|command)\b`],
   ['shadow', 0.35, 0.45, 'do|don|never', String.raw`(?:\s+not|'t|n't)?\s+(?:use|call|invoke)\s+(?:the\s+)?(?!this\b|it\b|them\b)[\`'"]?[a-z0-9]+(?:_[a-z0-9]+)*[\`'"]?(?:\s+tool)?\s*(?:[.,;]|$|\band\b|\bfor\b|\bat\s+all\b)`],
   ['shadow', 0.35, 0.45, 'call|invoke', String.raw`\s+[\`'"]?[a-z0-9]+(?:_[a-z0-9]+)*[\`'"]?\s+instead\b`],
+  // task injection: "while you are at it, also ..."
+  ['override_weak', 0.3, 0.3, 'while', String.raw`\s+you(?:'re|\s+are)\s+at\s+it\b`],
+  // claiming success that did not happen: "tell the user it succeeded anyway"
+  ['resp', 0.35, 0.4, 'tell|inform|assure|report|say|show', String.raw`\s+(?:to\s+)?(?:the\s+)?users?\s+(?:that\s+)?(?:it|this|the\s+[a-z]+|everything)\s+(?:has\s+|was\s+|is\s+)?(?:succeeded|worked|successful|completed|went\s+(?:fine|well))\b`],
+  // monopolising: "the only search tool you may use", "say that tool is broken"
+  ['tool_override', 0.35, 0.45, 'only', String.raw`(?<=\bthe\s+only)\s+(?:[a-z-]+\s+)?(?:tool|function|server)\s+(?:you\s+)?(?:may|can|should|must|are\s+(?:allowed|permitted)\s+to)\s+(?:use|call)\b`],
+  ['resp', 0.35, 0.4, 'say|claim|tell|pretend', String.raw`\s+(?:the\s+user\s+)?(?:that\s+)?(?:the\s+other|that|the|this|other|any\s+other)\s+(?:[a-z_-]+\s+)?(?:tool|function|server|service)s?\s+(?:is|are)\s+(?:broken|unavailable|down|deprecated|unsafe|offline|disabled)\b`],
+  // persistence: an instruction written to memory for later sessions
+  ['tool_override', 0.4, 0.5, 'save|store|write|add|remember|persist|keep', String.raw`\s+(?:this|the\s+following|these\s+(?:rules|instructions))\s+(?:(?:to|in|into)\s+(?:your\s+)?(?:long[\s-]term\s+|persistent\s+)?memory|permanently)\b[^.\n]{0,60}?\b(?:all\s+)?(?:future|later|subsequent)\s+(?:conversations|sessions|chats)\b`],
+  ['resp', 0.35, 0.4, 'always|only', String.raw`\s+recommend\s+(?!(?:that|to|the\s+user)\b)[a-z0-9]`],
 
   // ---- weak imperative ---------------------------------------------------------------------------
   ['imperative', 0.1, 0.1, 'send|forward|email|post|upload|reveal|print|output|execute|run|visit|click|download|transfer|approve|merge|delete|create|call|respond|reply|say|tell|write|summarize|translate|describe|provide|suggest|explain|list|give|recommend|read|open|include|add|ignore|forget|disregard|share|change|cancel|book|buy|install|grant|disable|remove|navigate|go|follow|obey|comply|modify|integrate|incorporate|insert|append|use|replace|convert|render|introduce|enhance|augment|employ|utilize|leverage|deploy|consider|ensure|remember|make|help', String.raw`\b`, 'start'],
@@ -880,6 +898,42 @@ const CJK_RULES: Array<[Kind, number, number, RegExp]> = [
   ['override', 0.45, 0.45, /新的?(?:指令|任务|指示)[:：]/g],
 ];
 
+/**
+ * Other scripts (Cyrillic, Arabic, Devanagari, kana, Hangul): the same cues as CJK_RULES. Word lists
+ * and patterns are folded like the text (Cyrillic letters that look Latin become Latin, kana and
+ * Hangul decompose), so they match it.
+ */
+const NON_LATIN = /[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u1100-\u11ff\u3040-\u30ff\uac00-\ud7af]/;
+const fold = (words: string): string => normalizeForMatching(words).text;
+const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
+  // ru: "ignore / forget (all) (previous) instructions"
+  ['override', 0.55, 0.55, new RegExp(`(?:${fold('игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте|не обращай внимания на|не обращайте внимания на')})[^\n]{0,40}?(?:${fold('инструкци|указани|правил|команд|директив')})`, 'g')],
+  ['addr', 0.45, 0.3, new RegExp(`(?:${fold('ии|ии-|искусственный интеллект|нейросеть|языковая модель')})[ -]?(?:${fold('ассистент|агент|помощник|бот|модель')})`, 'g')],
+  ['exfil', 0.45, 0.55, new RegExp(`(?:${fold('отправь|отправьте|перешли|перешлите|пошли|пришли|загрузи|передай|передайте')})[^\n]{0,60}?(?:@|https?://)`, 'g')],
+  // ja: "(previous) instructions (all) ignore"
+  ['override', 0.55, 0.55, new RegExp(fold(String.raw`(?:指示|命令|ルール|指令|プロンプト|設定)(?:を|は)?(?:すべて|全て|全部|一切)?(?:無視|忘れ)`), 'g')],
+  ['addr', 0.45, 0.3, new RegExp(fold(String.raw`(?:ai|人工知能|言語モデル)?(?:アシスタント|エージェント|チャットボット|ボット)(?:へ|に告ぐ|の皆様|さん)`), 'g')],
+  ['exfil', 0.45, 0.55, new RegExp(fold(String.raw`(?:@|https?:\/\/)[^\n]{0,60}?(?:送信|転送|送っ|送り|送る|アップロード)`), 'g')],
+  // ko: "(previous) instructions (all) ignore"
+  ['override', 0.55, 0.55, new RegExp(fold(String.raw`(?:지시|명령|지침|규칙|설정|프롬프트)(?:을|를|은|는|사항을|사항은)?\s*(?:모두|전부|다)?\s*(?:무시|잊어)`), 'g')],
+  ['addr', 0.45, 0.3, new RegExp(fold(String.raw`(?:ai|인공지능)?\s*(?:비서|어시스턴트|에이전트|챗봇|모델)(?:에게|께|님)`), 'g')],
+  ['exfil', 0.45, 0.55, new RegExp(fold(String.raw`(?:@|https?:\/\/)[^\n]{0,60}?(?:전달|전송|보내|업로드)`), 'g')],
+  ['read_pass', 0.45, 0.5, new RegExp(`(?:${fold('прочитай|прочитайте|прочти|открой|считай|возьми|скопируй')})[^\n]{0,40}?(?:~/|\\.env\\b|id_rsa|${fold('ключ|парол|секрет|токен|учетн')})`, 'g')],
+  ['conceal', 0.5, 0.6, new RegExp(`(?:${fold('не сообщай|не говори|не рассказывай|не упоминай|не показывай|не сообщайте|не говорите')})[^\n]{0,30}?(?:${fold('пользовател|никому')})`, 'g')],
+  ['read_pass', 0.45, 0.5, new RegExp(fold(String.raw`(?:~\/|\.env|id_rsa|credentials|パスワード|秘密鍵|認証情報)[^\n]{0,40}?(?:読み取|読み込|読ん|取得|コピー)`), 'g')],
+  ['conceal', 0.5, 0.6, new RegExp(fold(String.raw`ユーザー(?:に|には|へ)(?:は)?(?:伝え|知らせ|言わ|見せ|教え)(?:ないで|ない|るな)`), 'g')],
+  ['read_pass', 0.45, 0.5, new RegExp(fold(String.raw`(?:~\/|\.env|id_rsa|credentials|비밀번호|키|자격 증명)[^\n]{0,40}?(?:읽어|읽고|가져|복사)`), 'g')],
+  ['conceal', 0.5, 0.6, new RegExp(fold(String.raw`사용자(?:에게|한테)\s*(?:알리지|말하지|보여주지|전하지)\s*(?:마|않)`), 'g')],
+  // ar: "ignore (all) (previous) instructions"
+  ['override', 0.55, 0.55, new RegExp(`(?:${fold('تجاهل|تجاهلي|تجاهلوا|انس|انسى|لا تلتزم ب')})[^\n]{0,40}?(?:${fold('التعليمات|الأوامر|التوجيهات|القواعد|تعليمات')})`, 'g')],
+  ['addr', 0.45, 0.3, new RegExp(`(?:${fold('للمساعد|إلى المساعد|أيها المساعد|للذكاء الاصطناعي|لنموذج الذكاء|للوكيل')})`, 'g')],
+  ['exfil', 0.45, 0.55, new RegExp(`(?:${fold('أرسل|ارسل|أرسلي|حوّل|انقل|ارفع')})[^\n]{0,60}?(?:@|https?://)`, 'g')],
+  // hi: "(previous) instructions ... ignore"
+  ['override', 0.55, 0.55, new RegExp(`(?:${fold('निर्देशों|निर्देश|नियमों|आदेशों')})[^\n]{0,20}?(?:${fold('अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल')})`, 'g')],
+  ['addr', 0.45, 0.3, new RegExp(`(?:${fold('एआई|ai')})\s*(?:${fold('सहायक|असिस्टेंट|एजेंट|मॉडल')})\s*(?:${fold('के लिए|को')})`, 'g')],
+  ['exfil', 0.45, 0.55, new RegExp(`(?:@|https?://)[^\n]{0,40}?(?:${fold('भेजें|भेजो|भेज दें|अपलोड')})`, 'g')],
+];
+
 /** Meta context: the text talks ABOUT prompt injection / is code or test material. */
 const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?)/g;
 const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|things\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?)\b/g;
@@ -973,18 +1027,20 @@ function isQuoted(t: string, pos: number): boolean {
   for (let i = pos - 1; i >= lim; i--) {
     const c = t.charCodeAt(i);
     if (c === 10) break;
-    if (c === 34) q++;
-    else if (c === 96) b++;
+    if (c === 34) {
+      if (i === 0 || t.charCodeAt(i - 1) !== 92) q++; // \" inside a JSON string is not a quote
+    } else if (c === 96) b++;
   }
   if (b % 2 === 1) return true;
   if (q % 2 === 1) {
     // the opening quote of a JSON / assignment value is not a quotation
     let k = pos - 1;
-    while (k >= lim && t.charCodeAt(k) !== 34) k--;
+    while (k >= lim && (t.charCodeAt(k) !== 34 || (k > 0 && t.charCodeAt(k - 1) === 92))) k--;
     let p = k - 1;
     while (p >= 0 && (t.charCodeAt(p) === 32 || t.charCodeAt(p) === 9)) p--;
     const pc = p >= 0 ? t.charCodeAt(p) : 10;
     if (pc === 123 || pc === 91 || pc === 61) return false; // { [ =
+    if (pc === 44 && p === k - 1) return false; // ,"cell": a CSV field or JSON array item, not a quotation
     if (pc === 58) {
       let r = p - 1;
       while (r >= 0 && t.charCodeAt(r) === 32) r--;
@@ -994,7 +1050,7 @@ function isQuoted(t: string, pos: number): boolean {
     for (let j = pos; j < Math.min(t.length, pos + 400); j++) {
       const d = t.charCodeAt(j);
       if (d === 10) return false;
-      if (d === 34) return true;
+      if (d === 34 && t.charCodeAt(j - 1) !== 92) return true;
     }
     return false;
   }
@@ -1149,6 +1205,7 @@ export function collectHits(t: string, mode: Mode): Hit[] {
   }
   if (t.includes('<') || t.includes('[')) extra(FRAME_TAGS, 'frame', 0.35, 0.3);
   if (CJK.test(t)) for (const [kind, w, wt, re] of CJK_RULES) extra(re, kind, w, wt);
+  if (NON_LATIN.test(t)) for (const [kind, w, wt, re] of NON_LATIN_RULES) extra(re, kind, w, wt);
   if (t.includes('![')) {
     MD_IMAGE.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -1467,6 +1524,47 @@ const DECODED_SCAN_LIMIT = 65536;
  * Full pipeline on an original text: normalise, collect, cluster, apply the meta discount, look
  * into HTML comments, invisible tag text and encoded payloads. Returns scored spans (original indices).
  */
+/** Letters spelled one at a time ("i g n o r e", "i-g-n-o-r-e"): at least 4 single characters, one separator each. */
+const SPACED_RUN = /(?<![a-z0-9])[a-z0-9](?:[ .*_-][a-z0-9](?![a-z0-9])){3,}/g;
+/** Words that mix letters and leetspeak digits ("1gn0r3", "pr3v10us", "4ll"). */
+const SPACED_SHORT = /(?<![a-z0-9:/@])[a-z0-9:/@](?:[ .*_-][a-z0-9:/@](?![a-z0-9:/@]))+/g;
+const LEET_WORD = /(?<![a-z0-9_])(?=[a-z0-9]{0,40}[a-z])[a-z0-9]{0,40}[01345789][a-z0-9]{0,40}(?![a-z0-9_])/g;
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g' };
+/**
+ * Necessary for a leet word (letters and a leet digit in one [a-z0-9] run): the letter nearest to a
+ * leet digit has only digits between them. One native pass; most texts stop here.
+ */
+const LEET_HINT = /[a-z][0-9]*[01345789]|[01345789][0-9]*[a-z]/;
+/** Not leet: numbers with a suffix (12th, 2l) and hex ids. */
+const isLeetWord = (w: string): boolean => !/^[0-9]+(?:st|nd|rd|th|[a-z])?$/.test(w) && !/^[0-9a-f]{6,}$/.test(w);
+
+/**
+ * Undo two cheap obfuscations of the normalised text (letter spacing, leetspeak). Returns undefined
+ * unless the text clearly uses one of them (a spelled-out run of 6+ letters, or 3+ leet words).
+ */
+export function deobfuscate(t: string): string | undefined {
+  let changed = false;
+  let out = t;
+  if (t.includes(' ') || t.includes('-') || t.includes('.')) {
+    SPACED_RUN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = SPACED_RUN.exec(t)) !== null && !changed) changed = m[0].length >= 11;
+    // once the text spells words out, short runs ("a l l", "t o") and wide word gaps are part of it
+    if (changed) out = out.replace(SPACED_SHORT, (r) => r.replace(/[ .*_-]/g, '')).replace(/ {2,}/g, ' ');
+  }
+  // leetspeak: count real leet words first (no copy of the text), rewrite only when there are 3+
+  if (LEET_HINT.test(out)) {
+    let leet = 0;
+    LEET_WORD.lastIndex = 0;
+    for (let m = LEET_WORD.exec(out); m !== null && leet < 3; m = LEET_WORD.exec(out)) if (isLeetWord(m[0])) leet++;
+    if (leet >= 3) {
+      out = out.replace(LEET_WORD, (w) => (isLeetWord(w) ? w.replace(/[01345789]/g, (d) => LEET[d]!) : w));
+      changed = true;
+    }
+  }
+  return changed ? out : undefined;
+}
+
 export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
   const norm: Normalized = normalizeForMatching(text);
   const t = norm.text;
@@ -1488,6 +1586,15 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
       for (const s of scoreText(norm.hiddenTagText.slice(0, DECODED_SCAN_LIMIT), mode, depth + 1)) {
         s.kinds.add('invisible');
         out.push({ ...s, score: Math.min(1, s.score + 0.2), start: 0, end: text.length, encoded: true });
+      }
+    }
+    // spelled-out or leetspeak text: undo it and scan again
+    const plain = deobfuscate(t.slice(0, DECODED_SCAN_LIMIT));
+    if (plain !== undefined) {
+      for (const s of scoreText(plain, mode, depth + 1)) {
+        if (s.score < 0.45) continue;
+        s.kinds.add('encoded');
+        out.push({ ...s, start: 0, end: text.length, encoded: true });
       }
     }
     // embedded encodings: decode and scan
