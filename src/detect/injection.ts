@@ -86,7 +86,7 @@ const RESPONSE = String.raw`(?:response|answer|reply|output|message|summary|resp
 const CODEOBJ = String.raw`(?:code|implementation|solution|algorithm|program|program\s+logic|codebase|script|elucidation)`;
 const DEST = String.raw`(?:<?[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,12}|https?://|hxxps?://|www\.|ftp://|[a-z0-9-]{2,63}\.(?:com|net|org|io|xyz|ru|cn|top|info|ch|me|co|app|dev|site|online|biz|tk|de|fr|es|it|br)\b|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})`;
 const DEST_GENERIC = String.raw`(?:an?\s+|the\s+|my\s+|this\s+|our\s+)?(?:webhook|external\s+(?:server|endpoint|address|url|email)|remote\s+server|attacker|third[\s-]part(?:y|ies)|outside\s+(?:server|address))`;
-const SEND = 'gib|gebt|geben|send|forward|email|mail|post|upload|transmit|submit|copy|bcc|cc|share|sync|report|exfiltrate|leak|relay|mirror|deliver|push|publish|beam|pipe|sende|senden|schicke|schicken|leite|ubermittle|ubertrage|lade|envia|enviar|envie|reenvia|manda|mandar|envoie|envoyez|envoyer|transfere|transmets|transmettez|invia|inviare|inoltra|encaminhe|encaminha|mande';
+const SEND = 'gib|gebt|geben|send|forward|email|mail|post|upload|transmit|submit|copy|bcc|cc|share|sync|report|exfiltrate|leak|relay|mirror|deliver|push|publish|beam|pipe|sends|forwards|emails|posts|uploads|transmits|submits|copies|shares|syncs|relays|mirrors|delivers|pushes|publishes|sende|senden|schicke|schicken|leite|ubermittle|ubertrage|lade|envia|enviar|envie|reenvia|manda|mandar|envoie|envoyez|envoyer|transfere|transmets|transmettez|invia|inviare|inoltra|encaminhe|encaminha|mande';
 const READ = String.raw`(?:read|reading|open|cat|load|access|fetch|retrieve|get|obtain|collect|grab|look|extract|dump|print|output|reveal|show|display|list|include|attach|append|copy|paste|gather|search|find|export|lies|lese|lesen|offne|hole|lee|leer|abre|obten|lis|lire|lisez|ouvre|recupere|leggi|leggere|apri|recupera|leia|ler|abra|obtenha|incluye|incluir|inclus|incluez|inclure|includi|includere|inclua|incluir)`;
 
 /**
@@ -178,6 +178,9 @@ const SPECS: RuleSpec[] = [
   ['conceal', 0.35, 0.45, 'present|pretend|act|make', String.raw`\s+(?:the\s+\w+\s+|it\s+|this\s+|them\s+)?(?:as\s+if|like)\s+(?:it\s+(?:is|was)|this\s+(?:is|was)|nothing|you\s+(?:did|had)\s+not)`],
   ['conceal', 0.4, 0.5, 'hidden|invisible|concealed', String.raw`(?<=\b(?:is|are|stays?|remains?|kept|be)\s+(?:hidden|invisible|concealed))\s+(?:from|to)\s+${USERW}\b`],
   ['conceal', 0.45, 0.5, 'need|needs', String.raw`(?<=\bno\s+needs?)\s+to\s+(?:tell|mention|inform|notify|show|alert|bother)\b`],
+  ['conceal', 0.4, 0.5, 'need|needs|must|should|is|are', String.raw`\s+not\s+(?:be\s+)?(?:disclosed|mentioned|surfaced|revealed|notified|told)\b`],
+  ['conceal', 0.45, 0.55, 'user|users', String.raw`(?<=\busers?)\s+(?:is|are|will\s+not\s+be|do\s+not\s+need\s+to\s+be|does\s+not\s+need\s+to\s+be|need\s+not\s+be)\s*(?:not\s+)?(?:told|informed|notified|made\s+aware)\b`],
+  ['conceal', 0.4, 0.5, 'keep|leave', String.raw`\s+(?:this|it|that|these)\s+(?:[a-z]+\s+)?out\s+of\s+(?:the\s+|any\s+)?(?:[a-z]+\s+)?(?:summar(?:y|ies)|replies|responses?|answers?|output|view)\b[^.\n]{0,30}?\b(?:users?|shown|visible)\b`],
   ['conceal', 0.4, 0.5, 'hide|conceal|omit|suppress|remove', String.raw`\s+(?:this|these|that|it|any\s+(?:mention|trace|evidence)|all\s+traces?)\b[^.\n]{0,30}?\bfrom\s+${USERW}`, 'need:user'],
   // German
   ['conceal', 0.5, 0.6, 'sag|sage|sagen|erzahl|erzahle|verrat|verrate|teile|informiere', String.raw`\s+(?:es\s+|das\s+|sie\s+)?(?:dem|den|der)\s+(?:benutzer|nutzer|anwender|user|kunden)\w*\s+(?:gegenuber\s+)?(?:nichts|nicht|kein\w*)`],
@@ -206,6 +209,7 @@ const SPECS: RuleSpec[] = [
   ['read_pass', 0.3, 0.5, 'needs|need|requires|require|uses|use|wants|expects|braucht|benotigt|necesita|requiere|necessite|requiert|richiede|necessita|precisa|requer', String.raw`\s+(?:the\s+|den\s+|el\s+|la\s+|le\s+|il\s+|o\s+)?(?:value|values|contents?|output|wert|valor|valeur|valore|inhalt|contenido|contenu|contenuto|conteudo)\s+(?:of|des|der|del|de|du|della|do|da)\s+(?:the\s+|your\s+|an?\s+|la\s+|el\s+|le\s+|il\s+|o\s+|a\s+)?${SENSITIVE}`, 'need:sensitive'],
   ['read_pass', 0.3, 0.5, 'value|values|wert|werte|valor|valores|valeur|valeurs|valore|valori|contents|content|inhalt|contenido|contenu|contenuto|conteudo', String.raw`\s+(?:of|der|des|del|de|du|della|do|da|von)\s+(?:the\s+|your\s+|an?\s+|la\s+|el\s+|le\s+|il\s+|o\s+|a\s+|den\s+|dem\s+)?${SENSITIVE}`, 'need:sensitive'],
   ['param', 0.2, 0.45, 'pass|put|include|insert|place|embed|send|append|add|provide|supply|set|fill|paste|attach|encode|store|write|ubergib|ubergebe|gib|fuge|setze|schreibe|pasa|pon|incluye|envia|anade|passe|mets|ajoute|inclus|envoie|passa|metti|inserisci|includi|passe|coloque|inclua|envie|adicione', String.raw`\b[^\n]{0,120}?\b(?:to\s+(?:the\s+|its\s+|their\s+|this\s+)?(?:[\`'"]?[a-z_][a-z0-9_.-]{0,40}[\`'"]?\s+)?(?:parameter|argument|field|param|property)\b|here\s*(?:[.,;]|$)|(?:as|in|into|inside|within|under|im|in\s+den|en\s+el|dans\s+le|nel|no|na|como|comme|come|als)\s+(?:the\s+|its\s+|your\s+)?(?:[\`'"][a-z_][a-z0-9_.-]{0,40}[\`'"]|(?:[a-z_][a-z0-9_]{0,40}\s+)?(?:parameter|argument|field|param|property|input|feld|parametro|campo|argumento|parametre|champ|argomento)\b|(?:next\s+)?${RESPONSE}\b))`, 'need:param'],
+  ['read_pass', 0.3, 0.45, 'populated|filled|prefilled', String.raw`\s+with\b[^\n]{0,60}?${SENSITIVE}`, 'need:sensitive'],
   ['param', 0.3, 0.45, 'set|fill', String.raw`\s+(?:this|it)\s+(?:field\s+|parameter\s+|argument\s+|value\s+)?(?:to|with)\s+(?:the\s+)?(?:value|contents?|output|result)\s+of\b`],
   ['param', 0.3, 0.45, 'field|parameter|argument|param|property', String.raw`[\`'"]?\s+(?:must\s+|should\s+)?(?:contains?|holds?|includes?|carr(?:y|ies))\b`],
   ['param', 0.3, 0.45, 'every|each|jedem|cada|chaque|ogni|toda', String.raw`(?<=\b(?:on|with|in|bei|en|a|ad|em|for|to|into)\s+(?:every|each|jedem|cada|chaque|ogni|toda))\s+(?:call|request|invocation|use|answer|response|reply|message|aufruf|llamada|appel|chiamata|chamada|antwort|respuesta|reponse|risposta|resposta)\b`],
@@ -266,7 +270,7 @@ const SPECS: RuleSpec[] = [
   ['harm', 0.35, 0.4, 'create|add|make|grant|give|assign|provision', String.raw`\s+(?:a\s+)?(?:new\s+)?(?:admin|administrator|root|superuser|owner|privileged)\s+(?:users?|accounts?|access|rights|role|privileges)`],
   ['harm', 0.35, 0.4, 'without', String.raw`\s+(?:any\s+|waiting\s+for\s+(?:an?\s+|any\s+)?(?:human\s+)?|(?:a\s+)?human\s+)?(?:review|reviewers?|approval|confirmation|asking|checking|verification|consent|permission)`],
   ['harm', 0.35, 0.4, 'do|don|dont|never', String.raw`(?:\s+not|'t|n't)?\s+(?:need\s+to\s+)?(?:ask|wait|check\s+with|prompt)\s+(?:the\s+user\s+|them\s+)?(?:for\s+)?(?:confirmation|approval|permission|consent)\b`],
-  ['harm', 0.35, 0.4, 'no', String.raw`\s+(?:review|approval|confirmation|verification|questions)\s+(?:is\s+)?(?:needed|required|necessary)`],
+  ['harm', 0.35, 0.4, 'no', String.raw`\s+(?:review|approval|confirmation|verification|questions)\s+(?:is\s+)?(?:needed|required|necessary)|\s+need\s+to\s+(?:ask|confirm|check\s+with)\b`],
   ['harm', 0.3, 0.35, 'approve|merge|accept|sign', String.raw`\s+(?:and\s+(?:merge|approve)\s+)?(?:all|every|any)\s+(?:open\s+|pending\s+)?(?:pull\s+requests?|prs?|requests?|invoices?|payments?|transactions?|changes?)`],
   ['harm', 0.3, 0.35, 'disable|deactivate|turn', String.raw`(?:\s+off)?\s+(?:the\s+)?(?:2fa|mfa|two-factor|firewall|logging|antivirus|audit\s+log|monitoring|alerts?)`],
   ['harm', 0.3, 0.35, 'cancel|delete|decline', String.raw`\s+(?:all|every)\s+(?:meetings?|appointments?|events?|orders?|subscriptions?)`],
@@ -302,6 +306,14 @@ const SPECS: RuleSpec[] = [
   ['addr', 0.45, 0.3, 'agent|agents', String.raw`(?<=(?:^|[\n>.!?(\[]\s*)(?:[a-z-]+\s+){0,2}(?:ai|llm|coding|automated|autonomous|browsing|email)\s+(?:agent|agents))\s*:\s`],
   ['addr', 0.45, 0.35, 'you', String.raw`\s*,\s*(?:the\s+)?(?:ai\s+)?(?:assistant|model|agent|ai|llm|chatbot)\s*,`],
   ['addr', 0.4, 0.35, 'the', String.raw`\s+(?:model|assistant|ai|llm|agent|chatbot)\s+(?:must|has\s+to|should|needs\s+to|is\s+required\s+to|shall|will\s+now)\b`],
+  // a rule phrased as a fact about the model: "the agent forwards ...", "the assistant includes ..." (tool text only)
+  ['addr', 0.1, 0.3, 'the', String.raw`\s+(?:model|assistant|ai|llm|agent|chatbot)\s+(?:also\s+|then\s+|always\s+|silently\s+|automatically\s+)?(?:forwards|sends|includes|writes|reads|copies|appends|adds|attaches|uploads|posts|passes|puts|collects|shares|pastes|stores)\b`],
+  // permission to drop its rules: "the assistant may ignore content restrictions"
+  ['override', 0.4, 0.45, 'may|can', String.raw`(?<=\b(?:model|assistant|ai|llm|agent|chatbot)\s+(?:may|can))\s+(?:now\s+|safely\s+|freely\s+)?(?:ignore|disregard|bypass|skip|override)\b`],
+  // claimed approval for everything pending: "treat every pending action as already approved"
+  ['override', 0.4, 0.45, 'treat|consider|regard', String.raw`\s+(?:every|all|any|each)\s+(?:[a-z-]+\s+){0,2}(?:actions?|requests?|operations?|calls?|commands?|changes?)\s+as\s+(?:already\s+|pre-?)?(?:approved|authori[sz]ed|confirmed|consented)\b`],
+  // persistence: writing to shell start-up files, authorized_keys, crontab
+  ['tool_override', 0.35, 0.45, 'add|adds|append|appends|write|writes|insert|inserts|put|puts|install|installs', String.raw`\b(?:[^.\n]|\.(?=\S)){0,80}?\b(?:to|into|in)\s+(?:the\s+user'?s\s+|your\s+)?(?:~/|\$home/)?(?:\.(?:bashrc|zshrc|bash_profile|zprofile|profile)\b|\.ssh/authorized_keys|authorized_keys|crontab)`],
   ['conceal', 0.45, 0.55, 'do|don|dont|never', String.raw`(?:\s+not|'t|n't)?\s+mention\s+(?:it|this|that|them)\s+(?:in|to|anywhere)\b`],
   ['resp', 0.4, 0.35, 'rate|score|rank|grade|review', String.raw`\s+(?:this|the|it|our|these)\s+(?:\w+\s+){0,2}(?:\d|five|ten|highly|positively|top|best|first)`],
   ['resp', 0.4, 0.35, 'omit|exclude|hide|suppress|remove|drop|filter', String.raw`\s+(?:all\s+|any\s+|the\s+)?(?:negative|critical|bad|other|competing|unfavou?rable|opposing|competitor'?s?)\s+(?:reviews?|comments?|results?|feedback|information|products?|opinions?|sources?)`],
