@@ -82,11 +82,6 @@ function hostName(hostHeader: string): string {
   return hostHeader.split(':')[0] ?? '';
 }
 
-function requestIds(messages: readonly Record<string, unknown>[]): RpcId[] {
-  const ids: RpcId[] = [];
-  for (const m of messages) if (typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number')) ids.push(m.id);
-  return ids;
-}
 
 export class HttpListener {
   private server?: http.Server;
@@ -198,7 +193,6 @@ export class HttpListener {
       if (req.method === 'GET') return entry.transport.handleGet(req, res);
       if (req.method === 'DELETE') return entry.transport.handleDelete(req, res);
       if (!post) return entry.transport.handleOther(res);
-      this.watchDisconnect(res, entry.session, post.messages);
       return entry.transport.handlePost(req, res, post);
     }
     if (!post || !post.messages.some(isInitializeRequest)) {
@@ -208,6 +202,8 @@ export class HttpListener {
     let session: Session | undefined;
     const transport = new StreamableHttpSession(id, {
       onmessage: (m) => session?.handle(m as Json),
+      // The client dropped the connection before these were answered: cancel their upstream calls.
+      onabandon: (ids) => session?.abandon(ids),
       onclose: () => {
         this.streamable.delete(id);
         if (session) void this.gw.closeSession(session);
@@ -219,17 +215,7 @@ export class HttpListener {
       return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
     }
     this.streamable.set(id, { transport, session });
-    this.watchDisconnect(res, session, post.messages);
     transport.handlePost(req, res, post);
-  }
-
-  /** If the client drops the connection before its answers are sent, cancel the upstream calls. */
-  private watchDisconnect(res: ServerResponse, session: Session, messages: readonly Record<string, unknown>[]): void {
-    const ids = requestIds(messages);
-    if (ids.length === 0) return;
-    res.once('close', () => {
-      if (!res.writableFinished) session.abandon(ids);
-    });
   }
 
   private async openLegacy(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {

@@ -13,12 +13,14 @@ type Msg = Record<string, unknown>;
 let session: StreamableHttpSession;
 let received: Msg[];
 let closed: number;
+let abandoned: Array<string | number>;
 let url: string;
 let server: http.Server;
 
 function newSession(): void {
   received = [];
   closed = 0;
+  abandoned = [];
   session = new StreamableHttpSession('sid-1', {
     onmessage: (m) => {
       received.push(m);
@@ -36,6 +38,7 @@ function newSession(): void {
       }
     },
     onclose: () => void closed++,
+    onabandon: (ids) => void abandoned.push(...ids),
     keepAliveMs: 200,
   });
 }
@@ -220,6 +223,7 @@ describe('Streamable HTTP session: ending', () => {
     ac.abort();
     expect(await r).toBe('aborted');
     await new Promise((res) => setTimeout(res, 30));
+    expect(abandoned).toEqual([9]);
     await expect(session.send({ jsonrpc: '2.0', id: 9, result: {} })).resolves.toBeUndefined();
     // the other request is still waiting and is still answered
     await session.send({ jsonrpc: '2.0', id: 8, result: {} });

@@ -117,6 +117,8 @@ export interface HttpSessionHandlers {
   onmessage(message: Message): void;
   /** The session ended: DELETE, close(), or the gateway dropping it. Called once. */
   onclose(): void;
+  /** The client closed a POST before these of its requests were answered. */
+  onabandon?(ids: RpcId[]): void;
   /** Keep-alive interval of SSE streams, and how long a POST waits before it becomes one (default 15 s). */
   keepAliveMs?: number;
 }
@@ -163,9 +165,12 @@ export class StreamableHttpSession {
       ex.res.write(': keepalive\n\n');
     }, this.keepAliveMs);
     ex.keepAlive.unref();
-    // A client that hangs up gets nothing more; the listener cancels the upstream calls.
+    // A client that hangs up gets nothing more, and what it was waiting for is abandoned.
     res.once('close', () => {
-      if (!ex.done) this.finish(ex, false);
+      if (ex.done) return;
+      const abandoned = [...ex.waiting];
+      this.finish(ex, false);
+      this.handlers.onabandon?.(abandoned);
     });
     for (const m of messages) this.handlers.onmessage(m);
   }
