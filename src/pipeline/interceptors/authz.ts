@@ -18,11 +18,11 @@ import type { Finding } from '../../detect/types.js';
 import type { PolicyEngine } from '../../policy/engine.js';
 import type { AuthzRequest, AuthzResource, PolicyAction } from '../../policy/types.js';
 import { EXPIRED_RULE, NOT_FOUND_RULE } from '../rules.js';
+import { listInFlight } from '../lists.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type ListKind, type PipelineContext, type Verdict } from '../types.js';
 
 export { EXPIRED_RULE, NOT_FOUND_RULE };
 
-const LIST_FIELD: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resourceTemplates' };
 const LIST_KIND: Record<ListKind, AuthzResource['kind']> = { tools: 'tool', prompts: 'prompt', resources: 'resource', resourceTemplates: 'resource' };
 
 const REQUEST_ACTION: Record<string, { action: PolicyAction; kind: AuthzResource['kind'] }> = {
@@ -116,11 +116,9 @@ export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzIntercep
 
   const list = (ctx: PipelineContext): Verdict => {
     const l = ctx.list;
-    if (!l) return allow();
-    const result = (ctx.message as { result?: Record<string, unknown> }).result;
-    const field = LIST_FIELD[l.kind];
-    const raw = result?.[field];
-    if (!result || !Array.isArray(raw)) return allow();
+    const inFlight = listInFlight(ctx);
+    if (!l || !inFlight) return allow();
+    const raw = inFlight.items;
     const kind = LIST_KIND[l.kind];
     const session = sessionOf(ctx);
     const keep = raw.filter((item) => {
@@ -138,7 +136,7 @@ export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzIntercep
       });
     });
     if (keep.length === raw.length) return allow();
-    return modify({ ...ctx.message, result: { ...result, [field]: keep } } as JsonRpcObject, 'policy.hidden');
+    return modify(inFlight.keeping(keep), 'policy.hidden');
   };
 
   const serverRequest = (ctx: PipelineContext): Verdict => {

@@ -12,24 +12,20 @@
 import type { Config } from '../../config/schema.js';
 import type { Registry } from '../../registry/registry.js';
 import type { DefinitionKind } from '../../store/types.js';
+import { listInFlight } from '../lists.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type ListKind, type PipelineContext, type Verdict } from '../types.js';
-
-const LIST_FIELD: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resourceTemplates' };
 
 const TARGET_KIND: Partial<Record<string, DefinitionKind>> = { tool: 'tool', prompt: 'prompt' };
 
 export function createRegistryInterceptor(registry: Registry, _config?: Pick<Config, 'registry'>): Interceptor {
   const list = (ctx: PipelineContext): Verdict | Promise<Verdict> => {
     const l = ctx.list;
-    if (!l) return allow();
-    const result = (ctx.message as { result?: Record<string, unknown> }).result;
-    const field = LIST_FIELD[l.kind];
-    const raw = result?.[field];
-    if (!result || !Array.isArray(raw)) return allow();
-    const items = raw.map((it) => ({ name: itemName(l.kind, it), definition: it }));
+    const inFlight = listInFlight(ctx);
+    if (!l || !inFlight) return allow();
+    const items = inFlight.items.map((it) => ({ name: itemName(l.kind, it), definition: it }));
     const build = (visible: Set<string>): JsonRpcObject | undefined => {
       if (items.every((i) => visible.has(i.name))) return undefined;
-      return { ...ctx.message, result: { ...result, [field]: raw.filter((_, n) => visible.has(items[n]!.name)) } } as JsonRpcObject;
+      return inFlight.keeping(inFlight.items.filter((_, n) => visible.has(items[n]!.name)));
     };
     const fast = registry.peekList(l.server, l.kind, items);
     if (fast) {
