@@ -89,6 +89,25 @@ export function toApproval(r: Row): ApprovalRecord {
   });
 }
 
+/**
+ * The approval statements, one copy for both stores (`?` placeholders; PostgreSQL numbers them).
+ * The conditions are the ticket rules: only a pending, unexpired ticket is decided; only an
+ * approved, unexpired, unused one is used, once.
+ */
+export const APPROVAL_SQL = {
+  insert:
+    'INSERT INTO approvals (ticket, status, session, principal, server, target, summary, created_at, decided_at, decided_by, request_digest, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  byTicket: 'SELECT * FROM approvals WHERE ticket = ?',
+  list: (where: string) => `SELECT * FROM approvals ${where} ORDER BY created_at, ticket`,
+  /** status, now, by, expiresAt | null, ticket, now */
+  decide:
+    "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, expires_at = COALESCE(?, expires_at) WHERE ticket = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)",
+  /** principal, requestDigest */
+  findUnused: 'SELECT * FROM approvals WHERE principal = ? AND request_digest = ? AND used_at IS NULL ORDER BY created_at DESC, ticket DESC LIMIT 1',
+  /** now, ticket, now */
+  consume: "UPDATE approvals SET used_at = ? WHERE ticket = ? AND status = 'approved' AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+} as const;
+
 export function approvalValues(a: ApprovalRecord): (string | null)[] {
   const o = (v: string | undefined) => v ?? null;
   return [a.ticket, a.status, o(a.session), a.principal, o(a.server), o(a.target), a.summary, a.createdAt, o(a.decidedAt), o(a.decidedBy), o(a.requestDigest), o(a.expiresAt), o(a.usedAt)];

@@ -18,6 +18,7 @@ import {
   nowIso,
   toApiKey,
   toApproval,
+  APPROVAL_SQL,
   approvalStatusWhere,
   approvalValues,
   withExpiry,
@@ -315,40 +316,34 @@ export class PostgresStore implements Store {
   // --- approvals ---
 
   async createApproval(a: ApprovalRecord): Promise<void> {
-    await this.q(
-      'INSERT INTO approvals (ticket, status, session, principal, server, target, summary, created_at, decided_at, decided_by, request_digest, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      approvalValues(a),
-    );
+    await this.q(APPROVAL_SQL.insert, approvalValues(a));
   }
 
   async getApproval(ticket: string): Promise<ApprovalRecord | undefined> {
-    const r = (await this.q('SELECT * FROM approvals WHERE ticket = ?', [ticket]))[0];
+    const r = (await this.q(APPROVAL_SQL.byTicket, [ticket]))[0];
     return r ? withExpiry(toApproval(r), nowIso()) : undefined;
   }
 
   async listApprovals(status?: ApprovalRecord['status']): Promise<ApprovalRecord[]> {
     const now = nowIso();
     const { where, params } = approvalStatusWhere(status, now);
-    return (await this.q(`SELECT * FROM approvals ${where} ORDER BY created_at, ticket`, params)).map((r) => withExpiry(toApproval(r), now));
+    return (await this.q(APPROVAL_SQL.list(where), params)).map((r) => withExpiry(toApproval(r), now));
   }
 
   async decideApproval(ticket: string, status: 'approved' | 'denied', by: string, expiresAt?: string): Promise<boolean> {
     const now = nowIso();
-    const r = await this.pool.query(
-      pgSql("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, expires_at = COALESCE(?, expires_at) WHERE ticket = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)"),
-      [status, now, by, expiresAt ?? null, ticket, now],
-    );
+    const r = await this.pool.query(pgSql(APPROVAL_SQL.decide), [status, now, by, expiresAt ?? null, ticket, now]);
     return (r.rowCount ?? 0) > 0;
   }
 
   async findApproval(principal: string, requestDigest: string): Promise<ApprovalRecord | undefined> {
-    const r = (await this.q('SELECT * FROM approvals WHERE principal = ? AND request_digest = ? AND used_at IS NULL ORDER BY created_at DESC, ticket DESC LIMIT 1', [principal, requestDigest]))[0];
+    const r = (await this.q(APPROVAL_SQL.findUnused, [principal, requestDigest]))[0];
     return r ? withExpiry(toApproval(r), nowIso()) : undefined;
   }
 
   async consumeApproval(ticket: string): Promise<boolean> {
     const now = nowIso();
-    const r = await this.pool.query(pgSql("UPDATE approvals SET used_at = ? WHERE ticket = ? AND status = 'approved' AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"), [now, ticket, now]);
+    const r = await this.pool.query(pgSql(APPROVAL_SQL.consume), [now, ticket, now]);
     return (r.rowCount ?? 0) > 0;
   }
 }

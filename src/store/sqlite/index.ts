@@ -21,6 +21,7 @@ import {
   nowIso,
   toApiKey,
   toApproval,
+  APPROVAL_SQL,
   approvalStatusWhere,
   approvalValues,
   withExpiry,
@@ -278,44 +279,33 @@ export class SqliteStore implements Store {
   // --- approvals ---
 
   async createApproval(a: ApprovalRecord): Promise<void> {
-    this.st(
-      'INSERT INTO approvals (ticket, status, session, principal, server, target, summary, created_at, decided_at, decided_by, request_digest, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(...approvalValues(a));
+    this.st(APPROVAL_SQL.insert).run(...approvalValues(a));
   }
 
   async getApproval(ticket: string): Promise<ApprovalRecord | undefined> {
-    const r = this.st('SELECT * FROM approvals WHERE ticket = ?').get(ticket) as Row | undefined;
+    const r = this.st(APPROVAL_SQL.byTicket).get(ticket) as Row | undefined;
     return r ? withExpiry(toApproval(r), nowIso()) : undefined;
   }
 
   async listApprovals(status?: ApprovalRecord['status']): Promise<ApprovalRecord[]> {
     const now = nowIso();
     const { where, params } = approvalStatusWhere(status, now);
-    return (this.st(`SELECT * FROM approvals ${where} ORDER BY created_at, ticket`).all(...params) as Row[]).map((r) => withExpiry(toApproval(r), now));
+    return (this.st(APPROVAL_SQL.list(where)).all(...params) as Row[]).map((r) => withExpiry(toApproval(r), now));
   }
 
   async decideApproval(ticket: string, status: 'approved' | 'denied', by: string, expiresAt?: string): Promise<boolean> {
     const now = nowIso();
-    return (
-      this.st(
-        "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, expires_at = COALESCE(?, expires_at) WHERE ticket = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)",
-      ).run(status, now, by, expiresAt ?? null, ticket, now).changes > 0
-    );
+    return this.st(APPROVAL_SQL.decide).run(status, now, by, expiresAt ?? null, ticket, now).changes > 0;
   }
 
   async findApproval(principal: string, requestDigest: string): Promise<ApprovalRecord | undefined> {
-    const r = this.st('SELECT * FROM approvals WHERE principal = ? AND request_digest = ? AND used_at IS NULL ORDER BY created_at DESC, ticket DESC LIMIT 1').get(principal, requestDigest) as
-      | Row
-      | undefined;
+    const r = this.st(APPROVAL_SQL.findUnused).get(principal, requestDigest) as Row | undefined;
     return r ? withExpiry(toApproval(r), nowIso()) : undefined;
   }
 
   async consumeApproval(ticket: string): Promise<boolean> {
     const now = nowIso();
-    return (
-      this.st("UPDATE approvals SET used_at = ? WHERE ticket = ? AND status = 'approved' AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)").run(now, ticket, now)
-        .changes > 0
-    );
+    return this.st(APPROVAL_SQL.consume).run(now, ticket, now).changes > 0;
   }
 }
 
