@@ -67,16 +67,8 @@ export function formatEvent(c: ChainedEvent): string {
   return `${String(c.seq).padStart(7)} ${e.time} ${e.decision.padEnd(7)} ${e.principal.id} ${e.method} ${what}${why ? ` [${why}]` : ''}${e.outcome ? ` ${e.outcome}` : ''}${lat}${f}`;
 }
 
-export interface QueryOptions {
-  principal?: string;
-  tool?: string;
-  server?: string;
-  decision?: string;
-  session?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
-}
+/** The store's query, as a person gives it: `since` / `until` may also be durations back from now (see parseTime). */
+export type QueryOptions = Pick<AuditQuery, 'principal' | 'tool' | 'server' | 'decision' | 'session' | 'since' | 'until' | 'limit'>;
 
 export function toAuditQuery(o: QueryOptions, now = Date.now()): AuditQuery {
   const q: AuditQuery = {};
