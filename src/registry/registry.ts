@@ -114,7 +114,8 @@ interface Memo {
 }
 
 let defaultScanner: PoisoningScanner | undefined;
-async function loadDefaultScanner(): Promise<PoisoningScanner> {
+/** src/detect/poisoning.ts, loaded on first use (what a registry without an injected scanner uses). */
+export async function loadDefaultScanner(): Promise<PoisoningScanner> {
   if (!defaultScanner) {
     const mod = (await import('../detect/poisoning.js')) as unknown as PoisoningScanner;
     defaultScanner = { scanToolDefinition: mod.scanToolDefinition, scanServerInstructions: mod.scanServerInstructions };

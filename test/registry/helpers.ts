@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Finding } from '../../src/detect/types.js';
-import type { PoisoningScanner } from '../../src/registry/registry.js';
+import { loadDefaultScanner, type PoisoningScanner } from '../../src/registry/registry.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -40,16 +40,8 @@ export const stubScanner: PoisoningScanner = {
   },
 };
 
-/** The real scanner (src/detect/poisoning.ts) when it is there, else the stub. */
-export async function scanner(): Promise<PoisoningScanner> {
-  try {
-    const m = (await import('../../src/detect/poisoning.js')) as unknown as PoisoningScanner;
-    if (typeof m.scanToolDefinition === 'function') return { scanToolDefinition: m.scanToolDefinition, scanServerInstructions: m.scanServerInstructions };
-  } catch {
-    /* not written yet */
-  }
-  return stubScanner;
-}
+/** The real poisoning scanner, as a registry loads it by default. */
+export const scanner = loadDefaultScanner;
 
 /** Connect a real SDK client to a fixture server over stdio. */
 export async function connectFixture(name: string, args: string[] = []): Promise<Client> {
