@@ -10,9 +10,7 @@ export function stripJsonComments(text: string): string {
   while (i < n) {
     const c = text[i];
     if (c === '"') {
-      i++;
-      while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      i++;
+      i = afterString(text, i);
       continue;
     }
     if (c === '/' && text[i + 1] === '/') {
@@ -35,6 +33,13 @@ export function stripJsonComments(text: string): string {
   return removeTrailingCommas(out);
 }
 
+/** The index after the JSON string that opens at `i` (escapes skipped; the end of the text if unclosed). */
+function afterString(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
 function removeTrailingCommas(text: string): string {
   let out = '';
   let i = 0;
@@ -43,9 +48,7 @@ function removeTrailingCommas(text: string): string {
   while (i < n) {
     const c = text[i];
     if (c === '"') {
-      i++;
-      while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      i++;
+      i = afterString(text, i);
       continue;
     }
     if (c === ',') {
