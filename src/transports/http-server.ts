@@ -15,14 +15,16 @@
  * Protocol types (supported versions) come from the SDK; the session logic stays in Session.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import { DEFAULT_SSE_KEEP_ALIVE_MS } from '@modelcontextprotocol/sdk/server/sseKeepAlive.js';
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
 type RpcId = string | number;
 type Message = Record<string, unknown>;
 
-/** Most messages one POST may carry (the SDK's limit). */
-export const MAX_BATCH_SIZE = 100;
-const KEEP_ALIVE_MS = 15_000;
+/** Most messages one POST may carry, and the SSE keep-alive interval: the SDK's own values. */
+export { MAX_BATCH_SIZE };
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
@@ -72,10 +74,6 @@ function isJsonRpcMessage(m: unknown): m is Message {
 
 function acceptsOf(req: IncomingMessage): string {
   return String(req.headers.accept ?? '');
-}
-
-function isJsonContentType(ct: string | undefined): boolean {
-  return ct !== undefined && (ct === 'application/json' || ct.split(';')[0]!.trim().toLowerCase() === 'application/json');
 }
 
 /** `Mcp-Protocol-Version` must name a version we speak when it is present (400 otherwise). */
@@ -135,7 +133,7 @@ export class StreamableHttpSession {
     readonly sessionId: string,
     private readonly handlers: HttpSessionHandlers,
   ) {
-    this.keepAliveMs = handlers.keepAliveMs ?? KEEP_ALIVE_MS;
+    this.keepAliveMs = handlers.keepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS;
   }
 
   /** A POST whose body passed checkPost. */
