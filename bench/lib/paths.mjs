@@ -259,14 +259,7 @@ export function definePaths(E, opts) {
       id: 'mcp-proxy',
       label: '6 mcp-proxy (stdio→Streamable HTTP)',
       async start() {
-        const procs = {};
-        for (const server of opts.quick ? ['everything'] : ['everything', 'sized']) {
-          const port = await freePort();
-          procs[server] = await startProcess(`mcp-proxy-${server}`, E.NODE, [E.MCP_PROXY, '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', E.NODE, ...upstreamArgs(E, server)], {
-            probe: () => tcpOpen(port),
-          });
-          procs[server].url = `http://127.0.0.1:${port}/mcp`;
-        }
+        const procs = await startHttpProxies('mcp-proxy', (server, port) => [E.MCP_PROXY, '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', E.NODE, ...upstreamArgs(E, server)]);
         const ctx = httpProxyCtx(procs);
         ctx.notes.unshift('one upstream child, started with the proxy, shared by all sessions (its design): setup spawns nothing');
         return ctx;
@@ -276,15 +269,10 @@ export function definePaths(E, opts) {
       id: 'supergateway',
       label: '7 supergateway (stdio→Streamable HTTP, stateful)',
       async start() {
-        const procs = {};
-        for (const server of opts.quick ? ['everything'] : ['everything', 'sized']) {
-          const port = await freePort();
+        const procs = await startHttpProxies('supergateway', (server, port) => {
           const cmd = [E.NODE, ...upstreamArgs(E, server)].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
-          procs[server] = await startProcess(`supergateway-${server}`, E.NODE, [E.SUPERGATEWAY, '--stdio', cmd, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'], {
-            probe: () => tcpOpen(port),
-          });
-          procs[server].url = `http://127.0.0.1:${port}/mcp`;
-        }
+          return [E.SUPERGATEWAY, '--stdio', cmd, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'];
+        });
         const ctx = httpProxyCtx(procs);
         ctx.notes.unshift('stateful mode (one child per session); binds all interfaces (no host option), used over loopback');
         return ctx;
@@ -334,6 +322,17 @@ export function definePaths(E, opts) {
         await Promise.all([...sessions].map((s) => s.close()));
       },
     };
+  }
+
+  /** One HTTP proxy process per upstream (`argsFor(server, port)` after node), each ready when its port answers. */
+  async function startHttpProxies(name, argsFor) {
+    const procs = {};
+    for (const server of opts.quick ? ['everything'] : ['everything', 'sized']) {
+      const port = await freePort();
+      procs[server] = await startProcess(`${name}-${server}`, E.NODE, argsFor(server, port), { probe: () => tcpOpen(port) });
+      procs[server].url = `http://127.0.0.1:${port}/mcp`;
+    }
+    return procs;
   }
 
   function httpProxyCtx(procs) {
