@@ -117,6 +117,8 @@ const PolicyRule = z.strictObject({
   tools: z.array(z.string()).optional(),
   resources: z.array(z.string()).optional(),
   prompts: z.array(z.string()).optional(),
+  /** Other JSON-RPC methods (not tools, resources or prompts) this rule allows or denies by name: `x/admin_reset`, `x/*`. Unknown methods are denied unless a rule allows them. */
+  methods: z.array(z.string()).optional(),
   where: z.record(z.string(), z.unknown()).optional(),
   obligations: z.array(z.string()).optional(),
   id: z.string().optional(),
@@ -230,6 +232,8 @@ const Limits = z.strictObject({
   interceptorTimeout: Duration.default('5s'),
   /** Calls per minute per principal (0 = unlimited). */
   callsPerMinute: z.number().int().nonnegative().default(0),
+  /** Deepest JSON nesting accepted in a message's params or result; deeper is refused (rule validate.depth) and audited. */
+  maxDepth: z.number().int().min(8).max(1000).default(64),
   /** Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page). */
   listPageSize: z.number().int().nonnegative().default(1000),
 });
