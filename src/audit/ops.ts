@@ -73,7 +73,9 @@ export async function runHead(store: Store, key: SigningKey, verifyOpts: VerifyO
 export function verifyReport(r: VerifyResult, notes: string[] = []): string {
   if (!r.ok) {
     const b = r.firstBroken!;
-    return `audit log BROKEN at seq ${b.seq} (${b.kind}): ${b.detail}\n  checked ${r.checked} events, ${r.checkpoints} checkpoints\n`;
+    let s = `audit log BROKEN at seq ${b.seq} (${b.kind}): ${b.detail}\n`;
+    for (const a of r.alsoBroken ?? []) s += `  also at seq ${a.seq} (${a.kind}): ${a.detail}\n`;
+    return s + `  checked ${r.checked} events, ${r.checkpoints} checkpoints\n`;
   }
   let s = `audit log OK: ${r.checked} events (seq ${r.headSeq - r.checked + 1}…${r.headSeq}), ${r.checkpoints} signed checkpoints`;
   if (r.prunedBefore > 0) s += `, pruned before seq ${r.prunedBefore}`;

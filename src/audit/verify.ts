@@ -57,6 +57,8 @@ export interface VerifyResult {
   /** Everything before this seq was pruned by retention (signed). */
   prunedBefore: number;
   firstBroken?: BrokenLink;
+  /** Further problems after the first (each check reports its first), in seq order. */
+  alsoBroken?: BrokenLink[];
   /** The shipped head that was checked (seq), when one was given. */
   expectedHeadSeq?: number;
 }
@@ -209,6 +211,7 @@ export async function verifyAudit(store: Store, publicKey: KeyObject | KeyObject
     unanchored: Math.max(0, headSeq - lastCheckpointSeq),
     prunedBefore: prunePoint,
     ...(firstBroken ? { firstBroken } : {}),
+    ...(problems.length > 1 ? { alsoBroken: problems.slice(1) } : {}),
     ...(expect ? { expectedHeadSeq: expect.seq } : {}),
   };
 }
