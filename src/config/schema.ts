@@ -202,10 +202,26 @@ const Audit = z.strictObject({
   /** Store redacted copies of arguments and results (digests are always stored). */
   redactedCopies: z.boolean().default(false),
   retention: Duration.optional(),
-  /** Checkpoint every N events (signed with the Ed25519 key). */
-  checkpointEvery: z.number().int().positive().default(1000),
-  /** Path of the Ed25519 private key (PEM); default `<dataDir>/audit-signing-key.pem`, created on first start. */
-  signingKey: z.string().optional(),
+  /**
+   * Write a signed checkpoint after at most this many events (also at shutdown). `audit verify`
+   * reports a gap longer than this (+ one batch) between checkpoints as deleted checkpoints.
+   */
+  checkpointEvery: z.number().int().positive().default(1000).describe('Write a signed audit checkpoint after at most this many events; verify flags longer gaps as deleted checkpoints.'),
+  /**
+   * ...and at most this long after the first event not yet covered by a checkpoint, so a quiet log
+   * is anchored too. `audit verify` flags events spanning more than twice this (+10 min) without a checkpoint.
+   */
+  checkpointInterval: Duration.default('60s').describe('Write a signed audit checkpoint at most this long after the first event not yet covered by one (e.g. 60s, 5m).'),
+  /**
+   * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints: a file path (relative to the config
+   * file) or the PEM itself, e.g. `${env:PORTCULLIS_AUDIT_KEY}`. Default `<dataDir>/audit-signing-key.pem`,
+   * created on first start. Production: keep it outside the data dir (see docs/audit.md); a key file
+   * readable by group or others is refused.
+   */
+  signingKey: z
+    .string()
+    .optional()
+    .describe('Ed25519 private key (PEM) signing audit checkpoints: a file path outside the data dir, or ${env:VAR} holding the PEM. Default <dataDir>/audit-signing-key.pem. Files must be mode 0600.'),
 });
 
 const Store = z.strictObject({
