@@ -1,24 +1,36 @@
 /**
- * Admin API routes (on the admin port, loopback by default; bearer `admin.token` otherwise):
+ * Admin API routes (on the admin port; reads need the viewer or admin token, acts the admin token
+ * and a JSON body: see server.ts):
  *
  *   GET  /api/sessions                      open sessions: id, principal, client, transport, taint
  *   POST /api/sessions/<id>/revoke          end a session now, and refuse its id from then on
- *   POST /api/principals/<id>/revoke        refuse every call of a principal for `?for=` (default 1h)
+ *   POST /api/principals/<id>/revoke        refuse every call of a principal for `for` (default 1h)
  *   GET  /api/approvals?status=pending      approval tickets (pending, approved, denied, expired; all without ?status)
- *   POST /api/approvals/<ticket>/approve    let the ticket's call through once (`?by=` names the approver)
+ *   POST /api/approvals/<ticket>/approve    let the ticket's call through once (`by` names the approver)
  *   POST /api/approvals/<ticket>/deny       refuse it
+ *
+ * Acting routes take their parameters (`for`, `by`) from the JSON body; the query string is read
+ * as a fallback for old callers.
  *
  * Revocations go to the coordination backend, so with Redis every replica honours them.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Coord } from '../coord/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { ms } from '../config/schema.js';
-import type { AdminRoute } from './server.js';
+import { AdminInputError, type AdminContext, type AdminRoute } from './server.js';
 import type { ApprovalRecord, Store } from '../store/types.js';
 import { decideTicket } from '../pipeline/interceptors/approval.js';
 
 const TICKET_STATUSES: readonly string[] = ['pending', 'approved', 'denied', 'expired'];
+
+/** A string parameter of an acting request: the JSON body's field, else the query's. */
+function param(ctx: AdminContext, name: string): string | undefined {
+  const v = ctx.body[name];
+  if (typeof v === 'string') return v;
+  if (v !== undefined) throw new AdminInputError(400, `${name} must be a string`);
+  return ctx.url.searchParams.get(name) ?? undefined;
+}
 
 function json(res: ServerResponse, status: number, body: unknown): true {
   const text = JSON.stringify(body);
@@ -28,7 +40,8 @@ function json(res: ServerResponse, status: number, body: unknown): true {
 }
 
 export function adminApi(gw: Gateway, coord: Coord, approvals: { store: Store; ttlMs: number }): AdminRoute {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  return async (ctx: AdminContext) => {
+    const { req, res, url } = ctx;
     if (!url.pathname.startsWith('/api/')) return false;
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'sessions', id, 'revoke']
     if (req.method === 'GET' && parts.length === 2 && parts[1] === 'sessions') {
@@ -45,7 +58,9 @@ export function adminApi(gw: Gateway, coord: Coord, approvals: { store: Store; t
       });
     }
     if (req.method === 'POST' && parts.length === 4 && parts[3] === 'revoke') {
-      const ttl = ms(url.searchParams.get('for') ?? '1h', 3_600_000);
+      const forText = param(ctx, 'for') ?? '1h';
+      if (!/^\d{1,9}(ms|s|m|h|d)$/.test(forText)) throw new AdminInputError(400, 'for must be a duration like 30m, 1h or 7d');
+      const ttl = ms(forText, 3_600_000);
       const id = parts[2]!;
       if (parts[1] === 'sessions') {
         await coord.revoke(`session:${id}`, ttl);
@@ -73,7 +88,7 @@ export function adminApi(gw: Gateway, coord: Coord, approvals: { store: Store; t
       }
       const verdict = parts[3];
       if (req.method === 'POST' && parts.length === 4 && (verdict === 'approve' || verdict === 'deny')) {
-        const by = url.searchParams.get('by') || 'admin-api';
+        const by = param(ctx, 'by') || 'admin-api';
         const ok = await decideTicket(approvals.store, parts[2]!, verdict, by, approvals.ttlMs);
         if (!ok) return json(res, 409, { error: `no pending ticket ${parts[2]!}: unknown, decided already, or expired` });
         return json(res, 200, { ticket: parts[2], status: verdict === 'approve' ? 'approved' : 'denied', by });

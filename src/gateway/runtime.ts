@@ -18,7 +18,7 @@ import type { PipelineContext } from '../pipeline/types.js';
 import { Gateway, loadAuditRedaction, redactForAudit, type GatewayHooks } from './gateway.js';
 import type { AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
-import { isLoopbackHost, stdioPrincipal } from '../identity/local.js';
+import { stdioPrincipal } from '../identity/local.js';
 import { liveChildCount } from '../transports/stdio-child.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -43,6 +43,8 @@ export interface Runtime {
   registry: Registry;
   mcpUrl?: string;
   adminUrl?: string;
+  /** The admin token file; `created` holds the token when this start made it (print it once). */
+  adminToken?: { file: string; created?: string };
   /** Resolves when a stdio session ends. */
   stdioDone?: Promise<void>;
   close(): Promise<void>;
@@ -307,12 +309,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
     }
     if (o.admin ?? config.admin.enabled) {
-      if (!isLoopbackHost(config.admin.host) && !config.admin.token) throw new Error(`admin.host is ${config.admin.host}: an admin port beyond loopback needs admin.token`);
-      const [{ AdminServer }, { adminApi }] = await Promise.all([import('../admin/server.js'), import('../admin/api.js')]);
+      const [{ AdminServer }, { adminApi }, { ensureTokenFile }] = await Promise.all([import('../admin/server.js'), import('../admin/api.js'), import('../admin/token.js')]);
+      // The admin credential exists from the first start on, whatever the bind address.
+      if (!config.admin.token) runtime.adminToken = ensureTokenFile(dataDir, 'admin');
       const admin = new AdminServer({
         host: config.admin.host,
         port: config.admin.port,
+        dataDir,
         token: config.admin.token,
+        viewerToken: config.admin.viewerToken,
+        allowedHosts: config.admin.allowedHosts,
+        allowedOrigins: config.admin.allowedOrigins,
         ready: async () => {
           try {
             await store.auditHead();
