@@ -271,10 +271,11 @@ describe('MCP07: the Host / Origin gate under other bind configurations', () => 
   });
 
   // [bind, allowedHosts, allowedOrigins, Host (port → value), Origin, expected status on /healthz]
-  const CASES: Array<[bind: string, hosts: string[], origins: string[], host: (p: number) => string, origin: string | undefined, status: number]> = [
+  type Case = [bind: string, hosts: string[], origins: string[], host: (p: number) => string, origin: string | undefined, status: number];
+  const CASES: Case[] = [
     ['0.0.0.0', [], [], (p) => `127.0.0.1:${p}`, undefined, 200],
     ['0.0.0.0', [], [], (p) => `localhost:${p}`, undefined, 200],
-    ...(iface ? ([['0.0.0.0', [], [], (p: number) => `${iface}:${p}`, undefined, 200]] as const) : []),
+    ...(iface ? [['0.0.0.0', [], [], (p: number) => `${iface}:${p}`, undefined, 200] satisfies Case] : []),
     ['0.0.0.0', [], [], (p) => `203.0.113.9:${p}`, undefined, 421], // an IP that is not ours
     ['0.0.0.0', [], [], (p) => `attacker.example:${p}`, undefined, 421],
     ['0.0.0.0', ['gw.internal'], [], (p) => `gw.internal:${p}`, undefined, 200],
