@@ -20,6 +20,7 @@ import type { AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
 import { stdioPrincipal } from '../identity/local.js';
 import { liveChildCount } from '../transports/stdio-child.js';
+import { Feed } from '../admin/feed.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -96,6 +97,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // Filled in below; the hooks only run once sessions carry traffic (after everything is set).
   let metrics: Metrics | undefined;
   let registry: Registry | undefined;
+  // The admin console's live feed: publishing is one size check while nobody watches.
+  const feed = new Feed();
   const hooks: GatewayHooks = {
     async onUpstreamReady(u) {
       const target = isStdio(u.spec) ? [path.basename(u.spec.command), ...u.spec.args].join(' ') : u.spec.url;
@@ -105,9 +108,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     instructionsVisible: (server) => registry?.instructionsVisible(server) ?? false,
     onSessionChange: (transport, delta) => (delta > 0 ? metrics?.sessionOpened(transport) : metrics?.sessionClosed(transport)),
-    onUpstreamHealth: (server, up) => metrics?.setUpstreamUp(server, up),
-    onUpstreamRestart: (server) => metrics?.incUpstreamRestarts(server),
+    onUpstreamHealth: (server, up) => {
+      metrics?.setUpstreamUp(server, up);
+      feed.upstreamHealth(server, up);
+    },
+    onUpstreamRestart: (server) => {
+      metrics?.incUpstreamRestarts(server);
+      feed.upstreamRestart(server);
+    },
     onEvent(ev) {
+      if (feed.size > 0) feed.publish({ type: 'decision', event: ev });
       if (!metrics) return;
       metrics.recordCall({ server: ev.server, method: ev.method, decision: ev.decision, tool: ev.target, seconds: ev.latencyMs === undefined ? undefined : ev.latencyMs / 1000 });
       if (ev.decision !== 'allow' || ev.rule) metrics.recordDecision(ev.decision, ev.rule);
@@ -232,7 +242,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     policy?.onReload((outcome) => {
       if (outcome.ok) for (const kind of ['tools', 'prompts', 'resources'] as const) gw.notifyListChanged(kind);
     });
-    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw };
+    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy };
   };
   let built: Awaited<ReturnType<typeof build>>;
   try {
@@ -309,7 +319,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
     }
     if (o.admin ?? config.admin.enabled) {
-      const [{ AdminServer }, { adminApi }, { ensureTokenFile }] = await Promise.all([import('../admin/server.js'), import('../admin/api.js'), import('../admin/token.js')]);
+      const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeyPath }] = await Promise.all([
+        import('../admin/server.js'),
+        import('../admin/api.js'),
+        import('../admin/token.js'),
+        import('../admin/pages.js'),
+        import('../audit/ops.js'),
+        import('../audit/index.js'),
+      ]);
+      let lastReload: { ok: boolean; policies: number; problems?: string[]; time: string } | undefined;
+      built.policy?.onReload((o) => (lastReload = { ...o, time: new Date().toISOString() }));
+      reg.onChange((e) => feed.publish({ type: 'registry', change: { kind: e.kind, server: e.server, name: e.name, status: e.status } }));
       // The admin credential exists from the first start on, whatever the bind address.
       if (!config.admin.token) runtime.adminToken = ensureTokenFile(dataDir, 'admin');
       const admin = new AdminServer({
@@ -330,7 +350,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),
-        routes: [adminApi(gw, coord, { store, ttlMs: approvalTtlMs })],
+        routes: [
+          adminApi({
+            gw,
+            coord,
+            store,
+            registry: reg,
+            config,
+            feed,
+            approvalTtlMs,
+            ...(built.policy ? { policy: built.policy } : {}),
+            lastReload: () => lastReload,
+            auditKeys: () => verificationKeys(signingKeyPath(config, dataDir)),
+            startedAt: Date.now(),
+          }),
+        ],
+        pages: consolePages(),
       });
       const a = await admin.listen();
       closers.push(() => admin.close());
