@@ -79,8 +79,17 @@ const Admin = z.strictObject({
   enabled: z.boolean().default(true),
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(7401),
-  /** Bearer token for the admin API; required when admin binds beyond loopback. */
-  token: z.string().optional(),
+  /**
+   * Admin bearer token. Default: a random token kept in `<dataDir>/admin-token` (0600), created at
+   * first start; `portcullis admin token` rotates it. Set this only to inject a secret instead.
+   */
+  token: z.string().min(16).optional(),
+  /** Read-only token (GET /api/*, /metrics). Default: `<dataDir>/admin-viewer-token`, made by `portcullis admin token --viewer`. */
+  viewerToken: z.string().min(16).optional(),
+  /** Host headers accepted besides loopback names and the bind address (`name` = any port, or `name:port`), e.g. a proxy's name. */
+  allowedHosts: z.array(z.string()).optional(),
+  /** Origins accepted besides the admin port's own (`https://console.example.com`). */
+  allowedOrigins: z.array(z.string()).optional(),
 });
 
 const Jwt = z.strictObject({
