@@ -55,7 +55,7 @@ export function parseConfigText(text: string, file = '<config>', env: NodeJS.Pro
   if (problems.length > 0) throw new ConfigError(problems);
   const raw = doc.toJS() ?? {};
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, doc, where));
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, doc, where, raw));
   const config = parsed.data;
   // Relative paths in the config are relative to the config file.
   const base = file.startsWith('<') ? process.cwd() : path.dirname(file);
@@ -140,14 +140,48 @@ function offsetOf(doc: Document, p: readonly PropertyKey[]): number | undefined 
   return undefined;
 }
 
-function formatIssues(issues: z.core.$ZodIssue[], doc: Document, where: (o?: number) => string): string[] {
-  return issues.map((i) => {
+function formatIssues(issues: z.core.$ZodIssue[], doc: Document, where: (o?: number) => string, raw: unknown = doc.toJS()): string[] {
+  return issues.flatMap((i) => {
+    // A server entry is a union (stdio | remote): report the errors of the branch the entry is
+    // written as (it has `command`, or `url`), not "needs command or url" when it has one.
+    if (i.code === 'invalid_union' && i.errors.length === 2) {
+      const entry = valueAt(raw, i.path);
+      const branch = isRecord(entry) ? ('command' in entry ? 0 : 'url' in entry ? 1 : -1) : -1;
+      const sub = branch >= 0 ? i.errors[branch] : undefined;
+      if (sub && sub.length > 0) return formatIssues(sub.map((x) => ({ ...x, path: [...i.path, ...x.path] })), doc, where, raw);
+    }
     const p = i.path.map(String).join('.') || '(root)';
     let msg = i.message;
-    if (i.code === 'unrecognized_keys') msg = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see schema/portcullis.schema.json)`;
+    if (i.code === 'unrecognized_keys') msg = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see docs/config.md)`;
+    else if (i.code === 'invalid_type' && !/^(is required|must|a |an )/.test(msg)) msg = `expected ${article(i.expected)}, got ${describeValue(valueAt(raw, i.path))}`;
     const keyPath = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? [...i.path, i.keys[0]] : i.path;
-    return `${where(offsetOf(doc, keyPath as PropertyKey[]))}: ${p}: ${msg}`;
+    return [`${where(offsetOf(doc, keyPath as PropertyKey[]))}: ${p}: ${msg}`];
   });
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
+  let cur = raw;
+  for (const k of p) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function article(t: string): string {
+  const name = t === 'array' ? 'list' : t === 'object' || t === 'record' || t === 'map' ? 'mapping (key: value)' : t;
+  return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing (the key is required)';
+  if (v === null) return 'null (an empty value)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  const shown = JSON.stringify(v);
+  return `${article(typeof v)} ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}`;
 }
 
 export interface ResolvedServer {
