@@ -113,42 +113,6 @@ describe('2026-07-28 client → gateway → 2025-era server', () => {
     expect(JSON.stringify(e.content)).toContain('Ada');
     expect(elicited.length).toBeGreaterThan(0);
   });
-});
-
-describe('the new surface is checked before any policy', () => {
-  const cases: Array<{ name: string; headers: Record<string, string>; body: Record<string, unknown> }> = [
-    { name: 'Mcp-Name names an allowed tool, the body a denied one', headers: { 'mcp-name': 'everything__echo' }, body: { method: 'tools/call', params: { name: 'everything__get-env', arguments: {} } } },
-    { name: 'Mcp-Method says tools/list, the body calls a tool', headers: { 'mcp-method': 'tools/list', 'mcp-name': 'everything__echo' }, body: { method: 'tools/call', params: { name: 'everything__echo', arguments: { message: 'x' } } } },
-    { name: 'Mcp-Name missing on tools/call', headers: {}, body: { method: 'tools/call', params: { name: 'everything__echo', arguments: { message: 'x' } } } },
-    { name: 'Mcp-Name with a broken base64 sentinel', headers: { 'mcp-name': '=?base64?***?=' }, body: { method: 'tools/call', params: { name: 'everything__echo', arguments: { message: 'x' } } } },
-    { name: 'protocol version header disagrees with the envelope', headers: { 'mcp-protocol-version': '2025-11-25', 'mcp-name': 'everything__echo' }, body: { method: 'tools/call', params: { name: 'everything__echo', arguments: { message: 'x' } } } },
-    { name: 'Mcp-Name (base64) for another resource than the body reads', headers: { 'mcp-name': `=?base64?${Buffer.from('demo://resource/static/document/other.md').toString('base64')}?=` }, body: { method: 'resources/read', params: { uri: 'demo://resource/static/document/architecture.md' } } },
-  ];
-  it.each(cases)('HTTP 400 HeaderMismatch: $name', async ({ headers, body }) => {
-    const r = await post({ id: 10, ...body }, headers);
-    expect(r.status).toBe(400);
-    expect(r.json.error.code).toBe(-32020);
-    expect(r.json.error.data.rule).toBe('era.header-mismatch');
-  });
-
-  it('requestState is sealed to the caller and the call: altered, replayed by another principal, or moved to another call, it is refused', async () => {
-    const first = await post({ id: 20, method: 'tools/call', params: { name: 'everything__trigger-elicitation-request', arguments: {} } }, { 'mcp-name': 'everything__trigger-elicitation-request' });
-    expect(first.json.result.resultType).toBe('input_required');
-    const state: string = first.json.result.requestState;
-    const key = Object.keys(first.json.result.inputRequests)[0]!;
-    const answer = { [key]: { action: 'decline' } };
-    const retry = (s: string, k = bobKey, args: Record<string, unknown> = {}, name = 'everything__trigger-elicitation-request') =>
-      post({ id: 21, method: 'tools/call', params: { name, arguments: args, inputResponses: answer, requestState: s } }, { 'mcp-name': name }, k);
-    const tampered = state.slice(0, -2) + (state.endsWith('A') ? 'BB' : 'AA');
-    for (const bad of [await retry(tampered), await retry(state, malloryKey), await retry(state, bobKey, { extra: 1 }), await retry(state, bobKey, {}, 'everything__echo'), await retry('forged')]) {
-      expect(bad.json.error?.code).toBe(-32602);
-      expect(bad.json.error?.data?.rule).toBe('era.request-state');
-    }
-    // The genuine retry completes the call, once.
-    const ok = await retry(state);
-    expect(ok.json.result.resultType).toBe('complete');
-    expect((await retry(state)).json.error?.data?.rule).toBe('era.request-state');
-  });
 
   it('a session-based client still gets its session (the era is chosen per request)', async () => {
     expect((await legacy.listTools()).tools.map((t) => t.name)).toContain('everything__echo');
