@@ -23,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   policy: () => import('./policy.js'),
   keys: () => import('./keys.js'),
   approvals: () => import('./approvals.js'),
+  secrets: () => import('./secrets.js'),
+  grants: () => import('./grants.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.
