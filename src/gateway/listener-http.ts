@@ -17,6 +17,7 @@ import { isLoopbackHost } from '../identity/http.js';
 import type { Principal } from '../pipeline/types.js';
 import { CREDENTIAL_MISMATCH_RULE, REVOKED_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
+import { CapacityError } from './capacity.js';
 import type { Session } from './session.js';
 import type { Json, RpcId } from './upstream.js';
 
@@ -29,6 +30,8 @@ export interface HttpListenerOptions {
   port: number;
   path: string;
   maxMessageBytes: number;
+  /** Most bytes queued for one client stream that does not read; past it the session is closed (limits.maxStreamBufferBytes). */
+  maxStreamBufferBytes?: number;
   authenticate(req: IncomingMessage): Promise<AuthOutcome>;
   /** Extra routes answered before MCP (e.g. OAuth protected-resource metadata). Return true when handled. */
   extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
@@ -75,6 +78,15 @@ const rpcErr = (code: number, message: string, data?: unknown, id: RpcId | null 
   id,
   error: data === undefined ? { code, message } : { code, message, data },
 });
+
+/** A session the gateway has no room for: 429 (this principal's cap) or 503 (the gateway's), with Retry-After. */
+function refuseSession(res: ServerResponse, e: unknown): void {
+  if (e instanceof CapacityError) {
+    const retry = String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000)));
+    return writeJson(res, e.status, rpcErr(ErrorCodes[e.code], e.message, { code: e.code, ...e.data }), { 'retry-after': retry });
+  }
+  writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
+}
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
@@ -230,11 +242,13 @@ export class HttpListener {
         this.streamable.delete(id);
         if (session) void this.gw.closeSession(session);
       },
+      maxBufferBytes: this.o.maxStreamBufferBytes,
+      onoverflow: (queued) => this.gw.log.warn({ session: id, queued, limit: this.o.maxStreamBufferBytes }, 'client is not reading its stream: session closed (limits.maxStreamBufferBytes)'),
     });
     try {
       session = this.gw.createSession(principal, 'http', { send: (m, related) => transport.send(m, related), close: () => transport.close() }, id);
     } catch (e) {
-      return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return refuseSession(res, e);
     }
     this.streamable.set(id, { transport, session });
     transport.handlePost(req, res, post);
@@ -249,7 +263,15 @@ export class HttpListener {
         principal,
         'sse',
         {
-          send: (m) => transport.send(m as unknown as JSONRPCMessage),
+          send: async (m) => {
+            await transport.send(m as unknown as JSONRPCMessage);
+            // The SDK's SSE transport writes without bound: a client that does not read loses its session, not our memory.
+            const limit = this.o.maxStreamBufferBytes;
+            if (limit !== undefined && res.writableLength > limit && !res.destroyed) {
+              this.gw.log.warn({ session: transport.sessionId, queued: res.writableLength, limit }, 'client is not reading its stream: session closed (limits.maxStreamBufferBytes)');
+              res.destroy();
+            }
+          },
           close: () => {
             this.legacy.delete(transport.sessionId);
             return transport.close();
@@ -258,7 +280,7 @@ export class HttpListener {
         transport.sessionId,
       );
     } catch (e) {
-      return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return refuseSession(res, e);
     }
     this.legacy.set(transport.sessionId, { transport, session });
     transport.onmessage = (m) => session.handle(m as unknown as Json);

@@ -294,6 +294,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         port: config.listen.port,
         path: config.listen.path,
         maxMessageBytes: config.limits.maxMessageBytes,
+        maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
         allowedHosts: config.listen.allowedHosts,
         allowedOrigins: config.listen.allowedOrigins,
         authenticate: async (req): Promise<AuthOutcome> => {
@@ -324,13 +325,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         host: config.admin.host,
         port: config.admin.port,
         token: config.admin.token,
+        // Ready when the store answers and every upstream server can start (503 names the ones that cannot).
         ready: async () => {
-          try {
-            await store.auditHead();
-            return true;
-          } catch {
-            return false;
-          }
+          const storeOk = await store.auditHead().then(
+            () => true,
+            () => false,
+          );
+          const { ready, upstreams } = await gw.readiness();
+          return { ready: storeOk && ready, store: storeOk ? 'ok' : 'unavailable', upstreams };
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),

@@ -37,6 +37,15 @@ interface CatalogEntry {
   definition: Json;
 }
 
+/** A server left out of a list, as the client sees it in `_meta["portcullis/unavailable"]` and in errors. */
+interface UnavailableServer {
+  server: string;
+  code: ErrorCodeName;
+  message: string;
+  retryAfterMs?: number;
+  [k: string]: unknown;
+}
+
 const LIST_KIND_BY_METHOD: Record<string, ListKind> = Object.fromEntries(Object.entries(LIST_METHOD).map(([kind, { method }]) => [method, kind as ListKind]));
 const CAPABILITY_OF: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resources' };
 const LIST_CHANGED: Record<string, ListKind[]> = {
@@ -74,6 +83,8 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
   /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
   private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
+  /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
+  private readonly unavailable = new Map<string, UnavailableServer>();
   private nextServerRequestId = 1;
 
   constructor(
@@ -288,18 +299,29 @@ export class Session implements UpstreamOwner, SessionView {
     return namespaced(spec?.prefix ?? server, this.gw.config.namespace.separator, name);
   }
 
-  /** Fetch one kind of list from every upstream, run the `list` hook per server, namespace and merge. */
-  private async collect(kind: ListKind, forEvent?: { id: RpcId; msg: Json }): Promise<{ items: Json[]; findings: Finding[]; denied?: PipelineResult }> {
+  /**
+   * Fetch one kind of list from every upstream, run the `list` hook per server, namespace and merge.
+   * A server that is down (or cannot be started now) is left out and named in `unavailable`: the
+   * list still shows the others, and a call to its tools says it is unavailable (see `downServerFor`).
+   */
+  private async collect(kind: ListKind, forEvent?: { id: RpcId; msg: Json }): Promise<{ items: Json[]; findings: Finding[]; denied?: PipelineResult; unavailable: UnavailableServer[] }> {
     const { key } = LIST_METHOD[kind];
     const cap = CAPABILITY_OF[kind];
+    const unavailable: UnavailableServer[] = [];
+    this.unavailable.clear();
     const perServer = await Promise.all(
       [...this.upstreams.values()].map(async (u) => {
-        if (!this.upstreamUp(u) || u.init?.capabilities?.[cap] === undefined) return undefined;
         let items: Json[];
         try {
+          if (u.state !== 'ready') await u.ensure(this.initParams());
+          if (u.init?.capabilities?.[cap] === undefined) return undefined;
           items = await this.gw.listOf(u, kind);
         } catch (e) {
-          this.gw.log.warn({ server: u.name, kind, err: (e as Error).message }, 'list failed');
+          this.gw.log.warn({ server: u.name, kind, err: (e as Error).message }, 'list failed: server left out of the list');
+          const err = e instanceof UpstreamError ? e : undefined;
+          const down = { server: u.name, code: err?.code ?? 'PCX_UPSTREAM_UNAVAILABLE', message: (e as Error).message, ...(err?.data ?? {}) } as UnavailableServer;
+          unavailable.push(down);
+          this.unavailable.set(u.name, down);
           return undefined;
         }
         const message = { jsonrpc: '2.0', id: forEvent?.id ?? 0, result: { [key]: items } } as unknown as JsonRpcObject;
@@ -320,7 +342,7 @@ export class Session implements UpstreamOwner, SessionView {
       const { u, r } = x;
       findings.push(...r.findings);
       // The caller is no longer allowed in (revoked, expired): the whole list is refused, with that reason.
-      if (r.decision.kind === 'deny' && ruleInfo(r.decision.rule)?.stage === 'authn') return { items: [], findings, denied: r };
+      if (r.decision.kind === 'deny' && ruleInfo(r.decision.rule)?.stage === 'authn') return { items: [], findings, denied: r, unavailable };
       if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
         // A list the pipeline refuses shows nothing from that server (fail closed), but the rest still lists.
         this.gw.log.warn({ server: u.name, kind, rule: r.decision.rule }, 'list denied by pipeline');
@@ -360,7 +382,25 @@ export class Session implements UpstreamOwner, SessionView {
       }
     }
     this.listed.add(kind);
-    return { items, findings };
+    return { items, findings, unavailable };
+  }
+
+  /**
+   * A name or URI that resolved to nothing while a server that may hold it is down: the honest
+   * answer is "unavailable", not "unknown". Tools and prompts match by the server's name prefix
+   * (every server when it has none); resources may be anywhere.
+   */
+  private downServerFor(msg: Json): UnavailableServer | undefined {
+    if (this.unavailable.size === 0) return undefined;
+    const p = msg.params as Json | undefined;
+    const name = msg.method === 'tools/call' || msg.method === 'prompts/get' ? p?.name : (p?.ref as Json | undefined)?.type === 'ref/prompt' ? (p?.ref as Json).name : undefined;
+    const sep = this.gw.config.namespace.separator;
+    for (const [server, down] of this.unavailable) {
+      if (typeof name !== 'string') return down;
+      const prefix = this.gw.serverSpec(server)?.prefix ?? server;
+      if (prefix === '' || name.startsWith(prefix + sep)) return down;
+    }
+    return undefined;
   }
 
   private async list(kind: ListKind, id: RpcId, msg: Json): Promise<void> {
@@ -369,6 +409,7 @@ export class Session implements UpstreamOwner, SessionView {
     let items: Json[];
     let findings: Finding[] = [];
     let offset = 0;
+    let unavailableMeta: UnavailableServer[] | undefined;
     if (cursor !== undefined) {
       // A later page comes from the snapshot the first page was cut from, so pages never overlap or skip.
       const c = decodeListCursor(cursor);
@@ -380,13 +421,22 @@ export class Session implements UpstreamOwner, SessionView {
       offset = c.offset;
     } else {
       let denied: PipelineResult | undefined;
-      ({ items, findings, denied } = await this.collect(kind, { id, msg }));
+      let unavailable: UnavailableServer[];
+      ({ items, findings, denied, unavailable } = await this.collect(kind, { id, msg }));
       this.pages.delete(kind);
       if (denied) {
         const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
         const ev = this.event(ctx, denied, { outcome: 'denied', latencyMs: performance.now() - t0 });
         if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, denied, ev.id));
         return;
+      }
+      if (unavailable.length > 0) {
+        // Never an empty list that hides an outage: with nothing to show, the error itself.
+        if (items.length === 0 && unavailable.length === this.upstreams.size) {
+          const first = unavailable[0]!;
+          return this.reply(rpcError(id, 'PCX_UPSTREAM_UNAVAILABLE', `no upstream server can answer ${String(msg.method)}: ${unavailable.map((u) => u.message).join('; ')}`, { unavailable, retryAfterMs: first.retryAfterMs ?? 1000 }));
+        }
+        unavailableMeta = unavailable;
       }
     }
     const size = this.gw.config.limits.listPageSize;
@@ -397,6 +447,8 @@ export class Session implements UpstreamOwner, SessionView {
       if (!snap) this.pages.set(kind, (snap = { gen: ++this.pageGen, items }));
       result.nextCursor = encodeListCursor({ kind, gen: snap.gen, offset: end });
     }
+    // The list succeeds with the servers that answered; which ones did not travels with it.
+    if (unavailableMeta) result._meta = { 'portcullis/unavailable': unavailableMeta };
     const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
     ctx.findings.push(...findings);
     const ev = this.event(ctx, { decision: { kind: 'allow' }, findings, message: ctx.message, stages: {}, modified: false }, { outcome: 'ok', latencyMs: performance.now() - t0 });
@@ -503,8 +555,14 @@ export class Session implements UpstreamOwner, SessionView {
         if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, req, ev.id));
         return;
       }
-      const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: 'not found' });
-      if (await this.auditOrFail(ev, id)) await this.reply(this.notFound(id, msg));
+      const down = this.downServerFor(msg);
+      const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: down ? `unavailable: ${down.message}` : 'not found' });
+      if (!(await this.auditOrFail(ev, id))) return;
+      if (down) {
+        const { code: _c, message, ...data } = down;
+        return this.reply(rpcError(id, 'PCX_UPSTREAM_UNAVAILABLE', `${down.server} is unavailable, so this cannot be answered now: ${message}`, { ...data, retryAfterMs: down.retryAfterMs ?? 1000 }));
+      }
+      await this.reply(this.notFound(id, msg));
       return;
     }
     const ctx = this.context('request', method, msg as JsonRpcObject, target);
@@ -546,7 +604,7 @@ export class Session implements UpstreamOwner, SessionView {
       const err = e instanceof UpstreamError ? e : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', String(e));
       outcome = inflight.cancelled ? 'cancelled' : err.code === 'PCX_UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
       errText = err.message;
-      response = rpcError(id, err.code, err.message, { server: target.server }) as unknown as Json;
+      response = rpcError(id, err.code, err.message, { server: target.server, ...err.data }) as unknown as Json;
     } finally {
       this.inflight.delete(id);
     }
@@ -605,6 +663,11 @@ export class Session implements UpstreamOwner, SessionView {
       ),
     );
     return this.reply({ jsonrpc: '2.0', id, result: { tasks: lists.flat() } });
+  }
+
+  /** A call or a server→client request is in flight (an idle session may be reclaimed under pressure). */
+  get busy(): boolean {
+    return this.inflight.size > 0 || this.serverRequests.size > 0;
   }
 
   private upstreamUp(u: Upstream): boolean {

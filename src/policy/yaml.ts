@@ -43,8 +43,14 @@ export interface CompiledYaml {
   policies: LoadedPolicy[];
   /** Argument types the `where` conditions need, merged (nested records for dotted names). */
   argumentTypes: Record<string, ArgType>;
+  /** Arguments some condition compares with a path (`/…`, `~…`, `file:…`): canonicalised as paths. */
+  pathArguments: string[];
   problems: string[];
 }
+
+const looksAbsolute = (v: unknown) => typeof v === 'string' && /^(?:\/|~|file:)/i.test(v);
+/** Condition operands are compared with canonical (NFC) values: put them in NFC too. */
+const nfc = (v: unknown) => (typeof v === 'string' ? v.normalize('NFC') : v);
 
 const ctx = (attr: string): Expr => ({ '.': { left: { Var: 'context' }, attr } });
 const dot = (left: Expr, attr: string): Expr => ({ '.': { left, attr } });
@@ -159,6 +165,7 @@ function whereExpr(
   effect: 'permit' | 'forbid',
   types: Record<string, ArgType>,
   problem: (msg: string) => void,
+  pathArgs?: Set<string>,
 ): Expr {
   const conds: Expr[] = [];
   for (const [name, spec] of Object.entries(where)) {
@@ -168,6 +175,7 @@ function whereExpr(
     }
     const ops: Record<string, unknown> =
       spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : { equals: spec };
+    for (const x of Object.values(ops)) if (looksAbsolute(x) || (Array.isArray(x) && x.some(looksAbsolute))) pathArgs?.add(name);
     const segs = name.split('.');
     // context.normalized has a && context.normalized.a has b && ...
     const guards: Expr[] = [];
@@ -186,7 +194,7 @@ function whereExpr(
             problem(`where.${name}.equals: needs a string, integer or boolean`);
             continue;
           }
-          tests.push({ '==': { left: cur, right: val(arg) } });
+          tests.push({ '==': { left: cur, right: val(nfc(arg)) } });
           break;
         case 'in': {
           if (!Array.isArray(arg) || arg.length === 0) {
@@ -198,7 +206,7 @@ function whereExpr(
             problem(`where.${name}.in: values must all be strings, all integers or all booleans`);
             continue;
           }
-          tests.push({ contains: { left: { Set: arg.map(val) }, right: cur } });
+          tests.push({ contains: { left: { Set: arg.map((x) => val(nfc(x))) }, right: cur } });
           break;
         }
         case 'startsWith':
@@ -211,7 +219,14 @@ function whereExpr(
             continue;
           }
           t = { kind: 'String' };
-          tests.push(like(cur, arg + '*'));
+          {
+            const a = arg.normalize('NFC');
+            // a directory prefix `/srv/secret/` also covers the directory itself (`/srv/secret`, as canonicalised)
+            // In a deny, a directory prefix `/srv/secret/` also covers the directory itself (`/srv/secret`,
+            // as canonicalised), so it cannot be listed. (Not in an allow: it would widen it.)
+            const dir = effect === 'forbid' && a.length > 1 && a.endsWith('/') && looksAbsolute(a) ? a.slice(0, -1) : undefined;
+            tests.push(dir ? or([like(cur, a + '*'), { '==': { left: cur, right: val(dir) } }]) : like(cur, a + '*'));
+          }
           break;
         case 'matches':
           if (typeof arg !== 'string' || arg.length === 0) {
@@ -219,7 +234,7 @@ function whereExpr(
             continue;
           }
           t = { kind: 'String' };
-          tests.push(like(cur, arg));
+          tests.push(like(cur, arg.normalize('NFC')));
           break;
         default:
           problem(`where.${name}: unknown condition "${op}" (equals, startsWith, in, matches)`);
@@ -251,7 +266,8 @@ export function compileYamlPolicy(
   opts: { separator?: string; toText: (p: PolicyJson) => string },
 ): CompiledYaml {
   const sep = opts.separator ?? '__';
-  const out: CompiledYaml = { policies: [], argumentTypes: {}, problems: [] };
+  const out: CompiledYaml = { policies: [], argumentTypes: {}, pathArguments: [], problems: [] };
+  const pathArgs = new Set<string>();
   const seen = new Set<string>();
   const lists: Array<['allow' | 'deny', Rule[]]> = [
     ['allow', policy.allow ?? []],
@@ -302,7 +318,7 @@ export function compileYamlPolicy(
       if (rule.where && cats.includes('resources')) {
         problem('where: resources have no arguments; put resources in a rule of their own and narrow them with a URI glob');
       }
-      const whereCond = rule.where ? whereExpr(rule.where, effect, out.argumentTypes, problem) : TRUE;
+      const whereCond = rule.where ? whereExpr(rule.where, effect, out.argumentTypes, problem, pathArgs) : TRUE;
       for (const t of targets) {
         const baseId = rule.id ?? where;
         const id = targets.length > 1 ? `${baseId}.${t.cat}` : baseId;
@@ -349,5 +365,6 @@ export function compileYamlPolicy(
     };
     out.policies.push({ id, effect: 'permit', text: opts.toText(json), policy: json, annotations: { id }, obligations: [], source: 'config policy (default for YAML rules)' });
   }
+  out.pathArguments = [...pathArgs];
   return out;
 }
