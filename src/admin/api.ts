@@ -12,7 +12,23 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Coord } from '../coord/types.js';
-import type { Gateway } from '../gateway/gateway.js';
+import type { Principal } from '../shared/principal.js';
+
+/** The session fields the admin API shows. */
+export interface AdminSessionView {
+  id: string;
+  principal: Principal;
+  clientInfo?: { name: string; version: string };
+  transport: string;
+  taint: Set<string>;
+  lastActivity: number;
+}
+
+/** What the admin API needs of the gateway (structural, so admin/ does not import gateway/: the gateway's runtime imports admin/). */
+export interface AdminGateway {
+  readonly sessions: ReadonlyMap<string, AdminSessionView>;
+  closeSession(s: AdminSessionView): Promise<void>;
+}
 import { ms } from '../config/schema.js';
 import type { AdminRoute } from './server.js';
 import type { ApprovalRecord, Store } from '../store/types.js';
@@ -27,7 +43,7 @@ function json(res: ServerResponse, status: number, body: unknown): true {
   return true;
 }
 
-export function adminApi(gw: Gateway, coord: Coord, approvals: { store: Store; ttlMs: number }): AdminRoute {
+export function adminApi(gw: AdminGateway, coord: Coord, approvals: { store: Store; ttlMs: number }): AdminRoute {
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!url.pathname.startsWith('/api/')) return false;
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'sessions', id, 'revoke']

@@ -17,8 +17,8 @@ import { StdioChildTransport } from '../transports/stdio-child.js';
 import type { ErrorCodeName } from '../errors.js';
 import { CapacityError, type Capacity } from './capacity.js';
 
-export type Json = Record<string, unknown>;
-export type RpcId = string | number;
+export type { Json, RpcId } from '../shared/jsonrpc.js';
+import type { Json, RpcId } from '../shared/jsonrpc.js';
 
 /**
  * W3C traceparent of the call being sent, so the HTTP transports' fetch can add the header
