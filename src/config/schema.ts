@@ -7,6 +7,7 @@
  * Portcullis' own per-server keys go in `servers.<name>` (or directly in the mcpServers entry).
  */
 import { z } from 'zod';
+import { DISABLEABLE_STAGES } from '../shared/stages.js';
 
 const Duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 500ms, 30s, 5m, 2h or 30d')]);
 
@@ -299,8 +300,8 @@ export const ConfigSchema = z.strictObject({
   mcpServers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'server names may use letters, digits, _ . -'), ServerEntry).default({}),
   servers: z.record(z.string(), ServerOverride).default({}),
   namespace: z.strictObject({ separator: z.string().min(1).max(4).default('__') }).default({ separator: '__' }),
-  /** Interceptor names to disable (the order is fixed in src/pipeline/chain.ts). */
-  pipeline: z.strictObject({ disable: z.array(z.string()).default([]) }).default({ disable: [] }),
+  /** Stages to turn off (the order is fixed in src/pipeline/stages.ts); only stage names, and never authn. */
+  pipeline: z.strictObject({ disable: z.array(z.enum(DISABLEABLE_STAGES)).default([]) }).default({ disable: [] }),
   limits: Limits.default(Limits.parse({})),
   policy: Policy.optional(),
   inspect: Inspect.default(Inspect.parse({})),

@@ -146,14 +146,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       { Registry },
       { Metrics },
       { initTracing },
-      { createRegistryInterceptor },
-      { createInspectInterceptor },
-      { createFlowInterceptor },
-      { createRateInterceptor },
-      { createApprovalInterceptor },
-      { buildPipeline },
-      { createValidateInterceptor },
-      { createAuthnInterceptor },
+      { createPipeline },
     ] = await Promise.all([
       import('../audit/index.js'),
       import('../store/index.js'),
@@ -161,14 +154,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../registry/registry.js'),
       import('../observability/metrics.js'),
       import('../observability/tracing.js'),
-      import('../pipeline/interceptors/registry.js'),
-      import('../pipeline/interceptors/inspect.js'),
-      import('../pipeline/interceptors/flow.js'),
-      import('../pipeline/interceptors/rate.js'),
-      import('../pipeline/interceptors/approval.js'),
       import('../pipeline/stages.js'),
-      import('../pipeline/interceptors/validate.js'),
-      import('../pipeline/interceptors/authn.js'),
       loadAuditRedaction(),
     ] as const);
     metrics = new Metrics();
@@ -200,34 +186,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const configFile = o.configFile;
     const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
     const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
-    const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
       process.on('SIGHUP', onHup);
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
-    const pipeline = buildPipeline(
-      {
-        authn: createAuthnInterceptor(coord),
-        validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
-        registry: createRegistryInterceptor(reg, config),
-        inspect: createInspectInterceptor(config.inspect),
-        ...(authz ? { authz } : {}),
-        flow: createFlowInterceptor(config.flow),
-        rate: createRateInterceptor(coord, config.limits.callsPerMinute),
-        approval: createApprovalInterceptor({
-          store,
-          ttlMs: approvalTtlMs,
-          elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
-          redact: redactForAudit,
-        }),
-      },
-      {
-        timeoutMs: ms(config.limits.interceptorTimeout, 5000),
-        disabled: config.pipeline.disable,
-        onError: (name, hook, err) => log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
-      },
+    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
+      log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
     pendingPipeline.resolve(pipeline);
     pendingSink.resolve(auditLog);
