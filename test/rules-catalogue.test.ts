@@ -35,7 +35,7 @@ function ruleLiterals(): { exact: Set<string>; prefixes: Set<string> } {
     if (f.endsWith(path.join('pipeline', 'rules.ts'))) continue;
     const text = readFileSync(f, 'utf8');
     for (const m of text.matchAll(/\bdeny\([^\n]*?,\s*(['`])([a-z][\w.-]*)(\$\{)?/g)) (m[3] ? prefixes : exact).add(m[2] as string);
-    for (const m of text.matchAll(/\brule:\s*(['`])([a-z][\w.-]*)(\$\{)?/g)) (m[3] ? prefixes : exact).add(m[2] as string);
+    for (const m of text.matchAll(/[{,]\s*rule:\s*(['`])([a-z][\w.-]*)(\$\{)?/g)) (m[3] ? prefixes : exact).add(m[2] as string);
     for (const m of text.matchAll(/_RULE\s*=\s*'([a-z][\w.-]*)'/g)) exact.add(m[1] as string);
     for (const m of text.matchAll(/modify\([^\n]*?,\s*'([a-z][\w.-]*)'/g)) exact.add(m[1] as string);
   }

@@ -37,7 +37,7 @@ import { createAuthnInterceptor } from './interceptors/authn.js';
 import { createValidateInterceptor } from './interceptors/validate.js';
 import { createRegistryInterceptor } from './interceptors/registry.js';
 import { createInspectInterceptor } from './interceptors/inspect.js';
-import { createAuthzInterceptor } from './interceptors/authz.js';
+import { createAuthzInterceptor, type AuthzInterceptorOptions } from './interceptors/authz.js';
 import { createFlowInterceptor } from './interceptors/flow.js';
 import { createRateInterceptor } from './interceptors/rate.js';
 import { createApprovalInterceptor } from './interceptors/approval.js';
@@ -52,6 +52,8 @@ export interface StageDeps {
   store: Store;
   /** The policy engine; without one there is no authz stage (no `policy:` section). */
   policy?: PolicyEngine;
+  /** Options of the authz stage (e.g. standing grants). */
+  authz?: AuthzInterceptorOptions;
   /** How long an approval ticket waits for a decision. */
   approvalTtlMs: number;
   /** Redaction of what an approver reads (secrets, personal data). */
@@ -66,7 +68,7 @@ export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor
     validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
     registry: createRegistryInterceptor(d.registry, config),
     inspect: createInspectInterceptor(config.inspect),
-    ...(d.policy ? { authz: createAuthzInterceptor(d.policy) } : {}),
+    ...(d.policy ? { authz: createAuthzInterceptor(d.policy, d.authz) } : {}),
     flow: createFlowInterceptor(config.flow),
     rate: createRateInterceptor(d.coord, config.limits.callsPerMinute),
     approval: createApprovalInterceptor({
