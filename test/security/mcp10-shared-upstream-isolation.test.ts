@@ -89,6 +89,26 @@ const CASES: Case[] = [
     },
     aliceSaw: (seen) => expect(seen.notifications.filter((n) => n.method === 'notifications/resources/updated').length).toBe(1),
   },
+  {
+    name: "a sampling request the server sends for Alice while Bob's call is the most recent one is not sent to Bob (it cannot be attributed: refused)",
+    async run(alice, bob, marker) {
+      const [a] = await Promise.all([
+        call(alice, 'chatty__ask', { marker, delayMs: 500 }),
+        new Promise((r) => setTimeout(r, 100)).then(() => call(bob, 'chatty__work', { marker: 'bob-own', steps: 2, ms: 1000 })),
+      ]);
+      expect(text(a)).toMatch(/^refused: .*cannot be attributed/);
+      expect(bob.seen.samplingRequests).toBe(0);
+    },
+  },
+  {
+    name: 'a sampling request while only Alice has calls in flight reaches Alice (attribution is not over-eager dropping)',
+    async run(alice, bob, marker) {
+      const a = await call(alice, 'chatty__ask', { marker, delayMs: 50 });
+      expect(text(a)).toBe('answered: hi');
+      expect(alice.seen.samplingRequests).toBeGreaterThan(0);
+      expect(bob.seen.samplingRequests).toBe(0);
+    },
+  },
 ];
 
 /** Whatever Bob saw must not carry the marker of Alice's case. */
@@ -107,8 +127,9 @@ describe('MCP10: a shared upstream serves several principals without leaking bet
     const seen: Seen = { notifications: [], progress: [], samplingRequests: 0 };
     const client = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` }, capabilities: { sampling: {} } });
     client.fallbackNotificationHandler = async (n) => void seen.notifications.push(n);
-    client.setRequestHandler(CreateMessageRequestSchema, async () => {
+    client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
       seen.samplingRequests++;
+      seen.notifications.push({ method: 'sampling/createMessage', params: req.params as Record<string, unknown> });
       return { role: 'assistant', content: { type: 'text', text: 'hi' }, model: 'test' };
     });
     await client.listTools();
@@ -135,8 +156,10 @@ mcpServers:
   });
 
   it.each(CASES.map((c, i) => [c.name, c, `alice-secret-${i}-${Date.now()}`] as const))('%s', async (_n, c, marker) => {
-    alice.seen.notifications.length = alice.seen.progress.length = 0;
-    bob.seen.notifications.length = bob.seen.progress.length = 0;
+    for (const p of [alice, bob]) {
+      p.seen.notifications.length = p.seen.progress.length = 0;
+      p.seen.samplingRequests = 0;
+    }
     await c.run(alice, bob, marker);
     await new Promise((r) => setTimeout(r, 150)); // anything still in flight to Bob arrives
     bobSawNothingOf(bob.seen, marker, c.aliceUri);
