@@ -79,8 +79,17 @@ const Admin = z.strictObject({
   enabled: z.boolean().default(true),
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(7401),
-  /** Bearer token for the admin API; required when admin binds beyond loopback. */
-  token: z.string().optional(),
+  /**
+   * Admin bearer token. Default: a random token kept in `<dataDir>/admin-token` (0600), created at
+   * first start; `portcullis admin token` rotates it. Set this only to inject a secret instead.
+   */
+  token: z.string().min(16).optional(),
+  /** Read-only token (GET /api/*, /metrics). Default: `<dataDir>/admin-viewer-token`, made by `portcullis admin token --viewer`. */
+  viewerToken: z.string().min(16).optional(),
+  /** Host headers accepted besides loopback names and the bind address (`name` = any port, or `name:port`), e.g. a proxy's name. */
+  allowedHosts: z.array(z.string()).optional(),
+  /** Origins accepted besides the admin port's own (`https://console.example.com`). */
+  allowedOrigins: z.array(z.string()).optional(),
 });
 
 const Jwt = z.strictObject({
@@ -117,6 +126,8 @@ const PolicyRule = z.strictObject({
   tools: z.array(z.string()).optional(),
   resources: z.array(z.string()).optional(),
   prompts: z.array(z.string()).optional(),
+  /** Other JSON-RPC methods (not tools, resources or prompts) this rule allows or denies by name: `x/admin_reset`, `x/*`. Unknown methods are denied unless a rule allows them. */
+  methods: z.array(z.string()).optional(),
   where: z.record(z.string(), z.unknown()).optional(),
   obligations: z.array(z.string()).optional(),
   id: z.string().optional(),
@@ -200,10 +211,26 @@ const Audit = z.strictObject({
   /** Store redacted copies of arguments and results (digests are always stored). */
   redactedCopies: z.boolean().default(false),
   retention: Duration.optional(),
-  /** Checkpoint every N events (signed with the Ed25519 key). */
-  checkpointEvery: z.number().int().positive().default(1000),
-  /** Path of the Ed25519 private key (PEM); default `<dataDir>/audit-signing-key.pem`, created on first start. */
-  signingKey: z.string().optional(),
+  /**
+   * Write a signed checkpoint after at most this many events (also at shutdown). `audit verify`
+   * reports a gap longer than this (+ one batch) between checkpoints as deleted checkpoints.
+   */
+  checkpointEvery: z.number().int().positive().default(1000).describe('Write a signed audit checkpoint after at most this many events; verify flags longer gaps as deleted checkpoints.'),
+  /**
+   * ...and at most this long after the first event not yet covered by a checkpoint, so a quiet log
+   * is anchored too. `audit verify` flags events spanning more than twice this (+10 min) without a checkpoint.
+   */
+  checkpointInterval: Duration.default('60s').describe('Write a signed audit checkpoint at most this long after the first event not yet covered by one (e.g. 60s, 5m).'),
+  /**
+   * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints: a file path (relative to the config
+   * file) or the PEM itself, e.g. `${env:PORTCULLIS_AUDIT_KEY}`. Default `<dataDir>/audit-signing-key.pem`,
+   * created on first start. Production: keep it outside the data dir (see docs/audit.md); a key file
+   * readable by group or others is refused.
+   */
+  signingKey: z
+    .string()
+    .optional()
+    .describe('Ed25519 private key (PEM) signing audit checkpoints: a file path outside the data dir, or ${env:VAR} holding the PEM. Default <dataDir>/audit-signing-key.pem. Files must be mode 0600.'),
 });
 
 const Store = z.strictObject({
@@ -261,6 +288,8 @@ const Limits = z.strictObject({
   interceptorTimeout: Duration.default('5s'),
   /** Calls per minute per principal (0 = unlimited). */
   callsPerMinute: z.number().int().nonnegative().default(0),
+  /** Deepest JSON nesting accepted in a message's params or result; deeper is refused (rule validate.depth) and audited. */
+  maxDepth: z.number().int().min(8).max(1000).default(64),
   /** Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page). */
   listPageSize: z.number().int().nonnegative().default(1000),
 });

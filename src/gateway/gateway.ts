@@ -7,12 +7,13 @@ import { digest } from '../audit/canonical.js';
 import os from 'node:os';
 import type { AuditEvent, AuditSink, Outcome } from '../audit/event.js';
 import { ms, type Config, type ServerConfig } from '../config/schema.js';
-import { resolveServers, type ResolvedServer } from '../config/load.js';
+import { ambiguousName, resolveServers, type ResolvedServer } from '../config/load.js';
 import type { Pipeline, PipelineResult } from '../pipeline/chain.js';
 import type { ListKind, PipelineContext, Principal, Transport } from '../pipeline/types.js';
 import type { Logger } from '../observability/log.js';
 import type { detectText as DetectText } from '../detect/index.js';
 import { redactJson } from '../detect/redact.js';
+import { DEPTH_RULE } from '../pipeline/rules.js';
 import { Session, type Downstream } from './session.js';
 import { LIST_METHOD } from './names.js';
 import { NO_OWNER, Upstream, type Json, type UpstreamDeps, type UpstreamOwner } from './upstream.js';
@@ -62,6 +63,8 @@ export class Gateway {
   readonly instance = `${os.hostname()}:${process.pid}`;
   readonly servers: ResolvedServer[];
   readonly sessions = new Map<string, Session>();
+  /** Revocations (the coordination backend), for the listeners: a revoked session's id is answered PCX_SESSION_REVOKED. */
+  revocation?: { isRevoked(subject: string): Promise<boolean> };
   private readonly sink: AuditSink;
   private readonly hooks: GatewayHooks;
   private readonly specs = new Map<string, ServerConfig>();
@@ -84,7 +87,11 @@ export class Gateway {
     this.version = o.version;
     this.hooks = o.hooks ?? {};
     this.servers = o.servers ?? resolveServers(o.config);
-    for (const s of this.servers) this.specs.set(s.name, s.spec);
+    for (const s of this.servers) {
+      const why = ambiguousName(s.name, o.config.namespace.separator);
+      if (why) throw new Error(`server name "${s.name}" ${why}; rename the server`);
+      this.specs.set(s.name, s.spec);
+    }
     const l = o.config.limits;
     this.capacity = new Capacity(
       {
@@ -126,6 +133,17 @@ export class Gateway {
     this.sessions.set(s.id, s);
     this.hooks.onSessionChange?.(transport, 1);
     return s;
+  }
+
+  /** Was this session (or the principal now presenting its id) revoked? For an id the listener no longer knows. */
+  async sessionRevoked(id: string, principal: Principal): Promise<boolean> {
+    const r = this.revocation;
+    if (!r) return false;
+    try {
+      return (await r.isRevoked(`session:${id}`)) || (await r.isRevoked(`principal:${principal.id}`));
+    } catch {
+      return false;
+    }
   }
 
   async closeSession(s: Session): Promise<void> {
@@ -354,12 +372,23 @@ export class Gateway {
     if (ctx.policyIds.length) ev.policyIds = [...ctx.policyIds];
     if (ctx.traceId) ev.traceId = ctx.traceId;
     if (ctx.approver) ev.approver = ctx.approver;
-    if (args !== undefined) ev.argsDigest = digest(args);
-    if (extra.result !== undefined) ev.resultDigest = digest(extra.result);
-    if (this.config.audit.redactedCopies || ctx.obligations.has('audit-copy')) {
-      // Copies for investigators, with secrets and personal data replaced (never the raw values).
-      if (args !== undefined) ev.argsRedacted = redactJson(args, redactForAudit).value;
-      if (extra.result !== undefined) ev.resultRedacted = redactJson(extra.result, redactForAudit).value;
+    // A message refused for its nesting is not walked again (hashing it would recurse past the stack).
+    const tooDeep = d?.kind === 'deny' && d.rule === DEPTH_RULE;
+    if (!tooDeep) {
+      const safe = <T>(f: () => T): T | undefined => {
+        try {
+          return f();
+        } catch {
+          return undefined; // unhashable (too deep for the stack): recorded without it rather than not at all
+        }
+      };
+      if (args !== undefined) ev.argsDigest = safe(() => digest(args));
+      if (extra.result !== undefined) ev.resultDigest = safe(() => digest(extra.result));
+      if (this.config.audit.redactedCopies || ctx.obligations.has('audit-copy')) {
+        // Copies for investigators, with secrets and personal data replaced (never the raw values).
+        if (args !== undefined) ev.argsRedacted = safe(() => redactJson(args, redactForAudit).value);
+        if (extra.result !== undefined) ev.resultRedacted = safe(() => redactJson(extra.result, redactForAudit).value);
+      }
     }
     if (extra.stages) ev.stages = roundStages(extra.stages);
     if (extra.error) ev.error = extra.error.slice(0, 500);

@@ -18,7 +18,7 @@ import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from 
 import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
-import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
+import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
 import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
@@ -74,7 +74,7 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly resourceServer = new Map<string, string>();
   /** Task id → the server that created it (tools/call with `task`). */
   private readonly taskServer = new Map<string, string>();
-  private templates: Array<{ server: string; uriTemplate: string; template: UriTemplate }> = [];
+  private templates: Array<{ server: string; name: string; uriTemplate: string; template: UriTemplate }> = [];
   private readonly listed = new Set<ListKind>();
   /** The list a client is paging through, per kind (kept only while it has more pages). */
   private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
@@ -146,13 +146,34 @@ export class Session implements UpstreamOwner, SessionView {
       }
       case 'tasks/list':
         return this.listTasks(id, msg);
-      default: {
-        // Methods the gateway does not route by name (newer or experimental ones) go to the only upstream, if there is one.
-        const only = this.upstreams.size === 1 ? [...this.upstreams.values()][0] : undefined;
-        if (!only) return this.reply(rpcError(id, 'PCX_NO_ROUTE', `method ${method} is not supported through the gateway with several upstream servers`));
-        return this.call(id, msg, { kind: 'other', server: only.name });
-      }
+      default:
+        return this.unknownMethod(id, method, msg);
     }
+  }
+
+  /**
+   * A method the gateway does not route by name (newer, experimental, vendor `x/…`). Default deny:
+   * it goes to the only upstream, if there is one, and only when a policy rule allows it by name
+   * (authz `call_method`); with no policy stage nothing can allow it, so it is refused here.
+   */
+  private async unknownMethod(id: RpcId, method: string, msg: Json): Promise<void> {
+    const only = this.upstreams.size === 1 ? [...this.upstreams.values()][0] : undefined;
+    const target: Target = { kind: 'method', name: method, ...(only ? { server: only.name } : {}) };
+    if (!this.gw.pipeline.hasStage('authz')) {
+      const ctx = this.context('request', method, msg as JsonRpcObject, target);
+      const r: PipelineResult = {
+        decision: { kind: 'deny', rule: UNKNOWN_METHOD_RULE, reason: `method ${method} is not one the gateway knows, and no policy allows it by name (policy.allow[].methods)` },
+        message: ctx.message,
+        findings: [],
+        stages: {},
+        modified: false,
+      };
+      const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: 0 });
+      if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, r, ev.id));
+      return;
+    }
+    if (!only) return this.reply(rpcError(id, 'PCX_NO_ROUTE', `method ${method} is not supported through the gateway with several upstream servers`));
+    return this.call(id, msg, target);
   }
 
   private onClientNotification(method: string, msg: Json): void {
@@ -210,7 +231,10 @@ export class Session implements UpstreamOwner, SessionView {
     if (verdict.decision.kind === 'deny' || verdict.decision.kind === 'approve') {
       const ev = this.event(ctx, verdict, { outcome: 'denied', latencyMs: performance.now() - t0 });
       await this.gw.audit(ev).catch(() => undefined);
-      return this.reply(this.denial(id, verdict, ev.id));
+      await this.reply(this.denial(id, verdict, ev.id));
+      // A caller refused by authn (revoked, expired) keeps no session: it cannot pile them up.
+      if (verdict.decision.kind === 'deny' && ruleInfo(verdict.decision.rule)?.stage === 'authn') void this.gw.closeSession(this);
+      return;
     }
 
     // Forward the client's own capabilities: servers hide features (sampling, elicitation) from clients that lack them.
@@ -317,6 +341,8 @@ export class Session implements UpstreamOwner, SessionView {
       if (!x) continue;
       const { u, r } = x;
       findings.push(...r.findings);
+      // The caller is no longer allowed in (revoked, expired): the whole list is refused, with that reason.
+      if (r.decision.kind === 'deny' && ruleInfo(r.decision.rule)?.stage === 'authn') return { items: [], findings, denied: r, unavailable };
       if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
         // A list the pipeline refuses shows nothing from that server (fail closed), but the rest still lists.
         this.gw.log.warn({ server: u.name, kind, rule: r.decision.rule }, 'list denied by pipeline');
@@ -347,7 +373,7 @@ export class Session implements UpstreamOwner, SessionView {
           if (show) items.push(item);
         } else {
           try {
-            this.templates.push({ server: u.name, uriTemplate: keyOf, template: new UriTemplate(keyOf) });
+            this.templates.push({ server: u.name, name: String(original.name ?? ''), uriTemplate: keyOf, template: new UriTemplate(keyOf) });
           } catch {
             /* an invalid template cannot be routed to; still listed */
           }
@@ -394,9 +420,16 @@ export class Session implements UpstreamOwner, SessionView {
       items = snap.items;
       offset = c.offset;
     } else {
+      let denied: PipelineResult | undefined;
       let unavailable: UnavailableServer[];
-      ({ items, findings, unavailable } = await this.collect(kind, { id, msg }));
+      ({ items, findings, denied, unavailable } = await this.collect(kind, { id, msg }));
       this.pages.delete(kind);
+      if (denied) {
+        const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
+        const ev = this.event(ctx, denied, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, denied, ev.id));
+        return;
+      }
       if (unavailable.length > 0) {
         // Never an empty list that hides an outage: with nothing to show, the error itself.
         if (items.length === 0 && unavailable.length === this.upstreams.size) {
@@ -467,7 +500,9 @@ export class Session implements UpstreamOwner, SessionView {
       if (withResources.length === 1) server = withResources[0]!.name;
     }
     if (!server) return undefined;
-    return { kind: 'resource', server, name: uri, upstreamName: uri, labels: this.gw.labelsFor(server, uri, undefined) };
+    // Every template of that server the URI falls under: a quarantined template's resources are refused too.
+    const templates = this.templates.filter((t) => t.server === server && t.template.match(uri) !== null).map((t) => t.name);
+    return { kind: 'resource', server, name: uri, upstreamName: uri, labels: this.gw.labelsFor(server, uri, undefined), ...(templates.length ? { templates } : {}) };
   }
 
   private async resolveCompletion(msg: Json): Promise<Target | undefined> {
@@ -480,7 +515,7 @@ export class Session implements UpstreamOwner, SessionView {
       await this.ensureListed('resourceTemplates');
       const t = this.templates.find((x) => x.uriTemplate === ref.uri);
       const server = t?.server ?? this.routeUri(ref.uri);
-      return server ? { kind: 'completion', server, name: ref.uri, upstreamName: ref.uri } : undefined;
+      return server ? { kind: 'completion', server, name: ref.uri, upstreamName: ref.uri, ...(t ? { templates: [t.name] } : {}) } : undefined;
     }
     return undefined;
   }
@@ -510,7 +545,16 @@ export class Session implements UpstreamOwner, SessionView {
     const t0 = performance.now();
     const method = msg.method as string;
     if (!target || !target.server) {
+      // Nothing to call, but the request stages still run: a revoked caller or a malformed request
+      // gets that answer (and its audit event); everything else gets the not-found answer.
       const ctx = this.context('request', method, msg as JsonRpcObject, target ?? { kind: 'other' });
+      const req = await this.gw.pipeline.run(ctx);
+      const d = req.decision;
+      if (d.kind === 'deny' && d.rule !== NOT_FOUND_RULE) {
+        const ev = this.event(ctx, req, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, req, ev.id));
+        return;
+      }
       const down = this.downServerFor(msg);
       const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: down ? `unavailable: ${down.message}` : 'not found' });
       if (!(await this.auditOrFail(ev, id))) return;
@@ -737,7 +781,7 @@ export class Session implements UpstreamOwner, SessionView {
       return rpcError(id, 'PCX_APPROVAL_REQUIRED', `approval required: ${d.reason}`, { decision: 'approve', reason: d.reason, rule: d.rule, ticket: d.ticket, eventId }) as unknown as Json;
     }
     if (d.kind !== 'deny') throw new Error('not a denial');
-    const code: ErrorCodeName = d.rule.startsWith('rate.revoked') || d.rule === EXPIRED_RULE ? 'PCX_SESSION_REVOKED' : d.rule.startsWith('rate.') ? 'PCX_RATE_LIMITED' : 'PCX_DENIED';
+    const code: ErrorCodeName = ruleCode(d.rule);
     return rpcError(id, code, `denied by ${d.rule}: ${d.reason}`, { decision: 'deny', reason: d.reason, rule: d.rule, eventId }) as unknown as Json;
   }
 
