@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -94,6 +94,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
   const log = o.log ?? createLogger(config.observability.logLevel);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  bindDataDir(config, dataDir); // what `${dataDir}` in a server's env / args stands for
 
   const closers: Array<() => Promise<void>> = [];
   const approvalTtlMs = ms(config.approvals.ttl, 15 * 60_000);
