@@ -172,3 +172,61 @@ mcpServers:
     expect(conns[0]).toBe(conns[1]);
   });
 });
+
+describe('MCP10: isolation: principal — one connection per principal, still routed per session', () => {
+  let gw: TestGateway;
+  const clients: Client[] = [];
+  let keys: Record<string, string>;
+  beforeAll(async () => {
+    gw = await startTestGateway(`
+auth: { apiKeys: true }
+mcpServers:
+  chatty: { command: node, args: ["${fixture('chatty.mjs')}"], isolation: principal }
+`);
+    keys = {
+      alice: (await createApiKey(gw.rt.store, { principal: 'alice' })).key,
+      bob: (await createApiKey(gw.rt.store, { principal: 'bob' })).key,
+    };
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+  const party = async (who: string): Promise<Party> => {
+    const seen: Seen = { notifications: [], progress: [], samplingRequests: 0 };
+    const client = await httpClient(gw.url, { headers: { authorization: `Bearer ${keys[who]}` } });
+    client.fallbackNotificationHandler = async (n) => void seen.notifications.push(n);
+    clients.push(client);
+    await client.listTools();
+    return { client, seen };
+  };
+  const connOf = (principal: string) => [...gw.rt.gateway.sessions.values()].filter((s) => s.principal.id === principal).map((s) => s.upstreamConnections.get('chatty'));
+
+  it("Alice's two sessions share one child, Bob has his own; progress with the same token still reaches each session only", async () => {
+    const a1 = await party('alice');
+    const a2 = await party('alice');
+    const b = await party('bob');
+    const [c1, c2] = connOf('user:alice');
+    expect(c1).toBeDefined();
+    expect(c1).toBe(c2);
+    expect(connOf('user:bob')[0]).not.toBe(c1);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:alice')).toBe(1);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:bob')).toBe(1);
+    const [r1, r2] = await Promise.all([call(a1, 'chatty__work', { marker: 'a1-mark', steps: 3, ms: 300 }, true), call(a2, 'chatty__work', { marker: 'a2-mark', steps: 3, ms: 300 }, true)]);
+    expect(text(r1)).toBe('done a1-mark');
+    expect(text(r2)).toBe('done a2-mark');
+    expect(a1.seen.progress.map((p) => p.message)).toEqual(['a1-mark step 0', 'a1-mark step 1', 'a1-mark step 2']);
+    expect(a2.seen.progress.map((p) => p.message)).toEqual(['a2-mark step 0', 'a2-mark step 1', 'a2-mark step 2']);
+    expect(JSON.stringify(b.seen)).not.toMatch(/a[12]-mark/);
+  });
+
+  it("the principal's child lives while one of its sessions does, and is released with the last", async () => {
+    const alices = [...gw.rt.gateway.sessions.values()].filter((s) => s.principal.id === 'user:alice');
+    expect(alices.length).toBe(2);
+    await gw.rt.gateway.closeSession(alices[0]!);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:alice')).toBe(1);
+    await gw.rt.gateway.closeSession(alices[1]!);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:alice')).toBe(0);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:bob')).toBe(1);
+  });
+});
