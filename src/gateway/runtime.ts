@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
+import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -191,7 +192,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // Cedar (WebAssembly) is loaded only when a policy is configured.
     const configFile = o.configFile;
     const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
-    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
+    // Where each server's path arguments are relative to (cwd, roots, home): for path canonicalisation.
+    const pathBase = pathBasesOf(o.servers ?? resolveServers(config));
+    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, pathBase, ...reread }) : undefined;
     const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
@@ -203,7 +206,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       {
         validate: createValidateInterceptor(),
         registry: createRegistryInterceptor(reg, config),
-        inspect: createInspectInterceptor(config.inspect),
+        inspect: createInspectInterceptor(config.inspect, { pathBase }),
         ...(authz ? { authz } : {}),
         flow: createFlowInterceptor(config.flow),
         rate: createRateInterceptor(coord, config.limits.callsPerMinute),

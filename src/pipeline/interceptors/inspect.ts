@@ -18,6 +18,8 @@ import { SEVERITY_RANK, type Finding, type Severity } from '../../detect/types.j
 import { redactText } from '../../detect/redact.js';
 import { scanUrls } from '../../detect/ssrf.js';
 import { allStrings } from '../../detect/walk.js';
+import { canonicalPath, looksLikePath, type PathBase } from '../../detect/canonpath.js';
+import { detectSensitivePaths } from '../../detect/paths.js';
 import { detectShellInjection } from '../../detect/shell.js';
 import { globToRegExp } from '../../util/glob.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type PipelineContext, type Verdict } from '../types.js';
@@ -84,7 +86,15 @@ const DETECTOR_OF: Record<string, DetectorName> = {
   ssrf: 'ssrf',
 };
 
-export function createInspectInterceptor(settings: Inspect): Interceptor {
+/** Strings that are certainly meant as paths (relative `a/b` may be prose: `and/or`, `text/html`). */
+const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
+
+export interface InspectOptions {
+  /** Where each server's relative / `~` paths point (see canonpath.ts); default: unknown. */
+  pathBase?: (server: string) => PathBase;
+}
+
+export function createInspectInterceptor(settings: Inspect, opts: InspectOptions = {}): Interceptor {
   const overrides = Object.entries(settings.overrides).map(([glob, o]) => ({ re: globToRegExp(glob), o }));
   const allowPrivate = settings.ssrf.allowPrivate;
 
@@ -147,6 +157,35 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
     return out;
   }
 
+  /**
+   * The sensitive-path detector on the canonical form of every path-looking argument string, so
+   * `link/to/.ssh/id_rsa`, `../../../../etc/shadow` from the server's cwd, `~root/.ssh/id_rsa` or
+   * `/etc//./shadow` are judged by where they lead. A path that cannot be canonicalised is a finding.
+   */
+  function canonicalPaths(args: unknown, ctx: PipelineContext): Array<Finding & { path: string }> {
+    const { action, min } = actionFor('paths', 'arguments', ctx.target.name);
+    if (action === 'off') return [];
+    const base = (ctx.target.server && opts.pathBase?.(ctx.target.server)) || {};
+    const out: Array<Finding & { path: string }> = [];
+    for (const s of allStrings(args, '', false)) {
+      if (!looksLikePath(s.value)) continue;
+      const c = canonicalPath(s.value, base);
+      const field = `arguments.${s.path}`;
+      if (!c.ok) {
+        if (STRONG_PATH.test(s.value) && SEVERITY_RANK.medium >= SEVERITY_RANK[min]) {
+          out.push({ category: 'sensitive_path', detector: 'paths.uncanonical', severity: 'medium', score: 0.6, label: 'uncanonical-path', message: `path cannot be canonicalised: ${c.reason}`, field, path: s.path });
+        }
+        continue;
+      }
+      if (c.path === s.value) continue; // the text detector already saw this spelling
+      for (const f of detectSensitivePaths(c.path)) {
+        if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[min]) continue;
+        out.push({ ...f, detector: f.detector, message: `${f.message} (canonical path ${c.path})`, start: 0, end: s.value.length, field, path: s.path });
+      }
+    }
+    return out;
+  }
+
   /** Apply the actions: the first `block` denies; `redact` / `annotate` rewrite the strings. */
   function enforce(
     ctx: PipelineContext,
@@ -203,6 +242,8 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
       const found = strings.length === 0 ? new Map<DetectorName, Array<Finding & { path: string }>>() : scan(strings, 'arguments', ctx);
       const s = await ssrf(p.arguments, ctx);
       if (s.length) found.set('ssrf', s);
+      const cp = canonicalPaths(p.arguments, ctx);
+      if (cp.length) found.set('paths', [...(found.get('paths') ?? []), ...cp]);
       return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: { ...p, arguments: replaceStrings(p.arguments, '', repl) } }) as JsonRpcObject);
     },
     // Sampling and elicitation requests carry text from the server to the client's model or user:
