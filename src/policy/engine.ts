@@ -287,8 +287,8 @@ export async function loadPolicySet(opts: PolicyEngineOptions): Promise<Omit<Pre
   };
   for (const p of yaml.policies) add({ ...p, usesCallData: usesCallData((p.policy as cedar.PolicyJson).conditions) });
   const hint = (msg: string) => {
-    if (/in context for Action::"(sample|elicit)"/.test(msg) && /not found/.test(msg)) {
-      return ' — sample/elicit requests carry only session, time and findings: scope the policy to `action in [Action::"call_tool", Action::"read_resource", Action::"get_prompt", Action::"list"]`';
+    if (/in context for Action::"(sample|elicit|call_method)"/.test(msg) && /not found/.test(msg)) {
+      return ' — sample/elicit/call_method requests carry only session, time and findings (and method): scope the policy to `action in [Action::"call_tool", Action::"read_resource", Action::"get_prompt", Action::"list"]`';
     }
     if (/`(arguments|normalized)\.[^`]+`/.test(msg) && /not found|unable to guarantee|does not have/.test(msg)) {
       return ' — declare the argument and its type in policy.arguments (e.g. `arguments: { path: String }`) and test presence with `context.arguments has path`';
@@ -691,6 +691,7 @@ function selfCheck(slot: string, argTypes: Record<string, ArgType>): void {
     { principal, action: 'read_resource', resource: { kind: 'resource', server: 's', name: 'file:///x' } },
     { principal: { ...principal, id: 'agent:a', kind: 'Agent' }, action: 'sample', resource: { kind: 'server', server: 's' } },
     { principal: { ...principal, id: 'anonymous', kind: 'Anonymous' }, action: 'elicit', resource: { kind: 'server', server: 's' } },
+    { principal, action: 'call_method', resource: { kind: 'server', server: 's' }, method: 'x/m' },
   ];
   const problems: string[] = [];
   for (const c of cases) {
@@ -816,7 +817,9 @@ export function buildRequest(req: AuthzRequest, argTypes: Record<string, ArgType
     const now = req.now ?? new Date();
     context.time = { epoch: Math.floor(now.getTime() / 1000), hour: now.getUTCHours(), weekday: now.getUTCDay(), date: now.toISOString().slice(0, 10) };
   }
-  if (req.action !== 'sample' && req.action !== 'elicit') {
+  if (req.action === 'call_method') {
+    if (want('method')) context.method = req.method ?? '';
+  } else if (req.action !== 'sample' && req.action !== 'elicit') {
     if (want('arguments') || want('normalized') || want('invalidArguments')) {
       const conv = convertArguments(req.arguments, argTypes, paths);
       if (want('arguments')) context.arguments = conv.arguments;

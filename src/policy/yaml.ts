@@ -16,6 +16,8 @@
  * - `tools` / `prompts`: `server__name` globs (`*` is the only wildcard): `github__*`,
  *   `filesystem__read_*`, `*`. `resources`: URI globs (`file:///srv/project/*`), matched against
  *   the normalised URI. A rule with none of the three applies to all of them.
+ * - `methods`: other JSON-RPC methods by name (`x/admin_reset`, `x/*`). A method the gateway does
+ *   not know is denied unless an `allow` rule names it (a rule without `methods` never allows one).
  * - `where`: conditions on arguments, all of which must hold: `{ path: { startsWith: "/srv/" } }`,
  *   `{ mode: { equals: "read" } }` (or just `mode: read`), `{ branch: { in: [main, dev] } }`,
  *   `{ file: { matches: "*.md" } }`. Dotted names reach into objects (`options.recursive`).
@@ -251,7 +253,12 @@ function whereExpr(
   return conds.length === 0 ? TRUE : and(conds);
 }
 
-const ACTION_OF = { tools: 'call_tool', prompts: 'get_prompt', resources: 'read_resource' } as const;
+const ACTION_OF = { tools: 'call_tool', prompts: 'get_prompt', resources: 'read_resource', methods: 'call_method' } as const;
+
+function methodTargetExpr(glob: string): Expr {
+  if (glob === '*') return TRUE;
+  return like(ctx('method'), glob);
+}
 
 /** Compile the YAML lists. `policyToText` is injected so this module stays free of wasm. */
 export function compileYamlPolicy(
@@ -286,8 +293,8 @@ export function compileYamlPolicy(
       } catch (e) {
         problem((e as Error).message);
       }
-      const cats = (['tools', 'prompts', 'resources'] as const).filter((c) => rule[c] !== undefined);
-      const targets: Array<{ cat: 'tools' | 'prompts' | 'resources' | 'all'; exprs: Expr[] }> = [];
+      const cats = (['tools', 'prompts', 'resources', 'methods'] as const).filter((c) => rule[c] !== undefined);
+      const targets: Array<{ cat: 'tools' | 'prompts' | 'resources' | 'methods' | 'all'; exprs: Expr[] }> = [];
       if (cats.length === 0) targets.push({ cat: 'all', exprs: [] });
       for (const cat of cats) {
         const pats = rule[cat] ?? [];
@@ -298,12 +305,15 @@ export function compileYamlPolicy(
         const exprs: Expr[] = [];
         let all = false;
         for (const pat of pats) {
-          const e = cat === 'resources' ? resourceTargetExpr(pat) : namedTargetExpr(pat, sep);
+          const e = cat === 'resources' ? resourceTargetExpr(pat) : cat === 'methods' ? methodTargetExpr(pat) : namedTargetExpr(pat, sep);
           if (typeof e === 'string') problem(`${cat}: ${e}`);
           else if (e === TRUE) all = true;
           else exprs.push(e);
         }
         targets.push({ cat, exprs: all ? [] : exprs });
+      }
+      if (rule.where && cats.includes('methods')) {
+        problem('where: methods have no arguments here; put methods in a rule of their own');
       }
       if (rule.where && cats.includes('resources')) {
         problem('where: resources have no arguments; put resources in a rule of their own and narrow them with a URI glob');
