@@ -64,6 +64,7 @@ function extract(text: string, out: FoundUrl[], seen: Set<string>, mapBack?: (i:
   SCHEME_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   let authEndCache = -1;
+  let lastTooLong = -1;
   while ((m = SCHEME_RE.exec(text)) !== null) {
     const scheme = m[0].slice(0, -1).toLowerCase();
     let i = m.index + m[0].length;
@@ -80,7 +81,9 @@ function extract(text: string, out: FoundUrl[], seen: Set<string>, mapBack?: (i:
     const start = mapBack ? mapBack(m.index) : m.index;
     const end = mapBack ? mapBack(Math.max(m.index, authEnd - 1)) + 1 : authEnd;
     if (authEnd - i > MAX_AUTHORITY) {
-      out.push({ url: `${scheme}://`, start, end, tooLong: true });
+      // one report per over-long run (the candidates inside it share its end)
+      if (lastTooLong !== authEnd) out.push({ url: `${scheme}://`, start, end, tooLong: true });
+      lastTooLong = authEnd;
       continue;
     }
     let authority = text.slice(i, authEnd);
