@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
 import { bindDataDir, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
 import { hasSecretRefs } from '../credentials/refs.js';
+import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -203,7 +204,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // Cedar (WebAssembly) is loaded only when a policy is configured.
     const configFile = o.configFile;
     const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
-    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
+    // Where each server's path arguments are relative to (cwd, roots, home): for path canonicalisation.
+    const pathBase = pathBasesOf(servers);
+    const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, pathBase, ...reread }) : undefined;
     const grants = policy ? await import('../credentials/grants.js') : undefined;
     const authzOptions = grants
       ? { findGrant: async (principal: string, server: string, tool: string, args: unknown) => (await grants.findCoveringGrant(store, principal, server, tool, args))?.id }
@@ -227,7 +230,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
-    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
+    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
       log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
     pendingPipeline.resolve(pipeline);

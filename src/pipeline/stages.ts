@@ -36,7 +36,7 @@ import type { Interceptor } from './types.js';
 import { createAuthnInterceptor } from './interceptors/authn.js';
 import { createValidateInterceptor } from './interceptors/validate.js';
 import { createRegistryInterceptor } from './interceptors/registry.js';
-import { createInspectInterceptor } from './interceptors/inspect.js';
+import { createInspectInterceptor, type InspectOptions } from './interceptors/inspect.js';
 import { createAuthzInterceptor, type AuthzInterceptorOptions } from './interceptors/authz.js';
 import { createFlowInterceptor } from './interceptors/flow.js';
 import { createRateInterceptor } from './interceptors/rate.js';
@@ -54,6 +54,8 @@ export interface StageDeps {
   policy?: PolicyEngine;
   /** Options of the authz stage (e.g. standing grants). */
   authz?: AuthzInterceptorOptions;
+  /** Options of the inspect stage (e.g. each server's base for relative paths). */
+  inspect?: InspectOptions;
   /** How long an approval ticket waits for a decision. */
   approvalTtlMs: number;
   /** Redaction of what an approver reads (secrets, personal data). */
@@ -67,7 +69,7 @@ export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor
     authn: createAuthnInterceptor(d.coord),
     validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
     registry: createRegistryInterceptor(d.registry, config),
-    inspect: createInspectInterceptor(config.inspect),
+    inspect: createInspectInterceptor(config.inspect, d.inspect),
     ...(d.policy ? { authz: createAuthzInterceptor(d.policy, d.authz) } : {}),
     flow: createFlowInterceptor(config.flow),
     rate: createRateInterceptor(d.coord, config.limits.callsPerMinute),
