@@ -169,8 +169,11 @@ const Flow = z.strictObject({
 const Registry = z.strictObject({
   /** observe: new servers/tools are admitted and recorded; enforce: they arrive pending and stay hidden until approved. */
   mode: z.enum(['observe', 'enforce']).default('observe'),
-  /** Quarantine a definition the poisoning scanner flags (always in enforce mode). */
-  quarantinePoisoned: z.boolean().optional(),
+  /**
+   * Quarantine a definition the poisoning scanner flags, in observe mode too (always in enforce mode).
+   * Default on: observe admits the unknown, not the hostile. `false` only flags them in observe mode.
+   */
+  quarantinePoisoned: z.boolean().optional().describe('Quarantine tool definitions the poisoning scanner flags, also in observe mode (default true; false only flags them in observe mode).'),
 });
 
 /** Human approval of calls a policy marks `@obligation("approve")` (see pipeline/interceptors/approval.ts). */

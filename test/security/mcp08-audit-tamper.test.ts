@@ -184,7 +184,9 @@ const BACKENDS: Backend[] = [
           db ??= new Database(path.join(dataDir, 'portcullis.db'));
           db.prepare(q).run(...p);
         },
-        close: async () => db?.close(),
+        close: async () => {
+          db?.close();
+        },
       };
     },
   },
