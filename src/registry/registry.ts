@@ -22,6 +22,7 @@ import type { Finding, Severity } from '../detect/types.js';
 import { SEVERITY_RANK } from '../detect/types.js';
 import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord, Store } from '../store/types.js';
 import type { ListKind } from '../pipeline/types.js';
+import { redactTarget } from '../util/redact-url.js';
 import { changedFields, definitionHash, modelView, sha256Hex } from './hash.js';
 import { diffDefinitions } from './diff.js';
 import { definitionPrint, hasNonAscii, nameRelation, renameRelation, sameDefinition, type DefinitionPrint } from './similar.js';
@@ -229,7 +230,8 @@ export class Registry {
     const rec = await this.store.upsertServer({
       name,
       transport,
-      target,
+      // Never store credentials (userinfo, token= / key= / sig= parameters, --api-key flags).
+      target: redactTarget(target),
       ...(owner !== undefined ? { owner } : known?.owner !== undefined ? { owner: known.owner } : {}),
       ...(known ? {} : { status: this.mode === 'enforce' ? 'pending' : 'approved' }),
     });

@@ -11,6 +11,7 @@ import type { Store } from '../store/types.js';
 import { analyzeServer, DEFAULT_LISTENER, routedCommand, type KnownServer, type Listener, type ScanFinding, type ScannedServer } from './analyze.js';
 import { commandLine, discover, type ConfigProblem, type DiscoveredServer } from './discovery.js';
 import { listServerTools } from './connect.js';
+import { redactUrl } from '../util/redact-url.js';
 
 export interface ScanOptions {
   /** Home dir to scan (default: the user's). */
@@ -134,7 +135,7 @@ export function toJson(r: ScanReport): { servers: Array<Record<string, unknown>>
       client: s.client,
       file: s.file,
       name: s.name,
-      ...(s.command !== undefined ? { command: s.command } : { url: s.url }),
+      ...(s.command !== undefined ? { command: s.command } : { url: s.url === undefined ? s.url : redactUrl(s.url) }),
       routed: s.routed,
       registered: s.registered,
       shadow: s.shadow,
@@ -163,7 +164,7 @@ export function formatTable(r: ScanReport, opts: { home?: string } = {}): string
   const withFindings = r.servers.filter((s) => s.findings.some((f) => f.severity !== 'info'));
   if (withFindings.length > 0) out.push('');
   for (const s of withFindings) {
-    out.push(`${s.client} ${s.name} (${s.command ?? s.url}):`);
+    out.push(`${s.client} ${s.name} (${s.command ?? redactUrl(s.url ?? '')}):`);
     for (const f of s.findings) if (f.severity !== 'info') out.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.message}`);
   }
   for (const p of r.problems) out.push(`could not read ${short(p.file)} (${p.client}): ${p.error}`);
