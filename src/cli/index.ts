@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   policy: () => import('./policy.js'),
   keys: () => import('./keys.js'),
   approvals: () => import('./approvals.js'),
+  admin: () => import('./admin.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.

@@ -19,6 +19,8 @@ import { CREDENTIAL_MISMATCH_RULE, REVOKED_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
 import { CapacityError } from './capacity.js';
 import type { Session } from './session.js';
+import { EnvelopeState } from './era/envelope-state.js';
+import type { DownstreamEra } from './era/protocol-state.js';
 import type { Json, RpcId } from './upstream.js';
 
 export type AuthOutcome =
@@ -100,11 +102,15 @@ export class HttpListener {
   private server?: http.Server;
   private readonly streamable = new Map<string, { transport: StreamableHttpSession; session: Session }>();
   private readonly legacy = new Map<string, { transport: SSEServerTransport; session: Session }>();
+  /** MCP 2026-07-28 clients: per-request envelopes, no session id (src/gateway/era/). */
+  private readonly envelope: DownstreamEra;
 
   constructor(
     private readonly gw: Gateway,
     private readonly o: HttpListenerOptions,
-  ) {}
+  ) {
+    this.envelope = new EnvelopeState(gw, { maxTtlMs: 0, stateTtlMs: 10 * 60_000, idleMs: 5 * 60_000 });
+  }
 
   async listen(): Promise<AddressInfo> {
     const server = http.createServer((req, res) => {
@@ -218,6 +224,8 @@ export class HttpListener {
       if (!parsed.ok) return;
       post = checkPost(req, res, parsed.body);
       if (!post) return;
+      // The era is chosen per request, body first: a message carrying the 2026-07-28 envelope is per-request.
+      if (this.envelope.claims(req, post)) return this.envelope.handlePost(req, res, principal, post);
     }
     if (sessionId) {
       const entry = this.streamable.get(sessionId);
@@ -306,6 +314,7 @@ export class HttpListener {
   }
 
   async close(): Promise<void> {
+    await this.envelope.close();
     for (const { transport } of this.streamable.values()) await transport.close().catch(() => undefined);
     for (const { transport } of this.legacy.values()) await transport.close().catch(() => undefined);
     const s = this.server;

@@ -16,23 +16,29 @@ import type { Logger } from '../observability/log.js';
 import { StdioChildTransport } from '../transports/stdio-child.js';
 import type { ErrorCodeName } from '../errors.js';
 import { CapacityError, type Capacity } from './capacity.js';
+import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 
 export type Json = Record<string, unknown>;
 export type RpcId = string | number;
 
 /**
- * W3C traceparent of the call being sent, so the HTTP transports' fetch can add the header
- * (the SDK transports take one fetch function per connection, not per request).
+ * Headers of the call being sent (W3C traceparent; the 2026-07-28 Mcp-Method / Mcp-Name), so the HTTP
+ * transports' fetch can add them (the SDK transports take one fetch function per connection, not per request).
  */
-const traceparentOfCall = new AsyncLocalStorage<string>();
+const headersOfCall = new AsyncLocalStorage<Record<string, string>>();
 
 const tracingFetch = (url: string | URL, init?: RequestInit): Promise<Response> => {
-  const tp = traceparentOfCall.getStore();
-  if (!tp) return fetch(url, init);
+  const extra = headersOfCall.getStore();
+  if (!extra) return fetch(url, init);
   const headers = new Headers(init?.headers);
-  headers.set('traceparent', tp);
+  for (const [k, v] of Object.entries(extra)) headers.set(k, v);
   return fetch(url, { ...init, headers });
 };
+
+/** Most input_required rounds one call may take with a 2026-07-28 server before the gateway gives up. */
+const MAX_INPUT_ROUNDS = 8;
+/** How long a stdio server gets to answer the server/discover probe before it is taken for a 2025-era one. */
+const STDIO_PROBE_MS = 3000;
 
 /** A failure of the upstream hop (not an error the upstream answered with). */
 export class UpstreamError extends Error {
@@ -68,6 +74,8 @@ export interface PendingCall {
   timeoutMs: number;
 }
 
+type RequestOpts = { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void; traceparent?: string };
+
 export interface InitializeResult {
   protocolVersion: string;
   capabilities: Json;
@@ -93,6 +101,8 @@ export interface UpstreamDeps {
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'dead' | 'closed';
+/** How the upstream is spoken to: a 2025-era session (initialize) or 2026-07-28 per-request envelopes. */
+export type UpstreamEra = 'session' | 'envelope';
 
 const INIT_TIMEOUT_MS = 30_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -118,6 +128,10 @@ export class Upstream {
   private isChild = false;
   private idleTimer?: NodeJS.Timeout;
   private prestarted?: Promise<Transport | undefined>;
+  /** Decided by discovery at the first connect (server/discover answered with 2026-07-28, or not). */
+  era?: UpstreamEra;
+  /** The envelope sent with every request in the per-request era. */
+  private envelope?: Envelope;
 
   constructor(
     readonly name: string,
@@ -241,6 +255,7 @@ export class Upstream {
     t.onclose = () => this.onClosed(t);
     try {
       if (t !== early) await t.start();
+      if (this.era !== 'session' && (await this.discover(t, initParams))) return;
       const res = await this.request('initialize', initParams, { timeoutMs: INIT_TIMEOUT_MS, owner: NO_OWNER, skipReady: true });
       if ('error' in res) {
         const e = res.error as { message?: string };
@@ -259,6 +274,55 @@ export class Upstream {
       this.releaseChild();
       throw e;
     }
+  }
+
+  /**
+   * Try `server/discover` (2026-07-28). A server that answers with a revision we speak is used per
+   * request from now on; anything else (an error, a refusal, silence on stdio) means a 2025-era
+   * server, remembered so that reconnects go straight to initialize.
+   */
+  private async discover(t: Transport, initParams: Json): Promise<boolean> {
+    const env: Envelope = {
+      protocolVersion: MODERN_VERSION,
+      clientInfo: (initParams.clientInfo as Envelope['clientInfo']) ?? { name: 'portcullis', version: '0' },
+      capabilities: (initParams.capabilities as Json | undefined) ?? {},
+    };
+    let res: Json | undefined;
+    try {
+      res = await this.send('server/discover', withEnvelope({}, env), { timeoutMs: isStdio(this.spec) ? STDIO_PROBE_MS : INIT_TIMEOUT_MS, owner: NO_OWNER, skipReady: true, headers: { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'server/discover' } });
+    } catch {
+      res = undefined;
+    }
+    const result = res?.result as Json | undefined;
+    const versions = result?.supportedVersions;
+    if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) {
+      if (this.transport !== t) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed during discovery`);
+      this.era = 'session';
+      return false;
+    }
+    this.era = 'envelope';
+    this.envelope = env;
+    const meta = result!._meta as Json | undefined;
+    this.init = {
+      protocolVersion: MODERN_VERSION,
+      capabilities: (result!.capabilities as Json | undefined) ?? {},
+      serverInfo: meta?.[SERVER_INFO_META_KEY] as InitializeResult['serverInfo'],
+      ...(typeof result!.instructions === 'string' ? { instructions: result!.instructions } : {}),
+    };
+    const setPv = (t as { setProtocolVersion?: (v: string) => void }).setProtocolVersion;
+    if (typeof setPv === 'function') setPv.call(t, MODERN_VERSION);
+    // List changes come on one long-lived subscriptions/listen request (the 2026-07-28 replacement for the GET stream).
+    const caps = this.init.capabilities;
+    const notifications = {
+      toolsListChanged: (caps.tools as Json | undefined)?.listChanged === true,
+      promptsListChanged: (caps.prompts as Json | undefined)?.listChanged === true,
+      resourcesListChanged: (caps.resources as Json | undefined)?.listChanged === true,
+    };
+    if (notifications.toolsListChanged || notifications.promptsListChanged || notifications.resourcesListChanged) {
+      this.request('subscriptions/listen', { notifications }, { timeoutMs: 0, owner: NO_OWNER, skipReady: true }).catch(() => undefined);
+    }
+    this.touch();
+    return true;
   }
 
   private releaseChild(): void {
@@ -291,12 +355,41 @@ export class Upstream {
     }
   }
 
-  /** Send a request and resolve with the upstream's response message (result or error). */
-  request(
-    method: string,
-    params: unknown,
-    opts: { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void; traceparent?: string },
-  ): Promise<Json> {
+  /**
+   * Send a request and resolve with the upstream's response message (result or error). To a
+   * 2026-07-28 server it goes with the envelope and standard headers, and an `input_required` answer
+   * is fulfilled here: each embedded request goes to the owner as a server→client request would
+   * (so a session-based client sees sampling / elicitation / roots on its own session), and the call
+   * is retried with the answers and the server's requestState, which never leaves the gateway.
+   */
+  async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
+    if (this.era !== 'envelope' || !this.envelope) return this.send(method, params, opts);
+    const base = withEnvelope(params, this.envelope);
+    const name = nameSource(method, base);
+    const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
+    if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
+    let res = await this.send(method, base, { ...opts, headers });
+    for (let round = 0; opts.owner !== NO_OWNER; round++) {
+      const result = res.result as Json | undefined;
+      if (result?.resultType !== 'input_required') break;
+      if (round >= MAX_INPUT_ROUNDS) return { jsonrpc: '2.0', id: res.id, error: { code: -32603, message: `${this.name} asked for input more than ${MAX_INPUT_ROUNDS} times for one ${method}` } };
+      const inputResponses: Json = {};
+      const asks = Object.entries((result.inputRequests as Json | undefined) ?? {});
+      const call: PendingCall = { upstreamId: Number(res.id), method, owner: opts.owner, downstreamId: opts.downstreamId, resolve() {}, reject() {}, timeoutMs: opts.timeoutMs };
+      for (const [key, ask] of asks) {
+        const a = ask as Json;
+        const reply = await opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `input-${key}`, method: a.method, params: a.params ?? {} }, call);
+        if ('error' in reply) return { jsonrpc: '2.0', id: res.id, error: reply.error };
+        inputResponses[key] = reply.result;
+      }
+      const retry: Json = { ...base, inputResponses };
+      if (result.requestState !== undefined) retry.requestState = result.requestState;
+      res = await this.send(method, retry, { ...opts, headers });
+    }
+    return res;
+  }
+
+  private send(method: string, params: unknown, opts: RequestOpts & { headers?: Record<string, string> }): Promise<Json> {
     const t = this.transport;
     if (!t || (!opts.skipReady && this.state !== 'ready')) {
       return Promise.reject(new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} is not connected${this.lastError ? ` (${this.lastError})` : ''}`));
@@ -331,7 +424,8 @@ export class Upstream {
       // Trace context travels in _meta for every transport, and as a header on HTTP ones.
       if (opts.traceparent) p2 = { ...(p2 ?? {}), _meta: { ...((p2?._meta as Json | undefined) ?? {}), traceparent: opts.traceparent } };
       const msg = p2 === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: p2 };
-      const sent = opts.traceparent ? traceparentOfCall.run(opts.traceparent, () => t.send(msg as JSONRPCMessage)) : t.send(msg as JSONRPCMessage);
+      const extra = opts.traceparent ? { ...opts.headers, traceparent: opts.traceparent } : opts.headers;
+      const sent = extra ? headersOfCall.run(extra, () => t.send(msg as JSONRPCMessage)) : t.send(msg as JSONRPCMessage);
       sent.then(
         () => opts.onSent?.(id),
         (err: Error) => {
@@ -379,6 +473,10 @@ export class Upstream {
   notify(method: string, params?: unknown): void {
     const t = this.transport;
     if (!t || this.state !== 'ready') return;
+    if (this.era === 'envelope' && this.envelope) {
+      if (method === 'notifications/roots/list_changed') return; // no such notification in 2026-07-28
+      params = withEnvelope(params, this.envelope);
+    }
     const msg = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
     t.send(msg as JSONRPCMessage).catch(() => undefined);
   }
@@ -436,6 +534,7 @@ export class Upstream {
    * cannot be attributed (logging messages, unknown notifications) to nobody.
    */
   private onNotification(msg: Json, method: string): void {
+    if (method === 'notifications/subscriptions/acknowledged') return; // our own listen stream opening
     const params = msg.params as Json | undefined;
     if (method === 'notifications/progress') {
       const token = params?.progressToken;

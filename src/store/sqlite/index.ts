@@ -8,7 +8,7 @@
  * survives a crash or kill -9 of the gateway; `audit.fsync: true` selects `synchronous=FULL`, which
  * also survives a power cut at the price of one fsync per batch (~0.75 ms here vs ~20 µs).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/event.js';
@@ -71,10 +71,12 @@ export class SqliteStore implements Store {
     readonly file: string,
     opts: SqliteStoreOptions = {},
   ) {
-    if (file !== ':memory:' && !opts.readonly) {
-      // The database holds API key hashes, approvals and the audit log: owner-only, like the signing key.
+    if (file !== ':memory:') {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+      // API key hashes, sessions and the audit log: readable by the owner only (SQLite gives its
+      // -wal / -shm files the database file's mode). An existing file is tightened too.
+      if (!opts.readonly) closeSync(openSync(file, 'a', 0o600));
+      if (!opts.readonly) chmodSync(file, 0o600);
     }
     this.db = new Database(file, { readonly: opts.readonly ?? false });
     // better-sqlite3 waits synchronously for a lock held by another process (e.g. `audit prune`): keep it short.
