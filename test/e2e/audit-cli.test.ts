@@ -19,7 +19,7 @@ import { ROOT } from '../helpers/gateway.js';
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js');
 
-describe('audit / registry / keys CLI details', () => {
+describe('audit / registry / keys CLI details', { timeout: 120_000 }, () => {
   let dir: string;
   const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, USER: 'ops' } });
   beforeAll(async () => {

@@ -28,7 +28,7 @@ const URLS: { name: string; url: string; secrets: string[]; keep: string[] }[] =
   { name: 'password= and both userinfo and query', url: '{scheme}//bob:hunter2hunter2@{host}/mcp?password=pw_abcdefgh', secrets: ['hunter2hunter2', 'pw_abcdefgh'], keep: ['/mcp'] },
 ];
 
-describe('MCP01: upstream URLs with credentials are stored and printed redacted', () => {
+describe('MCP01: upstream URLs with credentials are stored and printed redacted', { timeout: 120_000 }, () => {
   let http: HttpFixture;
   let gw: TestGateway;
   let dataDir: string;
@@ -95,7 +95,7 @@ ${expanded.map((r, i) => `  up${i}: { url: ${JSON.stringify(r.url)}, type: http 
   }
 });
 
-describe('MCP01: the redaction function (one for every place a target is shown)', () => {
+describe('MCP01: the redaction function (one for every place a target is shown)', { timeout: 120_000 }, () => {
   const ROWS: { in: string; out: string }[] = [
     { in: 'https://u:p@h.example/x?y=1', out: 'https://***@h.example/x?y=1' },
     { in: 'https://h.example/x?token=abc&y=1#access_token=zzz', out: 'https://h.example/x?token=***&y=1#access_token=***' },

@@ -69,7 +69,7 @@ const CASES: Case[] = [
 
 const names = async (c: Client) => (await c.listTools()).tools.map((t) => t.name);
 
-describe('MCP03: rug pulls and poisoned definitions are held in observe mode (end to end)', () => {
+describe('MCP03: rug pulls and poisoned definitions are held in observe mode (end to end)', { timeout: 120_000 }, () => {
   let gw: TestGateway | undefined;
   let c: Client | undefined;
   afterEach(async () => {
@@ -127,7 +127,7 @@ const RENAMES: { name: string; old: { name: string; description: string; props: 
   { name: 'same parameter names but unrelated name and description', old: { name: 'lookup_user', description: 'Find a user record by id.', props: ['id'] }, next: { name: 'delete_ticket', description: 'Close and delete a support ticket.', props: ['id'] }, held: false },
 ];
 
-describe('MCP03: the rename rule (observe mode, old name gone from the list)', () => {
+describe('MCP03: the rename rule (observe mode, old name gone from the list)', { timeout: 120_000 }, () => {
   const def = (t: { name: string; description: string; props: string[] }) => ({ name: t.name, description: t.description, inputSchema: { type: 'object', properties: Object.fromEntries(t.props.map((p) => [p, { type: 'string' }])) } });
   for (const r of RENAMES) {
     it(`${r.held ? 'held' : 'admitted'}: ${r.name}`, async () => {

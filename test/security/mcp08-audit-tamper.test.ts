@@ -248,7 +248,7 @@ async function prepare(backend: Backend, keyBesideData: boolean) {
 }
 
 for (const backend of BACKENDS) {
-  describe(`MCP08: audit tampering is caught (${backend.name})`, () => {
+  describe(`MCP08: audit tampering is caught (${backend.name})`, { timeout: 120_000 }, () => {
     it('the honest case: an untampered log verifies, with and without the shipped head, and after it grows', async () => {
       const p = await prepare(backend, false);
       try {
@@ -296,7 +296,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-describe('MCP08: the signing key', () => {
+describe('MCP08: the signing key', { timeout: 120_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'pcx-key-'));
