@@ -188,8 +188,8 @@ const Flow = z.strictObject({
 });
 
 const Registry = z.strictObject({
-  mode: z.enum(['observe', 'enforce']).default('observe').meta(doc('`observe`: new servers and tools are admitted and pinned; `enforce`: they arrive pending and stay hidden until approved (`portcullis registry approve`). Either way a changed definition (rug pull) is quarantined.', 'enforce')),
-  quarantinePoisoned: z.boolean().optional().meta(doc('Quarantine a definition the poisoning scanner flags (MCP03); always on in enforce mode.', true)),
+  mode: z.enum(['observe', 'enforce']).default('observe').meta(doc('`observe`: new servers and tools are admitted and pinned; `enforce`: they arrive pending and stay hidden until approved (`portcullis registry approve`). Either way a changed definition (rug pull), a renamed look-alike of a tool the server no longer lists, and a definition the poisoning scanner flags are quarantined.', 'enforce')),
+  quarantinePoisoned: z.boolean().optional().meta(doc('Quarantine a definition the poisoning scanner flags (MCP03), in observe mode too: observe admits the unknown, not the hostile. Default on; `false` only flags them in observe mode. Always on in enforce mode.', true)),
 });
 
 /** Human approval of calls a policy marks `@obligation("approve")` (see pipeline/interceptors/approval.ts). */

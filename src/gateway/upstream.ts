@@ -672,7 +672,16 @@ export const NO_OWNER: UpstreamOwner = {
  */
 async function remoteTransport(spec: RemoteServerConfig): Promise<Transport> {
   const url = new URL(spec.url);
-  const requestInit: RequestInit = { headers: spec.headers };
+  const headers: Record<string, string> = { ...(spec.headers as Record<string, string> | undefined) };
+  // fetch refuses URLs with credentials: send userinfo as HTTP Basic (unless an Authorization header is configured).
+  if (url.username || url.password) {
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+      headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
+    url.username = '';
+    url.password = '';
+  }
+  const requestInit: RequestInit = { headers };
   if (spec.type === 'sse') {
     const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
     return new SSEClientTransport(url, { requestInit, fetch: tracingFetch });

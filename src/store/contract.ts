@@ -106,6 +106,15 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect((await store.queryAudit({ server: 'nope' })).length).toBe(0);
     });
 
+    it('readAuditRows returns the indexed columns as stored, equal to the hashed event fields', async () => {
+      await store.appendAuditChain([sampleEvent(1), sampleEvent(2, { session: undefined })]);
+      const rows = await store.readAuditRows(0, 10);
+      expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+      expect(rows[0]!.columns).toEqual({ id: 'ev-1', time: sampleEvent(1).time, session: 's-1', principal: 'alice', server: 'github', method: 'tools/call', target: 'github__create_issue', decision: 'allow' });
+      expect(rows[1]!.columns.session).toBeNull();
+      expect(rows[1]!.event).toEqual(sampleEvent(2, { session: undefined }));
+    });
+
     it('checkpoints are stored and listed in seq order; duplicates are ignored', async () => {
       const c1 = { seq: 10, hash: 'a'.repeat(64), time: '2026-01-01T00:00:00.000Z', kind: 'checkpoint' as const, signature: 'c2ln', keyId: 'k1' };
       const c0 = { ...c1, seq: 5, kind: 'prune' as const };
