@@ -72,7 +72,14 @@ function App() {
   const [theme, setTheme] = useState<Theme>((localStorage.getItem('portcullis.theme') as Theme | null) ?? 'system');
 
   useEffect(() => {
-    const on = () => setRoute(currentRoute());
+    const on = () => {
+      // A console link with a token opened in a tab that already shows the console.
+      if (/(?:^#|&)token=/.test(location.hash)) {
+        takeTokenFromUrl();
+        setAuthed('checking');
+      }
+      setRoute(currentRoute());
+    };
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);

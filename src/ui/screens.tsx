@@ -128,7 +128,7 @@ function download(name: string, text: string, type: string) {
 
 // ───────── approvals ─────────
 
-function Ticket({ a, onDecided, now }: { a: Approval; onDecided(): void; now: number }) {
+function Ticket({ a, onDecided, now, client }: { a: Approval; onDecided(): void; now: number; client?: string }) {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -157,6 +157,8 @@ function Ticket({ a, onDecided, now }: { a: Approval; onDecided(): void; now: nu
       <dl class="facts">
         <dt>Principal</dt>
         <dd>{a.principal}</dd>
+        <dt>Client</dt>
+        <dd>{client ?? '–'}</dd>
         <dt>Server</dt>
         <dd>{a.server ?? '–'}</dd>
         <dt>Held by</dt>
@@ -206,12 +208,18 @@ function highlightMasks(s: string): ComponentChildren {
 export function ApprovalsScreen({ bus }: ScreenProps) {
   const pending = useLoad(() => get<{ approvals: Approval[] }>('/api/approvals?status=pending'), []);
   const recent = useLoad(() => get<{ approvals: Approval[] }>('/api/approvals'), []);
+  const sessions = useLoad(() => get<{ sessions: Session[] }>('/api/sessions'), []);
   const now = useNow();
   const reload = () => {
     pending.reload();
     recent.reload();
+    sessions.reload();
   };
-  useEffect(() => bus.listen((m) => (m.type === 'approval' || (m.type === 'decision' && m.event.rule?.startsWith('approval.')) ? reload() : undefined)), [bus]);
+  const clientOf = (id?: string) => {
+    const c = sessions.data?.sessions.find((x) => x.id === id)?.client;
+    return c ? `${c.name} ${c.version}` : undefined;
+  };
+  useEffect(() => bus.listen((m) => (m.type === 'approval' || (m.type === 'decision' && (m.event.rule?.startsWith('approval.') || m.event.approver)) ? reload() : undefined)), [bus]);
   const list = pending.data?.approvals ?? [];
   const decided = (recent.data?.approvals ?? []).filter((a) => a.status !== 'pending').slice(0, 20);
   return (
@@ -228,7 +236,7 @@ export function ApprovalsScreen({ bus }: ScreenProps) {
         <div class="tickets" role="list" aria-live="polite">
           {list.map((a) => (
             <div role="listitem" key={a.ticket}>
-              <Ticket a={a} now={now} onDecided={reload} />
+              <Ticket a={a} now={now} onDecided={reload} client={clientOf(a.session)} />
             </div>
           ))}
         </div>
@@ -361,7 +369,7 @@ export function OverviewScreen({ bus }: ScreenProps) {
                 </tbody>
               </table>
             </Section>
-            <Section title="Top denial rules">
+            <Section title="Rules that held or denied calls">
               {d.topRules.length ? (
                 <ol class="bars">
                   {d.topRules.map((r) => (
