@@ -40,7 +40,8 @@ export interface AdminOptions {
   viewerToken?: string;
   allowedHosts?: string[];
   allowedOrigins?: string[];
-  ready(): boolean | Promise<boolean>;
+  /** Readiness: a boolean, or `{ ready, ...details }` (details, e.g. which upstream is down, go in the body). */
+  ready(): boolean | { ready: boolean; [k: string]: unknown } | Promise<boolean | { ready: boolean; [k: string]: unknown }>;
   health(): Record<string, unknown>;
   metrics(): Promise<string>;
   routes?: AdminRoute[];
@@ -174,8 +175,9 @@ export class AdminServer {
     const reading = method === 'GET' || method === 'HEAD';
     if (reading && url.pathname === '/healthz') return void sendJson(res, 200, { status: 'ok', ...this.o.health() });
     if (reading && url.pathname === '/readyz') {
-      const ok = await this.o.ready();
-      return void sendJson(res, ok ? 200 : 503, { ready: ok });
+      const r = await this.o.ready();
+      const body = typeof r === 'boolean' ? { ready: r } : r;
+      return void sendJson(res, body.ready ? 200 : 503, body);
     }
     const isData = url.pathname === '/metrics' || url.pathname === '/api' || url.pathname.startsWith('/api/');
     if (reading && !isData) {

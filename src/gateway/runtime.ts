@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
+import { hasSecretRefs } from '../credentials/refs.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -66,6 +67,9 @@ class PendingPipeline extends Pipeline {
   override has(hook: PipelineContext['hook']): boolean {
     return this.real?.has(hook) ?? true;
   }
+  override hasStage(name: string): boolean {
+    return this.real?.hasStage(name) ?? false;
+  }
   override run(ctx: PipelineContext): ReturnType<Pipeline['run']> {
     return this.real ? this.real.run(ctx) : this.building.then((p) => p.run(ctx));
   }
@@ -91,6 +95,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
   const log = o.log ?? createLogger(config.observability.logLevel);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  bindDataDir(config, dataDir); // what `${dataDir}` in a server's env / args stands for
 
   const closers: Array<() => Promise<void>> = [];
   const approvalTtlMs = ms(config.approvals.ttl, 15 * 60_000);
@@ -125,7 +130,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       if (ev.stages) for (const [k, v] of Object.entries(ev.stages)) metrics.observeStage(k, v / 1000);
     },
   };
-  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers: o.servers, hooks });
+  // `${secret:NAME}` in a server's env / headers: opened from the vault before any upstream starts
+  // (a server is never started with a literal reference); the store is opened only when one is used.
+  let servers = o.servers ?? resolveServers(config);
+  if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
+  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks });
 
   // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
   // and build everything else while they start. Client messages are held back (`stdin` is piped in
@@ -159,6 +168,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       { createApprovalInterceptor },
       { buildPipeline },
       { createValidateInterceptor },
+      { createAuthnInterceptor },
     ] = await Promise.all([
       import('../audit/index.js'),
       import('../store/index.js'),
@@ -173,6 +183,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../pipeline/interceptors/approval.js'),
       import('../pipeline/stages.js'),
       import('../pipeline/interceptors/validate.js'),
+      import('../pipeline/interceptors/authn.js'),
       loadAuditRedaction(),
     ] as const);
     metrics = new Metrics();
@@ -204,7 +215,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const configFile = o.configFile;
     const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
     const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
-    const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
+    const grants = policy ? await import('../credentials/grants.js') : undefined;
+    const authz = policy
+      ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy, {
+          findGrant: async (principal, server, tool, args) => (await grants!.findCoveringGrant(store, principal, server, tool, args))?.id,
+        })
+      : undefined;
+    if (grants) {
+      // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
+      const sweep = setInterval(() => {
+        store
+          .claimExpiredGrants()
+          .then(async (done) => {
+            for (const g of done) await auditLog.write(grants.grantEvent('expire', g, 'system', gateway?.instance ?? 'gateway'));
+          })
+          .catch((e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'));
+      }, 30_000);
+      sweep.unref();
+      closers.push(async () => clearInterval(sweep));
+    }
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
       process.on('SIGHUP', onHup);
@@ -213,7 +242,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
     const pipeline = buildPipeline(
       {
-        validate: createValidateInterceptor(),
+        authn: createAuthnInterceptor(coord),
+        validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
         registry: createRegistryInterceptor(reg, config),
         inspect: createInspectInterceptor(config.inspect),
         ...(authz ? { authz } : {}),
@@ -236,6 +266,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     pendingSink.resolve(auditLog);
     gateway ??= makeGateway(pipeline, auditLog);
     const gw = gateway;
+    gw.revocation = coord;
     // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
     reg.onChange((e) => gw.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
     // So does a new policy set: what each principal may see is decided again at the next list.
@@ -295,6 +326,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         port: config.listen.port,
         path: config.listen.path,
         maxMessageBytes: config.limits.maxMessageBytes,
+        maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
         allowedHosts: config.listen.allowedHosts,
         allowedOrigins: config.listen.allowedOrigins,
         authenticate: async (req): Promise<AuthOutcome> => {
@@ -319,7 +351,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
     }
     if (o.admin ?? config.admin.enabled) {
-      const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeyPath }] = await Promise.all([
+      const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeySource }] = await Promise.all([
         import('../admin/server.js'),
         import('../admin/api.js'),
         import('../admin/token.js'),
@@ -340,13 +372,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         viewerToken: config.admin.viewerToken,
         allowedHosts: config.admin.allowedHosts,
         allowedOrigins: config.admin.allowedOrigins,
+        // Ready when the store answers and every upstream server can start (503 names the ones that cannot).
         ready: async () => {
-          try {
-            await store.auditHead();
-            return true;
-          } catch {
-            return false;
-          }
+          const storeOk = await store.auditHead().then(
+            () => true,
+            () => false,
+          );
+          const { ready, upstreams } = await gw.readiness();
+          return { ready: storeOk && ready, store: storeOk ? 'ok' : 'unavailable', upstreams };
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),
@@ -361,7 +394,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
             approvalTtlMs,
             ...(built.policy ? { policy: built.policy } : {}),
             lastReload: () => lastReload,
-            auditKeys: () => verificationKeys(signingKeyPath(config, dataDir)),
+            auditKeys: () => verificationKeys(signingKeySource(config, dataDir)),
             startedAt: Date.now(),
           }),
         ],
@@ -382,4 +415,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     process.stdin.once('close', () => void (input.writableEnded || input.end()));
   }
   return runtime;
+}
+
+async function resolveServerSecrets(config: Config, dataDir: string, servers: ResolvedServer[]): Promise<ResolvedServer[]> {
+  const [{ openStore }, { Vault, VaultError, loadMasterKey }, { resolveSecretRefs, secretNames }] = await Promise.all([
+    import('../store/index.js'),
+    import('../credentials/vault.js'),
+    import('../credentials/refs.js'),
+  ]);
+  let master;
+  try {
+    master = loadMasterKey(dataDir);
+  } catch (e) {
+    if (e instanceof VaultError) throw new VaultError(`the config references secrets (${secretNames(servers).join(', ')}) but the vault cannot be opened: ${e.message}`);
+    throw e;
+  }
+  const store = await openStore(config, dataDir);
+  try {
+    return await resolveSecretRefs(servers, new Vault(store, master));
+  } finally {
+    await store.close();
+  }
 }
