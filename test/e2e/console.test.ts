@@ -138,7 +138,7 @@ policy:
     await shot('sessions');
     await row.getByRole('button', { name: /Revoke session/ }).click();
     await page.getByText(/Revoked session:/).waitFor();
-    await expect(victim.listTools()).rejects.toThrow();
+    await expect(victim.listTools()).rejects.toThrow(/PCX_SESSION_REVOKED/);
     await victim.close().catch(() => undefined);
   });
 
