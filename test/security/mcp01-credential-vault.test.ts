@@ -60,7 +60,7 @@ describe('MCP01: upstream credentials from the vault, never exposed', () => {
       const t = setTimeout(() => reject(new Error(`gateway did not start:\n${gwLog}`)), 20_000);
       gw.stderr!.on('data', (d: Buffer) => {
         gwLog += d;
-        const m = /MCP endpoint\s+(\S+)[\s\S]*admin\s+(\S+)/.exec(gwLog);
+        const m = /MCP endpoint\s+(\S+)[\s\S]*admin\s+(http\S+)/.exec(gwLog);
         if (m) {
           clearTimeout(t);
           mcpUrl = m[1]!;
