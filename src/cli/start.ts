@@ -3,11 +3,17 @@ import type { Command } from 'commander';
 import { startRuntime } from '../gateway/runtime.js';
 import { loadOrExit, parsePort, resolveDataDir } from './common.js';
 
-/** The admin token is shown once, when this start created it; afterwards only where it lives. */
-function adminTokenLines(t: { file: string; created?: string } | undefined): string[] {
-  if (!t) return [];
-  if (t.created) return [`  admin token    ${t.created}`, `                 (shown once; kept in ${t.file}, mode 0600; rotate: portcullis admin token)`];
-  return [`  admin token    in ${t.file}`];
+/** The admin token is shown once, when this start created it (with a console link that carries it); afterwards only where it lives. */
+function adminTokenLines(adminUrl: string | undefined, t: { file: string; created?: string } | undefined): string[] {
+  if (!t || !adminUrl) return [];
+  if (t.created) {
+    return [
+      `  console        ${adminUrl}/#token=${t.created}`,
+      `  admin token    ${t.created}`,
+      `                 (shown once; kept in ${t.file}, mode 0600; rotate: portcullis admin token)`,
+    ];
+  }
+  return [`  console        ${adminUrl}/   (admin token in ${t.file})`];
 }
 
 export function register(program: Command): void {
@@ -33,7 +39,7 @@ export function register(program: Command): void {
           `Portcullis ${rt.gateway.version} is running (config ${file ?? 'demo'}, data ${dataDir})`,
           `  MCP endpoint   ${rt.mcpUrl}   (legacy SSE: ${rt.mcpUrl?.replace(/\/mcp$/, '')}/sse)`,
           `  admin          ${rt.adminUrl}   (/healthz /readyz /metrics /api)`,
-          ...adminTokenLines(rt.adminToken),
+          ...adminTokenLines(rt.adminUrl, rt.adminToken),
           `  upstreams      ${servers}`,
           '',
           'Add it to an MCP client, e.g. Claude Code / Cursor / VS Code (mcp.json):',
