@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   policy: () => import('./policy.js'),
   keys: () => import('./keys.js'),
   approvals: () => import('./approvals.js'),
+  init: () => import('./init.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.
