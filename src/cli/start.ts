@@ -4,6 +4,13 @@ import { startRuntime } from '../gateway/runtime.js';
 import type { Config } from '../config/schema.js';
 import { loadOrExit, parsePort, resolveDataDir } from './common.js';
 
+/** The admin token is shown once, when this start created it; afterwards only where it lives. */
+function adminTokenLines(t: { file: string; created?: string } | undefined): string[] {
+  if (!t) return [];
+  if (t.created) return [`  admin token    ${t.created}`, `                 (shown once; kept in ${t.file}, mode 0600; rotate: portcullis admin token)`];
+  return [`  admin token    in ${t.file}`];
+}
+
 export function register(program: Command): void {
   program
     .command('start')
@@ -20,7 +27,7 @@ export function register(program: Command): void {
       if (opts.adminPort !== undefined) config.admin.port = opts.adminPort;
       const dataDir = resolveDataDir(config, opts.dataDir);
       const rt = await startRuntime({ config, dataDir, ...(file ? { configFile: file } : {}) });
-      process.stderr.write(banner({ version: rt.gateway.version, file, dataDir, mcpUrl: rt.mcpUrl, adminUrl: rt.adminUrl, servers: rt.gateway.servers.map((s) => s.name), config }));
+      process.stderr.write(banner({ version: rt.gateway.version, file, dataDir, mcpUrl: rt.mcpUrl, adminUrl: rt.adminUrl, adminToken: rt.adminToken, servers: rt.gateway.servers.map((s) => s.name), config }));
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;
@@ -34,7 +41,7 @@ export function register(program: Command): void {
 }
 
 /** What `start` prints: where to connect, and a client snippet that works as printed (with the key header when keys are on). */
-export function banner(o: { version: string; file?: string; dataDir: string; mcpUrl?: string; adminUrl?: string; servers: string[]; config: Config }): string {
+export function banner(o: { version: string; file?: string; dataDir: string; mcpUrl?: string; adminUrl?: string; adminToken?: { file: string; created?: string }; servers: string[]; config: Config }): string {
   const auth = o.config.auth;
   const apiKeys = auth !== 'none' && auth.apiKeys;
   const jwt = auth !== 'none' && auth.jwt !== undefined;
@@ -45,7 +52,8 @@ export function banner(o: { version: string; file?: string; dataDir: string; mcp
     '',
     `Portcullis ${o.version} is running (config ${o.file ?? 'demo'}, data ${o.dataDir})`,
     `  MCP endpoint   ${o.mcpUrl}   (legacy SSE: ${o.mcpUrl?.replace(/\/mcp$/, '')}/sse)`,
-    `  admin          ${o.adminUrl}   (/healthz /readyz /metrics)`,
+    `  admin          ${o.adminUrl}   (/healthz /readyz /metrics /api)`,
+    ...adminTokenLines(o.adminToken),
     `  upstreams      ${o.servers.join(', ') || '(none)'}`,
     `  auth           ${auth === 'none' ? 'none (loopback only)' : [apiKeys ? 'API keys' : '', jwt ? 'OAuth bearer JWTs' : ''].filter(Boolean).join(', ')}`,
     '',

@@ -61,7 +61,7 @@ export function parseConfigText(text: string, file = '<config>', env: NodeJS.Pro
   const base = file.startsWith('<') ? process.cwd() : path.dirname(file);
   (config as { baseDir?: string }).baseDir = base;
   if (path.resolve(file) === DEMO_CONFIG) BUNDLED.add(config);
-  const serverProblems = checkServers(config, doc, where);
+  const serverProblems = [...checkServers(config, doc, where), ...ambiguousServerNames(config).map((m) => `${file}: ${m}`)];
   if (serverProblems.length > 0) throw new ConfigError(serverProblems);
   return config;
 }
@@ -81,7 +81,8 @@ const VAR_FORMS = new RegExp(`^(?:env:)?(${NAME})(?::-(.*))?$`, 's');
  * Expand variables in every string scalar, in the forms MCP clients write them:
  * `${VAR}` and `${VAR:-default}` (Claude Code), `${env:VAR}` (VS Code, Cursor; also with `:-default`).
  * `$${` is a literal `${`. An unset variable without a default is an error naming it and its line;
- * `${input:…}` (VS Code prompts) and `${secret:…}` (reserved) are refused; `${dataDir}` is kept.
+ * `${input:…}` (VS Code prompts) are refused; `${secret:NAME}` (the vault, credentials/refs.ts) and
+ * `${dataDir}` are kept for later stages.
  */
 function interpolate(doc: Document, env: NodeJS.ProcessEnv, where: (o?: number) => string): string[] {
   const problems: string[] = [];
@@ -108,9 +109,8 @@ export function expandVariable(inner: string, env: NodeJS.ProcessEnv): { ok: tru
   if (inner.startsWith('input:')) {
     return { ok: false, error: `${ref}: VS Code input variables are prompts Portcullis cannot show; set an environment variable and write \${env:NAME} instead` };
   }
-  if (inner.startsWith('secret:')) {
-    return { ok: false, error: `${ref}: \${secret:…} references are reserved for a secret store that this version does not have; use \${env:NAME}` };
-  }
+  // Secret-store references are kept: resolved from the vault when the gateway starts (credentials/refs.ts).
+  if (inner.startsWith('secret:')) return { ok: true, value: ref };
   const m = VAR_FORMS.exec(inner);
   if (!m) return { ok: false, error: `${ref}: not a variable Portcullis understands (use \${NAME}, \${NAME:-default} or \${env:NAME}; write $\${ for a literal \${)` };
   const [, name, fallback] = m as unknown as [string, string, string | undefined];
@@ -187,6 +187,43 @@ function describeValue(v: unknown): string {
 export interface ResolvedServer {
   name: string;
   spec: ServerConfig;
+}
+
+/**
+ * Why a server name (or `prefix`) cannot be told apart from its tools' names once namespaced with
+ * `sep`, or undefined when it can. Names are split at the FIRST separator everywhere (policy
+ * globs `server__tool`, the registry, the router), so the name must not contain the separator and
+ * must not end in a way that, followed by the separator, makes it appear earlier (`prod_` + `__`).
+ */
+export function ambiguousName(name: string, sep: string): string | undefined {
+  if (name.includes(sep)) return `contains the namespace separator "${sep}"`;
+  if ((name + sep).indexOf(sep) !== name.length) return `ends with part of the namespace separator "${sep}", so "${name}${sep}tool" splits in the wrong place`;
+  return undefined;
+}
+
+/**
+ * Server names and prefixes that would make names, policy rules or registry ids ambiguous:
+ * a name containing (or overlapping) `namespace.separator`, or two servers exposing the same prefix.
+ * `config check` and startup refuse them.
+ */
+export function ambiguousServerNames(config: Pick<Config, 'mcpServers' | 'servers' | 'namespace'>): string[] {
+  const sep = config.namespace.separator;
+  const problems: string[] = [];
+  const byPrefix = new Map<string, string>();
+  for (const name of new Set([...Object.keys(config.mcpServers), ...Object.keys(config.servers)])) {
+    const why = ambiguousName(name, sep);
+    if (why) problems.push(`server name "${name}" ${why}; rename the server (e.g. "${name.split(sep).join('-')}")`);
+    const prefix = config.servers[name]?.prefix ?? config.mcpServers[name]?.prefix ?? name;
+    if (prefix === '') continue;
+    if (prefix !== name) {
+      const pwhy = ambiguousName(prefix, sep);
+      if (pwhy) problems.push(`servers.${name}.prefix "${prefix}" ${pwhy}`);
+    }
+    const other = byPrefix.get(prefix);
+    if (other !== undefined) problems.push(`servers "${other}" and "${name}" both expose names as "${prefix}${sep}…"; give one a different prefix`);
+    else byPrefix.set(prefix, name);
+  }
+  return problems;
 }
 
 /** `servers.<name>` entries may add Portcullis keys to an `mcpServers` entry or define a server. */

@@ -81,10 +81,13 @@ const Listen = z.strictObject({
 });
 
 const Admin = z.strictObject({
-  enabled: z.boolean().default(true).meta(doc('Serve the admin port (health, metrics, sessions, approvals).', false)),
-  host: z.string().default('127.0.0.1').meta(doc('Address the admin API binds; beyond loopback it requires `token`.', '127.0.0.1')),
+  enabled: z.boolean().default(true).meta(doc('Serve the admin port (health, metrics, the admin API and console).', false)),
+  host: z.string().default('127.0.0.1').meta(doc('Address the admin port binds. Host and Origin headers are checked on every request (DNS rebinding).', '127.0.0.1')),
   port: z.number().int().min(0).max(65535).default(7401).meta(doc('Admin port (0 = any free port).', 7401)),
-  token: z.string().optional().meta(doc('Bearer token for the admin API; required when admin binds beyond loopback, so nobody else can revoke sessions or approve calls.', '${env:PORTCULLIS_ADMIN_TOKEN}')),
+  token: z.string().min(16).optional().meta(doc('Admin bearer token. Default: a random token kept in `<dataDir>/admin-token` (0600), created at first start and printed once; `portcullis admin token` rotates it. Every acting route needs it, even on loopback. Set this only to inject a secret instead.', '${env:PORTCULLIS_ADMIN_TOKEN}')),
+  viewerToken: z.string().min(16).optional().meta(doc('Read-only token (GET /api/*, /metrics). Default: `<dataDir>/admin-viewer-token`, made by `portcullis admin token --viewer`.', '${env:PORTCULLIS_ADMIN_VIEWER_TOKEN}')),
+  allowedHosts: z.array(z.string()).optional().meta(doc('Host headers accepted besides loopback names and the bind address (`name` = any port, or `name:port`), e.g. a reverse proxy\'s name. Others get 421 (DNS-rebinding protection).', ['admin.internal:7401'])),
+  allowedOrigins: z.array(z.string()).optional().meta(doc('Origins accepted besides the admin port\'s own; cross-site requests are refused.', ['https://console.example.com'])),
 });
 
 const Jwt = z.strictObject({
@@ -127,6 +130,7 @@ const PolicyRule = z.strictObject({
   tools: z.array(z.string()).optional().meta(doc('Namespaced tool names or globs.', ['github__*'])),
   resources: z.array(z.string()).optional().meta(doc('Resource URIs or globs.', ['file:///srv/docs/*'])),
   prompts: z.array(z.string()).optional().meta(doc('Namespaced prompt names or globs.', ['everything__*'])),
+  methods: z.array(z.string()).optional().meta(doc('Other JSON-RPC methods (not tools, resources or prompts) this rule allows or denies by name. Unknown methods are denied unless a rule allows them.', ['x/admin_reset', 'x/*'])),
   where: z.record(z.string(), z.unknown()).optional().meta(doc('Conditions on the call\'s arguments and context.', { 'args.path': { startsWith: '/srv/' } })),
   obligations: z.array(z.string()).optional().meta(doc('What an allowed call must also do, e.g. `approve` (a human decides first).', ['approve'])),
   id: z.string().optional().meta(doc('Rule id reported in denials and the audit log.', 'eng-github')),
@@ -191,8 +195,12 @@ const Audit = z.strictObject({
   jsonl: z.string().optional().meta(doc('Also append events to this JSONL file (relative to the config file).', './audit.jsonl')),
   redactedCopies: z.boolean().default(false).meta(doc('Store redacted copies of arguments and results (digests are always stored).', true)),
   retention: Duration.optional().meta(doc('How long audit events are kept: older ones are pruned hourly (the chain stays verifiable from a signed checkpoint). Unset = kept forever.', '90d')),
-  checkpointEvery: z.number().int().positive().default(1000).meta(doc('Write a checkpoint signed with the Ed25519 key every N events (what `audit verify` proves against).', 1000)),
-  signingKey: z.string().optional().meta(doc('Path of the Ed25519 private key (PEM), relative to the config file; default `<dataDir>/audit-signing-key.pem`, created 0600 on first start.', './keys/audit.pem')),
+  checkpointEvery: z.number().int().positive().default(1000).meta(doc('Write a signed audit checkpoint after at most this many events (also at shutdown); `audit verify` flags longer gaps between checkpoints as deleted checkpoints.', 1000)),
+  checkpointInterval: Duration.default('60s').meta(doc('Write a signed audit checkpoint at most this long after the first event not yet covered by one, so a quiet log is anchored too; verify flags events spanning more than twice this (+10 min) without a checkpoint.', '60s')),
+  signingKey: z
+    .string()
+    .optional()
+    .meta(doc('Ed25519 private key (PKCS#8 PEM) signing audit checkpoints: a file path (relative to the config file) or the PEM itself via `${env:VAR}`. Default `<dataDir>/audit-signing-key.pem`, created 0600 on first start. Production: keep it outside the data dir (docs/audit.md); a key file readable by group or others is refused.', '/etc/portcullis/audit.pem', '${env:PORTCULLIS_AUDIT_KEY}')),
 });
 
 const Store = z.strictObject({
@@ -218,9 +226,14 @@ const Limits = z.strictObject({
   requestTimeout: Duration.default('60s').meta(doc('Default per-call timeout.', '60s')),
   maxChildren: z.number().int().positive().default(64).meta(doc('Most stdio children across all servers.', 64)),
   maxSessions: z.number().int().positive().default(10_000).meta(doc('Most concurrent downstream sessions.', 10000)),
+  maxSessionsPerPrincipal: z.number().int().positive().default(32).meta(doc('Most concurrent downstream sessions one principal may hold. At the cap its own least-recently-used idle session is closed to make room; with none idle it gets HTTP 429 (PCX_RATE_LIMITED). Protects other users from one credential opening sessions in a loop.', 32)),
+  maxChildrenPerPrincipal: z.number().int().positive().default(16).meta(doc("Most upstream child processes (stdio servers that are not `shared`) one principal's sessions may hold in all. Past it the principal's own idle sessions are reclaimed, else the call gets PCX_UPSTREAM_UNAVAILABLE with a retry hint; other principals' children are never taken for it.", 16)),
+  reclaimIdleAfter: Duration.default('1m').meta(doc('When a session or child cap is reached, sessions without a call in flight and idle at least this long are closed, least recently used first, instead of refusing the new one.', '1m')),
+  maxStreamBufferBytes: z.number().int().positive().default(16 * 1024 * 1024).meta(doc('Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.', 16777216)),
   sessionIdleTimeout: Duration.default('30m').meta(doc('Drop a downstream HTTP session after this long without requests.', '30m')),
   interceptorTimeout: Duration.default('5s').meta(doc('A pipeline interceptor that takes longer than this denies the call (fail closed).', '5s')),
   callsPerMinute: z.number().int().nonnegative().default(0).meta(doc('Calls per minute per principal (0 = unlimited).', 600)),
+  maxDepth: z.number().int().min(8).max(1000).default(64).meta(doc('Deepest JSON nesting accepted in a message\'s params or result; deeper is refused (rule validate.depth) and audited.', 64)),
   listPageSize: z.number().int().nonnegative().default(1000).meta(doc('Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page).', 100)),
 });
 

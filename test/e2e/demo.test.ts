@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,10 @@ describe('portcullis start (the demo behind npm start)', () => {
       expect(names).toContain('everything__echo');
       expect(names).toContain('memory__create_entities');
       expect((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(200);
+      // The admin token made at first start is printed once, and is the one in the data dir (0600).
+      const printed = /admin token +(pcx_admin_\S+)/.exec(stderr)?.[1];
+      expect(printed).toBe(readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim());
+      expect(statSync(path.join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
       // The memory server writes where the config says (`${dataDir}/demo-memory.jsonl`), not into
       // its own install folder: create an entity, read it back, and find the file in the data dir.
       const created = await c.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'portcullis_demo', entityType: 'test', observations: ['written through the gateway'] }] } });

@@ -8,12 +8,13 @@
  * survives a crash or kill -9 of the gateway; `audit.fsync: true` selects `synchronous=FULL`, which
  * also survives a power cut at the price of one fsync per batch (~0.75 ms here vs ~20 µs).
  */
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
+import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
 import {
   AUDIT_COLUMNS,
   auditValues,
@@ -26,6 +27,7 @@ import {
   approvalValues,
   withExpiry,
   toChained,
+  toAuditRow,
   toCheckpoint,
   toDefinition,
   toServer,
@@ -34,8 +36,11 @@ import {
 import type {
   ApiKeyRecord,
   ApprovalRecord,
+  GrantRecord,
+  SecretRecord,
   AuditCheckpoint,
   AuditQuery,
+  AuditRow,
   ChainedEvent,
   DefinitionKind,
   DefinitionRecord,
@@ -82,6 +87,7 @@ export class SqliteStore implements Store {
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+      if (file !== ':memory:') restrictMode(file);
     }
   }
 
@@ -155,6 +161,10 @@ export class SqliteStore implements Store {
 
   async readAudit(afterSeq: number, limit: number): Promise<ChainedEvent[]> {
     return (this.st('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toChained);
+  }
+
+  async readAuditRows(afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return (this.st('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toAuditRow);
   }
 
   async queryAudit(q: AuditQuery): Promise<ChainedEvent[]> {
@@ -312,6 +322,71 @@ export class SqliteStore implements Store {
   async consumeApproval(ticket: string): Promise<boolean> {
     const now = nowIso();
     return this.st(APPROVAL_SQL.consume).run(now, ticket, now).changes > 0;
+  }
+  // --- secrets ---
+
+  async putSecret(sec: SecretRecord): Promise<void> {
+    this.st(SECRET_SQL.upsert).run(...secretValues(sec));
+  }
+
+  async getSecret(name: string): Promise<SecretRecord | undefined> {
+    const r = this.st(SECRET_SQL.get).get(name) as Row | undefined;
+    return r ? toSecret(r) : undefined;
+  }
+
+  async listSecrets(): Promise<SecretRecord[]> {
+    return (this.st(SECRET_SQL.list).all() as Row[]).map(toSecret);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return this.st(SECRET_SQL.remove).all(name).length > 0;
+  }
+
+  // --- grants ---
+
+  async createGrant(g: GrantRecord): Promise<void> {
+    this.st(GRANT_SQL.insert).run(...grantValues(g));
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const r = this.st(GRANT_SQL.get).get(id) as Row | undefined;
+    return r ? toGrant(r) : undefined;
+  }
+
+  async listGrants(opts: { all?: boolean } = {}): Promise<GrantRecord[]> {
+    const rows = opts.all ? this.st(GRANT_SQL.listAll).all() : this.st(GRANT_SQL.listActive).all(nowIso());
+    return (rows as Row[]).map(toGrant);
+  }
+
+  async findGrants(principal: string, server: string, tool: string): Promise<GrantRecord[]> {
+    return (this.st(GRANT_SQL.findActive).all(principal, server, tool, nowIso()) as Row[]).map(toGrant);
+  }
+
+  async revokeGrant(id: string, by: string): Promise<boolean> {
+    const now = nowIso();
+    return this.st(GRANT_SQL.revoke).all(now, by, id, now).length > 0;
+  }
+  async claimExpiredGrants(): Promise<GrantRecord[]> {
+    const now = nowIso();
+    return (this.st(GRANT_SQL.claimExpired).all(now, now) as Row[]).map(toGrant);
+  }
+
+
+}
+
+/**
+ * Owner-only (0600) for the database and its WAL / shared-memory files, whatever the umask was when
+ * they were created (older versions created them world-readable). Files of another owner are left alone.
+ */
+function restrictMode(file: string): void {
+  if (process.platform === 'win32') return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const st = statSync(f);
+      if ((st.mode & 0o077) !== 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid())) chmodSync(f, st.mode & 0o700);
+    } catch {
+      // absent (no WAL yet) or not ours
+    }
   }
 }
 
