@@ -248,7 +248,7 @@ const Limits = z.strictObject({
 });
 
 const Observability = z.strictObject({
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').meta(doc('Log level (logs go to stderr: readable on a terminal, JSON lines otherwise).', 'debug')),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').meta(doc('Log level. Logs go to stderr: one readable line per entry on a terminal, JSON lines otherwise (`PORTCULLIS_LOG_FORMAT=json` or `pretty` overrides).', 'debug')),
   otlp: z
     .strictObject({
       endpoint: z.url().meta(doc('OTLP/HTTP endpoint.', 'http://127.0.0.1:4318')),

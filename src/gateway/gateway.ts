@@ -21,6 +21,7 @@ import { Capacity } from './capacity.js';
 import { UpstreamStderr } from './upstream-log.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { isStdio } from '../config/schema.js';
+import { toolLabels } from './labels.js';
 
 /** What readiness knows of one upstream server. */
 export interface UpstreamHealth {
@@ -360,11 +361,7 @@ export class Gateway {
 
   /** Labels of a tool: server-wide and per-tool labels from config, plus what its MCP annotations imply. */
   labelsFor(server: string, name: string, definition: Json | undefined): string[] {
-    const spec = this.specs.get(server);
-    const labels = new Set<string>([...(spec?.labels ?? []), ...(spec?.toolLabels?.[name] ?? [])]);
-    const ann = definition?.annotations as Json | undefined;
-    if (ann?.openWorldHint === true) labels.add('untrusted_source');
-    return [...labels];
+    return toolLabels(this.specs.get(server), name, definition);
   }
 
   // ───────── audit ─────────

@@ -39,6 +39,7 @@ describe('variables', () => {
     ['${EMPTY:-fallback}', 'fallback'],
     ['${UNSET_VAR:-}', ''],
     ['$${TOKEN}', '${TOKEN}'],
+    ['${secret:github}', '${secret:github}'], // kept for the secret store (credentials/refs.ts)
     ['${HOME_DIR}/x-${TOKEN}', '/home/u/x-tok-123'],
     // Kept for the vault, which opens it when the gateway starts (src/credentials/refs.ts).
     ['${secret:github}', '${secret:github}'],
