@@ -105,8 +105,8 @@ const CUES: [string, RegExp][] = [
   ['seq', /\b(?:before|after|once|when)\s+(?:you\s+)?(?:answer|respond|repl|summari[sz]|translat|finish|complet|process|read|list)\w*|\b(?:rather\s+than|instead\s+of|instead|in\s+place\s+of)\b|\bwhatever\s+the\s+user\b|\bno\s+matter\s+(?:what|which)\b|\bfrom\s+now\s+on\b/g],
   ['conceal', /\b(?:silently|quietly|secretly|covertly|discreetly|without\s+(?:telling|informing|notifying|asking|mentioning|showing)|(?:do\s+not|don't|never|need\s+not|must\s+not)\s+(?:tell|mention|inform|notify|show|reveal|alert|ask|explain|disclose)\w*|keep\s+(?:this|it)\s+(?:secret|hidden|between)|sin\s+avisar|ohne\s+(?:zu\s+)?(?:informieren|fragen))\b/g],
   ['sens', /\b(?:passwords?|passwd|api[\s_-]?keys?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|env\s+vars?|session\s+(?:tokens?|cookies?|ids?)|cookies|system\s+prompt|hidden\s+(?:configuration|instructions|prompt)|conversation|chat\s+history|message\s+history|previous\s+messages|user\s+messages|credit\s+card|card\s+number|cvv|ssn|home\s+address|\/etc\/passwd|\.aws|credentials?\s+file|keychain|historial|systemprompt)\b/g],
-  ['sink_mdimg', /!\[[^\]\n]{0,80}\]\(\s*(?:https?:)?\/\/[^)\s]{1,300}[?&#=][^)\s]{0,300}\)/g],
-  ['sink_mdlink', /\]\(\s*(?:https?:)?\/\/[^)\s]{1,300}[?&][a-z_]{1,20}=[^)\s]{0,300}\)/g],
+  ['sink_mdimg', /!\[[^\]\n]{0,80}\]\(\s*(?:https?:)?\/\/[^)\s?&#=]{1,300}[?&#=][^)\s]{0,300}\)/g],
+  ['sink_mdlink', /\]\(\s*(?:https?:)?\/\/[^)\s?]{1,300}\?[^)\s=]{1,40}=[^)\s]{0,300}\)/g],
   ['url', /\b(?:https?:\/\/|hxxps?:\/\/|www\.)[^\s)]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b/g],
   ['email', /\b[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,12}\b/g],
   ['send_to', /\b(?:send|sends|sending|forward|email|e-mail|post|posts|upload|transmit|submit|report|deliver|dm|leak|exfiltrate|concatenate|copy|cc|bcc|envia|envía|sende|schicke|push)\b[^.\n]{0,120}?\b(?:to|at|an|a|al|à)\s+(?:<?[a-z0-9._%+-]+@|https?:\/\/|www\.|\d{1,3}\.\d{1,3}\.|@[a-z]|[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online))/g],
@@ -155,7 +155,7 @@ function isWord(c: number): boolean {
  * Features of one (normalised) window `t[from, to)`. Hashed n-grams share a total weight of 1
  * (1/sqrt(n) each); engineered cues are 1 each (count-bucketed), so a long text does not drown them.
  */
-export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
+export function featuresOf(t: string, from = 0, to = t.length, cues?: Int32Array[]): SparseVec {
   const seen = new Map<number, number>();
   const grams: number[] = [];
   let prevWord = -1;
@@ -207,17 +207,23 @@ export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
   const gw = grams.length === 0 ? 0 : 1 / Math.sqrt(grams.length);
   for (const g of grams) seen.set(g, (seen.get(g) ?? 0) + gw);
   // engineered cues
-  const win = from === 0 && to === t.length ? t : t.slice(from, to);
-  const L = win.length || 1;
+  const hits = cues ?? cueHits(t.slice(from, to));
+  const off = cues ? 0 : from;
+  const L = to - from || 1;
   for (let k = 0; k < CUES.length; k++) {
-    const re = CUES[k]![1];
-    re.lastIndex = 0;
+    const pos = hits[k]!;
+    // matches inside [from, to): positions are sorted
+    let lo = 0, hi = pos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pos[mid]! + off < from) lo = mid + 1;
+      else hi = mid;
+    }
     let n = 0;
     let first = -1, last = -1;
-    for (let m = re.exec(win); m !== null && n < 8; m = re.exec(win)) {
-      if (m[0].length === 0) re.lastIndex++;
-      if (first < 0) first = m.index;
-      last = m.index;
+    for (let q = lo; q < pos.length && pos[q]! + off < to && n < 8; q++) {
+      if (first < 0) first = pos[q]! + off - from;
+      last = pos[q]! + off - from;
       n++;
     }
     if (n === 0) continue;
@@ -225,8 +231,8 @@ export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
     seen.set((s ^ 0x1234) & MASK, 1);
     seen.set(Math.imul(s ^ bucket(n), 0x9e3779b1) >>> 0 & MASK, 1);
     // position: in the first or last fifth, or in the middle of the window
-    const pos = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
-    seen.set(Math.imul(s ^ (pos << 4), 0x7feb352d) >>> 0 & MASK, 0.5);
+    const where = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
+    seen.set(Math.imul(s ^ (where << 4), 0x7feb352d) >>> 0 & MASK, 0.5);
   }
   // pairs of the strongest cues (conjunctions a linear model cannot form on its own)
   const has = (name: string) => seen.has((CUE_SEEDS[CUES.findIndex(([n]) => n === name)]! ^ 0x1234) & MASK);
@@ -245,6 +251,21 @@ export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
     val[k++] = v;
   }
   return { idx, val };
+}
+
+/** Start positions of every cue's matches in `t` (one pass per cue over the whole text). */
+export function cueHits(t: string): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (const [, re] of CUES) {
+    re.lastIndex = 0;
+    const pos: number[] = [];
+    for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+      if (m[0].length === 0) re.lastIndex++;
+      pos.push(m.index);
+    }
+    out.push(Int32Array.from(pos));
+  }
+  return out;
 }
 
 /** Window bounds of a normalised text: one window when short, else overlapping ones. */
@@ -287,8 +308,10 @@ export interface WindowScore {
 /** Best window of a text (already in model view). */
 export function scoreView(m: LinearModel, t: string): WindowScore {
   let best: WindowScore = { p: 0, start: 0, end: t.length };
-  for (const [s, e] of windows(t.length)) {
-    const p = sigmoid(dot(m, featuresOf(t, s, e)));
+  const ws = windows(t.length);
+  const cues = ws.length > 1 ? cueHits(t) : undefined;
+  for (const [s, e] of ws) {
+    const p = sigmoid(dot(m, featuresOf(t, s, e, cues)));
     if (p > best.p) best = { p, start: s, end: e };
   }
   return best;
