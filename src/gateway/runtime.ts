@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -18,8 +18,9 @@ import type { PipelineContext } from '../pipeline/types.js';
 import { Gateway, loadAuditRedaction, redactForAudit, type GatewayHooks } from './gateway.js';
 import type { AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
-import { isLoopbackHost, stdioPrincipal } from '../identity/local.js';
+import { stdioPrincipal } from '../identity/local.js';
 import { liveChildCount } from '../transports/stdio-child.js';
+import { Feed } from '../admin/feed.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -43,6 +44,8 @@ export interface Runtime {
   registry: Registry;
   mcpUrl?: string;
   adminUrl?: string;
+  /** The admin token file; `created` holds the token when this start made it (print it once). */
+  adminToken?: { file: string; created?: string };
   /** Resolves when a stdio session ends. */
   stdioDone?: Promise<void>;
   close(): Promise<void>;
@@ -62,6 +65,9 @@ class PendingPipeline extends Pipeline {
   }
   override has(hook: PipelineContext['hook']): boolean {
     return this.real?.has(hook) ?? true;
+  }
+  override hasStage(name: string): boolean {
+    return this.real?.hasStage(name) ?? false;
   }
   override run(ctx: PipelineContext): ReturnType<Pipeline['run']> {
     return this.real ? this.real.run(ctx) : this.building.then((p) => p.run(ctx));
@@ -88,12 +94,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
   const log = o.log ?? createLogger(config.observability.logLevel);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  bindDataDir(config, dataDir); // what `${dataDir}` in a server's env / args stands for
 
   const closers: Array<() => Promise<void>> = [];
   const approvalTtlMs = ms(config.approvals.ttl, 15 * 60_000);
   // Filled in below; the hooks only run once sessions carry traffic (after everything is set).
   let metrics: Metrics | undefined;
   let registry: Registry | undefined;
+  // The admin console's live feed: publishing is one size check while nobody watches.
+  const feed = new Feed();
   const hooks: GatewayHooks = {
     async onUpstreamReady(u) {
       const target = isStdio(u.spec) ? [path.basename(u.spec.command), ...u.spec.args].join(' ') : u.spec.url;
@@ -103,9 +112,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     instructionsVisible: (server) => registry?.instructionsVisible(server) ?? false,
     onSessionChange: (transport, delta) => (delta > 0 ? metrics?.sessionOpened(transport) : metrics?.sessionClosed(transport)),
-    onUpstreamHealth: (server, up) => metrics?.setUpstreamUp(server, up),
-    onUpstreamRestart: (server) => metrics?.incUpstreamRestarts(server),
+    onUpstreamHealth: (server, up) => {
+      metrics?.setUpstreamUp(server, up);
+      feed.upstreamHealth(server, up);
+    },
+    onUpstreamRestart: (server) => {
+      metrics?.incUpstreamRestarts(server);
+      feed.upstreamRestart(server);
+    },
     onEvent(ev) {
+      if (feed.size > 0) feed.publish({ type: 'decision', event: ev });
       if (!metrics) return;
       metrics.recordCall({ server: ev.server, method: ev.method, decision: ev.decision, tool: ev.target, seconds: ev.latencyMs === undefined ? undefined : ev.latencyMs / 1000 });
       if (ev.decision !== 'allow' || ev.rule) metrics.recordDecision(ev.decision, ev.rule);
@@ -147,6 +163,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       { createApprovalInterceptor },
       { buildPipeline },
       { createValidateInterceptor },
+      { createAuthnInterceptor },
     ] = await Promise.all([
       import('../audit/index.js'),
       import('../store/index.js'),
@@ -161,6 +178,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../pipeline/interceptors/approval.js'),
       import('../pipeline/stages.js'),
       import('../pipeline/interceptors/validate.js'),
+      import('../pipeline/interceptors/authn.js'),
       loadAuditRedaction(),
     ] as const);
     metrics = new Metrics();
@@ -201,7 +219,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
     const pipeline = buildPipeline(
       {
-        validate: createValidateInterceptor(),
+        authn: createAuthnInterceptor(coord),
+        validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
         registry: createRegistryInterceptor(reg, config),
         inspect: createInspectInterceptor(config.inspect),
         ...(authz ? { authz } : {}),
@@ -224,13 +243,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     pendingSink.resolve(auditLog);
     gateway ??= makeGateway(pipeline, auditLog);
     const gw = gateway;
+    gw.revocation = coord;
     // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
     reg.onChange((e) => gw.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
     // So does a new policy set: what each principal may see is decided again at the next list.
     policy?.onReload((outcome) => {
       if (outcome.ok) for (const kind of ['tools', 'prompts', 'resources'] as const) gw.notifyListChanged(kind);
     });
-    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw };
+    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy };
   };
   let built: Awaited<ReturnType<typeof build>>;
   try {
@@ -283,6 +303,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         port: config.listen.port,
         path: config.listen.path,
         maxMessageBytes: config.limits.maxMessageBytes,
+        maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
         allowedHosts: config.listen.allowedHosts,
         allowedOrigins: config.listen.allowedOrigins,
         authenticate: async (req): Promise<AuthOutcome> => {
@@ -307,23 +328,54 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
     }
     if (o.admin ?? config.admin.enabled) {
-      if (!isLoopbackHost(config.admin.host) && !config.admin.token) throw new Error(`admin.host is ${config.admin.host}: an admin port beyond loopback needs admin.token`);
-      const [{ AdminServer }, { adminApi }] = await Promise.all([import('../admin/server.js'), import('../admin/api.js')]);
+      const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeySource }] = await Promise.all([
+        import('../admin/server.js'),
+        import('../admin/api.js'),
+        import('../admin/token.js'),
+        import('../admin/pages.js'),
+        import('../audit/ops.js'),
+        import('../audit/index.js'),
+      ]);
+      let lastReload: { ok: boolean; policies: number; problems?: string[]; time: string } | undefined;
+      built.policy?.onReload((o) => (lastReload = { ...o, time: new Date().toISOString() }));
+      reg.onChange((e) => feed.publish({ type: 'registry', change: { kind: e.kind, server: e.server, name: e.name, status: e.status } }));
+      // The admin credential exists from the first start on, whatever the bind address.
+      if (!config.admin.token) runtime.adminToken = ensureTokenFile(dataDir, 'admin');
       const admin = new AdminServer({
         host: config.admin.host,
         port: config.admin.port,
+        dataDir,
         token: config.admin.token,
+        viewerToken: config.admin.viewerToken,
+        allowedHosts: config.admin.allowedHosts,
+        allowedOrigins: config.admin.allowedOrigins,
+        // Ready when the store answers and every upstream server can start (503 names the ones that cannot).
         ready: async () => {
-          try {
-            await store.auditHead();
-            return true;
-          } catch {
-            return false;
-          }
+          const storeOk = await store.auditHead().then(
+            () => true,
+            () => false,
+          );
+          const { ready, upstreams } = await gw.readiness();
+          return { ready: storeOk && ready, store: storeOk ? 'ok' : 'unavailable', upstreams };
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),
-        routes: [adminApi(gw, coord, { store, ttlMs: approvalTtlMs })],
+        routes: [
+          adminApi({
+            gw,
+            coord,
+            store,
+            registry: reg,
+            config,
+            feed,
+            approvalTtlMs,
+            ...(built.policy ? { policy: built.policy } : {}),
+            lastReload: () => lastReload,
+            auditKeys: () => verificationKeys(signingKeySource(config, dataDir)),
+            startedAt: Date.now(),
+          }),
+        ],
+        pages: consolePages(),
       });
       const a = await admin.listen();
       closers.push(() => admin.close());

@@ -1,0 +1,440 @@
+/**
+ * The per-request (envelope) era downstream: MCP 2026-07-28 clients on the same `/mcp` port.
+ *
+ *   POST ─▶ header/body check (400 HeaderMismatch, before any policy) ─▶ envelope ─▶ state for
+ *   (principal, client) ─▶ Session request path (authz · inspect · audit, as for every client) ─▶ reply
+ *   stamped with resultType (and ttlMs / cacheScope: private on lists and reads)
+ *
+ * The state behind a request is a gateway `Session` keyed by the caller's principal (all of it, as
+ * its credentials established it) and the envelope's client info and capabilities: requests of the
+ * same client reuse its upstream connections and catalogue, and a request from other credentials
+ * never shares one. Request ids are the gateway's own inside, so concurrent requests never collide.
+ *
+ * MRTR: when the request path asks the client something (an old server's sampling / elicitation /
+ * roots request, or the gateway's own approval prompt), the call is parked and the client gets an
+ * `input_required` result whose `requestState` is sealed to its principal and that very call
+ * (request-state.ts). Its retry with `inputResponses` answers the parked question, and the parked
+ * call's final answer goes out on the retry's response.
+ *
+ * `subscriptions/listen` holds one SSE response open and receives the list-changed and resource-
+ * updated notifications the session gets (resource subscriptions are made upstream on its behalf).
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCodes, JSONRPC } from '../../errors.js';
+import type { Principal } from '../../pipeline/types.js';
+import { writeJson } from '../../transports/http-server.js';
+import type { Gateway } from '../gateway.js';
+import type { Session } from '../session.js';
+import type { Json, RpcId } from '../upstream.js';
+import {
+  HEADER_MISMATCH,
+  MODERN_VERSIONS,
+  SERVER_INFO_META_KEY,
+  UNSUPPORTED_VERSION,
+  hasEnvelopeClaim,
+  headerMismatch,
+  isModernVersion,
+  readEnvelope,
+  stampResult,
+  stripEnvelope,
+  type Envelope,
+} from './envelope.js';
+import type { DownstreamEra, ParsedPost } from './protocol-state.js';
+import { RequestStateSealer, requestDigest } from './request-state.js';
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
+const SUBSCRIPTION_ID_META_KEY = 'io.modelcontextprotocol/subscriptionId';
+/** The synthetic initialize that opens an envelope state's session. */
+const INIT_ID = 'pcx-envelope-init';
+/** Old-era version the session speaks to old upstreams on the client's behalf. */
+const SESSION_VERSION = '2025-11-25';
+
+export interface EnvelopeOptions {
+  /** Longest `ttlMs` on lists and reads the gateway filters per caller. */
+  maxTtlMs: number;
+  /** How long a parked MRTR call waits for the client's retry. */
+  stateTtlMs: number;
+  /** Close a state unused this long. */
+  idleMs: number;
+}
+
+interface Exchange {
+  res: ServerResponse;
+  clientId: RpcId;
+  method: string;
+  internalId: string;
+  digest?: string;
+  sse: boolean;
+  done: boolean;
+}
+
+interface Parked {
+  callId: string;
+  digest: string;
+  /** inputRequests key → the session's id for that question. */
+  asked: Map<string, number>;
+  /** Questions that came while the client had not retried yet. */
+  queued: Array<{ key: string; ourId: number; request: Json }>;
+  timer: NodeJS.Timeout;
+}
+
+interface Listen {
+  res: ServerResponse;
+  clientId: RpcId;
+  filter: { toolsListChanged?: boolean; promptsListChanged?: boolean; resourcesListChanged?: boolean; resourceSubscriptions?: string[] };
+}
+
+interface Entry {
+  key: string;
+  principal: Principal;
+  session: Session;
+  ready: Promise<Json>;
+  exchanges: Map<string, Exchange>;
+  parked: Map<string, Parked>;
+  listens: Set<Listen>;
+  lastUsed: number;
+}
+
+const isResponse = (m: Json) => m.method === undefined && ('result' in m || 'error' in m);
+
+function writeEvent(res: ServerResponse, message: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+}
+
+const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) => ({ jsonrpc: '2.0', id, error: data ? { code, message, data } : { code, message } });
+
+export class EnvelopeState implements DownstreamEra {
+  readonly era = 'envelope' as const;
+  private readonly entries = new Map<string, Entry>();
+  private readonly sealer = new RequestStateSealer();
+  private nextId = 1;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly gw: Gateway,
+    private readonly o: EnvelopeOptions,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, o.idleMs / 2)));
+    this.sweeper.unref();
+  }
+
+  claims(req: IncomingMessage, post: ParsedPost): boolean {
+    if (post.messages.some(hasEnvelopeClaim)) return true;
+    return isModernVersion(req.headers['mcp-protocol-version']);
+  }
+
+  async handlePost(req: IncomingMessage, res: ServerResponse, principal: Principal, post: ParsedPost): Promise<void> {
+    if (post.batch) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: JSON-RPC batches may not contain requests for protocol revision 2026-07-28 or later'));
+    const msg = post.messages[0]!;
+    const id = msg.id as RpcId | undefined;
+    if (msg.method === undefined) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: a 2026-07-28 client sends no responses (input travels in inputResponses)'));
+    const env = readEnvelope(msg.params);
+    if ('error' in env) return writeJson(res, 400, rpcErr(id ?? null, JSONRPC.INVALID_PARAMS, `Invalid _meta envelope for protocol revision 2026-07-28: ${env.error}`));
+    // Header/body agreement comes before anything reads either: no policy ever sees a request whose headers say otherwise.
+    const h = req.headers;
+    const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
+    const mismatch = headerMismatch({ protocolVersion: one(h['mcp-protocol-version']), method: one(h['mcp-method']), name: one(h['mcp-name']) }, msg, env);
+    if (mismatch) {
+      this.gw.log.warn({ principal: principal.id, method: msg.method, mismatch }, 'per-request message rejected: headers disagree with the body');
+      return writeJson(res, 400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: mismatch }));
+    }
+    if (!MODERN_VERSIONS.includes(env.protocolVersion)) {
+      return writeJson(res, 400, rpcErr(id ?? null, UNSUPPORTED_VERSION, `Unsupported protocol version: ${env.protocolVersion}`, { supported: [...MODERN_VERSIONS], requested: env.protocolVersion }));
+    }
+    if (id === undefined || id === null) {
+      res.writeHead(202).end();
+      if (msg.method === 'notifications/cancelled') this.cancel(principal, env, msg);
+      return;
+    }
+    let entry: Entry;
+    try {
+      entry = this.entryFor(principal, env);
+    } catch (e) {
+      return writeJson(res, 503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+    }
+    entry.lastUsed = Date.now();
+    const init = await entry.ready;
+    if ('error' in init) {
+      // The connect hook refused this client (or the state could not open): answer and forget it.
+      this.drop(entry);
+      return writeJson(res, 200, { ...init, id });
+    }
+    const method = msg.method as string;
+    if (method === 'server/discover') return writeJson(res, 200, { jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
+    if (method === 'subscriptions/listen') return this.listen(entry, res, id, msg);
+    const params = (msg.params ?? {}) as Json;
+    const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
+    if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, res, id, method, params, digest);
+
+    const internalId = `m${this.nextId++}`;
+    const ex: Exchange = { res, clientId: id, method, internalId, digest, sse: false, done: false };
+    this.attach(entry, ex);
+    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
+  }
+
+  // ───────── state per (principal, client) ─────────
+
+  private keyOf(principal: Principal, env: Envelope): string {
+    const { expiresAt: _e, ...who } = principal;
+    return createHash('sha256')
+      .update(JSON.stringify(who))
+      .update('\0')
+      .update(JSON.stringify(env.clientInfo ?? null))
+      .update('\0')
+      .update(JSON.stringify(env.capabilities))
+      .digest('base64url');
+  }
+
+  private entryFor(principal: Principal, env: Envelope): Entry {
+    const key = this.keyOf(principal, env);
+    const old = this.entries.get(key);
+    if (old && !old.session.closed) {
+      if (principal.expiresAt !== undefined) old.session.principal.expiresAt = principal.expiresAt;
+      return old;
+    }
+    let resolveReady!: (m: Json) => void;
+    const ready = new Promise<Json>((r) => (resolveReady = r));
+    const entry = { key, principal, ready, exchanges: new Map(), parked: new Map(), listens: new Set(), lastUsed: Date.now() } as unknown as Entry;
+    entry.session = this.gw.createSession({ ...principal }, 'http', {
+      send: (m, related) => {
+        if (m.id === INIT_ID && isResponse(m)) {
+          resolveReady(m);
+          return Promise.resolve();
+        }
+        return this.fromSession(entry, m, related);
+      },
+    });
+    this.entries.set(key, entry);
+    entry.session.handle({
+      jsonrpc: '2.0',
+      id: INIT_ID,
+      method: 'initialize',
+      params: { protocolVersion: SESSION_VERSION, capabilities: env.capabilities, clientInfo: env.clientInfo ?? { name: 'unknown-2026-client', version: '0' } },
+    });
+    void ready.then((m) => {
+      // From here the session reports the client's own revision (audit, policy context).
+      if (!('error' in m)) entry.session.protocolVersion = env.protocolVersion;
+    });
+    return entry;
+  }
+
+  private drop(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    for (const p of entry.parked.values()) clearTimeout(p.timer);
+    for (const l of entry.listens) l.res.end();
+    void this.gw.closeSession(entry.session);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const e of this.entries.values()) {
+      if (e.session.closed) {
+        this.drop(e);
+        continue;
+      }
+      if (now - e.lastUsed > this.o.idleMs && e.exchanges.size === 0 && e.parked.size === 0 && e.listens.size === 0) this.drop(e);
+    }
+  }
+
+  // ───────── session → client ─────────
+
+  private fromSession(entry: Entry, m: Json, related?: RpcId): Promise<void> {
+    if (isResponse(m)) {
+      const ex = entry.exchanges.get(String(m.id));
+      if (ex) this.finish(entry, ex, m);
+      return Promise.resolve();
+    }
+    if (typeof m.method !== 'string') return Promise.resolve();
+    if (m.id !== undefined) return this.askClient(entry, m, related);
+    // A notification: on the stream of the call it belongs to, else on the listen streams that asked for it.
+    const ex = related === undefined ? undefined : entry.exchanges.get(String(related));
+    if (ex) {
+      this.toSse(ex);
+      writeEvent(ex.res, m);
+      return Promise.resolve();
+    }
+    this.broadcast(entry, m);
+    return Promise.resolve();
+  }
+
+  /** The request path asks the client something: park the call and answer it with input_required. */
+  private askClient(entry: Entry, m: Json, related?: RpcId): Promise<void> {
+    const ourId = m.id as number;
+    const callId = related === undefined ? undefined : String(related);
+    const ex = callId === undefined ? undefined : entry.exchanges.get(callId);
+    const key = `r${ourId}`;
+    const request = { method: m.method, params: m.params ?? {} };
+    const parked = callId === undefined ? undefined : entry.parked.get(callId);
+    if (!ex || !ex.digest) {
+      if (parked) {
+        parked.queued.push({ key, ourId, request });
+        return Promise.resolve();
+      }
+      // Nothing to carry it: a 2026-07-28 client takes input only inside a call.
+      entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `${String(m.method)} cannot reach a 2026-07-28 client outside a tools/call, prompts/get or resources/read` } });
+      return Promise.resolve();
+    }
+    const p: Parked = parked ?? {
+      callId: callId!,
+      digest: ex.digest,
+      asked: new Map(),
+      queued: [],
+      timer: setTimeout(() => this.expire(entry, callId!), this.o.stateTtlMs),
+    };
+    p.timer.unref?.();
+    entry.parked.set(callId!, p);
+    p.asked.set(key, ourId);
+    this.inputRequired(entry, ex, p, { [key]: request });
+    return Promise.resolve();
+  }
+
+  private inputRequired(entry: Entry, ex: Exchange, p: Parked, inputRequests: Json): void {
+    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs });
+    // The exchange ends here; the call stays parked under its id for the retry.
+    entry.exchanges.delete(ex.internalId);
+    this.write(ex, { jsonrpc: '2.0', id: ex.clientId, result: { resultType: 'input_required', inputRequests, requestState } });
+  }
+
+  private expire(entry: Entry, callId: string): void {
+    const p = entry.parked.get(callId);
+    if (!p) return;
+    entry.parked.delete(callId);
+    for (const ourId of p.asked.values()) entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: 'the client did not retry with inputResponses in time' } });
+    entry.session.abandon([callId]);
+  }
+
+  /** A retry: check its requestState, answer the parked questions, and wait for the call's answer on this response. */
+  private resume(entry: Entry, res: ServerResponse, id: RpcId, method: string, params: Json, digest: string | undefined): void {
+    const opened = this.sealer.open(params.requestState, entry.principal.id, digest ?? requestDigest(method, params));
+    const p = 'error' in opened ? undefined : entry.parked.get(opened.c);
+    if ('error' in opened || !p) {
+      const reason = 'error' in opened ? opened.error : 'requestState names no call waiting for input (expired or already resumed)';
+      this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
+      return writeJson(res, 200, rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason }));
+    }
+    const responses = (params.inputResponses ?? {}) as Json;
+    const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
+    if (missing.length) return writeJson(res, 200, rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
+    const ex: Exchange = { res, clientId: id, method, internalId: p.callId, digest: p.digest, sse: false, done: false };
+    this.attach(entry, ex);
+    const answers = [...p.asked.entries()];
+    p.asked.clear();
+    const next = p.queued.splice(0);
+    if (next.length === 0) {
+      clearTimeout(p.timer);
+      entry.parked.delete(p.callId);
+    }
+    for (const [k, ourId] of answers) entry.session.handle({ jsonrpc: '2.0', id: ourId, result: responses[k] });
+    if (next.length) {
+      for (const q of next) p.asked.set(q.key, q.ourId);
+      this.inputRequired(entry, ex, p, Object.fromEntries(next.map((q) => [q.key, q.request])));
+    }
+  }
+
+  private cancel(principal: Principal, env: Envelope, msg: Json): void {
+    const entry = this.entries.get(this.keyOf(principal, env));
+    const reqId = (msg.params as Json | undefined)?.requestId;
+    if (!entry || reqId === undefined) return;
+    for (const ex of entry.exchanges.values()) if (ex.clientId === reqId) entry.session.abandon([ex.internalId]);
+  }
+
+  // ───────── HTTP framing ─────────
+
+  private attach(entry: Entry, ex: Exchange): void {
+    entry.exchanges.set(ex.internalId, ex);
+    ex.res.once('close', () => {
+      if (ex.done) return;
+      ex.done = true;
+      if (entry.exchanges.get(ex.internalId) === ex) entry.exchanges.delete(ex.internalId);
+      // Closing the stream cancels the request (2026-07-28).
+      entry.session.abandon([ex.internalId]);
+    });
+  }
+
+  private finish(entry: Entry, ex: Exchange, m: Json): void {
+    entry.exchanges.delete(ex.internalId);
+    const out: Json = { ...m, id: ex.clientId };
+    if (m.result && typeof m.result === 'object') out.result = stampResult(ex.method, m.result as Json, this.o.maxTtlMs);
+    this.write(ex, out);
+  }
+
+  private write(ex: Exchange, m: Json): void {
+    ex.done = true;
+    if (ex.res.destroyed) return;
+    if (ex.sse) {
+      writeEvent(ex.res, m);
+      ex.res.end();
+    } else writeJson(ex.res, 200, m);
+  }
+
+  private toSse(ex: Exchange): void {
+    if (ex.sse || ex.res.headersSent) return;
+    ex.sse = true;
+    ex.res.writeHead(200, SSE_HEADERS);
+    ex.res.flushHeaders();
+  }
+
+  private discoverResult(init: Json): Json {
+    const caps = { ...((init.capabilities as Json | undefined) ?? {}) };
+    delete caps.logging; // logging/setLevel is gone in 2026-07-28
+    const out: Json = {
+      resultType: 'complete',
+      supportedVersions: [...MODERN_VERSIONS],
+      capabilities: caps,
+      ttlMs: 0,
+      cacheScope: 'private',
+      _meta: { [SERVER_INFO_META_KEY]: init.serverInfo },
+    };
+    if (typeof init.instructions === 'string') out.instructions = init.instructions;
+    return out;
+  }
+
+  // ───────── subscriptions/listen ─────────
+
+  private listen(entry: Entry, res: ServerResponse, id: RpcId, msg: Json): void {
+    const asked = ((msg.params as Json | undefined)?.notifications ?? {}) as Listen['filter'];
+    const filter: Listen['filter'] = {};
+    if (asked.toolsListChanged === true) filter.toolsListChanged = true;
+    if (asked.promptsListChanged === true) filter.promptsListChanged = true;
+    if (asked.resourcesListChanged === true) filter.resourcesListChanged = true;
+    if (Array.isArray(asked.resourceSubscriptions)) filter.resourceSubscriptions = asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string');
+    const l: Listen = { res, clientId: id, filter };
+    res.writeHead(200, SSE_HEADERS);
+    res.flushHeaders();
+    writeEvent(res, { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: filter, _meta: { [SUBSCRIPTION_ID_META_KEY]: id } } });
+    entry.listens.add(l);
+    // Resource subscriptions are made upstream through the request path (so policy sees them too); their answers are not relayed.
+    for (const uri of filter.resourceSubscriptions ?? []) entry.session.handle({ jsonrpc: '2.0', id: `sub${this.nextId++}`, method: 'resources/subscribe', params: { uri } });
+    const keepAlive = setInterval(() => res.write(': keepalive\n\n'), 15_000);
+    keepAlive.unref();
+    res.once('close', () => {
+      clearInterval(keepAlive);
+      entry.listens.delete(l);
+      entry.lastUsed = Date.now();
+    });
+  }
+
+  private broadcast(entry: Entry, m: Json): void {
+    const method = m.method as string;
+    const uri = (m.params as Json | undefined)?.uri;
+    for (const l of entry.listens) {
+      const f = l.filter;
+      const wanted =
+        (method === 'notifications/tools/list_changed' && f.toolsListChanged) ||
+        (method === 'notifications/prompts/list_changed' && f.promptsListChanged) ||
+        (method === 'notifications/resources/list_changed' && f.resourcesListChanged) ||
+        (method === 'notifications/resources/updated' && typeof uri === 'string' && f.resourceSubscriptions?.includes(uri));
+      if (!wanted) continue;
+      const params = { ...((m.params as Json | undefined) ?? {}) };
+      params._meta = { ...((params._meta as Json | undefined) ?? {}), [SUBSCRIPTION_ID_META_KEY]: l.clientId };
+      writeEvent(l.res, { jsonrpc: '2.0', method, params });
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const e of [...this.entries.values()]) this.drop(e);
+  }
+}
