@@ -18,7 +18,7 @@
 import type { Finding, Severity } from '../detect/types.js';
 import { SEVERITY_RANK } from '../detect/types.js';
 import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord, Store } from '../store/types.js';
-import type { ListKind } from '../pipeline/types.js';
+import type { ListKind } from '../shared/lists.js';
 import { changedFields, definitionHash, modelView, sha256Hex } from './hash.js';
 import { diffDefinitions } from './diff.js';
 import { definitionPrint, hasNonAscii, nameRelation, sameDefinition, type DefinitionPrint } from './similar.js';

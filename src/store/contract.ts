@@ -3,8 +3,8 @@
  * from a *.test.ts; the factory returns a fresh, migrated, empty store and a cleanup function.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../audit/event.js';
-import { chainHash, ZERO_HASH } from '../audit/canonical.js';
+import type { AuditEvent } from '../shared/audit-event.js';
+import { chainHash, ZERO_HASH } from '../shared/canonical.js';
 import type { Store } from './types.js';
 
 export interface StoreFixture {
