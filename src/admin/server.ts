@@ -12,7 +12,8 @@ export interface AdminOptions {
   host: string;
   port: number;
   token?: string;
-  ready(): boolean | Promise<boolean>;
+  /** Readiness: a boolean, or `{ ready, ...details }` (details, e.g. which upstream is down, go in the body). */
+  ready(): boolean | { ready: boolean; [k: string]: unknown } | Promise<boolean | { ready: boolean; [k: string]: unknown }>;
   health(): Record<string, unknown>;
   metrics(): Promise<string>;
   routes?: AdminRoute[];
@@ -53,8 +54,9 @@ export class AdminServer {
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.pathname === '/healthz') return json(res, 200, { status: 'ok', ...this.o.health() });
     if (url.pathname === '/readyz') {
-      const ok = await this.o.ready();
-      return json(res, ok ? 200 : 503, { ready: ok });
+      const r = await this.o.ready();
+      const body = typeof r === 'boolean' ? { ready: r } : r;
+      return json(res, body.ready ? 200 : 503, body);
     }
     if (!this.authorized(req)) return json(res, 401, { error: 'admin token required (admin.token)' });
     if (url.pathname === '/metrics') {

@@ -86,6 +86,22 @@ describe('AuditLog', () => {
     expect((await verifyAudit(t.store, key.publicKey)).ok).toBe(true);
   });
 
+  it('checkpoints a quiet log within checkpointIntervalMs, and after checkpointEvery events at the latest', async () => {
+    const key = testKey();
+    const log = await AuditLog.open({ store: t.store, key, checkpointEvery: 1000, checkpointIntervalMs: 100 });
+    await log.write(ev(1));
+    expect(log.stats().lastCheckpointSeq).toBe(0);
+    await vi.waitFor(() => expect(log.stats().lastCheckpointSeq).toBe(1), { timeout: 2000, interval: 20 });
+    await log.close();
+    const every = await AuditLog.open({ store: t.store, key, checkpointEvery: 7 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => every.write(ev(i + 2))));
+    await every.flush();
+    const seqs = (await t.store.listCheckpoints()).map((c) => c.seq);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]! - seqs[i - 1]!).toBeLessThanOrEqual(7 + 1000);
+    expect(21 - seqs[seqs.length - 1]!).toBeLessThan(7);
+    await every.close();
+  });
+
   it('never stores finding values: only category, detector, severity, where', async () => {
     const log = await AuditLog.open({ store: t.store, key: testKey() });
     const leaky = { category: 'secret', detector: 'secrets.aws', severity: 'high', where: 'request.arguments.key', match: 'AKIAABCDEFGHIJKLMNOP', message: 'found AKIA…' };

@@ -10,8 +10,10 @@
  *   stored head, and several gateway replicas on one PostgreSQL database append in turn through a
  *   transaction-scoped advisory lock: the chain stays one linear sequence. (SQLite: one gateway per
  *   file is the supported setup; other processes — CLI prune — are still serialised by BEGIN IMMEDIATE.)
- * - Checkpoints: a signed (Ed25519) `checkpoint` every `checkpointEvery` events and at clean shutdown,
- *   so deleting the tail is detectable. Replicas should share one signing key (`audit.signingKey`);
+ * - Checkpoints: a signed (Ed25519) `checkpoint` once `checkpointEvery` events are not covered by one,
+ *   once the oldest uncovered event is `checkpointIntervalMs` old (a timer covers a quiet log), and at
+ *   clean shutdown, so deleting the tail is detectable and `audit verify` can flag a gap longer than
+ *   that bound as deleted checkpoints. Replicas should share one signing key (`audit.signingKey`);
  *   `verifyAudit` accepts several public keys otherwise.
  * - failClosed: when a batch cannot be committed, every `write` in it rejects with
  *   AuditUnavailableError (the gateway answers PCX_AUDIT_UNAVAILABLE). With failClosed false they
@@ -42,8 +44,10 @@ export interface AuditMetricsHook {
 export interface AuditLogOptions {
   store: Store;
   key: SigningKey;
-  /** Signed checkpoint every N events (default 1000). */
+  /** Signed checkpoint after at most N events (default 1000). */
   checkpointEvery?: number;
+  /** ...and at most this long after the first event it does not cover yet (default 0: no time bound). */
+  checkpointIntervalMs?: number;
   /** Reject writes that cannot be committed (default true). */
   failClosed?: boolean;
   /** Most events per transaction (default 1000). */
@@ -89,6 +93,10 @@ export class AuditLog implements AuditSink {
   private readonly store: Store;
   private readonly key: SigningKey;
   private readonly checkpointEvery: number;
+  private readonly checkpointIntervalMs: number;
+  /** Wall-clock ms when the first event after the last checkpoint was committed (0: none pending). */
+  private uncoveredSince = 0;
+  private timer: NodeJS.Timeout | undefined;
   private readonly failClosed: boolean;
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
@@ -107,6 +115,7 @@ export class AuditLog implements AuditSink {
     this.store = o.store;
     this.key = o.key;
     this.checkpointEvery = o.checkpointEvery ?? 1000;
+    this.checkpointIntervalMs = o.checkpointIntervalMs ?? 0;
     this.failClosed = o.failClosed ?? true;
     this.maxBatch = o.maxBatch ?? 1000;
     this.maxDelayMs = o.maxDelayMs ?? 0;
@@ -124,6 +133,12 @@ export class AuditLog implements AuditSink {
     }
     const cps = await o.store.listCheckpoints();
     log.s.lastCheckpointSeq = cps.reduce((m, c) => Math.max(m, c.seq), 0);
+    // A previous run that crashed left events without a checkpoint: cover them soon.
+    if (log.s.headSeq > log.s.lastCheckpointSeq) log.uncoveredSince = Date.now();
+    if (log.checkpointIntervalMs > 0) {
+      log.timer = setInterval(() => log.timedCheckpoint(), Math.max(50, Math.min(log.checkpointIntervalMs / 4, 5000)));
+      log.timer.unref();
+    }
     return log;
   }
 
@@ -202,7 +217,6 @@ export class AuditLog implements AuditSink {
     }
     const ms = performance.now() - t0;
     this.inFlight = 0;
-    const first = chained[0]!.seq;
     const last = chained[chained.length - 1]!;
     this.s.batches++;
     this.s.written += chained.length;
@@ -220,14 +234,25 @@ export class AuditLog implements AuditSink {
         this.onError(e, 'audit: subscriber failed');
       }
     }
-    const n = this.checkpointEvery;
-    if (Math.floor((first - 1) / n) !== Math.floor(last.seq / n)) await this.checkpoint(last.seq, last.hash);
+    if (this.uncoveredSince === 0) this.uncoveredSince = Date.now();
+    if (last.seq - this.s.lastCheckpointSeq >= this.checkpointEvery || this.intervalDue()) await this.checkpoint(last.seq, last.hash);
+  }
+
+  private intervalDue(): boolean {
+    return this.checkpointIntervalMs > 0 && this.uncoveredSince > 0 && Date.now() - this.uncoveredSince >= this.checkpointIntervalMs;
+  }
+
+  /** The time bound: a quiet log still gets its checkpoint. */
+  private timedCheckpoint(): void {
+    if (this.closed || this.draining || !this.intervalDue() || this.s.headSeq <= this.s.lastCheckpointSeq) return;
+    void this.checkpoint(this.s.headSeq, this.lastHeadHash);
   }
 
   private async checkpoint(seq: number, hash: string, kind: AuditCheckpoint['kind'] = 'checkpoint'): Promise<void> {
     try {
       await this.store.addCheckpoint(signCheckpoint(this.key, { seq, hash, kind }));
       this.s.lastCheckpointSeq = Math.max(this.s.lastCheckpointSeq, seq);
+      if (this.s.lastCheckpointSeq >= this.s.headSeq) this.uncoveredSince = 0;
     } catch (e) {
       this.onError(e, `audit: checkpoint at seq ${seq} failed`);
     }
@@ -256,6 +281,8 @@ export class AuditLog implements AuditSink {
   /** Flush, write the shutdown checkpoint, stop accepting events. Does not close the store. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     await this.checkpointNow();
     this.closed = true;
   }

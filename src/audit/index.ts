@@ -3,18 +3,19 @@
  * closed), plus the optional JSONL and OTLP copies fed with every committed batch (best effort:
  * their failures are reported through onError, never turned into denied calls).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ms, type Config } from '../config/schema.js';
 import type { ChainedEvent, Store } from '../store/types.js';
 import { AuditLog, type AuditMetricsHook } from './chain.js';
 import type { AuditEvent, AuditSink } from './event.js';
 import { JsonlSink } from './jsonl.js';
-import { loadOrCreateSigningKey, SIGNING_KEY_FILE, type SigningKey } from './keys.js';
+import { loadOrCreateSigningKey, signingKeyFromPem, SIGNING_KEY_FILE, type SigningKey } from './keys.js';
 
 export { AuditLog, AuditUnavailableError, pruneAudit, sanitizeFindings, type AuditStats, type AuditMetricsHook } from './chain.js';
 export { verifyAudit, type VerifyResult, type BrokenLink } from './verify.js';
 export { canonical, digest, sha256Hex } from './canonical.js';
-export { loadOrCreateSigningKey, loadPublicKey, type SigningKey } from './keys.js';
+export { loadOrCreateSigningKey, loadPublicKey, makeSignedHead, parseSignedHead, type SignedHead, type SigningKey } from './keys.js';
 
 export interface Audit extends AuditSink {
   log: AuditLog;
@@ -25,10 +26,34 @@ export interface Audit extends AuditSink {
   close(): Promise<void>;
 }
 
-/** `audit.signingKey` (relative to the config file) or `<dataDir>/audit-signing-key.pem`. */
-export function signingKeyPath(config: Config, dataDir: string): string {
+/**
+ * Where the signing key comes from: `audit.signingKey` as a PEM (typically `${env:VAR}`), as a file
+ * path (relative to the config file), or by default `<dataDir>/audit-signing-key.pem`.
+ * `besideData` is true when the key lives inside the data dir (fine for trying it, not for production).
+ */
+export type SigningKeySource = { kind: 'pem'; pem: string; besideData: false } | { kind: 'file'; file: string; besideData: boolean };
+
+export function signingKeySource(config: Config, dataDir: string): SigningKeySource {
+  const v = config.audit.signingKey;
+  if (v && v.includes('-----BEGIN')) return { kind: 'pem', pem: v, besideData: false };
   const base = (config as { baseDir?: string }).baseDir ?? process.cwd();
-  return config.audit.signingKey ? path.resolve(base, config.audit.signingKey) : path.join(dataDir, SIGNING_KEY_FILE);
+  const file = v ? path.resolve(base, v) : path.join(dataDir, SIGNING_KEY_FILE);
+  const rel = path.relative(path.resolve(dataDir), file);
+  return { kind: 'file', file, besideData: !rel.startsWith('..') && !path.isAbsolute(rel) };
+}
+
+/** The key file path (undefined when the key is given inline as a PEM). */
+export function signingKeyPath(config: Config, dataDir: string): string | undefined {
+  const s = signingKeySource(config, dataDir);
+  return s.kind === 'file' ? s.file : undefined;
+}
+
+/** Load the configured key; the default file is created on first use. */
+export function loadSigningKey(config: Config, dataDir: string, opts: { create?: boolean } = {}): SigningKey {
+  const s = signingKeySource(config, dataDir);
+  if (s.kind === 'pem') return signingKeyFromPem(s.pem);
+  if (opts.create === false && !existsSync(s.file)) throw new Error(`no audit signing key at ${s.file} (set audit.signingKey, or --data-dir)`);
+  return loadOrCreateSigningKey(s.file);
 }
 
 export async function openAudit(
@@ -38,11 +63,12 @@ export async function openAudit(
   opts: { metrics?: AuditMetricsHook; onError?: (err: unknown, what: string) => void; instance?: string } = {},
 ): Promise<Audit> {
   const onError = opts.onError ?? (() => {});
-  const key = loadOrCreateSigningKey(signingKeyPath(config, dataDir));
+  const key = loadSigningKey(config, dataDir);
   const log = await AuditLog.open({
     store,
     key,
     checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: ms(config.audit.checkpointInterval, 60_000),
     failClosed: config.audit.failClosed,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     onError,

@@ -2,9 +2,14 @@
  * The Ed25519 key that signs audit checkpoints. Default file `<dataDir>/audit-signing-key.pem`
  * (PKCS#8 PEM, mode 0600), created on first start; the public half is written beside it as
  * `audit-signing-key.pub.pem` so verifiers need no access to the private key.
+ *
+ * Production: keep the key OUT of the data dir (`audit.signingKey: /etc/portcullis/audit-key.pem`, or
+ * `audit.signingKey: ${env:PORTCULLIS_AUDIT_KEY}` holding the PEM itself), so that whoever can write
+ * the database cannot re-sign a rewritten log; and ship `portcullis audit head` elsewhere.
+ * A key file readable by group or others is refused.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditCheckpoint } from '../store/types.js';
 import { canonical, sha256Hex } from './canonical.js';
@@ -33,10 +38,34 @@ export function signingKeyFromPem(pem: string): SigningKey {
   return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
 }
 
+export class SigningKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SigningKeyError';
+  }
+}
+
+/** Refuse a private key file that group or others can read or write (POSIX only). */
+export function assertPrivateKeyMode(file: string): void {
+  if (process.platform === 'win32') return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new SigningKeyError(
+      `audit signing key ${file} has mode ${mode.toString(8).padStart(4, '0')}: group or others can read it, so anyone who can read it can re-sign a rewritten audit log. Run \`chmod 600 ${file}\` (and keep it outside the data dir).`,
+    );
+  }
+}
+
+/** Read an existing private key file, refusing loose permissions. */
+export function readSigningKeyFile(file: string): SigningKey {
+  assertPrivateKeyMode(file);
+  return signingKeyFromPem(readFileSync(file, 'utf8'));
+}
+
 /** Load the key at `file`, or create it (0600) when it does not exist. */
 export function loadOrCreateSigningKey(file: string): SigningKey {
   if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     try {
@@ -47,7 +76,7 @@ export function loadOrCreateSigningKey(file: string): SigningKey {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-  const key = signingKeyFromPem(readFileSync(file, 'utf8'));
+  const key = readSigningKeyFile(file);
   const pub = publicKeyFileOf(file);
   if (!existsSync(pub)) {
     try {
@@ -82,4 +111,56 @@ export function checkpointSignatureValid(c: AuditCheckpoint, publicKey: KeyObjec
   } catch {
     return false;
   }
+}
+
+/**
+ * The signed head: a checkpoint of the log's current end that the operator ships out of reach of
+ * the gateway host (`portcullis audit head`), with the public key that signed it, so that
+ * `audit verify --expect-head` can detect truncation, wipes and rewrites later.
+ */
+export interface SignedHead extends AuditCheckpoint {
+  format: 'portcullis-audit-head/1';
+  /** SPKI PEM of the key that signed it. */
+  publicKey: string;
+}
+
+export function makeSignedHead(key: SigningKey, seq: number, hash: string): SignedHead {
+  const cp = signCheckpoint(key, { seq, hash, kind: 'checkpoint' });
+  return { format: 'portcullis-audit-head/1', ...cp, publicKey: key.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/** Parse a signed head (JSON text); checks its shape and its signature against its own public key. */
+export function parseSignedHead(text: string): { head: SignedHead; publicKey: KeyObject } {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    throw new Error('--expect-head: not JSON (give the output of `portcullis audit head`, or a file holding it)');
+  }
+  const h = o as Partial<SignedHead>;
+  if (
+    !h ||
+    typeof h !== 'object' ||
+    typeof h.seq !== 'number' ||
+    !Number.isInteger(h.seq) ||
+    h.seq < 0 ||
+    typeof h.hash !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(h.hash) ||
+    typeof h.time !== 'string' ||
+    typeof h.signature !== 'string' ||
+    typeof h.keyId !== 'string' ||
+    typeof h.publicKey !== 'string' ||
+    h.kind !== 'checkpoint'
+  ) {
+    throw new Error('--expect-head: not a signed head (needs seq, hash, time, kind, keyId, signature, publicKey as printed by `portcullis audit head`)');
+  }
+  let publicKey: KeyObject;
+  try {
+    publicKey = loadPublicKey(h.publicKey);
+  } catch {
+    throw new Error('--expect-head: its publicKey is not a PEM public key');
+  }
+  if (keyIdOf(publicKey) !== h.keyId) throw new Error(`--expect-head: keyId ${h.keyId} is not the id of its publicKey (${keyIdOf(publicKey)})`);
+  if (!checkpointSignatureValid(h as AuditCheckpoint, publicKey)) throw new Error('--expect-head: the signature does not match the head: the file was altered');
+  return { head: h as SignedHead, publicKey };
 }

@@ -7,9 +7,11 @@ import type { KeyObject } from 'node:crypto';
 import { ms } from '../config/schema.js';
 import type { AuditQuery, ChainedEvent, Store } from '../store/types.js';
 import { pruneAudit, type PruneResult } from './chain.js';
-import { loadPublicKey, publicKeyFileOf, signingKeyFromPem, type SigningKey } from './keys.js';
-import { verifyAudit, type VerifyResult } from './verify.js';
+import { loadPublicKey, makeSignedHead, parseSignedHead, publicKeyFileOf, readSigningKeyFile, type SignedHead, type SigningKey } from './keys.js';
+import { verifyAudit, type VerifyOptions, type VerifyResult } from './verify.js';
 import { readFileSync } from 'node:fs';
+import { safeField } from '../util/terminal.js';
+import type { SigningKeySource } from './index.js';
 
 /** `2026-01-01`, an ISO time, or a duration ago (`15m`, `2h`, `7d`) → ISO. */
 export function parseTime(s: string, now = Date.now()): string {
@@ -28,8 +30,10 @@ export function parseAge(s: string): number {
 }
 
 /** Public keys for verification: explicit files, else `<key>.pub.pem`, else the private key's public half. */
-export function verificationKeys(signingKeyFile: string, explicit: string[] = []): KeyObject[] {
+export function verificationKeys(source: SigningKeySource | string, explicit: string[] = []): KeyObject[] {
   if (explicit.length > 0) return explicit.map((f) => loadPublicKey(f));
+  if (typeof source !== 'string' && source.kind === 'pem') return [loadPublicKey(source.pem)];
+  const signingKeyFile = typeof source === 'string' ? source : source.file;
   const pub = publicKeyFileOf(signingKeyFile);
   if (existsSync(pub)) return [loadPublicKey(pub)];
   if (existsSync(signingKeyFile)) return [loadPublicKey(signingKeyFile)];
@@ -38,33 +42,63 @@ export function verificationKeys(signingKeyFile: string, explicit: string[] = []
 
 export function loadSigningKeyFile(file: string): SigningKey {
   if (!existsSync(file)) throw new Error(`no audit signing key at ${file}: prune needs the gateway's key (set audit.signingKey or --data-dir)`);
-  return signingKeyFromPem(readFileSync(file, 'utf8'));
+  return readSigningKeyFile(file);
 }
 
-export function verifyReport(r: VerifyResult): string {
+/** `--expect-head` takes the JSON itself or a file holding it. */
+export function readExpectedHead(arg: string): { head: SignedHead; publicKey: KeyObject } {
+  const text = arg.trimStart().startsWith('{') ? arg : readFileSync(arg, 'utf8');
+  return parseSignedHead(text);
+}
+
+/**
+ * `portcullis audit head`: verify the log (a head is never signed over a broken log), then sign its
+ * current end and record that as a checkpoint too. Ship the printed JSON somewhere the gateway host
+ * cannot write (another machine, a ticket, a WORM bucket) and give it to `audit verify --expect-head`.
+ */
+export async function runHead(store: Store, key: SigningKey, verifyOpts: VerifyOptions = {}): Promise<{ head?: SignedHead; result: VerifyResult }> {
+  const result = await verifyAudit(store, [key.publicKey], verifyOpts);
+  if (!result.ok) return { result };
+  const last = await store.auditHead();
+  const seq = last?.seq ?? 0;
+  const head = makeSignedHead(key, seq, last?.hash ?? '0'.repeat(64));
+  if (seq > 0 && seq > result.lastCheckpointSeq) {
+    const { format: _f, publicKey: _p, ...cp } = head;
+    await store.addCheckpoint(cp);
+  }
+  return { head, result };
+}
+
+
+export function verifyReport(r: VerifyResult, notes: string[] = []): string {
   if (!r.ok) {
     const b = r.firstBroken!;
-    return `audit log BROKEN at seq ${b.seq} (${b.kind}): ${b.detail}\n  checked ${r.checked} events, ${r.checkpoints} checkpoints\n`;
+    let s = `audit log BROKEN at seq ${b.seq} (${b.kind}): ${b.detail}\n`;
+    for (const a of r.alsoBroken ?? []) s += `  also at seq ${a.seq} (${a.kind}): ${a.detail}\n`;
+    return s + `  checked ${r.checked} events, ${r.checkpoints} checkpoints\n`;
   }
   let s = `audit log OK: ${r.checked} events (seq ${r.headSeq - r.checked + 1}…${r.headSeq}), ${r.checkpoints} signed checkpoints`;
   if (r.prunedBefore > 0) s += `, pruned before seq ${r.prunedBefore}`;
+  if (r.expectedHeadSeq !== undefined) s += `, matches the shipped head at seq ${r.expectedHeadSeq}`;
   s += '\n';
+  for (const n of notes) s += `  note: ${n}\n`;
   if (r.unanchored > 0) s += `  note: the last ${r.unanchored} events come after the last signed checkpoint (seq ${r.lastCheckpointSeq}); their removal would not be detectable until the next checkpoint\n`;
   return s;
 }
 
-export async function runVerify(store: Store, keys: KeyObject[]): Promise<{ result: VerifyResult; text: string; exitCode: number }> {
-  const result = await verifyAudit(store, keys);
-  return { result, text: verifyReport(result), exitCode: result.ok ? 0 : 1 };
+export async function runVerify(store: Store, keys: KeyObject[], opts: VerifyOptions = {}, notes: string[] = []): Promise<{ result: VerifyResult; text: string; exitCode: number }> {
+  const result = await verifyAudit(store, keys, opts);
+  return { result, text: verifyReport(result, notes), exitCode: result.ok ? 0 : 1 };
 }
 
+/** One line per event; every field escaped (a newline in a URI cannot forge a line, ESC cannot reach the terminal). */
 export function formatEvent(c: ChainedEvent): string {
   const e = c.event;
-  const what = [e.server, e.target].filter(Boolean).join(' ') || '-';
-  const why = e.rule ?? e.reason ?? '';
-  const f = e.findings.length ? ` findings=${e.findings.map((x) => `${x.category}/${x.severity}`).join(',')}` : '';
-  const lat = e.latencyMs !== undefined ? ` ${e.latencyMs.toFixed(1)}ms` : '';
-  return `${String(c.seq).padStart(7)} ${e.time} ${e.decision.padEnd(7)} ${e.principal.id} ${e.method} ${what}${why ? ` [${why}]` : ''}${e.outcome ? ` ${e.outcome}` : ''}${lat}${f}`;
+  const what = [e.server, e.target].filter(Boolean).map(safeField).join(' ') || '-';
+  const why = safeField(e.rule ?? e.reason ?? '');
+  const f = e.findings?.length ? ` findings=${e.findings.map((x) => `${safeField(x.category)}/${safeField(x.severity)}`).join(',')}` : '';
+  const lat = typeof e.latencyMs === 'number' ? ` ${e.latencyMs.toFixed(1)}ms` : '';
+  return `${String(c.seq).padStart(7)} ${safeField(e.time)} ${safeField(e.decision).padEnd(7)} ${safeField(e.principal?.id)} ${safeField(e.method)} ${what}${why ? ` [${why}]` : ''}${e.outcome ? ` ${safeField(e.outcome)}` : ''}${lat}${f}`;
 }
 
 /** The store's query, as a person gives it: `since` / `until` may also be durations back from now (see parseTime). */
@@ -161,11 +195,22 @@ export async function tailEvents(
   const last = (await store.queryAudit({ order: 'desc', limit: o.n })).reverse();
   for (const c of last) write(fmt(c) + '\n');
   let after = last.length ? last[last.length - 1]!.seq : ((await store.auditHead())?.seq ?? 0);
-  while (o.follow && !signal?.aborted) {
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, o.intervalMs ?? 500);
-      signal?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-    });
+  // One abort listener for the whole follow (not one per poll: that leaked listeners every 500 ms).
+  let wake: (() => void) | undefined;
+  const onAbort = () => wake?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (o.follow && !signal?.aborted) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => ((wake = undefined), r()), o.intervalMs ?? 500);
+        wake = () => (clearTimeout(t), (wake = undefined), r());
+      });
+      await drainNew();
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  async function drainNew(): Promise<void> {
     for (;;) {
       const rows = await store.readAudit(after, 1000);
       for (const c of rows) write(fmt(c) + '\n');

@@ -25,6 +25,14 @@ describe('verifyAudit names the first broken link', () => {
     await t.cleanup();
   });
 
+  it('column: an indexed column edited alone (hides the event from `audit query --principal`)', async () => {
+    await fill();
+    sql("UPDATE audit_events SET principal = 'nobody' WHERE seq = 7");
+    const r = await verify();
+    expect(r.firstBroken).toMatchObject({ seq: 7, kind: 'column' });
+    expect(r.firstBroken!.detail).toContain('"principal"');
+  });
+
   it('an untouched log verifies', async () => {
     await fill();
     expect(await verify()).toEqual({ ok: true, checked: 50, checkpoints: 5, headSeq: 50, lastCheckpointSeq: 50, unanchored: 0, prunedBefore: 0 });
@@ -41,7 +49,8 @@ describe('verifyAudit names the first broken link', () => {
     const row = (await t.store.readAudit(15, 1))[0]!;
     expect(row.event.decision).toBe('deny');
     const changed = { ...row.event, decision: 'allow' as const };
-    sql('UPDATE audit_events SET event = ?, hash = ? WHERE seq = 16', JSON.stringify(changed), chainHash(row.prevHash, changed));
+    // the indexed column too (else verify reports the column first)
+    sql("UPDATE audit_events SET event = ?, hash = ?, decision = 'allow' WHERE seq = 16", JSON.stringify(changed), chainHash(row.prevHash, changed));
     expect((await verify()).firstBroken).toMatchObject({ seq: 16, kind: 'modified' });
   });
 
@@ -52,7 +61,7 @@ describe('verifyAudit names the first broken link', () => {
     for (const r of rows.slice(14)) {
       const e = r.seq === 15 ? { ...r.event, principal: { ...r.event.principal, id: 'mallory' } } : r.event;
       const h = chainHash(prev, e);
-      sql('UPDATE audit_events SET event = ?, prev_hash = ?, hash = ? WHERE seq = ?', JSON.stringify(e), prev, h, r.seq);
+      sql('UPDATE audit_events SET event = ?, prev_hash = ?, hash = ?, principal = ? WHERE seq = ?', JSON.stringify(e), prev, h, e.principal.id, r.seq);
       prev = h;
     }
     const r = await verify();

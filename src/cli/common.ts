@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, resolveDataDir, type LoadedConfig } from '../c
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { escapeControl } from '../util/terminal.js';
 
 /** Load the config or exit 1 with `FILE:LINE: path: problem` lines. */
 export async function loadOrExit(file?: string): Promise<LoadedConfig> {
@@ -49,7 +50,9 @@ export async function withStore<T>(flags: StoreFlags, fn: (store: Store, config:
 }
 
 /** Print rows as aligned columns under a header (the human form of `list` commands). */
-export function printTable(header: string[], rows: string[][]): void {
+export function printTable(header: string[], rawRows: string[][]): void {
+  // Every cell escaped: a value with a newline or an escape sequence cannot forge rows or reach the terminal.
+  const rows = rawRows.map((r) => r.map((c) => escapeControl(c ?? '')));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { installSafeOutput } from '../util/terminal.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
     .version(VERSION)
     .showHelpAfterError();
   const invoked = process.argv[2];
+  // Human-readable output never carries raw control / bidi characters (src/util/terminal.ts); `stdio`
+  // speaks MCP on stdout and `start` writes logs there: they are left alone.
+  if (invoked !== 'stdio' && invoked !== 'start') installSafeOutput();
   const load = invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? [COMMANDS[invoked]!] : Object.values(COMMANDS);
   for (const m of await Promise.all(load.map((l) => l()))) m.register(program);
   await program.parseAsync(process.argv);

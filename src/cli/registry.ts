@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord } from '../store/types.js';
 import { Registry, RegistryError } from '../registry/registry.js';
 import { storeFlags, withStore, type StoreFlags } from './common.js';
+import { escapeControl, safeField } from '../util/terminal.js';
 
 const STATUSES: RegistryStatus[] = ['pending', 'approved', 'quarantined', 'retired'];
 const KINDS = ['tool', 'prompt', 'resource_template', 'instructions', 'server'] as const;
@@ -110,7 +111,8 @@ export async function registryList(r: Registry, flags: { status?: string; server
   return 0;
 }
 
-function table(head: string[], rows: string[][]): string {
+function table(head: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map((c) => escapeControl(c ?? '')));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';
@@ -146,7 +148,7 @@ export async function registrySetStatus(
   const by = flags.by ?? process.env.USER ?? process.env.USERNAME;
   const opts = { ...(kind ? { kind } : {}), ...(by ? { by } : {}), ...(flags.reason ? { reason: flags.reason } : {}), ...(flags.all ? { all: true } : {}) };
   const events = verb === 'approve' ? await r.approve(name, opts) : verb === 'quarantine' ? await r.quarantine(name, opts) : await r.retire(name, opts);
-  for (const e of events) out(`${e.kind === 'server' ? `server ${e.server}` : `${e.kind} ${r.idOf(e.kind, e.server, e.name)}`}: ${e.status}\n`);
+  for (const e of events) out(`${e.kind === 'server' ? `server ${safeField(e.server)}` : `${e.kind} ${safeField(r.idOf(e.kind, e.server, e.name))}`}: ${e.status}\n`);
   if (verb === 'approve') {
     for (const server of new Set(events.filter((e) => e.kind !== 'server').map((e) => e.server))) {
       const st = r.serverStatus(server);

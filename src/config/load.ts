@@ -55,7 +55,7 @@ export function parseConfigText(text: string, file = '<config>', env: NodeJS.Pro
   // Relative paths in the config are relative to the config file.
   const base = file.startsWith('<') ? process.cwd() : path.dirname(file);
   (config as { baseDir?: string }).baseDir = base;
-  const serverProblems = checkServers(config, doc, where);
+  const serverProblems = [...checkServers(config, doc, where), ...ambiguousServerNames(config).map((m) => `${file}: ${m}`)];
   if (serverProblems.length > 0) throw new ConfigError(serverProblems);
   return config;
 }
@@ -112,6 +112,43 @@ function formatIssues(issues: z.core.$ZodIssue[], doc: Document, where: (o?: num
 export interface ResolvedServer {
   name: string;
   spec: ServerConfig;
+}
+
+/**
+ * Why a server name (or `prefix`) cannot be told apart from its tools' names once namespaced with
+ * `sep`, or undefined when it can. Names are split at the FIRST separator everywhere (policy
+ * globs `server__tool`, the registry, the router), so the name must not contain the separator and
+ * must not end in a way that, followed by the separator, makes it appear earlier (`prod_` + `__`).
+ */
+export function ambiguousName(name: string, sep: string): string | undefined {
+  if (name.includes(sep)) return `contains the namespace separator "${sep}"`;
+  if ((name + sep).indexOf(sep) !== name.length) return `ends with part of the namespace separator "${sep}", so "${name}${sep}tool" splits in the wrong place`;
+  return undefined;
+}
+
+/**
+ * Server names and prefixes that would make names, policy rules or registry ids ambiguous:
+ * a name containing (or overlapping) `namespace.separator`, or two servers exposing the same prefix.
+ * `config check` and startup refuse them.
+ */
+export function ambiguousServerNames(config: Pick<Config, 'mcpServers' | 'servers' | 'namespace'>): string[] {
+  const sep = config.namespace.separator;
+  const problems: string[] = [];
+  const byPrefix = new Map<string, string>();
+  for (const name of new Set([...Object.keys(config.mcpServers), ...Object.keys(config.servers)])) {
+    const why = ambiguousName(name, sep);
+    if (why) problems.push(`server name "${name}" ${why}; rename the server (e.g. "${name.split(sep).join('-')}")`);
+    const prefix = config.servers[name]?.prefix ?? config.mcpServers[name]?.prefix ?? name;
+    if (prefix === '') continue;
+    if (prefix !== name) {
+      const pwhy = ambiguousName(prefix, sep);
+      if (pwhy) problems.push(`servers.${name}.prefix "${prefix}" ${pwhy}`);
+    }
+    const other = byPrefix.get(prefix);
+    if (other !== undefined) problems.push(`servers "${other}" and "${name}" both expose names as "${prefix}${sep}…"; give one a different prefix`);
+    else byPrefix.set(prefix, name);
+  }
+  return problems;
 }
 
 /** `servers.<name>` entries may add Portcullis keys to an `mcpServers` entry or define a server. */

@@ -117,6 +117,8 @@ const PolicyRule = z.strictObject({
   tools: z.array(z.string()).optional(),
   resources: z.array(z.string()).optional(),
   prompts: z.array(z.string()).optional(),
+  /** Other JSON-RPC methods (not tools, resources or prompts) this rule allows or denies by name: `x/admin_reset`, `x/*`. Unknown methods are denied unless a rule allows them. */
+  methods: z.array(z.string()).optional(),
   where: z.record(z.string(), z.unknown()).optional(),
   obligations: z.array(z.string()).optional(),
   id: z.string().optional(),
@@ -200,10 +202,26 @@ const Audit = z.strictObject({
   /** Store redacted copies of arguments and results (digests are always stored). */
   redactedCopies: z.boolean().default(false),
   retention: Duration.optional(),
-  /** Checkpoint every N events (signed with the Ed25519 key). */
-  checkpointEvery: z.number().int().positive().default(1000),
-  /** Path of the Ed25519 private key (PEM); default `<dataDir>/audit-signing-key.pem`, created on first start. */
-  signingKey: z.string().optional(),
+  /**
+   * Write a signed checkpoint after at most this many events (also at shutdown). `audit verify`
+   * reports a gap longer than this (+ one batch) between checkpoints as deleted checkpoints.
+   */
+  checkpointEvery: z.number().int().positive().default(1000).describe('Write a signed audit checkpoint after at most this many events; verify flags longer gaps as deleted checkpoints.'),
+  /**
+   * ...and at most this long after the first event not yet covered by a checkpoint, so a quiet log
+   * is anchored too. `audit verify` flags events spanning more than twice this (+10 min) without a checkpoint.
+   */
+  checkpointInterval: Duration.default('60s').describe('Write a signed audit checkpoint at most this long after the first event not yet covered by one (e.g. 60s, 5m).'),
+  /**
+   * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints: a file path (relative to the config
+   * file) or the PEM itself, e.g. `${env:PORTCULLIS_AUDIT_KEY}`. Default `<dataDir>/audit-signing-key.pem`,
+   * created on first start. Production: keep it outside the data dir (see docs/audit.md); a key file
+   * readable by group or others is refused.
+   */
+  signingKey: z
+    .string()
+    .optional()
+    .describe('Ed25519 private key (PEM) signing audit checkpoints: a file path outside the data dir, or ${env:VAR} holding the PEM. Default <dataDir>/audit-signing-key.pem. Files must be mode 0600.'),
 });
 
 const Store = z.strictObject({
@@ -224,12 +242,45 @@ const Limits = z.strictObject({
   maxChildren: z.number().int().positive().default(64),
   /** Most concurrent downstream sessions. */
   maxSessions: z.number().int().positive().default(10_000),
+  /** Most concurrent downstream sessions of one principal (anti-exhaustion; stdio sessions are not counted). */
+  maxSessionsPerPrincipal: z
+    .number()
+    .int()
+    .positive()
+    .default(32)
+    .describe(
+      'Most concurrent downstream sessions one principal may hold. At the cap its own least-recently-used idle session is closed to make room; with none idle it gets HTTP 429 (PCX_RATE_LIMITED). Protects other users from one credential opening sessions in a loop.',
+    ),
+  /** Most stdio children started for one principal's sessions (shared servers are not counted). */
+  maxChildrenPerPrincipal: z
+    .number()
+    .int()
+    .positive()
+    .default(16)
+    .describe(
+      "Most upstream child processes (stdio servers that are not `shared`) one principal's sessions may hold in all. Past it the principal's own idle sessions are reclaimed, else the call gets PCX_UPSTREAM_UNAVAILABLE with a retry hint; other principals' children are never taken for it.",
+    ),
+  /** Under pressure (a cap reached), sessions idle this long may be closed, least recently used first. */
+  reclaimIdleAfter: Duration.default('1m').describe(
+    'When a session or child cap is reached, sessions without a call in flight and idle at least this long are closed, least recently used first, instead of refusing the new one.',
+  ),
+  /** Most bytes queued for one client stream that is not reading; past it that session is closed. */
+  maxStreamBufferBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024)
+    .describe(
+      'Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.',
+    ),
   /** Drop a downstream HTTP session after this long without requests. */
   sessionIdleTimeout: Duration.default('30m'),
   /** A pipeline interceptor that takes longer than this denies (fail closed). */
   interceptorTimeout: Duration.default('5s'),
   /** Calls per minute per principal (0 = unlimited). */
   callsPerMinute: z.number().int().nonnegative().default(0),
+  /** Deepest JSON nesting accepted in a message's params or result; deeper is refused (rule validate.depth) and audited. */
+  maxDepth: z.number().int().min(8).max(1000).default(64),
   /** Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page). */
   listPageSize: z.number().int().nonnegative().default(1000),
 });

@@ -54,8 +54,48 @@ describe('findUrls', () => {
   it('finds URLs with spans and trims prose punctuation', () => {
     const t = 'See https://example.com/a?b=1, and (http://10.0.0.1/x).';
     const u = findUrls(t);
-    expect(u.map((x) => x.url)).toEqual(['https://example.com/a?b=1', 'http://10.0.0.1/x']);
-    expect(t.slice(u[0]!.start, u[0]!.end)).toBe('https://example.com/a?b=1');
+    expect(u.map((x) => x.url)).toEqual(['https://example.com/', 'http://10.0.0.1/']);
+    expect(t.slice(u[0]!.start, u[0]!.end)).toBe('https://example.com');
+  });
+
+  // [text, the hosts a WHATWG parser (fetch) would contact]
+  const SPELLINGS: Array<[string, string[]]> = [
+    ['http:127.0.0.1/x', ['127.0.0.1']],
+    ['http:/127.0.0.1', ['127.0.0.1']],
+    ['http:\\\\127.0.0.1\\x', ['127.0.0.1']],
+    ['ht\ttp://127.0.0.1', ['127.0.0.1']],
+    ['HtTp://0x7f.1', ['127.0.0.1']],
+    ['http://evil@127.0.0.1', ['127.0.0.1']],
+    ['http://[::ffff:127.0.0.1]:80/', ['[::ffff:7f00:1]']],
+    ['a http://1.1.1.1/ b http://2.2.2.2 c http:3.3.3.3', ['1.1.1.1', '2.2.2.2', '3.3.3.3']],
+    ['//10.0.0.1/x', ['10.0.0.1']],
+    ['gopher://127.0.0.1:6379/_x', ['127.0.0.1']],
+  ];
+  it.each(SPELLINGS)('reads %j as fetch would', (text, hosts) => {
+    const got = findUrls(text).flatMap((f) => {
+      try {
+        return [new URL(f.url).hostname];
+      } catch {
+        return [];
+      }
+    });
+    for (const h of hosts) expect(got).toContain(h);
+  });
+
+  it('has no count cap: the 20,000th URL is found', () => {
+    const t = 'http://1.1.1.1/ '.repeat(20_000) + 'http://127.0.0.1/';
+    expect(findUrls(t).some((f) => f.url === 'http://127.0.0.1/')).toBe(true);
+  });
+
+  it('is linear on scheme floods', () => {
+    const t0 = performance.now();
+    findUrls('http:'.repeat(200_000));
+    findUrls('http://a'.repeat(100_000));
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('reports an over-long authority instead of skipping it', () => {
+    expect(findUrls(`http://${'a'.repeat(5000)}@127.0.0.1/`).some((f) => f.tooLong)).toBe(true);
   });
 });
 

@@ -14,6 +14,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Finding, Severity, TextDetector } from './types.js';
 
 export type AddressClass =
@@ -33,31 +34,99 @@ export type AddressClass =
 
 // ---------------------------------------------------------------------------------------------
 // URL extraction
+//
+// Candidates are found the way a WHATWG URL parser (and so `fetch`) reads a string: ASCII tab and
+// newline are removed anywhere (so `ht\ttp://` is `http://`), the scheme is case-insensitive, and
+// for the special network schemes (http, https, ws, wss, ftp) the slashes after `scheme:` are
+// optional and may be backslashes (`http:127.0.0.1`, `http:/x`, `http:\\x`). For each candidate
+// only the authority decides where a request goes, so the candidate is `scheme://authority` with
+// the authority read exactly as the parser does (up to `/`, `\`, `?`, `#`), then parsed by Node's
+// own `new URL()`. Every occurrence is reported: there is no count limit. An authority longer than
+// MAX_AUTHORITY is reported as `tooLong` (the caller denies it) rather than examined.
 
-const URL_RE = /\b(?:https?|ftp|ftps|file|gopher|wss?|dict|ldap|sftp|tftp|smb|jar|netdoc):\/\/[^\s<>"'`\\{}|^]{1,2048}/gi;
+/** Schemes whose slashes are optional (WHATWG "special" schemes that reach a network host). */
+const SPECIAL = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
+const OTHER_SCHEMES = 'ftps|file|gopher|dict|ldaps?|sftp|tftp|smb|jar|netdoc|telnet|rtsp|redis|mongodb|mysql|postgres(?:ql)?';
+const SCHEME_RE = new RegExp(`(?:https?|wss?|ftp|${OTHER_SCHEMES}):`, 'gi');
+/** Ends the authority (WHATWG), plus what ends a URL in prose or JSON-ish text. */
+const AUTH_END = /[/\\?#\s<>"'`{}|^]/;
+export const MAX_AUTHORITY = 2048;
 
 export interface FoundUrl {
   url: string;
   start: number;
   end: number;
+  /** The authority exceeded MAX_AUTHORITY: not parsed, must be treated as unsafe. */
+  tooLong?: boolean;
 }
 
+function extract(text: string, out: FoundUrl[], seen: Set<string>, mapBack?: (i: number) => number): void {
+  SCHEME_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let authEndCache = -1;
+  while ((m = SCHEME_RE.exec(text)) !== null) {
+    const scheme = m[0].slice(0, -1).toLowerCase();
+    let i = m.index + m[0].length;
+    const slashStart = i;
+    while (i < text.length && (text[i] === '/' || text[i] === '\\')) i++;
+    const slashes = i - slashStart;
+    if (!SPECIAL.has(scheme) && slashes < 2) continue; // non-special schemes need `//` for a host
+    // authority end: the first terminator at or after i (monotone in i: cached, so linear overall)
+    if (authEndCache < i) {
+      authEndCache = i;
+      while (authEndCache < text.length && !AUTH_END.test(text[authEndCache]!)) authEndCache++;
+    }
+    const authEnd = authEndCache;
+    const start = mapBack ? mapBack(m.index) : m.index;
+    const end = mapBack ? mapBack(Math.max(m.index, authEnd - 1)) + 1 : authEnd;
+    if (authEnd - i > MAX_AUTHORITY) {
+      out.push({ url: `${scheme}://`, start, end, tooLong: true });
+      continue;
+    }
+    let authority = text.slice(i, authEnd);
+    if (authority === '' && !SPECIAL.has(scheme)) authority = '';
+    // prose punctuation after a URL: try the authority with and without it
+    const trimmed = authority.replace(/[.,;:!?)\]]+$/, '');
+    for (const a of trimmed !== authority ? [authority, trimmed] : [authority]) {
+      const url = `${scheme}://${a}${text[authEnd] === '/' || text[authEnd] === '\\' ? '/' : ''}`;
+      if (seen.has(url)) continue;
+      seen.add(url);
+      out.push({ url, start, end });
+    }
+  }
+}
+
+/**
+ * URL candidates in a string, as a fetch would read them (see above). `url` is the normalised
+ * `scheme://authority[/]` of each candidate; start/end are its span in `text`.
+ */
 export function findUrls(text: string): FoundUrl[] {
   const out: FoundUrl[] = [];
-  if (!text.includes('://')) return out;
-  URL_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = URL_RE.exec(text)) !== null) {
-    let url = m[0];
-    // trailing punctuation of prose and unbalanced closing brackets
-    for (;;) {
-      const last = url[url.length - 1]!;
-      if (/[.,;:!?]/.test(last)) url = url.slice(0, -1);
-      else if (last === ')' && (url.match(/\(/g)?.length ?? 0) < (url.match(/\)/g)?.length ?? 0)) url = url.slice(0, -1);
-      else if (last === ']' && !url.includes('[')) url = url.slice(0, -1);
-      else break;
+  const seen = new Set<string>();
+  if (text.indexOf(':') >= 0) extract(text, out, seen);
+  // The same text with ASCII tab / LF / CR removed, as the URL parser removes them.
+  if (text.indexOf(':') >= 0 && /[\t\n\r]/.test(text)) {
+    const keep: number[] = [];
+    let stripped = '';
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 9 || c === 10 || c === 13) continue;
+      keep.push(i);
+      stripped += text[i];
     }
-    out.push({ url, start: m.index, end: m.index + url.length });
+    extract(stripped, out, seen, (i) => keep[Math.min(i, keep.length - 1)] ?? 0);
+  }
+  // A whole string that is a scheme-relative reference (`//127.0.0.1/x`, `\\127.0.0.1`) is fetched as http(s).
+  const whole = text.replace(/[\t\n\r]/g, '').replace(/^[\x00-\x20]+/, '');
+  if (/^[/\\]{2}[^/\\]/.test(whole)) {
+    const i = whole.search(/[^/\\]/);
+    let e = i;
+    while (e < whole.length && !AUTH_END.test(whole[e]!)) e++;
+    if (e - i > MAX_AUTHORITY) out.push({ url: 'http://', start: 0, end: text.length, tooLong: true });
+    else {
+      const url = `http://${whole.slice(i, e)}/`;
+      if (!seen.has(url)) out.push({ url, start: 0, end: text.length });
+    }
   }
   return out;
 }
@@ -202,6 +271,36 @@ export interface CheckUrlOptions {
   allowHosts?: readonly string[];
 }
 
+let ownAddrs: { at: number; set: Set<string> } | undefined;
+
+/** Is this one of the gateway host's own interface addresses (refreshed every 30 s)? */
+export function isOwnAddress(addr: string): boolean {
+  const now = Date.now();
+  if (!ownAddrs || now - ownAddrs.at > 30_000) {
+    const set = new Set<string>();
+    try {
+      for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) set.add(canonicalAddress(a.address) ?? a.address);
+    } catch {
+      /* no interface list: loopback / private classes still apply */
+    }
+    ownAddrs = { at: now, set };
+  }
+  return ownAddrs.set.has(canonicalAddress(addr) ?? addr);
+}
+
+/** A canonical spelling of an IP literal (dotted quad, or 8 hex groups), undefined for non-IPs. */
+export function canonicalAddress(addr: string): string | undefined {
+  const t = addr.replace(/^\[|\]$/g, '');
+  if (t.includes(':')) {
+    const g = parseIPv6(t);
+    if (!g) return undefined;
+    if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return v4str(((g[6]! << 16) >>> 0) + g[7]!);
+    return g.map((x) => x.toString(16)).join(':');
+  }
+  const v = parseIPv4Loose(t);
+  return v === undefined ? undefined : v4str(v);
+}
+
 export async function defaultResolve(host: string): Promise<string[]> {
   const r = await dnsLookup(host, { all: true, verbatim: true });
   return r.map((a) => a.address);
@@ -232,11 +331,16 @@ export async function checkUrl(url: string, opts: CheckUrlOptions = {}): Promise
   const scheme = u.protocol.replace(/:$/, '').toLowerCase();
   if (!schemes.includes(scheme)) return [ssrfFinding('scheme', `scheme ${scheme}: is not allowed`, 'high')];
   // WHATWG URL already normalised decimal / octal / hex IPv4 forms to a dotted quad.
-  const host = u.hostname.toLowerCase().replace(/\.$/, '');
+  const host = u.hostname.toLowerCase().replace(/\.+$/, '');
   if (hostAllowed(host, opts.allowHosts)) return [];
   const out: Finding[] = [];
   const judge = (addr: string, via: string) => {
     const cls = classifyAddress(addr);
+    if ((cls === 'public' || cls === 'documentation') && isOwnAddress(addr)) {
+      // A public address of this host reaches the gateway's own listeners (MCP and admin ports).
+      if (!opts.allowPrivate) out.push(ssrfFinding('loopback', `${via} is an address of the gateway's own host (${addr})`));
+      return;
+    }
     if (cls === 'public' || cls === 'documentation') return;
     if (cls === 'metadata') {
       out.push(ssrfFinding('metadata', `${via} is a cloud metadata endpoint`));
@@ -268,6 +372,66 @@ export async function checkUrl(url: string, opts: CheckUrlOptions = {}): Promise
     return [...out, ssrfFinding('unresolvable', `${host} does not resolve from the gateway`, 'low')];
   }
   for (const a of addrs) judge(a, host);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning many strings (a call's arguments)
+
+/** Past this many distinct host names to resolve in one call, the call is denied (DNS cost). */
+export const MAX_RESOLVED_HOSTS = 32;
+
+export interface UrlScanFinding extends Finding {
+  /** Index of the string (in the input order) the URL was found in. */
+  index: number;
+}
+
+/**
+ * Check every URL candidate (see `findUrls`) in every string. No count limit on URLs or strings:
+ * IP literals, `localhost` and metadata names are decided without I/O; distinct host names that
+ * need DNS beyond MAX_RESOLVED_HOSTS, and authorities longer than MAX_AUTHORITY, are findings of
+ * severity high (denied), never skipped.
+ */
+export async function scanUrls(strings: readonly string[], opts: CheckUrlOptions = {}): Promise<UrlScanFinding[]> {
+  const out: UrlScanFinding[] = [];
+  const checked = new Map<string, Finding[] | Promise<Finding[]>>();
+  const named = new Set<string>();
+  let overflow = false;
+  const pending: Array<Promise<void>> = [];
+  for (let idx = 0; idx < strings.length; idx++) {
+    const text = strings[idx]!;
+    for (const f of findUrls(text)) {
+      if (f.tooLong) {
+        out.push({ ...ssrfFinding('invalid', `a URL authority longer than ${MAX_AUTHORITY} characters is not examined`, 'high'), detector: 'ssrf.too-long', start: f.start, end: f.end, index: idx });
+        continue;
+      }
+      let u: URL;
+      try {
+        u = new URL(f.url);
+      } catch {
+        continue; // a fetch would not parse it either
+      }
+      const key = u.protocol + '//' + u.host;
+      let r = checked.get(key);
+      if (r === undefined) {
+        const host = u.hostname.replace(/^\[|\]$/g, '');
+        const needsDns = (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:' || u.protocol === 'ftp:') && !isIP(host) && parseIPv4Loose(host) === undefined;
+        if (needsDns && !named.has(host)) {
+          named.add(host);
+          if (named.size > MAX_RESOLVED_HOSTS) {
+            if (!overflow) out.push({ ...ssrfFinding('invalid', `more than ${MAX_RESOLVED_HOSTS} distinct host names in one call`, 'high'), detector: 'ssrf.too-many-hosts', index: idx });
+            overflow = true;
+            continue;
+          }
+        }
+        r = checkUrl(u.href, opts);
+        checked.set(key, r);
+      }
+      const at = { start: f.start, end: f.end, index: idx };
+      pending.push(Promise.resolve(r).then((fs) => void out.push(...fs.map((x) => ({ ...x, ...at })))));
+    }
+  }
+  await Promise.all(pending);
   return out;
 }
 
@@ -347,6 +511,7 @@ export function guardedFetchPolicy(opts: CheckUrlOptions & { maxRedirects?: numb
 export function detectSsrfLiterals(text: string): Finding[] {
   const out: Finding[] = [];
   for (const f of findUrls(text)) {
+    if (f.tooLong) continue;
     let u: URL;
     try {
       u = new URL(f.url);

@@ -7,15 +7,30 @@ import { digest } from '../audit/canonical.js';
 import os from 'node:os';
 import type { AuditEvent, AuditSink, Outcome } from '../audit/event.js';
 import { ms, type Config, type ServerConfig } from '../config/schema.js';
-import { resolveServers, type ResolvedServer } from '../config/load.js';
+import { ambiguousName, resolveServers, type ResolvedServer } from '../config/load.js';
 import type { Pipeline, PipelineResult } from '../pipeline/chain.js';
 import type { ListKind, PipelineContext, Principal, Transport } from '../pipeline/types.js';
 import type { Logger } from '../observability/log.js';
 import type { detectText as DetectText } from '../detect/index.js';
 import { redactJson } from '../detect/redact.js';
+import { DEPTH_RULE } from '../pipeline/rules.js';
 import { Session, type Downstream } from './session.js';
 import { LIST_METHOD } from './names.js';
-import { NO_OWNER, Upstream, type Json, type UpstreamOwner } from './upstream.js';
+import { NO_OWNER, Upstream, type Json, type UpstreamDeps, type UpstreamOwner } from './upstream.js';
+import { Capacity } from './capacity.js';
+import { UpstreamStderr } from './upstream-log.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { isStdio } from '../config/schema.js';
+
+/** What readiness knows of one upstream server. */
+export interface UpstreamHealth {
+  state: 'up' | 'down' | 'starting';
+  /** Why it is down (exit code, connection error), without its stderr (that is in the log). */
+  error?: string;
+  since?: string;
+  /** When the gateway will try it again, for a down server. */
+  retryAfterMs?: number;
+}
 
 export interface GatewayHooks {
   /** Called once per upstream connection after initialize (registry: observe server, pin instructions). */
@@ -23,7 +38,7 @@ export interface GatewayHooks {
   /** Whether a server's `instructions` may be shown (the registry hides changed, unapproved ones). */
   instructionsVisible?(server: string): boolean;
   onSessionChange?(transport: Transport, delta: 1 | -1): void;
-  onUpstreamHealth?(server: string, up: boolean): void;
+  onUpstreamHealth?(server: string, up: boolean, reason?: string): void;
   onUpstreamRestart?(server: string): void;
   onEvent?(ev: AuditEvent): void;
 }
@@ -48,12 +63,18 @@ export class Gateway {
   readonly instance = `${os.hostname()}:${process.pid}`;
   readonly servers: ResolvedServer[];
   readonly sessions = new Map<string, Session>();
+  /** Revocations (the coordination backend), for the listeners: a revoked session's id is answered PCX_SESSION_REVOKED. */
+  revocation?: { isRevoked(subject: string): Promise<boolean> };
   private readonly sink: AuditSink;
   private readonly hooks: GatewayHooks;
   private readonly specs = new Map<string, ServerConfig>();
   private readonly shared = new Map<string, Upstream>();
   private readonly perServer = new Map<string, number>();
-  private readonly children: { count: number; max: number };
+  /** Session and child caps, in all and per principal, and who gives way under pressure. */
+  readonly capacity: Capacity;
+  private readonly stderr: UpstreamStderr;
+  private readonly health = new Map<string, { up: boolean; error?: string; since: number; fails: number; retryAt: number }>();
+  private readonly probes = new Map<string, Promise<void>>();
   private readonly lists = new WeakMap<Upstream, Map<ListKind, Promise<Json[]>>>();
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
@@ -66,8 +87,30 @@ export class Gateway {
     this.version = o.version;
     this.hooks = o.hooks ?? {};
     this.servers = o.servers ?? resolveServers(o.config);
-    for (const s of this.servers) this.specs.set(s.name, s.spec);
-    this.children = { count: 0, max: o.config.limits.maxChildren };
+    for (const s of this.servers) {
+      const why = ambiguousName(s.name, o.config.namespace.separator);
+      if (why) throw new Error(`server name "${s.name}" ${why}; rename the server`);
+      this.specs.set(s.name, s.spec);
+    }
+    const l = o.config.limits;
+    this.capacity = new Capacity(
+      {
+        maxSessions: l.maxSessions,
+        maxSessionsPerPrincipal: l.maxSessionsPerPrincipal,
+        maxChildren: l.maxChildren,
+        maxChildrenPerPrincipal: l.maxChildrenPerPrincipal,
+        reclaimIdleAfterMs: ms(l.reclaimIdleAfter, 60_000),
+      },
+      () => this.sessions.values(),
+      (s, why) => {
+        this.log.info({ session: s.id, principal: s.principal.id, reason: why }, 'reclaiming an idle session');
+        void this.closeSession(s as Session);
+      },
+    );
+    this.stderr = new UpstreamStderr(this.log, (server) => {
+      const spec = this.specs.get(server);
+      return spec && isStdio(spec) ? Object.values(spec.env) : [];
+    });
     const idle = ms(o.config.limits.sessionIdleTimeout, 30 * 60_000);
     this.sweeper = setInterval(() => this.sweep(idle), Math.min(60_000, Math.max(1000, idle / 4)));
     this.sweeper.unref();
@@ -83,12 +126,24 @@ export class Gateway {
 
   // ───────── sessions ─────────
 
+  /** Throws CapacityError when the principal or the gateway is at its session cap and nothing idle can give way. */
   createSession(principal: Principal, transport: Transport, downstream: Downstream, id?: string): Session {
-    if (this.sessions.size >= this.config.limits.maxSessions) throw new Error(`too many sessions (limits.maxSessions = ${this.config.limits.maxSessions})`);
+    if (transport !== 'stdio') this.capacity.admitSession(principal.id);
     const s = new Session(this, principal, transport, downstream, id);
     this.sessions.set(s.id, s);
     this.hooks.onSessionChange?.(transport, 1);
     return s;
+  }
+
+  /** Was this session (or the principal now presenting its id) revoked? For an id the listener no longer knows. */
+  async sessionRevoked(id: string, principal: Principal): Promise<boolean> {
+    const r = this.revocation;
+    if (!r) return false;
+    try {
+      return (await r.isRevoked(`session:${id}`)) || (await r.isRevoked(`principal:${principal.id}`));
+    } catch {
+      return false;
+    }
   }
 
   async closeSession(s: Session): Promise<void> {
@@ -109,37 +164,122 @@ export class Gateway {
 
   // ───────── upstreams ─────────
 
+  private upstreamDeps(owner?: Session | UpstreamOwner): UpstreamDeps {
+    const principal = owner && 'principal' in owner ? (owner as Session).principal.id : undefined;
+    return {
+      log: this.log,
+      maxMessageBytes: this.config.limits.maxMessageBytes,
+      capacity: this.capacity,
+      principal,
+      requester: owner?.id,
+      onStderr: (server, line) => this.stderr.line(server, line),
+      onHealth: (server, up, reason) => this.setHealth(server, up, reason),
+      onRestart: (server: string) => this.hooks.onUpstreamRestart?.(server),
+    };
+  }
+
+  private sharedUpstream(name: string, spec: ServerConfig): Upstream {
+    let u = this.shared.get(name);
+    if (!u) {
+      // Gateway-owned: its child counts against limits.maxChildren, not against any principal.
+      u = new Upstream(name, spec, this.upstreamDeps(), true, ms(spec.idleTimeout));
+      this.shared.set(name, u);
+    }
+    return u;
+  }
+
   upstreamFor(name: string, owner: UpstreamOwner): Upstream {
     const spec = this.specs.get(name);
     if (!spec) throw new Error(`unknown server ${name}`);
-    const deps = {
-      log: this.log,
-      maxMessageBytes: this.config.limits.maxMessageBytes,
-      children: this.children,
-      onHealth: (server: string, up: boolean) => this.hooks.onUpstreamHealth?.(server, up),
-      onRestart: (server: string) => this.hooks.onUpstreamRestart?.(server),
-    };
     if (spec.shared) {
-      let u = this.shared.get(name);
-      if (!u) {
-        u = new Upstream(name, spec, deps, true, ms(spec.idleTimeout));
-        this.shared.set(name, u);
-      }
+      const u = this.sharedUpstream(name, spec);
       u.owners.add(owner);
       return u;
     }
     const n = this.perServer.get(name) ?? 0;
-    const u = new Upstream(name, spec, spec.maxInstances !== undefined && n >= spec.maxInstances ? { ...deps, children: { count: 1, max: 0 } } : deps, false, ms(spec.idleTimeout));
+    const deps = this.upstreamDeps(owner);
+    if (spec.maxInstances !== undefined && n >= spec.maxInstances) deps.refuseChild = `${spec.maxInstances} instances run already (servers.${name}.maxInstances)`;
+    const u = new Upstream(name, spec, deps, false, ms(spec.idleTimeout));
     this.perServer.set(name, n + 1);
     u.owners.add(owner);
     return u;
   }
 
   async releaseUpstream(u: Upstream, owner: UpstreamOwner): Promise<void> {
-    u.owners.delete(owner);
+    u.detach(owner);
     if (u.shared) return;
     this.perServer.set(u.name, Math.max(0, (this.perServer.get(u.name) ?? 1) - 1));
     await u.close();
+  }
+
+  // ───────── upstream health (readiness) ─────────
+
+  private setHealth(server: string, up: boolean, reason?: string): void {
+    const prev = this.health.get(server);
+    const now = Date.now();
+    if (up) this.health.set(server, { up: true, since: prev?.up ? prev.since : now, fails: 0, retryAt: 0 });
+    else {
+      const fails = (prev && !prev.up ? prev.fails : 0) + 1;
+      this.health.set(server, { up: false, error: reason, since: prev && !prev.up ? prev.since : now, fails, retryAt: now + Math.min(30_000, 1000 * 2 ** (fails - 1)) });
+      if (!prev || prev.up) this.log.warn({ server, reason }, 'upstream server is down');
+    }
+    this.hooks.onUpstreamHealth?.(server, up, reason);
+  }
+
+  /** Start the server once (shared: its connection; otherwise a throw-away child) to learn whether it can. */
+  private probe(name: string): Promise<void> {
+    let p = this.probes.get(name);
+    if (p) return p;
+    const spec = this.specs.get(name)!;
+    const init = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'portcullis-readiness', version: this.version } };
+    p = (async () => {
+      if (spec.shared) {
+        await this.sharedUpstream(name, spec).ensure(init);
+        return;
+      }
+      const u = new Upstream(name, spec, this.upstreamDeps(), false, 0);
+      try {
+        await u.ensure(init);
+      } finally {
+        await u.close();
+      }
+    })()
+      .catch(() => undefined) // recorded by setHealth (or, for a capacity refusal, retried at the next probe)
+      .finally(() => this.probes.delete(name));
+    this.probes.set(name, p);
+    return p;
+  }
+
+  /**
+   * Whether every upstream server can serve, and what each one's state is. Servers not seen yet,
+   * and down servers whose retry time has come, are started once (waiting up to `waitMs`).
+   */
+  async readiness(waitMs = 5000): Promise<{ ready: boolean; upstreams: Record<string, UpstreamHealth> }> {
+    const now = Date.now();
+    const pending: Promise<void>[] = [];
+    for (const s of this.servers) {
+      const h = this.health.get(s.name);
+      if (!h || (!h.up && now >= h.retryAt)) pending.push(this.probe(s.name));
+    }
+    if (pending.length) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pending), new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+    }
+    const upstreams: Record<string, UpstreamHealth> = {};
+    let ready = true;
+    for (const s of this.servers) {
+      const h = this.health.get(s.name);
+      if (!h) {
+        upstreams[s.name] = { state: 'starting' };
+        ready = false;
+      } else if (h.up) upstreams[s.name] = { state: 'up', since: new Date(h.since).toISOString() };
+      else {
+        ready = false;
+        upstreams[s.name] = { state: 'down', error: h.error?.slice(0, 300), since: new Date(h.since).toISOString(), retryAfterMs: Math.max(0, h.retryAt - Date.now()) };
+      }
+    }
+    return { ready, upstreams };
   }
 
   async onUpstreamReady(u: Upstream): Promise<void> {
@@ -232,12 +372,23 @@ export class Gateway {
     if (ctx.policyIds.length) ev.policyIds = [...ctx.policyIds];
     if (ctx.traceId) ev.traceId = ctx.traceId;
     if (ctx.approver) ev.approver = ctx.approver;
-    if (args !== undefined) ev.argsDigest = digest(args);
-    if (extra.result !== undefined) ev.resultDigest = digest(extra.result);
-    if (this.config.audit.redactedCopies || ctx.obligations.has('audit-copy')) {
-      // Copies for investigators, with secrets and personal data replaced (never the raw values).
-      if (args !== undefined) ev.argsRedacted = redactJson(args, redactForAudit).value;
-      if (extra.result !== undefined) ev.resultRedacted = redactJson(extra.result, redactForAudit).value;
+    // A message refused for its nesting is not walked again (hashing it would recurse past the stack).
+    const tooDeep = d?.kind === 'deny' && d.rule === DEPTH_RULE;
+    if (!tooDeep) {
+      const safe = <T>(f: () => T): T | undefined => {
+        try {
+          return f();
+        } catch {
+          return undefined; // unhashable (too deep for the stack): recorded without it rather than not at all
+        }
+      };
+      if (args !== undefined) ev.argsDigest = safe(() => digest(args));
+      if (extra.result !== undefined) ev.resultDigest = safe(() => digest(extra.result));
+      if (this.config.audit.redactedCopies || ctx.obligations.has('audit-copy')) {
+        // Copies for investigators, with secrets and personal data replaced (never the raw values).
+        if (args !== undefined) ev.argsRedacted = safe(() => redactJson(args, redactForAudit).value);
+        if (extra.result !== undefined) ev.resultRedacted = safe(() => redactJson(extra.result, redactForAudit).value);
+      }
     }
     if (extra.stages) ev.stages = roundStages(extra.stages);
     if (extra.error) ev.error = extra.error.slice(0, 500);

@@ -15,7 +15,9 @@ import { ErrorCodes, JSONRPC } from '../errors.js';
 import { checkPost, isInitializeRequest, StreamableHttpSession, writeJson } from '../transports/http-server.js';
 import { isLoopbackHost } from '../identity/http.js';
 import type { Principal } from '../pipeline/types.js';
+import { CREDENTIAL_MISMATCH_RULE, REVOKED_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
+import { CapacityError } from './capacity.js';
 import type { Session } from './session.js';
 import { EnvelopeState } from './era/envelope-state.js';
 import type { DownstreamEra } from './era/protocol-state.js';
@@ -30,6 +32,8 @@ export interface HttpListenerOptions {
   port: number;
   path: string;
   maxMessageBytes: number;
+  /** Most bytes queued for one client stream that does not read; past it the session is closed (limits.maxStreamBufferBytes). */
+  maxStreamBufferBytes?: number;
   authenticate(req: IncomingMessage): Promise<AuthOutcome>;
   /** Extra routes answered before MCP (e.g. OAuth protected-resource metadata). Return true when handled. */
   extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
@@ -76,6 +80,15 @@ const rpcErr = (code: number, message: string, data?: unknown, id: RpcId | null 
   id,
   error: data === undefined ? { code, message } : { code, message, data },
 });
+
+/** A session the gateway has no room for: 429 (this principal's cap) or 503 (the gateway's), with Retry-After. */
+function refuseSession(res: ServerResponse, e: unknown): void {
+  if (e instanceof CapacityError) {
+    const retry = String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000)));
+    return writeJson(res, e.status, rpcErr(ErrorCodes[e.code], e.message, { code: e.code, ...e.data }), { 'retry-after': retry });
+  }
+  writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
+}
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
@@ -181,6 +194,27 @@ export class HttpListener {
     return session.principal.id === principal.id;
   }
 
+  /**
+   * Answer a request whose session id the listener does not serve to this caller, or undefined
+   * when it may go on: another principal's session and an unknown id get the same 404; a session
+   * that was revoked gets 404 with PCX_SESSION_REVOKED; the session's own principal presenting
+   * another credential (a second, weaker key; another token) gets 403, and the session keeps
+   * only the credential that opened it.
+   */
+  private async refuseSession(res: ServerResponse, sessionId: string, session: Session | undefined, principal: Principal): Promise<boolean> {
+    if (session && this.sameOwner(session, principal)) {
+      if (session.principal.credential === principal.credential) return false;
+      writeJson(res, 403, rpcErr(ErrorCodes.PCX_DENIED, 'this session was opened with another credential; open a new session with this one', { code: 'PCX_DENIED', rule: CREDENTIAL_MISMATCH_RULE }));
+      return true;
+    }
+    if (!session && (await this.gw.sessionRevoked(sessionId, principal))) {
+      writeJson(res, 404, rpcErr(ErrorCodes.PCX_SESSION_REVOKED, 'the session was revoked; authenticate again and open a new session', { code: 'PCX_SESSION_REVOKED', rule: REVOKED_RULE }));
+      return true;
+    }
+    writeJson(res, 404, rpcErr(-32001, 'Session not found'));
+    return true;
+  }
+
   private async streamableHttp(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const sid = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(sid) ? sid[0] : sid;
@@ -196,8 +230,8 @@ export class HttpListener {
     if (sessionId) {
       const entry = this.streamable.get(sessionId);
       // Another principal presenting a session id it did not open gets the same 404 as an unknown id (session hijacking).
-      if (!entry || !this.sameOwner(entry.session, principal)) return writeJson(res, 404, rpcErr(-32001, 'Session not found'));
-      if (entry.session.principal.expiresAt === undefined && principal.expiresAt !== undefined) entry.session.principal.expiresAt = principal.expiresAt;
+      if (await this.refuseSession(res, sessionId, entry?.session, principal)) return;
+      if (!entry) return;
       if (req.method === 'GET') return entry.transport.handleGet(req, res);
       if (req.method === 'DELETE') return entry.transport.handleDelete(req, res);
       if (!post) return entry.transport.handleOther(res);
@@ -216,11 +250,13 @@ export class HttpListener {
         this.streamable.delete(id);
         if (session) void this.gw.closeSession(session);
       },
+      maxBufferBytes: this.o.maxStreamBufferBytes,
+      onoverflow: (queued) => this.gw.log.warn({ session: id, queued, limit: this.o.maxStreamBufferBytes }, 'client is not reading its stream: session closed (limits.maxStreamBufferBytes)'),
     });
     try {
       session = this.gw.createSession(principal, 'http', { send: (m, related) => transport.send(m, related), close: () => transport.close() }, id);
     } catch (e) {
-      return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return refuseSession(res, e);
     }
     this.streamable.set(id, { transport, session });
     transport.handlePost(req, res, post);
@@ -235,7 +271,15 @@ export class HttpListener {
         principal,
         'sse',
         {
-          send: (m) => transport.send(m as unknown as JSONRPCMessage),
+          send: async (m) => {
+            await transport.send(m as unknown as JSONRPCMessage);
+            // The SDK's SSE transport writes without bound: a client that does not read loses its session, not our memory.
+            const limit = this.o.maxStreamBufferBytes;
+            if (limit !== undefined && res.writableLength > limit && !res.destroyed) {
+              this.gw.log.warn({ session: transport.sessionId, queued: res.writableLength, limit }, 'client is not reading its stream: session closed (limits.maxStreamBufferBytes)');
+              res.destroy();
+            }
+          },
           close: () => {
             this.legacy.delete(transport.sessionId);
             return transport.close();
@@ -244,7 +288,7 @@ export class HttpListener {
         transport.sessionId,
       );
     } catch (e) {
-      return writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return refuseSession(res, e);
     }
     this.legacy.set(transport.sessionId, { transport, session });
     transport.onmessage = (m) => session.handle(m as unknown as Json);
@@ -257,10 +301,11 @@ export class HttpListener {
 
   private async legacyMessage(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal): Promise<void> {
     if (req.method !== 'POST') return writeJson(res, 405, { error: 'POST /messages?sessionId=…' });
-    const entry = this.legacy.get(url.searchParams.get('sessionId') ?? '');
+    const sessionId = url.searchParams.get('sessionId') ?? '';
+    const entry = this.legacy.get(sessionId);
     const parsed = await this.parseBody(req, res);
     if (!parsed.ok) return;
-    if (!entry || !this.sameOwner(entry.session, principal)) return writeJson(res, 404, rpcErr(-32001, 'Session not found'));
+    if ((await this.refuseSession(res, sessionId, entry?.session, principal)) || !entry) return;
     await entry.transport.handlePostMessage(req, res, parsed.body);
   }
 

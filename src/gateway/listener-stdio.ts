@@ -11,9 +11,20 @@ import type { Session } from './session.js';
 import type { Json } from './upstream.js';
 
 export function serveStdio(gw: Gateway, principal: Principal, input: Readable = process.stdin, output: Writable = process.stdout): { session: Session; done: Promise<void> } {
+  const limit = gw.config.limits.maxStreamBufferBytes;
+  let endSession = () => {};
+  let overflowed = false;
   const write = (m: unknown) =>
     new Promise<void>((resolve, reject) => {
+      if (overflowed) return reject(new Error('the client is not reading its stdout'));
       const ok = output.write(JSON.stringify(m) + '\n', (e) => (e ? reject(e) : undefined));
+      if (output.writableLength > limit) {
+        // A client that does not read: end the session (this process) rather than queue without bound.
+        overflowed = true;
+        gw.log.warn({ queued: output.writableLength, limit }, 'client is not reading stdout: session closed (limits.maxStreamBufferBytes)');
+        endSession();
+        return reject(new Error('the client is not reading its stdout'));
+      }
       if (ok) resolve();
       else output.once('drain', () => resolve());
     });
@@ -48,6 +59,7 @@ export function serveStdio(gw: Gateway, principal: Principal, input: Readable = 
     const end = () => {
       void gw.closeSession(session).then(resolve);
     };
+    endSession = end;
     input.once('end', end);
     input.once('close', end);
   });

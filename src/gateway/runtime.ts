@@ -63,6 +63,9 @@ class PendingPipeline extends Pipeline {
   override has(hook: PipelineContext['hook']): boolean {
     return this.real?.has(hook) ?? true;
   }
+  override hasStage(name: string): boolean {
+    return this.real?.hasStage(name) ?? false;
+  }
   override run(ctx: PipelineContext): ReturnType<Pipeline['run']> {
     return this.real ? this.real.run(ctx) : this.building.then((p) => p.run(ctx));
   }
@@ -147,6 +150,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       { createApprovalInterceptor },
       { buildPipeline },
       { createValidateInterceptor },
+      { createAuthnInterceptor },
     ] = await Promise.all([
       import('../audit/index.js'),
       import('../store/index.js'),
@@ -161,6 +165,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../pipeline/interceptors/approval.js'),
       import('../pipeline/stages.js'),
       import('../pipeline/interceptors/validate.js'),
+      import('../pipeline/interceptors/authn.js'),
       loadAuditRedaction(),
     ] as const);
     metrics = new Metrics();
@@ -201,7 +206,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
     const pipeline = buildPipeline(
       {
-        validate: createValidateInterceptor(),
+        authn: createAuthnInterceptor(coord),
+        validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
         registry: createRegistryInterceptor(reg, config),
         inspect: createInspectInterceptor(config.inspect),
         ...(authz ? { authz } : {}),
@@ -224,6 +230,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     pendingSink.resolve(auditLog);
     gateway ??= makeGateway(pipeline, auditLog);
     const gw = gateway;
+    gw.revocation = coord;
     // A status change (approval, quarantine, rug pull) changes what clients may see: tell them to list again.
     reg.onChange((e) => gw.notifyListChanged(e.kind === 'prompt' ? 'prompts' : 'tools'));
     // So does a new policy set: what each principal may see is decided again at the next list.
@@ -283,6 +290,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         port: config.listen.port,
         path: config.listen.path,
         maxMessageBytes: config.limits.maxMessageBytes,
+        maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
         allowedHosts: config.listen.allowedHosts,
         allowedOrigins: config.listen.allowedOrigins,
         authenticate: async (req): Promise<AuthOutcome> => {
@@ -313,13 +321,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         host: config.admin.host,
         port: config.admin.port,
         token: config.admin.token,
+        // Ready when the store answers and every upstream server can start (503 names the ones that cannot).
         ready: async () => {
-          try {
-            await store.auditHead();
-            return true;
-          } catch {
-            return false;
-          }
+          const storeOk = await store.auditHead().then(
+            () => true,
+            () => false,
+          );
+          const { ready, upstreams } = await gw.readiness();
+          return { ready: storeOk && ready, store: storeOk ? 'ok' : 'unavailable', upstreams };
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),

@@ -18,7 +18,7 @@ import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from 
 import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
-import { EXPIRED_RULE, NOT_FOUND_RULE } from '../pipeline/rules.js';
+import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
 import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
@@ -35,6 +35,15 @@ interface CatalogEntry {
   server: string;
   upstreamName: string;
   definition: Json;
+}
+
+/** A server left out of a list, as the client sees it in `_meta["portcullis/unavailable"]` and in errors. */
+interface UnavailableServer {
+  server: string;
+  code: ErrorCodeName;
+  message: string;
+  retryAfterMs?: number;
+  [k: string]: unknown;
 }
 
 const LIST_KIND_BY_METHOD: Record<string, ListKind> = Object.fromEntries(Object.entries(LIST_METHOD).map(([kind, { method }]) => [method, kind as ListKind]));
@@ -65,7 +74,7 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly resourceServer = new Map<string, string>();
   /** Task id → the server that created it (tools/call with `task`). */
   private readonly taskServer = new Map<string, string>();
-  private templates: Array<{ server: string; uriTemplate: string; template: UriTemplate }> = [];
+  private templates: Array<{ server: string; name: string; uriTemplate: string; template: UriTemplate }> = [];
   private readonly listed = new Set<ListKind>();
   /** The list a client is paging through, per kind (kept only while it has more pages). */
   private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
@@ -74,6 +83,8 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
   /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
   private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
+  /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
+  private readonly unavailable = new Map<string, UnavailableServer>();
   private nextServerRequestId = 1;
 
   constructor(
@@ -135,13 +146,34 @@ export class Session implements UpstreamOwner, SessionView {
       }
       case 'tasks/list':
         return this.listTasks(id, msg);
-      default: {
-        // Methods the gateway does not route by name (newer or experimental ones) go to the only upstream, if there is one.
-        const only = this.upstreams.size === 1 ? [...this.upstreams.values()][0] : undefined;
-        if (!only) return this.reply(rpcError(id, 'PCX_NO_ROUTE', `method ${method} is not supported through the gateway with several upstream servers`));
-        return this.call(id, msg, { kind: 'other', server: only.name });
-      }
+      default:
+        return this.unknownMethod(id, method, msg);
     }
+  }
+
+  /**
+   * A method the gateway does not route by name (newer, experimental, vendor `x/…`). Default deny:
+   * it goes to the only upstream, if there is one, and only when a policy rule allows it by name
+   * (authz `call_method`); with no policy stage nothing can allow it, so it is refused here.
+   */
+  private async unknownMethod(id: RpcId, method: string, msg: Json): Promise<void> {
+    const only = this.upstreams.size === 1 ? [...this.upstreams.values()][0] : undefined;
+    const target: Target = { kind: 'method', name: method, ...(only ? { server: only.name } : {}) };
+    if (!this.gw.pipeline.hasStage('authz')) {
+      const ctx = this.context('request', method, msg as JsonRpcObject, target);
+      const r: PipelineResult = {
+        decision: { kind: 'deny', rule: UNKNOWN_METHOD_RULE, reason: `method ${method} is not one the gateway knows, and no policy allows it by name (policy.allow[].methods)` },
+        message: ctx.message,
+        findings: [],
+        stages: {},
+        modified: false,
+      };
+      const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: 0 });
+      if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, r, ev.id));
+      return;
+    }
+    if (!only) return this.reply(rpcError(id, 'PCX_NO_ROUTE', `method ${method} is not supported through the gateway with several upstream servers`));
+    return this.call(id, msg, target);
   }
 
   private onClientNotification(method: string, msg: Json): void {
@@ -199,7 +231,10 @@ export class Session implements UpstreamOwner, SessionView {
     if (verdict.decision.kind === 'deny' || verdict.decision.kind === 'approve') {
       const ev = this.event(ctx, verdict, { outcome: 'denied', latencyMs: performance.now() - t0 });
       await this.gw.audit(ev).catch(() => undefined);
-      return this.reply(this.denial(id, verdict, ev.id));
+      await this.reply(this.denial(id, verdict, ev.id));
+      // A caller refused by authn (revoked, expired) keeps no session: it cannot pile them up.
+      if (verdict.decision.kind === 'deny' && ruleInfo(verdict.decision.rule)?.stage === 'authn') void this.gw.closeSession(this);
+      return;
     }
 
     // Forward the client's own capabilities: servers hide features (sampling, elicitation) from clients that lack them.
@@ -264,18 +299,29 @@ export class Session implements UpstreamOwner, SessionView {
     return namespaced(spec?.prefix ?? server, this.gw.config.namespace.separator, name);
   }
 
-  /** Fetch one kind of list from every upstream, run the `list` hook per server, namespace and merge. */
-  private async collect(kind: ListKind, forEvent?: { id: RpcId; msg: Json }): Promise<{ items: Json[]; findings: Finding[]; denied?: PipelineResult }> {
+  /**
+   * Fetch one kind of list from every upstream, run the `list` hook per server, namespace and merge.
+   * A server that is down (or cannot be started now) is left out and named in `unavailable`: the
+   * list still shows the others, and a call to its tools says it is unavailable (see `downServerFor`).
+   */
+  private async collect(kind: ListKind, forEvent?: { id: RpcId; msg: Json }): Promise<{ items: Json[]; findings: Finding[]; denied?: PipelineResult; unavailable: UnavailableServer[] }> {
     const { key } = LIST_METHOD[kind];
     const cap = CAPABILITY_OF[kind];
+    const unavailable: UnavailableServer[] = [];
+    this.unavailable.clear();
     const perServer = await Promise.all(
       [...this.upstreams.values()].map(async (u) => {
-        if (!this.upstreamUp(u) || u.init?.capabilities?.[cap] === undefined) return undefined;
         let items: Json[];
         try {
+          if (u.state !== 'ready') await u.ensure(this.initParams());
+          if (u.init?.capabilities?.[cap] === undefined) return undefined;
           items = await this.gw.listOf(u, kind);
         } catch (e) {
-          this.gw.log.warn({ server: u.name, kind, err: (e as Error).message }, 'list failed');
+          this.gw.log.warn({ server: u.name, kind, err: (e as Error).message }, 'list failed: server left out of the list');
+          const err = e instanceof UpstreamError ? e : undefined;
+          const down = { server: u.name, code: err?.code ?? 'PCX_UPSTREAM_UNAVAILABLE', message: (e as Error).message, ...(err?.data ?? {}) } as UnavailableServer;
+          unavailable.push(down);
+          this.unavailable.set(u.name, down);
           return undefined;
         }
         const message = { jsonrpc: '2.0', id: forEvent?.id ?? 0, result: { [key]: items } } as unknown as JsonRpcObject;
@@ -295,6 +341,8 @@ export class Session implements UpstreamOwner, SessionView {
       if (!x) continue;
       const { u, r } = x;
       findings.push(...r.findings);
+      // The caller is no longer allowed in (revoked, expired): the whole list is refused, with that reason.
+      if (r.decision.kind === 'deny' && ruleInfo(r.decision.rule)?.stage === 'authn') return { items: [], findings, denied: r, unavailable };
       if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
         // A list the pipeline refuses shows nothing from that server (fail closed), but the rest still lists.
         this.gw.log.warn({ server: u.name, kind, rule: r.decision.rule }, 'list denied by pipeline');
@@ -325,7 +373,7 @@ export class Session implements UpstreamOwner, SessionView {
           if (show) items.push(item);
         } else {
           try {
-            this.templates.push({ server: u.name, uriTemplate: keyOf, template: new UriTemplate(keyOf) });
+            this.templates.push({ server: u.name, name: String(original.name ?? ''), uriTemplate: keyOf, template: new UriTemplate(keyOf) });
           } catch {
             /* an invalid template cannot be routed to; still listed */
           }
@@ -334,7 +382,25 @@ export class Session implements UpstreamOwner, SessionView {
       }
     }
     this.listed.add(kind);
-    return { items, findings };
+    return { items, findings, unavailable };
+  }
+
+  /**
+   * A name or URI that resolved to nothing while a server that may hold it is down: the honest
+   * answer is "unavailable", not "unknown". Tools and prompts match by the server's name prefix
+   * (every server when it has none); resources may be anywhere.
+   */
+  private downServerFor(msg: Json): UnavailableServer | undefined {
+    if (this.unavailable.size === 0) return undefined;
+    const p = msg.params as Json | undefined;
+    const name = msg.method === 'tools/call' || msg.method === 'prompts/get' ? p?.name : (p?.ref as Json | undefined)?.type === 'ref/prompt' ? (p?.ref as Json).name : undefined;
+    const sep = this.gw.config.namespace.separator;
+    for (const [server, down] of this.unavailable) {
+      if (typeof name !== 'string') return down;
+      const prefix = this.gw.serverSpec(server)?.prefix ?? server;
+      if (prefix === '' || name.startsWith(prefix + sep)) return down;
+    }
+    return undefined;
   }
 
   private async list(kind: ListKind, id: RpcId, msg: Json): Promise<void> {
@@ -343,6 +409,7 @@ export class Session implements UpstreamOwner, SessionView {
     let items: Json[];
     let findings: Finding[] = [];
     let offset = 0;
+    let unavailableMeta: UnavailableServer[] | undefined;
     if (cursor !== undefined) {
       // A later page comes from the snapshot the first page was cut from, so pages never overlap or skip.
       const c = decodeListCursor(cursor);
@@ -353,8 +420,24 @@ export class Session implements UpstreamOwner, SessionView {
       items = snap.items;
       offset = c.offset;
     } else {
-      ({ items, findings } = await this.collect(kind, { id, msg }));
+      let denied: PipelineResult | undefined;
+      let unavailable: UnavailableServer[];
+      ({ items, findings, denied, unavailable } = await this.collect(kind, { id, msg }));
       this.pages.delete(kind);
+      if (denied) {
+        const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
+        const ev = this.event(ctx, denied, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, denied, ev.id));
+        return;
+      }
+      if (unavailable.length > 0) {
+        // Never an empty list that hides an outage: with nothing to show, the error itself.
+        if (items.length === 0 && unavailable.length === this.upstreams.size) {
+          const first = unavailable[0]!;
+          return this.reply(rpcError(id, 'PCX_UPSTREAM_UNAVAILABLE', `no upstream server can answer ${String(msg.method)}: ${unavailable.map((u) => u.message).join('; ')}`, { unavailable, retryAfterMs: first.retryAfterMs ?? 1000 }));
+        }
+        unavailableMeta = unavailable;
+      }
     }
     const size = this.gw.config.limits.listPageSize;
     const end = size > 0 ? Math.min(items.length, offset + size) : items.length;
@@ -364,6 +447,8 @@ export class Session implements UpstreamOwner, SessionView {
       if (!snap) this.pages.set(kind, (snap = { gen: ++this.pageGen, items }));
       result.nextCursor = encodeListCursor({ kind, gen: snap.gen, offset: end });
     }
+    // The list succeeds with the servers that answered; which ones did not travels with it.
+    if (unavailableMeta) result._meta = { 'portcullis/unavailable': unavailableMeta };
     const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
     ctx.findings.push(...findings);
     const ev = this.event(ctx, { decision: { kind: 'allow' }, findings, message: ctx.message, stages: {}, modified: false }, { outcome: 'ok', latencyMs: performance.now() - t0 });
@@ -415,7 +500,9 @@ export class Session implements UpstreamOwner, SessionView {
       if (withResources.length === 1) server = withResources[0]!.name;
     }
     if (!server) return undefined;
-    return { kind: 'resource', server, name: uri, upstreamName: uri, labels: this.gw.labelsFor(server, uri, undefined) };
+    // Every template of that server the URI falls under: a quarantined template's resources are refused too.
+    const templates = this.templates.filter((t) => t.server === server && t.template.match(uri) !== null).map((t) => t.name);
+    return { kind: 'resource', server, name: uri, upstreamName: uri, labels: this.gw.labelsFor(server, uri, undefined), ...(templates.length ? { templates } : {}) };
   }
 
   private async resolveCompletion(msg: Json): Promise<Target | undefined> {
@@ -428,7 +515,7 @@ export class Session implements UpstreamOwner, SessionView {
       await this.ensureListed('resourceTemplates');
       const t = this.templates.find((x) => x.uriTemplate === ref.uri);
       const server = t?.server ?? this.routeUri(ref.uri);
-      return server ? { kind: 'completion', server, name: ref.uri, upstreamName: ref.uri } : undefined;
+      return server ? { kind: 'completion', server, name: ref.uri, upstreamName: ref.uri, ...(t ? { templates: [t.name] } : {}) } : undefined;
     }
     return undefined;
   }
@@ -458,9 +545,24 @@ export class Session implements UpstreamOwner, SessionView {
     const t0 = performance.now();
     const method = msg.method as string;
     if (!target || !target.server) {
+      // Nothing to call, but the request stages still run: a revoked caller or a malformed request
+      // gets that answer (and its audit event); everything else gets the not-found answer.
       const ctx = this.context('request', method, msg as JsonRpcObject, target ?? { kind: 'other' });
-      const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: 'not found' });
-      if (await this.auditOrFail(ev, id)) await this.reply(this.notFound(id, msg));
+      const req = await this.gw.pipeline.run(ctx);
+      const d = req.decision;
+      if (d.kind === 'deny' && d.rule !== NOT_FOUND_RULE) {
+        const ev = this.event(ctx, req, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        if (await this.auditOrFail(ev, id)) await this.reply(this.denial(id, req, ev.id));
+        return;
+      }
+      const down = this.downServerFor(msg);
+      const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: down ? `unavailable: ${down.message}` : 'not found' });
+      if (!(await this.auditOrFail(ev, id))) return;
+      if (down) {
+        const { code: _c, message, ...data } = down;
+        return this.reply(rpcError(id, 'PCX_UPSTREAM_UNAVAILABLE', `${down.server} is unavailable, so this cannot be answered now: ${message}`, { ...data, retryAfterMs: down.retryAfterMs ?? 1000 }));
+      }
+      await this.reply(this.notFound(id, msg));
       return;
     }
     const ctx = this.context('request', method, msg as JsonRpcObject, target);
@@ -502,7 +604,7 @@ export class Session implements UpstreamOwner, SessionView {
       const err = e instanceof UpstreamError ? e : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', String(e));
       outcome = inflight.cancelled ? 'cancelled' : err.code === 'PCX_UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
       errText = err.message;
-      response = rpcError(id, err.code, err.message, { server: target.server }) as unknown as Json;
+      response = rpcError(id, err.code, err.message, { server: target.server, ...err.data }) as unknown as Json;
     } finally {
       this.inflight.delete(id);
     }
@@ -561,6 +663,11 @@ export class Session implements UpstreamOwner, SessionView {
       ),
     );
     return this.reply({ jsonrpc: '2.0', id, result: { tasks: lists.flat() } });
+  }
+
+  /** A call or a server→client request is in flight (an idle session may be reclaimed under pressure). */
+  get busy(): boolean {
+    return this.inflight.size > 0 || this.serverRequests.size > 0;
   }
 
   private upstreamUp(u: Upstream): boolean {
@@ -674,7 +781,7 @@ export class Session implements UpstreamOwner, SessionView {
       return rpcError(id, 'PCX_APPROVAL_REQUIRED', `approval required: ${d.reason}`, { decision: 'approve', reason: d.reason, rule: d.rule, ticket: d.ticket, eventId }) as unknown as Json;
     }
     if (d.kind !== 'deny') throw new Error('not a denial');
-    const code: ErrorCodeName = d.rule.startsWith('rate.revoked') || d.rule === EXPIRED_RULE ? 'PCX_SESSION_REVOKED' : d.rule.startsWith('rate.') ? 'PCX_RATE_LIMITED' : 'PCX_DENIED';
+    const code: ErrorCodeName = ruleCode(d.rule);
     return rpcError(id, code, `denied by ${d.rule}: ${d.reason}`, { decision: 'deny', reason: d.reason, rule: d.rule, eventId }) as unknown as Json;
   }
 

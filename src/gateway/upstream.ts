@@ -16,6 +16,7 @@ import type { Logger } from '../observability/log.js';
 import { StdioChildTransport } from '../transports/stdio-child.js';
 import type { ErrorCodeName } from '../errors.js';
 import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
+import { CapacityError, type Capacity } from './capacity.js';
 
 export type Json = Record<string, unknown>;
 export type RpcId = string | number;
@@ -44,6 +45,8 @@ export class UpstreamError extends Error {
   constructor(
     readonly code: ErrorCodeName,
     message: string,
+    /** Extra `error.data` for the client: `retryAfterMs` when a retry can succeed later, the `rule` of a cap. */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -62,7 +65,9 @@ export interface PendingCall {
   owner: UpstreamOwner;
   /** The client's id for the request this call serves, if any. */
   downstreamId?: RpcId;
+  /** The caller's own progress token; the upstream sees `upstreamToken` instead (unique per connection). */
   progressToken?: string | number;
+  upstreamToken?: string;
   resolve(msg: Json): void;
   reject(err: UpstreamError): void;
   timer?: NodeJS.Timeout;
@@ -81,10 +86,18 @@ export interface InitializeResult {
 export interface UpstreamDeps {
   log: Logger;
   maxMessageBytes: number;
-  /** Count of children, shared across the gateway, to enforce `limits.maxChildren`. */
-  children: { count: number; max: number };
+  /** The gateway's child budget (`limits.maxChildren`, `limits.maxChildrenPerPrincipal`). */
+  capacity: Capacity;
+  /** Whose sessions this connection serves (undefined: the gateway's own, e.g. a shared server). */
+  principal?: string;
+  /** The session that asked for it (never reclaimed to make room for itself). */
+  requester?: string;
+  /** Set when this server's `maxInstances` is reached: a child may not be started, for this reason. */
+  refuseChild?: string;
+  /** A line the child wrote on stderr (the gateway logs it, rate-limited and redacted). */
+  onStderr?(server: string, line: string): void;
   onRestart?(server: string): void;
-  onHealth?(server: string, up: boolean): void;
+  onHealth?(server: string, up: boolean, reason?: string): void;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'dead' | 'closed';
@@ -102,6 +115,10 @@ export class Upstream {
   private transport?: Transport;
   private nextId = 1;
   private readonly pending = new Map<number, PendingCall>();
+  /** In-flight calls by the progress token the upstream was given. */
+  private readonly byToken = new Map<string, PendingCall>();
+  /** Shared connections: who subscribed to which resource URI (updates go to them only). */
+  private readonly subscribers = new Map<string, Set<UpstreamOwner>>();
   /** Owners attached to this connection (one unless shared). */
   readonly owners = new Set<UpstreamOwner>();
   private connecting?: Promise<void>;
@@ -137,7 +154,9 @@ export class Upstream {
     const now = Date.now();
     if (this.state === 'dead' && now < this.retryAt) {
       return Promise.reject(
-        new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} is unavailable (${this.lastError ?? 'failed'}); next restart attempt in ${Math.ceil((this.retryAt - now) / 1000)}s`),
+        new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} is unavailable (${this.lastError ?? 'failed'}); next restart attempt in ${Math.ceil((this.retryAt - now) / 1000)}s`, {
+          retryAfterMs: this.retryAt - now,
+        }),
       );
     }
     const restart = this.state === 'dead';
@@ -152,8 +171,11 @@ export class Upstream {
       },
       (err: unknown) => {
         this.connecting = undefined;
-        this.markDead(err instanceof Error ? err.message : String(err));
-        throw err instanceof UpstreamError ? err : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: ${this.lastError}`);
+        const capacity = err instanceof UpstreamError && err.data?.rule !== undefined;
+        // A refusal for capacity is not the server's fault: no backoff, no health change.
+        if (capacity) this.state = 'idle';
+        else this.markDead(err instanceof Error ? err.message : String(err));
+        throw err instanceof UpstreamError ? err : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: ${this.lastError}`, { retryAfterMs: Math.max(0, this.retryAt - Date.now()) });
       },
     );
     return this.connecting;
@@ -165,7 +187,12 @@ export class Upstream {
     this.state = 'dead';
     this.failures++;
     this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1));
-    this.deps.onHealth?.(this.name, false);
+    this.deps.onHealth?.(this.name, false, reason);
+  }
+
+  /** When the next (re)start may be tried, in ms from now (0: now). */
+  get retryAfterMs(): number {
+    return this.state === 'dead' ? Math.max(0, this.retryAt - Date.now()) : 0;
   }
 
   private makeTransport(): Transport | Promise<Transport> {
@@ -180,17 +207,23 @@ export class Upstream {
         maxLineBytes: this.deps.maxMessageBytes,
         extraPath: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
         log: this.deps.log,
+        onStderr: this.deps.onStderr ? (line) => this.deps.onStderr!(this.name, line) : undefined,
       });
     }
     return remoteTransport(spec);
   }
 
-  private reserveChild(): boolean {
-    if (!isStdio(this.spec) || this.isChild) return true;
-    if (this.deps.children.count >= this.deps.children.max) return false;
-    this.deps.children.count++;
+  /** Count this connection's child against the gateway's budget; throws UpstreamError when there is no room. */
+  private reserveChild(): void {
+    if (!isStdio(this.spec) || this.isChild) return;
+    if (this.deps.refuseChild) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: ${this.deps.refuseChild}`, { rule: 'servers.maxInstances', retryAfterMs: 1000 });
+    try {
+      this.deps.capacity.acquireChild(this.deps.principal, this.deps.requester, this.name);
+    } catch (e) {
+      if (e instanceof CapacityError) throw new UpstreamError(e.code, e.message, e.data);
+      throw e;
+    }
     this.isChild = true;
-    return true;
   }
 
   /**
@@ -198,7 +231,12 @@ export class Upstream {
    * so a client that starts `portcullis stdio` does not wait for two process starts in a row.
    */
   prestart(): void {
-    if (!isStdio(this.spec) || this.state !== 'idle' || this.transport || this.prestarted || !this.reserveChild()) return;
+    if (!isStdio(this.spec) || this.state !== 'idle' || this.transport || this.prestarted) return;
+    try {
+      this.reserveChild();
+    } catch {
+      return; // connect() reports it
+    }
     const t = this.makeTransport() as StdioChildTransport; // stdio only (checked above): made synchronously
     this.prestarted = t.start().then(
       () => t,
@@ -209,9 +247,7 @@ export class Upstream {
   private async connect(initParams: Json): Promise<void> {
     const early = this.prestarted ? await this.prestarted : undefined;
     this.prestarted = undefined;
-    if (!early && !this.reserveChild()) {
-      throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: the gateway runs ${this.deps.children.max} child servers already (limits.maxChildren)`);
-    }
+    if (!early) this.reserveChild();
     const t = early && !(early as StdioChildTransport).exit ? early : await this.makeTransport();
     this.transport = t;
     t.onmessage = (m) => this.onMessage(m as unknown as Json);
@@ -292,7 +328,7 @@ export class Upstream {
   private releaseChild(): void {
     if (this.isChild) {
       this.isChild = false;
-      this.deps.children.count--;
+      this.deps.capacity.releaseChild(this.deps.principal);
     }
   }
 
@@ -312,6 +348,7 @@ export class Upstream {
   private failAll(err: UpstreamError): void {
     const calls = [...this.pending.values()];
     this.pending.clear();
+    this.byToken.clear();
     for (const c of calls) {
       if (c.timer) clearTimeout(c.timer);
       c.reject(err);
@@ -359,20 +396,31 @@ export class Upstream {
     }
     const id = this.nextId++;
     const p = params as { _meta?: { progressToken?: string | number } } | undefined;
+    const progressToken = p?._meta?.progressToken;
+    // Progress tokens are the caller's choice: two clients (or two calls) may pick the same one. The
+    // upstream gets one of ours, unique on this connection, so progress reaches only the call that asked.
+    const upstreamToken = progressToken === undefined ? undefined : `pcx-${id}`;
+    let p2 = params as Json | undefined;
+    if (upstreamToken !== undefined) p2 = { ...p2, _meta: { ...(p2!._meta as Json), progressToken: upstreamToken } };
+    if (this.shared && !opts.skipReady) {
+      const answered = this.sharedSubscription(method, p2, opts.owner, id);
+      if (answered) return answered;
+    }
     return new Promise<Json>((resolve, reject) => {
       const call: PendingCall = {
         upstreamId: id,
         method,
         owner: opts.owner,
         downstreamId: opts.downstreamId,
-        progressToken: p?._meta?.progressToken,
+        progressToken,
+        upstreamToken,
         resolve,
         reject,
         timeoutMs: opts.timeoutMs,
       };
       this.pending.set(id, call);
+      if (upstreamToken !== undefined) this.byToken.set(upstreamToken, call);
       this.arm(call);
-      let p2 = params as Json | undefined;
       // Trace context travels in _meta for every transport, and as a header on HTTP ones.
       if (opts.traceparent) p2 = { ...(p2 ?? {}), _meta: { ...((p2?._meta as Json | undefined) ?? {}), traceparent: opts.traceparent } };
       const msg = p2 === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: p2 };
@@ -381,7 +429,7 @@ export class Upstream {
       sent.then(
         () => opts.onSent?.(id),
         (err: Error) => {
-          if (this.pending.delete(id)) {
+          if (this.forget(id)) {
             if (call.timer) clearTimeout(call.timer);
             reject(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: could not send (${err.message})`));
           }
@@ -391,11 +439,20 @@ export class Upstream {
     });
   }
 
+  /** Remove an in-flight call; false when it was not (or no longer) pending. */
+  private forget(id: number): boolean {
+    const call = this.pending.get(id);
+    if (!call) return false;
+    this.pending.delete(id);
+    if (call.upstreamToken !== undefined) this.byToken.delete(call.upstreamToken);
+    return true;
+  }
+
   private arm(call: PendingCall): void {
     if (call.timer) clearTimeout(call.timer);
     if (call.timeoutMs <= 0) return;
     call.timer = setTimeout(() => {
-      if (!this.pending.delete(call.upstreamId)) return;
+      if (!this.forget(call.upstreamId)) return;
       this.cancel(call.upstreamId, 'timeout', false);
       call.reject(new UpstreamError('PCX_UPSTREAM_TIMEOUT', `${this.name} did not answer ${call.method} within ${call.timeoutMs} ms`));
     }, call.timeoutMs);
@@ -406,7 +463,7 @@ export class Upstream {
   cancel(upstreamId: number, reason: string, settle = true): void {
     const call = this.pending.get(upstreamId);
     if (settle && call) {
-      this.pending.delete(upstreamId);
+      this.forget(upstreamId);
       if (call.timer) clearTimeout(call.timer);
       call.reject(new UpstreamError('PCX_UPSTREAM_CLOSED', `cancelled: ${reason}`));
     }
@@ -439,7 +496,7 @@ export class Upstream {
         this.deps.log.debug({ server: this.name, id }, 'response for no pending call');
         return;
       }
-      this.pending.delete(id as number);
+      this.forget(id as number);
       if (call.timer) clearTimeout(call.timer);
       call.resolve(msg);
       return;
@@ -448,38 +505,72 @@ export class Upstream {
     void this.onServerRequest(msg, method, id);
   }
 
-  /** The most recent in-flight call: where a server→client request most likely belongs. */
-  private latestCall(): PendingCall | undefined {
+  /** The most recent in-flight call (of `owner`, when given): where a server→client message most likely belongs. */
+  private latestCall(owner?: UpstreamOwner): PendingCall | undefined {
     let last: PendingCall | undefined;
-    for (const c of this.pending.values()) if (c.owner !== NO_OWNER) last = c;
+    for (const c of this.pending.values()) if (c.owner !== NO_OWNER && (owner === undefined || c.owner === owner)) last = c;
     return last;
   }
 
+  /**
+   * On a shared connection, the one owner with calls in flight, if exactly one has: only then can a
+   * message the upstream sends without a token or id (a server→client request) be attributed.
+   */
+  private soleActiveOwner(): UpstreamOwner | undefined {
+    let owner: UpstreamOwner | undefined;
+    for (const c of this.pending.values()) {
+      if (c.owner === NO_OWNER) continue;
+      if (owner && owner !== c.owner) return undefined;
+      owner = c.owner;
+    }
+    return owner;
+  }
+
+  /**
+   * Route a notification to the session it belongs to. A shared connection serves several
+   * principals, so nothing is broadcast that carries data: progress goes by its (remapped) token
+   * to the one call that asked, a resource update to the sessions subscribed to that URI, list
+   * changes (no data, each session re-lists through its own policy) to every owner, and what
+   * cannot be attributed (logging messages, unknown notifications) to nobody.
+   */
   private onNotification(msg: Json, method: string): void {
     if (method === 'notifications/subscriptions/acknowledged') return; // our own listen stream opening
     const params = msg.params as Json | undefined;
     if (method === 'notifications/progress') {
-      const token = params?.progressToken as string | number | undefined;
-      for (const c of this.pending.values()) {
-        if (c.progressToken !== undefined && c.progressToken === token) {
-          this.arm(c); // progress resets the timeout: long jobs that report progress are alive
-          c.owner.onUpstreamNotification(this, msg, c);
-          return;
-        }
-      }
+      const token = params?.progressToken;
+      const c = typeof token === 'string' ? this.byToken.get(token) : undefined;
+      if (!c) return this.deps.log.debug({ server: this.name }, 'progress for no call in flight: dropped');
+      this.arm(c); // progress resets the timeout: long jobs that report progress are alive
+      c.owner.onUpstreamNotification(this, { ...msg, params: { ...params, progressToken: c.progressToken } }, c);
       return;
     }
-    const call = this.latestCall();
-    if (call && !this.shared) return call.owner.onUpstreamNotification(this, msg, call);
-    for (const o of this.owners) o.onUpstreamNotification(this, msg, call?.owner === o ? call : undefined);
+    if (method.endsWith('/list_changed') || method === 'notifications/cancelled') {
+      // list_changed carries no data; a cancellation is acted on only by the session holding that request id.
+      for (const o of this.owners) o.onUpstreamNotification(this, msg, this.latestCall(o));
+      return;
+    }
+    if (!this.shared) {
+      const call = this.latestCall();
+      const owner = call?.owner ?? this.owners.values().next().value;
+      owner?.onUpstreamNotification(this, msg, call);
+      return;
+    }
+    if (method === 'notifications/resources/updated') {
+      const uri = params?.uri;
+      for (const o of (typeof uri === 'string' && this.subscribers.get(uri)) || []) if (this.owners.has(o)) o.onUpstreamNotification(this, msg, this.latestCall(o));
+      return;
+    }
+    this.deps.log.debug({ server: this.name, method }, 'notification from a shared server that names no caller: not relayed');
   }
 
   private async onServerRequest(msg: Json, method: string, id: RpcId): Promise<void> {
     if (method === 'ping') return this.respond({ jsonrpc: '2.0', id, result: {} });
-    const call = this.latestCall();
-    const owner = call?.owner ?? this.owners.values().next().value;
+    // Shared: only while exactly one session has calls here can the request be its; otherwise refuse it.
+    const owner = this.shared ? this.soleActiveOwner() : (this.latestCall()?.owner ?? this.owners.values().next().value);
+    const call = owner ? this.latestCall(owner) : undefined;
     if (!owner) {
-      return this.respond({ jsonrpc: '2.0', id, error: { code: -32601, message: `no client session to handle ${method}` } });
+      const why = this.shared ? 'it cannot be attributed to one client session of this shared server' : 'no client session';
+      return this.respond({ jsonrpc: '2.0', id, error: { code: -32601, message: `${method} refused by the gateway: ${why}` } });
     }
     let reply: Json;
     try {
@@ -488,6 +579,42 @@ export class Upstream {
       reply = { jsonrpc: '2.0', id, error: { code: -32603, message: e instanceof Error ? e.message : String(e) } };
     }
     this.respond({ ...reply, id });
+  }
+
+  /**
+   * resources/subscribe and /unsubscribe on a shared connection: the upstream holds one subscription
+   * per URI for all sessions, so it is sent on the first subscriber and withdrawn after the last;
+   * the others are answered here. Returns the answer when the upstream need not be asked.
+   */
+  private sharedSubscription(method: string, params: Json | undefined, owner: UpstreamOwner, id: number): Promise<Json> | undefined {
+    const uri = params?.uri;
+    if (typeof uri !== 'string' || owner === NO_OWNER) return undefined;
+    const set = this.subscribers.get(uri);
+    if (method === 'resources/subscribe') {
+      if (set?.size) {
+        set.add(owner);
+        return Promise.resolve({ jsonrpc: '2.0', id, result: {} });
+      }
+      this.subscribers.set(uri, new Set([owner]));
+      return undefined;
+    }
+    if (method === 'resources/unsubscribe') {
+      if (!set?.has(owner)) return Promise.resolve({ jsonrpc: '2.0', id, result: {} });
+      set.delete(owner);
+      if (set.size > 0) return Promise.resolve({ jsonrpc: '2.0', id, result: {} });
+      this.subscribers.delete(uri);
+    }
+    return undefined;
+  }
+
+  /** A session leaves this connection: forget its subscriptions (withdrawing those it held alone). */
+  detach(owner: UpstreamOwner): void {
+    this.owners.delete(owner);
+    for (const [uri, set] of this.subscribers) {
+      if (!set.delete(owner) || set.size > 0) continue;
+      this.subscribers.delete(uri);
+      if (this.state === 'ready') void this.request('resources/unsubscribe', { uri }, { timeoutMs: 10_000, owner: NO_OWNER }).catch(() => undefined);
+    }
   }
 
   /** Stop an idle child after `idleTimeout`; the next call restarts it. */

@@ -73,6 +73,7 @@ export function keyPrincipal(rec: ApiKeyRecord): Principal {
     kind,
     groups: [...rec.groups],
     method: 'api-key',
+    credential: `api-key:${rec.id}`,
     ...(kind === 'Agent' ? { agent: id.slice('agent:'.length) } : {}),
     ...(rec.expiresAt ? { expiresAt: Math.floor(Date.parse(rec.expiresAt) / 1000) } : {}),
   };

@@ -47,7 +47,7 @@ function header(headers: HeaderBag, name: string): string | undefined {
 
 /** Authenticate one HTTP request. Never throws for bad credentials. */
 export async function authenticateRequest(headers: HeaderBag, opts: AuthenticateOptions): Promise<AuthResult> {
-  if (opts.auth === 'none') return { ok: true, principal: { ...ANONYMOUS, groups: [] } };
+  if (opts.auth === 'none') return { ok: true, principal: { ...ANONYMOUS, groups: [], credential: 'none' } };
   const h = header(headers, 'authorization');
   if (h === undefined || h.trim() === '') return { ok: false, status: 401, description: 'authentication required: send Authorization: Bearer <token>' };
   const m = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(h);

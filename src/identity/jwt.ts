@@ -7,6 +7,7 @@
  * refused and HS* only when explicitly listed), and the required scopes (403 insufficient_scope).
  * Claims map to a Principal; MCP `clientInfo` plays no part.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -178,6 +179,8 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
       }
       const principal = claimsToPrincipal(payload, cfg.claims ?? { subject: 'sub', groups: 'groups', agent: 'azp' });
       if (!principal) return invalid('the token names no subject or client');
+      // The session opened with this token is bound to it (jti when present, and the token's hash).
+      principal.credential = `jwt:${typeof payload.jti === 'string' ? `${payload.jti}:` : ''}${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
       const have = new Set(principal.scopes ?? []);
       const missing = required.filter((s) => !have.has(s));
       if (missing.length > 0) {

@@ -40,6 +40,11 @@ export class Pipeline {
     return this.byHook[hook].length > 0;
   }
 
+  /** Is the stage of this name in the pipeline (configured and not disabled)? */
+  hasStage(name: string): boolean {
+    return this.interceptors.some((i) => i.name === name);
+  }
+
   async run(ctx: PipelineContext): Promise<PipelineResult> {
     const stages: Record<string, number> = {};
     let modified = false;

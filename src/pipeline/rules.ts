@@ -1,10 +1,85 @@
 /**
- * Rule ids the router treats specially. Other rules are free-form strings (`policy.<id>`,
- * `registry.quarantined`, `inspect.secrets`...) documented with their interceptor.
+ * The rule catalogue: every rule id a denial (or a modification) can carry, with the PCX error
+ * code the client gets for it. docs/errors.md lists the same rules (a test checks both ways), and
+ * `ruleCode` is the one place that turns a rule into an error code.
+ *
+ * An id ending in `.*` is a family: `policy.*` covers `policy.<policy id>`, `inspect.*` every
+ * detector's rule (`inspect.ssrf`, `inspect.secrets`…), `registry.server_*` every server status.
  */
+import type { ErrorCodeName } from '../errors.js';
+
+export interface RuleInfo {
+  /** What the client gets when this rule denies. `modify`-only rules never reach a client as errors. */
+  code: ErrorCodeName;
+  /** The stage (or part of the gateway) that decides it. */
+  stage: string;
+  /** One line for docs/errors.md. */
+  doc: string;
+}
+
+export const RULES = {
+  'not-found': { code: 'PCX_NOT_FOUND', stage: 'authz', doc: 'Hidden by policy: answered exactly like a missing tool, prompt or resource.' },
+  'authn.expired': { code: 'PCX_SESSION_REVOKED', stage: 'authn', doc: 'The credentials the session was opened with expired.' },
+  'authn.revoked': { code: 'PCX_SESSION_REVOKED', stage: 'authn', doc: 'The session, its principal or its credential was revoked (`portcullis revoke`, admin API).' },
+  'authn.credential-mismatch': { code: 'PCX_DENIED', stage: 'listener', doc: 'A request on a session presented another credential than the one that opened it (HTTP 403).' },
+  'router.unknown-method': { code: 'PCX_DENIED', stage: 'router', doc: 'A method the gateway does not know, with no policy stage to allow it by name.' },
+  'validate.params': { code: 'PCX_DENIED', stage: 'validate', doc: '`params` is not an object.' },
+  'validate.tool-name': { code: 'PCX_DENIED', stage: 'validate', doc: '`tools/call` without a tool name.' },
+  'validate.prompt-name': { code: 'PCX_DENIED', stage: 'validate', doc: '`prompts/get` without a prompt name.' },
+  'validate.arguments': { code: 'PCX_DENIED', stage: 'validate', doc: '`arguments` is not an object.' },
+  'validate.uri': { code: 'PCX_DENIED', stage: 'validate', doc: 'A resource method without a string `uri`.' },
+  'validate.completion': { code: 'PCX_DENIED', stage: 'validate', doc: '`completion/complete` without `ref` and `argument` objects.' },
+  'validate.depth': { code: 'PCX_DENIED', stage: 'validate', doc: 'A message nested deeper than `limits.maxDepth` (default 64).' },
+  'validate.result': { code: 'PCX_DENIED', stage: 'validate', doc: 'An upstream answer without a result object.' },
+  'validate.result-content': { code: 'PCX_DENIED', stage: 'validate', doc: 'An upstream tool result whose `content` is not an array.' },
+  'registry.quarantined': { code: 'PCX_DENIED', stage: 'registry', doc: 'A quarantined tool, prompt or resource template (and the resources it serves).' },
+  'registry.pending': { code: 'PCX_DENIED', stage: 'registry', doc: 'An item waiting for approval (`registry.mode: enforce`).' },
+  'registry.retired': { code: 'PCX_DENIED', stage: 'registry', doc: 'A retired item.' },
+  'registry.unknown': { code: 'PCX_DENIED', stage: 'registry', doc: 'An item never listed (`registry.mode: enforce`).' },
+  'registry.server_*': { code: 'PCX_DENIED', stage: 'registry', doc: 'A server that is unknown, pending, quarantined or retired.' },
+  'registry.hidden': { code: 'PCX_DENIED', stage: 'registry', doc: 'Items removed from a list (modification, never an error).' },
+  'inspect.*': { code: 'PCX_DENIED', stage: 'inspect', doc: 'A detector blocked the message (`inspect.secrets`, `inspect.ssrf`, `inspect.paths`…).' },
+  'policy.*': { code: 'PCX_DENIED', stage: 'authz', doc: 'A policy denied (`policy.<id>`, `policy.default-deny` when nothing permits).' },
+  'flow.*': { code: 'PCX_DENIED', stage: 'flow', doc: 'A session flow rule (`flow.trifecta`).' },
+  'rate.principal': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: '`limits.callsPerMinute` reached.' },
+  'rate.policy': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: 'A `rate:<n>/<period>` policy obligation reached.' },
+  'approval.*': { code: 'PCX_DENIED', stage: 'approval', doc: 'Approval denied or expired (`approval.denied`); a pending one answers PCX_APPROVAL_REQUIRED.' },
+  'pipeline.interceptor-failed': { code: 'PCX_DENIED', stage: 'pipeline', doc: 'A stage threw or timed out: denied because the pipeline fails closed.' },
+} as const satisfies Record<string, RuleInfo>;
+
+export type RuleId = keyof typeof RULES;
+
+const FAMILIES = (Object.keys(RULES) as RuleId[]).filter((k) => k.endsWith('*')).map((k) => [k.slice(0, -1), RULES[k]] as const);
+
+/** The catalogue entry of a rule id (exact, else the longest family), or undefined when it is not catalogued. */
+export function ruleInfo(rule: string): RuleInfo | undefined {
+  const exact = (RULES as Record<string, RuleInfo>)[rule];
+  if (exact) return exact;
+  let best: RuleInfo | undefined;
+  let len = -1;
+  for (const [prefix, info] of FAMILIES) if (rule.startsWith(prefix) && prefix.length > len) [best, len] = [info, prefix.length];
+  return best;
+}
+
+/** The error code a denial with this rule answers with (PCX_DENIED for a rule not in the catalogue). */
+export function ruleCode(rule: string): ErrorCodeName {
+  return ruleInfo(rule)?.code ?? 'PCX_DENIED';
+}
 
 /** A deny with this rule answers exactly like a missing tool/prompt/resource (hidden by policy). */
-export const NOT_FOUND_RULE = 'not-found';
+export const NOT_FOUND_RULE = 'not-found' satisfies RuleId;
 
-/** The principal's credentials expired during the session (authz checks `expiresAt` on each call). */
-export const EXPIRED_RULE = 'authn.expired';
+/** The principal's credentials expired during the session. */
+export const EXPIRED_RULE = 'authn.expired' satisfies RuleId;
+
+/** The session, its principal or its credential was revoked (admin API / `portcullis revoke`). */
+export const REVOKED_RULE = 'authn.revoked' satisfies RuleId;
+
+/** A request on a session presented another credential than the one that opened it. */
+export const CREDENTIAL_MISMATCH_RULE = 'authn.credential-mismatch' satisfies RuleId;
+
+/** A method the gateway does not know, which no policy rule allows by name. */
+export const UNKNOWN_METHOD_RULE = 'router.unknown-method' satisfies RuleId;
+
+/** A message nested deeper than `limits.maxDepth`. */
+export const DEPTH_RULE = 'validate.depth' satisfies RuleId;

@@ -2,6 +2,8 @@
  * THE ORDER OF THE PIPELINE. This is the one list to read to know what happens to a message.
  *
  * Request path (client → server), first to last:
+ *  0. authn      — revoked session / principal / credential, expired credentials: nothing else
+ *                  spends time on a caller who is no longer allowed in (also on connect and list).
  *  1. validate   — shape and depth. Cheapest, and every later stage may rely on the fields it reads.
  *  2. registry   — pinned definitions: quarantined / pending tools are hidden and refused before
  *                  anything else spends time on them; rug pulls are caught on the `list` hook.
@@ -13,6 +15,7 @@
  *  5. flow       — session taint rules (private data + untrusted content + egress): needs the
  *                  target's labels and the taint accumulated by earlier responses.
  *  6. rate       — throttling last among the deciders, so refused calls do not use up a quota.
+ *                  (Revocation used to be checked here; it is authn's job now, first.)
  *  7. approval   — human approval asked for by a policy obligation: last, because it is the
  *                  most expensive step (a person) and only worth it for a call nothing else refused.
  *
@@ -23,7 +26,7 @@
 import type { Interceptor } from './types.js';
 import { Pipeline } from './chain.js';
 
-export const STAGE_ORDER = ['validate', 'registry', 'inspect', 'authz', 'flow', 'rate', 'approval'] as const;
+export const STAGE_ORDER = ['authn', 'validate', 'registry', 'inspect', 'authz', 'flow', 'rate', 'approval'] as const;
 export type StageName = (typeof STAGE_ORDER)[number];
 
 /**

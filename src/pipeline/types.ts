@@ -56,6 +56,11 @@ export interface Principal {
   method: string;
   /** Token expiry in epoch seconds, if bounded. */
   expiresAt?: number;
+  /**
+   * The credential that established the principal: `api-key:<id>`, `jwt:<sha256 of the token>`,
+   * `none`, `stdio`. A session is bound to it: a request with another credential is refused.
+   */
+  credential?: string;
 }
 
 /** The session state interceptors may read and (for taint) extend. */
@@ -83,7 +88,8 @@ export interface UserAnswer {
 
 /** What the call is about, resolved by the router before the pipeline runs. */
 export interface Target {
-  kind: 'tool' | 'resource' | 'prompt' | 'completion' | 'other';
+  /** `method`: a method the router does not know by name (authz: `call_method`, default deny). */
+  kind: 'tool' | 'resource' | 'prompt' | 'completion' | 'method' | 'other';
   /** Upstream server name from the config. */
   server?: string;
   /** The name the client sees (`memory__create_entities`) or the resource URI. */
@@ -94,6 +100,8 @@ export interface Target {
   definition?: Record<string, unknown>;
   /** Labels from config or annotations: `untrusted_source`, `private_data`, `egress`, `command`... */
   labels?: string[];
+  /** Resources: names of the server's resource templates the URI matches (the registry refuses a quarantined one's resources). */
+  templates?: string[];
 }
 
 export interface PipelineContext {

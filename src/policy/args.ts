@@ -13,6 +13,19 @@
  */
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { canonicalPath, type PathBase } from '../detect/canonpath.js';
+
+/**
+ * How path arguments are canonicalised (`src/detect/canonpath.ts`): which argument names are
+ * paths (dotted for nested fields), and the server's working directory / home / host.
+ */
+export interface PathContext {
+  args: ReadonlySet<string>;
+  base: PathBase;
+}
+
+/** Argument names treated as paths whatever the rules say (the usual names of file-system tools). */
+export const DEFAULT_PATH_ARGUMENTS: readonly string[] = ['path', 'paths', 'file', 'file_path', 'filePath', 'filepath', 'filename', 'dir', 'directory', 'folder', 'source', 'destination', 'src', 'dest'];
 
 export type ArgType =
   | { kind: 'String' }
@@ -156,10 +169,20 @@ export function toCedar(
   t: ArgType,
   normalize: boolean,
   invalid?: { prefix: string; out: Set<string> },
+  paths?: { ctx: PathContext; name: string },
 ): CedarJson | undefined {
   switch (t.kind) {
     case 'String':
-      return typeof value === 'string' ? (normalize ? normalizePathLike(value) : value) : undefined;
+      if (typeof value !== 'string') return undefined;
+      if (!normalize) return value;
+      if (!paths) return normalizePathLike(value);
+      // A path argument (or any path-looking string) gets its canonical form; one that cannot be
+      // canonicalised does not fit (→ invalidArguments: a deny rule on it matches, an allow fails).
+      if (paths.ctx.args.has(paths.name) || isPathLike(value)) {
+        const c = canonicalPath(value, paths.ctx.base);
+        return c.ok ? c.path : undefined;
+      }
+      return value;
     case 'Long':
       if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
       if (typeof value === 'bigint' && value <= I64_MAX && value >= -I64_MAX - 1n) return Number(value);
@@ -183,7 +206,7 @@ export function toCedar(
       if (!Array.isArray(value)) return undefined;
       const out: CedarJson[] = [];
       for (const v of value) {
-        const c = toCedar(v, t.element, normalize);
+        const c = toCedar(v, t.element, normalize, undefined, paths);
         if (c === undefined) return undefined;
         out.push(c);
       }
@@ -198,7 +221,7 @@ export function toCedar(
           if (a.required) return undefined;
           continue;
         }
-        const c = toCedar(src[k], a.type, normalize, invalid && { prefix: `${invalid.prefix}${k}.`, out: invalid.out });
+        const c = toCedar(src[k], a.type, normalize, invalid && { prefix: `${invalid.prefix}${k}.`, out: invalid.out }, paths && { ctx: paths.ctx, name: `${paths.name}.${k}` });
         if (c === undefined) {
           if (a.required) return undefined;
           invalid?.out.add(`${invalid.prefix}${k}`);
@@ -218,7 +241,7 @@ export interface ConvertedArguments {
 }
 
 /** Convert a call's arguments against the declared `Arguments` attributes. */
-export function convertArguments(args: unknown, declared: Record<string, ArgType>): ConvertedArguments {
+export function convertArguments(args: unknown, declared: Record<string, ArgType>, paths?: PathContext): ConvertedArguments {
   const out: ConvertedArguments = { arguments: {}, normalized: {}, invalid: [] };
   if (!args || typeof args !== 'object' || Array.isArray(args)) return out;
   const src = args as Record<string, unknown>;
@@ -226,7 +249,7 @@ export function convertArguments(args: unknown, declared: Record<string, ArgType
   for (const [k, t] of Object.entries(declared)) {
     if (!Object.prototype.hasOwnProperty.call(src, k) || src[k] === undefined || src[k] === null) continue;
     const raw = toCedar(src[k], t, false, { prefix: `${k}.`, out: invalid });
-    const norm = toCedar(src[k], t, true);
+    const norm = toCedar(src[k], t, true, paths && { prefix: `${k}.`, out: invalid }, paths && { ctx: paths, name: k });
     if (raw === undefined || norm === undefined) {
       invalid.add(k);
       continue;

@@ -20,7 +20,9 @@ import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/log.js';
-import { type ArgType, convertArguments, normalizePathLike, typeFromSchemaJson, typeToSchemaJson, typeToString, sameType } from './args.js';
+import { canonicalPath, pathBasesOf, type PathBase } from '../detect/canonpath.js';
+import { resolveServers } from '../config/load.js';
+import { type ArgType, DEFAULT_PATH_ARGUMENTS, type PathContext, convertArguments, normalizePathLike, typeFromSchemaJson, typeToSchemaJson, typeToString, sameType } from './args.js';
 import { contextAttrsUsed, inferArgumentTypes, usesCallData } from './infer.js';
 import { parseObligations } from './obligations.js';
 import {
@@ -39,6 +41,11 @@ const DECISION_CACHE_SIZE = 10_000;
 
 export interface PolicyEngineOptions {
   policy: PolicyConfig;
+  /**
+   * Where a server's path arguments are relative to (its cwd, home, whether it shares the
+   * gateway's host). Without it, relative paths and `~` cannot be canonicalised (denied under a deny).
+   */
+  pathBase?: (server: string) => PathBase;
   /** Directory relative paths in `policy` are resolved against (the config file's directory). */
   baseDir?: string;
   /** Namespace separator (`namespace.separator`), default `__`. */
@@ -91,6 +98,8 @@ interface PreparedSet {
   /** For the non-prepared partial evaluation used by list filtering. */
   staticPolicies: Record<string, string | cedar.PolicyJson>;
   argumentTypes: Record<string, ArgType>;
+  /** Argument names canonicalised as paths (the defaults + those YAML conditions compare with paths). */
+  pathArguments: Set<string>;
   schemaJson: cedar.SchemaJson<string>;
   files: string[];
 }
@@ -278,8 +287,8 @@ export async function loadPolicySet(opts: PolicyEngineOptions): Promise<Omit<Pre
   };
   for (const p of yaml.policies) add({ ...p, usesCallData: usesCallData((p.policy as cedar.PolicyJson).conditions) });
   const hint = (msg: string) => {
-    if (/in context for Action::"(sample|elicit)"/.test(msg) && /not found/.test(msg)) {
-      return ' — sample/elicit requests carry only session, time and findings: scope the policy to `action in [Action::"call_tool", Action::"read_resource", Action::"get_prompt", Action::"list"]`';
+    if (/in context for Action::"(sample|elicit|call_method)"/.test(msg) && /not found/.test(msg)) {
+      return ' — sample/elicit/call_method requests carry only session, time and findings (and method): scope the policy to `action in [Action::"call_tool", Action::"read_resource", Action::"get_prompt", Action::"list"]`';
     }
     if (/`(arguments|normalized)\.[^`]+`/.test(msg) && /not found|unable to guarantee|does not have/.test(msg)) {
       return ' — declare the argument and its type in policy.arguments (e.g. `arguments: { path: String }`) and test presence with `context.arguments has path`';
@@ -328,7 +337,8 @@ export async function loadPolicySet(opts: PolicyEngineOptions): Promise<Omit<Pre
   const listPermits = [...policies.values()].some((p) => p.effect === 'permit' && mayApplyTo(p, 'list'));
   const conditions = [...yaml.policies.map((p) => (p.policy as cedar.PolicyJson).conditions), ...files.flatMap((f) => f.parts.map((x) => x.json.conditions))];
   const contextUsed = contextAttrsUsed(conditions);
-  return { policies, staticPolicies, argumentTypes: argTypes, schemaJson, files: fileList, listPermits, contextUsed };
+  const pathArguments = new Set([...DEFAULT_PATH_ARGUMENTS, ...yaml.pathArguments]);
+  return { policies, staticPolicies, argumentTypes: argTypes, pathArguments, schemaJson, files: fileList, listPermits, contextUsed };
 }
 
 /** Could this policy's action scope include `action`? (conservative: true when unsure) */
@@ -469,6 +479,10 @@ export class PolicyEngine {
   get policies(): ReadonlyMap<string, LoadedPolicy> {
     return this.set.policies;
   }
+  private pathsFor(req: Pick<AuthzRequest, 'resource'>, set: PreparedSet): PathContext {
+    return { args: set.pathArguments, base: this.opts.pathBase?.(req.resource.server) ?? {} };
+  }
+
   get argumentTypes(): Readonly<Record<string, ArgType>> {
     return this.set.argumentTypes;
   }
@@ -490,7 +504,7 @@ export class PolicyEngine {
       const set = this.set;
       const cacheable = set.contextUsed !== undefined && !set.contextUsed.has('time') && !this.opts.validateRequests;
       if (!cacheable) return this.decide(req).result;
-      const key = JSON.stringify(buildRequest(req, set.argumentTypes, set.contextUsed));
+      const key = JSON.stringify(buildRequest(req, set.argumentTypes, set.contextUsed, this.pathsFor(req, set)));
       const hit = this.decisions.get(key);
       if (hit && hit.gen === this.gen) return hit.result;
       const result = this.decide(req).result;
@@ -504,7 +518,7 @@ export class PolicyEngine {
 
   private decide(req: AuthzRequest, full = false): { result: AuthzResult; built: BuiltRequest; response?: cedar.Response } {
     const set = this.set;
-    const built = buildRequest(req, set.argumentTypes, full || this.opts.validateRequests ? undefined : set.contextUsed);
+    const built = buildRequest(req, set.argumentTypes, full || this.opts.validateRequests ? undefined : set.contextUsed, this.pathsFor(req, set));
     const ans = cedar.statefulIsAuthorized(
       this.opts.validateRequests && !this.opts.unsafeSkipValidation
         ? { ...built, preparsedPolicySetId: set.slot, preparsedSchemaName: set.slot, validateRequest: true }
@@ -603,7 +617,7 @@ export class PolicyEngine {
         if (p.effect === 'permit') permits++;
       }
       if (permits === 0) return false;
-      const built = buildRequest({ ...req, action: useAction }, set.argumentTypes, set.contextUsed);
+      const built = buildRequest({ ...req, action: useAction }, set.argumentTypes, set.contextUsed, this.pathsFor(req, set));
       const unknown = (n: string) => ({ __extn: { fn: 'unknown', arg: n } });
       const context: Record<string, unknown> = { ...built.context };
       for (const k of ['arguments', 'normalized', 'invalidArguments', 'findings']) if (!set.contextUsed || set.contextUsed.has(k)) context[k] = unknown(k);
@@ -630,7 +644,7 @@ export class PolicyEngine {
       try {
         return this.decide(req, true);
       } catch (e) {
-        const built = buildRequest(req, this.set.argumentTypes);
+        const built = buildRequest(req, this.set.argumentTypes, undefined, this.pathsFor(req, this.set));
         return { built, response: undefined, result: { decision: 'deny' as const, policyIds: ['policy-error'], obligations: [], errors: [(e as Error).message], reason: (e as Error).message } };
       }
     })();
@@ -677,6 +691,7 @@ function selfCheck(slot: string, argTypes: Record<string, ArgType>): void {
     { principal, action: 'read_resource', resource: { kind: 'resource', server: 's', name: 'file:///x' } },
     { principal: { ...principal, id: 'agent:a', kind: 'Agent' }, action: 'sample', resource: { kind: 'server', server: 's' } },
     { principal: { ...principal, id: 'anonymous', kind: 'Anonymous' }, action: 'elicit', resource: { kind: 'server', server: 's' } },
+    { principal, action: 'call_method', resource: { kind: 'server', server: 's' }, method: 'x/m' },
   ];
   const problems: string[] = [];
   for (const c of cases) {
@@ -714,10 +729,11 @@ export function actionFor(kind: AuthzRequest['resource']['kind']): PolicyAction 
 }
 
 /** Load the configured policy set, or `undefined` when the config has no `policy` section. */
-export async function createPolicyEngine(config: Pick<Config, 'policy' | 'namespace'>, opts: Omit<PolicyEngineOptions, 'policy'> = {}): Promise<PolicyEngine | undefined> {
+export async function createPolicyEngine(config: Pick<Config, 'policy' | 'namespace'> & Partial<Pick<Config, 'mcpServers' | 'servers'>>, opts: Omit<PolicyEngineOptions, 'policy'> = {}): Promise<PolicyEngine | undefined> {
   if (!config.policy) return undefined;
   const baseDir = (config as { baseDir?: string }).baseDir;
-  return PolicyEngine.create({ separator: config.namespace?.separator, ...(baseDir ? { baseDir } : {}), ...opts, policy: config.policy });
+  const pathBase = config.mcpServers ? pathBasesOf(resolveServers(config as Config)) : undefined;
+  return PolicyEngine.create({ separator: config.namespace?.separator, ...(baseDir ? { baseDir } : {}), ...(pathBase ? { pathBase } : {}), ...opts, policy: config.policy });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -738,6 +754,15 @@ function uniq(xs: Iterable<string> | undefined): string[] {
   return xs ? [...new Set(xs)] : [];
 }
 
+/** A `file:` resource URI in canonical form (`file://` + canonical path); other URIs as before. */
+function canonicalUri(uri: string, paths: PathContext | undefined): string {
+  if (paths && /^file:/i.test(uri)) {
+    const c = canonicalPath(uri, paths.base);
+    if (c.ok) return `file://${c.path}`;
+  }
+  return normalizePathLike(uri);
+}
+
 export function principalUid(p: AuthzRequest['principal']): { type: string; id: string } {
   if (p.kind === 'Anonymous') return { type: 'Anonymous', id: 'anonymous' };
   if (p.kind === 'Agent') return { type: 'Agent', id: strip(p.id, 'agent:') };
@@ -748,7 +773,7 @@ export function principalUid(p: AuthzRequest['principal']): { type: string; id: 
  * The Cedar request for an AuthzRequest. With `only`, the context holds just those attributes
  * (the ones some policy reads); without it, every attribute the schema declares.
  */
-export function buildRequest(req: AuthzRequest, argTypes: Record<string, ArgType>, only?: Set<string>): BuiltRequest {
+export function buildRequest(req: AuthzRequest, argTypes: Record<string, ArgType>, only?: Set<string>, paths?: PathContext): BuiltRequest {
   const principal = principalUid(req.principal);
   const groups = uniq(req.principal.groups.map((g) => strip(g, 'group:')));
   const entities: cedar.Entities = [
@@ -768,7 +793,7 @@ export function buildRequest(req: AuthzRequest, argTypes: Record<string, ArgType
       break;
     case 'resource':
       resource = { type: 'Resource', id: name };
-      entities.push({ uid: resource, attrs: { server, uri: name, normalizedUri: normalizePathLike(name) }, parents: [serverUid] });
+      entities.push({ uid: resource, attrs: { server, uri: name, normalizedUri: canonicalUri(name, paths) }, parents: [serverUid] });
       break;
     default:
       resource = serverUid;
@@ -792,9 +817,11 @@ export function buildRequest(req: AuthzRequest, argTypes: Record<string, ArgType
     const now = req.now ?? new Date();
     context.time = { epoch: Math.floor(now.getTime() / 1000), hour: now.getUTCHours(), weekday: now.getUTCDay(), date: now.toISOString().slice(0, 10) };
   }
-  if (req.action !== 'sample' && req.action !== 'elicit') {
+  if (req.action === 'call_method') {
+    if (want('method')) context.method = req.method ?? '';
+  } else if (req.action !== 'sample' && req.action !== 'elicit') {
     if (want('arguments') || want('normalized') || want('invalidArguments')) {
-      const conv = convertArguments(req.arguments, argTypes);
+      const conv = convertArguments(req.arguments, argTypes, paths);
       if (want('arguments')) context.arguments = conv.arguments;
       if (want('normalized')) context.normalized = conv.normalized;
       if (want('invalidArguments')) context.invalidArguments = conv.invalid;

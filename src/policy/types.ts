@@ -2,8 +2,8 @@
 import type { PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Principal } from '../pipeline/types.js';
 
-export type PolicyAction = 'call_tool' | 'read_resource' | 'get_prompt' | 'list' | 'sample' | 'elicit';
-export const POLICY_ACTIONS: readonly PolicyAction[] = ['call_tool', 'read_resource', 'get_prompt', 'list', 'sample', 'elicit'];
+export type PolicyAction = 'call_tool' | 'read_resource' | 'get_prompt' | 'list' | 'sample' | 'elicit' | 'call_method';
+export const POLICY_ACTIONS: readonly PolicyAction[] = ['call_tool', 'read_resource', 'get_prompt', 'list', 'sample', 'elicit', 'call_method'];
 
 /** One policy of the loaded set, with what we know about it that Cedar does not hand back. */
 export interface LoadedPolicy {
@@ -34,6 +34,8 @@ export interface AuthzRequest {
   principal: Principal;
   action: PolicyAction;
   resource: AuthzResource;
+  /** For `call_method`: the JSON-RPC method (a method the gateway does not know, e.g. `x/admin_reset`). */
+  method?: string;
   /** Tool / prompt arguments as JSON. */
   arguments?: unknown;
   labels?: Iterable<string>;

@@ -16,6 +16,8 @@
  * - `tools` / `prompts`: `server__name` globs (`*` is the only wildcard): `github__*`,
  *   `filesystem__read_*`, `*`. `resources`: URI globs (`file:///srv/project/*`), matched against
  *   the normalised URI. A rule with none of the three applies to all of them.
+ * - `methods`: other JSON-RPC methods by name (`x/admin_reset`, `x/*`). A method the gateway does
+ *   not know is denied unless an `allow` rule names it (a rule without `methods` never allows one).
  * - `where`: conditions on arguments, all of which must hold: `{ path: { startsWith: "/srv/" } }`,
  *   `{ mode: { equals: "read" } }` (or just `mode: read`), `{ branch: { in: [main, dev] } }`,
  *   `{ file: { matches: "*.md" } }`. Dotted names reach into objects (`options.recursive`).
@@ -41,8 +43,14 @@ export interface CompiledYaml {
   policies: LoadedPolicy[];
   /** Argument types the `where` conditions need, merged (nested records for dotted names). */
   argumentTypes: Record<string, ArgType>;
+  /** Arguments some condition compares with a path (`/…`, `~…`, `file:…`): canonicalised as paths. */
+  pathArguments: string[];
   problems: string[];
 }
+
+const looksAbsolute = (v: unknown) => typeof v === 'string' && /^(?:\/|~|file:)/i.test(v);
+/** Condition operands are compared with canonical (NFC) values: put them in NFC too. */
+const nfc = (v: unknown) => (typeof v === 'string' ? v.normalize('NFC') : v);
 
 const ctx = (attr: string): Expr => ({ '.': { left: { Var: 'context' }, attr } });
 const dot = (left: Expr, attr: string): Expr => ({ '.': { left, attr } });
@@ -157,6 +165,7 @@ function whereExpr(
   effect: 'permit' | 'forbid',
   types: Record<string, ArgType>,
   problem: (msg: string) => void,
+  pathArgs?: Set<string>,
 ): Expr {
   const conds: Expr[] = [];
   for (const [name, spec] of Object.entries(where)) {
@@ -166,6 +175,7 @@ function whereExpr(
     }
     const ops: Record<string, unknown> =
       spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : { equals: spec };
+    for (const x of Object.values(ops)) if (looksAbsolute(x) || (Array.isArray(x) && x.some(looksAbsolute))) pathArgs?.add(name);
     const segs = name.split('.');
     // context.normalized has a && context.normalized.a has b && ...
     const guards: Expr[] = [];
@@ -184,7 +194,7 @@ function whereExpr(
             problem(`where.${name}.equals: needs a string, integer or boolean`);
             continue;
           }
-          tests.push({ '==': { left: cur, right: val(arg) } });
+          tests.push({ '==': { left: cur, right: val(nfc(arg)) } });
           break;
         case 'in': {
           if (!Array.isArray(arg) || arg.length === 0) {
@@ -196,7 +206,7 @@ function whereExpr(
             problem(`where.${name}.in: values must all be strings, all integers or all booleans`);
             continue;
           }
-          tests.push({ contains: { left: { Set: arg.map(val) }, right: cur } });
+          tests.push({ contains: { left: { Set: arg.map((x) => val(nfc(x))) }, right: cur } });
           break;
         }
         case 'startsWith':
@@ -209,7 +219,14 @@ function whereExpr(
             continue;
           }
           t = { kind: 'String' };
-          tests.push(like(cur, arg + '*'));
+          {
+            const a = arg.normalize('NFC');
+            // a directory prefix `/srv/secret/` also covers the directory itself (`/srv/secret`, as canonicalised)
+            // In a deny, a directory prefix `/srv/secret/` also covers the directory itself (`/srv/secret`,
+            // as canonicalised), so it cannot be listed. (Not in an allow: it would widen it.)
+            const dir = effect === 'forbid' && a.length > 1 && a.endsWith('/') && looksAbsolute(a) ? a.slice(0, -1) : undefined;
+            tests.push(dir ? or([like(cur, a + '*'), { '==': { left: cur, right: val(dir) } }]) : like(cur, a + '*'));
+          }
           break;
         case 'matches':
           if (typeof arg !== 'string' || arg.length === 0) {
@@ -217,7 +234,7 @@ function whereExpr(
             continue;
           }
           t = { kind: 'String' };
-          tests.push(like(cur, arg));
+          tests.push(like(cur, arg.normalize('NFC')));
           break;
         default:
           problem(`where.${name}: unknown condition "${op}" (equals, startsWith, in, matches)`);
@@ -236,7 +253,12 @@ function whereExpr(
   return conds.length === 0 ? TRUE : and(conds);
 }
 
-const ACTION_OF = { tools: 'call_tool', prompts: 'get_prompt', resources: 'read_resource' } as const;
+const ACTION_OF = { tools: 'call_tool', prompts: 'get_prompt', resources: 'read_resource', methods: 'call_method' } as const;
+
+function methodTargetExpr(glob: string): Expr {
+  if (glob === '*') return TRUE;
+  return like(ctx('method'), glob);
+}
 
 /** Compile the YAML lists. `policyToText` is injected so this module stays free of wasm. */
 export function compileYamlPolicy(
@@ -244,7 +266,8 @@ export function compileYamlPolicy(
   opts: { separator?: string; toText: (p: PolicyJson) => string },
 ): CompiledYaml {
   const sep = opts.separator ?? '__';
-  const out: CompiledYaml = { policies: [], argumentTypes: {}, problems: [] };
+  const out: CompiledYaml = { policies: [], argumentTypes: {}, pathArguments: [], problems: [] };
+  const pathArgs = new Set<string>();
   const seen = new Set<string>();
   const lists: Array<['allow' | 'deny', Rule[]]> = [
     ['allow', policy.allow ?? []],
@@ -270,8 +293,8 @@ export function compileYamlPolicy(
       } catch (e) {
         problem((e as Error).message);
       }
-      const cats = (['tools', 'prompts', 'resources'] as const).filter((c) => rule[c] !== undefined);
-      const targets: Array<{ cat: 'tools' | 'prompts' | 'resources' | 'all'; exprs: Expr[] }> = [];
+      const cats = (['tools', 'prompts', 'resources', 'methods'] as const).filter((c) => rule[c] !== undefined);
+      const targets: Array<{ cat: 'tools' | 'prompts' | 'resources' | 'methods' | 'all'; exprs: Expr[] }> = [];
       if (cats.length === 0) targets.push({ cat: 'all', exprs: [] });
       for (const cat of cats) {
         const pats = rule[cat] ?? [];
@@ -282,17 +305,20 @@ export function compileYamlPolicy(
         const exprs: Expr[] = [];
         let all = false;
         for (const pat of pats) {
-          const e = cat === 'resources' ? resourceTargetExpr(pat) : namedTargetExpr(pat, sep);
+          const e = cat === 'resources' ? resourceTargetExpr(pat) : cat === 'methods' ? methodTargetExpr(pat) : namedTargetExpr(pat, sep);
           if (typeof e === 'string') problem(`${cat}: ${e}`);
           else if (e === TRUE) all = true;
           else exprs.push(e);
         }
         targets.push({ cat, exprs: all ? [] : exprs });
       }
+      if (rule.where && cats.includes('methods')) {
+        problem('where: methods have no arguments here; put methods in a rule of their own');
+      }
       if (rule.where && cats.includes('resources')) {
         problem('where: resources have no arguments; put resources in a rule of their own and narrow them with a URI glob');
       }
-      const whereCond = rule.where ? whereExpr(rule.where, effect, out.argumentTypes, problem) : TRUE;
+      const whereCond = rule.where ? whereExpr(rule.where, effect, out.argumentTypes, problem, pathArgs) : TRUE;
       for (const t of targets) {
         const baseId = rule.id ?? where;
         const id = targets.length > 1 ? `${baseId}.${t.cat}` : baseId;
@@ -339,5 +365,6 @@ export function compileYamlPolicy(
     };
     out.policies.push({ id, effect: 'permit', text: opts.toText(json), policy: json, annotations: { id }, obligations: [], source: 'config policy (default for YAML rules)' });
   }
+  out.pathArguments = [...pathArgs];
   return out;
 }

@@ -531,8 +531,9 @@ export class Registry {
     throw new RegistryError(`no tool, prompt, resource template or server named "${nameOrId}" in the registry (see \`portcullis registry list\`)`);
   }
 
-  async approve(nameOrId: string, opts: { kind?: DefinitionKind | 'server'; by?: string; all?: boolean } = {}) {
-    return this.setStatus(nameOrId, 'approved', opts.by ? `approved by ${opts.by}` : 'approved', opts);
+  async approve(nameOrId: string, opts: { kind?: DefinitionKind | 'server'; by?: string; all?: boolean; reason?: string } = {}) {
+    const who = opts.by ? `approved by ${opts.by}` : 'approved';
+    return this.setStatus(nameOrId, 'approved', opts.reason ? `${who}: ${opts.reason}` : who, opts);
   }
 
   async quarantine(nameOrId: string, opts: { kind?: DefinitionKind | 'server'; by?: string; reason?: string } = {}) {

@@ -1,6 +1,6 @@
 /** Row ↔ record mapping shared by the SQLite and PostgreSQL stores (same column names). */
 import type { AuditEvent } from '../audit/event.js';
-import type { AuditCheckpoint, ApiKeyRecord, ApprovalRecord, ChainedEvent, DefinitionRecord, DefinitionVersion, ServerRecord } from './types.js';
+import type { AuditCheckpoint, AuditColumns, AuditRow, ApiKeyRecord, ApprovalRecord, ChainedEvent, DefinitionRecord, DefinitionVersion, ServerRecord } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -14,6 +14,30 @@ export function clean<T extends object>(o: T): T {
 
 export function toChained(r: Row): ChainedEvent {
   return { seq: Number(r.seq), event: JSON.parse(String(r.event)) as AuditEvent, prevHash: String(r.prev_hash), hash: String(r.hash) };
+}
+
+/** The indexed columns of an audit row (each a copy of a field of the hashed event). */
+export const AUDIT_INDEXED = ['id', 'time', 'session', 'principal', 'server', 'method', 'target', 'decision'] as const;
+
+export function toAuditRow(r: Row): AuditRow {
+  const columns = {} as AuditColumns;
+  for (const c of AUDIT_INDEXED) columns[c] = r[c] === null || r[c] === undefined ? null : String(r[c]);
+  return { ...toChained(r), columns };
+}
+
+/** What the indexed columns of `e` must hold (the same mapping `auditValues` writes). */
+export function expectedColumns(e: AuditEvent): AuditColumns {
+  const s = (v: unknown) => (v === undefined || v === null ? null : String(v));
+  return {
+    id: s(e.id),
+    time: s(e.time),
+    session: s(e.session),
+    principal: s(e.principal?.id),
+    server: s(e.server),
+    method: s(e.method),
+    target: s(e.target),
+    decision: s(e.decision),
+  };
 }
 
 /** Column values of an audit row, in the order of AUDIT_COLUMNS. */

@@ -15,6 +15,23 @@ export interface ChainedEvent {
   hash: string;
 }
 
+/** The denormalised (indexed) columns of an audit row, as stored: `audit verify` checks them against the hashed event. */
+export interface AuditColumns {
+  id: string | null;
+  time: string | null;
+  session: string | null;
+  principal: string | null;
+  server: string | null;
+  method: string | null;
+  target: string | null;
+  decision: string | null;
+}
+
+/** An audit row with its indexed columns as stored (what `audit query` filters on). */
+export interface AuditRow extends ChainedEvent {
+  columns: AuditColumns;
+}
+
 /** A signed statement "the chain up to seq has hash H", so truncation of the tail is detectable. */
 export interface AuditCheckpoint {
   seq: number;
@@ -126,6 +143,8 @@ export interface Store {
   auditHead(): Promise<ChainedEvent | undefined>;
   /** Events in seq order after `afterSeq` (exclusive), up to `limit`. */
   readAudit(afterSeq: number, limit: number): Promise<ChainedEvent[]>;
+  /** Like readAudit, with the indexed columns as stored (for verification). */
+  readAuditRows(afterSeq: number, limit: number): Promise<AuditRow[]>;
   queryAudit(q: AuditQuery): Promise<ChainedEvent[]>;
   addCheckpoint(c: AuditCheckpoint): Promise<void>;
   listCheckpoints(): Promise<AuditCheckpoint[]>;

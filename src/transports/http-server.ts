@@ -119,7 +119,16 @@ export interface HttpSessionHandlers {
   onabandon?(ids: RpcId[]): void;
   /** Keep-alive interval of SSE streams, and how long a POST waits before it becomes one (default 15 s). */
   keepAliveMs?: number;
+  /**
+   * Most bytes queued on one stream whose client does not read (default 16 MiB). Past it the session
+   * is closed and its streams destroyed, so a slow or stalled client cannot grow the gateway's memory.
+   */
+  maxBufferBytes?: number;
+  /** Called once when a stream passed `maxBufferBytes` (before the session closes). */
+  onoverflow?(queuedBytes: number): void;
 }
+
+const DEFAULT_MAX_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export class StreamableHttpSession {
   private readonly exchanges = new Map<RpcId, Exchange>();
@@ -128,12 +137,14 @@ export class StreamableHttpSession {
   private closed = false;
 
   private readonly keepAliveMs: number;
+  private readonly maxBufferBytes: number;
 
   constructor(
     readonly sessionId: string,
     private readonly handlers: HttpSessionHandlers,
   ) {
     this.keepAliveMs = handlers.keepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS;
+    this.maxBufferBytes = handlers.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
   }
 
   /** A POST whose body passed checkPost. */
@@ -160,7 +171,7 @@ export class StreamableHttpSession {
     ex.keepAlive = setInterval(() => {
       if (ex.done) return;
       if (!ex.sse) this.toSse(ex);
-      ex.res.write(': keepalive\n\n');
+      this.write(ex.res, ': keepalive\n\n');
     }, this.keepAliveMs);
     ex.keepAlive.unref();
     // A client that hangs up gets nothing more, and what it was waiting for is abandoned.
@@ -182,7 +193,7 @@ export class StreamableHttpSession {
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     res.flushHeaders();
     // Comments keep idle intermediaries from closing the stream.
-    const timer = setInterval(() => res.write(': keepalive\n\n'), this.keepAliveMs);
+    const timer = setInterval(() => this.write(res, ': keepalive\n\n'), this.keepAliveMs);
     timer.unref();
     const stream = { res, timer };
     this.standalone = stream;
@@ -215,7 +226,7 @@ export class StreamableHttpSession {
       if (!ex) return;
       this.exchanges.delete(id);
       ex.waiting.delete(id);
-      if (ex.sse) writeEvent(ex.res, message);
+      if (ex.sse) this.writeEvent(ex.res, message);
       else ex.held.push(message);
       if (ex.waiting.size === 0) this.finish(ex, true);
       return;
@@ -223,16 +234,16 @@ export class StreamableHttpSession {
     const ex = relatedRequestId === undefined ? undefined : this.exchanges.get(relatedRequestId);
     if (ex) {
       if (!ex.sse) this.toSse(ex);
-      writeEvent(ex.res, message);
+      this.writeEvent(ex.res, message);
       return;
     }
-    if (this.standalone) writeEvent(this.standalone.res, message);
+    if (this.standalone) this.writeEvent(this.standalone.res, message);
   }
 
   private toSse(ex: Exchange): void {
     ex.sse = true;
     ex.res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
-    for (const m of ex.held) writeEvent(ex.res, m);
+    for (const m of ex.held) this.writeEvent(ex.res, m);
     ex.held = [];
   }
 
@@ -246,6 +257,26 @@ export class StreamableHttpSession {
     else writeJson(ex.res, 200, ex.batch ? ex.held : ex.held[0], { 'mcp-session-id': this.sessionId });
   }
 
+  private writeEvent(res: ServerResponse, message: Message): void {
+    this.write(res, `event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  /** Write to a stream; when what is queued for the client passes the bound, drop the session. */
+  private write(res: ServerResponse, text: string): void {
+    if (res.writableEnded || res.destroyed) return;
+    res.write(text);
+    if (res.writableLength > this.maxBufferBytes) this.overflow(res.writableLength);
+  }
+
+  /** A client that does not read its stream: destroy every stream of the session (freeing what is queued) and close it. */
+  private overflow(queued: number): void {
+    if (this.closed) return;
+    this.handlers.onoverflow?.(queued);
+    for (const ex of new Set(this.exchanges.values())) ex.res.destroy();
+    this.standalone?.res.destroy();
+    void this.close();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -253,7 +284,7 @@ export class StreamableHttpSession {
     for (const ex of new Set(this.exchanges.values())) {
       for (const id of ex.waiting) {
         const error = { jsonrpc: '2.0', id, error: { code: -32000, message: 'Connection closed: the session ended' } };
-        if (ex.sse) writeEvent(ex.res, error);
+        if (ex.sse) this.writeEvent(ex.res, error);
         else ex.held.push(error);
       }
       this.finish(ex, true);
@@ -268,7 +299,4 @@ export class StreamableHttpSession {
   }
 }
 
-function writeEvent(res: ServerResponse, message: Message): void {
-  if (res.writableEnded || res.destroyed) return;
-  res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
-}
+

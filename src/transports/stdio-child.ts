@@ -24,6 +24,8 @@ export interface StdioChildOptions {
   extraPath?: string[];
   log: Logger;
   name: string;
+  /** Each stderr line (the gateway logs it, rate-limited and redacted); without it, lines go to the debug log. */
+  onStderr?(line: string): void;
 }
 
 /** Variables a child gets from the gateway's environment (as the SDK does), plus the configured env. */
@@ -120,12 +122,23 @@ export class StdioChildTransport implements Transport {
       /* EPIPE when the child died: reported through exit */
     });
     child.stderr!.setEncoding('utf8');
-    let stderrBudget = 64 * 1024; // cap what a noisy child can write to our log per lifetime
+    // Lines are cut at 2,000 characters; what a noisy child writes past that is the caller's rate limit to bound.
+    let partial = '';
+    const emit = (line: string) => {
+      if (!line.trim()) return;
+      if (o.onStderr) o.onStderr(line.slice(0, 2000));
+      else o.log.debug({ server: o.name, stderr: line.slice(0, 2000) }, 'upstream stderr');
+    };
     child.stderr!.on('data', (s: string) => {
-      if (stderrBudget <= 0) return;
-      stderrBudget -= s.length;
-      for (const line of s.split('\n')) if (line.trim()) o.log.debug({ server: o.name, stderr: line.slice(0, 2000) }, 'upstream stderr');
+      const parts = (partial + s).split('\n');
+      partial = parts.pop() ?? '';
+      if (partial.length > 2000) {
+        emit(partial);
+        partial = '';
+      }
+      for (const line of parts) emit(line);
     });
+    child.stderr!.once('end', () => emit(partial));
     child.once('exit', (code, signal) => {
       this.exit = { code, signal };
       LIVE.delete(child);

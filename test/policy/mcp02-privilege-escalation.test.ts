@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { PolicyEngine, type PolicyEngineOptions } from '../../src/policy/engine.js';
 import { PolicyLoadError, type AuthzRequest } from '../../src/policy/types.js';
 import { createAuthzInterceptor, EXPIRED_RULE, NOT_FOUND_RULE } from '../../src/pipeline/interceptors/authz.js';
+import { createAuthnInterceptor } from '../../src/pipeline/interceptors/authn.js';
 import type { JsonRpcObject, PipelineContext, Principal } from '../../src/pipeline/types.js';
 import { agent, anonymous, policyConfig, tempDir, user } from './helpers.js';
 
@@ -188,10 +189,10 @@ describe('MCP02 hidden tools: filtered from lists, and called by name answered a
     expect(req(user('olga', ['ops']), 'filesystem', 'read_file', { path: '/srv/project/secrets/k' }).decision).toMatchObject({ kind: 'deny', rule: 'policy.policy.deny[1]' });
   });
 
-  test('a session whose credentials expired is refused before policy', async () => {
-    const ic = createAuthzInterceptor(await engine({ policy: YAML }));
+  test('a session whose credentials expired is refused by authn, the stage before policy', async () => {
+    const ic = createAuthnInterceptor({ isRevoked: async () => false });
     const p = user('bob', ['eng'], { expiresAt: Math.floor(Date.now() / 1000) - 3600 });
-    const v = ic.request!(
+    const v = await ic.request!(
       ctx(p, {
         message: { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'everything__echo', arguments: {} } } as never,
         target: { kind: 'tool', server: 'everything', name: 'everything__echo', upstreamName: 'echo' },

@@ -8,6 +8,9 @@
  *   the item would also be hidden from the principal's lists, the deny carries NOT_FOUND_RULE so
  *   the router answers exactly as for a missing tool (a hidden tool must not be discoverable).
  *   `completion/complete` is allowed only for prompts / resources the principal can see.
+ *   `resources/subscribe` / `unsubscribe` are `read_resource` (hidden → not-found, like a read).
+ *   Any other method (target kind `method`) is `call_method` on the server: denied unless a
+ *   policy permits it by name (YAML `methods:`).
  * - `list`: removes the tools, prompts, resources and templates the principal could never use.
  * - `serverRequest`: `sampling/createMessage` → `sample`, `elicitation/create` → `elicit`, on the
  *   upstream Server.
@@ -17,7 +20,7 @@
 import type { Finding } from '../../detect/types.js';
 import type { PolicyEngine } from '../../policy/engine.js';
 import type { AuthzRequest, AuthzResource, PolicyAction } from '../../policy/types.js';
-import { EXPIRED_RULE, NOT_FOUND_RULE } from '../rules.js';
+import { EXPIRED_RULE, NOT_FOUND_RULE, UNKNOWN_METHOD_RULE } from '../rules.js';
 import { listInFlight } from '../lists.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type ListKind, type PipelineContext, type Verdict } from '../types.js';
 
@@ -28,6 +31,9 @@ const LIST_KIND: Record<ListKind, AuthzResource['kind']> = { tools: 'tool', prom
 const REQUEST_ACTION: Record<string, { action: PolicyAction; kind: AuthzResource['kind'] }> = {
   'tools/call': { action: 'call_tool', kind: 'tool' },
   'resources/read': { action: 'read_resource', kind: 'resource' },
+  // Subscribing tells whether a resource exists and streams its updates: the same right as reading it.
+  'resources/subscribe': { action: 'read_resource', kind: 'resource' },
+  'resources/unsubscribe': { action: 'read_resource', kind: 'resource' },
   'prompts/get': { action: 'get_prompt', kind: 'prompt' },
 };
 
@@ -50,11 +56,7 @@ function categories(findings: Finding[]): string[] {
   return findings.map((f) => f.category);
 }
 
-/** Deny rule for a session whose token or key has expired (map to PCX_SESSION_REVOKED). */
-
 export interface AuthzInterceptorOptions {
-  /** Grace after the principal's `expiresAt` (default 30 s, the JWT clock skew). */
-  expirySkewMs?: number;
   /** Called with each decision (for metrics/debug logs). */
   onDecision?: (ctx: PipelineContext, result: ReturnType<PolicyEngine['authorize']>) => void;
 }
@@ -62,11 +64,8 @@ export interface AuthzInterceptorOptions {
 export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzInterceptorOptions = {}): Interceptor {
   const request = (ctx: PipelineContext): Verdict => {
     const t = ctx.target;
-    const exp = ctx.session.principal.expiresAt;
-    if (exp !== undefined && exp * 1000 + (opts.expirySkewMs ?? 30_000) < Date.now()) {
-      return deny(`the credentials of ${ctx.session.principal.id} expired at ${new Date(exp * 1000).toISOString()}; authenticate again`, EXPIRED_RULE);
-    }
     if (ctx.method === 'completion/complete' || t.kind === 'completion') return completion(ctx);
+    if (t.kind === 'method') return method(ctx);
     const map = REQUEST_ACTION[ctx.method];
     if (!map) return allow();
     // The upstream's own name / URI, as the list hook sees items (`message.result` is per server, unprefixed).
@@ -96,6 +95,27 @@ export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzIntercep
       return deny(`${t.name ?? name} is hidden from ${ctx.session.principal.id} by policy: ${r.reason}`, NOT_FOUND_RULE);
     }
     return deny(r.reason, `policy.${r.policyIds[0] ?? 'default-deny'}`);
+  };
+
+  /** A method the router does not know (`x/admin_reset`): denied unless a policy permits `call_method` on it by name. */
+  const method = (ctx: PipelineContext): Verdict => {
+    const server = ctx.target.server;
+    if (!server) return deny(`${ctx.method}: no server to send it to`, UNKNOWN_METHOD_RULE);
+    const r = engine.authorize({
+      principal: ctx.session.principal,
+      action: 'call_method',
+      method: ctx.method,
+      resource: { kind: 'server', server },
+      findings: categories(ctx.findings),
+      session: sessionOf(ctx),
+    });
+    opts.onDecision?.(ctx, r);
+    for (const id of r.policyIds) ctx.policyIds.push(id);
+    if (r.decision === 'allow') {
+      for (const o of r.obligations) ctx.obligations.add(o);
+      return allow();
+    }
+    return deny(`method ${ctx.method} is not allowed for ${ctx.session.principal.id} (allow it by name: policy.allow[].methods): ${r.reason}`, `policy.${r.policyIds[0] ?? 'default-deny'}`);
   };
 
   const completion = (ctx: PipelineContext): Verdict => {

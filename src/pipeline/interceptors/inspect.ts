@@ -16,7 +16,8 @@ import type { Config } from '../../config/schema.js';
 import { detectText } from '../../detect/index.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../../detect/types.js';
 import { redactText } from '../../detect/redact.js';
-import { checkUrl, findUrls } from '../../detect/ssrf.js';
+import { scanUrls } from '../../detect/ssrf.js';
+import { allStrings } from '../../detect/walk.js';
 import { detectShellInjection } from '../../detect/shell.js';
 import { globToRegExp } from '../../util/glob.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type PipelineContext, type Verdict } from '../types.js';
@@ -125,15 +126,23 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
     return byDetector;
   }
 
-  async function ssrf(strings: StringRef[], ctx: PipelineContext): Promise<Array<Finding & { path: string }>> {
+  /**
+   * SSRF guard over EVERY string of the arguments (values under any key, nested at any depth,
+   * and the keys themselves), with URLs found as a fetch reads them (see `findUrls`).
+   */
+  async function ssrf(args: unknown, ctx: PipelineContext): Promise<Array<Finding & { path: string }>> {
     const { action, min } = actionFor('ssrf', 'arguments', ctx.target.name);
     if (action === 'off') return [];
+    const all = allStrings(args, '').filter((s) => s.value.includes(':') || s.value.includes('//') || s.value.includes('\\\\'));
+    if (all.length === 0) return [];
+    const found = await scanUrls(all.map((s) => s.value), allowPrivate.length > 0 ? { allowPrivate: true } : {});
     const out: Array<Finding & { path: string }> = [];
-    for (const s of strings) {
-      for (const u of findUrls(s.value).slice(0, 16)) {
-        const fs = await checkUrl(u.url, { allowPrivate: allowPrivate.length > 0 ? allowPrivate : undefined } as Parameters<typeof checkUrl>[1]);
-        for (const f of fs) if (SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min]) out.push({ ...f, field: `arguments.${s.path}`, path: s.path });
-      }
+    for (const f of found) {
+      if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[min] && f.detector !== 'ssrf.too-long' && f.detector !== 'ssrf.too-many-hosts') continue;
+      const at = all[f.index]!;
+      const { index: _i, ...rest } = f;
+      // a finding in a key has no span in a value: redaction cannot apply, block/log still do
+      out.push(at.key ? { ...rest, start: undefined, end: undefined, field: `arguments.${at.path}`, path: at.path } : { ...rest, field: `arguments.${at.path}`, path: at.path });
     }
     return out;
   }
@@ -191,9 +200,8 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
       if (!p || (ctx.method !== 'tools/call' && ctx.method !== 'prompts/get')) return allow();
       const strings: StringRef[] = [];
       collectStrings(p.arguments, '', strings);
-      if (strings.length === 0) return allow();
-      const found = scan(strings, 'arguments', ctx);
-      const s = await ssrf(strings, ctx);
+      const found = strings.length === 0 ? new Map<DetectorName, Array<Finding & { path: string }>>() : scan(strings, 'arguments', ctx);
+      const s = await ssrf(p.arguments, ctx);
       if (s.length) found.set('ssrf', s);
       return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: { ...p, arguments: replaceStrings(p.arguments, '', repl) } }) as JsonRpcObject);
     },

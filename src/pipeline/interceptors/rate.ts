@@ -1,5 +1,5 @@
 /**
- * Throttling and revocation. Last among the request deciders (see stages.ts), so calls refused
+ * Throttling (revocation is checked by the authn stage, first). Last among the request deciders (see stages.ts), so calls refused
  * for other reasons do not use up a quota. Counters live in the coordination backend (memory, or
  * Redis shared by replicas). If the backend fails, the call is denied (the chain fails closed).
  *
@@ -22,9 +22,6 @@ export function createRateInterceptor(coord: Coord, callsPerMinute: number): Int
     name: 'rate',
     async request(ctx: PipelineContext): Promise<Verdict> {
       const s = ctx.session;
-      if ((await coord.isRevoked(`session:${s.id}`)) || (await coord.isRevoked(`principal:${s.principal.id}`))) {
-        return deny(`session ${s.id} (${s.principal.id}) was revoked`, 'rate.revoked');
-      }
       if (callsPerMinute > 0) {
         const r = await coord.hit(`p:${s.principal.id}`, 60_000, callsPerMinute);
         if (!r.allowed) return deny(`${s.principal.id} made more than ${callsPerMinute} calls this minute (limits.callsPerMinute); retry in ${Math.ceil(r.resetMs / 1000)}s`, 'rate.principal');

@@ -7,7 +7,8 @@
  *   poisoning, look-alike names) rides along as findings for the audit event.
  * - `request`: calls to tools and prompts that are not admitted are denied with the status as the
  *   rule (`registry.quarantined`, `registry.pending`, `registry.retired`, `registry.unknown`,
- *   `registry.server_pending`...) and a reason that names the command to review it.
+ *   `registry.server_pending`...) and a reason that names the command to review it. Reads of a
+ *   resource under a refused resource template are refused with the template's status.
  */
 import type { Config } from '../../config/schema.js';
 import type { Registry } from '../../registry/registry.js';
@@ -43,9 +44,23 @@ export function createRegistryInterceptor(registry: Registry, _config?: Pick<Con
     if (!t.server) return allow();
     const kind = TARGET_KIND[t.kind];
     if (!kind) {
-      // Resources and completions: admitted when their server is.
+      // Resources and completions: admitted when their server is, and (resources) when no template
+      // they fall under is refused (a quarantined template stops serving its resources).
       const a = registry.authorizeServer(t.server);
-      return a.ok ? allow() : deny(a.reason, a.rule);
+      if (!a.ok) return deny(a.reason, a.rule);
+      for (const name of t.templates ?? []) {
+        const at = registry.authorize(t.server, 'resource_template', name);
+        if (!at.ok) return deny(at.reason, at.rule);
+      }
+      if (t.kind === 'completion') {
+        // A completion for a prompt is refused when the prompt is.
+        const ref = ((ctx.message as { params?: { ref?: { type?: unknown } } }).params?.ref ?? {}) as { type?: unknown };
+        if (ref.type === 'ref/prompt' && t.upstreamName !== undefined) {
+          const ap = registry.authorize(t.server, 'prompt', t.upstreamName);
+          if (!ap.ok) return deny(ap.reason, ap.rule);
+        }
+      }
+      return allow();
     }
     const name = t.upstreamName ?? t.name;
     if (name === undefined) return allow();

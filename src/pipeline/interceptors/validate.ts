@@ -3,9 +3,11 @@
  * reads being there and of the right type. Byte size is bounded earlier, where the bytes are
  * read (listener and upstream transports), so nothing is buffered past the limit.
  */
+import { DEPTH_RULE } from '../rules.js';
 import { deny, ALLOW, type Interceptor, type PipelineContext, type Verdict } from '../types.js';
 
-const MAX_DEPTH = 64;
+/** Default of `limits.maxDepth`. */
+export const DEFAULT_MAX_DEPTH = 64;
 
 function depthExceeds(v: unknown, max: number): boolean {
   // Iterative to keep a hostile nesting from using the call stack.
@@ -20,7 +22,7 @@ function depthExceeds(v: unknown, max: number): boolean {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkRequest(ctx: PipelineContext): Verdict {
+function checkRequest(ctx: PipelineContext, maxDepth: number): Verdict {
   const params = (ctx.message as { params?: unknown }).params;
   if (params !== undefined && !isObj(params)) return deny(`${ctx.method}: params must be an object`, 'validate.params');
   const p = (params ?? {}) as Record<string, unknown>;
@@ -42,22 +44,30 @@ function checkRequest(ctx: PipelineContext): Verdict {
       if (!isObj(p.ref) || !isObj(p.argument)) return deny('completion/complete: params.ref and params.argument must be objects', 'validate.completion');
       break;
   }
-  if (depthExceeds(params, MAX_DEPTH)) return deny(`${ctx.method}: params nested deeper than ${MAX_DEPTH} levels`, 'validate.depth');
+  if (depthExceeds(params, maxDepth)) return deny(`${ctx.method}: params nested deeper than ${maxDepth} levels (limits.maxDepth)`, DEPTH_RULE);
   return ALLOW;
 }
 
-function checkResponse(ctx: PipelineContext): Verdict {
+function checkResponse(ctx: PipelineContext, maxDepth: number): Verdict {
   const m = ctx.message as { result?: unknown; error?: unknown };
-  if (m.error !== undefined) return ALLOW;
+  // An error is relayed to the client as is: it must be serialisable too.
+  if (m.error !== undefined) return depthExceeds(m.error, maxDepth) ? deny(`upstream error nested deeper than ${maxDepth} levels (limits.maxDepth)`, DEPTH_RULE) : ALLOW;
   if (!isObj(m.result)) return deny(`upstream answered ${ctx.method} without a result object`, 'validate.result');
   if (ctx.method === 'tools/call') {
     const content = m.result.content;
     if (content !== undefined && !Array.isArray(content)) return deny('upstream tool result: content must be an array', 'validate.result-content');
   }
-  if (depthExceeds(m.result, MAX_DEPTH)) return deny(`upstream result nested deeper than ${MAX_DEPTH} levels`, 'validate.depth');
+  if (depthExceeds(m.result, maxDepth)) return deny(`upstream result nested deeper than ${maxDepth} levels (limits.maxDepth)`, DEPTH_RULE);
   return ALLOW;
 }
 
-export function createValidateInterceptor(): Interceptor {
-  return { name: 'validate', request: checkRequest, response: checkResponse, serverRequest: checkRequest };
+/**
+ * `maxDepth` (`limits.maxDepth`): deepest nesting accepted in params / results. Checked without
+ * recursion; JSON.parse itself takes any depth, but JSON.stringify, hashing and the detectors
+ * recurse, so nothing deeper may pass this stage (the audit event of the refusal skips the payload).
+ */
+export function createValidateInterceptor(opts: { maxDepth?: number } = {}): Interceptor {
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const request = (ctx: PipelineContext) => checkRequest(ctx, maxDepth);
+  return { name: 'validate', request, response: (ctx) => checkResponse(ctx, maxDepth), serverRequest: request };
 }

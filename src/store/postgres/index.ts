@@ -23,6 +23,7 @@ import {
   approvalValues,
   withExpiry,
   toChained,
+  toAuditRow,
   toCheckpoint,
   toDefinition,
   toServer,
@@ -32,6 +33,7 @@ import type {
   ApiKeyRecord,
   ApprovalRecord,
   AuditCheckpoint,
+  AuditRow,
   AuditQuery,
   ChainedEvent,
   DefinitionKind,
@@ -183,6 +185,10 @@ export class PostgresStore implements Store {
 
   async readAudit(afterSeq: number, limit: number): Promise<ChainedEvent[]> {
     return (await this.q('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit])).map(toChained);
+  }
+
+  async readAuditRows(afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return (await this.q('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit])).map(toAuditRow);
   }
 
   async queryAudit(q: AuditQuery): Promise<ChainedEvent[]> {

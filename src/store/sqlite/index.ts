@@ -8,7 +8,7 @@
  * survives a crash or kill -9 of the gateway; `audit.fsync: true` selects `synchronous=FULL`, which
  * also survives a power cut at the price of one fsync per batch (~0.75 ms here vs ~20 µs).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/event.js';
@@ -26,6 +26,7 @@ import {
   approvalValues,
   withExpiry,
   toChained,
+  toAuditRow,
   toCheckpoint,
   toDefinition,
   toServer,
@@ -36,6 +37,7 @@ import type {
   ApprovalRecord,
   AuditCheckpoint,
   AuditQuery,
+  AuditRow,
   ChainedEvent,
   DefinitionKind,
   DefinitionRecord,
@@ -69,13 +71,18 @@ export class SqliteStore implements Store {
     readonly file: string,
     opts: SqliteStoreOptions = {},
   ) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:' && !opts.readonly) {
+      // The database holds API key hashes, approvals and the audit log: owner-only, like the signing key.
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+    }
     this.db = new Database(file, { readonly: opts.readonly ?? false });
     // better-sqlite3 waits synchronously for a lock held by another process (e.g. `audit prune`): keep it short.
     this.db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+      if (file !== ':memory:') restrictMode(file);
     }
   }
 
@@ -149,6 +156,10 @@ export class SqliteStore implements Store {
 
   async readAudit(afterSeq: number, limit: number): Promise<ChainedEvent[]> {
     return (this.st('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toChained);
+  }
+
+  async readAuditRows(afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return (this.st('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toAuditRow);
   }
 
   async queryAudit(q: AuditQuery): Promise<ChainedEvent[]> {
@@ -306,6 +317,22 @@ export class SqliteStore implements Store {
   async consumeApproval(ticket: string): Promise<boolean> {
     const now = nowIso();
     return this.st(APPROVAL_SQL.consume).run(now, ticket, now).changes > 0;
+  }
+}
+
+/**
+ * Owner-only (0600) for the database and its WAL / shared-memory files, whatever the umask was when
+ * they were created (older versions created them world-readable). Files of another owner are left alone.
+ */
+function restrictMode(file: string): void {
+  if (process.platform === 'win32') return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const st = statSync(f);
+      if ((st.mode & 0o077) !== 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid())) chmodSync(f, st.mode & 0o700);
+    } catch {
+      // absent (no WAL yet) or not ours
+    }
   }
 }
 

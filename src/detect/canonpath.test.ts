@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalPath, pathBasesOf } from './canonpath.js';
+
+describe('canonicalPath', () => {
+  let root: string;
+  beforeAll(() => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pcx-canon-')));
+    fs.mkdirSync(path.join(root, 'a', 'b'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'secret'));
+    fs.symlinkSync(path.join(root, 'a', 'b'), path.join(root, 'lnk'));
+    fs.symlinkSync(path.join(root, 'nowhere', 'x'), path.join(root, 'dangling'));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  // [input, expected canonical (with {R} = root) or null = refused]
+  const CASES: Array<[string, string | null]> = [
+    ['{R}/secret/k', '{R}/secret/k'],
+    ['secret/k', '{R}/secret/k'],
+    ['./secret/./k', '{R}/secret/k'],
+    ['~/secret/k', '{R}/secret/k'],
+    ['{R}//secret///k', '{R}/secret/k'],
+    ['{R}/a/../secret/k', '{R}/secret/k'],
+    ['file://{R}/secret/k', '{R}/secret/k'],
+    ['file://localhost{R}/%73ecret/k', '{R}/secret/k'],
+    ['{R}/%2573ecret/k', '{R}/secret/k'],
+    ['{R}/se\u0301cret', '{R}/s\u00e9cret'],
+    // the symlink is followed before `..`, as the kernel does: lnk → a/b, so lnk/.. is a
+    ['{R}/lnk/../secret', '{R}/a/secret'],
+    ['{R}/dangling', '{R}/nowhere/x'],
+    ['/../../etc/passwd', '/etc/passwd'],
+    ['{R}/x\u0000', null],
+    ['C:\\Windows', null],
+    ['\\\\server\\share', null],
+    ['a\\b', null],
+    ['file://evil.example/etc/passwd', null],
+    ['{R}/%25252573', null],
+    ['~nosuchuser-pcx/x', null],
+  ];
+  it.each(CASES)('%j', (input, want) => {
+    const r = canonicalPath(input.replaceAll('{R}', root), { cwd: root, home: root, local: true });
+    if (want === null) expect(r.ok).toBe(false);
+    else expect(r).toEqual({ ok: true, path: want.replaceAll('{R}', root) });
+  });
+
+  it('refuses relative paths when the base is unknown (remote server)', () => {
+    expect(canonicalPath('secret/k', {}).ok).toBe(false);
+    expect(canonicalPath('~/x', {}).ok).toBe(false);
+    expect(canonicalPath('/srv/./x', {})).toEqual({ ok: true, path: '/srv/x' });
+  });
+
+  it('refuses a relative path that means different files against the cwd and the roots', () => {
+    expect(canonicalPath('secret', { cwd: '/tmp', roots: [root], local: true }).ok).toBe(false);
+    expect(canonicalPath('secret', { roots: [root], local: true })).toEqual({ ok: true, path: `${root}/secret` });
+  });
+
+  it('takes a stdio server\'s directory arguments as its roots', () => {
+    const base = pathBasesOf([{ name: 'fs', spec: { command: 'x', args: ['-y', root, '/no/such/dir'], env: { HOME: '/home/z' } } }, { name: 'web', spec: { url: 'http://x' } }]);
+    expect(base('fs')).toEqual({ local: true, roots: [root], home: '/home/z' });
+    expect(base('web')).toEqual({});
+  });
+});
