@@ -10,6 +10,7 @@ import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
+import type { Coord } from '../coord/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { isStdio } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/log.js';
@@ -41,6 +42,8 @@ export interface Runtime {
   gateway: Gateway;
   store: Store;
   registry: Registry;
+  /** Revocations and counters (memory or Redis). */
+  coord: Coord;
   mcpUrl?: string;
   adminUrl?: string;
   /** Resolves when a stdio session ends. */
@@ -261,6 +264,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     gateway: gw,
     store,
     registry: reg,
+    coord,
     async close() {
       await gw.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the gateway'));
       await auditLog.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the audit log'));
