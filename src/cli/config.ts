@@ -1,10 +1,10 @@
-/** `portcullis config check|schema`. */
+/** `portcullis config check|schema|docs`. */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveServers } from '../config/load.js';
 import { generateSchema } from '../config/json-schema.js';
 
 export function register(program: Command): void {
-  const config = program.command('config').description('validate and inspect configuration');
+  const config = program.command('config').description('validate and inspect configuration (reference: docs/config.md)');
   config
     .command('check')
     .description('validate a config file; exits 1 with FILE:LINE: key: problem')
@@ -28,5 +28,12 @@ export function register(program: Command): void {
     .description('print the JSON Schema of the config (schema/portcullis.schema.json)')
     .action(() => {
       process.stdout.write(generateSchema());
+    });
+  config
+    .command('docs')
+    .description('print the configuration reference in Markdown (docs/config.md)')
+    .action(async () => {
+      const { generateConfigDocs } = await import('../config/docs.js');
+      process.stdout.write(generateConfigDocs());
     });
 }

@@ -24,6 +24,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   policy: () => import('./policy.js'),
   keys: () => import('./keys.js'),
   approvals: () => import('./approvals.js'),
+  admin: () => import('./admin.js'),
+  secrets: () => import('./secrets.js'),
+  grants: () => import('./grants.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.

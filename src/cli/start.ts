@@ -3,6 +3,13 @@ import type { Command } from 'commander';
 import { startRuntime } from '../gateway/runtime.js';
 import { loadOrExit, parsePort, resolveDataDir } from './common.js';
 
+/** The admin token is shown once, when this start created it; afterwards only where it lives. */
+function adminTokenLines(t: { file: string; created?: string } | undefined): string[] {
+  if (!t) return [];
+  if (t.created) return [`  admin token    ${t.created}`, `                 (shown once; kept in ${t.file}, mode 0600; rotate: portcullis admin token)`];
+  return [`  admin token    in ${t.file}`];
+}
+
 export function register(program: Command): void {
   program
     .command('start')
@@ -25,7 +32,8 @@ export function register(program: Command): void {
           '',
           `Portcullis ${rt.gateway.version} is running (config ${file ?? 'demo'}, data ${dataDir})`,
           `  MCP endpoint   ${rt.mcpUrl}   (legacy SSE: ${rt.mcpUrl?.replace(/\/mcp$/, '')}/sse)`,
-          `  admin          ${rt.adminUrl}   (/healthz /readyz /metrics)`,
+          `  admin          ${rt.adminUrl}   (/healthz /readyz /metrics /api)`,
+          ...adminTokenLines(rt.adminToken),
           `  upstreams      ${servers}`,
           '',
           'Add it to an MCP client, e.g. Claude Code / Cursor / VS Code (mcp.json):',

@@ -32,6 +32,8 @@ export function register(program: Command): void {
       const dataDir = resolveDataDir(config, opts.dataDir);
       const configFile = 'file' in loaded ? loaded.file : undefined;
       const rt = await startRuntime({ config, dataDir, stdio: true, servers, admin: opts.admin ?? false, ...(configFile ? { configFile } : {}) });
+      // stdout carries MCP: the admin URL and a newly created token go to stderr, once.
+      if (rt.adminUrl) process.stderr.write(`portcullis: admin ${rt.adminUrl}${rt.adminToken?.created ? `, admin token ${rt.adminToken.created} (shown once; kept in ${rt.adminToken.file})` : ''}\n`);
       const stop = () => void rt.close().finally(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -8,43 +8,50 @@
  */
 import { z } from 'zod';
 
+/**
+ * A key's documentation: what it does, what it protects, and an example. `docs/config.md` and the
+ * JSON Schema are generated from these (`npm run docs:config`); a test fails when a key has none.
+ */
+function doc(description: string, ...examples: unknown[]): { description: string; examples?: unknown[] } {
+  return examples.length > 0 ? { description, examples } : { description };
+}
+
 const Duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 500ms, 30s, 5m, 2h or 30d')]);
 
 /** Portcullis keys that may sit beside a server's command/url. */
 const ServerOptions = {
-  /** Per-call timeout for this server. */
-  timeout: Duration.optional(),
-  /** Stop an idle child after this long without calls (stdio only). 0 = never. */
-  idleTimeout: Duration.optional(),
-  /** Most concurrent children of this server (one per downstream session unless `shared`). */
-  maxInstances: z.number().int().positive().optional(),
-  /** Name prefix for this server's tools and prompts; default the server name. `""` keeps names unchanged. */
-  prefix: z.string().max(40).optional(),
-  /** A stateless server whose one upstream session may serve every downstream session. */
-  shared: z.boolean().optional(),
-  /** Owner recorded in the registry. */
-  owner: z.string().optional(),
-  /** Labels for every tool of this server (`untrusted_source`, `private_data`, `egress`, `command`). */
-  labels: z.array(z.string()).optional(),
-  /** Labels per upstream tool name. */
-  toolLabels: z.record(z.string(), z.array(z.string())).optional(),
-  /** Skip this server. */
-  disabled: z.boolean().optional(),
+  timeout: Duration.optional().meta(doc('Per-call timeout for this server (default `limits.requestTimeout`). A hung server cannot hold a client forever.', '30s')),
+  idleTimeout: Duration.optional().meta(doc('Stop an idle stdio child after this long without calls; 0 = never.', '10m')),
+  maxInstances: z.number().int().positive().optional().meta(doc('Most concurrent children of this server (one per downstream session unless `shared`). Bounds the processes one client can make the gateway start.', 4)),
+  prefix: z.string().max(40).optional().meta(doc('Name prefix for this server\'s tools and prompts (`<prefix>__<tool>`); default the server name. `""` keeps names unchanged. Keeps two servers\' same-named tools apart.', 'files')),
+  shared: z.boolean().optional().meta(doc('A stateless server whose one upstream session may serve every downstream session. Leave off for servers that keep per-user state.', true)),
+  owner: z.string().optional().meta(doc('Owner recorded in the registry (who to ask about this server).', 'platform-team')),
+  labels: z.array(z.string()).optional().meta(doc('Labels for every tool of this server, read by the flow rule: `private_data`, `untrusted_source`, `egress`, `command`.', ['private_data'])),
+  toolLabels: z.record(z.string(), z.array(z.string())).optional().meta(doc('Labels per upstream tool name (added to `labels`).', { send_email: ['egress'] })),
+  disabled: z.boolean().optional().meta(doc('Skip this server (keep the entry, start nothing).', true)),
 };
 
+const Command = z.string().min(1, 'is required: the program to start, e.g. "npx"').meta(doc('Program to start (looked up on PATH, then in Portcullis\' own node_modules/.bin).', 'npx'));
+const Args = z.array(z.string()).meta(doc('Arguments. Ones written as relative paths (`./x`, `../x`) resolve against the config file\'s folder; `${dataDir}` is the data directory.', ['-y', '@modelcontextprotocol/server-memory']));
+const Env = z.record(z.string(), z.string()).meta(doc('Environment of the child (added to a minimal inherited one). Use `${env:NAME}` for secrets: the gateway holds them, the client never sees them. Values written as relative paths resolve against the config file\'s folder.', { GITHUB_TOKEN: '${env:GITHUB_TOKEN}' }));
+const Cwd = z.string().meta(doc('Working directory of the child, relative to the config file\'s folder.', './workspace'));
+const Url = z.url({ message: 'must be an http(s) URL' }).meta(doc('URL of a remote server (Streamable HTTP, or SSE with `type: sse`).', 'https://mcp.example.com/mcp'));
+const Headers = z.record(z.string(), z.string()).meta(doc('HTTP headers sent to the remote server, e.g. its credentials (`${env:NAME}`), held by the gateway only.', { Authorization: 'Bearer ${env:REMOTE_TOKEN}' }));
+
 const StdioServer = z.strictObject({
-  type: z.literal('stdio').optional(),
-  command: z.string().min(1, 'is required: the program to start, e.g. "npx"'),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
-  cwd: z.string().optional(),
+  type: z.literal('stdio').optional().meta(doc('Transport: `stdio` (implied by `command`).', 'stdio')),
+  command: Command,
+  args: Args.default([]),
+  env: Env.default({}),
+  cwd: Cwd.optional(),
   ...ServerOptions,
 });
 
+const RemoteType = z.enum(['http', 'sse', 'streamable-http', 'streamableHttp']).meta(doc('Transport of a remote server: `http` (Streamable HTTP, the default) or `sse` (legacy).', 'http'));
 const RemoteServer = z.strictObject({
-  type: z.enum(['http', 'sse', 'streamable-http', 'streamableHttp']).optional(),
-  url: z.url({ message: 'must be an http(s) URL' }),
-  headers: z.record(z.string(), z.string()).default({}),
+  type: RemoteType.optional(),
+  url: Url,
+  headers: Headers.default({}),
   ...ServerOptions,
 });
 
@@ -55,262 +62,221 @@ export const ServerEntry = z.union([StdioServer, RemoteServer], {
 /** Options only (for `servers.<name>` entries that add Portcullis keys to an `mcpServers` entry). */
 const ServerOverride = z.strictObject({
   ...ServerOptions,
-  command: z.string().optional(),
-  args: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  cwd: z.string().optional(),
-  url: z.url().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  type: z.enum(['stdio', 'http', 'sse', 'streamable-http', 'streamableHttp']).optional(),
+  command: Command.optional(),
+  args: Args.optional(),
+  env: Env.optional(),
+  cwd: Cwd.optional(),
+  url: Url.optional(),
+  headers: Headers.optional(),
+  type: z.enum(['stdio', 'http', 'sse', 'streamable-http', 'streamableHttp']).optional().meta(doc('Transport: `stdio`, `http` (Streamable HTTP) or `sse`.', 'http')),
 });
 
 const Listen = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(7400),
-  path: z.string().startsWith('/').default('/mcp'),
-  /** Public URL of the MCP endpoint (the OAuth resource identifier); default from host/port/path. */
-  publicUrl: z.url().optional(),
-  /** Allowed Host / Origin headers (DNS-rebinding protection); loopback names are always allowed on loopback binds. */
-  allowedHosts: z.array(z.string()).optional(),
-  allowedOrigins: z.array(z.string()).optional(),
+  host: z.string().default('127.0.0.1').meta(doc('Address the MCP listener binds. Beyond loopback, turn on `auth` (`auth: none` is refused there).', '0.0.0.0')),
+  port: z.number().int().min(0).max(65535).default(7400).meta(doc('MCP port (0 = any free port).', 7400)),
+  path: z.string().startsWith('/').default('/mcp').meta(doc('Path of the Streamable HTTP endpoint (legacy SSE is served beside it at `/sse`).', '/mcp')),
+  publicUrl: z.url().optional().meta(doc('Public URL of the MCP endpoint: the OAuth resource identifier tokens must be issued for; default from host, port and path.', 'https://mcp.example.com/mcp')),
+  allowedHosts: z.array(z.string()).optional().meta(doc('Allowed `Host` headers (DNS-rebinding protection); loopback names are always allowed on loopback binds.', ['mcp.example.com'])),
+  allowedOrigins: z.array(z.string()).optional().meta(doc('Allowed `Origin` headers of browser clients (DNS-rebinding protection).', ['https://app.example.com'])),
 });
 
 const Admin = z.strictObject({
-  enabled: z.boolean().default(true),
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(7401),
-  /** Bearer token for the admin API; required when admin binds beyond loopback. */
-  token: z.string().optional(),
+  enabled: z.boolean().default(true).meta(doc('Serve the admin port (health, metrics, the admin API and console).', false)),
+  host: z.string().default('127.0.0.1').meta(doc('Address the admin port binds. Host and Origin headers are checked on every request (DNS rebinding).', '127.0.0.1')),
+  port: z.number().int().min(0).max(65535).default(7401).meta(doc('Admin port (0 = any free port).', 7401)),
+  token: z.string().min(16).optional().meta(doc('Admin bearer token. Default: a random token kept in `<dataDir>/admin-token` (0600), created at first start and printed once; `portcullis admin token` rotates it. Every acting route needs it, even on loopback. Set this only to inject a secret instead.', '${env:PORTCULLIS_ADMIN_TOKEN}')),
+  viewerToken: z.string().min(16).optional().meta(doc('Read-only token (GET /api/*, /metrics). Default: `<dataDir>/admin-viewer-token`, made by `portcullis admin token --viewer`.', '${env:PORTCULLIS_ADMIN_VIEWER_TOKEN}')),
+  allowedHosts: z.array(z.string()).optional().meta(doc('Host headers accepted besides loopback names and the bind address (`name` = any port, or `name:port`), e.g. a reverse proxy\'s name. Others get 421 (DNS-rebinding protection).', ['admin.internal:7401'])),
+  allowedOrigins: z.array(z.string()).optional().meta(doc('Origins accepted besides the admin port\'s own; cross-site requests are refused.', ['https://console.example.com'])),
 });
 
 const Jwt = z.strictObject({
-  issuer: z.string(),
-  audience: z.union([z.string(), z.array(z.string())]),
-  jwks: z.string().optional(),
-  jwksUrl: z.url().optional(),
-  algorithms: z.array(z.string()).default(['RS256', 'ES256', 'EdDSA', 'PS256']),
-  clockSkew: Duration.default('30s'),
-  requiredScopes: z.array(z.string()).default([]),
+  issuer: z.string().meta(doc('Expected `iss` of bearer tokens.', 'https://auth.example.com/')),
+  audience: z.union([z.string(), z.array(z.string())]).meta(doc('Expected `aud`: tokens issued for another service are refused (no token passthrough).', 'https://mcp.example.com/mcp')),
+  jwks: z.string().optional().meta(doc('A local JWKS file (relative to the config file) with the issuer\'s public keys.', './jwks.json')),
+  jwksUrl: z.url().optional().meta(doc('URL of the issuer\'s JWKS (fetched and cached).', 'https://auth.example.com/.well-known/jwks.json')),
+  algorithms: z.array(z.string()).default(['RS256', 'ES256', 'EdDSA', 'PS256']).meta(doc('Accepted signature algorithms (never `none` or HMAC with a public key).', ['ES256'])),
+  clockSkew: Duration.default('30s').meta(doc('Tolerance for `exp` / `nbf`.', '30s')),
+  requiredScopes: z.array(z.string()).default([]).meta(doc('Scopes every token must carry.', ['mcp:tools'])),
   claims: z
     .strictObject({
-      subject: z.string().default('sub'),
-      groups: z.string().default('groups'),
-      roles: z.string().optional(),
-      agent: z.string().default('azp'),
+      subject: z.string().default('sub').meta(doc('Claim naming the user.', 'sub')),
+      groups: z.string().default('groups').meta(doc('Claim with the user\'s groups (policy `group:NAME`).', 'groups')),
+      roles: z.string().optional().meta(doc('Claim with roles, if any.', 'roles')),
+      agent: z.string().default('azp').meta(doc('Claim naming the agent / OAuth client.', 'azp')),
     })
-    .default({ subject: 'sub', groups: 'groups', agent: 'azp' }),
-  authorizationServers: z.array(z.url()).optional(),
+    .default({ subject: 'sub', groups: 'groups', agent: 'azp' })
+    .meta(doc('Which token claims identify the principal.')),
+  authorizationServers: z.array(z.url()).optional().meta(doc('Authorization servers advertised in the protected-resource metadata (default `issuer`).', ['https://auth.example.com/'])),
 });
 
 const Auth = z.union([
   z.literal('none'),
   z.strictObject({
-    jwt: Jwt.optional(),
-    apiKeys: z.boolean().default(false),
-    /** Principal for stdio sessions; default the local OS user. */
-    stdio: z.strictObject({ principal: z.string().optional(), groups: z.array(z.string()).default([]) }).optional(),
+    jwt: Jwt.optional().meta(doc('OAuth 2.1 bearer JWTs on HTTP sessions.')),
+    apiKeys: z.boolean().default(false).meta(doc('Accept API keys made with `portcullis keys create` (`Authorization: Bearer pcx_…`).', true)),
+    stdio: z
+      .strictObject({
+        principal: z.string().optional().meta(doc('Principal of stdio sessions; default the local OS user.', 'user:alice')),
+        groups: z.array(z.string()).default([]).meta(doc('Groups of stdio sessions.', ['eng'])),
+      })
+      .optional()
+      .meta(doc('Identity of stdio sessions (the client that started the gateway).')),
   }),
 ]);
 
 const PolicyRule = z.strictObject({
-  principal: z.union([z.string(), z.array(z.string())]).default('*'),
-  tools: z.array(z.string()).optional(),
-  resources: z.array(z.string()).optional(),
-  prompts: z.array(z.string()).optional(),
-  /** Other JSON-RPC methods (not tools, resources or prompts) this rule allows or denies by name: `x/admin_reset`, `x/*`. Unknown methods are denied unless a rule allows them. */
-  methods: z.array(z.string()).optional(),
-  where: z.record(z.string(), z.unknown()).optional(),
-  obligations: z.array(z.string()).optional(),
-  id: z.string().optional(),
+  principal: z.union([z.string(), z.array(z.string())]).default('*').meta(doc('Who: `*`, `user:NAME`, `group:NAME`, `agent:NAME`, or a list.', 'group:eng')),
+  tools: z.array(z.string()).optional().meta(doc('Namespaced tool names or globs.', ['github__*'])),
+  resources: z.array(z.string()).optional().meta(doc('Resource URIs or globs.', ['file:///srv/docs/*'])),
+  prompts: z.array(z.string()).optional().meta(doc('Namespaced prompt names or globs.', ['everything__*'])),
+  methods: z.array(z.string()).optional().meta(doc('Other JSON-RPC methods (not tools, resources or prompts) this rule allows or denies by name. Unknown methods are denied unless a rule allows them.', ['x/admin_reset', 'x/*'])),
+  where: z.record(z.string(), z.unknown()).optional().meta(doc('Conditions on the call\'s arguments and context.', { 'args.path': { startsWith: '/srv/' } })),
+  obligations: z.array(z.string()).optional().meta(doc('What an allowed call must also do, e.g. `approve` (a human decides first).', ['approve'])),
+  id: z.string().optional().meta(doc('Rule id reported in denials and the audit log.', 'eng-github')),
 });
 
 const Policy = z.strictObject({
-  allow: z.array(PolicyRule).default([]),
-  deny: z.array(PolicyRule).default([]),
-  /** A directory of .cedar files, used with or instead of the lists above. */
-  cedar: z.string().optional(),
-  /** Reload policies when the .cedar files, or this section in the config file, change. */
-  watch: z.boolean().default(true),
-  /**
-   * Cedar types of tool arguments your policies read (`{ path: String, depth: Long, opts: "{ recursive?: Bool }" }`).
-   * YAML `where` conditions declare their own; .cedar policies get simple types inferred.
-   */
-  arguments: z.record(z.string().regex(/^[A-Za-z_$][\w$-]*$/, 'an argument name'), z.string()).optional(),
-  /** A Cedar schema to use instead of the shipped `policy/portcullis.cedarschema` (it must keep its types). */
-  schema: z.string().optional(),
+  allow: z.array(PolicyRule).default([]).meta(doc('Rules that permit calls. With a policy section, anything not allowed is denied.')),
+  deny: z.array(PolicyRule).default([]).meta(doc('Rules that forbid calls; a deny wins over every allow.')),
+  cedar: z.string().optional().meta(doc('A directory of .cedar files (relative to the config file), used with or instead of the lists above.', './policies')),
+  watch: z.boolean().default(true).meta(doc('Reload policies when the .cedar files, or this section of the config file, change (a bad edit keeps the last good policy).', false)),
+  arguments: z
+    .record(z.string().regex(/^[A-Za-z_$][\w$-]*$/, 'an argument name'), z.string())
+    .optional()
+    .meta(doc('Cedar types of tool arguments your .cedar policies read. YAML `where` conditions declare their own; .cedar policies get simple types inferred.', { path: 'String', depth: 'Long', opts: '{ recursive?: Bool }' })),
+  schema: z.string().optional().meta(doc('A Cedar schema to use instead of the shipped `policy/portcullis.cedarschema` (it must keep its types).', './my.cedarschema')),
 });
 
 const Action = z.enum(['block', 'redact', 'annotate', 'log', 'off']);
 
 const DetectorSettings = z.strictObject({
-  /** What to do with findings in tool results and resource contents. */
-  results: Action.optional(),
-  /** What to do with findings in tool arguments. */
-  arguments: Action.optional(),
-  /** Lowest severity that triggers the action. */
-  minSeverity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+  results: Action.optional().meta(doc('What to do with findings in tool results and resource contents: `block`, `redact`, `annotate` (warn the model), `log`, `off`.', 'redact')),
+  arguments: Action.optional().meta(doc('What to do with findings in tool arguments (same actions).', 'block')),
+  minSeverity: z.enum(['low', 'medium', 'high', 'critical']).optional().meta(doc('Lowest severity that triggers the action.', 'high')),
 });
 
 const Inspect = z.strictObject({
-  injection: DetectorSettings.default({ results: 'annotate', arguments: 'log' }),
-  secrets: DetectorSettings.default({ results: 'redact', arguments: 'block' }),
-  pii: DetectorSettings.default({ results: 'log', arguments: 'log' }),
-  unicode: DetectorSettings.default({ results: 'redact', arguments: 'log' }),
-  paths: DetectorSettings.default({ results: 'off', arguments: 'log' }),
-  ssrf: z.strictObject({ arguments: Action.default('block'), allowPrivate: z.array(z.string()).default([]) }).default({ arguments: 'block', allowPrivate: [] }),
-  shell: DetectorSettings.default({ arguments: 'log' }),
-  /** Per `server__tool` glob overrides, e.g. `{ "web__*": { injection: { results: block } } }`. */
-  overrides: z.record(z.string(), z.record(z.string(), DetectorSettings)).default({}),
+  injection: DetectorSettings.default({ results: 'annotate', arguments: 'log' }).meta(doc('Prompt injection in results (MCP06): instructions aimed at the model hidden in content a tool returns.')),
+  secrets: DetectorSettings.default({ results: 'redact', arguments: 'block' }).meta(doc('Credentials (API keys, tokens, private keys) leaving through arguments or coming back in results (MCP01).')),
+  pii: DetectorSettings.default({ results: 'log', arguments: 'log' }).meta(doc('Personal data (emails, phone numbers, card and ID numbers) (MCP10).')),
+  unicode: DetectorSettings.default({ results: 'redact', arguments: 'log' }).meta(doc('Invisible and bidirectional Unicode used to hide instructions.')),
+  paths: DetectorSettings.default({ results: 'off', arguments: 'log' }).meta(doc('Sensitive file paths and traversal in arguments (`~/.ssh`, `../../etc`).')),
+  ssrf: z
+    .strictObject({
+      arguments: Action.default('block').meta(doc('What to do with a URL argument that points at a private, loopback, link-local or metadata address.', 'block')),
+      allowPrivate: z.array(z.string()).default([]).meta(doc('Private hosts or CIDRs URL arguments may reach.', ['10.1.2.0/24'])),
+    })
+    .default({ arguments: 'block', allowPrivate: [] })
+    .meta(doc('Server-side request forgery through URL arguments (cloud metadata, internal services).')),
+  shell: DetectorSettings.default({ arguments: 'log' }).meta(doc('Shell metacharacters and command injection in arguments (MCP05).')),
+  overrides: z.record(z.string(), z.record(z.string(), DetectorSettings)).default({}).meta(doc('Per `server__tool` glob settings that replace the ones above.', { 'web__*': { injection: { results: 'block' } } })),
 });
 
 const Flow = z.strictObject({
-  /** Deny egress tools in a session that has read private data and seen untrusted content. */
-  trifecta: z.enum(['block', 'log', 'off']).default('block'),
+  trifecta: z.enum(['block', 'log', 'off']).default('block').meta(doc('Deny egress tools in a session that has read private data and seen untrusted content (the exfiltration "lethal trifecta"). Tools are labelled with `labels` / `toolLabels`.', 'block')),
 });
 
 const Registry = z.strictObject({
-  /** observe: new servers/tools are admitted and recorded; enforce: they arrive pending and stay hidden until approved. */
-  mode: z.enum(['observe', 'enforce']).default('observe'),
-  /** Quarantine a definition the poisoning scanner flags (always in enforce mode). */
-  quarantinePoisoned: z.boolean().optional(),
+  mode: z.enum(['observe', 'enforce']).default('observe').meta(doc('`observe`: new servers and tools are admitted and pinned; `enforce`: they arrive pending and stay hidden until approved (`portcullis registry approve`). Either way a changed definition (rug pull) is quarantined.', 'enforce')),
+  quarantinePoisoned: z.boolean().optional().meta(doc('Quarantine a definition the poisoning scanner flags (MCP03); always on in enforce mode.', true)),
 });
 
 /** Human approval of calls a policy marks `@obligation("approve")` (see pipeline/interceptors/approval.ts). */
 const Approvals = z.strictObject({
-  /** How long a ticket waits for a decision, and how long an approval stays usable for the retried call. */
-  ttl: Duration.default('15m'),
-  /**
-   * Ask the person at the client first, through MCP elicitation, when the client supports it: they
-   * approve or decline that one call (self-approval; off by default). Falls back to a ticket.
-   */
-  elicit: z.boolean().default(false),
-  /** How long to wait for that answer before falling back to a ticket. */
-  elicitTimeout: Duration.default('2m'),
+  ttl: Duration.default('15m').meta(doc('How long a ticket waits for a decision, and how long an approval stays usable for the retried call.', '15m')),
+  elicit: z.boolean().default(false).meta(doc('Ask the person at the client first, through MCP elicitation, when the client supports it: they approve or decline that one call (self-approval, so off by default). Falls back to a ticket.', true)),
+  elicitTimeout: Duration.default('2m').meta(doc('How long to wait for that answer before falling back to a ticket.', '2m')),
 });
 
 const Audit = z.strictObject({
-  /** Deny calls while the audit store cannot write. */
-  failClosed: z.boolean().default(true),
-  /**
-   * SQLite: fsync every commit (synchronous=FULL), so an acknowledged event survives a power cut,
-   * at ~0.75 ms per commit here. Off (the default), commits survive a crash or kill -9 of the
-   * gateway (WAL, synchronous=NORMAL) and cost ~20 µs. Group commit shares one commit per batch.
-   */
-  fsync: z.boolean().default(false),
-  /** Also append events to this JSONL file. */
-  jsonl: z.string().optional(),
-  /** Store redacted copies of arguments and results (digests are always stored). */
-  redactedCopies: z.boolean().default(false),
-  retention: Duration.optional(),
-  /**
-   * Write a signed checkpoint after at most this many events (also at shutdown). `audit verify`
-   * reports a gap longer than this (+ one batch) between checkpoints as deleted checkpoints.
-   */
-  checkpointEvery: z.number().int().positive().default(1000).describe('Write a signed audit checkpoint after at most this many events; verify flags longer gaps as deleted checkpoints.'),
-  /**
-   * ...and at most this long after the first event not yet covered by a checkpoint, so a quiet log
-   * is anchored too. `audit verify` flags events spanning more than twice this (+10 min) without a checkpoint.
-   */
-  checkpointInterval: Duration.default('60s').describe('Write a signed audit checkpoint at most this long after the first event not yet covered by one (e.g. 60s, 5m).'),
-  /**
-   * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints: a file path (relative to the config
-   * file) or the PEM itself, e.g. `${env:PORTCULLIS_AUDIT_KEY}`. Default `<dataDir>/audit-signing-key.pem`,
-   * created on first start. Production: keep it outside the data dir (see docs/audit.md); a key file
-   * readable by group or others is refused.
-   */
+  failClosed: z.boolean().default(true).meta(doc('Deny calls while the audit store cannot write, so no call goes unrecorded (MCP08).', true)),
+  fsync: z.boolean().default(false).meta(doc('SQLite: fsync every commit (synchronous=FULL), so an acknowledged event survives a power cut, at ~0.75 ms per commit. Off, commits survive a crash or kill -9 of the gateway (WAL) and cost ~20 µs.', true)),
+  jsonl: z.string().optional().meta(doc('Also append events to this JSONL file (relative to the config file).', './audit.jsonl')),
+  redactedCopies: z.boolean().default(false).meta(doc('Store redacted copies of arguments and results (digests are always stored).', true)),
+  retention: Duration.optional().meta(doc('How long audit events are kept: older ones are pruned hourly (the chain stays verifiable from a signed checkpoint). Unset = kept forever.', '90d')),
+  checkpointEvery: z.number().int().positive().default(1000).meta(doc('Write a signed audit checkpoint after at most this many events (also at shutdown); `audit verify` flags longer gaps between checkpoints as deleted checkpoints.', 1000)),
+  checkpointInterval: Duration.default('60s').meta(doc('Write a signed audit checkpoint at most this long after the first event not yet covered by one, so a quiet log is anchored too; verify flags events spanning more than twice this (+10 min) without a checkpoint.', '60s')),
   signingKey: z
     .string()
     .optional()
-    .describe('Ed25519 private key (PEM) signing audit checkpoints: a file path outside the data dir, or ${env:VAR} holding the PEM. Default <dataDir>/audit-signing-key.pem. Files must be mode 0600.'),
+    .meta(doc('Ed25519 private key (PKCS#8 PEM) signing audit checkpoints: a file path (relative to the config file) or the PEM itself via `${env:VAR}`. Default `<dataDir>/audit-signing-key.pem`, created 0600 on first start. Production: keep it outside the data dir (docs/audit.md); a key file readable by group or others is refused.', '/etc/portcullis/audit.pem', '${env:PORTCULLIS_AUDIT_KEY}')),
 });
 
 const Store = z.strictObject({
-  sqlite: z.strictObject({ path: z.string().optional() }).optional(),
-  postgres: z.strictObject({ url: z.string() }).optional(),
+  sqlite: z
+    .strictObject({ path: z.string().optional().meta(doc('Database file, relative to the config file; default `<dataDir>/portcullis.db` (created 0600).', './state/portcullis.db')) })
+    .optional()
+    .meta(doc('SQLite store (the default).')),
+  postgres: z
+    .strictObject({ url: z.string().meta(doc('Connection URL.', 'postgres://portcullis@db/portcullis')) })
+    .optional()
+    .meta(doc('PostgreSQL store, shared by a fleet of gateways.')),
 });
 
 const Coord = z.strictObject({
-  redis: z.strictObject({ url: z.string() }).optional(),
+  redis: z
+    .strictObject({ url: z.string().meta(doc('Connection URL.', 'redis://127.0.0.1:6379')) })
+    .optional()
+    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway.')),
 });
 
 const Limits = z.strictObject({
-  /** Largest JSON-RPC message accepted from a client or an upstream. */
-  maxMessageBytes: z.number().int().positive().default(4 * 1024 * 1024),
-  /** Default per-call timeout. */
-  requestTimeout: Duration.default('60s'),
-  /** Most stdio children across all servers. */
-  maxChildren: z.number().int().positive().default(64),
-  /** Most concurrent downstream sessions. */
-  maxSessions: z.number().int().positive().default(10_000),
-  /** Most concurrent downstream sessions of one principal (anti-exhaustion; stdio sessions are not counted). */
-  maxSessionsPerPrincipal: z
-    .number()
-    .int()
-    .positive()
-    .default(32)
-    .describe(
-      'Most concurrent downstream sessions one principal may hold. At the cap its own least-recently-used idle session is closed to make room; with none idle it gets HTTP 429 (PCX_RATE_LIMITED). Protects other users from one credential opening sessions in a loop.',
-    ),
-  /** Most stdio children started for one principal's sessions (shared servers are not counted). */
-  maxChildrenPerPrincipal: z
-    .number()
-    .int()
-    .positive()
-    .default(16)
-    .describe(
-      "Most upstream child processes (stdio servers that are not `shared`) one principal's sessions may hold in all. Past it the principal's own idle sessions are reclaimed, else the call gets PCX_UPSTREAM_UNAVAILABLE with a retry hint; other principals' children are never taken for it.",
-    ),
-  /** Under pressure (a cap reached), sessions idle this long may be closed, least recently used first. */
-  reclaimIdleAfter: Duration.default('1m').describe(
-    'When a session or child cap is reached, sessions without a call in flight and idle at least this long are closed, least recently used first, instead of refusing the new one.',
-  ),
-  /** Most bytes queued for one client stream that is not reading; past it that session is closed. */
-  maxStreamBufferBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(16 * 1024 * 1024)
-    .describe(
-      'Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.',
-    ),
-  /** Drop a downstream HTTP session after this long without requests. */
-  sessionIdleTimeout: Duration.default('30m'),
-  /** A pipeline interceptor that takes longer than this denies (fail closed). */
-  interceptorTimeout: Duration.default('5s'),
-  /** Calls per minute per principal (0 = unlimited). */
-  callsPerMinute: z.number().int().nonnegative().default(0),
-  /** Deepest JSON nesting accepted in a message's params or result; deeper is refused (rule validate.depth) and audited. */
-  maxDepth: z.number().int().min(8).max(1000).default(64),
-  /** Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page). */
-  listPageSize: z.number().int().nonnegative().default(1000),
+  maxMessageBytes: z.number().int().positive().default(4 * 1024 * 1024).meta(doc('Largest JSON-RPC message accepted from a client or an upstream; larger ones are refused, so one message cannot exhaust memory.', 1048576)),
+  requestTimeout: Duration.default('60s').meta(doc('Default per-call timeout.', '60s')),
+  maxChildren: z.number().int().positive().default(64).meta(doc('Most stdio children across all servers.', 64)),
+  maxSessions: z.number().int().positive().default(10_000).meta(doc('Most concurrent downstream sessions.', 10000)),
+  maxSessionsPerPrincipal: z.number().int().positive().default(32).meta(doc('Most concurrent downstream sessions one principal may hold. At the cap its own least-recently-used idle session is closed to make room; with none idle it gets HTTP 429 (PCX_RATE_LIMITED). Protects other users from one credential opening sessions in a loop.', 32)),
+  maxChildrenPerPrincipal: z.number().int().positive().default(16).meta(doc("Most upstream child processes (stdio servers that are not `shared`) one principal's sessions may hold in all. Past it the principal's own idle sessions are reclaimed, else the call gets PCX_UPSTREAM_UNAVAILABLE with a retry hint; other principals' children are never taken for it.", 16)),
+  reclaimIdleAfter: Duration.default('1m').meta(doc('When a session or child cap is reached, sessions without a call in flight and idle at least this long are closed, least recently used first, instead of refusing the new one.', '1m')),
+  maxStreamBufferBytes: z.number().int().positive().default(16 * 1024 * 1024).meta(doc('Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.', 16777216)),
+  sessionIdleTimeout: Duration.default('30m').meta(doc('Drop a downstream HTTP session after this long without requests.', '30m')),
+  interceptorTimeout: Duration.default('5s').meta(doc('A pipeline interceptor that takes longer than this denies the call (fail closed).', '5s')),
+  callsPerMinute: z.number().int().nonnegative().default(0).meta(doc('Calls per minute per principal (0 = unlimited).', 600)),
+  maxDepth: z.number().int().min(8).max(1000).default(64).meta(doc('Deepest JSON nesting accepted in a message\'s params or result; deeper is refused (rule validate.depth) and audited.', 64)),
+  listPageSize: z.number().int().nonnegative().default(1000).meta(doc('Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page).', 100)),
 });
 
 const Observability = z.strictObject({
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  otlp: z.strictObject({ endpoint: z.url(), headers: z.record(z.string(), z.string()).default({}) }).optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').meta(doc('Log level (logs go to stderr: readable on a terminal, JSON lines otherwise).', 'debug')),
+  otlp: z
+    .strictObject({
+      endpoint: z.url().meta(doc('OTLP/HTTP endpoint.', 'http://127.0.0.1:4318')),
+      headers: z.record(z.string(), z.string()).default({}).meta(doc('Headers sent with every export.', { Authorization: 'Bearer ${env:OTLP_TOKEN}' })),
+    })
+    .optional()
+    .meta(doc('Export traces and audit logs over OpenTelemetry (OTLP/HTTP).')),
 });
 
 export const ConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
-  listen: Listen.default(Listen.parse({})),
-  admin: Admin.default(Admin.parse({})),
-  dataDir: z.string().optional(),
-  auth: Auth.default({ apiKeys: true }),
-  mcpServers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'server names may use letters, digits, _ . -'), ServerEntry).default({}),
-  servers: z.record(z.string(), ServerOverride).default({}),
-  namespace: z.strictObject({ separator: z.string().min(1).max(4).default('__') }).default({ separator: '__' }),
-  /** Interceptor names to disable (the order is fixed in src/pipeline/chain.ts). */
-  pipeline: z.strictObject({ disable: z.array(z.string()).default([]) }).default({ disable: [] }),
-  limits: Limits.default(Limits.parse({})),
-  policy: Policy.optional(),
-  inspect: Inspect.default(Inspect.parse({})),
-  flow: Flow.default({ trifecta: 'block' }),
-  approvals: Approvals.default(Approvals.parse({})),
-  registry: Registry.default({ mode: 'observe' }),
-  audit: Audit.default(Audit.parse({})),
-  store: Store.default({}),
-  coord: Coord.default({}),
-  observability: Observability.default(Observability.parse({})),
+  $schema: z.string().optional().meta(doc('Path or URL of the JSON Schema, for editors.', './schema/portcullis.schema.json')),
+  listen: Listen.default(Listen.parse({})).meta(doc('Where MCP clients connect (Streamable HTTP, legacy SSE at `/sse`).')),
+  admin: Admin.default(Admin.parse({})).meta(doc('The admin port: `/healthz`, `/readyz`, `/metrics` and the admin API (sessions, revocation, approvals).')),
+  dataDir: z.string().optional().meta(doc('Data directory (SQLite store, audit signing key), relative to the config file; default `.portcullis` beside it. `--data-dir` and `PORTCULLIS_DATA_DIR` override it.', './.portcullis')),
+  auth: Auth.default({ apiKeys: true }).meta(doc('Who may connect over HTTP: `none` (loopback only), or `jwt` and/or `apiKeys`. stdio sessions are the local user.', { apiKeys: true })),
+  mcpServers: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'server names may use letters, digits, _ . -'), ServerEntry)
+    .default({})
+    .meta(doc('The upstream MCP servers, in the shape Claude Desktop / Cursor use: each `command` (stdio) or `url` (remote), plus optional Portcullis keys.', { memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] } })),
+  servers: z.record(z.string(), ServerOverride).default({}).meta(doc('Portcullis keys for an `mcpServers` entry (so that block can stay a verbatim client config), or more servers.', { memory: { timeout: '30s', owner: 'me' } })),
+  namespace: z
+    .strictObject({ separator: z.string().min(1).max(4).default('__').meta(doc('Between a server\'s prefix and its tool names.', '__')) })
+    .default({ separator: '__' })
+    .meta(doc('How tool and prompt names are namespaced by server.')),
+  pipeline: z
+    .strictObject({ disable: z.array(z.string()).default([]).meta(doc('Interceptor names to turn off (each one removed lowers protection).', ['pii'])) })
+    .default({ disable: [] })
+    .meta(doc('The interceptor chain (the order is fixed in src/pipeline/stages.ts).')),
+  limits: Limits.default(Limits.parse({})).meta(doc('Sizes, timeouts and rates that keep one client or server from exhausting the gateway.')),
+  policy: Policy.optional().meta(doc('Who may call what (Cedar, from these lists and/or .cedar files). Without it every authenticated principal may call every tool.')),
+  inspect: Inspect.default(Inspect.parse({})).meta(doc('Content inspection of arguments and results.')),
+  flow: Flow.default({ trifecta: 'block' }).meta(doc('Session taint rules across calls.')),
+  approvals: Approvals.default(Approvals.parse({})).meta(doc('Human approval of calls a policy marks `obligations: [approve]`.')),
+  registry: Registry.default({ mode: 'observe' }).meta(doc('The registry of servers and tools: pinning (rug pulls, MCP04) and admission of new tools (MCP09).')),
+  audit: Audit.default(Audit.parse({})).meta(doc('The hash-chained, signed audit log (MCP08).')),
+  store: Store.default({}).meta(doc('Where state and the audit log live (SQLite in the data dir by default).')),
+  coord: Coord.default({}).meta(doc('Coordination between gateways of a fleet.')),
+  observability: Observability.default(Observability.parse({})).meta(doc('Logs, traces and their export.')),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

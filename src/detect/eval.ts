@@ -20,6 +20,8 @@ export interface CorpusItem {
   tool?: unknown;
   labels: string[];
   source?: string;
+  /** Gold spans (character offsets into `text`), when the corpus gives them. Used by training only. */
+  spans?: { start: number; end: number }[];
   /** The file the item came from (basename). */
   file: string;
 }
@@ -84,7 +86,8 @@ export function parseCorpusLine(line: string, file: string): CorpusItem | undefi
   if (type === 'text' && typeof r.text !== 'string') throw new Error(`${r.id}: text item without text`);
   if (type === 'tool' && (typeof r.tool !== 'object' || r.tool === null)) throw new Error(`${r.id}: tool item without tool`);
   const labels = Array.isArray(r.labels) ? r.labels.filter((x): x is string => typeof x === 'string') : [];
-  return { id: String(r.id), type, text: r.text, tool: r.tool, labels, source: typeof r.source === 'string' ? r.source : undefined, file };
+  const spans = Array.isArray(r.spans) ? r.spans.filter((x): x is { start: number; end: number } => typeof x?.start === 'number' && typeof x?.end === 'number') : undefined;
+  return { id: String(r.id), type, text: r.text, tool: r.tool, labels, source: typeof r.source === 'string' ? r.source : undefined, ...(spans?.length ? { spans } : {}), file };
 }
 
 export function loadCorpusFile(path: string): { items: CorpusItem[]; errors: string[] } {
@@ -256,4 +259,122 @@ export function formatReport(r: EvalReport): string {
     lines.push('', `Throughput: detectText (all detectors) ${r.throughput.mbPerSec.toFixed(1)} MB/s on ${r.throughput.items} mixed items (${(r.throughput.bytes / 1e6).toFixed(2)} MB)`);
   }
   return lines.join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------------------------------------
+// Held-out evaluation of the learned scorer: leave one source (or one generator family) out,
+// retrain without it, score it.
+
+export type GroupBy = 'source' | 'family';
+
+/** The group an item is held out with: its source, or for generated items the generator and its attack family. */
+export function groupOf(it: CorpusItem & { meta?: Record<string, unknown> }, by: GroupBy): string {
+  const src = it.source ?? 'unknown';
+  if (by === 'source') return src;
+  const m = it.meta ?? {};
+  if (typeof m.generator !== 'string') return src;
+  const fam = m.attack ?? m.container ?? m.kind ?? 'other';
+  return `${m.generator}:${typeof fam === 'string' ? fam : 'other'}`;
+}
+
+export interface HeldOutReport {
+  by: GroupBy;
+  categories: Partial<Record<EvalCategory, Metrics>>;
+  groups: Record<string, Partial<Record<EvalCategory, Metrics>>>;
+  folds: number;
+  seconds: number;
+}
+
+const MODEL_CATS: Record<'injection' | 'poisoning', EvalCategory> = { injection: 'prompt_injection', poisoning: 'tool_poisoning' };
+
+/**
+ * For each group: train both scorers on every other group (threshold picked by CV inside the
+ * training part), score the group's items with the full detectors (rules + retrained scorer).
+ * Only the learned categories (prompt_injection, tool_poisoning) are reported: the other detectors
+ * have no training step.
+ */
+export async function runHeldOut(dirs: readonly string[], detectors: Detectors, by: GroupBy): Promise<HeldOutReport> {
+  const t0 = performance.now();
+  const { trainModel } = await import('./train.js');
+  const { setModelOverride } = await import('./model.js');
+  const files = corpusFiles(dirs).map((p) => ({ path: p, ...loadCorpusFile(p) }));
+  for (const f of files) {
+    // keep meta for grouping (loadCorpusFile drops it)
+    const raw = readFileSync(f.path, 'utf8').split('\n').filter((l) => l.trim());
+    const metaById = new Map<string, unknown>();
+    for (const l of raw) {
+      try {
+        const r = JSON.parse(l) as { id: unknown; meta?: unknown };
+        metaById.set(String(r.id), r.meta);
+      } catch {
+        /* reported by loadCorpusFile */
+      }
+    }
+    for (const it of f.items) (it as CorpusItem & { meta?: unknown }).meta = metaById.get(it.id);
+  }
+  const all = files.flatMap((f) => f.items);
+  const catsOfFile = new Map(files.map((f) => [f.path, fileCategories(f.items)]));
+  const total: Partial<Record<EvalCategory, Counts>> = {};
+  const groups: Record<string, Partial<Record<EvalCategory, Counts>>> = {};
+  const groupNames = [...new Set(all.map((i) => groupOf(i, by)))].sort();
+  let folds = 0;
+  try {
+    for (const g of groupNames) {
+      const held = files.flatMap((f) => f.items.filter((i) => groupOf(i, by) === g).map((i) => ({ i, cats: catsOfFile.get(f.path)! })));
+      const learned = (['injection', 'poisoning'] as const).filter((n) => held.some((h) => h.cats.includes(MODEL_CATS[n])));
+      if (learned.length === 0) continue;
+      folds++;
+      const rest = all.filter((i) => groupOf(i, by) !== g);
+      const models = Object.fromEntries(learned.map((n) => [n, trainModel(rest, n)]));
+      setModelOverride(models);
+      for (const { i, cats } of held) {
+        const pred = predictedCategories(i.type === 'tool' ? detectors.detectTool(i.tool as never) : detectors.detectText(i.text ?? ''));
+        for (const n of learned) {
+          const c = MODEL_CATS[n];
+          if (!cats.includes(c)) continue;
+          add((total[c] ??= zero()), goldPositive(i, c), pred.has(c));
+          add(((groups[g] ??= {})[c] ??= zero()), goldPositive(i, c), pred.has(c));
+        }
+      }
+    }
+  } finally {
+    setModelOverride(undefined);
+  }
+  const m = (x: Partial<Record<EvalCategory, Counts>>) =>
+    Object.fromEntries(Object.entries(x).map(([k, v]) => [k, computeMetrics(v!)])) as Partial<Record<EvalCategory, Metrics>>;
+  return { by, categories: m(total), groups: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, m(v)])), folds, seconds: (performance.now() - t0) / 1000 };
+}
+
+export function formatHeldOut(r: HeldOutReport): string {
+  const lines: string[] = [];
+  const row = (name: string, m: Metrics) =>
+    `${name.padEnd(46)} ${String(m.tp).padStart(4)} ${String(m.fp).padStart(4)} ${String(m.fn).padStart(4)} ${String(m.tn).padStart(4)}  ${pct(m.precision)} ${pct(m.recall)} ${pct(m.f1)} ${pct(m.benignFpr)}`;
+  const title = r.by === 'source' ? 'Leave-one-source-out' : 'Leave-one-generator-family-out';
+  lines.push(`${title} (scorer retrained without the held-out group; ${r.folds} folds, ${r.seconds.toFixed(0)} s)`, `${''.padEnd(46)}   TP   FP   FN   TN   prec%  rec%   F1%  bFPR%`);
+  for (const c of EVAL_CATEGORIES) {
+    const m = r.categories[c];
+    if (m) lines.push(row(c, m));
+  }
+  for (const [g, cs] of Object.entries(r.groups)) for (const [c, m] of Object.entries(cs)) lines.push(row(`  ${g} ${c}`.slice(0, 46), m!));
+  return lines.join('\n') + '\n';
+}
+
+/** Throughput texts: clean prose, one large JSON result, and the mixed corpus items. */
+export function throughputSets(items: readonly CorpusItem[]): Record<'mixed' | 'prose' | 'json', string[]> {
+  const PROSE = [
+    'The quarterly report shows steady growth across all regions, with the northern office leading the way this year. ',
+    'Meeting notes: we agreed to ship the release on Thursday once the final review passes; Ana will update the changelog. ',
+    'Customers asked for clearer invoices, so the billing team redesigned the layout and added a summary table at the top. ',
+    'The museum reopens in May after a two-year renovation that restored the original skylights and the mosaic floor. ',
+    'Rainfall was below average in March, and reservoirs in the south are at sixty percent of their usual capacity. ',
+  ];
+  const prose: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    let p = '';
+    for (let k = 0; k < 20; k++) p += PROSE[(i * 7 + k * 3) % PROSE.length];
+    prose.push(p);
+  }
+  const rows = [];
+  for (let i = 0; i < 6000; i++) rows.push({ id: i, name: `item-${i}`, status: i % 3 ? 'active' : 'archived', price: (i * 1.37).toFixed(2), tags: ['alpha', 'beta', String(i % 17)], updated: `2026-03-${String((i % 28) + 1).padStart(2, '0')}T09:12:44Z`, note: PROSE[i % PROSE.length] });
+  return { mixed: mixedTexts(items), prose, json: [JSON.stringify({ results: rows })] };
 }

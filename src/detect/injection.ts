@@ -16,6 +16,7 @@
  * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
  */
 import type { Finding, Severity, TextDetector } from './types.js';
+import { getModel, modelViewWithMap, scoreView } from './model.js';
 import { findEncodedSegments, normalizeForMatching, type Normalized } from './normalize.js';
 
 export type Kind =
@@ -1651,6 +1652,26 @@ function detect(text: string): Finding[] {
       message: `Text addressed to the model that tries to steer it: ${describeKinds(s.kinds)}`,
       label: 'prompt-injection',
     });
+  }
+  // the learned scorer, over the same normalised view; it reports only what the rules did not
+  if (findings.length === 0) {
+    const m = getModel('injection');
+    const v = modelViewWithMap(text);
+    const w = scoreView(m, v.text);
+    if (w.p >= m.threshold) {
+      const start = w.start >= v.normLength ? 0 : v.map(w.start);
+      const end = w.start >= v.normLength ? text.length : v.map(Math.min(w.end, v.normLength));
+      findings.push({
+        category: 'prompt_injection',
+        detector: 'injection.model',
+        severity: w.p >= 0.9 ? 'high' : 'medium',
+        score: Math.round(w.p * 1000) / 1000,
+        start,
+        end,
+        message: 'The learned scorer rates this text as instructions addressed to the model',
+        label: 'prompt-injection',
+      });
+    }
   }
   return findings;
 }

@@ -17,6 +17,7 @@ import type { Finding, Severity } from './types.js';
 import { describeKinds, scoreText, severityFor, type Kind, type ScoredSpan } from './injection.js';
 import { findAnsiEscapes, findInvisibleRuns } from './unicode.js';
 import { hiddenHtmlRanges } from './injection.js';
+import { getModel, modelView, scoreView } from './model.js';
 
 export interface ToolDefinition {
   name: string;
@@ -219,7 +220,31 @@ export function scanToolDefinition(tool: ToolDefinition, opts: ScanOptions = {})
   if (tool.inputSchema !== undefined) walkStrings(tool.inputSchema, 'inputSchema', visit);
   if (tool.outputSchema !== undefined) walkStrings(tool.outputSchema, 'outputSchema', visit);
   if (tool.annotations !== undefined) walkStrings(tool.annotations, 'annotations', visit);
+  // the learned scorer reads the whole definition as the model would (rules above catch what they know)
+  if (!out.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) {
+    const m = getModel('poisoning');
+    const s = scoreView(m, modelView(toolModelText(tool)));
+    if (s.p >= m.threshold) {
+      out.push(poison('poisoning.model', s.p >= 0.9 ? 'high' : 'medium', Math.round(s.p * 1000) / 1000, 'definition', 'The learned scorer rates this tool definition as manipulating the model (instructions, secrets as parameters, tool hijack or concealment)'));
+    }
+  }
   return out;
+}
+
+/** A tool definition as one text for the learned scorer: name, title, description, then every schema string with its key. */
+export function toolModelText(tool: ToolDefinition): string {
+  const parts: string[] = [];
+  if (typeof tool.name === 'string') parts.push(`tool ${tool.name.replace(/[_-]+/g, ' ')}`);
+  if (typeof tool.title === 'string') parts.push(tool.title);
+  if (typeof tool.description === 'string') parts.push(tool.description);
+  const add = (s: string, path: string): void => {
+    const key = path.replace(/\[\d+\]/g, '').split('.').slice(-2).join(' ');
+    parts.push(`${key}: ${s}`);
+  };
+  if (tool.inputSchema !== undefined) walkStrings(tool.inputSchema, '', add);
+  if (tool.outputSchema !== undefined) walkStrings(tool.outputSchema, '', add);
+  if (tool.annotations !== undefined) walkStrings(tool.annotations, '', add);
+  return parts.join('\n');
 }
 
 /** The same checks on a server's `instructions` (sent at initialize; read by the model). */

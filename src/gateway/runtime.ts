@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
+import { hasSecretRefs } from '../credentials/refs.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
@@ -19,8 +20,9 @@ import type { PipelineContext } from '../pipeline/types.js';
 import { Gateway, loadAuditRedaction, redactForAudit, type GatewayHooks } from './gateway.js';
 import type { AuthOutcome } from './listener-http.js';
 import { serveStdio } from './listener-stdio.js';
-import { isLoopbackHost, stdioPrincipal } from '../identity/local.js';
+import { stdioPrincipal } from '../identity/local.js';
 import { liveChildCount } from '../transports/stdio-child.js';
+import { Feed } from '../admin/feed.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -46,6 +48,8 @@ export interface Runtime {
   coord: Coord;
   mcpUrl?: string;
   adminUrl?: string;
+  /** The admin token file; `created` holds the token when this start made it (print it once). */
+  adminToken?: { file: string; created?: string };
   /** Resolves when a stdio session ends. */
   stdioDone?: Promise<void>;
   close(): Promise<void>;
@@ -94,12 +98,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, dataDir } = o;
   const log = o.log ?? createLogger(config.observability.logLevel);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  bindDataDir(config, dataDir); // what `${dataDir}` in a server's env / args stands for
 
   const closers: Array<() => Promise<void>> = [];
   const approvalTtlMs = ms(config.approvals.ttl, 15 * 60_000);
   // Filled in below; the hooks only run once sessions carry traffic (after everything is set).
   let metrics: Metrics | undefined;
   let registry: Registry | undefined;
+  // The admin console's live feed: publishing is one size check while nobody watches.
+  const feed = new Feed();
   const hooks: GatewayHooks = {
     async onUpstreamReady(u) {
       const target = isStdio(u.spec) ? [path.basename(u.spec.command), ...u.spec.args].join(' ') : u.spec.url;
@@ -109,9 +116,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     instructionsVisible: (server) => registry?.instructionsVisible(server) ?? false,
     onSessionChange: (transport, delta) => (delta > 0 ? metrics?.sessionOpened(transport) : metrics?.sessionClosed(transport)),
-    onUpstreamHealth: (server, up) => metrics?.setUpstreamUp(server, up),
-    onUpstreamRestart: (server) => metrics?.incUpstreamRestarts(server),
+    onUpstreamHealth: (server, up) => {
+      metrics?.setUpstreamUp(server, up);
+      feed.upstreamHealth(server, up);
+    },
+    onUpstreamRestart: (server) => {
+      metrics?.incUpstreamRestarts(server);
+      feed.upstreamRestart(server);
+    },
     onEvent(ev) {
+      if (feed.size > 0) feed.publish({ type: 'decision', event: ev });
       if (!metrics) return;
       metrics.recordCall({ server: ev.server, method: ev.method, decision: ev.decision, tool: ev.target, seconds: ev.latencyMs === undefined ? undefined : ev.latencyMs / 1000 });
       if (ev.decision !== 'allow' || ev.rule) metrics.recordDecision(ev.decision, ev.rule);
@@ -119,7 +133,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       if (ev.stages) for (const [k, v] of Object.entries(ev.stages)) metrics.observeStage(k, v / 1000);
     },
   };
-  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers: o.servers, hooks });
+  // `${secret:NAME}` in a server's env / headers: opened from the vault before any upstream starts
+  // (a server is never started with a literal reference); the store is opened only when one is used.
+  let servers = o.servers ?? resolveServers(config);
+  if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
+  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks });
 
   // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
   // and build everything else while they start. Client messages are held back (`stdin` is piped in
@@ -200,7 +218,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const configFile = o.configFile;
     const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
     const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
-    const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
+    const grants = policy ? await import('../credentials/grants.js') : undefined;
+    const authz = policy
+      ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy, {
+          findGrant: async (principal, server, tool, args) => (await grants!.findCoveringGrant(store, principal, server, tool, args))?.id,
+        })
+      : undefined;
+    if (grants) {
+      // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
+      const sweep = setInterval(() => {
+        store
+          .claimExpiredGrants()
+          .then(async (done) => {
+            for (const g of done) await auditLog.write(grants.grantEvent('expire', g, 'system', gateway?.instance ?? 'gateway'));
+          })
+          .catch((e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'));
+      }, 30_000);
+      sweep.unref();
+      closers.push(async () => clearInterval(sweep));
+    }
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
       process.on('SIGHUP', onHup);
@@ -240,7 +276,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     policy?.onReload((outcome) => {
       if (outcome.ok) for (const kind of ['tools', 'prompts', 'resources'] as const) gw.notifyListChanged(kind);
     });
-    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw };
+    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy };
   };
   let built: Awaited<ReturnType<typeof build>>;
   try {
@@ -319,12 +355,27 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
     }
     if (o.admin ?? config.admin.enabled) {
-      if (!isLoopbackHost(config.admin.host) && !config.admin.token) throw new Error(`admin.host is ${config.admin.host}: an admin port beyond loopback needs admin.token`);
-      const [{ AdminServer }, { adminApi }] = await Promise.all([import('../admin/server.js'), import('../admin/api.js')]);
+      const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeySource }] = await Promise.all([
+        import('../admin/server.js'),
+        import('../admin/api.js'),
+        import('../admin/token.js'),
+        import('../admin/pages.js'),
+        import('../audit/ops.js'),
+        import('../audit/index.js'),
+      ]);
+      let lastReload: { ok: boolean; policies: number; problems?: string[]; time: string } | undefined;
+      built.policy?.onReload((o) => (lastReload = { ...o, time: new Date().toISOString() }));
+      reg.onChange((e) => feed.publish({ type: 'registry', change: { kind: e.kind, server: e.server, name: e.name, status: e.status } }));
+      // The admin credential exists from the first start on, whatever the bind address.
+      if (!config.admin.token) runtime.adminToken = ensureTokenFile(dataDir, 'admin');
       const admin = new AdminServer({
         host: config.admin.host,
         port: config.admin.port,
+        dataDir,
         token: config.admin.token,
+        viewerToken: config.admin.viewerToken,
+        allowedHosts: config.admin.allowedHosts,
+        allowedOrigins: config.admin.allowedOrigins,
         // Ready when the store answers and every upstream server can start (503 names the ones that cannot).
         ready: async () => {
           const storeOk = await store.auditHead().then(
@@ -336,7 +387,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         },
         health: () => ({ sessions: gw.sessions.size, children: liveChildCount(), version: VERSION }),
         metrics: () => m.metricsText(),
-        routes: [adminApi(gw, coord, { store, ttlMs: approvalTtlMs })],
+        routes: [
+          adminApi({
+            gw,
+            coord,
+            store,
+            registry: reg,
+            config,
+            feed,
+            approvalTtlMs,
+            ...(built.policy ? { policy: built.policy } : {}),
+            lastReload: () => lastReload,
+            auditKeys: () => verificationKeys(signingKeySource(config, dataDir)),
+            startedAt: Date.now(),
+          }),
+        ],
+        pages: consolePages(),
       });
       const a = await admin.listen();
       closers.push(() => admin.close());
@@ -353,4 +419,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     process.stdin.once('close', () => void (input.writableEnded || input.end()));
   }
   return runtime;
+}
+
+async function resolveServerSecrets(config: Config, dataDir: string, servers: ResolvedServer[]): Promise<ResolvedServer[]> {
+  const [{ openStore }, { Vault, VaultError, loadMasterKey }, { resolveSecretRefs, secretNames }] = await Promise.all([
+    import('../store/index.js'),
+    import('../credentials/vault.js'),
+    import('../credentials/refs.js'),
+  ]);
+  let master;
+  try {
+    master = loadMasterKey(dataDir);
+  } catch (e) {
+    if (e instanceof VaultError) throw new VaultError(`the config references secrets (${secretNames(servers).join(', ')}) but the vault cannot be opened: ${e.message}`);
+    throw e;
+  }
+  const store = await openStore(config, dataDir);
+  try {
+    return await resolveSecretRefs(servers, new Vault(store, master));
+  } finally {
+    await store.close();
+  }
 }

@@ -15,8 +15,8 @@ import { PACKAGE_ROOT } from '../config/load.js';
 import type { Logger } from '../observability/log.js';
 import { StdioChildTransport } from '../transports/stdio-child.js';
 import type { ErrorCodeName } from '../errors.js';
-import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 import { CapacityError, type Capacity } from './capacity.js';
+import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 
 export type Json = Record<string, unknown>;
 export type RpcId = string | number;

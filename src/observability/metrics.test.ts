@@ -73,3 +73,45 @@ describe('metrics', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 });
+
+describe('metrics labels a client controls stay bounded (issue 14: 1 MB method names grew /metrics to 21 MB)', () => {
+  const big = 'x'.repeat(1 << 20);
+  // [what the client sent, the label that must appear]
+  const METHODS: Array<[method: string, label: string]> = [
+    ['tools/call', 'tools/call'],
+    ['notifications/progress', 'notifications/progress'],
+    [big, 'other'],
+    ['x/admin_reset', 'other'],
+    ['tools/call ', 'other'],
+    ['TOOLS/CALL', 'other'],
+    ['tools/call\n# HELP fake', 'other'],
+    ['__proto__', 'other'],
+    ['', 'other'],
+  ];
+  it.each(METHODS.map(([m, l]) => [m.length > 40 ? `${m.slice(0, 10)}…(${m.length})` : JSON.stringify(m), m, l]))('method %s → %s', async (_shown, method, label) => {
+    const m = new Metrics({ processMetrics: false });
+    m.recordCall({ server: 'fs', method, decision: 'allow' });
+    expect(await m.metricsText()).toContain(`portcullis_calls_total{server="fs",method="${label}",decision="allow"} 1`);
+  });
+
+  it('thousands of distinct huge values in every client-reachable label keep /metrics small', async () => {
+    const m = new Metrics({ processMetrics: false });
+    const baseline = (await m.metricsText()).length;
+    m.setKnownTools('fs', ['read', big]);
+    for (let i = 0; i < 2000; i++) {
+      const v = `${i}${big}`;
+      m.recordCall({ server: v, method: v, decision: v, tool: v, seconds: 0.001 });
+      m.recordCall({ server: 'fs', method: `m${i}`, decision: 'deny', tool: i % 2 ? big : `t${i}`, seconds: 0.001 });
+      m.recordDecision('deny', v);
+      m.recordFinding({ detector: v, category: v, severity: v });
+      m.observeStage(v, 0.001);
+      m.setUpstreamUp(v, true);
+      m.sessionOpened(v);
+    }
+    const text = await m.metricsText();
+    expect(text.length - baseline).toBeLessThan(64 * 1024);
+    expect(text).not.toContain('xxxxxxxxxx');
+    expect(text).toContain('portcullis_calls_total{server="other",method="other",decision="other"} 2000');
+    expect(text).toContain('portcullis_call_duration_seconds_count{server="fs",tool="other"} 2000');
+  });
+});

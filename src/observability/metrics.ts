@@ -3,9 +3,12 @@
  * port at /metrics. All names carry the `portcullis_` prefix.
  *
  * Cost: recording is a Map lookup of a cached child plus an add (sub-microsecond); label values are
- * bounded so a hostile client cannot blow up cardinality:
+ * bounded so a hostile client cannot blow up cardinality or the size of /metrics:
+ * - `method` is one of the MCP methods (`KNOWN_METHODS`), else `other`: a client picks method names,
  * - `tool` is recorded only for tools registered with `setKnownTools` (else `other`),
- * - every other free-form label keeps at most `maxValues` distinct values (then `other`).
+ * - `decision` and `severity` come from fixed sets (else `other`),
+ * - every other label keeps at most `maxValues` distinct values of at most 128 printable ASCII
+ *   characters (else `other`).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditMetricsHook } from '../audit/chain.js';
@@ -15,14 +18,53 @@ export const OTHER = 'other';
 const DECISIONS = new Set(['allow', 'deny', 'modify', 'approve', 'error']);
 const SEVERITIES = new Set(['info', 'low', 'medium', 'high', 'critical']);
 
-/** Keeps at most `max` distinct values; later new values map to `other`. */
+/** Every method of the MCP specification (2025-11-25 and the task extension); others are `other`. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'completion/complete',
+  'logging/setLevel',
+  'sampling/createMessage',
+  'elicitation/create',
+  'roots/list',
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+  'notifications/initialized',
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/message',
+  'notifications/roots/list_changed',
+  'notifications/tools/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+  'notifications/elicitation/complete',
+  'notifications/tasks/status',
+]);
+
+const MAX_LABEL_LENGTH = 128;
+const PRINTABLE = /^[\x20-\x7e]+$/;
+
+/** Keeps at most `max` distinct short printable values; anything else maps to `other`. */
 class LabelCap {
   private readonly seen = new Set<string>();
   constructor(private readonly max: number) {}
   get(v: string | undefined): string {
     if (v === undefined || v === '') return 'none';
+    if (v.length > MAX_LABEL_LENGTH) return OTHER;
     if (this.seen.has(v)) return v;
-    if (this.seen.size >= this.max) return OTHER;
+    if (this.seen.size >= this.max || !PRINTABLE.test(v)) return OTHER;
     this.seen.add(v);
     return v;
   }
@@ -68,7 +110,6 @@ export class Metrics {
   readonly auditDropped: Counter<string>;
 
   private readonly servers: LabelCap;
-  private readonly methods: LabelCap;
   private readonly rules: LabelCap;
   private readonly detectors: LabelCap;
   private readonly categories: LabelCap;
@@ -80,7 +121,6 @@ export class Metrics {
   constructor(opts: MetricsOptions = {}) {
     const max = opts.maxValues ?? 200;
     this.servers = new LabelCap(max);
-    this.methods = new LabelCap(64);
     this.rules = new LabelCap(max);
     this.detectors = new LabelCap(max);
     this.categories = new LabelCap(64);
@@ -117,12 +157,12 @@ export class Metrics {
 
   private toolLabel(server: string, tool: string | undefined): string {
     if (tool === undefined) return 'none';
-    return this.knownTools.get(server)?.has(tool) ? tool : OTHER;
+    return tool.length <= MAX_LABEL_LENGTH && PRINTABLE.test(tool) && this.knownTools.get(server)?.has(tool) ? tool : OTHER;
   }
 
   recordCall(r: CallRecord): void {
     const server = this.servers.get(r.server);
-    const method = this.methods.get(r.method);
+    const method = KNOWN_METHODS.has(r.method) ? r.method : OTHER;
     const decision = DECISIONS.has(r.decision) ? r.decision : OTHER;
     this.child<Inc>(`c\0${server}\0${method}\0${decision}`, () => this.calls.labels(server, method, decision)).inc();
     if (r.seconds !== undefined && r.tool !== undefined) this.observeCall(r.server, r.tool, r.seconds);

@@ -50,6 +50,8 @@ export interface AuthzRequest {
     taint?: Iterable<string>;
   };
   now?: Date;
+  /** A just-in-time grant covers this call (call_tool only): `context.grant`. */
+  grant?: boolean;
 }
 
 export interface AuthzResult {

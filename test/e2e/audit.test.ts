@@ -42,7 +42,7 @@ mcpServers:${EVERYTHING}
   });
 
   it('/metrics on the admin port counts calls, decisions and findings', async () => {
-    const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+    const text = await (await gw.admin('/metrics')).text();
     expect(text).toMatch(/portcullis_calls_total\{server="everything",method="tools\/call",decision="allow"\} [1-9]/);
     expect(text).toMatch(/portcullis_decisions_total\{decision="deny",rule="inspect\.secrets"\} 1/);
     expect(text).toMatch(/portcullis_findings_total\{detector="secrets\.[^"]+",category="secret"/);
@@ -91,10 +91,10 @@ describe('revoking a session through the admin API', () => {
     try {
       const c = await httpClient(gw.url);
       const sid = (c.transport as { sessionId?: string }).sessionId!;
-      const list = (await (await fetch(`${gw.adminUrl}/api/sessions`)).json()) as { sessions: Array<{ id: string }> };
+      const list = (await (await gw.admin('/api/sessions')).json()) as { sessions: Array<{ id: string }> };
       expect(list.sessions.map((s) => s.id)).toContain(sid);
       // Async: the gateway runs in this process, so a synchronous spawn would block its answer.
-      const r = await execFileP(process.execPath, [CLI, 'revoke', '--session', sid, '--admin', gw.adminUrl], { encoding: 'utf8' });
+      const r = await execFileP(process.execPath, [CLI, 'revoke', '--session', sid, '--admin', gw.adminUrl, '--data-dir', gw.dataDir], { encoding: 'utf8' });
       expect(JSON.parse(r.stdout)).toMatchObject({ revoked: `session:${sid}`, closed: true });
       await expect(c.listTools()).rejects.toThrow();
       await c.close().catch(() => undefined);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,20 @@ describe('portcullis start (the demo behind npm start)', () => {
       expect(names).toContain('everything__echo');
       expect(names).toContain('memory__create_entities');
       expect((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(200);
+      // The admin token made at first start is printed once, and is the one in the data dir (0600).
+      const printed = /admin token +(pcx_admin_\S+)/.exec(stderr)?.[1];
+      expect(printed).toBe(readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim());
+      expect(statSync(path.join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+      // The memory server writes where the config says (`${dataDir}/demo-memory.jsonl`), not into
+      // its own install folder: create an entity, read it back, and find the file in the data dir.
+      const created = await c.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'portcullis_demo', entityType: 'test', observations: ['written through the gateway'] }] } });
+      expect(created.isError ?? false, JSON.stringify(created.content)).toBe(false);
+      const read = await c.callTool({ name: 'memory__open_nodes', arguments: { names: ['portcullis_demo'] } });
+      expect(read.isError ?? false).toBe(false);
+      expect(JSON.stringify(read.content)).toContain('written through the gateway');
+      expect(readFileSync(path.join(dataDir, 'demo-memory.jsonl'), 'utf8')).toContain('portcullis_demo');
+      // Nothing is written into the package's demo folder.
+      expect(existsSync(path.join(ROOT, 'examples', 'demo', '.portcullis'))).toBe(false);
       await c.close();
     } finally {
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -91,7 +91,7 @@ policy:
     type RpcFailure = Error & { code?: number; data?: { rule?: string; ticket?: string } };
     const echo = (c: Client, message: string) => c.callTool({ name: 'everything__echo', arguments: { message } });
     const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcFailure) => e);
-    const admin = (pathAndQuery: string, method = 'GET') => fetch(`${gw.adminUrl}${pathAndQuery}`, { method });
+    const admin = (pathAndQuery: string, method = 'GET', body?: Record<string, string>) => gw.admin(pathAndQuery, { method, ...(method === 'GET' ? {} : { body: body ?? {} }) });
     const cli = (...args: string[]) => execFileP(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), ...args, '--data-dir', gw.dataDir]);
 
     it('an unapproved call is answered at once with PCX_APPROVAL_REQUIRED and a ticket; a retry gets the same ticket', async () => {
@@ -109,7 +109,7 @@ policy:
       const t = pending.approvals.find((a) => a.ticket === ticket)!;
       expect(t.principal).toBe('user:alice');
       expect(t.summary).toContain('deploy v2');
-      expect((await admin(`/api/approvals/${ticket}/approve?by=user:carol`, 'POST')).status).toBe(200);
+      expect((await admin(`/api/approvals/${ticket}/approve`, 'POST', { by: 'user:carol' })).status).toBe(200);
       expect((await admin(`/api/approvals/${ticket}/deny`, 'POST')).status).toBe(409); // decided once
       expect(await echo(alice, 'deploy v2')).toEqual({ content: [{ type: 'text', text: 'Echo: deploy v2' }] });
       const ev = (await gw.rt.store.queryAudit({ limit: 10_000 })).map((c) => c.event).filter((e) => e.target === 'everything__echo' && e.decision === 'allow').at(-1);

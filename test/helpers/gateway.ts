@@ -8,6 +8,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { startRuntime, type Runtime } from '../../src/gateway/runtime.js';
 import { silentLogger, type Logger } from '../../src/observability/log.js';
+import { readTokenFor } from '../../src/admin/token.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -17,6 +18,10 @@ export interface TestGateway {
   url: string;
   adminUrl: string;
   dataDir: string;
+  /** The admin token the gateway accepts (read from the data dir's token file, as a CLI would). */
+  adminToken: string;
+  /** An authenticated admin API call: GET by default; with `body`, a JSON POST. */
+  admin(pathAndQuery: string, init?: { method?: string; body?: unknown; token?: string }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -27,11 +32,19 @@ export async function startTestGateway(yaml: string, opts: { keepDataDir?: strin
   config.admin.port = 0;
   const dataDir = opts.keepDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'pcx-test-'));
   const rt = await startRuntime({ config, dataDir, log: opts.log ?? silentLogger });
+  const adminToken = config.admin.token ?? (rt.adminUrl ? (readTokenFor(dataDir) ?? '') : '');
   return {
     rt,
     url: rt.mcpUrl!,
     adminUrl: rt.adminUrl!,
     dataDir,
+    adminToken,
+    admin(pathAndQuery, init = {}) {
+      const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
+      const headers: Record<string, string> = { authorization: `Bearer ${init.token ?? adminToken}` };
+      if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
+      return fetch(`${rt.adminUrl!}${pathAndQuery}`, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: JSON.stringify(init.body ?? {}) }) });
+    },
     async close() {
       await rt.close();
       if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -184,7 +184,7 @@ const BACKENDS: Backend[] = [
           db ??= new Database(path.join(dataDir, 'portcullis.db'));
           db.prepare(q).run(...p);
         },
-        close: async () => db?.close(),
+        close: async () => void db?.close(),
       };
     },
   },

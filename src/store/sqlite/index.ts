@@ -8,12 +8,13 @@
  * survives a crash or kill -9 of the gateway; `audit.fsync: true` selects `synchronous=FULL`, which
  * also survives a power cut at the price of one fsync per batch (~0.75 ms here vs ~20 µs).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
+import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
 import {
   AUDIT_COLUMNS,
   auditValues,
@@ -35,6 +36,8 @@ import {
 import type {
   ApiKeyRecord,
   ApprovalRecord,
+  GrantRecord,
+  SecretRecord,
   AuditCheckpoint,
   AuditQuery,
   AuditRow,
@@ -71,10 +74,12 @@ export class SqliteStore implements Store {
     readonly file: string,
     opts: SqliteStoreOptions = {},
   ) {
-    if (file !== ':memory:' && !opts.readonly) {
-      // The database holds API key hashes, approvals and the audit log: owner-only, like the signing key.
+    if (file !== ':memory:') {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+      // API key hashes, sessions and the audit log: readable by the owner only (SQLite gives its
+      // -wal / -shm files the database file's mode). An existing file is tightened too.
+      if (!opts.readonly) closeSync(openSync(file, 'a', 0o600));
+      if (!opts.readonly) chmodSync(file, 0o600);
     }
     this.db = new Database(file, { readonly: opts.readonly ?? false });
     // better-sqlite3 waits synchronously for a lock held by another process (e.g. `audit prune`): keep it short.
@@ -318,6 +323,55 @@ export class SqliteStore implements Store {
     const now = nowIso();
     return this.st(APPROVAL_SQL.consume).run(now, ticket, now).changes > 0;
   }
+  // --- secrets ---
+
+  async putSecret(sec: SecretRecord): Promise<void> {
+    this.st(SECRET_SQL.upsert).run(...secretValues(sec));
+  }
+
+  async getSecret(name: string): Promise<SecretRecord | undefined> {
+    const r = this.st(SECRET_SQL.get).get(name) as Row | undefined;
+    return r ? toSecret(r) : undefined;
+  }
+
+  async listSecrets(): Promise<SecretRecord[]> {
+    return (this.st(SECRET_SQL.list).all() as Row[]).map(toSecret);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return this.st(SECRET_SQL.remove).all(name).length > 0;
+  }
+
+  // --- grants ---
+
+  async createGrant(g: GrantRecord): Promise<void> {
+    this.st(GRANT_SQL.insert).run(...grantValues(g));
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const r = this.st(GRANT_SQL.get).get(id) as Row | undefined;
+    return r ? toGrant(r) : undefined;
+  }
+
+  async listGrants(opts: { all?: boolean } = {}): Promise<GrantRecord[]> {
+    const rows = opts.all ? this.st(GRANT_SQL.listAll).all() : this.st(GRANT_SQL.listActive).all(nowIso());
+    return (rows as Row[]).map(toGrant);
+  }
+
+  async findGrants(principal: string, server: string, tool: string): Promise<GrantRecord[]> {
+    return (this.st(GRANT_SQL.findActive).all(principal, server, tool, nowIso()) as Row[]).map(toGrant);
+  }
+
+  async revokeGrant(id: string, by: string): Promise<boolean> {
+    const now = nowIso();
+    return this.st(GRANT_SQL.revoke).all(now, by, id, now).length > 0;
+  }
+  async claimExpiredGrants(): Promise<GrantRecord[]> {
+    const now = nowIso();
+    return (this.st(GRANT_SQL.claimExpired).all(now, now) as Row[]).map(toGrant);
+  }
+
+
 }
 
 /**

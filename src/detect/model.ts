@@ -1,0 +1,347 @@
+/**
+ * The learned scorer: a logistic-regression model over hashed features, one for prompt injection in
+ * text (tool results, arguments) and one for tool poisoning (tool definitions flattened to text).
+ *
+ * Features are built to survive rewording: hashed word unigrams and bigrams, hashed character
+ * trigrams inside words (a misspelt word shares most of its trigrams with the right one), trigger
+ * words matched within edit distance 1 (so "iunstructions" and "ignroe" count as the trigger),
+ * and engineered cues: who is addressed (assistant / AI / model), imperative mood at sentence
+ * start, exfiltration sinks (markdown images and links carrying data, "send/post ... to <url or
+ * address>"), fake turn and end-of-data markers, output-format hijacks, claimed authority,
+ * sequencing against the user's task (before / after / instead), concealment, sensitive objects,
+ * tool-selection hijacks, and text that talks ABOUT attacks (a negative cue).
+ *
+ * The text is first put through the shared normalisation (NFKC, confusables, invisible characters,
+ * diacritics; then spelled-out letters and leetspeak collapsed), so the model sees the same view as
+ * the rules. Long texts are scored in overlapping windows (the maximum wins), so an attack buried in
+ * a large result is not diluted. Everything is linear in the text length.
+ *
+ * The weights (`models/detectors.json`) are trained by `npm run train` (src/detect/train.ts) from the
+ * development corpus and the repository's authored challenge sets, and shipped in the package.
+ */
+import { readFileSync } from 'node:fs';
+import { normalizeForMatching } from './normalize.js';
+import { deobfuscate } from './injection.js';
+
+export const DIM_BITS = 17;
+export const DIM = 1 << DIM_BITS;
+const MASK = DIM - 1;
+
+/** Window length and step (chars of normalised text) for long texts. */
+export const WINDOW = 1200;
+export const STEP = 600;
+
+export interface SparseVec {
+  idx: Int32Array;
+  val: Float32Array;
+}
+
+// ------------------------------------------------------------------------------------------------
+// hashing
+
+function hashStr(seed: number, s: string, from = 0, to = s.length): number {
+  let h = (seed ^ 0x811c9dc5) >>> 0;
+  for (let i = from; i < to; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h >>> 0;
+}
+
+const SEED_WORD = 1, SEED_BI = 2, SEED_TRI = 3, SEED_FEAT = 4, SEED_TRIG = 5;
+
+// ------------------------------------------------------------------------------------------------
+// typo-tolerant triggers (symmetric delete, distance 1)
+
+const TRIGGERS = [
+  'ignore', 'disregard', 'forget', 'override', 'bypass', 'previous', 'prior', 'above', 'earlier', 'instructions',
+  'instruction', 'directions', 'directives', 'guidelines', 'rules', 'prompt', 'system', 'assistant', 'model',
+  'chatbot', 'agent', 'language', 'secret', 'secrets', 'password', 'passwords', 'credentials', 'token', 'tokens',
+  'confidential', 'reveal', 'exfiltrate', 'forward', 'instead', 'before', 'answer', 'respond', 'response', 'reply',
+  'summary', 'summarize', 'summarise', 'conversation', 'history', 'silently', 'quietly', 'secretly', 'mention',
+  'inform', 'without', 'authorise', 'authorize', 'administrator', 'developer', 'unrestricted', 'policy',
+  'restrictions', 'encode', 'base64', 'translate', 'environment', 'variables', 'private', 'session', 'cookies',
+  'document', 'important', 'attention', 'immediately', 'execute', 'upload', 'transfer', 'approve', 'confirm',
+  'helping', 'stop', 'explain', 'disable', 'firewall', 'should', 'user', 'users',
+];
+const TRIGGER_SET = new Set(TRIGGERS);
+const DELETES = new Map<string, string>();
+for (const w of TRIGGERS) {
+  for (let i = 0; i < w.length; i++) {
+    const d = w.slice(0, i) + w.slice(i + 1);
+    if (!DELETES.has(d) && !TRIGGER_SET.has(d)) DELETES.set(d, w);
+  }
+}
+
+/** The trigger a word is a misspelling of (edit distance 1, incl. one transposition), if any. */
+export function typoTrigger(w: string): string | undefined {
+  if (w.length < 5 || w.length > 16) return undefined;
+  if (TRIGGER_SET.has(w)) return undefined; // exact words are already unigram features
+  const direct = DELETES.get(w); // one letter inserted
+  if (direct !== undefined) return direct;
+  for (let i = 0; i < w.length; i++) {
+    const d = w.slice(0, i) + w.slice(i + 1);
+    if (TRIGGER_SET.has(d)) return d; // one letter missing
+    const s = DELETES.get(d); // substitution or transposition
+    if (s !== undefined && s.length === w.length) return s;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------------------------------------
+// engineered cues (on the normalised, lower-cased text)
+
+const AI = String.raw`(?:ai|a\.i\.|llm|assistant|model|language\s+model|chatbot|bot|agent|copilot|claude|gpt|chatgpt|gemini|ki|asistente|assistent|modelo|summari[sz]ers?|crawlers?|readers?\s+(?:bot|ai))`;
+const CUES: [string, RegExp][] = [
+  ['addr', new RegExp(String.raw`(?:^|[\n.!?:>*\-\[(]\s*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+for|for)\s+(?:the\s+|any\s+|all\s+|an?\s+|whichever\s+|every\s+)?)${AI}s?\b\s*[,:;\-—]?`, 'g')],
+  ['addr_any', new RegExp(String.raw`\b${AI}s?\b`, 'g')],
+  ['you', /\byou(?:r|rs|rself)?\b/g],
+  ['user_ref', /\b(?:the\s+)?(?:user|human|person|customer|reader)(?:'s)?\b/g],
+  ['imp', /(?:^|[\n.!?:;>]\s*|\b(?:please|kindly|also|then|now|just|and)\s+)(?:ignore|disregard|forget|send|forward|email|post|upload|print|reveal|output|include|append|render|encode|respond|reply|answer|say|state|tell|call|run|execute|delete|remove|open|list|grant|approve|accept|transfer|refund|disable|visit|copy|collect|concatenate|use|skip|keep|write|recommend|rate|describe|add|push|close|stop|pretend|act|summari[sz]e|translate|confirm|comply|instead|rather|do\s+not|don't|never|always|make\s+sure|be\s+sure|remember|you\s+(?:must|should|will|are\s+now))\b/g],
+  ['modal_you', /\byou\s+(?:must|should|need\s+to|have\s+to|are\s+(?:required|to|now)|will\s+now|may\s+now|can\s+now)\b|\b(?:must|should)\s+(?:also\s+)?(?:be\s+)?(?:include|send|forward|call|pass|read|reveal|output|respond|reply|begin|start|ignore|use|add|append)\w*/g],
+  ['seq', /\b(?:before|after|once|when)\s+(?:you\s+)?(?:answer|respond|repl|summari[sz]|translat|finish|complet|process|read|list)\w*|\b(?:rather\s+than|instead\s+of|instead|in\s+place\s+of)\b|\bwhatever\s+the\s+user\b|\bno\s+matter\s+(?:what|which)\b|\bfrom\s+now\s+on\b/g],
+  ['conceal', /\b(?:silently|quietly|secretly|covertly|discreetly|without\s+(?:telling|informing|notifying|asking|mentioning|showing)|(?:do\s+not|don't|never|need\s+not|must\s+not)\s+(?:tell|mention|inform|notify|show|reveal|alert|ask|explain|disclose)\w*|keep\s+(?:this|it)\s+(?:secret|hidden|between)|sin\s+avisar|ohne\s+(?:zu\s+)?(?:informieren|fragen))\b/g],
+  ['sens', /\b(?:passwords?|passwd|api[\s_-]?keys?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|env\s+vars?|session\s+(?:tokens?|cookies?|ids?)|cookies|system\s+prompt|hidden\s+(?:configuration|instructions|prompt)|conversation|chat\s+history|message\s+history|previous\s+messages|user\s+messages|credit\s+card|card\s+number|cvv|ssn|home\s+address|\/etc\/passwd|\.aws|credentials?\s+file|keychain|historial|systemprompt)\b/g],
+  ['sink_mdimg', /!\[[^\]\n]{0,80}\]\(\s*(?:https?:)?\/\/[^)\s]{1,300}[?&#=][^)\s]{0,300}\)/g],
+  ['sink_mdlink', /\]\(\s*(?:https?:)?\/\/[^)\s]{1,300}[?&][a-z_]{1,20}=[^)\s]{0,300}\)/g],
+  ['url', /\b(?:https?:\/\/|hxxps?:\/\/|www\.)[^\s)]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b/g],
+  ['email', /\b[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,12}\b/g],
+  ['send_to', /\b(?:send|sends|sending|forward|email|e-mail|post|posts|upload|transmit|submit|report|deliver|dm|leak|exfiltrate|concatenate|copy|cc|bcc|envia|envía|sende|schicke|push)\b[^.\n]{0,120}?\b(?:to|at|an|a|al|à)\s+(?:<?[a-z0-9._%+-]+@|https?:\/\/|www\.|\d{1,3}\.\d{1,3}\.|@[a-z]|[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online))/g],
+  ['param_fill', /\b(?:in|into|via|through|using)\s+(?:the\s+)?[`'"]?[a-z_]{1,30}[`'"]?\s+(?:field|parameter|param|argument|arg|property)\b|\b(?:fill|set|pass|put|include|append|paste|provide|supply|add)\w*\b[^.\n]{0,80}\b(?:field|parameter|param|argument|url|query)\b/g],
+  ['marker', /<\/?\s*(?:tool_result|tool_output|function_results?|result|output|document|context|data|untrusted[\w-]*|external[\w-]*|user|assistant|system|human|im_start|im_end|instructions?|important|admin|system_prompt)\s*>|<\|[a-z_]{2,20}\|>|\[\/?(?:inst|sys|system|user|assistant)\]|(?:^|\n)\s*(?:#{1,4}\s*)?(?:system|assistant|user|human|ai)\s*:|(?:===+|---+|\*\*\*+|###)\s*(?:end|begin|start|new)\b|\bend\s+of\s+(?:document|data|file|context|input|results?|email|message|transcript|text)\b/g],
+  ['format', /\b(?:encode|encrypt|convert|write|answer|respond|reply|output|print)\w*\b[^.\n]{0,60}\b(?:in|as|using|with|to)\s+(?:base64|hex(?:adecimal)?|rot13|binary|morse|pig\s+latin|leetspeak|reverse|russian|chinese|french|german|spanish|japanese|korean|arabic|pirate|emoji)\b|\b(?:respond|reply|answer)\w*\s+(?:only|solely|exclusively)\b|\b(?:only|just)\s+(?:with\s+)?(?:the\s+word|say|reply|respond|output)\b|\b(?:reply|answer|response)\s+must\s+(?:begin|start|end|contain|include)\b|\bnothing\s+else\b/g],
+  ['auth', /\b(?:as\s+(?:the|your|its)\s+(?:developer|author|owner|creator|administrator|admin|operator|maintainer)|i\s+(?:hereby\s+)?(?:authori[sz]e|instruct|permit|order)|(?:pre-?|already\s+)(?:approved|authori[sz]ed)|on\s+behalf\s+of\s+(?:the\s+)?(?:admin|developer|user|owner|security)|(?:system|security|admin|maintenance|policy|compliance)\s+(?:update|notice|override|directive|message|alert|requirement|mode)|priority\s*(?:1|one|high)|developer\s+mode|debug\s*mode|god\s+mode|unrestricted|no\s+(?:content\s+)?(?:policy|restrictions|filter)|(?:safety|content)\s+(?:policy|filter|rules)\s+(?:has|have|is|are)\s+(?:been\s+)?(?:suspended|disabled|lifted|removed|overridden)|no\s+longer\s+appl(?:y|ies)|temporarily\s+(?:overridden|disabled|suspended)|message\s+from\s+the\s+(?:user|admin|developer|system))\b/g],
+  ['override', /\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon)\w*\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|of\s+)?(?:previous|prior|above|earlier|preceding|original|initial|other|existing|user'?s?|current|system|safety)?\s*(?:instructions?|directions?|directives?|prompts?|rules?|guidelines?|tasks?|requests?|questions?|context|programming|constraints?|confirmation|summary)\b|\bignore\s+the\s+above\b|\bvergiss\b|\bolvida\b|\bignora\b|\bignoriere\b/g],
+  ['tool_hijack', /\b(?:only|sole|preferred|exclusive)\s+(?:\w+\s+)?tool\b|\b(?:do\s+not|don't|never)\s+(?:call|use|invoke)\s+(?:any\s+)?(?:other|another|the\s+\w+)\b|\binstead\s+of\s+(?:calling|using|the)\b|\b(?:replaces?|supersedes?|overrides?)\s+(?:the\s+)?[a-z_.]{3,40}\b|\bwhen(?:ever)?\s+(?:any\s+)?(?:other\s+)?(?:the\s+)?[a-z_.]{3,40}\s+(?:tool\s+)?(?:is|are)\s+(?:called|used|invoked)|\bskip\s+(?:every|all|any)\s+other\b|\ben\s+lugar\s+de\b|\bstatt\b/g],
+  ['action_tool', /\b(?:call|use|invoke|run)\s+(?:the\s+)?[a-z]+_[a-z_]+\b|\b[a-z]+_[a-z]+\s+tool\b/g],
+  ['meta', /\b(?:prompt[\s-]injections?|injection\s+attacks?|attackers?|researchers?|payloads?|red[\s-]team\w*|jailbreaks?|for\s+example|such\s+as|e\.g\.|examples?\s+(?:of|like)|phrases?\s+like|this\s+(?:article|post|tutorial|guide|paper)|we\s+(?:explain|show)|defenders?|detect\w*|blocked|advisory|test\w*|expect\(|assert\w*|describe\(|it\(')\b/g],
+  ['code', /[{};]\s*$|\bfunction\b|\bconst\b|\breturn\b|\bimport\b|\bdef\b|=>/gm],
+  ['quote', /["“”'‘’`]/g],
+  ['hidden_html', /<!--|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|color\s*:\s*(?:white|#fff)/g],
+  ['decode', /\b(?:decode|base64|rot13|deobfuscate)\b[^.\n]{0,40}\b(?:follow|execute|do|obey|run)\b|\b(?:follow|execute|do|obey)\b[^.\n]{0,20}\b(?:decoded|what\s+it\s+says)\b/g],
+  ['money', /\b(?:transfer|refund|pay|wire|send)\w*\b[^.\n]{0,40}(?:\$|€|£|\beur\b|\busd\b|\bbalance\b|\baccount\b|\bcard\b)/g],
+  ['persona', /\byou\s+are\s+(?:now|no\s+longer)\b|\bact\s+as\b|\bpretend\s+(?:to\s+be|you)\b|\bfrom\s+now\s+on\s+you\b|\bnew\s+(?:role|persona|task|instructions?)\b/g],
+];
+const CUE_SEEDS = CUES.map(([n]) => hashStr(SEED_FEAT, n));
+
+function bucket(n: number): number {
+  return n === 0 ? 0 : n === 1 ? 1 : n <= 3 ? 2 : 3;
+}
+
+// ------------------------------------------------------------------------------------------------
+// feature extraction
+
+/** The model's view of a text: normalised, lower-cased, and with spacing / leetspeak collapsed when used. */
+export function modelView(text: string): string {
+  return modelViewWithMap(text).text;
+}
+
+/** `modelView` plus the map from a view index back to the original text (indices past `normLength` are in the de-obfuscated copy). */
+export function modelViewWithMap(text: string): { text: string; map: (i: number) => number; normLength: number } {
+  const norm = normalizeForMatching(text);
+  const n = norm.text;
+  const d = n.length <= 65536 ? deobfuscate(n) : undefined;
+  return { text: d === undefined ? n : n + '\n' + d, map: (i) => norm.map(Math.min(i, n.length)), normLength: n.length };
+}
+
+function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
+}
+
+/**
+ * Features of one (normalised) window `t[from, to)`. Hashed n-grams share a total weight of 1
+ * (1/sqrt(n) each); engineered cues are 1 each (count-bucketed), so a long text does not drown them.
+ */
+export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
+  const seen = new Map<number, number>();
+  const grams: number[] = [];
+  let prevWord = -1;
+  let prevStart = 0, prevEnd = 0;
+  let i = from;
+  while (i < to) {
+    const c = t.charCodeAt(i);
+    if (!isWord(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < to && isWord(t.charCodeAt(j))) j++;
+    const len = j - i;
+    if (len <= 40) {
+      const wh = hashStr(SEED_WORD, t, i, j);
+      grams.push(wh & MASK);
+      if (prevWord >= 0) {
+        let h = hashStr(SEED_BI, t, prevStart, prevEnd);
+        h = Math.imul(h ^ wh, 0x9e3779b1) >>> 0;
+        grams.push((h ^ (h >>> 16)) & MASK);
+      }
+      prevWord = wh;
+      prevStart = i;
+      prevEnd = j;
+      if (len >= 3 && len <= 20) {
+        // character trigrams with word boundaries
+        for (let k = i - 1; k <= j - 2; k++) {
+          const a = k < i ? 32 : t.charCodeAt(k);
+          const b = t.charCodeAt(k + 1);
+          const cc = k + 2 >= j ? 32 : t.charCodeAt(k + 2);
+          let h = Math.imul(SEED_TRI ^ (a * 65599 + b * 257 + cc), 0x85ebca6b) >>> 0;
+          h ^= h >>> 13;
+          grams.push(h & MASK);
+        }
+      }
+      if (len >= 5 && len <= 16) {
+        const w = t.slice(i, j);
+        const trig = typoTrigger(w);
+        if (trig !== undefined) {
+          grams.push(hashStr(SEED_WORD, trig) & MASK);
+          const f = hashStr(SEED_TRIG, 'typo') & MASK;
+          seen.set(f, 1);
+        }
+      }
+    }
+    i = j;
+  }
+  const gw = grams.length === 0 ? 0 : 1 / Math.sqrt(grams.length);
+  for (const g of grams) seen.set(g, (seen.get(g) ?? 0) + gw);
+  // engineered cues
+  const win = from === 0 && to === t.length ? t : t.slice(from, to);
+  const L = win.length || 1;
+  for (let k = 0; k < CUES.length; k++) {
+    const re = CUES[k]![1];
+    re.lastIndex = 0;
+    let n = 0;
+    let first = -1, last = -1;
+    for (let m = re.exec(win); m !== null && n < 8; m = re.exec(win)) {
+      if (m[0].length === 0) re.lastIndex++;
+      if (first < 0) first = m.index;
+      last = m.index;
+      n++;
+    }
+    if (n === 0) continue;
+    const s = CUE_SEEDS[k]!;
+    seen.set((s ^ 0x1234) & MASK, 1);
+    seen.set(Math.imul(s ^ bucket(n), 0x9e3779b1) >>> 0 & MASK, 1);
+    // position: in the first or last fifth, or in the middle of the window
+    const pos = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
+    seen.set(Math.imul(s ^ (pos << 4), 0x7feb352d) >>> 0 & MASK, 0.5);
+  }
+  // pairs of the strongest cues (conjunctions a linear model cannot form on its own)
+  const has = (name: string) => seen.has((CUE_SEEDS[CUES.findIndex(([n]) => n === name)]! ^ 0x1234) & MASK);
+  const PAIRS: [string, string][] = [
+    ['addr', 'imp'], ['addr', 'sens'], ['addr', 'seq'], ['imp', 'sens'], ['send_to', 'sens'], ['imp', 'conceal'],
+    ['marker', 'imp'], ['auth', 'imp'], ['addr', 'format'], ['sens', 'param_fill'], ['seq', 'imp'], ['addr_any', 'modal_you'],
+    ['meta', 'override'], ['addr_any', 'imp'], ['user_ref', 'conceal'], ['tool_hijack', 'conceal'],
+  ];
+  for (const [a, b] of PAIRS) if (has(a) && has(b)) seen.set(hashStr(SEED_FEAT, a + '&' + b) & MASK, 1);
+  seen.set(hashStr(SEED_FEAT, 'len' + Math.min(6, Math.floor(Math.log2(L + 1) / 2))) & MASK, 0.5);
+  const idx = new Int32Array(seen.size);
+  const val = new Float32Array(seen.size);
+  let k = 0;
+  for (const [a, v] of seen) {
+    idx[k] = a;
+    val[k++] = v;
+  }
+  return { idx, val };
+}
+
+/** Window bounds of a normalised text: one window when short, else overlapping ones. */
+export function windows(len: number): [number, number][] {
+  if (len <= WINDOW + STEP / 2) return [[0, len]];
+  const out: [number, number][] = [];
+  for (let s = 0; s < len; s += STEP) {
+    const e = Math.min(len, s + WINDOW);
+    out.push([s, e]);
+    if (e === len) break;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// model
+
+export interface LinearModel {
+  bias: number;
+  w: Float32Array;
+  /** Decision threshold on the probability (chosen by cross-validation in training). */
+  threshold: number;
+}
+
+export function dot(m: LinearModel, x: SparseVec): number {
+  let z = m.bias;
+  for (let k = 0; k < x.idx.length; k++) z += m.w[x.idx[k]!]! * x.val[k]!;
+  return z;
+}
+
+export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+export interface WindowScore {
+  p: number;
+  /** Span of the best window in the model view (normalised text; approximate in the original). */
+  start: number;
+  end: number;
+}
+
+/** Best window of a text (already in model view). */
+export function scoreView(m: LinearModel, t: string): WindowScore {
+  let best: WindowScore = { p: 0, start: 0, end: t.length };
+  for (const [s, e] of windows(t.length)) {
+    const p = sigmoid(dot(m, featuresOf(t, s, e)));
+    if (p > best.p) best = { p, start: s, end: e };
+  }
+  return best;
+}
+
+// ------------------------------------------------------------------------------------------------
+// weights file
+
+export interface WeightsFile {
+  version: 1;
+  dimBits: number;
+  trainedOn: string[];
+  models: Record<string, { bias: number; threshold: number; scale: number; q: string }>;
+}
+
+/** Quantise to int8 with one scale per model, base64 (the file stays small: 2^17 bytes per model before base64). */
+export function encodeModel(m: LinearModel): WeightsFile['models'][string] {
+  let max = 0;
+  for (const v of m.w) max = Math.max(max, Math.abs(v));
+  const scale = max === 0 ? 1 : max / 127;
+  const q = new Int8Array(m.w.length);
+  for (let i = 0; i < m.w.length; i++) q[i] = Math.round(m.w[i]! / scale);
+  return { bias: m.bias, threshold: m.threshold, scale, q: Buffer.from(q.buffer).toString('base64') };
+}
+
+export function decodeModel(e: WeightsFile['models'][string]): LinearModel {
+  const buf = Buffer.from(e.q, 'base64');
+  const q = new Int8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const w = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) w[i] = q[i]! * e.scale;
+  return { bias: e.bias, threshold: e.threshold, w };
+}
+
+export const WEIGHTS_URL = new URL('../../models/detectors.json', import.meta.url);
+
+let loaded: Record<string, LinearModel> | undefined;
+let override: Record<string, LinearModel> | undefined;
+
+/** The shipped model for `injection` or `poisoning`. Throws when the weights file is missing (fail closed: a broken install is visible). */
+export function getModel(name: 'injection' | 'poisoning'): LinearModel {
+  const o = override?.[name];
+  if (o) return o;
+  if (!loaded) {
+    const f = JSON.parse(readFileSync(WEIGHTS_URL, 'utf8')) as WeightsFile;
+    if (f.version !== 1 || f.dimBits !== DIM_BITS) throw new Error(`detector weights ${WEIGHTS_URL.pathname}: incompatible (dimBits ${f.dimBits}, expected ${DIM_BITS}); run npm run train`);
+    loaded = Object.fromEntries(Object.entries(f.models).map(([k, v]) => [k, decodeModel(v)]));
+  }
+  const m = loaded[name];
+  if (!m) throw new Error(`detector weights: no model '${name}'; run npm run train`);
+  return m;
+}
+
+/** Use these models instead of the shipped ones (leave-one-source-out evaluation); `undefined` restores them. */
+export function setModelOverride(models: Record<string, LinearModel> | undefined): void {
+  override = models;
+}
