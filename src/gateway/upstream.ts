@@ -301,7 +301,8 @@ export class Upstream {
     const versions = result?.supportedVersions;
     if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) {
       if (this.transport !== t) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed during discovery`);
-      this.era = 'session';
+      // Only an answer is a verdict to keep; silence (a slow start) is probed again at the next connect.
+      if (res) this.era = 'session';
       return false;
     }
     this.era = 'envelope';
