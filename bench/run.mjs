@@ -310,7 +310,7 @@ async function main() {
     try {
       const cfg = [
         keys ? 'auth: { apiKeys: true }' : 'auth: none',
-        'limits: { maxSessions: 5000 }',
+        'limits: { maxSessions: 5000, maxSessionsPerPrincipal: 5000 }', // one principal opens every idle session here
         'policy:',
         `  allow: [{ id: bench-allow, principal: ${keys ? '"user:bench"' : '"*"'}, tools: ["everything__*", "sized__*"] }]`,
         '  watch: false',

@@ -212,7 +212,7 @@ export function definePaths(E, opts) {
         const cfg = [
           'auth: none',
           'pipeline: { disable: [validate, registry, inspect, authz, flow, rate] }',
-          'limits: { maxChildren: 256 }',
+          'limits: { maxChildren: 256, maxSessionsPerPrincipal: 512, maxChildrenPerPrincipal: 256 }', // the capacity phase ramps many sessions as one principal
           yamlServers(E),
           '',
         ].join('\n');
@@ -227,7 +227,7 @@ export function definePaths(E, opts) {
         const useKeys = opts.keys;
         const cfg = [
           useKeys ? 'auth: { apiKeys: true }' : 'auth: none',
-          'limits: { maxChildren: 256 }',
+          'limits: { maxChildren: 256, maxSessionsPerPrincipal: 512, maxChildrenPerPrincipal: 256 }', // the capacity phase ramps many sessions as one principal
           'registry: { mode: observe }',
           'policy:',
           '  allow:',
@@ -311,7 +311,7 @@ export function definePaths(E, opts) {
       async start() {
         const cfg = [
           'auth: none',
-          'limits: { maxChildren: 256 }',
+          'limits: { maxChildren: 256, maxSessionsPerPrincipal: 512, maxChildrenPerPrincipal: 256 }', // the capacity phase ramps many sessions as one principal
           'registry: { mode: observe }',
           'policy:',
           '  allow:',
