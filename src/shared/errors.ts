@@ -32,7 +32,7 @@ export const ErrorCodes = {
   /** No such tool, prompt or resource. Tools hidden by policy get the very same answer (-32602, as the spec's servers answer for an unknown tool). */
   PCX_NOT_FOUND: -32602,
   /** The session was revoked or its credentials expired. */
-  PCX_SESSION_REVOKED: -32020,
+  PCX_SESSION_REVOKED: -32019,
   /** The session is not initialized, or the method is unknown to every upstream. */
   PCX_NO_ROUTE: -32601,
 } as const;

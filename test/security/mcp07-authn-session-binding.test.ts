@@ -157,7 +157,7 @@ describe('MCP07 revocation is checked first, on every hook, with PCX_SESSION_REV
     expect(r.status).toBe(status);
     expect(r.body?.result).toBeUndefined();
     expect(r.body?.error?.data?.code).toBe('PCX_SESSION_REVOKED');
-    expect(r.body?.error?.code).toBe(-32020);
+    expect(r.body?.error?.code).toBe(-32019);
     if (then === 'initialize') {
       await new Promise((res) => setTimeout(res, 50));
       expect(gw.rt.gateway.sessions.size).toBe(before); // a refused caller keeps no session
