@@ -2,7 +2,7 @@
  * A downstream session and its router: the whole request path of one client.
  *
  *   client message ─▶ handle() ─▶ route by method ─▶ pipeline `request` ─▶ upstream
- *                                                      (validate · registry · inspect · authz · flow …)
+ *                                                      (authn · validate · registry · inspect · authz · flow …)
  *   client ◀─ audit event written ◀─ pipeline `response` ◀─ upstream answer
  *
  * Lists (tools, prompts, resources, templates) are fetched per upstream, run through the
