@@ -25,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   keys: () => import('./keys.js'),
   approvals: () => import('./approvals.js'),
   admin: () => import('./admin.js'),
+  secrets: () => import('./secrets.js'),
+  grants: () => import('./grants.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.

@@ -7,6 +7,7 @@
  * Portcullis' own per-server keys go in `servers.<name>` (or directly in the mcpServers entry).
  */
 import { z } from 'zod';
+import { DISABLEABLE_STAGES } from '../shared/stages.js';
 
 /**
  * A key's documentation: what it does, what it protects, and an example. `docs/config.md` and the
@@ -264,7 +265,7 @@ export const ConfigSchema = z.strictObject({
     .default({ separator: '__' })
     .meta(doc('How tool and prompt names are namespaced by server.')),
   pipeline: z
-    .strictObject({ disable: z.array(z.string()).default([]).meta(doc('Interceptor names to turn off (each one removed lowers protection).', ['pii'])) })
+    .strictObject({ disable: z.array(z.enum(DISABLEABLE_STAGES)).default([]).meta(doc('Stages to turn off, by name (each one removed lowers protection; authn cannot be).', ['inspect'])) })
     .default({ disable: [] })
     .meta(doc('The interceptor chain (the order is fixed in src/pipeline/stages.ts).')),
   limits: Limits.default(Limits.parse({})).meta(doc('Sizes, timeouts and rates that keep one client or server from exhausting the gateway.')),

@@ -6,10 +6,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { bindDataDir, loadConfig, PACKAGE_ROOT, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
+import { hasSecretRefs } from '../credentials/refs.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
+import type { Coord } from '../coord/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { isStdio } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/log.js';
@@ -42,6 +44,8 @@ export interface Runtime {
   gateway: Gateway;
   store: Store;
   registry: Registry;
+  /** Revocations and counters (memory or Redis). */
+  coord: Coord;
   mcpUrl?: string;
   adminUrl?: string;
   /** The admin token file; `created` holds the token when this start made it (print it once). */
@@ -129,7 +133,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       if (ev.stages) for (const [k, v] of Object.entries(ev.stages)) metrics.observeStage(k, v / 1000);
     },
   };
-  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers: o.servers, hooks });
+  // `${secret:NAME}` in a server's env / headers: opened from the vault before any upstream starts
+  // (a server is never started with a literal reference); the store is opened only when one is used.
+  let servers = o.servers ?? resolveServers(config);
+  if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
+  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks });
 
   // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
   // and build everything else while they start. Client messages are held back (`stdin` is piped in
@@ -156,14 +164,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       { Registry },
       { Metrics },
       { initTracing },
-      { createRegistryInterceptor },
-      { createInspectInterceptor },
-      { createFlowInterceptor },
-      { createRateInterceptor },
-      { createApprovalInterceptor },
-      { buildPipeline },
-      { createValidateInterceptor },
-      { createAuthnInterceptor },
+      { createPipeline },
     ] = await Promise.all([
       import('../audit/index.js'),
       import('../store/index.js'),
@@ -171,14 +172,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../registry/registry.js'),
       import('../observability/metrics.js'),
       import('../observability/tracing.js'),
-      import('../pipeline/interceptors/registry.js'),
-      import('../pipeline/interceptors/inspect.js'),
-      import('../pipeline/interceptors/flow.js'),
-      import('../pipeline/interceptors/rate.js'),
-      import('../pipeline/interceptors/approval.js'),
       import('../pipeline/stages.js'),
-      import('../pipeline/interceptors/validate.js'),
-      import('../pipeline/interceptors/authn.js'),
       loadAuditRedaction(),
     ] as const);
     metrics = new Metrics();
@@ -210,34 +204,31 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const configFile = o.configFile;
     const reread = configFile ? { configFile, readPolicySection: async () => (await loadConfig(configFile)).config.policy } : {};
     const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, ...reread }) : undefined;
-    const authz = policy ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy) : undefined;
+    const grants = policy ? await import('../credentials/grants.js') : undefined;
+    const authzOptions = grants
+      ? { findGrant: async (principal: string, server: string, tool: string, args: unknown) => (await grants.findCoveringGrant(store, principal, server, tool, args))?.id }
+      : undefined;
+    if (grants) {
+      // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
+      const sweep = setInterval(() => {
+        store
+          .claimExpiredGrants()
+          .then(async (done) => {
+            for (const g of done) await auditLog.write(grants.grantEvent('expire', g, 'system', gateway?.instance ?? 'gateway'));
+          })
+          .catch((e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'));
+      }, 30_000);
+      sweep.unref();
+      closers.push(async () => clearInterval(sweep));
+    }
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
       process.on('SIGHUP', onHup);
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
-    const pipeline = buildPipeline(
-      {
-        authn: createAuthnInterceptor(coord),
-        validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
-        registry: createRegistryInterceptor(reg, config),
-        inspect: createInspectInterceptor(config.inspect),
-        ...(authz ? { authz } : {}),
-        flow: createFlowInterceptor(config.flow),
-        rate: createRateInterceptor(coord, config.limits.callsPerMinute),
-        approval: createApprovalInterceptor({
-          store,
-          ttlMs: approvalTtlMs,
-          elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
-          redact: redactForAudit,
-        }),
-      },
-      {
-        timeoutMs: ms(config.limits.interceptorTimeout, 5000),
-        disabled: config.pipeline.disable,
-        onError: (name, hook, err) => log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
-      },
+    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
+      log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
     pendingPipeline.resolve(pipeline);
     pendingSink.resolve(auditLog);
@@ -274,6 +265,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     gateway: gw,
     store,
     registry: reg,
+    coord,
     async close() {
       await gw.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the gateway'));
       await auditLog.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the audit log'));
@@ -392,4 +384,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     process.stdin.once('close', () => void (input.writableEnded || input.end()));
   }
   return runtime;
+}
+
+async function resolveServerSecrets(config: Config, dataDir: string, servers: ResolvedServer[]): Promise<ResolvedServer[]> {
+  const [{ openStore }, { Vault, VaultError, loadMasterKey }, { resolveSecretRefs, secretNames }] = await Promise.all([
+    import('../store/index.js'),
+    import('../credentials/vault.js'),
+    import('../credentials/refs.js'),
+  ]);
+  let master;
+  try {
+    master = loadMasterKey(dataDir);
+  } catch (e) {
+    if (e instanceof VaultError) throw new VaultError(`the config references secrets (${secretNames(servers).join(', ')}) but the vault cannot be opened: ${e.message}`);
+    throw e;
+  }
+  const store = await openStore(config, dataDir);
+  try {
+    return await resolveSecretRefs(servers, new Vault(store, master));
+  } finally {
+    await store.close();
+  }
 }

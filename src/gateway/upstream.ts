@@ -18,8 +18,8 @@ import type { ErrorCodeName } from '../errors.js';
 import { CapacityError, type Capacity } from './capacity.js';
 import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 
-export type Json = Record<string, unknown>;
-export type RpcId = string | number;
+export type { Json, RpcId } from '../shared/jsonrpc.js';
+import type { Json, RpcId } from '../shared/jsonrpc.js';
 
 /**
  * Headers of the call being sent (W3C traceparent; the 2026-07-28 Mcp-Method / Mcp-Name), so the HTTP

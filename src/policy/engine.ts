@@ -81,6 +81,9 @@ export interface PolicyEngineOptions {
 }
 
 /** The shipped schema file. */
+/** The id of the built-in permit that lets a just-in-time grant allow a call. */
+export const GRANT_POLICY_ID = 'jit-grant';
+
 export const SHIPPED_SCHEMA_PATH = fileURLToPath(new URL('../../policy/portcullis.cedarschema', import.meta.url));
 
 /** True when the config asks for policy enforcement at all (then default deny applies). */
@@ -333,9 +336,22 @@ export async function loadPolicySet(opts: PolicyEngineOptions): Promise<Omit<Pre
       }
     }
   }
+  // 7. the built-in JIT-grant permit, when the schema has `context.grant` (the shipped one does):
+  // a covering grant allows a call no other permit allows, and a forbid still wins.
+  const grantConditions: cedar.PolicyJson['conditions'][] = [];
+  const reqCtx = (ns.commonTypes as Record<string, { attributes?: Record<string, unknown> }> | undefined)?.['RequestContext'];
+  if (reqCtx?.attributes?.grant !== undefined) {
+    const text = `@id("${GRANT_POLICY_ID}")\npermit (principal, action == Action::"call_tool", resource) when { context.grant };`;
+    const pj = cedar.policyToJson(text);
+    if (pj.type !== 'success') problems.push(`built-in grant policy: ${pj.errors.map(fmtError).join('; ')}`);
+    else {
+      add({ id: GRANT_POLICY_ID, effect: 'permit', text, policy: pj.json, annotations: { id: GRANT_POLICY_ID }, obligations: [], source: 'built-in (just-in-time grants)', usesCallData: false });
+      grantConditions.push(pj.json.conditions);
+    }
+  }
   if (problems.length > 0) throw new PolicyLoadError(problems);
   const listPermits = [...policies.values()].some((p) => p.effect === 'permit' && mayApplyTo(p, 'list'));
-  const conditions = [...yaml.policies.map((p) => (p.policy as cedar.PolicyJson).conditions), ...files.flatMap((f) => f.parts.map((x) => x.json.conditions))];
+  const conditions = [...yaml.policies.map((p) => (p.policy as cedar.PolicyJson).conditions), ...files.flatMap((f) => f.parts.map((x) => x.json.conditions)), ...grantConditions];
   const contextUsed = contextAttrsUsed(conditions);
   const pathArguments = new Set([...DEFAULT_PATH_ARGUMENTS, ...yaml.pathArguments]);
   return { policies, staticPolicies, argumentTypes: argTypes, pathArguments, schemaJson, files: fileList, listPermits, contextUsed };
@@ -827,6 +843,7 @@ export function buildRequest(req: AuthzRequest, argTypes: Record<string, ArgType
       if (want('invalidArguments')) context.invalidArguments = conv.invalid;
     }
     if (want('labels')) context.labels = uniq(req.labels);
+    if (want('grant')) context.grant = req.grant === true;
     if (want('annotations')) {
       const ann = req.annotations ?? {};
       const annotations: Record<string, boolean> = {};

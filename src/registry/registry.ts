@@ -21,7 +21,7 @@
 import type { Finding, Severity } from '../detect/types.js';
 import { SEVERITY_RANK } from '../detect/types.js';
 import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord, Store } from '../store/types.js';
-import type { ListKind } from '../pipeline/types.js';
+import type { ListKind } from '../shared/lists.js';
 import { redactTarget } from '../util/redact-url.js';
 import { changedFields, definitionHash, modelView, sha256Hex } from './hash.js';
 import { diffDefinitions } from './diff.js';

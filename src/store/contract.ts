@@ -3,8 +3,8 @@
  * from a *.test.ts; the factory returns a fresh, migrated, empty store and a cleanup function.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../audit/event.js';
-import { chainHash, ZERO_HASH } from '../audit/canonical.js';
+import type { AuditEvent } from '../shared/audit-event.js';
+import { chainHash, ZERO_HASH } from '../shared/canonical.js';
 import type { Store } from './types.js';
 
 export interface StoreFixture {
@@ -246,6 +246,41 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect((await store.getApproval('new'))?.usedAt).toBeTypeOf('string');
       // used tickets are not found again: the next identical call needs a new approval
       expect((await store.findApproval('carol', 'd1'))?.ticket).toBe('old');
+    });
+
+    it('secrets: upsert keeps created_at, list is by name, delete says whether it removed one', async () => {
+      const t0 = '2026-01-01T00:00:00.000Z';
+      await store.putSecret({ name: 'b', ciphertext: 'c1', keyId: 'k1', createdAt: t0, updatedAt: t0 });
+      await store.putSecret({ name: 'a', ciphertext: 'c2', keyId: 'k1', createdAt: t0, updatedAt: t0 });
+      await store.putSecret({ name: 'b', ciphertext: 'c3', keyId: 'k2', createdAt: '2026-02-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z' });
+      expect(await store.getSecret('b')).toEqual({ name: 'b', ciphertext: 'c3', keyId: 'k2', createdAt: t0, updatedAt: '2026-02-01T00:00:00.000Z' });
+      expect((await store.listSecrets()).map((x) => x.name)).toEqual(['a', 'b']);
+      expect(await store.deleteSecret('a')).toBe(true);
+      expect(await store.deleteSecret('a')).toBe(false);
+      expect(await store.getSecret('a')).toBeUndefined();
+    });
+
+    it('grants: active ones are found by principal and tool until they expire or are revoked', async () => {
+      const now = Date.now();
+      const base = { principal: 'alice', server: 'github', tool: 'merge', reason: 'hotfix', createdBy: 'sec', createdAt: new Date(now).toISOString() };
+      await store.createGrant({ ...base, id: 'g1', expiresAt: new Date(now + 60_000).toISOString(), arguments: { repo: 'x' } });
+      await store.createGrant({ ...base, id: 'g2', expiresAt: new Date(now - 1).toISOString() });
+      await store.createGrant({ ...base, id: 'g3', principal: 'bob', expiresAt: new Date(now + 60_000).toISOString() });
+      expect((await store.findGrants('alice', 'github', 'merge')).map((g) => g.id)).toEqual(['g1']);
+      expect((await store.findGrants('alice', 'github', 'other')).length).toBe(0);
+      expect((await store.getGrant('g1'))?.arguments).toEqual({ repo: 'x' });
+      expect((await store.listGrants()).map((g) => g.id).sort()).toEqual(['g1', 'g3']);
+      expect((await store.listGrants({ all: true })).length).toBe(3);
+      expect(await store.revokeGrant('g2', 'sec')).toBe(false); // expired already
+      expect(await store.revokeGrant('g1', 'sec')).toBe(true);
+      expect(await store.revokeGrant('g1', 'sec')).toBe(false);
+      expect(await store.findGrants('alice', 'github', 'merge')).toEqual([]);
+      expect((await store.getGrant('g1'))?.revokedBy).toBe('sec');
+      // Expiry is claimed once (revoked ones are not "expired"); a second reader gets nothing.
+      expect((await store.claimExpiredGrants()).map((g) => g.id)).toEqual(['g2']);
+      const other = await fx.reopen();
+      expect(await other.claimExpiredGrants()).toEqual([]);
+      await other.close();
     });
   });
 }

@@ -1,3 +1,5 @@
+import { CREDENTIAL_TABLES } from './credentials-sql.js';
+
 /**
  * Versioned schema migrations, one list per dialect. A migration is never edited once released:
  * add a new version instead. `schema_migrations(version, name, applied_at)` records what ran.
@@ -101,9 +103,11 @@ CREATE INDEX approvals_request ON approvals (principal, request_digest, created_
 export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: common({ bigint: 'INTEGER', json: 'TEXT' }) },
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
+  { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
 ];
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: common({ bigint: 'BIGINT', json: 'TEXT' }) },
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
+  { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
 ];

@@ -3,7 +3,7 @@
  * Both pass the same contract suite (src/store/contract.ts). Every method is async so the
  * two are interchangeable; the SQLite one simply resolves synchronously computed values.
  */
-import type { AuditEvent } from '../audit/event.js';
+import type { AuditEvent } from '../shared/audit-event.js';
 
 /** An audit event as stored: with its position and its link in the hash chain. */
 export interface ChainedEvent {
@@ -123,6 +123,38 @@ export interface ApprovalRecord {
   usedAt?: string;
 }
 
+/** An encrypted secret (`portcullis secrets set`): AES-256-GCM, see src/credentials/vault.ts. */
+export interface SecretRecord {
+  name: string;
+  /** base64 of iv (12) ‖ tag (16) ‖ ciphertext, bound to the name as associated data. */
+  ciphertext: string;
+  /** Which master key sealed it (a fingerprint, never the key). */
+  keyId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A just-in-time grant: one principal may call one tool (optionally with these arguments) until `expiresAt`. */
+export interface GrantRecord {
+  id: string;
+  principal: string;
+  server: string;
+  /** Upstream tool name (not namespaced). */
+  tool: string;
+  /** When set, the call's arguments must contain these keys with these values. */
+  arguments?: Record<string, unknown>;
+  /** When set, the call's arguments must be exactly these (sha256 of their canonical JSON, as audit events carry). */
+  argsDigest?: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  revokedBy?: string;
+  /** The audit event of the denied call this grant was made from, if any. */
+  requestEvent?: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Run pending migrations (versioned, idempotent). Called once at start. */
@@ -184,4 +216,22 @@ export interface Store {
   findApproval(principal: string, requestDigest: string): Promise<ApprovalRecord | undefined>;
   /** Use an approved, unexpired, unused ticket once; true only for the caller that used it. */
   consumeApproval(ticket: string): Promise<boolean>;
+
+  // --- secrets (values are sealed by the caller) ---
+  putSecret(s: SecretRecord): Promise<void>;
+  getSecret(name: string): Promise<SecretRecord | undefined>;
+  listSecrets(): Promise<SecretRecord[]>;
+  deleteSecret(name: string): Promise<boolean>;
+
+  // --- just-in-time grants ---
+  createGrant(g: GrantRecord): Promise<void>;
+  getGrant(id: string): Promise<GrantRecord | undefined>;
+  /** Active (unrevoked, unexpired) grants, or all with `all`. */
+  listGrants(opts?: { all?: boolean }): Promise<GrantRecord[]>;
+  /** Active grants of this principal for this tool, oldest first. */
+  findGrants(principal: string, server: string, tool: string): Promise<GrantRecord[]>;
+  /** Revoke an active grant; false when unknown, expired or revoked before. */
+  revokeGrant(id: string, by: string): Promise<boolean>;
+  /** Grants that expired and whose expiry was not yet claimed: marks them, returns each once (for the audit). */
+  claimExpiredGrants(): Promise<GrantRecord[]>;
 }

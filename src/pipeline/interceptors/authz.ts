@@ -59,10 +59,15 @@ function categories(findings: Finding[]): string[] {
 export interface AuthzInterceptorOptions {
   /** Called with each decision (for metrics/debug logs). */
   onDecision?: (ctx: PipelineContext, result: ReturnType<PolicyEngine['authorize']>) => void;
+  /**
+   * A just-in-time grant covering this `tools/call` (src/credentials/grants.ts), asked only when the
+   * policy alone denies: the grant's id, or undefined.
+   */
+  findGrant?: (principal: string, server: string, tool: string, args: unknown) => Promise<string | undefined>;
 }
 
 export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzInterceptorOptions = {}): Interceptor {
-  const request = (ctx: PipelineContext): Verdict => {
+  const request = (ctx: PipelineContext): Verdict | Promise<Verdict> => {
     const t = ctx.target;
     if (ctx.method === 'completion/complete' || t.kind === 'completion') return completion(ctx);
     if (t.kind === 'method') return method(ctx);
@@ -85,16 +90,33 @@ export function createAuthzInterceptor(engine: PolicyEngine, opts: AuthzIntercep
     };
     const r = engine.authorize(req);
     opts.onDecision?.(ctx, r);
+    const before = ctx.policyIds.length;
     for (const id of r.policyIds) ctx.policyIds.push(id);
     if (r.decision === 'allow') {
       for (const o of r.obligations) ctx.obligations.add(o);
       return allow();
     }
-    const { arguments: _a, ...visReq } = req;
-    if (!engine.isVisible(visReq)) {
-      return deny(`${t.name ?? name} is hidden from ${ctx.session.principal.id} by policy: ${r.reason}`, NOT_FOUND_RULE);
-    }
-    return deny(r.reason, `policy.${r.policyIds[0] ?? 'default-deny'}`);
+    const refuse = (): Verdict => {
+      const { arguments: _a, ...visReq } = req;
+      if (!engine.isVisible(visReq)) {
+        return deny(`${t.name ?? name} is hidden from ${ctx.session.principal.id} by policy: ${r.reason}`, NOT_FOUND_RULE);
+      }
+      return deny(r.reason, `policy.${r.policyIds[0] ?? 'default-deny'}`);
+    };
+    const findGrant = opts.findGrant;
+    // Denied: a just-in-time grant may cover the call. Cedar decides again with `context.grant`,
+    // so a forbid still wins; only denied calls pay for the lookup.
+    if (map.action !== 'call_tool' || !findGrant) return refuse();
+    return findGrant(ctx.session.principal.id, t.server, name, req.arguments).then((grantId) => {
+      if (grantId === undefined) return refuse();
+      const g = engine.authorize({ ...req, grant: true });
+      opts.onDecision?.(ctx, g);
+      if (g.decision !== 'allow') return refuse();
+      ctx.policyIds.length = before; // the denial's ids no longer decide: the grant does
+      ctx.policyIds.push(...g.policyIds, grantId);
+      for (const o of g.obligations) ctx.obligations.add(o);
+      return allow();
+    });
   };
 
   /** A method the router does not know (`x/admin_reset`): denied unless a policy permits `call_method` on it by name. */

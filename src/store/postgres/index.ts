@@ -9,8 +9,9 @@
  * - Lock keys are derived from the schema name, so separate schemas (tests, tenants) do not contend.
  */
 import pg from 'pg';
-import type { AuditEvent } from '../../audit/event.js';
-import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
+import type { AuditEvent } from '../../shared/audit-event.js';
+import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
+import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
 import { POSTGRES_MIGRATIONS, type Migration } from '../migrations.js';
 import {
   auditValues,
@@ -32,6 +33,8 @@ import {
 import type {
   ApiKeyRecord,
   ApprovalRecord,
+  GrantRecord,
+  SecretRecord,
   AuditCheckpoint,
   AuditRow,
   AuditQuery,
@@ -352,6 +355,55 @@ export class PostgresStore implements Store {
     const r = await this.pool.query(pgSql(APPROVAL_SQL.consume), [now, ticket, now]);
     return (r.rowCount ?? 0) > 0;
   }
+  // --- secrets ---
+
+  async putSecret(sec: SecretRecord): Promise<void> {
+    await this.q(SECRET_SQL.upsert, secretValues(sec));
+  }
+
+  async getSecret(name: string): Promise<SecretRecord | undefined> {
+    const r = (await this.q(SECRET_SQL.get, [name]))[0];
+    return r ? toSecret(r) : undefined;
+  }
+
+  async listSecrets(): Promise<SecretRecord[]> {
+    return (await this.q(SECRET_SQL.list)).map(toSecret);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return (await this.q(SECRET_SQL.remove, [name])).length > 0;
+  }
+
+  // --- grants ---
+
+  async createGrant(g: GrantRecord): Promise<void> {
+    await this.q(GRANT_SQL.insert, grantValues(g));
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const r = (await this.q(GRANT_SQL.get, [id]))[0];
+    return r ? toGrant(r) : undefined;
+  }
+
+  async listGrants(opts: { all?: boolean } = {}): Promise<GrantRecord[]> {
+    const rows = opts.all ? await this.q(GRANT_SQL.listAll) : await this.q(GRANT_SQL.listActive, [nowIso()]);
+    return rows.map(toGrant);
+  }
+
+  async findGrants(principal: string, server: string, tool: string): Promise<GrantRecord[]> {
+    return (await this.q(GRANT_SQL.findActive, [principal, server, tool, nowIso()])).map(toGrant);
+  }
+
+  async revokeGrant(id: string, by: string): Promise<boolean> {
+    const now = nowIso();
+    return (await this.q(GRANT_SQL.revoke, [now, by, id, now])).length > 0;
+  }
+  async claimExpiredGrants(): Promise<GrantRecord[]> {
+    const now = nowIso();
+    return (await this.q(GRANT_SQL.claimExpired, [now, now])).map(toGrant);
+  }
+
+
 }
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {

@@ -11,9 +11,10 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditEvent } from '../../audit/event.js';
-import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
+import type { AuditEvent } from '../../shared/audit-event.js';
+import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
+import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
 import {
   AUDIT_COLUMNS,
   auditValues,
@@ -35,6 +36,8 @@ import {
 import type {
   ApiKeyRecord,
   ApprovalRecord,
+  GrantRecord,
+  SecretRecord,
   AuditCheckpoint,
   AuditQuery,
   AuditRow,
@@ -320,6 +323,55 @@ export class SqliteStore implements Store {
     const now = nowIso();
     return this.st(APPROVAL_SQL.consume).run(now, ticket, now).changes > 0;
   }
+  // --- secrets ---
+
+  async putSecret(sec: SecretRecord): Promise<void> {
+    this.st(SECRET_SQL.upsert).run(...secretValues(sec));
+  }
+
+  async getSecret(name: string): Promise<SecretRecord | undefined> {
+    const r = this.st(SECRET_SQL.get).get(name) as Row | undefined;
+    return r ? toSecret(r) : undefined;
+  }
+
+  async listSecrets(): Promise<SecretRecord[]> {
+    return (this.st(SECRET_SQL.list).all() as Row[]).map(toSecret);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return this.st(SECRET_SQL.remove).all(name).length > 0;
+  }
+
+  // --- grants ---
+
+  async createGrant(g: GrantRecord): Promise<void> {
+    this.st(GRANT_SQL.insert).run(...grantValues(g));
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const r = this.st(GRANT_SQL.get).get(id) as Row | undefined;
+    return r ? toGrant(r) : undefined;
+  }
+
+  async listGrants(opts: { all?: boolean } = {}): Promise<GrantRecord[]> {
+    const rows = opts.all ? this.st(GRANT_SQL.listAll).all() : this.st(GRANT_SQL.listActive).all(nowIso());
+    return (rows as Row[]).map(toGrant);
+  }
+
+  async findGrants(principal: string, server: string, tool: string): Promise<GrantRecord[]> {
+    return (this.st(GRANT_SQL.findActive).all(principal, server, tool, nowIso()) as Row[]).map(toGrant);
+  }
+
+  async revokeGrant(id: string, by: string): Promise<boolean> {
+    const now = nowIso();
+    return this.st(GRANT_SQL.revoke).all(now, by, id, now).length > 0;
+  }
+  async claimExpiredGrants(): Promise<GrantRecord[]> {
+    const now = nowIso();
+    return (this.st(GRANT_SQL.claimExpired).all(now, now) as Row[]).map(toGrant);
+  }
+
+
 }
 
 /**
