@@ -4,11 +4,17 @@ import { startRuntime } from '../gateway/runtime.js';
 import type { Config } from '../config/schema.js';
 import { loadOrExit, parsePort, resolveDataDir } from './common.js';
 
-/** The admin token is shown once, when this start created it; afterwards only where it lives. */
-function adminTokenLines(t: { file: string; created?: string } | undefined): string[] {
-  if (!t) return [];
-  if (t.created) return [`  admin token    ${t.created}`, `                 (shown once; kept in ${t.file}, mode 0600; rotate: portcullis admin token)`];
-  return [`  admin token    in ${t.file}`];
+/** The admin token is shown once, when this start created it (with a console link that carries it); afterwards only where it lives. */
+function adminTokenLines(adminUrl: string | undefined, t: { file: string; created?: string } | undefined): string[] {
+  if (!t || !adminUrl) return [];
+  if (t.created) {
+    return [
+      `  console        ${adminUrl}/#token=${t.created}`,
+      `  admin token    ${t.created}`,
+      `                 (shown once; kept in ${t.file}, mode 0600; rotate: portcullis admin token)`,
+    ];
+  }
+  return [`  console        ${adminUrl}/   (admin token in ${t.file})`];
 }
 
 export function register(program: Command): void {
@@ -53,7 +59,7 @@ export function banner(o: { version: string; file?: string; dataDir: string; mcp
     `Portcullis ${o.version} is running (config ${o.file ?? 'demo'}, data ${o.dataDir})`,
     `  MCP endpoint   ${o.mcpUrl}   (legacy SSE: ${o.mcpUrl?.replace(/\/mcp$/, '')}/sse)`,
     `  admin          ${o.adminUrl}   (/healthz /readyz /metrics /api)`,
-    ...adminTokenLines(o.adminToken),
+    ...adminTokenLines(o.adminUrl, o.adminToken),
     `  upstreams      ${o.servers.join(', ') || '(none)'}`,
     `  auth           ${auth === 'none' ? 'none (loopback only)' : [apiKeys ? 'API keys' : '', jwt ? 'OAuth bearer JWTs' : ''].filter(Boolean).join(', ')}`,
     '',

@@ -91,7 +91,8 @@ describe('findUrls', () => {
     const t0 = performance.now();
     findUrls('http:'.repeat(200_000));
     findUrls('http://a'.repeat(100_000));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // generous: the machine is shared; a quadratic scan of these would take minutes
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('reports an over-long authority instead of skipping it', () => {

@@ -51,6 +51,38 @@ const SCHEME_RE = new RegExp(`(?:https?|wss?|ftp|${OTHER_SCHEMES}):`, 'gi');
 /** Ends the authority (WHATWG), plus what ends a URL in prose or JSON-ish text. */
 const AUTH_END = /[/\\?#\s<>"'`{}|^]/;
 export const MAX_AUTHORITY = 2048;
+/**
+ * Could removing tab / newline (as the URL parser does) make a URL appear or change? Yes when one
+ * sits inside a letter run that then ends in `:` (`ht\ttp:`), or inside / right after a run of
+ * non-space characters that contains a `:` (`http://127.0.\n0.1`, `http:\t//x`). Linear, no limits.
+ */
+function needsStripPass(t: string): boolean {
+  let runHasColon = false;
+  let letters = 0;
+  let tabInLetters = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 9 || c === 10 || c === 13) {
+      if (runHasColon) return true;
+      if (letters > 0) tabInLetters = true;
+      continue;
+    }
+    if (c === 32) {
+      runHasColon = false;
+      letters = 0;
+      tabInLetters = false;
+    } else if (c === 58) {
+      if (tabInLetters) return true;
+      runHasColon = true;
+      letters = 0;
+    } else if ((c | 32) >= 97 && (c | 32) <= 122) letters++;
+    else {
+      letters = 0;
+      tabInLetters = false;
+    }
+  }
+  return false;
+}
 
 export interface FoundUrl {
   url: string;
@@ -64,6 +96,7 @@ function extract(text: string, out: FoundUrl[], seen: Set<string>, mapBack?: (i:
   SCHEME_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   let authEndCache = -1;
+  let lastTooLong = -1;
   while ((m = SCHEME_RE.exec(text)) !== null) {
     const scheme = m[0].slice(0, -1).toLowerCase();
     let i = m.index + m[0].length;
@@ -80,7 +113,9 @@ function extract(text: string, out: FoundUrl[], seen: Set<string>, mapBack?: (i:
     const start = mapBack ? mapBack(m.index) : m.index;
     const end = mapBack ? mapBack(Math.max(m.index, authEnd - 1)) + 1 : authEnd;
     if (authEnd - i > MAX_AUTHORITY) {
-      out.push({ url: `${scheme}://`, start, end, tooLong: true });
+      // one report per over-long run (the candidates inside it share its end)
+      if (lastTooLong !== authEnd) out.push({ url: `${scheme}://`, start, end, tooLong: true });
+      lastTooLong = authEnd;
       continue;
     }
     let authority = text.slice(i, authEnd);
@@ -105,7 +140,7 @@ export function findUrls(text: string): FoundUrl[] {
   const seen = new Set<string>();
   if (text.indexOf(':') >= 0) extract(text, out, seen);
   // The same text with ASCII tab / LF / CR removed, as the URL parser removes them.
-  if (text.indexOf(':') >= 0 && /[\t\n\r]/.test(text)) {
+  if (text.indexOf(':') >= 0 && needsStripPass(text)) {
     const keep: number[] = [];
     let stripped = '';
     for (let i = 0; i < text.length; i++) {
@@ -117,8 +152,11 @@ export function findUrls(text: string): FoundUrl[] {
     extract(stripped, out, seen, (i) => keep[Math.min(i, keep.length - 1)] ?? 0);
   }
   // A whole string that is a scheme-relative reference (`//127.0.0.1/x`, `\\127.0.0.1`) is fetched as http(s).
-  const whole = text.replace(/[\t\n\r]/g, '').replace(/^[\x00-\x20]+/, '');
-  if (/^[/\\]{2}[^/\\]/.test(whole)) {
+  let lead = 0;
+  while (lead < text.length && text.charCodeAt(lead) <= 0x20) lead++;
+  const c0 = text[lead];
+  const whole = c0 === '/' || c0 === '\\' ? text.slice(lead).replace(/[\t\n\r]/g, '') : '';
+  if (whole && /^[/\\]{2}[^/\\]/.test(whole)) {
     const i = whole.search(/[^/\\]/);
     let e = i;
     while (e < whole.length && !AUTH_END.test(whole[e]!)) e++;

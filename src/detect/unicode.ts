@@ -11,7 +11,7 @@
  *
  * Linear: one pass over the UTF-16 code units.
  */
-import type { Finding, Severity, TextDetector } from './types.js';
+import { SEVERITY_RANK, type Finding, type Severity, type TextDetector } from './types.js';
 import { isInvisibleCodePoint } from './normalize.js';
 
 function isEmojiLike(cp: number): boolean {
@@ -106,7 +106,7 @@ export function findInvisibleRuns(text: string): Finding[] {
       score = 0.35;
       what = `invisible formatting character(s)`;
     }
-    findings.push({
+    pushMerged(findings, {
       category: 'invisible_unicode',
       detector: r.tagCount > 0 ? 'unicode.tags' : r.bidi > 0 ? 'unicode.bidi' : 'unicode.invisible',
       severity,
@@ -140,7 +140,6 @@ export function findInvisibleRuns(text: string): Finding[] {
       else r.other++;
     } else if (run !== null) flush();
     i += w;
-    if (findings.length > 1000) break;
   }
   flush();
   // plain left-to-right / right-to-left marks used alone are common in RTL text: keep them low
@@ -158,7 +157,7 @@ export function findAnsiEscapes(text: string): Finding[] {
   let sgr = 0;
   let sgrStart = -1;
   let sgrEnd = -1;
-  while ((m = ANSI.exec(text)) !== null && out.length < 500) {
+  while ((m = ANSI.exec(text)) !== null) {
     const s = m[0];
     const body = s[0] === '\x9b' ? s.slice(1) : s.slice(2);
     const final = s[s.length - 1]!;
@@ -166,7 +165,7 @@ export function findAnsiEscapes(text: string): Finding[] {
     if (isCsi && final === 'm') {
       // colour / style; conceal (8) is suspicious
       if (/(?:^|;)8(?:;|m|$)/.test(body)) {
-        out.push(mk('ansi.conceal', 'high', 0.85, m.index, m.index + s.length, 'ANSI "conceal" attribute hides text on a terminal'));
+        pushMerged(out, mk('ansi.conceal', 'high', 0.85, m.index, m.index + s.length, 'ANSI "conceal" attribute hides text on a terminal'));
       } else {
         if (sgrStart < 0) sgrStart = m.index;
         sgrEnd = m.index + s.length;
@@ -178,17 +177,34 @@ export function findAnsiEscapes(text: string): Finding[] {
       const code = body.split(';', 1)[0] ?? '';
       const sev: Severity = code === '52' ? 'critical' : code === '8' ? 'high' : 'high';
       const what = code === '52' ? 'OSC 52 clipboard write' : code === '8' ? 'OSC 8 hyperlink (the shown text can differ from the target)' : code === '0' || code === '2' ? 'OSC window-title change' : `OSC ${code} sequence`;
-      out.push(mk('ansi.osc', sev, sev === 'critical' ? 0.95 : 0.8, m.index, m.index + s.length, `Terminal ${what}`));
+      pushMerged(out, mk('ansi.osc', sev, sev === 'critical' ? 0.95 : 0.8, m.index, m.index + s.length, `Terminal ${what}`));
       continue;
     }
     if (isCsi && /[ABCDEFGHJKSTfsu]/.test(final)) {
-      out.push(mk('ansi.cursor', 'high', 0.75, m.index, m.index + s.length, 'ANSI cursor movement / erase sequence can overwrite what the user sees'));
+      pushMerged(out, mk('ansi.cursor', 'high', 0.75, m.index, m.index + s.length, 'ANSI cursor movement / erase sequence can overwrite what the user sees'));
       continue;
     }
-    out.push(mk('ansi.escape', 'medium', 0.6, m.index, m.index + s.length, 'Terminal escape sequence'));
+    pushMerged(out, mk('ansi.escape', 'medium', 0.6, m.index, m.index + s.length, 'Terminal escape sequence'));
   }
   if (sgr > 0) out.push(mk('ansi.sgr', 'low', 0.3, sgrStart, sgrEnd, `ANSI colour/style codes (${sgr})`));
   return out;
+}
+
+/**
+ * Past MAX_SEPARATE findings in one text, each new one is merged into the last (span extended over
+ * it, the more severe one's detector and message kept): detection never stops, so what follows a
+ * flood of escapes or zero-width runs (an OSC 52 clipboard write) is still found and redacted, and
+ * the number of findings stays bounded. The merged span covers the flood between them too.
+ */
+const MAX_SEPARATE = 256;
+function pushMerged(out: Finding[], f: Finding): void {
+  const last = out[out.length - 1];
+  if (out.length < MAX_SEPARATE || !last || last.start === undefined || f.end === undefined) {
+    out.push(f);
+    return;
+  }
+  const keep = SEVERITY_RANK[f.severity] > SEVERITY_RANK[last.severity] ? f : last;
+  out[out.length - 1] = { ...keep, start: last.start, end: Math.max(last.end ?? f.end, f.end) };
 }
 
 function mk(detector: string, severity: Severity, score: number, start: number, end: number, message: string): Finding {

@@ -2,7 +2,7 @@
  * A downstream session and its router: the whole request path of one client.
  *
  *   client message ─▶ handle() ─▶ route by method ─▶ pipeline `request` ─▶ upstream
- *                                                      (validate · registry · inspect · authz · flow …)
+ *                                                      (authn · validate · registry · inspect · authz · flow …)
  *   client ◀─ audit event written ◀─ pipeline `response` ◀─ upstream answer
  *
  * Lists (tools, prompts, resources, templates) are fetched per upstream, run through the
@@ -23,6 +23,12 @@ import type { Gateway } from './gateway.js';
 import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+
+// Upstream → client messages that are not results (notifications, error responses) get the
+// inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
+// runtime loads for the pipeline; loaded here on first use so startup stays lazy.
+let inspectMod: typeof import('../pipeline/interceptors/inspect.js') | undefined;
+const loadInspect = async () => (inspectMod ??= await import('../pipeline/interceptors/inspect.js'));
 
 /** How the session talks back to its client (an HTTP stream, SSE, or stdio). */
 export interface Downstream {
@@ -629,6 +635,11 @@ export class Session implements UpstreamOwner, SessionView {
       Object.assign(stages, Object.fromEntries(Object.entries(res.stages).map(([k, v]) => [`${k}.response`, v])));
       final = res.message as Json;
     }
+    if ('error' in final) {
+      // An upstream error (message and data) can carry a secret too; never relay or record it raw.
+      final = (await this.outbound(final)) ?? { ...final, error: { code: JSONRPC.INTERNAL_ERROR, message: 'the upstream error was withheld by the gateway' } };
+      if (errText !== undefined) errText = (inspectMod ?? (await loadInspect())).redactSecretsIn(errText);
+    }
     const taskId = ((final.result as Json | undefined)?.task as Json | undefined)?.taskId;
     if (typeof taskId === 'string') this.taskServer.set(taskId, target.server);
     const decided = res ?? req;
@@ -637,7 +648,7 @@ export class Session implements UpstreamOwner, SessionView {
       outcome: res && (res.decision.kind === 'deny' || res.decision.kind === 'approve') ? 'denied' : outcome,
       latencyMs: performance.now() - t0,
       stages,
-      error: errText ?? ((response.error as Json | undefined)?.message as string | undefined),
+      error: errText ?? ((final.error as Json | undefined)?.message as string | undefined),
       result: 'result' in final ? final.result : undefined,
     });
     if (!(await this.auditOrFail(ev, id))) return;
@@ -703,8 +714,26 @@ export class Session implements UpstreamOwner, SessionView {
       }
       return;
     }
-    // Progress, logging messages, resource updates: relayed on the stream of the call they belong to.
-    void this.send(msg, call?.downstreamId);
+    // Progress, logging messages, resource updates: relayed on the stream of the call they belong to,
+    // after the outbound checks (dropped when they fail or withhold it).
+    const out = this.outbound(msg);
+    if (out instanceof Promise) void out.then((m) => m && this.send(m, call?.downstreamId));
+    else if (out) void this.send(out, call?.downstreamId);
+  }
+
+  /** `inspectOutbound` on an upstream message (sync once the module is loaded); undefined = withheld. */
+  private outbound(msg: Json): Json | undefined | Promise<Json | undefined> {
+    const cfg = this.gw.config;
+    if (cfg.pipeline.disable.includes('inspect')) return msg;
+    const run = (m: NonNullable<typeof inspectMod>) => {
+      try {
+        return m.inspectOutbound(msg as JsonRpcObject, cfg.inspect).message as Json | undefined;
+      } catch (err) {
+        this.gw.log.warn({ err: String(err), method: msg.method }, 'outbound inspection failed; message withheld');
+        return undefined;
+      }
+    };
+    return inspectMod ? run(inspectMod) : loadInspect().then(run);
   }
 
   async onUpstreamRequest(u: Upstream, msg: Json, call?: PendingCall): Promise<Json> {

@@ -9,6 +9,7 @@
  * - MCP09 shadow servers: neither routed nor registered.
  */
 import path from 'node:path';
+import { redactTarget } from '../util/redact-url.js';
 import type { Severity } from '../detect/types.js';
 import { SEVERITY_RANK } from '../detect/types.js';
 import { secretsDetector, looksLikePlaceholder, genericValueScore } from '../detect/secrets.js';
@@ -106,7 +107,8 @@ export function routedUrl(url: string, listeners: readonly Listener[]): boolean 
 
 /** A comparable form of a command line or URL. */
 export function targetKey(target: string): string {
-  const t = target.trim();
+  // Stored targets are redacted (src/util/redact-url.ts): compare redacted forms on both sides.
+  const t = redactTarget(target).trim();
   if (/^https?:\/\//i.test(t)) {
     try {
       const u = new URL(t);

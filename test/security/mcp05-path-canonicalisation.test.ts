@@ -115,3 +115,51 @@ policy:
     expect('err' in out ? JSON.stringify(out.err.data) : '').toMatch(/no-secret|no-accented-secret|policy|inspect\.ssrf/);
   });
 });
+
+/** The sensitive-path detector judges where a path leads: [name, path] with `{R}` the root, all blocked. */
+const DETECTOR_ATTACKS: Array<[string, string]> = [
+  ['a symlink to an SSH key', '{R}/pub/notes.txt'],
+  ['repeated slashes and dots in /etc/shadow', '/etc//./shadow'],
+  ['a symlinked folder into .ssh', '{R}/docs/id_rsa'],
+  ['relative path into .ssh', '.ssh/id_rsa'],
+  ['percent-encoded .env', '{R}/app/%2eenv'],
+];
+
+describe('MCP05: the sensitive-path detector sees canonical paths', () => {
+  let dir: string;
+  let root: string;
+  let gw: TestGateway;
+  let c: Client;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcx-sens-'));
+    root = fs.realpathSync(dir);
+    fs.mkdirSync(path.join(root, '.ssh'));
+    fs.writeFileSync(path.join(root, '.ssh', 'id_rsa'), 'FAKE KEY');
+    fs.mkdirSync(path.join(root, 'pub'));
+    fs.mkdirSync(path.join(root, 'app'));
+    fs.symlinkSync(path.join(root, '.ssh', 'id_rsa'), path.join(root, 'pub', 'notes.txt'));
+    fs.symlinkSync(path.join(root, '.ssh'), path.join(root, 'docs'));
+    const server = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
+    gw = await startTestGateway(`
+auth: none
+inspect: { paths: { arguments: block } }
+mcpServers:
+  fs: { command: node, args: [${JSON.stringify(server)}, ${JSON.stringify(root)}] }
+`);
+    c = await httpClient(gw.url);
+  }, 60_000);
+  afterAll(async () => {
+    await c?.close();
+    await gw?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(DETECTOR_ATTACKS)('blocks %s', async (_n, p) => {
+    const err = await c.callTool({ name: 'fs__read_text_file', arguments: { path: p.replaceAll('{R}', root) } }).then(
+      (r) => new Error(`not blocked: ${JSON.stringify(r)}`),
+      (e: Error) => e,
+    );
+    expect(err.message).toMatch(/inspect\.paths/);
+    expect(err.message).not.toContain('FAKE KEY');
+  });
+});

@@ -14,10 +14,14 @@
  */
 import type { Config } from '../../config/schema.js';
 import { detectText } from '../../detect/index.js';
+import { detectSecrets } from '../../detect/secrets.js';
+import { detectWithViews } from '../../detect/views.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../../detect/types.js';
 import { redactText } from '../../detect/redact.js';
 import { scanUrls } from '../../detect/ssrf.js';
 import { allStrings } from '../../detect/walk.js';
+import { canonicalPath, looksLikePath, type PathBase } from '../../detect/canonpath.js';
+import { detectSensitivePaths } from '../../detect/paths.js';
 import { detectShellInjection } from '../../detect/shell.js';
 import { globToRegExp } from '../../util/glob.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type PipelineContext, type Verdict } from '../types.js';
@@ -28,8 +32,6 @@ type Inspect = Config['inspect'];
 const TEXT_DETECTORS = ['injection', 'secrets', 'pii', 'unicode', 'paths'] as const;
 type DetectorName = (typeof TEXT_DETECTORS)[number] | 'shell' | 'ssrf';
 
-/** Keys whose values are not text a model reads (binary payloads, identifiers, MIME types). */
-const SKIP_KEYS = new Set(['blob', 'data', 'mimeType', 'type', 'uri', '_meta', 'annotations']);
 const MIN_TEXT = 4;
 
 export const ANNOTATE_OPEN = '⟦untrusted content — Portcullis found text in this tool result that addresses the AI (';
@@ -44,33 +46,62 @@ interface StringRef {
   value: string;
 }
 
-/** Every string worth inspecting in a JSON value, with its path. */
-function collectStrings(v: unknown, path: string, out: StringRef[], depth = 0): void {
-  if (depth > 64) return;
+/**
+ * Is `key` of object `o` a binary payload (an image / audio content block's `data`, a resource's
+ * `blob` with a non-text MIME type)? Those are not text anyone reads; every other string, under
+ * any key (`data`, `type`, `uri`, `_meta`, `annotations`...), is inspected.
+ */
+function isBinary(o: Record<string, unknown>, key: string): boolean {
+  const mime = typeof o.mimeType === 'string' ? o.mimeType.toLowerCase() : '';
+  const textual = mime.startsWith('text/') || /json|xml|yaml|javascript|csv|x-sh|toml/.test(mime);
+  if (key === 'blob') return !textual;
+  if (key === 'data') return (o.type === 'image' || o.type === 'audio') && !textual;
+  return false;
+}
+
+/** Every string worth inspecting in a JSON value, with its path (no depth limit). */
+function collectStrings(v: unknown, path: string, out: StringRef[]): void {
   if (typeof v === 'string') {
     if (v.length >= MIN_TEXT) out.push({ path, value: v });
     return;
   }
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) collectStrings(v[i], `${path}[${i}]`, out, depth + 1);
+    for (let i = 0; i < v.length; i++) collectStrings(v[i], `${path}[${i}]`, out);
     return;
   }
   if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (!SKIP_KEYS.has(k)) collectStrings(x, path ? `${path}.${k}` : k, out, depth + 1);
+    const o = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(o)) if (!isBinary(o, k)) collectStrings(x, path ? `${path}.${k}` : k, out);
   }
 }
 
 /** A copy of `v` with the strings at the given paths replaced. */
-function replaceStrings(v: unknown, path: string, repl: Map<string, string>, depth = 0): unknown {
-  if (depth > 64) return v;
+function replaceStrings(v: unknown, path: string, repl: Map<string, string>): unknown {
   if (typeof v === 'string') return repl.get(path) ?? v;
-  if (Array.isArray(v)) return v.map((x, i) => replaceStrings(x, `${path}[${i}]`, repl, depth + 1));
+  if (Array.isArray(v)) return v.map((x, i) => replaceStrings(x, `${path}[${i}]`, repl));
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = SKIP_KEYS.has(k) ? x : replaceStrings(x, path ? `${path}.${k}` : k, repl, depth + 1);
+    const src = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(src)) o[k] = isBinary(src, k) ? x : replaceStrings(x, path ? `${path}.${k}` : k, repl);
     return o;
   }
   return v;
+}
+
+/**
+ * Secrets in a set of strings, including what the decoded views reveal (base64, hex, percent,
+ * spaced out, zero-width broken, split across strings): one finding per source span.
+ */
+function secretFindings(strings: readonly StringRef[]): Array<Finding & { path: string }> {
+  const out: Array<Finding & { path: string }> = [];
+  for (const vf of detectWithViews(strings.map((s) => s.value), detectSecrets)) {
+    const extra = vf.view === 'raw' ? '' : ` (${vf.view === 'joined' ? 'split across fields' : `${vf.view}-encoded or obfuscated`})`;
+    for (const sp of vf.spans) {
+      const ref = strings[sp.index]!;
+      out.push({ ...vf.finding, ...(extra ? { message: vf.finding.message + extra, detector: `${vf.finding.detector}` } : {}), start: sp.start, end: sp.end, path: ref.path });
+    }
+  }
+  return out;
 }
 
 const DETECTOR_OF: Record<string, DetectorName> = {
@@ -84,7 +115,15 @@ const DETECTOR_OF: Record<string, DetectorName> = {
   ssrf: 'ssrf',
 };
 
-export function createInspectInterceptor(settings: Inspect): Interceptor {
+/** Strings that are certainly meant as paths (relative `a/b` may be prose: `and/or`, `text/html`). */
+const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
+
+export interface InspectOptions {
+  /** Where each server's relative / `~` paths point (see canonpath.ts); default: unknown. */
+  pathBase?: (server: string) => PathBase;
+}
+
+export function createInspectInterceptor(settings: Inspect, opts: InspectOptions = {}): Interceptor {
   const overrides = Object.entries(settings.overrides).map(([glob, o]) => ({ re: globToRegExp(glob), o }));
   const allowPrivate = settings.ssrf.allowPrivate;
 
@@ -109,11 +148,15 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
   function scan(strings: StringRef[], side: Side, ctx: PipelineContext): Map<DetectorName, Array<Finding & { path: string }>> {
     const byDetector = new Map<DetectorName, Array<Finding & { path: string }>>();
     const target = ctx.target.name;
-    const ids = TEXT_DETECTORS.filter((d) => actionFor(d, side, target).action !== 'off');
+    const ids = TEXT_DETECTORS.filter((d) => d !== 'secrets' && actionFor(d, side, target).action !== 'off');
     const shell = side === 'arguments' && (ctx.target.labels ?? []).includes('command') && actionFor('shell', side, target).action !== 'off';
+    const secrets = actionFor('secrets', side, target).action !== 'off' ? secretFindings(strings) : [];
+    const secretsAt = new Map<string, Finding[]>();
+    for (const f of secrets) (secretsAt.get(f.path) ?? secretsAt.set(f.path, []).get(f.path)!).push(f);
     for (const s of strings) {
       const found = ids.length ? detectText(s.value, ids) : [];
       if (shell) found.push(...detectShellInjection(s.value));
+      found.push(...(secretsAt.get(s.path) ?? []));
       for (const f of found) {
         const d = DETECTOR_OF[f.category] ?? (f.detector.split('.')[0] as DetectorName);
         const { min } = actionFor(d, side, target);
@@ -143,6 +186,35 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
       const { index: _i, ...rest } = f;
       // a finding in a key has no span in a value: redaction cannot apply, block/log still do
       out.push(at.key ? { ...rest, start: undefined, end: undefined, field: `arguments.${at.path}`, path: at.path } : { ...rest, field: `arguments.${at.path}`, path: at.path });
+    }
+    return out;
+  }
+
+  /**
+   * The sensitive-path detector on the canonical form of every path-looking argument string, so
+   * `link/to/.ssh/id_rsa`, `../../../../etc/shadow` from the server's cwd, `~root/.ssh/id_rsa` or
+   * `/etc//./shadow` are judged by where they lead. A path that cannot be canonicalised is a finding.
+   */
+  function canonicalPaths(args: unknown, ctx: PipelineContext): Array<Finding & { path: string }> {
+    const { action, min } = actionFor('paths', 'arguments', ctx.target.name);
+    if (action === 'off') return [];
+    const base = (ctx.target.server && opts.pathBase?.(ctx.target.server)) || {};
+    const out: Array<Finding & { path: string }> = [];
+    for (const s of allStrings(args, '', false)) {
+      if (!looksLikePath(s.value)) continue;
+      const c = canonicalPath(s.value, base);
+      const field = `arguments.${s.path}`;
+      if (!c.ok) {
+        if (STRONG_PATH.test(s.value) && SEVERITY_RANK.medium >= SEVERITY_RANK[min]) {
+          out.push({ category: 'sensitive_path', detector: 'paths.uncanonical', severity: 'medium', score: 0.6, label: 'uncanonical-path', message: `path cannot be canonicalised: ${c.reason}`, field, path: s.path });
+        }
+        continue;
+      }
+      if (c.path === s.value) continue; // the text detector already saw this spelling
+      for (const f of detectSensitivePaths(c.path)) {
+        if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[min]) continue;
+        out.push({ ...f, detector: f.detector, message: `${f.message} (canonical path ${c.path})`, start: 0, end: s.value.length, field, path: s.path });
+      }
     }
     return out;
   }
@@ -203,6 +275,8 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
       const found = strings.length === 0 ? new Map<DetectorName, Array<Finding & { path: string }>>() : scan(strings, 'arguments', ctx);
       const s = await ssrf(p.arguments, ctx);
       if (s.length) found.set('ssrf', s);
+      const cp = canonicalPaths(p.arguments, ctx);
+      if (cp.length) found.set('paths', [...(found.get('paths') ?? []), ...cp]);
       return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: { ...p, arguments: replaceStrings(p.arguments, '', repl) } }) as JsonRpcObject);
     },
     // Sampling and elicitation requests carry text from the server to the client's model or user:
@@ -231,4 +305,58 @@ export function createInspectInterceptor(settings: Inspect): Interceptor {
 function stripPath(f: Finding & { path: string }): Finding {
   const { path: _p, ...rest } = f;
   return rest;
+}
+
+/**
+ * Upstream → client messages that are not results: notifications (logging `notifications/message`,
+ * `notifications/progress` messages, resource updates...) and JSON-RPC error responses. Every
+ * string in them (`params`, `error.message`, `error.data`, any key) gets the result-side secrets and
+ * Unicode/ANSI checks with their configured actions: `redact` rewrites, `block` withholds (a
+ * notification is dropped: `message` undefined; an error keeps its code with a neutral message).
+ * Returns the message itself when nothing was found. Per-tool overrides do not apply here (a
+ * notification is not always attributable to one tool); the global settings do.
+ */
+export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { message: JsonRpcObject | undefined; findings: Finding[] } {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(msg)) if (k !== 'jsonrpc' && k !== 'id' && k !== 'method') body[k] = v;
+  const strings: StringRef[] = [];
+  collectStrings(body, '', strings);
+  if (strings.length === 0) return { message: msg, findings: [] };
+  const sec = settings.secrets;
+  const uni = settings.unicode;
+  const secAction = sec.results ?? 'redact';
+  const uniAction = uni.results ?? 'redact';
+  const pass = (f: Finding, min: Severity | undefined) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min ?? 'medium'];
+  const found: Array<Finding & { path: string; act: Action }> = [];
+  if (secAction !== 'off') for (const f of secretFindings(strings)) if (pass(f, sec.minSeverity)) found.push({ ...f, act: secAction });
+  if (uniAction !== 'off') {
+    for (const s of strings) for (const f of detectText(s.value, ['unicode'])) if (pass(f, uni.minSeverity)) found.push({ ...f, path: s.path, act: uniAction });
+  }
+  if (found.length === 0) return { message: msg, findings: [] };
+  const findings = found.map(({ path: _p, act: _a, ...f }) => ({ ...f, field: _p }));
+  if (found.some((f) => f.act === 'block')) {
+    if ('error' in msg) {
+      const err = msg.error as { code?: number };
+      return { message: { ...msg, error: { code: err.code ?? -32603, message: 'the upstream error was withheld by the gateway: it contained ' + [...new Set(found.map((f) => f.category))].join(', ') } } as JsonRpcObject, findings };
+    }
+    return { message: undefined, findings };
+  }
+  const at = new Map<string, Finding[]>();
+  for (const f of found) if ((f.act === 'redact' || f.act === 'annotate') && f.start !== undefined) (at.get(f.path) ?? at.set(f.path, []).get(f.path)!).push(f);
+  if (at.size === 0) return { message: msg, findings };
+  const repl = new Map<string, string>();
+  for (const s of strings) {
+    const r = at.get(s.path);
+    if (r) repl.set(s.path, redactText(s.value, r));
+  }
+  const rebuilt = replaceStrings(body, '', repl) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(msg)) out[k] = k in rebuilt ? rebuilt[k] : v;
+  return { message: out as JsonRpcObject, findings };
+}
+
+/** One string (an error text for the audit event or the log) with secrets redacted whatever the configured action. */
+export function redactSecretsIn(text: string): string {
+  const f = secretFindings([{ path: '', value: text }]);
+  return f.length ? redactText(text, f) : text;
 }

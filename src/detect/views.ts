@@ -1,0 +1,317 @@
+/**
+ * Decoded views of text, so a detector sees what an encoding or an obfuscation hides:
+ *
+ * - `invisible`: zero-width / bidi / tag / variation-selector characters removed (`AK\u200bIA…`);
+ * - `spaced`: a secret spelled out with one separator between characters (`A K I A …`, `A-K-I-A`);
+ * - `base64` / `hex`: each run of 16+ characters in those alphabets decoded, when the bytes are text;
+ * - `percent`: percent-escapes decoded (`%41%4B%49%41…`);
+ * - across strings: the concatenation of several strings (a secret split over fields).
+ *
+ * Every view keeps a way back to the source: a finding at [start, end) of a view becomes spans of
+ * the original strings (for decoded runs: the whole run), so a result can be redacted where the
+ * secret really sits. Linear in the input; cheap gates first (most text builds no view at all):
+ * nothing here stops after N items, so padding cannot push a payload out of sight.
+ */
+import { isInvisibleCodePoint } from './normalize.js';
+import type { Finding } from './types.js';
+
+/** A span of one of the original strings. */
+export interface SourceSpan {
+  index: number;
+  start: number;
+  end: number;
+}
+
+export interface View {
+  kind: 'raw' | 'invisible' | 'spaced' | 'base64' | 'hex' | 'percent' | 'joined';
+  text: string;
+  /** The source spans a [start, end) of this view covers. */
+  back(start: number, end: number): SourceSpan[];
+}
+
+const MIN_RUN = 16;
+
+/** Printable text (what a secret decodes to): ≥ 90 % printable ASCII / whitespace. */
+function isText(s: string): boolean {
+  if (s.length < 8) return false;
+  let ok = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) ok++;
+  }
+  return ok / s.length >= 0.9;
+}
+
+/** A view built by dropping / keeping characters: `keep[i]` = source index of view char i. */
+function mapped(kind: View['kind'], text: string, keep: number[], index: number): View {
+  return {
+    kind,
+    text,
+    back(start, end) {
+      if (end <= start || keep.length === 0) return [];
+      const s = keep[Math.min(start, keep.length - 1)]!;
+      const e = keep[Math.min(end - 1, keep.length - 1)]! + 1;
+      return [{ index, start: s, end: e }];
+    },
+  };
+}
+
+function invisibleView(text: string, index: number): View | undefined {
+  let any = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xad && isInvisibleCodePoint(text.codePointAt(i)!)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return undefined;
+  let out = '';
+  const keep: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    if (!(cp >= 0xad && isInvisibleCodePoint(cp))) {
+      out += text.slice(i, i + w);
+      for (let k = 0; k < w; k++) keep.push(i + k);
+    }
+    i += w;
+  }
+  return mapped('invisible', out, keep, index);
+}
+
+/** Runs like `A K I A 1 2 …` or `A-K-I-A-…`: 12+ single characters with one separator between each. */
+const SPACED_RUN = /(?<![A-Za-z0-9+/=_])(?:[A-Za-z0-9+/=_][ .\-·,|]){11,}[A-Za-z0-9+/=_]/g;
+
+function spacedView(text: string, index: number): View | undefined {
+  SPACED_RUN.lastIndex = 0;
+  if (!SPACED_RUN.test(text)) return undefined;
+  SPACED_RUN.lastIndex = 0;
+  let out = '';
+  const keep: number[] = [];
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while ((m = SPACED_RUN.exec(text)) !== null) {
+    for (let i = pos; i < m.index; i++) {
+      out += text[i];
+      keep.push(i);
+    }
+    for (let i = m.index; i < m.index + m[0].length; i += 2) {
+      out += text[i];
+      keep.push(i);
+    }
+    pos = m.index + m[0].length;
+  }
+  for (let i = pos; i < text.length; i++) {
+    out += text[i];
+    keep.push(i);
+  }
+  return mapped('spaced', out, keep, index);
+}
+
+/** Decoded runs joined by newlines; a finding maps back to the run(s) it overlaps. */
+function runsView(kind: 'base64' | 'hex' | 'percent', runs: Array<{ start: number; end: number; text: string }>, index: number): View | undefined {
+  if (runs.length === 0) return undefined;
+  let text = '';
+  const offs: number[] = [];
+  for (const r of runs) {
+    offs.push(text.length);
+    text += r.text + '\n';
+  }
+  return {
+    kind,
+    text,
+    back(start, end) {
+      const out: SourceSpan[] = [];
+      for (let k = 0; k < runs.length; k++) {
+        const a = offs[k]!;
+        const b = a + runs[k]!.text.length;
+        if (start < b && end > a) out.push({ index, start: runs[k]!.start, end: runs[k]!.end });
+      }
+      return out;
+    },
+  };
+}
+
+const B64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const HEX_RUN = /(?:[0-9a-fA-F]{2}){8,}/g;
+const PCT_RUN = /(?:%[0-9a-fA-F]{2}|[^%\s]){0,64}(?:%[0-9a-fA-F]{2}[^%\s]{0,3}){4,}(?:[^%\s]{0,64})/g;
+
+function decodedRuns(text: string): { b64: Array<{ start: number; end: number; text: string }>; hex: Array<{ start: number; end: number; text: string }>; pct: Array<{ start: number; end: number; text: string }> } {
+  const b64: Array<{ start: number; end: number; text: string }> = [];
+  const hex: Array<{ start: number; end: number; text: string }> = [];
+  const pct: Array<{ start: number; end: number; text: string }> = [];
+  B64_RUN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = B64_RUN.exec(text)) !== null) {
+    const run = m[0];
+    if (/^[0-9a-fA-F]+$/.test(run) && run.length % 2 === 0) {
+      const s = Buffer.from(run, 'hex').toString('latin1');
+      if (isText(s)) hex.push({ start: m.index, end: m.index + run.length, text: s });
+      continue;
+    }
+    const clean = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+    if (clean.length % 4 === 1) continue;
+    const s = Buffer.from(clean, 'base64').toString('latin1');
+    if (isText(s)) b64.push({ start: m.index, end: m.index + run.length, text: s });
+  }
+  if (text.includes('%')) {
+    PCT_RUN.lastIndex = 0;
+    while ((m = PCT_RUN.exec(text)) !== null) {
+      const s = m[0].replace(/%([0-9a-fA-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+      pct.push({ start: m.index, end: m.index + m[0].length, text: s });
+    }
+  }
+  void HEX_RUN;
+  return { b64, hex, pct };
+}
+
+/** Cheap gate: could this string hide anything a view would reveal? */
+const GATE = /[\u00ad-\uffff%]|[A-Za-z0-9+/_-]{16}|(?:[A-Za-z0-9+/=_][ .\-·,|]){11}/;
+
+/** The extra views of one string (the raw text is not included). */
+export function viewsOf(text: string, index = 0): View[] {
+  if (text.length < 12 || !GATE.test(text)) return [];
+  const out: View[] = [];
+  const inv = invisibleView(text, index);
+  if (inv) out.push(inv);
+  // a spaced-out secret may also carry invisible characters: space-collapse the cleaned text
+  const sp = spacedView(inv ? inv.text : text, index);
+  if (sp) out.push(inv ? compose(sp, inv) : sp);
+  const { b64, hex, pct } = decodedRuns(text);
+  for (const [kind, runs] of [['base64', b64], ['hex', hex], ['percent', pct]] as const) {
+    const v = runsView(kind, runs, index);
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+/** A view of a view, mapped back to the original. */
+function compose(outer: View, inner: View): View {
+  return {
+    kind: outer.kind,
+    text: outer.text,
+    back(start, end) {
+      const out: SourceSpan[] = [];
+      for (const s of outer.back(start, end)) out.push(...inner.back(s.start, s.end));
+      return out;
+    },
+  };
+}
+
+const WINDOW = 256;
+
+/**
+ * Views across string boundaries (a secret split over fields): the concatenation of the strings,
+ * cut to WINDOW characters on each side of every boundary, overlapping windows merged, so the
+ * total size is at most the input plus 2·WINDOW: linear however many strings there are.
+ */
+export function boundaryViews(texts: readonly string[]): View[] {
+  if (texts.length < 2) return [];
+  const offs: number[] = [];
+  let total = 0;
+  for (const t of texts) {
+    offs.push(total);
+    total += t.length;
+  }
+  const ranges: Array<[number, number]> = [];
+  for (let k = 1; k < texts.length; k++) {
+    const b = offs[k]!;
+    const a = Math.max(0, b - WINDOW);
+    const e = Math.min(total, b + WINDOW);
+    const last = ranges[ranges.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], e);
+    else ranges.push([a, e]);
+  }
+  // the string index at a joined offset (binary search)
+  const at = (pos: number): number => {
+    let lo = 0;
+    let hi = texts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (offs[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  // A secret starting right at a string that follows a word character needs a window of its own
+  // that starts there (after a newline): detectors want a boundary before a token's prefix.
+  const starts: Array<[number, number, string]> = [];
+  for (let k = 1; k < texts.length; k++) {
+    const prev = texts[k - 1]!;
+    const cur = texts[k]!;
+    if (cur.length < WINDOW && /\w$/.test(prev) && /^\w/.test(cur)) starts.push([offs[k]!, Math.min(total, offs[k]! + WINDOW), '\n']);
+  }
+  return [...ranges.map(([a, e]) => [a, e, ''] as [number, number, string]), ...starts].map(([a, e, pre]) => {
+    let text = pre;
+    for (let k = at(a); k < texts.length && offs[k]! < e; k++) {
+      const t = texts[k]!;
+      text += t.slice(Math.max(0, a - offs[k]!), Math.min(t.length, e - offs[k]!));
+    }
+    return {
+      kind: 'joined' as const,
+      text,
+      back(start: number, end: number) {
+        const out: SourceSpan[] = [];
+        const s0 = a + Math.max(0, start - pre.length);
+        const e0 = a + Math.max(0, end - pre.length);
+        for (let k = at(s0); k < texts.length && offs[k]! < e0; k++) {
+          const t = texts[k]!;
+          const s = Math.max(0, s0 - offs[k]!);
+          const e = Math.min(t.length, e0 - offs[k]!);
+          if (e > s) out.push({ index: k, start: s, end: e });
+        }
+        return out;
+      },
+    };
+  });
+}
+
+export interface ViewFinding {
+  finding: Finding;
+  spans: SourceSpan[];
+  view: View['kind'];
+}
+
+/**
+ * Run `detect` over every string, over the extra views of each, and over the concatenation of
+ * all of them (and its views); findings from views are mapped back to the source strings. A
+ * finding already reported at the same source position is not repeated.
+ */
+export function detectWithViews(texts: readonly string[], detect: (t: string) => Finding[], opts: { joined?: boolean } = {}): ViewFinding[] {
+  const out: ViewFinding[] = [];
+  const seen = new Set<string>();
+  const add = (f: Finding, spans: SourceSpan[], view: View['kind']) => {
+    if (spans.length === 0) return;
+    const key = spans.map((s) => `${s.index}:${s.start}:${s.end}`).join('|');
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ finding: f, spans, view });
+  };
+  const run = (v: View) => {
+    for (const f of detect(v.text)) if (f.start !== undefined && f.end !== undefined) add(f, v.back(f.start, f.end), v.kind);
+  };
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i]!;
+    for (const f of detect(t)) {
+      if (f.start !== undefined && f.end !== undefined) add(f, [{ index: i, start: f.start, end: f.end }], 'raw');
+      else out.push({ finding: f, spans: [{ index: i, start: 0, end: t.length }], view: 'raw' });
+    }
+    for (const v of viewsOf(t, i)) run(v);
+  }
+  if (opts.joined !== false && texts.length > 1) {
+    // only what crosses a boundary is new here (a finding inside one string was reported above)
+    const runCross = (v: View) => {
+      for (const f of detect(v.text)) {
+        if (f.start === undefined || f.end === undefined) continue;
+        const spans = v.back(f.start, f.end);
+        if (new Set(spans.map((x) => x.index)).size > 1) add(f, spans, 'joined');
+      }
+    };
+    for (const j of boundaryViews(texts)) {
+      runCross(j);
+      for (const v of viewsOf(j.text, 0)) runCross(compose(v, j));
+    }
+  }
+  return out;
+}
