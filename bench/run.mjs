@@ -19,7 +19,7 @@ import { rawSession } from './lib/rawhttp.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('npm run bench [-- --quick] [-- --paths 1,3,4] [-- --no-write]\n  --quick     smoke run (< 60 s), as CI runs it\n  --paths     only these paths (1 direct stdio … 7 supergateway, 8 null relay)\n  --no-write  print the table only, no bench/results files\nSee bench/README.md.\n');
+  process.stdout.write('npm run bench [-- --quick] [-- --paths 1,3,4] [-- --no-write]\n  --quick     smoke run (< 60 s), as CI runs it\n  --paths     only these paths (1 direct stdio … 7 supergateway, 8 null relay, 9 Portcullis with a 2026-07-28 client)\n  --no-write  print the table only, no bench/results files\nSee bench/README.md.\n');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as V2Client, StreamableHTTPClientTransport as V2HttpTransport } from '@modelcontextprotocol/client';
 import { freePort, startProcess, tcpOpen } from './procs.mjs';
 
 export function env0(ROOT, RUN, TMP, GW_ROOT = ROOT) {
@@ -79,6 +80,23 @@ async function connectHttp(url, headers = {}) {
     async close() {
       await transport.terminateSession().catch(() => {});
       await client.close().catch(() => {});
+    },
+  };
+}
+
+/** A 2026-07-28 client (v2 SDK, pinned: every call a stateless request with the _meta envelope, no session). */
+async function connectEnvelope(url, headers = {}) {
+  const t0 = performance.now();
+  const v2 = new V2Client(CLIENT_INFO, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await v2.connect(new V2HttpTransport(new URL(url), { requestInit: { headers } }), { timeout: 60_000 });
+  await v2.listTools(undefined, { timeout: 60_000 });
+  const setupMs = performance.now() - t0;
+  return {
+    // The runner calls client.callTool(params, schema, options) (the v1 signature); v2 takes (params, options).
+    client: { callTool: (params, _schema, options) => v2.callTool(params, options) },
+    setupMs,
+    async close() {
+      await v2.close().catch(() => {});
     },
   };
 }
@@ -285,6 +303,40 @@ export function definePaths(E, opts) {
         const ctx = stdioProxyCtx((server) => [E.RELAY, `--bench-run=${E.RUN}`, E.NODE, ...upstreamArgs(E, server)]);
         ctx.notes = ['a process that only copies bytes between client and server: what any stdio proxy costs on this machine before it does any work'];
         return ctx;
+      },
+    },
+    {
+      id: 'portcullis-envelope',
+      label: '9 Portcullis HTTP→stdio, full pipeline, 2026-07-28 client',
+      async start() {
+        const cfg = [
+          'auth: none',
+          'limits: { maxChildren: 256 }',
+          'registry: { mode: observe }',
+          'policy:',
+          '  allow:',
+          '    - { id: bench-allow, principal: "*", tools: ["everything__*", "sized__*"], prompts: ["everything__*"], resources: ["*"] }',
+          '  deny:',
+          '    - { id: bench-deny-env, principal: "*", tools: ["everything__get-env"] }',
+          '  watch: false',
+          yamlServers(E),
+          '',
+        ].join('\n');
+        const g = await startGateway(E, 'gw-envelope', cfg);
+        const sessions = new Set();
+        return {
+          gateway: g,
+          tools: GATEWAY_TOOLS,
+          notes: ['v2 SDK client pinned to 2026-07-28: stateless requests (per-request _meta envelope, Mcp-Method/Mcp-Name headers), no Mcp-Session-Id; clients of one principal share the gateway state behind their envelope'],
+          pids: () => [g.proc.pid],
+          async connect() {
+            return tracked(sessions, await connectEnvelope(g.mcpUrl));
+          },
+          async close() {
+            await Promise.all([...sessions].map((s) => s.close()));
+            await g.proc.close();
+          },
+        };
       },
     },
   ];

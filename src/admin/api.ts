@@ -12,7 +12,8 @@ import type { ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Coord } from '../coord/types.js';
-import type { Gateway } from '../gateway/gateway.js';
+import type { ResolvedServer } from '../config/load.js';
+import type { Principal } from '../shared/principal.js';
 import type { Config } from '../config/schema.js';
 import { ms } from '../config/schema.js';
 import type { Registry } from '../registry/registry.js';
@@ -23,8 +24,27 @@ import { decideTicket } from '../pipeline/interceptors/approval.js';
 import { AdminInputError, sendJson, type AdminContext, type AdminRoute } from './server.js';
 import type { Feed, FeedMessage } from './feed.js';
 
+/** The session fields the admin API shows. */
+export interface AdminSessionView {
+  id: string;
+  principal: Principal;
+  clientInfo?: { name: string; version: string };
+  protocolVersion?: string;
+  transport: string;
+  taint: Set<string>;
+  lastActivity: number;
+}
+
+/** What the admin API needs of the gateway: structural, so admin/ does not import gateway/ (the gateway's runtime imports admin/). */
+export interface AdminGateway {
+  readonly servers: readonly ResolvedServer[];
+  readonly version: string;
+  readonly sessions: ReadonlyMap<string, AdminSessionView>;
+  closeSession(s: AdminSessionView): Promise<void>;
+}
+
 export interface AdminDeps {
-  gw: Gateway;
+  gw: AdminGateway;
   coord: Coord;
   store: Store;
   registry: Registry;

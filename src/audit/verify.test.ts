@@ -33,6 +33,21 @@ describe('verifyAudit names the first broken link', () => {
     expect(r.firstBroken!.detail).toContain('"principal"');
   });
 
+  it('time bound: a slow call (an event timed long before it was written) is not taken for a deleted checkpoint', async () => {
+    const log = await AuditLog.open({ store: t.store, key, checkpointEvery: 1000 });
+    const now = Date.now();
+    await log.write(ev(1, { time: new Date(now - 60_000).toISOString() }));
+    await log.write(ev(2, { time: new Date(now - 45 * 60_000).toISOString() })); // a 45-minute call
+    await log.write(ev(3, { time: new Date(now).toISOString() }));
+    await log.close();
+    const r = await verifyAudit(t.store, key.publicKey, { checkpointIntervalMs: 60_000, checkpointEvery: 1000 });
+    expect(r.firstBroken).toBeUndefined();
+    sql('DELETE FROM audit_checkpoints');
+    await t.store.appendAuditChain([ev(4, { time: new Date(now + 30 * 60_000).toISOString() })]);
+    const r2 = await verifyAudit(t.store, key.publicKey, { checkpointIntervalMs: 60_000, checkpointEvery: 1000 });
+    expect(r2.firstBroken).toMatchObject({ seq: 1, kind: 'missing-checkpoint' });
+  });
+
   it('an untouched log verifies', async () => {
     await fill();
     expect(await verify()).toEqual({ ok: true, checked: 50, checkpoints: 5, headSeq: 50, lastCheckpointSeq: 50, unanchored: 0, prunedBefore: 0 });

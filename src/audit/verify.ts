@@ -89,20 +89,24 @@ export async function verifyAudit(store: Store, publicKey: KeyObject | KeyObject
   const anchors = new Set<number>();
   for (const c of valid) anchors.add(c.kind === 'prune' ? c.seq - 1 : c.seq);
   const intervalMs = opts.checkpointIntervalMs ?? 0;
-  let segMin = Infinity;
-  let segMax = -Infinity;
+  // Events commit in seq order and an event's time is taken before it commits, so the running
+  // maximum of event times up to an event is a lower bound of its commit time; a slow call (early
+  // time) cannot make a segment look long. A segment starts at its first event's lower bound and
+  // must end (with a checkpoint) within the writer's time bound of it.
+  let maxSoFar = -Infinity;
+  let segBase = NaN;
   let segFrom = 0;
   let timeGap: BrokenLink | undefined;
   const checkSpan = (to: number) => {
-    if (intervalMs > 0 && !timeGap && segMax - segMin > 2 * intervalMs + TIME_SLACK_MS) {
+    const span = maxSoFar - segBase;
+    if (intervalMs > 0 && !timeGap && span > 2 * intervalMs + TIME_SLACK_MS) {
       timeGap = {
         seq: segFrom,
         kind: 'missing-checkpoint',
-        detail: `events ${segFrom}…${to} span ${Math.round((segMax - segMin) / 60_000)} minutes without a signed checkpoint, although one is written at most ${Math.round(intervalMs / 1000)}s after an event: checkpoints were deleted`,
+        detail: `events ${segFrom}…${to} span ${Math.round(span / 60_000)} minutes without a signed checkpoint, although one is written at most ${Math.round(intervalMs / 1000)}s after an event: checkpoints were deleted`,
       };
     }
-    segMin = Infinity;
-    segMax = -Infinity;
+    segBase = NaN;
     segFrom = to + 1;
   };
   const expect = opts.expectHead;
@@ -126,10 +130,8 @@ export async function verifyAudit(store: Store, publicKey: KeyObject | KeyObject
       }
       if (expect && row.seq === expect.seq) hashAtExpected = row.hash;
       const t = Date.parse(row.event.time);
-      if (Number.isFinite(t)) {
-        segMin = Math.min(segMin, t);
-        segMax = Math.max(segMax, t);
-      }
+      if (Number.isFinite(t)) maxSoFar = Math.max(maxSoFar, t);
+      if (Number.isNaN(segBase)) segBase = maxSoFar;
       if (anchors.has(row.seq)) checkSpan(row.seq);
       for (const c of cpAt.get(row.seq) ?? []) {
         if (c.kind === 'checkpoint' && c.hash !== row.hash) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveServers } from '../config/load.js';
 import { generateSchema } from '../config/json-schema.js';
+import { checkSecretRefs } from '../credentials/refs.js';
 
 export function register(program: Command): void {
   const config = program.command('config').description('validate and inspect configuration (reference: docs/config.md)');
@@ -13,7 +14,11 @@ export function register(program: Command): void {
     .action(async (opts: { config: string; json?: boolean }) => {
       try {
         const { config: c, file } = await loadConfig(opts.config);
-        const servers = resolveServers(c).map((s) => s.name);
+        const resolved = resolveServers(c);
+        // `${secret:NAME}` only where the vault may inject it (stdio env, remote headers).
+        const refProblems = checkSecretRefs(resolved).map((p) => `${file}: ${p}`);
+        if (refProblems.length > 0) throw new ConfigError(refProblems);
+        const servers = resolved.map((s) => s.name);
         if (opts.json) process.stdout.write(JSON.stringify({ ok: true, file, servers }) + '\n');
         else process.stdout.write(`${file}: OK (${servers.length} server${servers.length === 1 ? '' : 's'}: ${servers.join(', ') || 'none'})\n`);
       } catch (e) {

@@ -7,13 +7,16 @@ describe('portcullis eval', () => {
   it('resolves the default corpora next to the repository root', () => {
     const root = repoRoot();
     expect(resolve(root, 'package.json')).toMatch(/package\.json$/);
-    expect(defaultCorpusDirs(root)).toEqual([resolve(root, '..', 'shared', 'corpus'), resolve(root, 'test', 'corpus')]);
+    const shared = defaultCorpusDirs(root)[0]!;
+    // next to the repository, or next to its parent (a git worktree under wt/)
+    expect([resolve(root, '..', 'shared', 'corpus'), resolve(root, '..', '..', 'shared', 'corpus')]).toContain(shared);
+    expect(defaultCorpusDirs(root)[1]).toBe(resolve(root, 'test', 'corpus'));
   });
   it('registers eval with --corpus (repeatable) and --json', () => {
     const program = new Command();
     register(program);
     const cmd = program.commands.find((c) => c.name() === 'eval')!;
-    expect(cmd.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--corpus', '--json', '--no-throughput']));
+    expect(cmd.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--corpus', '--json', '--no-throughput', '--no-heldout']));
   });
 });
 

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   policy: () => import('./policy.js'),
   keys: () => import('./keys.js'),
   approvals: () => import('./approvals.js'),
+  init: () => import('./init.js'),
   admin: () => import('./admin.js'),
   secrets: () => import('./secrets.js'),
   grants: () => import('./grants.js'),

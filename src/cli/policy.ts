@@ -9,7 +9,12 @@ import { PolicyEngine, type Explanation } from '../policy/engine.js';
 import { PolicyLoadError } from '../policy/types.js';
 import { caseToRequest, parseCases, runCases, type PolicyCase } from '../policy/cases.js';
 import { typeToString } from '../policy/args.js';
-import { loadOrExit } from './common.js';
+import { existsSync } from 'node:fs';
+import { resolveServers } from '../config/load.js';
+import { toolLabels } from '../gateway/labels.js';
+import type { AuthzRequest } from '../policy/types.js';
+import { openStore } from '../store/index.js';
+import { loadOrExit, resolveDataDir } from './common.js';
 
 function baseDirOf(config: Config, file?: string): string {
   return (config as { baseDir?: string }).baseDir ?? (file ? path.dirname(file) : process.cwd());
@@ -149,6 +154,7 @@ export function register(program: Command): void {
     .option('--action <action>', 'sample or elicit (or list)')
     .option('--args <json>', 'arguments as a JSON object')
     .option('--context <json>', 'context as JSON: {"taint":[..],"findings":[..],"labels":[..],"client":"..","agent":"..","scopes":[..]}')
+    .option('--data-dir <dir>', 'data directory whose registry holds the tools as the gateway saw them (default: beside the config)')
     .option('--json', 'machine-readable output')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const { engine, config } = await engineOrExit(opts.config as string | undefined);
@@ -163,9 +169,49 @@ export function register(program: Command): void {
         ...(typeof opts.args === 'string' ? { arguments: parseJsonOption(opts.args, '--args') } : {}),
         ...(typeof opts.context === 'string' ? { context: parseJsonOption(opts.context, '--context') as PolicyCase['context'] } : {}),
       };
-      const ex = engine.explain(caseToRequest(c, config.namespace.separator));
-      if (opts.json) process.stdout.write(JSON.stringify(ex, null, 2) + '\n');
-      else process.stdout.write(formatExplanation(ex));
+      const req = caseToRequest(c, config.namespace.separator);
+      // As the gateway decides: the tool's real definition (as pinned in the registry when the
+      // gateway listed it) gives its annotations, and the labels come from the same function.
+      const source = await withToolDefinition(req, config, opts.dataDir as string | undefined, c.context);
+      const ex = engine.explain(req);
+      if (opts.json) process.stdout.write(JSON.stringify({ ...ex, definition: source }, null, 2) + '\n');
+      else process.stdout.write(`${source.note}\n${formatExplanation(ex)}`);
       engine.close();
     });
+}
+
+/**
+ * Fill a tool request's annotations and labels the way the gateway does, from the tool definition
+ * the registry pinned when the gateway listed the server's tools. `--context` annotations / labels,
+ * when given, are added on top (a what-if).
+ */
+async function withToolDefinition(req: AuthzRequest, config: Config, dataDir: string | undefined, ctx: PolicyCase['context']): Promise<{ found: boolean; note: string }> {
+  if (req.resource.kind !== 'tool') return { found: false, note: '' };
+  const { server } = req.resource;
+  const name = req.resource.name ?? '';
+  const spec = resolveServers(config).find((s) => s.name === server)?.spec;
+  const dir = resolveDataDir(config, dataDir);
+  let definition: { annotations?: unknown } | undefined;
+  let seen: string | undefined;
+  if (config.store.postgres || existsSync(path.join(dir, 'portcullis.db'))) {
+    const store = await openStore(config, dir);
+    try {
+      const rec = await store.getDefinition('tool', server, name);
+      if (rec) {
+        definition = (rec.definition ?? {}) as { annotations?: unknown };
+        seen = rec.lastSeen;
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  const labels = [...new Set([...toolLabels(spec, name, definition), ...(ctx?.labels ?? [])])];
+  req.labels = labels;
+  const annotations = { ...((definition?.annotations as Record<string, unknown> | undefined) ?? {}), ...(ctx?.annotations ?? {}) };
+  if (Object.keys(annotations).length > 0) req.annotations = annotations;
+  else delete req.annotations;
+  const note = definition
+    ? `tool ${server}${config.namespace.separator}${name}: annotations ${JSON.stringify(definition.annotations ?? {})} and labels [${labels.join(', ')}] as the gateway sees them (registry, last listed ${seen})`
+    : `tool ${server}${config.namespace.separator}${name}: not in the registry at ${dir} (start the gateway once so it lists the tools); deciding with config labels [${labels.join(', ')}] and no annotations`;
+  return { found: definition !== undefined, note };
 }

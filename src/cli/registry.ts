@@ -10,6 +10,7 @@ import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord } f
 import { Registry, RegistryError } from '../registry/registry.js';
 import { storeFlags, withStore, type StoreFlags } from './common.js';
 import { escapeControl, safeField } from '../util/terminal.js';
+import { redactTarget } from '../util/redact-url.js';
 
 const STATUSES: RegistryStatus[] = ['pending', 'approved', 'quarantined', 'retired'];
 const KINDS = ['tool', 'prompt', 'resource_template', 'instructions', 'server'] as const;
@@ -98,7 +99,7 @@ export async function registryList(r: Registry, flags: { status?: string; server
     out(
       JSON.stringify(
         {
-          servers,
+          servers: servers.map((s) => ({ ...s, target: redactTarget(s.target) })),
           definitions: definitions.map((d) => ({ id: r.idOf(d.kind, d.server, d.name), kind: d.kind, server: d.server, name: d.name, status: d.status, ...(d.reason ? { reason: d.reason } : {}), hash: d.hash, firstSeen: d.firstSeen, lastSeen: d.lastSeen })),
         },
         null,
@@ -121,7 +122,7 @@ function table(head: string[], rawRows: string[][]): string {
 function formatList(r: Registry, servers: ServerRecord[], defs: DefinitionRecord[]): string {
   const parts: string[] = [];
   if (servers.length > 0) {
-    parts.push(table(['SERVER', 'STATUS', 'TRANSPORT', 'OWNER', 'LAST SEEN', 'TARGET'], servers.map((s) => [s.name, s.status, s.transport, s.owner ?? '-', s.lastSeen.slice(0, 19), s.target])));
+    parts.push(table(['SERVER', 'STATUS', 'TRANSPORT', 'OWNER', 'LAST SEEN', 'TARGET'], servers.map((s) => [s.name, s.status, s.transport, s.owner ?? '-', s.lastSeen.slice(0, 19), redactTarget(s.target)])));
   }
   if (defs.length > 0) {
     parts.push(

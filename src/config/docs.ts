@@ -119,7 +119,9 @@ as is; \`portcullis init\` writes a starter file from the clients on this machin
 **Variables.** In any string value: \`\${VAR}\` and \`\${VAR:-default}\` (as Claude Code writes them),
 \`\${env:VAR}\` (as VS Code and Cursor do; \`\${env:VAR:-default}\` too). A variable that is not set and
 has no default is an error naming the file and line, never a silent literal. VS Code's \`\${input:…}\`
-prompts are refused (set an environment variable instead); \`\${secret:…}\` is reserved. \`$\${\` is a
+prompts are refused (set an environment variable instead). \`\${secret:NAME}\` reads the encrypted
+secret store (\`portcullis secrets set NAME\`; docs/credentials.md), in a stdio server's \`env\` or a remote
+server's \`headers\` only. \`$\${\` is a
 literal \`\${\`. \`\${dataDir}\` is the data directory (below).
 
 **Paths.** Relative paths are relative to the config file's folder, not the current folder: \`dataDir\`,

@@ -81,7 +81,8 @@ const VAR_FORMS = new RegExp(`^(?:env:)?(${NAME})(?::-(.*))?$`, 's');
  * Expand variables in every string scalar, in the forms MCP clients write them:
  * `${VAR}` and `${VAR:-default}` (Claude Code), `${env:VAR}` (VS Code, Cursor; also with `:-default`).
  * `$${` is a literal `${`. An unset variable without a default is an error naming it and its line;
- * `${input:…}` (VS Code prompts) and `${secret:…}` (reserved) are refused; `${dataDir}` is kept.
+ * `${input:…}` (VS Code prompts) is refused; `${dataDir}` and `${secret:NAME}` are kept (the vault
+ * opens secrets when the gateway starts: src/credentials/refs.ts, which also checks where they stand).
  */
 function interpolate(doc: Document, env: NodeJS.ProcessEnv, where: (o?: number) => string): string[] {
   const problems: string[] = [];
@@ -108,9 +109,7 @@ export function expandVariable(inner: string, env: NodeJS.ProcessEnv): { ok: tru
   if (inner.startsWith('input:')) {
     return { ok: false, error: `${ref}: VS Code input variables are prompts Portcullis cannot show; set an environment variable and write \${env:NAME} instead` };
   }
-  if (inner.startsWith('secret:')) {
-    return { ok: false, error: `${ref}: \${secret:…} references are reserved for a secret store that this version does not have; use \${env:NAME}` };
-  }
+  if (inner.startsWith('secret:')) return { ok: true, value: ref };
   const m = VAR_FORMS.exec(inner);
   if (!m) return { ok: false, error: `${ref}: not a variable Portcullis understands (use \${NAME}, \${NAME:-default} or \${env:NAME}; write $\${ for a literal \${)` };
   const [, name, fallback] = m as unknown as [string, string, string | undefined];

@@ -7,6 +7,7 @@
  * Portcullis' own per-server keys go in `servers.<name>` (or directly in the mcpServers entry).
  */
 import { z } from 'zod';
+import { DISABLEABLE_STAGES } from '../shared/stages.js';
 
 /**
  * A key's documentation: what it does, what it protects, and an example. `docs/config.md` and the
@@ -25,6 +26,15 @@ const ServerOptions = {
   maxInstances: z.number().int().positive().optional().meta(doc('Most concurrent children of this server (one per downstream session unless `shared`). Bounds the processes one client can make the gateway start.', 4)),
   prefix: z.string().max(40).optional().meta(doc('Name prefix for this server\'s tools and prompts (`<prefix>__<tool>`); default the server name. `""` keeps names unchanged. Keeps two servers\' same-named tools apart.', 'files')),
   shared: z.boolean().optional().meta(doc('A stateless server whose one upstream session may serve every downstream session. Leave off for servers that keep per-user state.', true)),
+  isolation: z
+    .enum(['shared', 'principal', 'session'])
+    .optional()
+    .meta(
+      doc(
+        "Who shares this server's upstream connection (and child process): `session` (default unless `shared: true`) gives each downstream session its own, for servers with per-session state; `principal` gives each principal one, shared by its sessions (its children count against limits.maxChildrenPerPrincipal); `shared` (same as `shared: true`) one for everyone. In every mode request ids and progress tokens are remapped and notifications routed to the session that made the call; what cannot be attributed is dropped.",
+        'principal',
+      ),
+    ),
   owner: z.string().optional().meta(doc('Owner recorded in the registry (who to ask about this server).', 'platform-team')),
   labels: z.array(z.string()).optional().meta(doc('Labels for every tool of this server, read by the flow rule: `private_data`, `untrusted_source`, `egress`, `command`.', ['private_data'])),
   toolLabels: z.record(z.string(), z.array(z.string())).optional().meta(doc('Labels per upstream tool name (added to `labels`).', { send_email: ['egress'] })),
@@ -178,8 +188,8 @@ const Flow = z.strictObject({
 });
 
 const Registry = z.strictObject({
-  mode: z.enum(['observe', 'enforce']).default('observe').meta(doc('`observe`: new servers and tools are admitted and pinned; `enforce`: they arrive pending and stay hidden until approved (`portcullis registry approve`). Either way a changed definition (rug pull) is quarantined.', 'enforce')),
-  quarantinePoisoned: z.boolean().optional().meta(doc('Quarantine a definition the poisoning scanner flags (MCP03); always on in enforce mode.', true)),
+  mode: z.enum(['observe', 'enforce']).default('observe').meta(doc('`observe`: new servers and tools are admitted and pinned; `enforce`: they arrive pending and stay hidden until approved (`portcullis registry approve`). Either way a changed definition (rug pull), a renamed look-alike of a tool the server no longer lists, and a definition the poisoning scanner flags are quarantined.', 'enforce')),
+  quarantinePoisoned: z.boolean().optional().meta(doc('Quarantine a definition the poisoning scanner flags (MCP03), in observe mode too: observe admits the unknown, not the hostile. Default on; `false` only flags them in observe mode. Always on in enforce mode.', true)),
 });
 
 /** Human approval of calls a policy marks `@obligation("approve")` (see pipeline/interceptors/approval.ts). */
@@ -238,7 +248,7 @@ const Limits = z.strictObject({
 });
 
 const Observability = z.strictObject({
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').meta(doc('Log level (logs go to stderr: readable on a terminal, JSON lines otherwise).', 'debug')),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').meta(doc('Log level. Logs go to stderr: one readable line per entry on a terminal, JSON lines otherwise (`PORTCULLIS_LOG_FORMAT=json` or `pretty` overrides).', 'debug')),
   otlp: z
     .strictObject({
       endpoint: z.url().meta(doc('OTLP/HTTP endpoint.', 'http://127.0.0.1:4318')),
@@ -264,7 +274,7 @@ export const ConfigSchema = z.strictObject({
     .default({ separator: '__' })
     .meta(doc('How tool and prompt names are namespaced by server.')),
   pipeline: z
-    .strictObject({ disable: z.array(z.string()).default([]).meta(doc('Interceptor names to turn off (each one removed lowers protection).', ['pii'])) })
+    .strictObject({ disable: z.array(z.enum(DISABLEABLE_STAGES)).default([]).meta(doc('Stages to turn off, by name (each one removed lowers protection; authn cannot be).', ['inspect'])) })
     .default({ disable: [] })
     .meta(doc('The interceptor chain (the order is fixed in src/pipeline/stages.ts).')),
   limits: Limits.default(Limits.parse({})).meta(doc('Sizes, timeouts and rates that keep one client or server from exhausting the gateway.')),

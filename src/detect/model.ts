@@ -76,9 +76,19 @@ for (const w of TRIGGERS) {
   }
 }
 
+/** Cheap gate: a one-edit misspelling keeps a trigger's first two or last two letters (a-z pairs). */
+const PRE2 = new Uint8Array(27 * 27);
+const SUF2 = new Uint8Array(27 * 27);
+const pairIdx = (a: number, b: number): number => (a >= 97 && a <= 122 ? a - 96 : 0) * 27 + (b >= 97 && b <= 122 ? b - 96 : 0);
+for (const w of TRIGGERS) {
+  PRE2[pairIdx(w.charCodeAt(0), w.charCodeAt(1))] = 1;
+  SUF2[pairIdx(w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
+}
+
 /** The trigger a word is a misspelling of (edit distance 1, incl. one transposition), if any. */
 export function typoTrigger(w: string): string | undefined {
   if (w.length < 5 || w.length > 16) return undefined;
+  if (PRE2[pairIdx(w.charCodeAt(0), w.charCodeAt(1))] === 0 && SUF2[pairIdx(w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] === 0) return undefined;
   if (TRIGGER_SET.has(w)) return undefined; // exact words are already unigram features
   const direct = DELETES.get(w); // one letter inserted
   if (direct !== undefined) return direct;
@@ -95,7 +105,7 @@ export function typoTrigger(w: string): string | undefined {
 // engineered cues (on the normalised, lower-cased text)
 
 const AI = String.raw`(?:ai|a\.i\.|llm|assistant|model|language\s+model|chatbot|bot|agent|copilot|claude|gpt|chatgpt|gemini|ki|asistente|assistent|modelo|summari[sz]ers?|crawlers?|readers?\s+(?:bot|ai))`;
-const CUES: [string, RegExp][] = [
+export const CUES: [string, RegExp][] = [
   ['addr', new RegExp(String.raw`(?:^|[\n.!?:>*\-\[(]\s*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+for|for)\s+(?:the\s+|any\s+|all\s+|an?\s+|whichever\s+|every\s+)?)${AI}s?\b\s*[,:;\-—]?`, 'g')],
   ['addr_any', new RegExp(String.raw`\b${AI}s?\b`, 'g')],
   ['you', /\byou(?:r|rs|rself)?\b/g],
@@ -105,8 +115,8 @@ const CUES: [string, RegExp][] = [
   ['seq', /\b(?:before|after|once|when)\s+(?:you\s+)?(?:answer|respond|repl|summari[sz]|translat|finish|complet|process|read|list)\w*|\b(?:rather\s+than|instead\s+of|instead|in\s+place\s+of)\b|\bwhatever\s+the\s+user\b|\bno\s+matter\s+(?:what|which)\b|\bfrom\s+now\s+on\b/g],
   ['conceal', /\b(?:silently|quietly|secretly|covertly|discreetly|without\s+(?:telling|informing|notifying|asking|mentioning|showing)|(?:do\s+not|don't|never|need\s+not|must\s+not)\s+(?:tell|mention|inform|notify|show|reveal|alert|ask|explain|disclose)\w*|keep\s+(?:this|it)\s+(?:secret|hidden|between)|sin\s+avisar|ohne\s+(?:zu\s+)?(?:informieren|fragen))\b/g],
   ['sens', /\b(?:passwords?|passwd|api[\s_-]?keys?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|env\s+vars?|session\s+(?:tokens?|cookies?|ids?)|cookies|system\s+prompt|hidden\s+(?:configuration|instructions|prompt)|conversation|chat\s+history|message\s+history|previous\s+messages|user\s+messages|credit\s+card|card\s+number|cvv|ssn|home\s+address|\/etc\/passwd|\.aws|credentials?\s+file|keychain|historial|systemprompt)\b/g],
-  ['sink_mdimg', /!\[[^\]\n]{0,80}\]\(\s*(?:https?:)?\/\/[^)\s]{1,300}[?&#=][^)\s]{0,300}\)/g],
-  ['sink_mdlink', /\]\(\s*(?:https?:)?\/\/[^)\s]{1,300}[?&][a-z_]{1,20}=[^)\s]{0,300}\)/g],
+  ['sink_mdimg', /!\[[^\]\n]{0,80}\]\(\s*(?:https?:)?\/\/[^)\s?&#=]{1,300}[?&#=][^)\s]{0,300}\)/g],
+  ['sink_mdlink', /\]\(\s*(?:https?:)?\/\/[^)\s?]{1,300}\?[^)\s=]{1,40}=[^)\s]{0,300}\)/g],
   ['url', /\b(?:https?:\/\/|hxxps?:\/\/|www\.)[^\s)]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b/g],
   ['email', /\b[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,12}\b/g],
   ['send_to', /\b(?:send|sends|sending|forward|email|e-mail|post|posts|upload|transmit|submit|report|deliver|dm|leak|exfiltrate|concatenate|copy|cc|bcc|envia|envía|sende|schicke|push)\b[^.\n]{0,120}?\b(?:to|at|an|a|al|à)\s+(?:<?[a-z0-9._%+-]+@|https?:\/\/|www\.|\d{1,3}\.\d{1,3}\.|@[a-z]|[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online))/g],
@@ -126,6 +136,98 @@ const CUES: [string, RegExp][] = [
   ['persona', /\byou\s+are\s+(?:now|no\s+longer)\b|\bact\s+as\b|\bpretend\s+(?:to\s+be|you)\b|\bfrom\s+now\s+on\s+you\b|\bnew\s+(?:role|persona|task|instructions?)\b/g],
 ];
 const CUE_SEEDS = CUES.map(([n]) => hashStr(SEED_FEAT, n));
+const CUE_INDEX = new Map(CUES.map(([n], i) => [n, i]));
+
+/**
+ * Necessary conditions of the cue expressions: a cue's regex runs only when one of its anchor words
+ * (whole words, matched by hash in one word pass) or anchor substrings occurs in the text. Cues
+ * without a gate always run. The gates only skip work: a cue whose anchors are absent cannot match.
+ */
+const AI_WORDS = 'ai i assistant assistants model models language chatbot chatbots bot bots agent agents copilot claude gpt chatgpt gemini ki asistente asistentes assistent modelo modelos summarizer summarizers summariser summarisers crawler crawlers reader readers llm llms';
+const CUE_GATES: Record<string, { words?: string; subs?: string[] }> = {
+  addr: { words: AI_WORDS },
+  addr_any: { words: AI_WORDS },
+  you: { words: 'you your yours yourself' },
+  user_ref: { words: 'user users human humans person persons customer customers reader readers' },
+  seq: { words: 'before after once when rather instead place whatever no from' },
+  conceal: { words: 'silently quietly secretly covertly discreetly without not don never need must keep sin ohne' },
+  sens: { words: 'password passwords passwd api apikey apikeys token tokens credential credentials secret secrets private ssh id_rsa env environment session cookies system conversation chat message previous user credit card cvv ssn home etc aws keychain historial systemprompt hidden' },
+  sink_mdimg: { subs: ['!['] },
+  sink_mdlink: { subs: ['](', '] ('] },
+  url: { words: 'http https hxxp hxxps www com net org io xyz ru top win biz sh info me co app dev site online ly' },
+  imp: { words: 'ignore disregard forget send forward email post upload print reveal output include append render encode respond reply answer say state tell call run execute delete remove open list grant approve accept transfer refund disable visit copy collect concatenate use skip keep write recommend rate describe add push close stop pretend act summarize summarise translate confirm comply instead rather do don make be remember you never always' },
+  modal_you: { words: 'must should need have are will may can' },
+  code: { subs: ['{', '}', ';', '=>', 'function', 'const', 'return', 'import', 'def'] },
+  money: { words: 'transfer transfers transferred transferring refund refunds refunded pay pays paid payment payments wire wired send sends sending sent' },
+  email: { subs: ['@'] },
+  send_to: { words: 'send sends sending forward email e mail post posts upload transmit submit report deliver dm leak exfiltrate concatenate copy cc bcc envia envía sende schicke push' },
+  param_fill: { words: 'field parameter param argument arg property url query' },
+  format: { words: 'encode encrypt convert write answer respond reply output print encodes encoded encoding encrypted converted writes written answers responds replies outputs printed only just must nothing response' },
+  auth: { words: 'as i pre already on system security admin maintenance policy compliance priority developer debug god unrestricted no safety content message temporarily approved authorized authorised preapproved preauthorized preauthorised' },
+  override: { words: 'ignore ignores ignored ignoring disregard disregards disregarding forget forgets forgetting override overrides overriding bypass bypasses skip skips skipping drop drops abandon vergiss olvida ignora ignoriere' },
+  tool_hijack: { words: 'only sole preferred exclusive not don never instead replace replaces supersede supersedes override overrides when whenever skip en statt' },
+  action_tool: { words: 'call use invoke run tool' },
+  hidden_html: { subs: ['<!--', 'display', 'visibility', 'font-size', 'color'] },
+  decode: { words: 'decode base64 rot13 deobfuscate' },
+  persona: { words: 'you act pretend new from' },
+};
+const ANCHOR = new Map<number, number>();
+const SUBS: { mask: number; s: string }[] = [];
+let UNGATED = 0;
+CUES.forEach(([n], i) => {
+  const g = CUE_GATES[n];
+  if (!g) {
+    UNGATED |= 1 << i;
+    return;
+  }
+  for (const w of (g.words ?? '').split(' ').filter(Boolean)) {
+    const h = hashStr(SEED_WORD, w);
+    ANCHOR.set(h, (ANCHOR.get(h) ?? 0) | (1 << i));
+  }
+  for (const sub of g.subs ?? []) SUBS.push({ mask: 1 << i, s: sub });
+});
+
+const TYPO_FEATURE = hashStr(SEED_TRIG, 'typo') & MASK;
+const LEN_FEATURES = [0, 1, 2, 3, 4, 5, 6].map((i) => hashStr(SEED_FEAT, 'len' + i) & MASK);
+const PAIRS: [string, string][] = [
+  ['addr', 'imp'], ['addr', 'sens'], ['addr', 'seq'], ['imp', 'sens'], ['send_to', 'sens'], ['imp', 'conceal'],
+  ['marker', 'imp'], ['auth', 'imp'], ['addr', 'format'], ['sens', 'param_fill'], ['seq', 'imp'], ['addr_any', 'modal_you'],
+  ['meta', 'override'], ['addr_any', 'imp'], ['user_ref', 'conceal'], ['tool_hijack', 'conceal'],
+];
+
+// A dense scratch accumulator (one per process; featuresOf is synchronous): faster than a Map.
+const ACC = new Float32Array(DIM);
+let TOUCHED = new Int32Array(4096);
+let nTouched = 0;
+function touch(i: number): void {
+  if (nTouched === TOUCHED.length) {
+    const t = new Int32Array(TOUCHED.length * 2);
+    t.set(TOUCHED);
+    TOUCHED = t;
+  }
+  TOUCHED[nTouched++] = i;
+}
+function accAdd(i: number, v: number): void {
+  if (ACC[i] === 0) touch(i);
+  ACC[i] = ACC[i]! + v;
+}
+/** Set (not add): a cue counts once, whatever else hashed to the same slot. */
+function accSet(i: number, v: number): void {
+  if (ACC[i] === 0) touch(i);
+  ACC[i] = Math.max(ACC[i]!, v);
+}
+function accTake(): SparseVec {
+  const idx = new Int32Array(nTouched);
+  const val = new Float32Array(nTouched);
+  for (let k = 0; k < nTouched; k++) {
+    const i = TOUCHED[k]!;
+    idx[k] = i;
+    val[k] = ACC[i]!;
+    ACC[i] = 0;
+  }
+  nTouched = 0;
+  return { idx, val };
+}
 
 function bucket(n: number): number {
   return n === 0 ? 0 : n === 1 ? 1 : n <= 3 ? 2 : 3;
@@ -155,10 +257,11 @@ function isWord(c: number): boolean {
  * Features of one (normalised) window `t[from, to)`. Hashed n-grams share a total weight of 1
  * (1/sqrt(n) each); engineered cues are 1 each (count-bucketed), so a long text does not drown them.
  */
-export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
-  const seen = new Map<number, number>();
+export function featuresOf(t: string, from = 0, to = t.length, cues?: Int32Array[]): SparseVec {
   const grams: number[] = [];
+  let words = 0;
   let prevWord = -1;
+  let typo = false;
   let prevStart = 0, prevEnd = 0;
   let i = from;
   while (i < to) {
@@ -197,54 +300,96 @@ export function featuresOf(t: string, from = 0, to = t.length): SparseVec {
         const trig = typoTrigger(w);
         if (trig !== undefined) {
           grams.push(hashStr(SEED_WORD, trig) & MASK);
-          const f = hashStr(SEED_TRIG, 'typo') & MASK;
-          seen.set(f, 1);
+          typo = true;
         }
       }
     }
     i = j;
   }
   const gw = grams.length === 0 ? 0 : 1 / Math.sqrt(grams.length);
-  for (const g of grams) seen.set(g, (seen.get(g) ?? 0) + gw);
+  for (const g of grams) accAdd(g, gw);
+  if (typo) accSet(TYPO_FEATURE, 1);
+  void words;
   // engineered cues
-  const win = from === 0 && to === t.length ? t : t.slice(from, to);
-  const L = win.length || 1;
+  const hits = cues ?? cueHits(t.slice(from, to));
+  const off = cues ? 0 : from;
+  const L = to - from || 1;
+  const present = new Uint8Array(CUES.length);
   for (let k = 0; k < CUES.length; k++) {
-    const re = CUES[k]![1];
-    re.lastIndex = 0;
+    const pos = hits[k]!;
+    // matches inside [from, to): positions are sorted
+    let lo = 0, hi = pos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pos[mid]! + off < from) lo = mid + 1;
+      else hi = mid;
+    }
     let n = 0;
     let first = -1, last = -1;
-    for (let m = re.exec(win); m !== null && n < 8; m = re.exec(win)) {
-      if (m[0].length === 0) re.lastIndex++;
-      if (first < 0) first = m.index;
-      last = m.index;
+    for (let q = lo; q < pos.length && pos[q]! + off < to && n < 8; q++) {
+      if (first < 0) first = pos[q]! + off - from;
+      last = pos[q]! + off - from;
       n++;
     }
     if (n === 0) continue;
     const s = CUE_SEEDS[k]!;
-    seen.set((s ^ 0x1234) & MASK, 1);
-    seen.set(Math.imul(s ^ bucket(n), 0x9e3779b1) >>> 0 & MASK, 1);
+    present[k] = 1;
+    accSet((s ^ 0x1234) & MASK, 1);
+    accSet(Math.imul(s ^ bucket(n), 0x9e3779b1) >>> 0 & MASK, 1);
     // position: in the first or last fifth, or in the middle of the window
-    const pos = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
-    seen.set(Math.imul(s ^ (pos << 4), 0x7feb352d) >>> 0 & MASK, 0.5);
+    const where = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
+    accSet(Math.imul(s ^ (where << 4), 0x7feb352d) >>> 0 & MASK, 0.5);
   }
   // pairs of the strongest cues (conjunctions a linear model cannot form on its own)
-  const has = (name: string) => seen.has((CUE_SEEDS[CUES.findIndex(([n]) => n === name)]! ^ 0x1234) & MASK);
-  const PAIRS: [string, string][] = [
-    ['addr', 'imp'], ['addr', 'sens'], ['addr', 'seq'], ['imp', 'sens'], ['send_to', 'sens'], ['imp', 'conceal'],
-    ['marker', 'imp'], ['auth', 'imp'], ['addr', 'format'], ['sens', 'param_fill'], ['seq', 'imp'], ['addr_any', 'modal_you'],
-    ['meta', 'override'], ['addr_any', 'imp'], ['user_ref', 'conceal'], ['tool_hijack', 'conceal'],
-  ];
-  for (const [a, b] of PAIRS) if (has(a) && has(b)) seen.set(hashStr(SEED_FEAT, a + '&' + b) & MASK, 1);
-  seen.set(hashStr(SEED_FEAT, 'len' + Math.min(6, Math.floor(Math.log2(L + 1) / 2))) & MASK, 0.5);
-  const idx = new Int32Array(seen.size);
-  const val = new Float32Array(seen.size);
-  let k = 0;
-  for (const [a, v] of seen) {
-    idx[k] = a;
-    val[k++] = v;
+  const has = (name: string) => present[CUE_INDEX.get(name)!] === 1;
+  for (const [a, b] of PAIRS) if (has(a) && has(b)) accSet(hashStr(SEED_FEAT, a + '&' + b) & MASK, 1);
+  accSet(LEN_FEATURES[Math.min(6, Math.floor(Math.log2(L + 1) / 2))]!, 0.5);
+  return accTake();
+}
+
+const EMPTY = new Int32Array(0);
+
+/** Which cues can match in `t`: one word pass (anchor words by hash) and a few substring searches. */
+export function anchorMask(t: string): number {
+  let mask = UNGATED;
+  for (const { mask: m, s } of SUBS) if ((mask & m) === 0 && t.includes(s)) mask |= m;
+  let i = 0;
+  const n = t.length;
+  while (i < n) {
+    if (!isWord(t.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isWord(t.charCodeAt(j))) j++;
+    if (j - i <= 16) {
+      const m = ANCHOR.get(hashStr(SEED_WORD, t, i, j));
+      if (m !== undefined) mask |= m;
+    }
+    i = j;
   }
-  return { idx, val };
+  return mask;
+}
+
+/** Start positions of every cue's matches in `t` (one pass per cue over the whole text). */
+export function cueHits(t: string): Int32Array[] {
+  const out: Int32Array[] = [];
+  const mask = anchorMask(t);
+  for (let k = 0; k < CUES.length; k++) {
+    if ((mask & (1 << k)) === 0) {
+      out.push(EMPTY);
+      continue;
+    }
+    const re = CUES[k]![1];
+    re.lastIndex = 0;
+    const pos: number[] = [];
+    for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+      if (m[0].length === 0) re.lastIndex++;
+      pos.push(m.index);
+    }
+    out.push(Int32Array.from(pos));
+  }
+  return out;
 }
 
 /** Window bounds of a normalised text: one window when short, else overlapping ones. */
@@ -287,8 +432,10 @@ export interface WindowScore {
 /** Best window of a text (already in model view). */
 export function scoreView(m: LinearModel, t: string): WindowScore {
   let best: WindowScore = { p: 0, start: 0, end: t.length };
-  for (const [s, e] of windows(t.length)) {
-    const p = sigmoid(dot(m, featuresOf(t, s, e)));
+  const ws = windows(t.length);
+  const cues = ws.length > 1 ? cueHits(t) : undefined;
+  for (const [s, e] of ws) {
+    const p = sigmoid(dot(m, featuresOf(t, s, e, cues)));
     if (p > best.p) best = { p, start: s, end: e };
   }
   return best;

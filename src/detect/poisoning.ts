@@ -247,7 +247,23 @@ export function toolModelText(tool: ToolDefinition): string {
   return parts.join('\n');
 }
 
-/** The same checks on a server's `instructions` (sent at initialize; read by the model). */
+/**
+ * Cues that are the purpose of a server's `instructions` rather than a sign of poisoning: they are
+ * written to the model (`addr`), about how to use the server's tools (`shadow`, `precond`,
+ * `imperative`, `param`) and what to answer (`resp`). A tool description that does this steers the
+ * model outside its own tool; instructions that do it are doing their job. What stays suspicious
+ * in instructions is everything else: overriding the user or system, concealment, exfiltration,
+ * secrets, fake turns and frames, harmful actions, hidden or encoded text.
+ */
+const EXPECTED_IN_INSTRUCTIONS: ReadonlySet<Kind> = new Set<Kind>(['addr', 'addr_weak', 'shadow', 'precond', 'imperative', 'param', 'resp', 'override_weak']);
+const SCORER_DETECTORS = new Set(['poisoning.shadowing', 'poisoning.hidden-instructions', 'poisoning.instruction-override', 'poisoning.secret-access', 'poisoning.exfiltration', 'poisoning.concealment', 'poisoning.encoded', 'poisoning.hidden-html']);
+
+/** The same checks on a server's `instructions` (sent at initialize; read by the model), judged as instructions. */
 export function scanServerInstructions(text: string, opts: ScanOptions = {}): Finding[] {
-  return scanToolString(text, 'instructions', opts);
+  const findings = scanToolString(text, 'instructions', opts);
+  if (!findings.some((f) => SCORER_DETECTORS.has(f.detector))) return findings;
+  const spans = isProse(text) ? scoreText(text, 'tool') : [];
+  const suspicious = spans.some((sp) => sp.score >= REPORT_THRESHOLD && (sp.encoded === true || sp.hidden === true || [...sp.kinds].some((k) => !EXPECTED_IN_INSTRUCTIONS.has(k))));
+  // The scorer's finding only says the text tells the model how to use the server's tools: keep the hidden-channel findings alone.
+  return suspicious ? findings : findings.filter((f) => !SCORER_DETECTORS.has(f.detector));
 }

@@ -825,7 +825,7 @@ const KEY_NAME_ALLOW_RE = /(?:access(?:ibility|or|ed|es|ing|_?level|_?mode|_?typ
 const XML_VALUE_RE = /\s+value\s*=\s*["']([^"'\n]{1,300})["']/y;
 const ASSIGN_RE = /(?:\\?["'`])?(?:[ \t]*:[ \t]*[A-Za-z_][\w<>[\]?.]{0,30}(?=[ \t]*=)|[ \t]+[A-Za-z_][\w.[\]*]{0,30}(?=[ \t]*=))?[ \t]{0,3}(?:=>|:=|::=|:::=|\?\?=|\?=|\|\|=|\.=|\+=|=|:|,|>)(?:[ \t]*[|>][-+]?[ \t]*\r?\n[ \t]*|[ \t]{0,5}(?:(?<=>)\r?\n[ \t]*)?)/y;
 const QUOTED_VALUE_RE = /(["'`])([^"'`\n\r]{1,300})\1/y;
-const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*]{1,300})/y;
+const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*][\w.=+/~\-!@#%^&*$]{0,299})/y;
 /** Known prefixes owned by the provider rules (a generic value that starts with one of them is theirs to judge). */
 const PROVIDER_PREFIX_RE = /^(?:xox[a-z]|xapp|gh[pousr]_|github_pat_|glpat-|gl[a-z]{1,6}-|sk-|sk_|rk_|pk_|AKIA|ASIA|AIza|hf_|api_org_|pplx-|glc_|glsa_|fo1_|fm[12]|sgp_|ntn_|dop_v1|npm_|pypi-|SG\.|AGE-SECRET|ATATT|hvs\.|hvb\.|s\.[A-Za-z0-9]{24}$|eyJ|sntry|sq0|EAA|shp|CLOJARS_|dapi|A3-|ops_|ico-|key-|pub[_-]|xkeysib|lin_|pnu_|PMAK|rubygems_|4b1d|v1\.0-|tk-us|pscale|dp\.|pul-|rdme_|figd_|ZXlK)/;
 

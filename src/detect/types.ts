@@ -3,7 +3,9 @@
  * no I/O, no global state, linear time in the input.
  */
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+import type { Severity } from '../shared/severity.js';
+
+export type { Severity };
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 

@@ -21,6 +21,7 @@ import { Capacity } from './capacity.js';
 import { UpstreamStderr } from './upstream-log.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { isStdio } from '../config/schema.js';
+import { toolLabels } from './labels.js';
 
 /** What readiness knows of one upstream server. */
 export interface UpstreamHealth {
@@ -69,6 +70,9 @@ export class Gateway {
   private readonly hooks: GatewayHooks;
   private readonly specs = new Map<string, ServerConfig>();
   private readonly shared = new Map<string, Upstream>();
+  /** `isolation: principal`: one connection per (server, principal), closed when its last session leaves. */
+  private readonly perPrincipal = new Map<string, Upstream>();
+  private readonly perPrincipalKey = new WeakMap<Upstream, string>();
   private readonly perServer = new Map<string, number>();
   /** Session and child caps, in all and per principal, and who gives way under pressure. */
   readonly capacity: Capacity;
@@ -188,15 +192,36 @@ export class Gateway {
     return u;
   }
 
+  /** `isolation`, or the older `shared: true`; default one connection per session. */
+  isolationOf(spec: ServerConfig): 'shared' | 'principal' | 'session' {
+    return spec.isolation ?? (spec.shared ? 'shared' : 'session');
+  }
+
   upstreamFor(name: string, owner: UpstreamOwner): Upstream {
     const spec = this.specs.get(name);
     if (!spec) throw new Error(`unknown server ${name}`);
-    if (spec.shared) {
+    const isolation = this.isolationOf(spec);
+    if (isolation === 'shared') {
       const u = this.sharedUpstream(name, spec);
       u.owners.add(owner);
       return u;
     }
     const n = this.perServer.get(name) ?? 0;
+    if (isolation === 'principal' && 'principal' in owner) {
+      const key = `${name}\0${(owner as Session).principal.id}`;
+      let u = this.perPrincipal.get(key);
+      if (!u || u.state === 'closed') {
+        const deps = this.upstreamDeps(owner);
+        if (spec.maxInstances !== undefined && n >= spec.maxInstances) deps.refuseChild = `${spec.maxInstances} instances run already (servers.${name}.maxInstances)`;
+        // Several sessions (of one principal) share it: the multi-owner routing of a shared connection applies.
+        u = new Upstream(name, spec, deps, true, ms(spec.idleTimeout));
+        this.perPrincipal.set(key, u);
+        this.perPrincipalKey.set(u, key);
+        this.perServer.set(name, n + 1);
+      }
+      u.owners.add(owner);
+      return u;
+    }
     const deps = this.upstreamDeps(owner);
     if (spec.maxInstances !== undefined && n >= spec.maxInstances) deps.refuseChild = `${spec.maxInstances} instances run already (servers.${name}.maxInstances)`;
     const u = new Upstream(name, spec, deps, false, ms(spec.idleTimeout));
@@ -207,7 +232,13 @@ export class Gateway {
 
   async releaseUpstream(u: Upstream, owner: UpstreamOwner): Promise<void> {
     u.detach(owner);
-    if (u.shared) return;
+    const key = this.perPrincipalKey.get(u);
+    if (key !== undefined) {
+      // A principal's connection lives while one of its sessions uses it.
+      if (u.owners.size > 0) return;
+      this.perPrincipal.delete(key);
+      this.perPrincipalKey.delete(u);
+    } else if (u.shared) return;
     this.perServer.set(u.name, Math.max(0, (this.perServer.get(u.name) ?? 1) - 1));
     await u.close();
   }
@@ -233,7 +264,7 @@ export class Gateway {
     const spec = this.specs.get(name)!;
     const init = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'portcullis-readiness', version: this.version } };
     p = (async () => {
-      if (spec.shared) {
+      if (this.isolationOf(spec) === 'shared') {
         await this.sharedUpstream(name, spec).ensure(init);
         return;
       }
@@ -330,11 +361,7 @@ export class Gateway {
 
   /** Labels of a tool: server-wide and per-tool labels from config, plus what its MCP annotations imply. */
   labelsFor(server: string, name: string, definition: Json | undefined): string[] {
-    const spec = this.specs.get(server);
-    const labels = new Set<string>([...(spec?.labels ?? []), ...(spec?.toolLabels?.[name] ?? [])]);
-    const ann = definition?.annotations as Json | undefined;
-    if (ann?.openWorldHint === true) labels.add('untrusted_source');
-    return [...labels];
+    return toolLabels(this.specs.get(server), name, definition);
   }
 
   // ───────── audit ─────────

@@ -9,6 +9,8 @@ import { LineSplitter } from '../transports/lines.js';
 import type { Gateway } from './gateway.js';
 import type { Session } from './session.js';
 import type { Json } from './upstream.js';
+import { hasEnvelopeClaim } from './era/envelope.js';
+import { EnvelopeState, type Sink } from './era/envelope-state.js';
 
 export function serveStdio(gw: Gateway, principal: Principal, input: Readable = process.stdin, output: Writable = process.stdout): { session: Session; done: Promise<void> } {
   const limit = gw.config.limits.maxStreamBufferBytes;
@@ -30,6 +32,20 @@ export function serveStdio(gw: Gateway, principal: Principal, input: Readable = 
     });
   const session = gw.createSession(principal, 'stdio', { send: (m) => write(m) });
   session.prestartUpstreams();
+  // A client that opens with a 2026-07-28 envelope (no initialize) is served per request from then on.
+  let envelope: EnvelopeState | undefined;
+  const line = (m: unknown) => void write(m).catch(() => undefined);
+  // The pipe closing ends the whole gateway process, which cancels what is in flight: no per-exchange close hooks.
+  const sink: Sink = { reject: (_status, m) => line(m), accepted() {}, event: line, end: line, stream() {}, onClose() {}, close() {} };
+  const perRequest = (m: Json): boolean => {
+    if (!envelope) {
+      if (session.initialized || !hasEnvelopeClaim(m)) return false;
+      envelope = new EnvelopeState(gw, { maxTtlMs: 0, stateTtlMs: 10 * 60_000, idleMs: 24 * 3600_000 });
+      void gw.closeSession(session); // its children were started for a session-era client
+    }
+    void envelope.handleMessage(sink, principal, m, undefined);
+    return true;
+  };
   const max = gw.config.limits.maxMessageBytes;
   const lines = new LineSplitter(
     max,
@@ -43,21 +59,21 @@ export function serveStdio(gw: Gateway, principal: Principal, input: Readable = 
         return;
       }
       if (Array.isArray(msg)) {
-        for (const m of msg) if (m && typeof m === 'object') session.handle(m as Json);
+        for (const m of msg) if (m && typeof m === 'object' && !perRequest(m as Json)) session.handle(m as Json);
         return;
       }
       if (!msg || typeof msg !== 'object') {
         void write({ jsonrpc: '2.0', id: null, error: { code: JSONRPC.INVALID_REQUEST, message: 'Invalid Request: expected a JSON-RPC object' } });
         return;
       }
-      session.handle(msg as Json);
+      if (!perRequest(msg as Json)) session.handle(msg as Json);
     },
     () => void write({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.PCX_MESSAGE_TOO_LARGE, message: `message larger than limits.maxMessageBytes (${max} bytes); discarded`, data: { code: 'PCX_MESSAGE_TOO_LARGE' } } }),
   );
   input.on('data', (d: Buffer) => lines.push(d));
   const done = new Promise<void>((resolve) => {
     const end = () => {
-      void gw.closeSession(session).then(resolve);
+      void Promise.all([gw.closeSession(session), envelope?.close()]).then(() => resolve());
     };
     endSession = end;
     input.once('end', end);

@@ -4,7 +4,7 @@
  * deterministically (same input, same name, across restarts and replicas) with a hash suffix.
  */
 import { createHash } from 'node:crypto';
-import type { ListKind } from '../pipeline/types.js';
+import type { ListKind } from '../shared/lists.js';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -25,13 +25,9 @@ export function disambiguate(exposed: string, server: string): string {
   return exposed.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix;
 }
 
-/** Each kind of list: the method that fetches it and the result key that holds its items. */
-export const LIST_METHOD: Record<ListKind, { method: string; key: string }> = {
-  tools: { method: 'tools/list', key: 'tools' },
-  prompts: { method: 'prompts/list', key: 'prompts' },
-  resources: { method: 'resources/list', key: 'resources' },
-  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates' },
-};
+/** Each kind of list: the method that fetches it and the result key that holds its items (shared vocabulary). */
+import { LIST_METHOD } from '../shared/lists.js';
+export { LIST_METHOD };
 
 /** Where a client is in a paged list: opaque to it (base64url JSON), checked when it comes back. */
 export interface ListCursor {

@@ -12,6 +12,7 @@ import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
 import type { Registry } from '../registry/registry.js';
+import type { Coord } from '../coord/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { isStdio } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/log.js';
@@ -44,6 +45,8 @@ export interface Runtime {
   gateway: Gateway;
   store: Store;
   registry: Registry;
+  /** Revocations and counters (memory or Redis). */
+  coord: Coord;
   mcpUrl?: string;
   adminUrl?: string;
   /** The admin token file; `created` holds the token when this start made it (print it once). */
@@ -162,14 +165,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       { Registry },
       { Metrics },
       { initTracing },
-      { createRegistryInterceptor },
-      { createInspectInterceptor },
-      { createFlowInterceptor },
-      { createRateInterceptor },
-      { createApprovalInterceptor },
-      { buildPipeline },
-      { createValidateInterceptor },
-      { createAuthnInterceptor },
+      { createPipeline },
     ] = await Promise.all([
       import('../audit/index.js'),
       import('../store/index.js'),
@@ -177,14 +173,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../registry/registry.js'),
       import('../observability/metrics.js'),
       import('../observability/tracing.js'),
-      import('../pipeline/interceptors/registry.js'),
-      import('../pipeline/interceptors/inspect.js'),
-      import('../pipeline/interceptors/flow.js'),
-      import('../pipeline/interceptors/rate.js'),
-      import('../pipeline/interceptors/approval.js'),
       import('../pipeline/stages.js'),
-      import('../pipeline/interceptors/validate.js'),
-      import('../pipeline/interceptors/authn.js'),
       loadAuditRedaction(),
     ] as const);
     metrics = new Metrics();
@@ -219,10 +208,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const pathBase = pathBasesOf(servers);
     const policy = config.policy ? await (await import('../policy/index.js')).createPolicyEngine(config, { logger: log, pathBase, ...reread }) : undefined;
     const grants = policy ? await import('../credentials/grants.js') : undefined;
-    const authz = policy
-      ? (await import('../pipeline/interceptors/authz.js')).createAuthzInterceptor(policy, {
-          findGrant: async (principal, server, tool, args) => (await grants!.findCoveringGrant(store, principal, server, tool, args))?.id,
-        })
+    const authzOptions = grants
+      ? { findGrant: async (principal: string, server: string, tool: string, args: unknown) => (await grants.findCoveringGrant(store, principal, server, tool, args))?.id }
       : undefined;
     if (grants) {
       // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
@@ -243,27 +230,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
-    const pipeline = buildPipeline(
-      {
-        authn: createAuthnInterceptor(coord),
-        validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
-        registry: createRegistryInterceptor(reg, config),
-        inspect: createInspectInterceptor(config.inspect, { pathBase }),
-        ...(authz ? { authz } : {}),
-        flow: createFlowInterceptor(config.flow),
-        rate: createRateInterceptor(coord, config.limits.callsPerMinute),
-        approval: createApprovalInterceptor({
-          store,
-          ttlMs: approvalTtlMs,
-          elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
-          redact: redactForAudit,
-        }),
-      },
-      {
-        timeoutMs: ms(config.limits.interceptorTimeout, 5000),
-        disabled: config.pipeline.disable,
-        onError: (name, hook, err) => log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
-      },
+    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
+      log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
     pendingPipeline.resolve(pipeline);
     pendingSink.resolve(auditLog);
@@ -300,6 +268,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     gateway: gw,
     store,
     registry: reg,
+    coord,
     async close() {
       await gw.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the gateway'));
       await auditLog.close().catch((e: unknown) => log.warn({ err: String(e) }, 'error while closing the audit log'));

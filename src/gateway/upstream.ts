@@ -18,8 +18,8 @@ import type { ErrorCodeName } from '../errors.js';
 import { CapacityError, type Capacity } from './capacity.js';
 import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 
-export type Json = Record<string, unknown>;
-export type RpcId = string | number;
+export type { Json, RpcId } from '../shared/jsonrpc.js';
+import type { Json, RpcId } from '../shared/jsonrpc.js';
 
 /**
  * Headers of the call being sent (W3C traceparent; the 2026-07-28 Mcp-Method / Mcp-Name), so the HTTP
@@ -155,7 +155,7 @@ export class Upstream {
     if (this.state === 'dead' && now < this.retryAt) {
       return Promise.reject(
         new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name} is unavailable (${this.lastError ?? 'failed'}); next restart attempt in ${Math.ceil((this.retryAt - now) / 1000)}s`, {
-          retryAfterMs: this.retryAt - now,
+          retryAfterMs: Math.max(250, this.retryAt - now),
         }),
       );
     }
@@ -175,7 +175,11 @@ export class Upstream {
         // A refusal for capacity is not the server's fault: no backoff, no health change.
         if (capacity) this.state = 'idle';
         else this.markDead(err instanceof Error ? err.message : String(err));
-        throw err instanceof UpstreamError ? err : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: ${this.lastError}`, { retryAfterMs: Math.max(0, this.retryAt - Date.now()) });
+        if (capacity) throw err;
+        // Whatever went wrong while starting (it exited, the connection closed, initialize failed), the server is unavailable.
+        const data = { ...(err instanceof UpstreamError ? err.data : {}), retryAfterMs: Math.max(250, this.retryAt - Date.now()) };
+        const message = err instanceof UpstreamError && err.code === 'PCX_UPSTREAM_UNAVAILABLE' ? err.message : `${this.name} could not be started: ${this.lastError}`;
+        throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', message, data);
       },
     );
     return this.connecting;
@@ -297,7 +301,8 @@ export class Upstream {
     const versions = result?.supportedVersions;
     if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) {
       if (this.transport !== t) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed during discovery`);
-      this.era = 'session';
+      // Only an answer is a verdict to keep; silence (a slow start) is probed again at the next connect.
+      if (res) this.era = 'session';
       return false;
     }
     this.era = 'envelope';
@@ -668,7 +673,16 @@ export const NO_OWNER: UpstreamOwner = {
  */
 async function remoteTransport(spec: RemoteServerConfig): Promise<Transport> {
   const url = new URL(spec.url);
-  const requestInit: RequestInit = { headers: spec.headers };
+  const headers: Record<string, string> = { ...(spec.headers as Record<string, string> | undefined) };
+  // fetch refuses URLs with credentials: send userinfo as HTTP Basic (unless an Authorization header is configured).
+  if (url.username || url.password) {
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+      headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
+    url.username = '';
+    url.password = '';
+  }
+  const requestInit: RequestInit = { headers };
   if (spec.type === 'sse') {
     const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
     return new SSEClientTransport(url, { requestInit, fetch: tracingFetch });

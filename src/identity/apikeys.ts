@@ -3,7 +3,7 @@
  * the public id and compared in constant time. Keys can expire and be revoked.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../pipeline/types.js';
+import type { Principal } from '../shared/principal.js';
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { AuthResult } from './types.js';
 

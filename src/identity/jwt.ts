@@ -21,7 +21,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { ms, type Config } from '../config/schema.js';
-import type { Principal } from '../pipeline/types.js';
+import type { Principal } from '../shared/principal.js';
 import type { AuthResult } from './types.js';
 
 export type JwtConfig = NonNullable<Exclude<Config['auth'], 'none'>['jwt']>;

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/schema.js';
-import type { Principal } from '../pipeline/types.js';
+import type { Principal } from '../shared/principal.js';
 
 /** Is this bind address loopback-only? */
 export function isLoopbackHost(host: string): boolean {

@@ -1,4 +1,4 @@
-import type { Principal } from '../pipeline/types.js';
+import type { Principal } from '../shared/principal.js';
 
 /** The outcome of authenticating an HTTP request. Bad credentials are values, never exceptions. */
 export type AuthResult =

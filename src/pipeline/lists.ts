@@ -2,7 +2,7 @@
  * The list in flight on the `list` hook (one upstream server's tools, prompts, resources or
  * templates), for the interceptors that hide items from it.
  */
-import { LIST_METHOD } from '../gateway/names.js';
+import { LIST_METHOD } from '../shared/lists.js';
 import type { JsonRpcObject, PipelineContext } from './types.js';
 
 export interface ListInFlight {

@@ -23,15 +23,68 @@
  * and mark taint), in the same order; interceptors without a `response` hook are skipped.
  * The audit event is written by the session after the last stage, before the client sees the answer.
  */
-import type { Interceptor } from './types.js';
+import type { Config } from '../config/schema.js';
+import type { Coord } from '../coord/types.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import type { Registry } from '../registry/registry.js';
+import type { Store } from '../store/types.js';
+import type { Finding } from '../detect/types.js';
+import { ms } from '../config/schema.js';
+import { STAGE_ORDER, type StageName } from '../shared/stages.js';
 import { Pipeline } from './chain.js';
+import type { Interceptor } from './types.js';
+import { createAuthnInterceptor } from './interceptors/authn.js';
+import { createValidateInterceptor } from './interceptors/validate.js';
+import { createRegistryInterceptor } from './interceptors/registry.js';
+import { createInspectInterceptor, type InspectOptions } from './interceptors/inspect.js';
+import { createAuthzInterceptor, type AuthzInterceptorOptions } from './interceptors/authz.js';
+import { createFlowInterceptor } from './interceptors/flow.js';
+import { createRateInterceptor } from './interceptors/rate.js';
+import { createApprovalInterceptor } from './interceptors/approval.js';
 
-export const STAGE_ORDER = ['authn', 'validate', 'registry', 'inspect', 'authz', 'flow', 'rate', 'approval'] as const;
-export type StageName = (typeof STAGE_ORDER)[number];
+export { STAGE_ORDER, type StageName };
+
+/** What the stages are built from: the config and the services the runtime opened. */
+export interface StageDeps {
+  config: Config;
+  coord: Coord;
+  registry: Registry;
+  store: Store;
+  /** The policy engine; without one there is no authz stage (no `policy:` section). */
+  policy?: PolicyEngine;
+  /** Options of the authz stage (e.g. standing grants). */
+  authz?: AuthzInterceptorOptions;
+  /** Options of the inspect stage (e.g. each server's base for relative paths). */
+  inspect?: InspectOptions;
+  /** How long an approval ticket waits for a decision. */
+  approvalTtlMs: number;
+  /** Redaction of what an approver reads (secrets, personal data). */
+  redact(text: string): Finding[];
+}
+
+/** Build every configured stage (not yet ordered or filtered: see buildPipeline). */
+export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor>> {
+  const { config } = d;
+  return {
+    authn: createAuthnInterceptor(d.coord),
+    validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
+    registry: createRegistryInterceptor(d.registry, config),
+    inspect: createInspectInterceptor(config.inspect, d.inspect),
+    ...(d.policy ? { authz: createAuthzInterceptor(d.policy, d.authz) } : {}),
+    flow: createFlowInterceptor(config.flow),
+    rate: createRateInterceptor(d.coord, config.limits.callsPerMinute),
+    approval: createApprovalInterceptor({
+      store: d.store,
+      ttlMs: d.approvalTtlMs,
+      elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
+      redact: d.redact,
+    }),
+  };
+}
 
 /**
- * Build the pipeline from whichever stages are configured, in the fixed order above.
- * `disabled` lists stage names the config turned off (`pipeline.disable`).
+ * Order the stages (STAGE_ORDER) and drop the ones the config turned off (`pipeline.disable`).
+ * authn is never dropped.
  */
 export function buildPipeline(
   stages: Partial<Record<StageName, Interceptor>>,
@@ -40,7 +93,12 @@ export function buildPipeline(
   const list: Interceptor[] = [];
   for (const name of STAGE_ORDER) {
     const ic = stages[name];
-    if (ic && !opts.disabled?.includes(name)) list.push(ic);
+    if (ic && (name === 'authn' || !opts.disabled?.includes(name))) list.push(ic);
   }
   return new Pipeline(list, opts.timeoutMs, opts.onError);
+}
+
+/** The request path's pipeline, from the config and services: build the stages, order them. */
+export function createPipeline(d: StageDeps, onError?: (name: string, hook: string, err: unknown) => void): Pipeline {
+  return buildPipeline(buildStages(d), { timeoutMs: ms(d.config.limits.interceptorTimeout, 5000), disabled: d.config.pipeline.disable, ...(onError ? { onError } : {}) });
 }

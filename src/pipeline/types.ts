@@ -4,7 +4,9 @@
  * Decisions are values, never exceptions: an interceptor returns a Verdict. If it throws or
  * times out the chain turns that into a deny (fail closed).
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonRpcObject } from '../shared/jsonrpc.js';
+import type { Principal, Transport } from '../shared/principal.js';
+import type { ListKind } from '../shared/lists.js';
 import type { Finding } from '../detect/types.js';
 
 export type Hook = 'connect' | 'list' | 'request' | 'response' | 'serverRequest';
@@ -37,31 +39,10 @@ export function modify(message: JsonRpcObject, rule?: string, findings?: Finding
   return findings && findings.length > 0 ? { decision, findings } : { decision };
 }
 
-/** A parsed JSON-RPC message as the relay sees it: parsed once, handed to interceptors as is. */
-export type JsonRpcObject = JSONRPCMessage & Record<string, unknown>;
-
-export type Transport = 'stdio' | 'http' | 'sse';
-
-/** Who is on the other end of a session. Filled by the authn interceptor / listener. */
-export interface Principal {
-  /** `user:alice`, `agent:ci-bot`, `anonymous`. */
-  id: string;
-  kind: 'User' | 'Agent' | 'Anonymous';
-  groups: string[];
-  /** OAuth scopes granted to the token, if any. */
-  scopes?: string[];
-  /** The OAuth client (azp / client_id) acting for the user, if any. */
-  agent?: string;
-  /** How the principal was established: `none`, `jwt`, `api-key`, `os-user`, `config`. */
-  method: string;
-  /** Token expiry in epoch seconds, if bounded. */
-  expiresAt?: number;
-  /**
-   * The credential that established the principal: `api-key:<id>`, `jwt:<sha256 of the token>`,
-   * `none`, `stdio`. A session is bound to it: a request with another credential is refused.
-   */
-  credential?: string;
-}
+// Shared vocabulary (src/shared/), re-exported so interceptors import one place.
+export type { JsonRpcObject } from '../shared/jsonrpc.js';
+export type { Principal, Transport } from '../shared/principal.js';
+export type { ListKind } from '../shared/lists.js';
 
 /** The session state interceptors may read and (for taint) extend. */
 export interface SessionView {
@@ -138,7 +119,6 @@ export interface PipelineContext {
   };
 }
 
-export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 type HookFn = (ctx: PipelineContext) => Verdict | Promise<Verdict>;
 

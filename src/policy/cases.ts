@@ -17,7 +17,7 @@
  * ```
  */
 import { parse as parseYaml } from 'yaml';
-import type { Principal } from '../pipeline/types.js';
+import type { Principal } from '../shared/principal.js';
 import type { PolicyEngine, Explanation } from './engine.js';
 import type { AuthzRequest, PolicyAction } from './types.js';
 

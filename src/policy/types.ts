@@ -1,6 +1,6 @@
 /** Shared types of the policy engine. */
 import type { PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
-import type { Principal } from '../pipeline/types.js';
+import type { Principal } from '../shared/principal.js';
 
 export type PolicyAction = 'call_tool' | 'read_resource' | 'get_prompt' | 'list' | 'sample' | 'elicit' | 'call_method';
 export const POLICY_ACTIONS: readonly PolicyAction[] = ['call_tool', 'read_resource', 'get_prompt', 'list', 'sample', 'elicit', 'call_method'];

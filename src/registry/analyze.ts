@@ -9,10 +9,15 @@
  * - MCP09 shadow servers: neither routed nor registered.
  */
 import path from 'node:path';
+import { redactTarget } from '../util/redact-url.js';
 import type { Severity } from '../detect/types.js';
 import { SEVERITY_RANK } from '../detect/types.js';
 import { secretsDetector, looksLikePlaceholder, genericValueScore } from '../detect/secrets.js';
 import { commandLine, type DiscoveredServer } from './discovery.js';
+import { PACKAGE_ROOT } from '../config/load.js';
+
+/** This installation's CLI script (what `wrap` writes by default, from a clone or a tarball alike). */
+const OWN_CLI = path.join(PACKAGE_ROOT, 'dist', 'cli', 'index.js');
 
 export interface ScanFinding {
   category: string;
@@ -62,7 +67,7 @@ export function routedCommand(command: string, args: readonly string[]): { route
   const tokens = [command, ...args];
   const at = tokens.findIndex((t) => {
     const base = path.basename(t.replace(/\\/g, '/')).replace(/\.(cmd|exe|js|mjs)$/i, '');
-    return PORTCULLIS_BIN.test(base) || /(^|\/)portcullis\/dist\/cli\/index\.js$/.test(t.replace(/\\/g, '/')) || /^@[^/]+\/portcullis(@.*)?$/.test(t);
+    return PORTCULLIS_BIN.test(base) || /(^|\/)portcullis\/dist\/cli\/index\.js$/.test(t.replace(/\\/g, '/')) || /^@[^/]+\/portcullis(@.*)?$/.test(t) || t === OWN_CLI;
   });
   if (at < 0) return { routed: false };
   const s = tokens.indexOf('stdio', at + 1);
@@ -102,7 +107,8 @@ export function routedUrl(url: string, listeners: readonly Listener[]): boolean 
 
 /** A comparable form of a command line or URL. */
 export function targetKey(target: string): string {
-  const t = target.trim();
+  // Stored targets are redacted (src/util/redact-url.ts): compare redacted forms on both sides.
+  const t = redactTarget(target).trim();
   if (/^https?:\/\//i.test(t)) {
     try {
       const u = new URL(t);
@@ -397,7 +403,10 @@ export function analyzeServer(s: DiscoveredServer, ctx: AnalyzeContext): Scanned
     findings.push({
       category: 'shadow_server',
       severity: 'medium',
-      message: `[MCP09] shadow server: not routed through Portcullis and not in its registry or config; route it with \`portcullis wrap ${s.file}\``,
+      // `wrap` only rewrites stdio servers: a remote one is routed by moving its URL into the gateway config.
+      message: s.command
+        ? `[MCP09] shadow server: not routed through Portcullis and not in its registry or config; route it with \`portcullis wrap ${s.file}\``
+        : `[MCP09] shadow server: not routed through Portcullis and not in its registry or config; add its URL to the gateway config's mcpServers (\`portcullis init\` does) and point the client at the Portcullis listener`,
     });
   }
   findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);

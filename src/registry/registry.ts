@@ -3,13 +3,16 @@
  * the hash of what the model reads (see hash.ts), with a status:
  *
  * - new item: `pending` in enforce mode (hidden until approved), `approved` in observe mode;
- *   if the poisoning scanner flags it, `quarantined` in enforce mode (or with
- *   `registry.quarantinePoisoned`), otherwise flagged (reason recorded, status unchanged);
+ *   if the poisoning scanner flags it, `quarantined` in both modes (observe admits the unknown, not
+ *   the hostile; `registry.quarantinePoisoned: false` turns that off in observe mode, flagging only);
  * - known item, same hash: its status;
  * - known item, changed hash (a rug pull): `quarantined` at once in both modes, new version stored,
  *   `registry diff server__tool` shows the change, `registry approve` re-admits it;
  * - new name whose definition equals or nearly equals a quarantined / retired one: `quarantined`
  *   (`renamed from X`), so a rename cannot launder a definition;
+ * - new name on a server whose list no longer has a known item it resembles (similar name and
+ *   schema, or a description that keeps most of the old one): a rename, held like a change
+ *   (`quarantined`, `renamed from X`, `registry diff` shows X against it), in both modes;
  * - name collisions and look-alike names across servers: findings.
  *
  * Visible = server visible and item `approved` (or `pending` in observe mode). The cache makes
@@ -18,10 +21,11 @@
 import type { Finding, Severity } from '../detect/types.js';
 import { SEVERITY_RANK } from '../detect/types.js';
 import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord, Store } from '../store/types.js';
-import type { ListKind } from '../pipeline/types.js';
+import type { ListKind } from '../shared/lists.js';
+import { redactTarget } from '../util/redact-url.js';
 import { changedFields, definitionHash, modelView, sha256Hex } from './hash.js';
 import { diffDefinitions } from './diff.js';
-import { definitionPrint, hasNonAscii, nameRelation, sameDefinition, type DefinitionPrint } from './similar.js';
+import { definitionPrint, hasNonAscii, nameRelation, renameRelation, sameDefinition, type DefinitionPrint } from './similar.js';
 
 export type RegistryMode = 'observe' | 'enforce';
 
@@ -226,7 +230,8 @@ export class Registry {
     const rec = await this.store.upsertServer({
       name,
       transport,
-      target,
+      // Never store credentials (userinfo, token= / key= / sig= parameters, --api-key flags).
+      target: redactTarget(target),
       ...(owner !== undefined ? { owner } : known?.owner !== undefined ? { owner: known.owner } : {}),
       ...(known ? {} : { status: this.mode === 'enforce' ? 'pending' : 'approved' }),
     });
@@ -272,8 +277,9 @@ export class Registry {
       const visible = new Set<string>();
       const now = this.now();
       const nowMs = Date.parse(now);
+      const listed = new Set(items.map((i) => i.name));
       for (const item of items) {
-        const c = await this.checkItem(dkind, server, item.name, item.definition, nowMs);
+        const c = await this.checkItem(dkind, server, item.name, item.definition, nowMs, listed);
         if (c) changes.push(...c);
         const rec = this.defs.get(key(dkind, server, item.name));
         if (rec && visibleStatus(rec.status, this.mode) && this.serverVisible(server)) visible.add(item.name);
@@ -314,7 +320,7 @@ export class Registry {
     });
   }
 
-  private async checkItem(kind: DefinitionKind, server: string, name: string, definition: unknown, nowMs: number): Promise<RegistryChange[] | undefined> {
+  private async checkItem(kind: DefinitionKind, server: string, name: string, definition: unknown, nowMs: number, listed?: ReadonlySet<string>): Promise<RegistryChange[] | undefined> {
     const view = modelView(kind, definition);
     const hash = definitionHash(kind, view);
     const k = key(kind, server, name);
@@ -351,12 +357,17 @@ export class Registry {
     let change: ChangeKind = 'new';
     const print = definitionPrint(kind, view);
     const launder = this.findLaundered(kind, server, name, print);
+    const renamed = launder ? undefined : listed && this.findRenamed(kind, server, name, view, listed);
     if (launder) {
       status = 'quarantined';
       reason = `renamed from ${launder.id} (${launder.how} definition, ${launder.status})`;
       change = 'renamed';
+    } else if (renamed) {
+      status = 'quarantined';
+      reason = `renamed from ${renamed.id} (${renamed.how}; ${renamed.id} is no longer listed)${poisoned.length > 0 ? `; poisoning: ${summary(poisoned)}` : ''}`;
+      change = 'renamed';
     } else if (poisoned.length > 0) {
-      if (this.mode === 'enforce' || this.opts.quarantinePoisoned) {
+      if (this.mode === 'enforce' || this.opts.quarantinePoisoned !== false) {
         status = 'quarantined';
         reason = `poisoning: ${summary(poisoned)}`;
       } else {
@@ -384,6 +395,21 @@ export class Registry {
       if (how) return { id: this.idOf(d.kind, d.server, d.name), how, status: d.status };
     }
     return undefined;
+  }
+
+  /**
+   * A known item of the same server that is gone from the current list and that this new one
+   * resembles: a rename (rug pull by renaming). Returns the most similar one.
+   */
+  private findRenamed(kind: DefinitionKind, server: string, name: string, view: Record<string, unknown>, listed: ReadonlySet<string>) {
+    if (kind === 'instructions') return undefined;
+    let best: { id: string; how: string; score: number } | undefined;
+    for (const d of this.defs.values()) {
+      if (d.kind !== kind || d.server !== server || d.name === name || listed.has(d.name) || d.status === 'retired') continue;
+      const r = renameRelation(d.name, d.definition, name, view);
+      if (r && (!best || r.score > best.score)) best = { id: this.idOf(d.kind, d.server, d.name), how: r.how, score: r.score };
+    }
+    return best;
   }
 
   /** Tool-name collisions and look-alikes against the other servers' tools. */

@@ -11,6 +11,8 @@ import type { Store } from '../store/types.js';
 import { analyzeServer, DEFAULT_LISTENER, routedCommand, type KnownServer, type Listener, type ScanFinding, type ScannedServer } from './analyze.js';
 import { commandLine, discover, type ConfigProblem, type DiscoveredServer } from './discovery.js';
 import { listServerTools } from './connect.js';
+import { redactUrl } from '../util/redact-url.js';
+import { escapeControl } from '../util/terminal.js';
 
 export interface ScanOptions {
   /** Home dir to scan (default: the user's). */
@@ -134,7 +136,7 @@ export function toJson(r: ScanReport): { servers: Array<Record<string, unknown>>
       client: s.client,
       file: s.file,
       name: s.name,
-      ...(s.command !== undefined ? { command: s.command } : { url: s.url }),
+      ...(s.command !== undefined ? { command: s.command } : { url: s.url === undefined ? s.url : redactUrl(s.url) }),
       routed: s.routed,
       registered: s.registered,
       shadow: s.shadow,
@@ -147,6 +149,7 @@ export function toJson(r: ScanReport): { servers: Array<Record<string, unknown>>
 export function formatTable(r: ScanReport, opts: { home?: string } = {}): string {
   const home = opts.home ?? r.root;
   const short = (f: string) => (f.startsWith(home + path.sep) ? `~${path.sep}${path.relative(home, f)}` : f);
+  // Names and paths come from config files on the machine: escaped, so they cannot forge lines or drive the terminal.
   const rows = r.servers.map((s) => [
     s.client,
     s.name,
@@ -155,7 +158,7 @@ export function formatTable(r: ScanReport, opts: { home?: string } = {}): string
     s.shadow ? 'SHADOW' : '-',
     countBySeverity(s.findings),
     short(s.file),
-  ]);
+  ].map((c) => escapeControl(c)));
   const head = ['CLIENT', 'SERVER', 'ROUTED', 'REGISTERED', 'SHADOW', 'FINDINGS', 'CONFIG'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
@@ -163,8 +166,8 @@ export function formatTable(r: ScanReport, opts: { home?: string } = {}): string
   const withFindings = r.servers.filter((s) => s.findings.some((f) => f.severity !== 'info'));
   if (withFindings.length > 0) out.push('');
   for (const s of withFindings) {
-    out.push(`${s.client} ${s.name} (${s.command ?? s.url}):`);
-    for (const f of s.findings) if (f.severity !== 'info') out.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.message}`);
+    out.push(escapeControl(`${s.client} ${s.name} (${s.command ?? redactUrl(s.url ?? '')}):`));
+    for (const f of s.findings) if (f.severity !== 'info') out.push(`  ${f.severity.toUpperCase().padEnd(8)} ${escapeControl(f.message)}`);
   }
   for (const p of r.problems) out.push(`could not read ${short(p.file)} (${p.client}): ${p.error}`);
   const shadows = r.servers.filter((s) => s.shadow).length;

@@ -121,3 +121,63 @@ export function sameDefinition(a: DefinitionPrint, b: DefinitionPrint): 'identic
   if (a.shingles.size >= 12 && b.shingles.size >= 12 && jaccard(a.shingles, b.shingles) >= NEAR_DUPLICATE) return 'similar';
   return undefined;
 }
+
+/** Word tokens of a name (`get_weather`, `getWeather`, `weather-lookup` → get, weather, lookup). */
+function nameTokens(name: string): Set<string> {
+  const spaced = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+  return new Set(foldName(spaced).split(/[^\p{L}\p{N}]+/u).filter((t) => t.length >= 3));
+}
+
+function words(s: string): Set<string> {
+  return new Set(normText(s).split(' ').filter((w) => w.length >= 2));
+}
+
+/** Share of `a`'s members that are in `b`. */
+function containment(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0) return 0;
+  let n = 0;
+  for (const x of a) if (b.has(x)) n++;
+  return n / a.size;
+}
+
+function propertyNames(view: Record<string, unknown>): Set<string> {
+  const out = new Set<string>();
+  for (const k of ['inputSchema', 'arguments', 'uriTemplate']) {
+    const v = view[k];
+    if (k === 'inputSchema' && v && typeof v === 'object') {
+      const props = (v as { properties?: unknown }).properties;
+      if (props && typeof props === 'object') for (const p of Object.keys(props)) out.add(p.toLowerCase());
+    } else if (k === 'arguments' && Array.isArray(v)) {
+      for (const a of v) if (a && typeof a === 'object' && typeof (a as { name?: unknown }).name === 'string') out.add((a as { name: string }).name.toLowerCase());
+    } else if (k === 'uriTemplate' && typeof v === 'string') {
+      for (const m of v.matchAll(/\{[+#./;?&]?([^}]+)\}/g)) for (const p of m[1]!.split(',')) out.add(p.replace(/\*$|:\d+$/, '').toLowerCase());
+    }
+  }
+  return out;
+}
+
+/**
+ * Does a new item (`name`, `view`) look like a renamed `oldName` (`oldDef`) of the same server?
+ * Signals: the names (a shared word of 3+ letters, or one edit apart, or homoglyphs), the
+ * description (most of the old description's words are still there), the schema (the old
+ * parameters are all still there). A rename is the description signal, a look-alike name
+ * (homoglyphs, case, one edit), or the name and schema signals together. Returns how, with a score to pick the most similar, or undefined.
+ */
+export function renameRelation(oldName: string, oldDef: unknown, name: string, view: Record<string, unknown>): { how: string; score: number } | undefined {
+  const old = oldDef && typeof oldDef === 'object' ? (oldDef as Record<string, unknown>) : {};
+  const ot = nameTokens(oldName);
+  const nt = nameTokens(name);
+  const rel = nameRelation(name, oldName);
+  // Homoglyphs, case / separators, one edit: a look-alike of the old name on its own server.
+  const lookalike = rel === 'homoglyph' || rel === 'edit1';
+  const nameSim = lookalike || containment(ot, nt) > 0;
+  const od = words(typeof old.description === 'string' ? old.description : '');
+  const nd = words(typeof view.description === 'string' ? view.description : '');
+  const descSim = od.size >= 4 && containment(od, nd) >= 0.8;
+  const op = propertyNames(old);
+  const np = propertyNames(view);
+  const schemaSim = op.size > 0 && containment(op, np) === 1;
+  if (!(descSim || lookalike || (nameSim && schemaSim))) return undefined;
+  const how = [lookalike ? 'look-alike name' : nameSim ? 'similar name' : '', descSim ? 'description kept' : '', schemaSim ? 'same parameters' : ''].filter(Boolean).join(', ');
+  return { how, score: (nameSim ? 1 : 0) + (descSim ? 2 : 0) + (schemaSim ? 1 : 0) };
+}

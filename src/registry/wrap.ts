@@ -6,8 +6,10 @@
  * note; servers already routed are untouched (idempotent). A backup `FILE.bak-<timestamp>` is
  * written before the change.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../config/load.js';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
 import { routedCommand } from './analyze.js';
@@ -16,8 +18,11 @@ import { extractServers, parseConfigText, type ClientId, type ConfigFormat, type
 import { jsoncSpans } from './jsonc.js';
 
 export interface WrapOptions {
-  /** How to start Portcullis, split on spaces (default `npx -y portcullis@<version>`). */
-  portcullisCmd?: string;
+  /**
+   * How the client should start Portcullis: a command line split on spaces (`--portcullis-cmd`),
+   * or an argv. Default (`defaultPortcullisCmd`): this installation, by absolute paths.
+   */
+  portcullisCmd?: string | readonly string[];
   dryRun?: boolean;
   now?: Date;
 }
@@ -69,13 +74,41 @@ export function detectConfig(file: string, text: string): { format: ConfigFormat
   return { format, layout, client, doc };
 }
 
-export function defaultPortcullisCmd(version: string): string {
-  return `npx -y portcullis@${version}`;
+/**
+ * How a client starts this installation: the Node binary running now and this package's CLI
+ * script, both absolute, so the command works with the bare PATH a desktop client gives its
+ * servers and does not depend on a package registry (`portcullis` is not published there; a
+ * `npx portcullis` line would fail with a 404 and break every server it wraps).
+ */
+export function defaultPortcullisCmd(): string[] {
+  return [process.execPath, path.join(PACKAGE_ROOT, 'dist', 'cli', 'index.js')];
+}
+
+export function splitPortcullisCmd(cmd: string | readonly string[]): string[] {
+  return typeof cmd === 'string' ? cmd.trim().split(/\s+/).filter(Boolean) : [...cmd];
+}
+
+/**
+ * Refuse a Portcullis command that would not start: run `<cmd> --version` and expect a version.
+ * (A registry package that does not exist, a typo, a moved install: all caught before the client
+ * config is rewritten.)
+ */
+export function checkPortcullisCmd(cmd: string | readonly string[], timeoutMs = 30_000): { ok: true; version: string } | { ok: false; why: string } {
+  const pc = splitPortcullisCmd(cmd);
+  if (pc.length === 0) return { ok: false, why: 'the command is empty' };
+  const r = spawnSync(pc[0]!, [...pc.slice(1), '--version'], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) return { ok: false, why: `${pc[0]}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` };
+  const out = (r.stdout ?? '').trim();
+  if (r.status !== 0 || !/^\d+\.\d+\.\d+/.test(out)) {
+    const detail = (r.stderr ?? '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status ?? r.signal}`;
+    return { ok: false, why: `\`${pc.join(' ')} --version\` failed: ${detail}` };
+  }
+  return { ok: true, version: out };
 }
 
 /** The wrapped command of one server. */
-export function wrappedCommand(portcullisCmd: string, command: string, args: readonly string[], name?: string): { command: string; args: string[] } {
-  const pc = portcullisCmd.trim().split(/\s+/).filter(Boolean);
+export function wrappedCommand(portcullisCmd: string | readonly string[], command: string, args: readonly string[], name?: string): { command: string; args: string[] } {
+  const pc = splitPortcullisCmd(portcullisCmd);
   if (pc.length === 0) throw new Error('--portcullis-cmd is empty');
   // The client's name for the server becomes the registry's (server names: letters, digits, _ . -).
   const safe = name?.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
@@ -97,7 +130,7 @@ function timestamp(d: Date): string {
 }
 
 /** Rewrite one client config file. */
-export function wrapConfigFile(file: string, opts: WrapOptions & { portcullisCmd: string }): WrapResult {
+export function wrapConfigFile(file: string, opts: WrapOptions & { portcullisCmd: string | readonly string[] }): WrapResult {
   const abs = path.resolve(file);
   const text = readFileSync(abs, 'utf8');
   const { format, layout, client, doc } = detectConfig(abs, text);

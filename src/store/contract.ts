@@ -3,8 +3,8 @@
  * from a *.test.ts; the factory returns a fresh, migrated, empty store and a cleanup function.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../audit/event.js';
-import { chainHash, ZERO_HASH } from '../audit/canonical.js';
+import type { AuditEvent } from '../shared/audit-event.js';
+import { chainHash, ZERO_HASH } from '../shared/canonical.js';
 import type { Store } from './types.js';
 
 export interface StoreFixture {
@@ -104,6 +104,15 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect(last.map((c) => c.seq)).toEqual([20, 19]);
       expect((await store.queryAudit({ session: 's-0', afterSeq: 10 })).map((c) => c.seq)).toEqual([12, 15, 18]);
       expect((await store.queryAudit({ server: 'nope' })).length).toBe(0);
+    });
+
+    it('readAuditRows returns the indexed columns as stored, equal to the hashed event fields', async () => {
+      await store.appendAuditChain([sampleEvent(1), sampleEvent(2, { session: undefined })]);
+      const rows = await store.readAuditRows(0, 10);
+      expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+      expect(rows[0]!.columns).toEqual({ id: 'ev-1', time: sampleEvent(1).time, session: 's-1', principal: 'alice', server: 'github', method: 'tools/call', target: 'github__create_issue', decision: 'allow' });
+      expect(rows[1]!.columns.session).toBeNull();
+      expect(rows[1]!.event).toEqual(sampleEvent(2, { session: undefined }));
     });
 
     it('checkpoints are stored and listed in seq order; duplicates are ignored', async () => {

@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by the SQLite and PostgreSQL stores (same column names). */
-import type { AuditEvent } from '../audit/event.js';
+import type { AuditEvent } from '../shared/audit-event.js';
 import type { AuditCheckpoint, AuditColumns, AuditRow, ApiKeyRecord, ApprovalRecord, ChainedEvent, DefinitionRecord, DefinitionVersion, ServerRecord } from './types.js';
 
 type Row = Record<string, unknown>;

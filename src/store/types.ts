@@ -3,7 +3,7 @@
  * Both pass the same contract suite (src/store/contract.ts). Every method is async so the
  * two are interchangeable; the SQLite one simply resolves synchronously computed values.
  */
-import type { AuditEvent } from '../audit/event.js';
+import type { AuditEvent } from '../shared/audit-event.js';
 
 /** An audit event as stored: with its position and its link in the hash chain. */
 export interface ChainedEvent {

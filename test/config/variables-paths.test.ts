@@ -39,7 +39,10 @@ describe('variables', () => {
     ['${EMPTY:-fallback}', 'fallback'],
     ['${UNSET_VAR:-}', ''],
     ['$${TOKEN}', '${TOKEN}'],
+    ['${secret:github}', '${secret:github}'], // kept for the secret store (credentials/refs.ts)
     ['${HOME_DIR}/x-${TOKEN}', '/home/u/x-tok-123'],
+    // Kept for the vault, which opens it when the gateway starts (src/credentials/refs.ts).
+    ['${secret:github}', '${secret:github}'],
   ])('%s → %s', (value, expected) => {
     expect(envOf(value)).toBe(expected);
   });
@@ -48,7 +51,6 @@ describe('variables', () => {
     ['an unset ${VAR}', '${NOT_SET_ANYWHERE}', /^cfg\.yaml:5: environment variable NOT_SET_ANYWHERE is not set/],
     ['an unset ${env:VAR}', '${env:NOT_SET_ANYWHERE}', /^cfg\.yaml:5: environment variable NOT_SET_ANYWHERE is not set/],
     ['a VS Code ${input:…}', '${input:api-key}', /^cfg\.yaml:5: \$\{input:api-key\}: VS Code input variables/],
-    ['a ${secret:…} (reserved)', '${secret:github}', /^cfg\.yaml:5: \$\{secret:github\}: .*reserved/],
     ['an unknown form', '${workspace Folder}', /^cfg\.yaml:5: \$\{workspace Folder\}: not a variable/],
   ])('%s is a config error with file:line', (_name, value, pattern) => {
     const p = problems(`auth: none\nmcpServers:\n  s:\n    command: x\n    env: { V: ${JSON.stringify(value)} }\n`);

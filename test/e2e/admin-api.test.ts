@@ -158,7 +158,7 @@ policy:
     const sid = (other.transport as { sessionId?: string }).sessionId!;
     const r = await call('POST', `/api/sessions/${sid}/revoke`, { for: '10m' });
     expect(r.json).toMatchObject({ closed: true, forSeconds: 600 });
-    await expect(other.listTools()).rejects.toThrow();
+    await expect(other.listTools()).rejects.toThrow(/PCX_SESSION_REVOKED/);
     await other.close().catch(() => undefined);
     expect((await call('POST', `/api/sessions/${sid}/revoke`, { for: 'forever' })).status).toBe(400);
   });

@@ -119,3 +119,51 @@ describe('2026-07-28 client → gateway → 2025-era server', () => {
     expect(await legacy.callTool({ name: 'everything__echo', arguments: { message: 'old' } })).toEqual({ content: [{ type: 'text', text: 'Echo: old' }] });
   });
 });
+
+describe('human approval of a 2026-07-28 client goes through MRTR (approvals.elicit)', () => {
+  let agw: TestGateway;
+  let asking: V2Client;
+  let plain: V2Client;
+  let answer: { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, string | number | boolean> } = { action: 'accept', content: { approve: true } };
+  const shown: string[] = [];
+  beforeAll(async () => {
+    agw = await startTestGateway(`
+auth: none
+approvals: { elicit: true, elicitTimeout: 10s }
+mcpServers:${EVERYTHING}
+policy:
+  allow:
+    - { id: echo-needs-a-human, principal: "*", tools: ["everything__echo"], obligations: [approve] }
+`);
+    asking = new V2Client({ name: 'v2-approver', version: '1' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: 'auto' } });
+    asking.setRequestHandler('elicitation/create', async (r) => {
+      shown.push(r.params.message);
+      return answer;
+    });
+    await asking.connect(new V2HttpTransport(new URL(agw.url)));
+    plain = new V2Client({ name: 'v2-plain', version: '1' }, { capabilities: {}, versionNegotiation: { mode: 'auto' } });
+    await plain.connect(new V2HttpTransport(new URL(agw.url)));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([asking?.close(), plain?.close()]);
+    await agw?.close();
+  });
+
+  it('the person approves in an input_required round: the call goes through', async () => {
+    answer = { action: 'accept', content: { approve: true } };
+    expect(await asking.callTool({ name: 'everything__echo', arguments: { message: 'ship it' } })).toMatchObject({ content: [{ type: 'text', text: 'Echo: ship it' }] });
+    expect(shown.at(-1)).toContain('everything__echo');
+    expect(shown.at(-1)).toContain('ship it');
+  });
+
+  it('declined: denied with approval.denied; a client without elicitation gets a ticket', async () => {
+    answer = { action: 'decline' };
+    const declined = await asking.callTool({ name: 'everything__echo', arguments: { message: 'rm -rf' } }).then(() => undefined, (e: Error & { data?: { rule?: string } }) => e);
+    expect(declined?.data?.rule).toBe('approval.denied');
+    const before = shown.length;
+    const ticket = await plain.callTool({ name: 'everything__echo', arguments: { message: 'plain' } }).then(() => undefined, (e: Error & { code?: number; data?: { ticket?: string } }) => e);
+    expect(ticket?.code).toBe(-32016);
+    expect(ticket?.data?.ticket).toMatch(/^apr_/);
+    expect(shown.length).toBe(before);
+  });
+});

@@ -103,8 +103,7 @@ const CELLS = [
   { client: 'v1', downstream: 'http', open: () => v1('http'), era: 'session' },
   { client: 'v2', downstream: 'http', open: () => v2('http'), era: 'envelope' },
   { client: 'v1', downstream: 'stdio', open: () => v1('stdio'), era: 'session' },
-  // Over stdio the gateway speaks the session era: the v2 client's discovery probe falls back to initialize.
-  { client: 'v2', downstream: 'stdio', open: () => v2('stdio'), era: 'session' },
+  { client: 'v2', downstream: 'stdio', open: () => v2('stdio'), era: 'envelope' },
 ] as const;
 
 describe.each(CELLS)('$client client over $downstream', ({ open, era }) => {

@@ -205,7 +205,7 @@ describe('MCP03 tool pinning and rug pulls', () => {
     expect(ok.visible.has('add')).toBe(true);
   });
 
-  it('a poisoned tool is quarantined on first sight in enforce mode and flagged in observe mode', async () => {
+  it('a poisoned tool is quarantined on first sight in enforce and observe mode (flagged only with quarantinePoisoned: false)', async () => {
     const client = await fixture('poisoned');
     const tools = await listTools(client);
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['add', 'echo']));
@@ -225,10 +225,10 @@ describe('MCP03 tool pinning and rug pulls', () => {
     expect((await ic.request!(callCtx('math', 'echo'))).decision.kind).toBe('allow');
     expect((await ic.request!(callCtx('math', 'add'))).decision).toMatchObject({ kind: 'deny', rule: 'registry.quarantined' });
 
-    // Observe mode: flagged, still admitted; with quarantinePoisoned: held.
+    // Observe mode with quarantinePoisoned: false: flagged, still admitted; by default: held.
     await store.close();
     store = await memoryStore();
-    const observe = await registry('observe');
+    const observe = await registry('observe', { quarantinePoisoned: false });
     const o = await observe.checkList('math', 'tools', tools);
     expect(o.visible.has('add') && o.visible.has('echo')).toBe(true);
     expect(observe.recordOf('math', 'tool', 'add')).toMatchObject({ status: 'approved' });
@@ -237,7 +237,7 @@ describe('MCP03 tool pinning and rug pulls', () => {
 
     await store.close();
     store = await memoryStore();
-    const strict = await registry('observe', { quarantinePoisoned: true });
+    const strict = await registry('observe');
     const s = await strict.checkList('math', 'tools', tools);
     expect(s.visible.has('add')).toBe(false);
     expect(s.visible.has('echo')).toBe(true);

@@ -141,7 +141,7 @@ describe('MCP09 shadow MCP servers', () => {
     const settings = path.join(home, '.config', 'Code', 'User', 'settings.json');
     const before = readFileSync(settings, 'utf8');
     let out = '';
-    expect(runWrap(settings, { dryRun: true, portcullisCmd: 'npx -y portcullis@0.1.0' }, (s) => (out += s), () => {})).toBe(0);
+    expect(runWrap(settings, { dryRun: true, portcullisCmd: 'npx -y portcullis@0.1.0', force: true }, (s) => (out += s), () => {})).toBe(0);
     expect(readFileSync(settings, 'utf8')).toBe(before);
     expect(out).toContain(`--- ${settings}`);
     expect(out).toContain('-        "args": ["@playwright/mcp@latest"],');
@@ -151,7 +151,7 @@ describe('MCP09 shadow MCP servers', () => {
     for (const f of files) {
       let o = '';
       let e = '';
-      expect(runWrap(f, { portcullisCmd: 'npx -y portcullis@0.1.0' }, (s) => (o += s), (s) => (e += s)), `${f}: ${e}`).toBe(0);
+      expect(runWrap(f, { portcullisCmd: 'npx -y portcullis@0.1.0', force: true }, (s) => (o += s), (s) => (e += s)), `${f}: ${e}`).toBe(0);
     }
     // Backups kept; comments in JSONC kept; env kept.
     expect(readdirSync(path.dirname(settings)).some((n) => /^settings\.json\.bak-\d{8}T\d{6}Z$/.test(n))).toBe(true);
@@ -184,7 +184,7 @@ describe('MCP09 shadow MCP servers', () => {
     for (const f of files) {
       let o = '';
       const text = readFileSync(f, 'utf8');
-      runWrap(f, { portcullisCmd: 'npx -y portcullis@0.1.0' }, (s) => (o += s), () => {});
+      runWrap(f, { portcullisCmd: 'npx -y portcullis@0.1.0', force: true }, (s) => (o += s), () => {});
       expect(readFileSync(f, 'utf8'), f).toBe(text);
       expect(o).not.toContain('wrapped:');
     }

@@ -60,7 +60,7 @@ describe('MCP01: upstream credentials from the vault, never exposed', () => {
       const t = setTimeout(() => reject(new Error(`gateway did not start:\n${gwLog}`)), 20_000);
       gw.stderr!.on('data', (d: Buffer) => {
         gwLog += d;
-        const m = /MCP endpoint\s+(\S+)[\s\S]*admin\s+(\S+)/.exec(gwLog);
+        const m = /MCP endpoint\s+(\S+)[\s\S]*admin\s+(http\S+)/.exec(gwLog);
         if (m) {
           clearTimeout(t);
           mcpUrl = m[1]!;
@@ -105,7 +105,10 @@ describe('MCP01: upstream credentials from the vault, never exposed', () => {
     ['/api/sessions', '/api/sessions'],
     ['/readyz', '/readyz'],
   ])('the admin surface %s does not show the value', async (_n, route) => {
-    const r = await fetch(adminUrl.replace(/\/$/, '') + route);
+    // With the admin token, as an operator reads them (without it they answer 401 and prove nothing).
+    const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    const r = await fetch(adminUrl.replace(/\/$/, '') + route, { headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(200);
     expect(await r.text()).not.toContain(VALUE);
   });
 

@@ -114,7 +114,7 @@ describe('MCP02: one principal cannot exhaust sessions or child processes', () =
     const fresh = await httpClient(gw.url, { headers: { authorization: `Bearer ${aliceKey}` } });
     clients.push(fresh);
     expect((await fresh.listTools()).tools.map((t) => t.name)).toContain('crash__ok');
-  });
+  }, 120_000); // each row starts a gateway and several child processes: slow on a loaded 2-core machine
 });
 
 describe('MCP02: under pressure, idle sessions are reclaimed least recently used first', () => {
@@ -230,5 +230,5 @@ mcpServers:
     const other = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` } });
     expect((await other.listTools()).tools.map((t) => t.name)).toContain('chatty__flood');
     await other.close();
-  });
+  }, 60_000);
 });

@@ -184,7 +184,9 @@ const BACKENDS: Backend[] = [
           db ??= new Database(path.join(dataDir, 'portcullis.db'));
           db.prepare(q).run(...p);
         },
-        close: async () => void db?.close(),
+        close: async () => {
+          db?.close();
+        },
       };
     },
   },
@@ -246,7 +248,7 @@ async function prepare(backend: Backend, keyBesideData: boolean) {
 }
 
 for (const backend of BACKENDS) {
-  describe(`MCP08: audit tampering is caught (${backend.name})`, () => {
+  describe(`MCP08: audit tampering is caught (${backend.name})`, { timeout: 120_000 }, () => {
     it('the honest case: an untampered log verifies, with and without the shipped head, and after it grows', async () => {
       const p = await prepare(backend, false);
       try {
@@ -294,7 +296,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-describe('MCP08: the signing key', () => {
+describe('MCP08: the signing key', { timeout: 120_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'pcx-key-'));

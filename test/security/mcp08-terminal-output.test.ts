@@ -44,7 +44,7 @@ const HOSTILE: { name: string; s: string }[] = [
 // eslint-disable-next-line no-control-regex
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-describe('MCP08: hostile strings never reach the operator terminal raw', () => {
+describe('MCP08: hostile strings never reach the operator terminal raw', { timeout: 120_000 }, () => {
   let dir: string;
   const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--data-dir', dir], { encoding: 'utf8' });
 

@@ -89,6 +89,26 @@ const CASES: Case[] = [
     },
     aliceSaw: (seen) => expect(seen.notifications.filter((n) => n.method === 'notifications/resources/updated').length).toBe(1),
   },
+  {
+    name: "a sampling request the server sends for Alice while Bob's call is the most recent one is not sent to Bob (it cannot be attributed: refused)",
+    async run(alice, bob, marker) {
+      const [a] = await Promise.all([
+        call(alice, 'chatty__ask', { marker, delayMs: 500 }),
+        new Promise((r) => setTimeout(r, 100)).then(() => call(bob, 'chatty__work', { marker: 'bob-own', steps: 2, ms: 1000 })),
+      ]);
+      expect(text(a)).toMatch(/^refused: .*cannot be attributed/);
+      expect(bob.seen.samplingRequests).toBe(0);
+    },
+  },
+  {
+    name: 'a sampling request while only Alice has calls in flight reaches Alice (attribution is not over-eager dropping)',
+    async run(alice, bob, marker) {
+      const a = await call(alice, 'chatty__ask', { marker, delayMs: 50 });
+      expect(text(a)).toBe('answered: hi');
+      expect(alice.seen.samplingRequests).toBeGreaterThan(0);
+      expect(bob.seen.samplingRequests).toBe(0);
+    },
+  },
 ];
 
 /** Whatever Bob saw must not carry the marker of Alice's case. */
@@ -107,8 +127,9 @@ describe('MCP10: a shared upstream serves several principals without leaking bet
     const seen: Seen = { notifications: [], progress: [], samplingRequests: 0 };
     const client = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` }, capabilities: { sampling: {} } });
     client.fallbackNotificationHandler = async (n) => void seen.notifications.push(n);
-    client.setRequestHandler(CreateMessageRequestSchema, async () => {
+    client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
       seen.samplingRequests++;
+      seen.notifications.push({ method: 'sampling/createMessage', params: req.params as Record<string, unknown> });
       return { role: 'assistant', content: { type: 'text', text: 'hi' }, model: 'test' };
     });
     await client.listTools();
@@ -135,8 +156,10 @@ mcpServers:
   });
 
   it.each(CASES.map((c, i) => [c.name, c, `alice-secret-${i}-${Date.now()}`] as const))('%s', async (_n, c, marker) => {
-    alice.seen.notifications.length = alice.seen.progress.length = 0;
-    bob.seen.notifications.length = bob.seen.progress.length = 0;
+    for (const p of [alice, bob]) {
+      p.seen.notifications.length = p.seen.progress.length = 0;
+      p.seen.samplingRequests = 0;
+    }
     await c.run(alice, bob, marker);
     await new Promise((r) => setTimeout(r, 150)); // anything still in flight to Bob arrives
     bobSawNothingOf(bob.seen, marker, c.aliceUri);
@@ -147,5 +170,63 @@ mcpServers:
     const conns = [...gw.rt.gateway.sessions.values()].map((s) => s.upstreamConnections.get('chatty'));
     expect(conns.length).toBe(2);
     expect(conns[0]).toBe(conns[1]);
+  });
+});
+
+describe('MCP10: isolation: principal — one connection per principal, still routed per session', () => {
+  let gw: TestGateway;
+  const clients: Client[] = [];
+  let keys: Record<string, string>;
+  beforeAll(async () => {
+    gw = await startTestGateway(`
+auth: { apiKeys: true }
+mcpServers:
+  chatty: { command: node, args: ["${fixture('chatty.mjs')}"], isolation: principal }
+`);
+    keys = {
+      alice: (await createApiKey(gw.rt.store, { principal: 'alice' })).key,
+      bob: (await createApiKey(gw.rt.store, { principal: 'bob' })).key,
+    };
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+  const party = async (who: string): Promise<Party> => {
+    const seen: Seen = { notifications: [], progress: [], samplingRequests: 0 };
+    const client = await httpClient(gw.url, { headers: { authorization: `Bearer ${keys[who]}` } });
+    client.fallbackNotificationHandler = async (n) => void seen.notifications.push(n);
+    clients.push(client);
+    await client.listTools();
+    return { client, seen };
+  };
+  const connOf = (principal: string) => [...gw.rt.gateway.sessions.values()].filter((s) => s.principal.id === principal).map((s) => s.upstreamConnections.get('chatty'));
+
+  it("Alice's two sessions share one child, Bob has his own; progress with the same token still reaches each session only", async () => {
+    const a1 = await party('alice');
+    const a2 = await party('alice');
+    const b = await party('bob');
+    const [c1, c2] = connOf('user:alice');
+    expect(c1).toBeDefined();
+    expect(c1).toBe(c2);
+    expect(connOf('user:bob')[0]).not.toBe(c1);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:alice')).toBe(1);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:bob')).toBe(1);
+    const [r1, r2] = await Promise.all([call(a1, 'chatty__work', { marker: 'a1-mark', steps: 3, ms: 300 }, true), call(a2, 'chatty__work', { marker: 'a2-mark', steps: 3, ms: 300 }, true)]);
+    expect(text(r1)).toBe('done a1-mark');
+    expect(text(r2)).toBe('done a2-mark');
+    expect(a1.seen.progress.map((p) => p.message)).toEqual(['a1-mark step 0', 'a1-mark step 1', 'a1-mark step 2']);
+    expect(a2.seen.progress.map((p) => p.message)).toEqual(['a2-mark step 0', 'a2-mark step 1', 'a2-mark step 2']);
+    expect(JSON.stringify(b.seen)).not.toMatch(/a[12]-mark/);
+  });
+
+  it("the principal's child lives while one of its sessions does, and is released with the last", async () => {
+    const alices = [...gw.rt.gateway.sessions.values()].filter((s) => s.principal.id === 'user:alice');
+    expect(alices.length).toBe(2);
+    await gw.rt.gateway.closeSession(alices[0]!);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:alice')).toBe(1);
+    await gw.rt.gateway.closeSession(alices[1]!);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:alice')).toBe(0);
+    expect(gw.rt.gateway.capacity.childrenOfPrincipal('user:bob')).toBe(1);
   });
 });

@@ -39,6 +39,7 @@ import {
   stampResult,
   stripEnvelope,
   type Envelope,
+  type HeaderView,
 } from './envelope.js';
 import type { DownstreamEra, ParsedPost } from './protocol-state.js';
 import { RequestStateSealer, requestDigest } from './request-state.js';
@@ -59,13 +60,73 @@ export interface EnvelopeOptions {
   idleMs: number;
 }
 
+/**
+ * Where the messages of one exchange go: an HTTP response (one JSON body, or SSE once something
+ * precedes the answer) or the stdio pipe (every message a line).
+ */
+export interface Sink {
+  /** Refuse the message before anything ran (an HTTP status for HTTP; a line on stdio). */
+  reject(status: number, m: unknown): void;
+  /** A notification accepted (HTTP 202). */
+  accepted(): void;
+  /** A message before the final one. */
+  event(m: unknown): void;
+  /** The final message: the exchange ends. */
+  end(m: unknown): void;
+  /** Open a long-lived stream (subscriptions/listen); events follow until the client closes it. */
+  stream(): void;
+  /** The client went away (HTTP response closed; stdio input ended). */
+  onClose(cb: () => void): void;
+  /** End a stream from the gateway side. */
+  close(): void;
+}
+
+export class HttpSink implements Sink {
+  private sse = false;
+  constructor(private readonly res: ServerResponse) {}
+  reject(status: number, m: unknown): void {
+    writeJson(this.res, status, m);
+  }
+  accepted(): void {
+    if (!this.res.headersSent) this.res.writeHead(202).end();
+  }
+  event(m: unknown): void {
+    this.toSse();
+    writeEvent(this.res, m);
+  }
+  end(m: unknown): void {
+    if (this.res.destroyed) return;
+    if (this.sse) {
+      writeEvent(this.res, m);
+      this.res.end();
+    } else writeJson(this.res, 200, m);
+  }
+  stream(): void {
+    this.toSse();
+    const keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), 15_000);
+    keepAlive.unref();
+    this.res.once('close', () => clearInterval(keepAlive));
+  }
+  onClose(cb: () => void): void {
+    this.res.once('close', cb);
+  }
+  close(): void {
+    this.res.end();
+  }
+  private toSse(): void {
+    if (this.sse || this.res.headersSent) return;
+    this.sse = true;
+    this.res.writeHead(200, SSE_HEADERS);
+    this.res.flushHeaders();
+  }
+}
+
 interface Exchange {
-  res: ServerResponse;
+  sink: Sink;
   clientId: RpcId;
   method: string;
   internalId: string;
   digest?: string;
-  sse: boolean;
   done: boolean;
 }
 
@@ -80,7 +141,7 @@ interface Parked {
 }
 
 interface Listen {
-  res: ServerResponse;
+  sink: Sink;
   clientId: RpcId;
   filter: { toolsListChanged?: boolean; promptsListChanged?: boolean; resourcesListChanged?: boolean; resourceSubscriptions?: string[] };
 }
@@ -127,24 +188,28 @@ export class EnvelopeState implements DownstreamEra {
 
   async handlePost(req: IncomingMessage, res: ServerResponse, principal: Principal, post: ParsedPost): Promise<void> {
     if (post.batch) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: JSON-RPC batches may not contain requests for protocol revision 2026-07-28 or later'));
-    const msg = post.messages[0]!;
-    const id = msg.id as RpcId | undefined;
-    if (msg.method === undefined) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: a 2026-07-28 client sends no responses (input travels in inputResponses)'));
-    const env = readEnvelope(msg.params);
-    if ('error' in env) return writeJson(res, 400, rpcErr(id ?? null, JSONRPC.INVALID_PARAMS, `Invalid _meta envelope for protocol revision 2026-07-28: ${env.error}`));
-    // Header/body agreement comes before anything reads either: no policy ever sees a request whose headers say otherwise.
     const h = req.headers;
     const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
-    const mismatch = headerMismatch({ protocolVersion: one(h['mcp-protocol-version']), method: one(h['mcp-method']), name: one(h['mcp-name']) }, msg, env);
+    return this.handleMessage(new HttpSink(res), principal, post.messages[0]!, { protocolVersion: one(h['mcp-protocol-version']), method: one(h['mcp-method']), name: one(h['mcp-name']) });
+  }
+
+  /** One per-request message; `headers` on HTTP (checked against the body), undefined on stdio (which has none). */
+  async handleMessage(sink: Sink, principal: Principal, msg: Json, headers: HeaderView | undefined): Promise<void> {
+    const id = msg.id as RpcId | undefined;
+    if (msg.method === undefined) return sink.reject(400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: a 2026-07-28 client sends no responses (input travels in inputResponses)'));
+    const env = readEnvelope(msg.params);
+    if ('error' in env) return sink.reject(400, rpcErr(id ?? null, JSONRPC.INVALID_PARAMS, `Invalid _meta envelope for protocol revision 2026-07-28: ${env.error}`));
+    // Header/body agreement comes before anything reads either: no policy ever sees a request whose headers say otherwise.
+    const mismatch = headers && headerMismatch(headers, msg, env);
     if (mismatch) {
       this.gw.log.warn({ principal: principal.id, method: msg.method, mismatch }, 'per-request message rejected: headers disagree with the body');
-      return writeJson(res, 400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: mismatch }));
+      return sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: mismatch }));
     }
     if (!MODERN_VERSIONS.includes(env.protocolVersion)) {
-      return writeJson(res, 400, rpcErr(id ?? null, UNSUPPORTED_VERSION, `Unsupported protocol version: ${env.protocolVersion}`, { supported: [...MODERN_VERSIONS], requested: env.protocolVersion }));
+      return sink.reject(400, rpcErr(id ?? null, UNSUPPORTED_VERSION, `Unsupported protocol version: ${env.protocolVersion}`, { supported: [...MODERN_VERSIONS], requested: env.protocolVersion }));
     }
     if (id === undefined || id === null) {
-      res.writeHead(202).end();
+      sink.accepted();
       if (msg.method === 'notifications/cancelled') this.cancel(principal, env, msg);
       return;
     }
@@ -152,24 +217,24 @@ export class EnvelopeState implements DownstreamEra {
     try {
       entry = this.entryFor(principal, env);
     } catch (e) {
-      return writeJson(res, 503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      return sink.reject(503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
     }
     entry.lastUsed = Date.now();
     const init = await entry.ready;
     if ('error' in init) {
       // The connect hook refused this client (or the state could not open): answer and forget it.
       this.drop(entry);
-      return writeJson(res, 200, { ...init, id });
+      return sink.end({ ...init, id });
     }
     const method = msg.method as string;
-    if (method === 'server/discover') return writeJson(res, 200, { jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
-    if (method === 'subscriptions/listen') return this.listen(entry, res, id, msg);
+    if (method === 'server/discover') return sink.end({ jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
+    if (method === 'subscriptions/listen') return this.listen(entry, sink, id, msg);
     const params = (msg.params ?? {}) as Json;
     const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
-    if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, res, id, method, params, digest);
+    if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
     const internalId = `m${this.nextId++}`;
-    const ex: Exchange = { res, clientId: id, method, internalId, digest, sse: false, done: false };
+    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false };
     this.attach(entry, ex);
     entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
   }
@@ -223,7 +288,7 @@ export class EnvelopeState implements DownstreamEra {
   private drop(entry: Entry): void {
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     for (const p of entry.parked.values()) clearTimeout(p.timer);
-    for (const l of entry.listens) l.res.end();
+    for (const l of entry.listens) l.sink.close();
     void this.gw.closeSession(entry.session);
   }
 
@@ -251,8 +316,7 @@ export class EnvelopeState implements DownstreamEra {
     // A notification: on the stream of the call it belongs to, else on the listen streams that asked for it.
     const ex = related === undefined ? undefined : entry.exchanges.get(String(related));
     if (ex) {
-      this.toSse(ex);
-      writeEvent(ex.res, m);
+      ex.sink.event(m);
       return Promise.resolve();
     }
     this.broadcast(entry, m);
@@ -306,18 +370,18 @@ export class EnvelopeState implements DownstreamEra {
   }
 
   /** A retry: check its requestState, answer the parked questions, and wait for the call's answer on this response. */
-  private resume(entry: Entry, res: ServerResponse, id: RpcId, method: string, params: Json, digest: string | undefined): void {
+  private resume(entry: Entry, sink: Sink, id: RpcId, method: string, params: Json, digest: string | undefined): void {
     const opened = this.sealer.open(params.requestState, entry.principal.id, digest ?? requestDigest(method, params));
     const p = 'error' in opened ? undefined : entry.parked.get(opened.c);
     if ('error' in opened || !p) {
       const reason = 'error' in opened ? opened.error : 'requestState names no call waiting for input (expired or already resumed)';
       this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
-      return writeJson(res, 200, rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason }));
+      return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason }));
     }
     const responses = (params.inputResponses ?? {}) as Json;
     const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
-    if (missing.length) return writeJson(res, 200, rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
-    const ex: Exchange = { res, clientId: id, method, internalId: p.callId, digest: p.digest, sse: false, done: false };
+    if (missing.length) return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
+    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false };
     this.attach(entry, ex);
     const answers = [...p.asked.entries()];
     p.asked.clear();
@@ -344,7 +408,7 @@ export class EnvelopeState implements DownstreamEra {
 
   private attach(entry: Entry, ex: Exchange): void {
     entry.exchanges.set(ex.internalId, ex);
-    ex.res.once('close', () => {
+    ex.sink.onClose(() => {
       if (ex.done) return;
       ex.done = true;
       if (entry.exchanges.get(ex.internalId) === ex) entry.exchanges.delete(ex.internalId);
@@ -362,18 +426,7 @@ export class EnvelopeState implements DownstreamEra {
 
   private write(ex: Exchange, m: Json): void {
     ex.done = true;
-    if (ex.res.destroyed) return;
-    if (ex.sse) {
-      writeEvent(ex.res, m);
-      ex.res.end();
-    } else writeJson(ex.res, 200, m);
-  }
-
-  private toSse(ex: Exchange): void {
-    if (ex.sse || ex.res.headersSent) return;
-    ex.sse = true;
-    ex.res.writeHead(200, SSE_HEADERS);
-    ex.res.flushHeaders();
+    ex.sink.end(m);
   }
 
   private discoverResult(init: Json): Json {
@@ -393,24 +446,20 @@ export class EnvelopeState implements DownstreamEra {
 
   // ───────── subscriptions/listen ─────────
 
-  private listen(entry: Entry, res: ServerResponse, id: RpcId, msg: Json): void {
+  private listen(entry: Entry, sink: Sink, id: RpcId, msg: Json): void {
     const asked = ((msg.params as Json | undefined)?.notifications ?? {}) as Listen['filter'];
     const filter: Listen['filter'] = {};
     if (asked.toolsListChanged === true) filter.toolsListChanged = true;
     if (asked.promptsListChanged === true) filter.promptsListChanged = true;
     if (asked.resourcesListChanged === true) filter.resourcesListChanged = true;
     if (Array.isArray(asked.resourceSubscriptions)) filter.resourceSubscriptions = asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string');
-    const l: Listen = { res, clientId: id, filter };
-    res.writeHead(200, SSE_HEADERS);
-    res.flushHeaders();
-    writeEvent(res, { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: filter, _meta: { [SUBSCRIPTION_ID_META_KEY]: id } } });
+    const l: Listen = { sink, clientId: id, filter };
+    sink.stream();
+    sink.event({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: filter, _meta: { [SUBSCRIPTION_ID_META_KEY]: id } } });
     entry.listens.add(l);
     // Resource subscriptions are made upstream through the request path (so policy sees them too); their answers are not relayed.
     for (const uri of filter.resourceSubscriptions ?? []) entry.session.handle({ jsonrpc: '2.0', id: `sub${this.nextId++}`, method: 'resources/subscribe', params: { uri } });
-    const keepAlive = setInterval(() => res.write(': keepalive\n\n'), 15_000);
-    keepAlive.unref();
-    res.once('close', () => {
-      clearInterval(keepAlive);
+    sink.onClose(() => {
       entry.listens.delete(l);
       entry.lastUsed = Date.now();
     });
@@ -429,7 +478,7 @@ export class EnvelopeState implements DownstreamEra {
       if (!wanted) continue;
       const params = { ...((m.params as Json | undefined) ?? {}) };
       params._meta = { ...((params._meta as Json | undefined) ?? {}), [SUBSCRIPTION_ID_META_KEY]: l.clientId };
-      writeEvent(l.res, { jsonrpc: '2.0', method, params });
+      l.sink.event({ jsonrpc: '2.0', method, params });
     }
   }
 

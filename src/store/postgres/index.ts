@@ -9,8 +9,8 @@
  * - Lock keys are derived from the schema name, so separate schemas (tests, tenants) do not contend.
  */
 import pg from 'pg';
-import type { AuditEvent } from '../../audit/event.js';
-import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
+import type { AuditEvent } from '../../shared/audit-event.js';
+import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
 import { POSTGRES_MIGRATIONS, type Migration } from '../migrations.js';
 import {

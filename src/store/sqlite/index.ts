@@ -11,8 +11,8 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditEvent } from '../../audit/event.js';
-import { canonical, chainHashText, ZERO_HASH } from '../../audit/canonical.js';
+import type { AuditEvent } from '../../shared/audit-event.js';
+import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
 import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
 import {

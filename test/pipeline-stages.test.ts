@@ -1,0 +1,33 @@
+/** stages.ts builds and orders the stages; `pipeline.disable` takes only stage names (never authn). */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfigText } from '../src/config/load.js';
+import { buildPipeline, STAGE_ORDER } from '../src/pipeline/stages.js';
+import type { Interceptor } from '../src/pipeline/types.js';
+
+describe('pipeline.disable', () => {
+  const bad = ['audit', 'authz ', 'Authz', 'inspect.secrets', 'authn', '*', ''];
+  it.each(bad)('"%s" is a config error', (name) => {
+    expect(() => parseConfigText(`pipeline: { disable: ["${name}"] }\n`, 'inline.yaml')).toThrow(ConfigError);
+  });
+  it('the error names the stages', () => {
+    expect(() => parseConfigText('pipeline: { disable: [audit] }\n', 'inline.yaml')).toThrow(/validate.*registry.*inspect/s);
+  });
+  it.each(STAGE_ORDER.filter((s) => s !== 'authn'))('"%s" may be disabled', (name) => {
+    expect(parseConfigText(`pipeline: { disable: [${name}] }\n`, 'inline.yaml').pipeline.disable).toEqual([name]);
+  });
+});
+
+describe('buildPipeline', () => {
+  const stub = (name: string): Interceptor => ({ name, request: () => ({ decision: { kind: 'allow' } }) });
+  const all = Object.fromEntries([...STAGE_ORDER].reverse().map((n) => [n, stub(n)]));
+  it('orders the stages by STAGE_ORDER whatever order they are given in, authn first', () => {
+    expect(buildPipeline(all, { timeoutMs: 100 }).interceptors.map((i) => i.name)).toEqual([...STAGE_ORDER]);
+    expect(STAGE_ORDER[0]).toBe('authn');
+  });
+  it('drops disabled stages but never authn', () => {
+    const p = buildPipeline(all, { timeoutMs: 100, disabled: ['authn', 'inspect', 'rate'] });
+    expect(p.interceptors.map((i) => i.name)).toEqual(STAGE_ORDER.filter((s) => s !== 'inspect' && s !== 'rate'));
+    expect(p.hasStage('authn')).toBe(true);
+    expect(p.hasStage('inspect')).toBe(false);
+  });
+});
