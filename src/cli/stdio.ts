@@ -3,6 +3,7 @@
  * can start Portcullis instead. `-c FILE` serves the aggregated gateway; `-- CMD ARGS…` wraps
  * one server with its tool names unchanged.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startRuntime } from '../gateway/runtime.js';
@@ -29,7 +30,10 @@ export function register(program: Command): void {
         // Wrapping keeps the server's names (prefix "") and its environment, as the client configured them.
         servers = [{ name, spec: { command: cmd, args, env, prefix: '' } }];
       }
-      const dataDir = resolveDataDir(config, opts.dataDir);
+      // Without -c, a wrapped server's data (registry pins, audit log) goes to ~/.portcullis: the
+      // folder a desktop client starts servers in may be `/` or change between clients.
+      const fallback = opts.config || process.env.PORTCULLIS_DATA_DIR ? undefined : path.join(os.homedir(), '.portcullis');
+      const dataDir = resolveDataDir(config, opts.dataDir ?? fallback);
       const configFile = 'file' in loaded ? loaded.file : undefined;
       const rt = await startRuntime({ config, dataDir, stdio: true, servers, admin: opts.admin ?? false, ...(configFile ? { configFile } : {}) });
       // stdout carries MCP: the admin URL and a newly created token go to stderr, once.

@@ -132,7 +132,8 @@ A server's \`command\` is looked up on \`PATH\` (then in Portcullis' own \`node_
 **Data directory.** \`--data-dir\`, else \`PORTCULLIS_DATA_DIR\`, else \`dataDir\`, else \`.portcullis\`
 beside the config file (so every command given the same \`-c\` finds the same keys, tickets and audit
 log, whatever folder it runs in). The bundled demo (\`portcullis start\` without \`-c\`) uses
-\`./.portcullis\` in the current folder. Its files are readable by their owner only.
+\`./.portcullis\` in the current folder; a server wrapped without a config (\`portcullis stdio -- CMD\`,
+what \`portcullis wrap\` writes) uses \`~/.portcullis\`. Its files are readable by their owner only.
 
 **Durations** are milliseconds as a number, or a string like \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`30d\`.
 `;

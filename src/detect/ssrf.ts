@@ -56,6 +56,23 @@ export const MAX_AUTHORITY = 2048;
  * sits inside a letter run that then ends in `:` (`ht\ttp:`), or inside / right after a run of
  * non-space characters that contains a `:` (`http://127.0.\n0.1`, `http:\t//x`). Linear, no limits.
  */
+const SCHEME_NAMES = ['http', 'https', 'ws', 'wss', 'ftp', 'ftps', 'file', 'gopher', 'dict', 'ldap', 'ldaps', 'sftp', 'tftp', 'smb', 'jar', 'netdoc', 'telnet', 'rtsp', 'redis', 'mongodb', 'mysql', 'postgres', 'postgresql'];
+
+/** Cheap gate: is some `:` preceded by a scheme name (tab / newline allowed inside it)? */
+function hasSchemeColon(t: string): boolean {
+  for (let c = t.indexOf(':'); c >= 0; c = t.indexOf(':', c + 1)) {
+    let word = '';
+    for (let i = c - 1; i >= 0 && word.length < 12; i--) {
+      const ch = t.charCodeAt(i);
+      if (ch === 9 || ch === 10 || ch === 13) continue;
+      if ((ch | 32) < 97 || (ch | 32) > 122) break;
+      word = String.fromCharCode(ch | 32) + word;
+    }
+    if (word.length >= 2) for (const n of SCHEME_NAMES) if (word.endsWith(n)) return true;
+  }
+  return false;
+}
+
 function needsStripPass(t: string): boolean {
   let runHasColon = false;
   let letters = 0;
@@ -138,9 +155,10 @@ function extract(text: string, out: FoundUrl[], seen: Set<string>, mapBack?: (i:
 export function findUrls(text: string): FoundUrl[] {
   const out: FoundUrl[] = [];
   const seen = new Set<string>();
-  if (text.indexOf(':') >= 0) extract(text, out, seen);
+  const schemes = hasSchemeColon(text);
+  if (schemes) extract(text, out, seen);
   // The same text with ASCII tab / LF / CR removed, as the URL parser removes them.
-  if (text.indexOf(':') >= 0 && needsStripPass(text)) {
+  if (schemes && needsStripPass(text)) {
     const keep: number[] = [];
     let stripped = '';
     for (let i = 0; i < text.length; i++) {

@@ -50,3 +50,12 @@ describe('detectWithViews', () => {
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 });
+
+describe('percent view', () => {
+  it('maps a partly percent-encoded secret back to its whole source span', () => {
+    const enc = `x ${g.slice(0, 3)}${pct(g.slice(3, 6))}${g.slice(6)} y`;
+    const f = detectWithViews([enc], detectSecrets).find((v) => v.view === 'percent')!;
+    expect(f).toBeDefined();
+    expect(enc.slice(f.spans[0]!.start, f.spans[0]!.end)).toBe(enc.slice(2, -2));
+  });
+});

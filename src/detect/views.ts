@@ -57,6 +57,7 @@ function mapped(kind: View['kind'], text: string, keep: number[], index: number)
 }
 
 function invisibleView(text: string, index: number): View | undefined {
+  if (!INVISIBLE_GATE.test(text)) return undefined;
   let any = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -109,6 +110,34 @@ function spacedView(text: string, index: number): View | undefined {
   return mapped('spaced', out, keep, index);
 }
 
+/** Every `%XX` decoded (as a byte → Latin-1 character), with a map back: linear. */
+function percentView(text: string, index: number): View | undefined {
+  if (!/%[0-9a-fA-F]{2}/.test(text)) return undefined;
+  let out = '';
+  const keep: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    if (text[i] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+      keep.push(i + 2); // the escape's last character (so an end maps past it; a start is moved back to its `%`)
+      i += 3;
+    } else {
+      out += text[i];
+      keep.push(i);
+      i++;
+    }
+  }
+  const base = mapped('percent', out, keep, index);
+  return {
+    ...base,
+    back(start, end) {
+      // start of an escape: its `%`; end: after its last hex digit
+      const spans = base.back(start, end);
+      for (const sp of spans) if (text[sp.start - 2] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(sp.start - 1, sp.start + 1))) sp.start -= 2;
+      return spans;
+    },
+  };
+}
+
 /** Decoded runs joined by newlines; a finding maps back to the run(s) it overlaps. */
 function runsView(kind: 'base64' | 'hex' | 'percent', runs: Array<{ start: number; end: number; text: string }>, index: number): View | undefined {
   if (runs.length === 0) return undefined;
@@ -150,24 +179,21 @@ function decodedRuns(text: string): { b64: Array<{ start: number; end: number; t
       if (isText(s)) hex.push({ start: m.index, end: m.index + run.length, text: s });
       continue;
     }
+    // base64 of text mixes upper case, lower case and digits; identifiers and paths mostly do not
+    if (!/[0-9]/.test(run) || !/[A-Z]/.test(run) || !/[a-z]/.test(run)) continue;
     const clean = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
     if (clean.length % 4 === 1) continue;
     const s = Buffer.from(clean, 'base64').toString('latin1');
     if (isText(s)) b64.push({ start: m.index, end: m.index + run.length, text: s });
   }
-  if (text.includes('%')) {
-    PCT_RUN.lastIndex = 0;
-    while ((m = PCT_RUN.exec(text)) !== null) {
-      const s = m[0].replace(/%([0-9a-fA-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
-      pct.push({ start: m.index, end: m.index + m[0].length, text: s });
-    }
-  }
   void HEX_RUN;
+  void PCT_RUN;
   return { b64, hex, pct };
 }
 
-/** Cheap gate: could this string hide anything a view would reveal? */
-const GATE = /[\u00ad-\uffff%]|[A-Za-z0-9+/_-]{16}|(?:[A-Za-z0-9+/=_][ .\-·,|]){11}/;
+/** Cheap gate: could this string hide anything a view would reveal? (A superset of isInvisibleCodePoint's code points.) */
+const GATE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ud834\udb40]|%[0-9a-fA-F]{2}|[A-Za-z0-9+/_-]{16}|(?:[A-Za-z0-9+/=_][ .\-·,|]){11}/;
+const INVISIBLE_GATE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ud834\udb40]/;
 
 /** The extra views of one string (the raw text is not included). */
 export function viewsOf(text: string, index = 0): View[] {
@@ -178,6 +204,8 @@ export function viewsOf(text: string, index = 0): View[] {
   // a spaced-out secret may also carry invisible characters: space-collapse the cleaned text
   const sp = spacedView(inv ? inv.text : text, index);
   if (sp) out.push(inv ? compose(sp, inv) : sp);
+  const pv = percentView(text, index);
+  if (pv) out.push(pv);
   const { b64, hex, pct } = decodedRuns(text);
   for (const [kind, runs] of [['base64', b64], ['hex', hex], ['percent', pct]] as const) {
     const v = runsView(kind, runs, index);

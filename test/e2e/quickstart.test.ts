@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -87,12 +87,14 @@ describe('docs/quickstart.md', () => {
     expect(wrap.status, wrap.stderr).toBe(0);
     const entry = (JSON.parse(readFileSync(path.join(home, '.cursor', 'mcp.json'), 'utf8')) as { mcpServers: { tools: { command: string; args: string[] } } }).mcpServers.tools;
     const wrapped = new Client({ name: 'cursor', version: '1.0.0' });
-    await wrapped.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: '/usr/bin:/bin', HOME: home }, cwd: home, stderr: 'ignore' }));
+    await wrapped.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: '/usr/bin:/bin', HOME: home }, cwd: os.tmpdir(), stderr: 'ignore' }));
     try {
       expect((await wrapped.listTools()).tools.map((t) => t.name)).toContain('test_simple_text');
     } finally {
       await wrapped.close();
     }
+    // Its state went to ~/.portcullis, not into whatever folder the client started it in.
+    expect(existsSync(path.join(home, '.portcullis', 'portcullis.db'))).toBe(true);
 
     // 4. scan sees the wrapped Cursor server as routed.
     const scan = cli(env, 'scan', '--json', '-c', 'portcullis.yaml');
