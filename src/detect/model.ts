@@ -90,6 +90,20 @@ export function typoTrigger(w: string): string | undefined {
   if (w.length < 5 || w.length > 16) return undefined;
   if (PRE2[pairIdx(w.charCodeAt(0), w.charCodeAt(1))] === 0 && SUF2[pairIdx(w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] === 0) return undefined;
   if (TRIGGER_SET.has(w)) return undefined; // exact words are already unigram features
+  // Words repeat: remember each answer (a pure function of the word). Bounded: a flood of distinct
+  // words only clears the memo, so the cost stays linear in the text.
+  const known = TYPO_MEMO.get(w);
+  if (known !== undefined) return known === '' ? undefined : known;
+  const r = typoScan(w);
+  if (TYPO_MEMO.size >= TYPO_MEMO_MAX) TYPO_MEMO.clear();
+  TYPO_MEMO.set(w, r ?? '');
+  return r;
+}
+
+const TYPO_MEMO = new Map<string, string>();
+const TYPO_MEMO_MAX = 1 << 16;
+
+function typoScan(w: string): string | undefined {
   const direct = DELETES.get(w); // one letter inserted
   if (direct !== undefined) return direct;
   for (let i = 0; i < w.length; i++) {
