@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as V2Client, StreamableHTTPClientTransport as V2HttpTransport } from '@modelcontextprotocol/client';
 import type { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createApiKey } from '../../src/identity/apikeys.js';
-import { EVERYTHING, httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { EVERYTHING, httpClient, modernPost, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const V = '2026-07-28';
 let gw: TestGateway;
@@ -29,18 +29,9 @@ async function v2Client(url: string, key: string, caps: Record<string, unknown> 
   return c;
 }
 
-/** A raw 2026-07-28 POST: envelope in _meta, standard headers (overridable). */
-async function post(body: Record<string, unknown>, headers: Record<string, string>, key = bobKey): Promise<{ status: number; json: any }> {
-  const params = { ...((body.params as Record<string, unknown>) ?? {}) };
-  params._meta = { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} }, ...((params._meta as object) ?? {}) };
-  const r = await fetch(gw.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': V, 'mcp-method': String(body.method), authorization: `Bearer ${key}`, ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', ...body, params }),
-  });
-  const text = await r.text();
-  const data = text.startsWith('event:') ? JSON.parse(text.split('\n').filter((l) => l.startsWith('data: ')).pop()!.slice(6)) : JSON.parse(text);
-  return { status: r.status, json: data };
+/** A raw 2026-07-28 POST as bob (or `key`): see `modernPost`. */
+function post(body: Record<string, unknown>, headers: Record<string, string>, key = bobKey): Promise<{ status: number; json: any }> {
+  return modernPost(gw.url, body, headers, key);
 }
 
 beforeAll(async () => {

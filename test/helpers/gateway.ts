@@ -87,3 +87,22 @@ export const MEMORY = `
     command: node
     args: ["${path.join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')}"]
     env: { MEMORY_FILE_PATH: "${path.join(os.tmpdir(), `pcx-memory-${process.pid}.jsonl`)}" }`;
+
+/**
+ * A raw MCP 2026-07-28 POST to `url`: the request envelope in `params._meta` (merged under any `_meta`
+ * the body has), the standard headers (`MCP-Protocol-Version`, `Mcp-Method`; overridable) and a bearer
+ * key. Answers with the HTTP status and the JSON-RPC message (the last `data:` of an SSE answer).
+ */
+export async function modernPost(url: string, body: Record<string, unknown>, headers: Record<string, string>, key: string): Promise<{ status: number; json: any }> {
+  const V = '2026-07-28';
+  const params = { ...((body.params as Record<string, unknown>) ?? {}) };
+  params._meta = { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} }, ...((params._meta as object) ?? {}) };
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': V, 'mcp-method': String(body.method), authorization: `Bearer ${key}`, ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', ...body, params }),
+  });
+  const text = await r.text();
+  const data = text.startsWith('event:') ? JSON.parse(text.split('\n').filter((l) => l.startsWith('data: ')).pop()!.slice(6)) : JSON.parse(text);
+  return { status: r.status, json: data };
+}
