@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   admin: () => import('./admin.js'),
   secrets: () => import('./secrets.js'),
   grants: () => import('./grants.js'),
+  status: () => import('./status.js'),
 };
 
 // Read here rather than from gateway/runtime.js, which would load the whole gateway.
