@@ -55,7 +55,7 @@ export function register(program: Command): void {
         let tool: string | undefined;
         let argsDigest: string | undefined;
         if (o.fromEvent) {
-          const ev = (await store.queryAudit({ limit: 1_000_000 })).find((c) => c.event.id === o.fromEvent)?.event;
+          const ev = (await store.queryAudit({ id: o.fromEvent, limit: 1 }))[0]?.event;
           if (!ev) throw new GrantError(`no audit event ${o.fromEvent}`);
           if (ev.method !== 'tools/call' || !ev.server || !ev.target) throw new GrantError(`event ${o.fromEvent} is not a tools/call (it is ${ev.method})`);
           if (ev.decision !== 'deny') throw new GrantError(`event ${o.fromEvent} was not denied (${ev.decision}): nothing to grant`);

@@ -94,6 +94,8 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect(alice.every((c) => c.event.principal.id === 'alice')).toBe(true);
       const denies = await store.queryAudit({ decision: 'deny' });
       expect(denies.map((c) => c.seq)).toEqual([5, 10, 15, 20]);
+      expect((await store.queryAudit({ id: 'ev-7' })).map((c) => c.seq)).toEqual([7]);
+      expect(await store.queryAudit({ id: 'no-such-event' })).toEqual([]);
       const tool = await store.queryAudit({ tool: 'github__list_repos', limit: 3 });
       expect(tool.map((c) => c.seq)).toEqual([2, 4, 6]);
       const since = await store.queryAudit({ since: sampleEvent(18).time });

@@ -169,6 +169,7 @@ export function auditWhere(q: import('./types.js').AuditQuery): { where: string;
       p.push(v);
     }
   };
+  eq('id', q.id);
   eq('principal', q.principal);
   eq('target', q.tool);
   eq('server', q.server);

@@ -45,6 +45,8 @@ export interface AuditCheckpoint {
 }
 
 export interface AuditQuery {
+  /** One event by its id (as clients see it in `error.data.eventId`). */
+  id?: string;
   principal?: string;
   tool?: string;
   server?: string;
