@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { runCommand } from '../helpers/cli.js';
 import { register } from '../../src/cli/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/index.js';
@@ -14,24 +14,7 @@ const config = path.join(dir, 'portcullis.yaml');
 writeFileSync(config, 'auth: { apiKeys: true }\ndataDir: ./data\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  process.exitCode = 0;
-  try {
-    const program = new Command().exitOverride();
-    register(program);
-    await program.parseAsync(['node', 'portcullis', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, err, code };
-}
+const cli = (args: string[]) => runCommand(register, args);
 
 async function verify(key: string) {
   const { config: c } = await loadConfig(config);

@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../helpers/cli.js';
 import { register } from '../../src/cli/grants.js';
 import { createApiKey } from '../../src/identity/apikeys.js';
 import { EVERYTHING, httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -29,27 +29,7 @@ policy:
     - { id: nobody-reads-env, principal: "*", tools: ["everything__get-env"] }
 `;
 
-async function grants(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  process.exitCode = 0;
-  try {
-    const program = new Command().exitOverride();
-    register(program);
-    await program.parseAsync(['node', 'portcullis', 'grants', ...args, '-c', configFile, '--data-dir', dataDir]);
-  } catch (x) {
-    err += String(x);
-    process.exitCode = 1;
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, err, code };
-}
+const grants = (args: string[]) => runCommand(register, ['grants', ...args, '-c', configFile, '--data-dir', dataDir], { catchErrors: true });
 
 type RpcError = Error & { code?: number; data?: { code?: string; eventId?: string; rule?: string } };
 const denial = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcError) => e);
