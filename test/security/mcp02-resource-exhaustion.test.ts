@@ -21,10 +21,19 @@ const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', param
 /** One way for Mallory to open a session; resolves with the HTTP status and what stays open. */
 type Opener = (gw: TestGateway, key: string) => Promise<{ status: number; body: string; headers: Headers; close(): void }>;
 
+let perRequestClients = 0;
 const openers: Record<string, Opener> = {
   /** Streamable HTTP initialize, never followed by DELETE (the Inspector CLI, an SDK client that only drops its transport). */
   async streamable(gw, key) {
     const r = await rawPost(gw.url, INIT, { authorization: `Bearer ${key}` });
+    return { status: r.status, body: r.text, headers: r.headers, close: () => undefined };
+  },
+  /** 2026-07-28 per-request calls, each naming another client (clientInfo): each would be a new gateway state. */
+  async perRequest(gw, key) {
+    const n = ++perRequestClients;
+    const V = '2026-07-28';
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientInfo': { name: `loop-${n}`, version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } });
+    const r = await rawPost(gw.url, body, { authorization: `Bearer ${key}`, 'mcp-protocol-version': V, 'mcp-method': 'tools/list' });
     return { status: r.status, body: r.text, headers: r.headers, close: () => undefined };
   },
   /** Legacy HTTP+SSE: a GET /sse stream held open. */
@@ -48,6 +57,7 @@ interface Attack {
 const ATTACKS: Attack[] = [
   { name: 'Streamable HTTP sessions opened in a loop, never closed', opener: 'streamable', attempts: 12, reclaim: false },
   { name: 'legacy SSE streams opened in a loop and held', opener: 'legacySse', attempts: 12, reclaim: false },
+  { name: '2026-07-28 requests naming a new client each time', opener: 'perRequest', attempts: 12, reclaim: false },
   { name: 'Streamable HTTP loop when idle sessions are reclaimable: Mallory only recycles her own', opener: 'streamable', attempts: 7, reclaim: true },
   { name: 'legacy SSE loop when idle sessions are reclaimable: Mallory only recycles her own', opener: 'legacySse', attempts: 12, reclaim: true },
 ];
