@@ -272,3 +272,55 @@ mcpServers:
     await other.close();
   }, 60_000);
 });
+
+describe('MCP02: one principal flooding slow calls cannot take the upstream away from others', () => {
+  const LIMIT = 4;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(`
+auth: { apiKeys: true }
+limits: { maxCallsInFlightPerPrincipal: ${LIMIT} }
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+mcpServers:
+  slow: { command: node, args: ["${fixture('hang.mjs')}"], shared: true }
+`);
+  }, 60_000);
+  afterAll(async () => gw?.close());
+
+  it('past the cap her calls are refused (429-style PCX_RATE_LIMITED, rule rate.in-flight, audited); others are served; slots come back', async () => {
+    const malloryKey = (await createApiKey(gw.rt.store, { principal: 'mallory' })).key;
+    const aliceKey = (await createApiKey(gw.rt.store, { principal: 'alice' })).key;
+    // Two sessions: the cap is per principal, not per session.
+    const m1 = await httpClient(gw.url, { headers: { authorization: `Bearer ${malloryKey}` } });
+    const m2 = await httpClient(gw.url, { headers: { authorization: `Bearer ${malloryKey}` } });
+    const alice = await httpClient(gw.url, { headers: { authorization: `Bearer ${aliceKey}` } });
+    try {
+      const flood = Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? m1 : m2).callTool({ name: 'slow__slow', arguments: { ms: 1500, steps: 1 } }, undefined, { timeout: 20_000 }).then(
+          () => 'ok' as const,
+          (e: { data?: { code?: string; rule?: string; retryAfterMs?: number; eventId?: string } }) => e.data,
+        ),
+      );
+      await sleep(300);
+      // Alice is not behind Mallory's queue.
+      const t = Date.now();
+      expect(toolText(await alice.callTool({ name: 'slow__slow', arguments: { ms: 10, steps: 1 } }))).toMatch(/slept 10ms/);
+      expect(Date.now() - t).toBeLessThan(1400);
+      const results = await Promise.all(flood);
+      const refused = results.filter((r) => r !== 'ok');
+      expect(results.filter((r) => r === 'ok')).toHaveLength(LIMIT);
+      expect(refused).toHaveLength(10 - LIMIT);
+      for (const r of refused) expect(r).toMatchObject({ code: 'PCX_RATE_LIMITED', rule: 'rate.in-flight', retryAfterMs: expect.any(Number) });
+      const ids = new Set(refused.map((r) => (r as { eventId: string }).eventId));
+      const audited = (await gw.rt.store.queryAudit({ limit: 10_000 })).map((c) => c.event).filter((e) => ids.has(e.id));
+      expect(audited.every((e) => e.decision === 'deny' && e.rule === 'rate.in-flight' && e.principal.id === 'user:mallory')).toBe(true);
+      expect(audited).toHaveLength(10 - LIMIT);
+      // Once her calls are answered, her slots are hers again.
+      expect(toolText(await m1.callTool({ name: 'slow__slow', arguments: { ms: 10, steps: 1 } }))).toMatch(/slept 10ms/);
+    } finally {
+      await Promise.all([m1.close(), m2.close(), alice.close()]);
+    }
+  }, 60_000);
+});
