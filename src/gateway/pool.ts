@@ -114,7 +114,10 @@ export class UpstreamPool {
     return this.state === 'dead' ? Math.max(0, this.nextStartAt - Date.now()) : 0;
   }
 
-  /** At least one member is ready (one is started if none is). The caller's params are not used: every member gets the pool's. */
+  /**
+   * At least one member is ready (one is started if none is); during the restart backoff it fails at
+   * once with the retry hint. The caller's params are not used: every member gets the pool's.
+   */
   async ensure(_initParams?: Json): Promise<void> {
     if (this.state === 'ready') return;
     const m = await this.acquire(0, undefined, Date.now() + this.opts.queueTimeoutMs);
@@ -237,11 +240,12 @@ export class UpstreamPool {
           continue;
         }
       }
-      // No member can take it now. With none at all, say why at once when waiting cannot help.
-      if (refused && this.members.length === 0) throw refused;
+      // No member can take it now. With none at all, say why at once (a down server answers at once,
+      // with its retry hint, as Upstream does: a list does not wait on it).
+      if (this.members.length === 0) throw refused ?? this.backoffError();
+      // Every member is busy: wait for one to come free (or for the backoff to allow a new one).
+      if (now >= deadline) throw refused ?? this.busyError();
       const backingOff = now < this.nextStartAt && this.members.length < this.opts.max;
-      if (this.members.length === 0 && backingOff && this.nextStartAt > deadline) throw this.backoffError();
-      if (now >= deadline) throw backingOff && this.members.length === 0 ? this.backoffError() : (refused ?? this.busyError());
       await this.waitForChange(Math.min(deadline, backingOff ? this.nextStartAt : deadline) - now);
     }
   }
@@ -313,7 +317,8 @@ export class UpstreamPool {
     if (!m) return;
     const wasUp = m.readyAt !== undefined;
     this.remove(m);
-    void u.close();
+    // After Upstream has failed the in-flight calls with the reason (closing now would say "session closed").
+    queueMicrotask(() => void u.close());
     this.lastError = reason;
     const now = Date.now();
     if (wasUp && now - m.readyAt! >= HEALTHY_RESET_MS) this.failures = 0;
