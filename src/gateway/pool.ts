@@ -25,7 +25,7 @@
  *   a task and a list cursor are sent back to the member that made them; such a member is not shrunk.
  */
 import type { ServerConfig } from '../config/schema.js';
-import { backoffMs, HEALTHY_RESET_MS, Upstream, UpstreamError, type InitializeResult, type Json, type UpstreamDeps, type UpstreamEra, type UpstreamOwner } from './upstream.js';
+import { backoffMs, HEALTHY_RESET_MS, NO_OWNER, Upstream, UpstreamError, type InitializeResult, type Json, type UpstreamDeps, type UpstreamEra, type UpstreamOwner } from './upstream.js';
 
 export interface PoolOptions {
   /** Most members (`maxInstances`). */
@@ -150,6 +150,9 @@ export class UpstreamPool {
     }
     const exclusive = this.asksClients && opts.owner.answersServerRequests === true;
     const weight = exclusive ? this.opts.callsPerInstance : 1;
+    // The gateway's own requests (list refreshes after a list_changed) never grow the pool: each new
+    // member announces its lists, and growing for the refresh would start the next one.
+    if (!pinned && opts.owner === NO_OWNER) pinned = this.leastLoaded();
     let m: Member;
     if (pinned) {
       m = pinned;
@@ -207,6 +210,12 @@ export class UpstreamPool {
   }
 
   // ───────── members ─────────
+
+  private leastLoaded(): Member | undefined {
+    let best: Member | undefined;
+    for (const m of this.members) if (m.u.state === 'ready' && (!best || m.load < best.load)) best = m;
+    return best;
+  }
 
   private alive(m: Member | undefined): Member | undefined {
     return m && this.members.includes(m) && m.u.state === 'ready' ? m : undefined;

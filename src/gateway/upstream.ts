@@ -611,12 +611,12 @@ export class Upstream {
 
   private async onServerRequest(msg: Json, method: string, id: RpcId): Promise<void> {
     if (method === 'ping') return this.respond({ jsonrpc: '2.0', id, result: {} });
-    this.deps.onServerRequest?.(this, method);
     if (method === 'roots/list' && this.deps.refuseRoots) {
       // The answer would become the server's state for every caller of this process (server-filesystem
       // takes the roots as its allowed directories): a server that needs the client's roots is `isolation: session`.
       return this.respond({ jsonrpc: '2.0', id, error: { code: -32601, message: 'roots/list refused by the gateway: this server is shared between clients (isolation: shared); its configured directories apply' } });
     }
+    this.deps.onServerRequest?.(this, method);
     // Shared: only while exactly one session has calls here can the request be its; otherwise refuse it.
     const owner = this.shared ? this.soleActiveOwner() : (this.latestCall()?.owner ?? this.owners.values().next().value);
     const call = owner ? this.latestCall(owner) : undefined;
