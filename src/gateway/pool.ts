@@ -40,6 +40,8 @@ export interface PoolOptions {
   queueTimeoutMs: number;
   /** The gateway's own initialize params for every member (the same for all callers). */
   initParams: Json;
+  /** A member up this long before it died restarts the backoff from the bottom (default HEALTHY_RESET_MS). */
+  healthyResetMs?: number;
   /** Deps of a new member; `first` when the pool has none (it may reclaim an idle session's child). */
   memberDeps(requester: string | undefined, first: boolean): UpstreamDeps;
   onRestart?(server: string): void;
@@ -330,7 +332,7 @@ export class UpstreamPool {
     queueMicrotask(() => void u.close());
     this.lastError = reason;
     const now = Date.now();
-    if (wasUp && now - m.readyAt! >= HEALTHY_RESET_MS) this.failures = 0;
+    if (wasUp && now - m.readyAt! >= (this.opts.healthyResetMs ?? HEALTHY_RESET_MS)) this.failures = 0;
     this.failures++;
     this.nextStartAt = now + backoffMs(this.failures);
     if (wasUp) {

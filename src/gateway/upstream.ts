@@ -294,6 +294,12 @@ export class Upstream {
     this.prestarted = undefined;
     if (!early) this.reserveChild();
     const t = early && !(early as StdioChildTransport).exit ? early : await this.makeTransport();
+    if (this.state === 'closed') {
+      // Closed while the transport was being made (a pool shutting down, a session ending): start nothing.
+      await t.close().catch(() => undefined);
+      this.releaseChild();
+      throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed`);
+    }
     this.transport = t;
     t.onmessage = (m) => this.onMessage(m as unknown as Json);
     t.onerror = (e) => this.deps.log.warn({ server: this.name, err: e.message }, 'upstream transport error');
