@@ -86,3 +86,25 @@ describe('UpstreamPool growth', () => {
     expect(p.size).toBe(1);
   }, 20_000);
 });
+
+describe('isolation of a server that sets none', () => {
+  it('is a pool (shared) on the HTTP gateway, its own connection per session under `portcullis stdio`; `shared: false` / `true` are the older spellings', async () => {
+    const [{ Gateway }, { Pipeline }, { parseConfigText }] = await Promise.all([import('./gateway.js'), import('../pipeline/chain.js'), import('../config/load.js')]);
+    const config = parseConfigText(`
+mcpServers:
+  plain: { command: node, args: ["${CRASH}"] }
+  off: { command: node, args: ["${CRASH}"], shared: false }
+  on: { command: node, args: ["${CRASH}"], shared: true }
+  mine: { command: node, args: ["${CRASH}"], isolation: principal }
+`);
+    const make = (defaultIsolation?: 'session') => new Gateway({ config, pipeline: new Pipeline([]), sink: { write: async () => undefined }, log: silentLogger, version: 't', ...(defaultIsolation ? { defaultIsolation } : {}) });
+    const http = make();
+    const stdio = make('session');
+    const iso = (gw: InstanceType<typeof Gateway>) => Object.fromEntries(gw.servers.map((s) => [s.name, gw.isolationOf(s.spec)]));
+    expect(iso(http)).toEqual({ plain: 'shared', off: 'session', on: 'shared', mine: 'principal' });
+    expect(iso(stdio)).toEqual({ plain: 'session', off: 'session', on: 'shared', mine: 'principal' });
+    expect(http.upstreamFor('plain', owner)).toBeInstanceOf(UpstreamPool);
+    expect(stdio.upstreamFor('plain', owner)).not.toBeInstanceOf(UpstreamPool);
+    await Promise.all([http.close(), stdio.close()]);
+  });
+});
