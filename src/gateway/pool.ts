@@ -420,7 +420,8 @@ export class UpstreamPool {
   /** Stop members idle past `shrinkAfter` (keeping one), and the last past `idleTimeout` (when set). */
   shrink(now = Date.now()): void {
     for (const m of [...this.members].reverse()) {
-      if (m.load > 0 || m.starting || m.u.pendingCount > 0 || this.sticky(m)) continue;
+      // `load` counts every request sent through the pool (not the member's own long-lived listen request).
+      if (m.load > 0 || m.starting || this.sticky(m)) continue;
       const idle = now - m.lastUsed;
       const last = this.members.length === 1;
       if (last ? this.opts.idleTimeoutMs > 0 && idle >= this.opts.idleTimeoutMs : idle >= this.opts.shrinkAfterMs) {
