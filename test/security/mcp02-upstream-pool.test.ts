@@ -241,8 +241,12 @@ mcpServers:${EVERYTHING}
     ]);
     expect(text(a)).toMatch(/Steps: 4/);
     expect(text(b)).toMatch(/Steps: 3/);
-    expect(alice.progress.map((p) => p.total)).toEqual([4, 4, 4, 4]);
-    expect(bob.progress.map((p) => p.total)).toEqual([3, 3, 3]);
+    // Each sees only its own operation's progress (server-everything sends the last one right before
+    // the result, so on a loaded machine the client may drop that one: at least the others arrive).
+    expect(alice.progress.length).toBeGreaterThanOrEqual(3);
+    expect(bob.progress.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(alice.progress.map((p) => p.total))).toEqual(new Set([4]));
+    expect(new Set(bob.progress.map((p) => p.total))).toEqual(new Set([3]));
     // One call each at once: two members (list refreshes may have taken more), or all on one.
     if (callsPerInstance === 1) expect(pool('everything').size).toBeGreaterThanOrEqual(2);
     else expect(pool('everything').size).toBe(1);
