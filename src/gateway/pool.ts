@@ -163,6 +163,9 @@ export class UpstreamPool {
       m = await this.acquire(weight, opts.owner.id, Date.now() + this.opts.queueTimeoutMs);
     }
     const taken = pinned ? 1 : weight;
+    // Pinned before it is sent, so a concurrent subscribe to the same URI goes to the same member
+    // (one upstream subscription, and each unsubscribe reaches the member that holds it).
+    if (method === 'resources/subscribe' && typeof p?.uri === 'string') this.subscriptions.set(p.uri, m);
     const callId = this.nextCallId++;
     const entry: { m: Member; memberId?: number } = { m };
     this.calls.set(callId, entry);
@@ -360,7 +363,6 @@ export class UpstreamPool {
   private remember(method: string, p: Json | undefined, res: Json, m: Member): void {
     const result = res.result as Json | undefined;
     if (!result) return;
-    if (method === 'resources/subscribe' && typeof p?.uri === 'string') this.subscriptions.set(p.uri, m);
     const taskId = (result.task as Json | undefined)?.taskId;
     if (typeof taskId === 'string') this.tasks.set(taskId, { m, at: Date.now() });
     if (typeof result.nextCursor === 'string' && result.nextCursor) {
