@@ -138,7 +138,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // (a server is never started with a literal reference); the store is opened only when one is used.
   let servers = o.servers ?? resolveServers(config);
   if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
-  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks });
+  // Servers are pooled (`isolation: shared`) unless they say otherwise; `portcullis stdio` has one
+  // client, so each server is its own (`session`) and gets that client's capabilities and roots as they are.
+  const defaultIsolation = o.stdio ? 'session' : 'shared';
+  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks, defaultIsolation });
 
   // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
   // and build everything else while they start. Client messages are held back (`stdin` is piped in

@@ -18,7 +18,7 @@ import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
 import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
-import type { Gateway } from './gateway.js';
+import type { Gateway, UpstreamLink } from './gateway.js';
 import { decodeListCursor, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
@@ -67,8 +67,8 @@ export class Session implements UpstreamOwner, SessionView {
   initialized = false;
   lastActivity = Date.now();
   closed = false;
-  /** Upstream connections by server name (shared ones are owned by the gateway). */
-  private readonly upstreams = new Map<string, Upstream>();
+  /** Upstream connections by server name (pools of shared servers are owned by the gateway). */
+  private readonly upstreams = new Map<string, UpstreamLink>();
   private clientCapabilities: Json = {};
   /** What each name / URI the client uses refers to (fed by this session's lists; never replies). */
   private readonly router: Router;
@@ -78,7 +78,7 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
   private pageGen = 0;
   /** Client request id → the upstream call serving it (for cancellation). */
-  private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
+  private readonly inflight = new Map<RpcId, { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }>();
   /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
   private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
   /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
@@ -199,7 +199,7 @@ export class Session implements UpstreamOwner, SessionView {
     }
   }
 
-  private cancelInflight(f: { upstream: Upstream; upstreamId?: number; cancelled?: boolean }, reason: string): void {
+  private cancelInflight(f: { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }, reason: string): void {
     f.cancelled = true;
     if (f.upstreamId !== undefined) f.upstream.cancel(f.upstreamId, reason);
   }
@@ -508,7 +508,7 @@ export class Session implements UpstreamOwner, SessionView {
     }
     const request = req.message as Json;
     const u = this.upstreams.get(target.server)!;
-    const inflight: { upstream: Upstream; upstreamId?: number; cancelled?: boolean } = { upstream: u };
+    const inflight: { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean } = { upstream: u };
     this.inflight.set(id, inflight);
     let response: Json;
     let outcome: Outcome = 'ok';
@@ -606,7 +606,18 @@ export class Session implements UpstreamOwner, SessionView {
     return this.inflight.size > 0 || this.serverRequests.size > 0;
   }
 
-  private upstreamUp(u: Upstream): boolean {
+  /** Closing this session frees a child (it has one of its own; pooled ones are the gateway's). */
+  get holdsChildren(): boolean {
+    for (const u of this.upstreams.values()) if (u instanceof Upstream && u.holdsChild) return true;
+    return false;
+  }
+
+  /** The client answers sampling / elicitation (a pool then gives its calls a member to themselves). */
+  get answersServerRequests(): boolean {
+    return this.clientCapabilities.sampling !== undefined || this.clientCapabilities.elicitation !== undefined;
+  }
+
+  private upstreamUp(u: UpstreamLink): boolean {
     return u.state === 'ready' || u.state === 'idle';
   }
 
@@ -786,7 +797,7 @@ export class Session implements UpstreamOwner, SessionView {
     void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
 
-  get upstreamConnections(): ReadonlyMap<string, Upstream> {
+  get upstreamConnections(): ReadonlyMap<string, UpstreamLink> {
     return this.upstreams;
   }
 

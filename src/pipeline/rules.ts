@@ -52,7 +52,7 @@ export const RULES = {
   'admin.*': { code: 'PCX_DENIED', stage: 'admin port', doc: 'The admin port refused the HTTP request (`admin.host`, `admin.origin`, `admin.auth`, `admin.role`, `admin.content_type`, `admin.input`…): an HTTP 4xx whose body names the rule.' },
   'grant.*': { code: 'PCX_DENIED', stage: 'admin', doc: 'Not a denial: the audit record of a standing grant added, revoked or expired (`grant.add`, `grant.revoke`, `grant.expire`).' },
   'limits.*': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'A capacity cap (`limits.maxSessions`, `maxSessionsPerPrincipal`, `maxChildren`, `maxChildrenPerPrincipal`) left no room.' },
-  'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows.' },
+  'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows (pooled: each with `pool.callsPerInstance` calls in flight, and none came free within `pool.queueTimeout`).' },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;
