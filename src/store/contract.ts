@@ -307,6 +307,12 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         expect(await store.endSession('nope', 'deleted', t0)).toBe(false);
         expect(await store.getSession('sess-1')).toMatchObject({ endedAt: '2026-01-03T00:00:00.000Z', endReason: 'deleted' });
         await store.putSession({ ...base, id: 'sess-2', seenAt: '2026-02-01T00:00:00.000Z' });
+        await store.putSession({ ...base, id: 'sess-3', seenAt: '2026-02-01T00:00:00.000Z' });
+        await store.putSession({ ...base, id: 'sess-4', principal: 'bob', seenAt: '2026-02-01T00:00:00.000Z' });
+        // Revoking a principal ends its open sessions (not the ended one, not another principal's).
+        expect(await other.endSessionsOf('alice', 'revoked', '2026-02-02T00:00:00.000Z')).toEqual(['sess-2', 'sess-3']);
+        expect(await store.getSession('sess-3')).toMatchObject({ endReason: 'revoked' });
+        expect((await store.getSession('sess-4'))?.endedAt).toBeUndefined();
         expect(await store.pruneSessions('2026-01-15T00:00:00.000Z')).toBe(1);
         expect(await store.getSession('sess-1')).toBeUndefined();
         expect(await store.getSession('sess-2')).toBeDefined();

@@ -24,6 +24,7 @@ CREATE TABLE sessions (
   end_reason TEXT
 );
 CREATE INDEX sessions_seen ON sessions (seen_at);
+CREATE INDEX sessions_principal ON sessions (principal);
 CREATE TABLE session_taint (
   session TEXT NOT NULL,
   flag TEXT NOT NULL,
@@ -47,6 +48,8 @@ export const SESSION_SQL = {
   touch: 'UPDATE sessions SET seen_at = ? WHERE id = ? AND seen_at < ?',
   /** at, reason, id */
   end: 'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL RETURNING id',
+  /** at, reason, principal */
+  endOf: 'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE principal = ? AND ended_at IS NULL RETURNING id',
   /** before */
   prune: 'DELETE FROM sessions WHERE seen_at < ? RETURNING id',
   pruneTaint: 'DELETE FROM session_taint WHERE session NOT IN (SELECT id FROM sessions)',

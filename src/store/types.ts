@@ -274,6 +274,8 @@ export interface Store {
   touchSession(id: string, at: string): Promise<void>;
   /** End a session fleet-wide; false when unknown or ended before. */
   endSession(id: string, reason: string, at: string): Promise<boolean>;
+  /** End every open session of a principal (revocation); returns their ids. */
+  endSessionsOf(principal: string, reason: string, at: string): Promise<string[]>;
   /** Delete sessions not seen since `before` (and ended ones); returns how many. */
   pruneSessions(before: string): Promise<number>;
   /**

@@ -58,6 +58,8 @@ export interface EnvelopeOptions {
   stateTtlMs: number;
   /** Close a state unused this long. */
   idleMs: number;
+  /** The HMAC key of `requestState` (a fleet shares one, from the store); default a random per-process key. */
+  requestStateKey?: Buffer;
 }
 
 /**
@@ -169,7 +171,7 @@ const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) =>
 export class EnvelopeState implements DownstreamEra {
   readonly era = 'envelope' as const;
   private readonly entries = new Map<string, Entry>();
-  private readonly sealer = new RequestStateSealer();
+  private readonly sealer: RequestStateSealer;
   private nextId = 1;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -177,6 +179,7 @@ export class EnvelopeState implements DownstreamEra {
     private readonly gw: Gateway,
     private readonly o: EnvelopeOptions,
   ) {
+    this.sealer = new RequestStateSealer(o.requestStateKey);
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, o.idleMs / 2)));
     this.sweeper.unref();
   }
@@ -355,7 +358,7 @@ export class EnvelopeState implements DownstreamEra {
   }
 
   private inputRequired(entry: Entry, ex: Exchange, p: Parked, inputRequests: Json): void {
-    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs });
+    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs, i: this.gw.instance });
     // The exchange ends here; the call stays parked under its id for the retry.
     entry.exchanges.delete(ex.internalId);
     this.write(ex, { jsonrpc: '2.0', id: ex.clientId, result: { resultType: 'input_required', inputRequests, requestState } });
@@ -374,7 +377,12 @@ export class EnvelopeState implements DownstreamEra {
     const opened = this.sealer.open(params.requestState, entry.principal.id, digest ?? requestDigest(method, params));
     const p = 'error' in opened ? undefined : entry.parked.get(opened.c);
     if ('error' in opened || !p) {
-      const reason = 'error' in opened ? opened.error : 'requestState names no call waiting for input (expired or already resumed)';
+      const reason =
+        'error' in opened
+          ? opened.error
+          : opened.i !== undefined && opened.i !== this.gw.instance
+            ? `the call waiting for input is parked on gateway replica ${opened.i}, not this one (${this.gw.instance}); MRTR retries must reach the same replica`
+            : 'requestState names no call waiting for input (expired or already resumed)';
       this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
       return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason }));
     }

@@ -433,6 +433,10 @@ export class PostgresStore implements Store {
     return (await this.q(SESSION_SQL.end, [at, reason, id])).length > 0;
   }
 
+  async endSessionsOf(principal: string, reason: string, at: string): Promise<string[]> {
+    return (await this.q(SESSION_SQL.endOf, [at, reason, principal])).map((r) => String(r.id)).sort();
+  }
+
   async pruneSessions(before: string): Promise<number> {
     return this.tx(async (c) => {
       const n = (await c.query(pgSql(SESSION_SQL.prune), [before])).rowCount ?? 0;

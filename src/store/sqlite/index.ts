@@ -402,6 +402,10 @@ export class SqliteStore implements Store {
     return this.st(SESSION_SQL.end).all(at, reason, id).length > 0;
   }
 
+  async endSessionsOf(principal: string, reason: string, at: string): Promise<string[]> {
+    return (this.st(SESSION_SQL.endOf).all(at, reason, principal) as Row[]).map((r) => String(r.id)).sort();
+  }
+
   async pruneSessions(before: string): Promise<number> {
     return this.db.transaction(() => {
       const n = this.st(SESSION_SQL.prune).all(before).length;
