@@ -5,6 +5,15 @@
 import { Redis } from 'ioredis';
 import type { Coord, RateResult } from '../types.js';
 
+/** Redis errors as callers (and, through a denial, clients) should read them: which dependency is down. */
+async function unavailable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw new Error(`Redis (coord.redis) unavailable: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 export class RedisCoord implements Coord {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
@@ -29,22 +38,22 @@ export class RedisCoord implements Coord {
     const now = Date.now();
     const start = now - (now % windowMs);
     const k = `${this.prefix}rate:${key}:${start}`;
-    const res = await this.redis.multi().incr(k).pexpire(k, windowMs).exec();
+    const res = await unavailable(this.redis.multi().incr(k).pexpire(k, windowMs).exec());
     const count = Number(res?.[0]?.[1] ?? 0);
     if (!count) throw new Error('redis: rate counter unavailable');
     return { allowed: count <= limit, count, resetMs: start + windowMs - now };
   }
 
   async revoke(subject: string, ttlMs: number): Promise<void> {
-    await this.redis.set(`${this.prefix}revoked:${subject}`, '1', 'PX', Math.max(1, Math.round(ttlMs)));
+    await unavailable(this.redis.set(`${this.prefix}revoked:${subject}`, '1', 'PX', Math.max(1, Math.round(ttlMs))));
   }
 
   async isRevoked(subject: string): Promise<boolean> {
-    return (await this.redis.exists(`${this.prefix}revoked:${subject}`)) === 1;
+    return (await unavailable(this.redis.exists(`${this.prefix}revoked:${subject}`))) === 1;
   }
 
   async publish(channel: string, message: string): Promise<number> {
-    return this.redis.publish(`${this.prefix}ch:${channel}`, message);
+    return unavailable(this.redis.publish(`${this.prefix}ch:${channel}`, message));
   }
 
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
