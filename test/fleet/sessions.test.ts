@@ -14,6 +14,7 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Http } from '@mo
 import { CreateMessageRequestSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixture, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createSchema, dropSchema, TEST_PG_URL, uniqueSchema } from '../../src/store/pg-testing.js';
+import { createApiKey } from '../../src/identity/apikeys.js';
 
 const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
@@ -169,6 +170,56 @@ describe('a session opened on one replica, served by another', () => {
       expect(((await r.json()) as { error: { data?: { code?: string } } }).error.data?.code).toBe('PCX_SESSION_REVOKED');
     }
     await client.close().catch(() => undefined);
+  });
+});
+
+describe('session binding holds across replicas', () => {
+  let schema: string;
+  let a: TestGateway;
+  let b: TestGateway;
+  beforeAll(async () => {
+    schema = uniqueSchema('pcx_fleet_bind');
+    await createSchema(schema);
+    const url = `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
+    const config = fleetConfig(url).replace('auth: none', 'auth: { apiKeys: true }');
+    a = await startTestGateway(config);
+    b = await startTestGateway(config);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    if (schema) await dropSchema(schema);
+  });
+
+  it('another principal gets 404 for the id, the same principal with another key 403, on the replica that never held it', async () => {
+    const alice = (await createApiKey(a.rt.store, { principal: 'alice' })).key;
+    const alice2 = (await createApiKey(a.rt.store, { principal: 'alice' })).key;
+    const bob = (await createApiKey(a.rt.store, { principal: 'bob' })).key;
+    const transport = new StreamableHTTPClientTransport(new URL(a.url), { requestInit: { headers: { authorization: `Bearer ${alice}` } } });
+    const client = new Client({ name: 'bind', version: '1' }, { capabilities: {} });
+    await client.connect(transport);
+    const sid = transport.sessionId!;
+    const post = (key: string) =>
+      fetch(b.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    const asBob = await post(bob);
+    expect(asBob.status).toBe(404);
+    expect(b.rt.gateway.sessions.has(sid)).toBe(false);
+    const asAlice2 = await post(alice2);
+    expect(asAlice2.status).toBe(403);
+    expect(((await asAlice2.json()) as { error: { data: { rule: string } } }).error.data.rule).toBe('authn.credential-mismatch');
+    expect(b.rt.gateway.sessions.has(sid)).toBe(false);
+    // The credential that opened it is served there.
+    const asAlice = await post(alice);
+    expect(asAlice.status).toBe(200);
+    expect(b.rt.gateway.sessions.has(sid)).toBe(true);
+    // And once held, B keeps refusing the others.
+    expect((await post(bob)).status).toBe(404);
+    expect((await post(alice2)).status).toBe(403);
+    await client.close();
   });
 });
 
