@@ -5,6 +5,7 @@
  * like `proxy_next_upstream error`). Real SDK clients of both eras (v1 sessions, v2 per-request)
  * call through it while one replica is killed with SIGKILL.
  *
+ * The replica is killed while calls are in flight on it (each call takes ~200 ms upstream).
  * Checked: only calls in flight on the killed replica fail, each with an error that says so; every
  * client's next calls succeed on the others, v1 clients with the same session id; the audit chain
  * verifies with the fleet's one key and holds an event for every answered call (0 lost). The
@@ -76,6 +77,8 @@ async function startReplica(name: string, configFile: string, env: Record<string
 /** Round-robin HTTP proxy: each request to the next live backend; SSE and bodies streamed through. */
 function startProxy(backends: Replica[]) {
   const served = new Map<string, number>();
+  /** tools/call requests forwarded to each backend and not answered yet. */
+  const calling = new Map<string, number>();
   const downUntil = new Map<string, number>();
   let rr = 0;
   const server = http.createServer((req, res) => {
@@ -86,7 +89,16 @@ function startProxy(backends: Replica[]) {
       const now = Date.now();
       const live = backends.filter((b) => (downUntil.get(b.name) ?? 0) <= now);
       const b = (live.length ? live : backends)[rr++ % (live.length || backends.length)]!;
+      const isCall = body.includes('"tools/call"');
+      if (isCall) calling.set(b.name, (calling.get(b.name) ?? 0) + 1);
+      let counted = isCall;
+      const done = () => {
+        if (counted) calling.set(b.name, calling.get(b.name)! - 1);
+        counted = false;
+      };
       const up = http.request({ host: '127.0.0.1', port: b.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (ur) => {
+        ur.on('end', done);
+        ur.on('close', done);
         served.set(b.name, (served.get(b.name) ?? 0) + 1);
         res.writeHead(ur.statusCode ?? 502, ur.headers);
         ur.pipe(res);
@@ -95,6 +107,7 @@ function startProxy(backends: Replica[]) {
         ur.on('aborted', () => res.destroy());
       });
       up.on('error', (e: NodeJS.ErrnoException) => {
+        done();
         // Never connected: the request was not delivered, so another backend may take it.
         if (e.code === 'ECONNREFUSED' && tries < backends.length) {
           downUntil.set(b.name, Date.now() + 2000);
@@ -118,6 +131,7 @@ function startProxy(backends: Replica[]) {
   });
   return {
     served,
+    calling,
     listen: () => new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port))),
     close: () => {
       server.closeAllConnections();
@@ -207,7 +221,7 @@ servers:
     let stop = false;
     const loops = clients.map(async (c) => {
       while (!stop) {
-        const args = { marker: `${c.name}-${++seq}`, steps: 0, ms: 0 };
+        const args = { marker: `${c.name}-${++seq}`, steps: 1, ms: 200 };
         const start = Date.now();
         try {
           const r = (await c.call(args)) as { content?: Array<{ text?: string }>; isError?: boolean };
@@ -220,6 +234,11 @@ servers:
     });
     await new Promise((r) => setTimeout(r, 2000));
     const victim = replicas[1]!;
+    // Kill it while it is serving calls (each takes ~200 ms upstream), so the loss hits something.
+    const waitUntil = Date.now() + 10_000;
+    while ((proxy.calling.get(victim.name) ?? 0) === 0 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 5));
+    const inFlightOnVictim = proxy.calling.get(victim.name) ?? 0;
+    expect(inFlightOnVictim).toBeGreaterThan(0);
     const killAt = Date.now();
     victim.child.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 3000));
@@ -233,6 +252,7 @@ servers:
     // ...and each says what happened.
     for (const f of failed) expect(f.error).toMatch(/replica r2 was lost|terminated|socket|closed/i);
     expect(failed.length).toBeLessThanOrEqual(clients.length);
+    expect(failed.length).toBeGreaterThan(0);
     // Every client succeeded after the kill; v1 clients kept their session.
     const recoveredAt = clients.map((c) => Math.min(...ok.filter((r) => r.client === c.name && r.start > killAt).map((r) => r.end)));
     for (const [i, c] of clients.entries()) expect(Number.isFinite(recoveredAt[i]), `${c.name} never succeeded after the kill`).toBe(true);
@@ -257,6 +277,7 @@ servers:
         served: Object.fromEntries(proxy.served),
         calls: records.length,
         answered: ok.length,
+        callsInFlightOnVictimAtKill: inFlightOnVictim,
         errorsSeenByClients: failed.length,
         errors: [...new Set(failed.map((f) => f.error))],
         eventsLost: lost.length,
