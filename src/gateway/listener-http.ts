@@ -103,6 +103,18 @@ function refuseSession(res: ServerResponse, e: unknown): void {
   writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
 }
 
+/** A fleet replica cannot reach the shared store for a session's state: fail closed, ask for a retry. */
+function storeUnavailable(res: ServerResponse, id: RpcId | null): void {
+  writeJson(res, 503, rpcErr(ErrorCodes.PCX_STORE_UNAVAILABLE, 'the session store is unavailable, so this request was not served; retry shortly', { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }, id), { 'retry-after': '1' });
+}
+
+/** The id of a single-request POST, for errors about it. */
+function requestIdOf(post: ReturnType<typeof checkPost>): RpcId | null {
+  if (!post || post.batch || post.messages.length !== 1) return null;
+  const id = (post.messages[0] as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 function hostName(hostHeader: string): string {
@@ -247,14 +259,14 @@ export class HttpListener {
       const fleet = this.o.fleet;
       if (fleet && !entry) {
         // A session another replica opened (or one this replica dropped): rebuilt from the store.
-        const r = await this.restore(res, sessionId, principal);
+        const r = await this.restore(res, sessionId, principal, requestIdOf(post));
         if (r === 'answered') return;
         entry = r;
       }
       // Another principal presenting a session id it did not open gets the same 404 as an unknown id (session hijacking).
       if (await this.refuseSession(res, sessionId, entry?.session, principal)) return;
       if (!entry) return;
-      if (fleet && !(await this.checkFleet(res, fleet, entry))) return;
+      if (fleet && !(await this.checkFleet(res, fleet, entry, requestIdOf(post)))) return;
       if (req.method === 'GET') return entry.transport.handleGet(req, res);
       if (req.method === 'DELETE') {
         if (fleet) await fleet.end(sessionId, 'deleted').catch((e: unknown) => this.gw.log.warn({ session: sessionId, err: String(e) }, 'could not end the session fleet-wide'));
@@ -303,7 +315,7 @@ export class HttpListener {
             await fleet.flush(session);
           } catch (e) {
             this.gw.log.error({ session: id, err: String(e) }, 'session taint could not be written to the store; answer withheld');
-            m = rpcErr(JSONRPC.INTERNAL_ERROR, 'the gateway could not record this session\'s state, so the answer was withheld; retry', undefined, m.id as RpcId) as unknown as Json;
+            m = rpcErr(ErrorCodes.PCX_STORE_UNAVAILABLE, "the session store could not record this session's state, so the answer was withheld; retry shortly", { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }, m.id as RpcId) as unknown as Json;
           }
         }
         // Not for a stream here (no request of it in flight here, no GET stream here): to the replica that holds the GET stream.
@@ -357,7 +369,7 @@ export class HttpListener {
    * opened it, and only when it was not ended or revoked. Answers (and returns 'answered') when it
    * must not be served; undefined when the store does not know it (the caller answers 404).
    */
-  private restore(res: ServerResponse, id: string, principal: Principal): Promise<StreamableEntry | undefined | 'answered'> {
+  private restore(res: ServerResponse, id: string, principal: Principal, requestId: RpcId | null): Promise<StreamableEntry | undefined | 'answered'> {
     const pending = this.restoring.get(id);
     if (pending) return pending.then((e) => (e && this.sameOwner(e.session, principal) ? e : undefined));
     const fleet = this.o.fleet!;
@@ -369,7 +381,7 @@ export class HttpListener {
       } catch (e) {
         this.gw.log.error({ session: id, err: String(e) }, 'session store unavailable');
         answered = true;
-        writeJson(res, 503, rpcErr(JSONRPC.INTERNAL_ERROR, 'the session store is unavailable; retry shortly'), { 'retry-after': '1' });
+        storeUnavailable(res, requestId);
         return undefined;
       }
       // Unknown, or another principal's: the same 404 as any unknown id.
@@ -404,14 +416,14 @@ export class HttpListener {
   }
 
   /** A held session, checked against the store before serving: taint from other replicas merged; ended elsewhere refused. */
-  private async checkFleet(res: ServerResponse, fleet: SessionStore, entry: StreamableEntry): Promise<boolean> {
+  private async checkFleet(res: ServerResponse, fleet: SessionStore, entry: StreamableEntry, requestId: RpcId | null): Promise<boolean> {
     let r;
     try {
       r = await fleet.refresh(entry.session);
     } catch (e) {
       // Without the store this replica cannot know the session's taint or whether it was ended: fail closed.
       this.gw.log.error({ session: entry.session.id, err: String(e) }, 'session store unavailable');
-      writeJson(res, 503, rpcErr(JSONRPC.INTERNAL_ERROR, 'the session store is unavailable; retry shortly'), { 'retry-after': '1' });
+      storeUnavailable(res, requestId);
       return false;
     }
     if (r.ok) return true;

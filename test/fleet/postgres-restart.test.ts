@@ -140,7 +140,7 @@ servers:
       );
     }
     for (const m of outage) expect(m).not.toBe('ok');
-    for (const m of outage) expect(m).toMatch(/session store is unavailable|audit log cannot record|PCX_AUDIT_UNAVAILABLE/);
+    for (const m of outage) expect(m).toMatch(/PCX_STORE_UNAVAILABLE|PCX_AUDIT_UNAVAILABLE/);
 
     pg.start();
     const upAt = Date.now();

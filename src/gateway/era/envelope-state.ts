@@ -270,7 +270,7 @@ export class EnvelopeState implements DownstreamEra {
         await this.o.fleet.pullTaint(entry.session, this.fleetId(entry));
       } catch (e) {
         this.gw.log.error({ principal: principal.id, err: String(e) }, 'session store unavailable');
-        return sink.reject(503, rpcErr(id, JSONRPC.INTERNAL_ERROR, 'the session store is unavailable; retry shortly'));
+        return sink.reject(503, rpcErr(id, ErrorCodes.PCX_STORE_UNAVAILABLE, 'the session store is unavailable, so this request was not served; retry shortly', { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }));
       }
     }
     const params = (msg.params ?? {}) as Json;
@@ -407,7 +407,7 @@ export class EnvelopeState implements DownstreamEra {
           () => this.finish(entry, ex, m),
           (e: unknown) => {
             this.gw.log.error({ principal: entry.principal.id, err: String(e) }, 'taint could not be written to the store; answer withheld');
-            this.finish(entry, ex, rpcErr(m.id as RpcId, JSONRPC.INTERNAL_ERROR, "the gateway could not record this client's state, so the answer was withheld; retry") as unknown as Json);
+            this.finish(entry, ex, rpcErr(m.id as RpcId, ErrorCodes.PCX_STORE_UNAVAILABLE, "the session store could not record this client's state, so the answer was withheld; retry shortly", { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }) as unknown as Json);
           },
         );
       }
