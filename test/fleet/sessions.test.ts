@@ -173,6 +173,48 @@ describe('a session opened on one replica, served by another', () => {
   });
 });
 
+describe('revoking a principal on one replica', () => {
+  let schema: string;
+  let a: TestGateway;
+  let b: TestGateway;
+  beforeAll(async () => {
+    schema = uniqueSchema('pcx_fleet_revoke');
+    await createSchema(schema);
+    const url = `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
+    a = await startTestGateway(fleetConfig(url));
+    b = await startTestGateway(fleetConfig(url));
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    if (schema) await dropSchema(schema);
+  });
+
+  it('ends its sessions on every replica for good, not only while the Redis key lasts', async () => {
+    const to: Steering = { replica: 'A', getTo: 'A', log: [] };
+    const { client, transport } = steeredClient({ A: a.url, B: b.url }, to);
+    await client.connect(transport);
+    const sid = transport.sessionId!;
+    to.replica = 'B';
+    await client.listTools();
+    expect(b.rt.gateway.sessions.has(sid)).toBe(true);
+    const res = await a.admin('/api/principals/anonymous/revoke', { body: { for: '1s' } });
+    expect(res.status).toBe(200);
+    await until(() => !b.rt.gateway.sessions.has(sid) && !a.rt.gateway.sessions.has(sid));
+    await new Promise((r) => setTimeout(r, 1200));
+    for (const gw of [a, b]) {
+      const r = await fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
+      });
+      expect(r.status).toBe(404);
+      expect(((await r.json()) as { error: { data?: { code?: string } } }).error.data?.code).toBe('PCX_SESSION_REVOKED');
+    }
+    await client.close().catch(() => undefined);
+  });
+});
+
 describe('session binding holds across replicas', () => {
   let schema: string;
   let a: TestGateway;
