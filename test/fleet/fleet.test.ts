@@ -3,7 +3,8 @@
  * real Redis, behind a small round-robin HTTP proxy written here (a new backend per request, like
  * an L7 load balancer without stickiness; a backend that refuses connections is skipped for 2 s,
  * like `proxy_next_upstream error`). Real SDK clients of both eras (v1 sessions, v2 per-request)
- * call through it while one replica is killed with SIGKILL.
+ * call through it while one replica is killed with SIGKILL (with its upstream children: its process
+ * group, as when a container dies).
  *
  * The replica is killed while calls are in flight on it (each call takes ~200 ms upstream).
  * Checked: only calls in flight on the killed replica fail, each with an error that says so; every
@@ -57,6 +58,8 @@ async function startReplica(name: string, configFile: string, env: Record<string
   const child = spawn(process.execPath, [CLI, 'start', '-c', configFile, '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group: the replica and its upstream children die together, as a container does.
+    detached: true,
   });
   const stderr: string[] = [];
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
@@ -192,6 +195,11 @@ servers:
         r.child.kill('SIGTERM');
         await new Promise((res) => r.child.once('exit', res));
       }
+      try {
+        process.kill(-r.child.pid!, 'SIGKILL'); // anything of its group still there (the killed replica's children)
+      } catch {
+        /* the group is gone */
+      }
       rmSync(r.dataDir, { recursive: true, force: true });
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -240,7 +248,7 @@ servers:
     const inFlightOnVictim = proxy.calling.get(victim.name) ?? 0;
     expect(inFlightOnVictim).toBeGreaterThan(0);
     const killAt = Date.now();
-    victim.child.kill('SIGKILL');
+    process.kill(-victim.child.pid!, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 3000));
     stop = true;
     await Promise.all(loops);

@@ -47,7 +47,7 @@ interface Steering {
 }
 
 /** A client whose next request goes to `to.replica` (GET streams always to `getTo`). */
-function steeredClient(urls: Record<'A' | 'B', string>, to: Steering, capabilities: Record<string, unknown> = {}) {
+function steeredClient(urls: Record<'A' | 'B', string>, to: Steering, capabilities: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const fetchFn = (input: string | URL | Request, init?: RequestInit) => {
     const method = init?.method ?? 'GET';
     const onlyResponses = method === 'POST' && typeof init?.body === 'string' && !init.body.includes('"method"');
@@ -55,7 +55,7 @@ function steeredClient(urls: Record<'A' | 'B', string>, to: Steering, capabiliti
     to.log.push(`${method} ${replica}`);
     return fetch(urls[replica], init);
   };
-  const transport = new StreamableHTTPClientTransport(new URL(urls.A), { fetch: fetchFn as typeof fetch });
+  const transport = new StreamableHTTPClientTransport(new URL(urls.A), { fetch: fetchFn as typeof fetch, requestInit: { headers } });
   const client = new Client({ name: 'fleet-e2e', version: '1.0.0' }, { capabilities });
   return { client, transport };
 }
@@ -181,8 +181,11 @@ describe('revoking a principal on one replica', () => {
     schema = uniqueSchema('pcx_fleet_revoke');
     await createSchema(schema);
     const url = `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
-    a = await startTestGateway(fleetConfig(url));
-    b = await startTestGateway(fleetConfig(url));
+    // API keys, with a principal of this test's own: a principal revocation lives in the shared Redis,
+    // and other test files' gateways (anonymous) must not see it.
+    const config = fleetConfig(url).replace('auth: none', 'auth: { apiKeys: true }');
+    a = await startTestGateway(config);
+    b = await startTestGateway(config);
   });
   afterAll(async () => {
     await a?.close();
@@ -191,21 +194,23 @@ describe('revoking a principal on one replica', () => {
   });
 
   it('ends its sessions on every replica for good, not only while the Redis key lasts', async () => {
+    const principal = `fleet-revoke-${process.pid}-${Date.now().toString(36)}`;
+    const key = (await createApiKey(a.rt.store, { principal })).key;
     const to: Steering = { replica: 'A', getTo: 'A', log: [] };
-    const { client, transport } = steeredClient({ A: a.url, B: b.url }, to);
+    const { client, transport } = steeredClient({ A: a.url, B: b.url }, to, {}, { authorization: `Bearer ${key}` });
     await client.connect(transport);
     const sid = transport.sessionId!;
     to.replica = 'B';
     await client.listTools();
     expect(b.rt.gateway.sessions.has(sid)).toBe(true);
-    const res = await a.admin('/api/principals/anonymous/revoke', { body: { for: '1s' } });
+    const res = await a.admin(`/api/principals/user:${principal}/revoke`, { body: { for: '1s' } });
     expect(res.status).toBe(200);
     await until(() => !b.rt.gateway.sessions.has(sid) && !a.rt.gateway.sessions.has(sid));
     await new Promise((r) => setTimeout(r, 1200));
     for (const gw of [a, b]) {
       const r = await fetch(gw.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
         body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
       });
       expect(r.status).toBe(404);
