@@ -109,7 +109,7 @@ export class FleetSessions implements SessionStore {
     const known = this.stored.get(s);
     // Never recorded (its initialize has not finished, or recording failed): only this replica knows it.
     if (!known) return { ok: true };
-    const rec = await this.store.getSession(s.id);
+    const rec = await this.store.sessionState(s.id);
     if (!rec) return { ok: false, reason: 'expired' };
     if (rec.endedAt) return { ok: false, reason: rec.endReason ?? 'ended' };
     for (const f of rec.taint) {
@@ -139,7 +139,7 @@ export class FleetSessions implements SessionStore {
   }
 
   async pullTaint(s: Session, id: string): Promise<void> {
-    const rec = await this.store.getSession(id);
+    const rec = await this.store.sessionState(id);
     if (!rec) {
       const now = new Date().toISOString();
       const taint = [...s.taint];

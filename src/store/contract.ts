@@ -293,6 +293,8 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       try {
         expect(await other.getSession('sess-1')).toEqual({ ...base, taint: ['private_data'] });
         expect(await other.getSession('nope')).toBeUndefined();
+        expect(await other.sessionState('sess-1')).toEqual({ taint: ['private_data'] });
+        expect(await other.sessionState('nope')).toBeUndefined();
         // Two replicas adding flags at once: both kept, duplicates ignored.
         await Promise.all([store.addSessionTaint('sess-1', ['untrusted_content', 'private_data']), other.addSessionTaint('sess-1', ['egress_seen'])]);
         expect((await store.getSession('sess-1'))?.taint).toEqual(['egress_seen', 'private_data', 'untrusted_content']);
@@ -306,6 +308,7 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
         expect(await store.endSession('sess-1', 'revoked', '2026-01-03T00:00:01.000Z')).toBe(false);
         expect(await store.endSession('nope', 'deleted', t0)).toBe(false);
         expect(await store.getSession('sess-1')).toMatchObject({ endedAt: '2026-01-03T00:00:00.000Z', endReason: 'deleted' });
+        expect(await other.sessionState('sess-1')).toEqual({ taint: ['egress_seen', 'private_data', 'untrusted_content'], endedAt: '2026-01-03T00:00:00.000Z', endReason: 'deleted' });
         await store.putSession({ ...base, id: 'sess-2', seenAt: '2026-02-01T00:00:00.000Z' });
         await store.putSession({ ...base, id: 'sess-3', seenAt: '2026-02-01T00:00:00.000Z' });
         await store.putSession({ ...base, id: 'sess-4', principal: 'bob', seenAt: '2026-02-01T00:00:00.000Z' });

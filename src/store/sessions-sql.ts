@@ -44,6 +44,7 @@ export const SESSION_SQL = {
     'client_info = excluded.client_info, capabilities = excluded.capabilities, instance = excluded.instance, seen_at = excluded.seen_at',
   get: 'SELECT * FROM sessions WHERE id = ?',
   taintOf: 'SELECT flag FROM session_taint WHERE session = ? ORDER BY flag',
+  state: 'SELECT ended_at, end_reason FROM sessions WHERE id = ?',
   addTaint: 'INSERT INTO session_taint (session, flag) VALUES (?, ?) ON CONFLICT DO NOTHING',
   touch: 'UPDATE sessions SET seen_at = ? WHERE id = ? AND seen_at < ?',
   /** at, reason, id */
@@ -78,6 +79,15 @@ export function toSession(r: Row, taint: string[]): SessionRecord {
   if (ci !== undefined) out.clientInfo = JSON.parse(ci) as { name: string; version: string };
   const inst = opt(r.instance);
   if (inst !== undefined) out.instance = inst;
+  const ended = opt(r.ended_at);
+  if (ended !== undefined) out.endedAt = ended;
+  const why = opt(r.end_reason);
+  if (why !== undefined) out.endReason = why;
+  return out;
+}
+
+export function toSessionState(r: Row, taint: string[]): Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> {
+  const out: Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> = { taint };
   const ended = opt(r.ended_at);
   if (ended !== undefined) out.endedAt = ended;
   const why = opt(r.end_reason);

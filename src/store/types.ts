@@ -269,6 +269,8 @@ export interface Store {
   /** Record a session (insert, or replace everything but its taint and end). */
   putSession(s: Omit<SessionRecord, 'taint' | 'endedAt' | 'endReason'> & { taint?: string[] }): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;
+  /** What a replica checks on every request of a session it holds: its taint and whether it ended (a small, prepared read). */
+  sessionState(id: string): Promise<Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> | undefined>;
   /** Add taint flags (a union: concurrent adds from several replicas are all kept). */
   addSessionTaint(id: string, flags: string[]): Promise<void>;
   touchSession(id: string, at: string): Promise<void>;

@@ -12,7 +12,7 @@ import pg from 'pg';
 import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
-import { SESSION_SQL, sessionValues, toSession } from '../sessions-sql.js';
+import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessions-sql.js';
 import { POSTGRES_MIGRATIONS, type Migration } from '../migrations.js';
 import {
   auditValues,
@@ -418,6 +418,18 @@ export class PostgresStore implements Store {
     // One round trip: the row and its taint flags together (this runs on every request a fleet serves).
     const r = (await this.q(`SELECT s.*, ARRAY(SELECT flag FROM session_taint t WHERE t.session = s.id ORDER BY flag) AS taint FROM sessions s WHERE s.id = ?`, [id]))[0];
     return r ? toSession(r, (r.taint as string[] | null) ?? []) : undefined;
+  }
+
+  async sessionState(id: string): Promise<Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> | undefined> {
+    // Every request a fleet replica serves runs this: one round trip, a prepared statement, a small row.
+    const r = (
+      await this.pool.query({
+        name: 'pcx_session_state',
+        text: 'SELECT s.ended_at, s.end_reason, ARRAY(SELECT flag FROM session_taint t WHERE t.session = s.id ORDER BY flag) AS taint FROM sessions s WHERE s.id = $1',
+        values: [id],
+      })
+    ).rows[0] as Row | undefined;
+    return r ? toSessionState(r, (r.taint as string[] | null) ?? []) : undefined;
   }
 
   async addSessionTaint(id: string, flags: string[]): Promise<void> {

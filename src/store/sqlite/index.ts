@@ -15,7 +15,7 @@ import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
 import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
-import { SESSION_SQL, sessionValues, toSession } from '../sessions-sql.js';
+import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessions-sql.js';
 import {
   AUDIT_COLUMNS,
   auditValues,
@@ -386,6 +386,12 @@ export class SqliteStore implements Store {
     const r = this.st(SESSION_SQL.get).get(id) as Row | undefined;
     if (!r) return undefined;
     return toSession(r, (this.st(SESSION_SQL.taintOf).all(id) as Row[]).map((x) => String(x.flag)));
+  }
+
+  async sessionState(id: string): Promise<Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> | undefined> {
+    const r = this.st(SESSION_SQL.state).get(id) as Row | undefined;
+    if (!r) return undefined;
+    return toSessionState(r, (this.st(SESSION_SQL.taintOf).all(id) as Row[]).map((x) => String(x.flag)));
   }
 
   async addSessionTaint(id: string, flags: string[]): Promise<void> {
