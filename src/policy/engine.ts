@@ -14,6 +14,7 @@
  * Reload: on change of the .cedar directory (fs.watch) or `reload()`: a bad new set is rejected
  * with a logged error and the old set stays in force.
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp, watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -410,7 +411,14 @@ export class PolicyEngine {
     if (!this.opts.unsafeSkipValidation) selfCheck(slot, loaded.argumentTypes);
     this.gen++;
     this.set = { ...loaded, slot };
+    this.versionHash = createHash('sha256').update(this.cedarText()).digest('base64url').slice(0, 22);
   }
+
+  /**
+   * The policy set in force, by content (the same on every replica that loaded the same files): what
+   * an approval is bound to, so one given under other rules is asked for again.
+   */
+  versionHash = '';
 
   /** Reload from disk. A bad set is rejected (logged) and the current one stays. */
   reload(): Promise<LoadOutcome> {
