@@ -227,16 +227,16 @@ const Store = z.strictObject({
     .optional()
     .meta(doc('SQLite store (the default).')),
   postgres: z
-    .strictObject({ url: z.string().meta(doc('Connection URL.', 'postgres://portcullis@db/portcullis')) })
+    .strictObject({ url: z.string().meta(doc('Connection URL; a schema other than the default with `?options=-c%20search_path%3D<schema>`.', 'postgres://portcullis@db/portcullis')) })
     .optional()
-    .meta(doc('PostgreSQL store, shared by a fleet of gateways.')),
+    .meta(doc('PostgreSQL store, shared by a fleet of gateways: audit chain, registry, keys, and the sessions any replica can serve (docs/fleet.md).')),
 });
 
 const Coord = z.strictObject({
   redis: z
     .strictObject({ url: z.string().meta(doc('Connection URL.', 'redis://127.0.0.1:6379')) })
     .optional()
-    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway.')),
+    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway, and messages between replicas (notifications for a client whose stream is on another replica; docs/fleet.md).')),
 });
 
 const Limits = z.strictObject({

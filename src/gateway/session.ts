@@ -36,6 +36,16 @@ export interface Downstream {
   send(msg: Json, relatedRequestId?: RpcId): Promise<void>;
   /** Drop the client's connection (the gateway ended the session: revoked, idle). */
   close?(): Promise<void>;
+  /** `initialize` succeeded; awaited before its answer leaves (a fleet records the session here). */
+  opened?(): Promise<void>;
+}
+
+/** What a fleet replica needs to serve a session another replica opened (src/gateway/fleet.ts). */
+export interface RestoredSession {
+  protocolVersion?: string;
+  clientInfo?: { name: string; version: string };
+  capabilities: Json;
+  taint: string[];
 }
 
 /** A server left out of a list, as the client sees it in `_meta["portcullis/unavailable"]` and in errors. */
@@ -258,6 +268,7 @@ export class Session implements UpstreamOwner, SessionView {
       }),
     );
     this.initialized = true;
+    await this.downstream.opened?.().catch((e: unknown) => this.gw.log.warn({ session: this.id, err: String(e) }, 'session not shared with the fleet; it is served by this replica only'));
     const ev = this.event(ctx, verdict, { outcome: 'ok', latencyMs: performance.now() - t0 });
     await this.gw.audit(ev).catch(() => undefined);
     return this.reply({
@@ -775,6 +786,29 @@ export class Session implements UpstreamOwner, SessionView {
     return this.downstream.send(msg, relatedRequestId).catch((e: Error) => {
       this.gw.log.debug({ session: this.id, err: e.message }, 'could not deliver to the client');
     });
+  }
+
+  /**
+   * Take over a session another replica initialized (fleet): its negotiated state and taint. Its
+   * upstream connections are attached here and opened on first use; lists are fetched when needed.
+   */
+  restore(r: RestoredSession): void {
+    if (r.protocolVersion) this.protocolVersion = r.protocolVersion;
+    if (r.clientInfo) this.clientInfo = r.clientInfo;
+    this.clientCapabilities = r.capabilities;
+    for (const f of r.taint) this.taint.add(f);
+    for (const s of this.gw.servers) if (!this.upstreams.has(s.name)) this.upstreams.set(s.name, this.gw.upstreamFor(s.name, this));
+    this.initialized = true;
+  }
+
+  /** The capabilities the client declared in `initialize`. */
+  get declaredCapabilities(): Json {
+    return this.clientCapabilities;
+  }
+
+  /** Whether this replica asked the client the request with this id and waits for its answer. */
+  awaitsClientResponse(id: unknown): boolean {
+    return typeof id === 'number' && this.serverRequests.has(id);
   }
 
   /** Start this session's stdio children ahead of initialize (a stdio session is created before it arrives). */
