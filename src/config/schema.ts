@@ -246,6 +246,12 @@ const Limits = z.strictObject({
   maxSessions: z.number().int().positive().default(10_000).meta(doc('Most concurrent downstream sessions.', 10000)),
   maxSessionsPerPrincipal: z.number().int().positive().default(32).meta(doc('Most concurrent downstream sessions one principal may hold. At the cap its own least-recently-used idle session is closed to make room; with none idle it gets HTTP 429 (PCX_RATE_LIMITED). Protects other users from one credential opening sessions in a loop.', 32)),
   maxChildrenPerPrincipal: z.number().int().positive().default(16).meta(doc("Most upstream child processes (stdio servers that are not `shared`) one principal's sessions may hold in all. Past it the principal's own idle sessions are reclaimed, else the call gets PCX_UPSTREAM_UNAVAILABLE with a retry hint; other principals' children are never taken for it.", 16)),
+  reclaimPooledIdleAfter: Duration.default('5s').meta(
+    doc(
+      "At a principal's session cap (maxSessionsPerPrincipal), its own least recently used session that holds no child process of its own (every server it uses is pooled, so it is cheap to open again) and has had no call for this long gives way to the new one. Short-lived clients that never send DELETE (the Inspector CLI, an SDK client that only drops its transport) then never lock a principal out. Sessions holding their own children wait for reclaimIdleAfter.",
+      '5s',
+    ),
+  ),
   reclaimIdleAfter: Duration.default('1m').meta(doc('When a session or child cap is reached, sessions without a call in flight and idle at least this long are closed, least recently used first, instead of refusing the new one.', '1m')),
   maxStreamBufferBytes: z.number().int().positive().default(16 * 1024 * 1024).meta(doc('Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.', 16777216)),
   sessionIdleTimeout: Duration.default('30m').meta(doc('Drop a downstream HTTP session after this long without requests.', '30m')),

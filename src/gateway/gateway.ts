@@ -121,6 +121,7 @@ export class Gateway {
         maxChildren: l.maxChildren,
         maxChildrenPerPrincipal: l.maxChildrenPerPrincipal,
         reclaimIdleAfterMs: ms(l.reclaimIdleAfter, 60_000),
+        reclaimPooledIdleAfterMs: ms(l.reclaimPooledIdleAfter, 5_000),
       },
       () => this.sessions.values(),
       (s, why) => {

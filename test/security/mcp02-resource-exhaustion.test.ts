@@ -326,3 +326,38 @@ mcpServers:
     }
   }, 60_000);
 });
+
+describe('MCP02: short-lived clients that never DELETE do not lock their principal out of a pooled server', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(`
+auth: { apiKeys: true }
+limits: { maxSessionsPerPrincipal: 3, reclaimIdleAfter: 1h, reclaimPooledIdleAfter: 200ms }
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+mcpServers:
+  crash: { command: node, args: ["${fixture('crash.mjs')}"] }
+`);
+  }, 60_000);
+  afterAll(async () => gw?.close());
+
+  it('each new client past the cap takes the place of the principal’s oldest idle session (it held no child of its own)', async () => {
+    const key = (await createApiKey(gw.rt.store, { principal: 'inspector' })).key;
+    const clients: Client[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const c = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` } });
+        clients.push(c); // never closed: like the Inspector CLI
+        expect(toolText(await c.callTool({ name: 'crash__ok', arguments: { text: `run ${i}` } }))).toBe(`ok: run ${i}`);
+        await sleep(300);
+        const mine = [...gw.rt.gateway.sessions.values()].filter((s) => s.principal.id === 'user:inspector');
+        expect(mine.length).toBeLessThanOrEqual(3);
+      }
+      // The pool served them all with its own member(s), not one child per client.
+      expect(gw.rt.gateway.capacity.children).toBeLessThanOrEqual(4);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    }
+  }, 60_000);
+});
