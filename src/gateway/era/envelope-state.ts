@@ -86,7 +86,16 @@ export interface Sink {
 
 export class HttpSink implements Sink {
   private sse = false;
-  constructor(private readonly res: ServerResponse) {}
+  /**
+   * `limit`: most bytes queued for a client that does not read (limits.maxStreamBufferBytes). Past it the
+   * stream is destroyed, which cancels its request (2026-07-28: closing a stream cancels it): a slow
+   * listener costs itself its stream, never the gateway its memory.
+   */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly limit = Infinity,
+    private readonly onOverflow: (queued: number) => void = () => {},
+  ) {}
   reject(status: number, m: unknown): void {
     writeJson(this.res, status, m);
   }
@@ -94,8 +103,10 @@ export class HttpSink implements Sink {
     if (!this.res.headersSent) this.res.writeHead(202).end();
   }
   event(m: unknown): void {
+    if (this.res.destroyed) return;
     this.toSse();
     writeEvent(this.res, m);
+    this.bound();
   }
   end(m: unknown): void {
     if (this.res.destroyed) return;
@@ -106,7 +117,11 @@ export class HttpSink implements Sink {
   }
   stream(): void {
     this.toSse();
-    const keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), 15_000);
+    const keepAlive = setInterval(() => {
+      if (this.res.destroyed) return;
+      this.res.write(': keepalive\n\n');
+      this.bound();
+    }, 15_000);
     keepAlive.unref();
     this.res.once('close', () => clearInterval(keepAlive));
   }
@@ -115,6 +130,13 @@ export class HttpSink implements Sink {
   }
   close(): void {
     this.res.end();
+  }
+  private bound(): void {
+    const queued = this.res.writableLength;
+    if (queued > this.limit && !this.res.destroyed) {
+      this.onOverflow(queued);
+      this.res.destroy();
+    }
   }
   private toSse(): void {
     if (this.sse || this.res.headersSent) return;
@@ -193,7 +215,9 @@ export class EnvelopeState implements DownstreamEra {
     if (post.batch) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: JSON-RPC batches may not contain requests for protocol revision 2026-07-28 or later'));
     const h = req.headers;
     const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
-    return this.handleMessage(new HttpSink(res), principal, post.messages[0]!, {
+    const limit = this.gw.config.limits.maxStreamBufferBytes;
+    const sink = new HttpSink(res, limit, (queued) => this.gw.log.warn({ principal: principal.id, queued, limit }, 'client is not reading its stream: stream closed, its request cancelled (limits.maxStreamBufferBytes)'));
+    return this.handleMessage(sink, principal, post.messages[0]!, {
       protocolVersion: one(h['mcp-protocol-version']),
       method: one(h['mcp-method']),
       name: one(h['mcp-name']),
