@@ -100,14 +100,22 @@ export function nameSource(method: string, params: unknown): string | undefined 
   }
 }
 
-const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+const SENTINEL_PREFIX = '=?base64?';
+const SENTINEL_SUFFIX = '?=';
+/** Canonical Base64: whole quanta, `=` padding only where the length needs it (no missing or extra padding). */
+const BASE64_CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Decode an `Mcp-Name` / `Mcp-Param-*` value (the `=?base64?…?=` sentinel carries non-ASCII); undefined when malformed. */
+/**
+ * Decode an `Mcp-Name` / `Mcp-Param-*` value (SEP-2243). Only a value that both starts with `=?base64?` and
+ * ends with `?=` is the sentinel; its payload must be canonical Base64 of UTF-8, else undefined (the request
+ * is refused). Anything else is the literal value — including a value that merely starts with the prefix.
+ */
 export function decodeHeaderValue(v: string): string | undefined {
-  const m = BASE64_SENTINEL.exec(v);
-  if (!m) return v.startsWith('=?base64?') ? undefined : v;
+  if (!(v.startsWith(SENTINEL_PREFIX) && v.endsWith(SENTINEL_SUFFIX) && v.length >= SENTINEL_PREFIX.length + SENTINEL_SUFFIX.length)) return v;
+  const b64 = v.slice(SENTINEL_PREFIX.length, v.length - SENTINEL_SUFFIX.length);
+  if (!BASE64_CANONICAL.test(b64)) return undefined;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(m[1]!, 'base64'));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b64, 'base64'));
   } catch {
     return undefined;
   }
