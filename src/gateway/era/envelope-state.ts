@@ -29,6 +29,8 @@ import type { Session } from '../session.js';
 import type { Json, RpcId } from '../upstream.js';
 import {
   HEADER_MISMATCH,
+  MISSING_CLIENT_CAPABILITY,
+  MODERN_REQUEST_METHODS,
   MODERN_VERSIONS,
   SERVER_INFO_META_KEY,
   UNSUPPORTED_VERSION,
@@ -113,7 +115,7 @@ export class HttpSink implements Sink {
     if (this.sse) {
       writeEvent(this.res, m);
       this.res.end();
-    } else writeJson(this.res, 200, m);
+    } else writeJson(this.res, inBandStatus(m), m);
   }
   stream(): void {
     this.toSse();
@@ -189,6 +191,12 @@ function writeEvent(res: ServerResponse, message: unknown): void {
   res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
 }
 
+/** HTTP status of an in-band answer: 200, except MissingRequiredClientCapability, which the spec answers with 400. */
+function inBandStatus(m: unknown): number {
+  const err = m && typeof m === 'object' ? (m as Json).error : undefined;
+  return err && typeof err === 'object' && (err as Json).code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
+}
+
 const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) => ({ jsonrpc: '2.0', id, error: data ? { code, message, data } : { code, message } });
 
 export class EnvelopeState implements DownstreamEra {
@@ -241,6 +249,9 @@ export class EnvelopeState implements DownstreamEra {
       sink.accepted();
       if (msg.method === 'notifications/cancelled') this.cancel(principal, env, msg);
       return;
+    }
+    if (!MODERN_REQUEST_METHODS.has(msg.method as string)) {
+      return sink.reject(404, rpcErr(id, JSONRPC.METHOD_NOT_FOUND, `Method not found: ${String(msg.method)} is not a protocol revision 2026-07-28 request`));
     }
     let entry: Entry;
     try {

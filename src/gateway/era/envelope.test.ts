@@ -32,6 +32,9 @@ describe('envelope vocabulary', () => {
     expect(readEnvelope(p)).toEqual(env);
     expect(stripEnvelope(p)).toEqual({ name: 'x', _meta: { progressToken: 3 } });
     expect(readEnvelope({})).toHaveProperty('error');
+    // clientCapabilities is required (SEP-2575: -32602, HTTP 400); an empty object declares none; clientInfo is optional.
+    expect(readEnvelope({ _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION } })).toHaveProperty('error');
+    expect(readEnvelope({ _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION, [CLIENT_CAPABILITIES_META_KEY]: {} } })).toEqual({ protocolVersion: MODERN_VERSION, clientInfo: undefined, capabilities: {} });
     expect(readEnvelope({ _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION, [CLIENT_CAPABILITIES_META_KEY]: 'x' } })).toHaveProperty('error');
   });
 

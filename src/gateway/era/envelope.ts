@@ -22,6 +22,31 @@ export const MODERN_VERSIONS: readonly string[] = [MODERN_VERSION];
 export const HEADER_MISMATCH = -32020;
 /** The spec's unsupported-protocol-version error. */
 export const UNSUPPORTED_VERSION = -32022;
+/** The spec's MissingRequiredClientCapability error (SEP-2575): the only in-band error answered with HTTP 400. */
+export const MISSING_CLIENT_CAPABILITY = -32021;
+
+/**
+ * The requests a 2026-07-28 client may send (the core revision plus the `io.modelcontextprotocol/tasks`
+ * extension the gateway relays). Anything else — the removed `initialize`, `ping`, `logging/setLevel`,
+ * `resources/subscribe` / `unsubscribe`, or an unknown method — is answered HTTP 404 with -32601 (SEP-2575).
+ */
+export const MODERN_REQUEST_METHODS: ReadonlySet<string> = new Set([
+  'server/discover',
+  'subscriptions/listen',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/update',
+  'tasks/cancel',
+]);
 
 export const isModernVersion = (v: unknown): v is string => typeof v === 'string' && MODERN_VERSIONS.includes(v);
 
@@ -47,12 +72,13 @@ export function readEnvelope(params: unknown): Envelope | { error: string } {
   const v = meta?.[PROTOCOL_VERSION_META_KEY];
   if (typeof v !== 'string') return { error: `_meta["${PROTOCOL_VERSION_META_KEY}"] must be a protocol version string` };
   const ci = meta?.[CLIENT_INFO_META_KEY] as Json | undefined;
+  // clientCapabilities is required (an empty object declares none); clientInfo is a SHOULD (SEP-2575).
   const caps = meta?.[CLIENT_CAPABILITIES_META_KEY];
-  if (caps !== undefined && (typeof caps !== 'object' || caps === null || Array.isArray(caps))) return { error: `_meta["${CLIENT_CAPABILITIES_META_KEY}"] must be an object` };
+  if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) return { error: `_meta["${CLIENT_CAPABILITIES_META_KEY}"] must be an object` };
   return {
     protocolVersion: v,
     clientInfo: ci && typeof ci.name === 'string' ? { name: ci.name, version: String(ci.version ?? '') } : undefined,
-    capabilities: (caps as Json | undefined) ?? {},
+    capabilities: caps as Json,
   };
 }
 

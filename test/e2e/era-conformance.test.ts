@@ -1,0 +1,91 @@
+/**
+ * What the conformance suite's 2026-07-28 server scenarios (`npm run conformance`) found the gateway doing
+ * differently from the server behind it, pinned as tests: a 2026-07-28 client → gateway → a 2026-07-28
+ * server over HTTP (test/fixtures/conformant-modern.mjs).
+ *   - server-stateless: removed/unknown methods are HTTP 404 + -32601; an envelope without
+ *     clientCapabilities is HTTP 400 + -32602; the server's -32021 MissingRequiredClientCapability
+ *     (which it answers with HTTP 400) reaches the client as -32021 with HTTP 400, not as a transport failure;
+ *   - http-custom-header-server-validation: `=?base64?…?=` must be canonical Base64 (padding too), and a
+ *     value not wrapped on both sides is a literal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modernPost, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/conformant-modern.mjs');
+let upstream: ChildProcess;
+let gw: TestGateway;
+
+/** A raw 2026-07-28 POST whose envelope declares `caps` (null: no clientCapabilities key at all). */
+function post(body: Record<string, unknown>, headers: Record<string, string>, caps: Record<string, unknown> | null): Promise<{ status: number; json: any }> {
+  const params = { ...((body.params as Record<string, unknown>) ?? {}) };
+  // modernPost puts its default envelope under this _meta; an undefined value drops the key from the JSON.
+  params._meta = { 'io.modelcontextprotocol/clientCapabilities': caps ?? undefined };
+  return modernPost(gw.url, { ...body, params }, headers, 'unused');
+}
+
+beforeAll(async () => {
+  upstream = spawn(process.execPath, [FIXTURE, '--http', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let err = '';
+    upstream.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /LISTENING (\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    upstream.once('exit', (code) => reject(new Error(`conformant-modern exited (${code}): ${err}`)));
+  });
+  gw = await startTestGateway(`
+auth: none
+mcpServers:
+  up: { url: "http://127.0.0.1:${port}/mcp", type: http }
+servers:
+  up: { prefix: "" }
+`);
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.close();
+  upstream?.kill();
+});
+
+describe('2026-07-28 client → gateway → 2026-07-28 server: what conformance checks', () => {
+  it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'unknown/method'])(
+    '%s is not a 2026-07-28 request: HTTP 404, -32601, the request id kept',
+    async (method) => {
+      const r = await post({ id: 41, method, params: method.startsWith('resources/') ? { uri: 'test://static-text' } : {} }, {}, {});
+      expect(r.status).toBe(404);
+      expect(r.json).toMatchObject({ id: 41, error: { code: -32601 } });
+    },
+  );
+
+  it('an envelope without clientCapabilities is HTTP 400, -32602', async () => {
+    const r = await post({ id: 42, method: 'server/discover' }, {}, null);
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ id: 42, error: { code: -32602 } });
+    expect((await post({ id: 43, method: 'server/discover' }, {}, {})).status).toBe(200);
+  });
+
+  it("the server's -32021 (a capability the client did not declare) reaches the client with its data and HTTP 400", async () => {
+    const call = { method: 'tools/call', params: { name: 'test_missing_capability', arguments: {} } };
+    const refused = await post({ id: 44, ...call }, { 'mcp-name': 'test_missing_capability' }, {});
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ id: 44, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
+    const served = await post({ id: 45, ...call }, { 'mcp-name': 'test_missing_capability' }, { sampling: {} });
+    expect(served.status).toBe(200);
+    expect(served.json.result.content[0].text).toBe('client declared sampling');
+  });
+
+  it.each([
+    ['=?base64?SGVsbG8=?=', 'Hello', 200],
+    ['=?base64?SGVsbG8?=', 'Hello', 400], // padding missing: not canonical Base64
+    ['=?base64?SGVsbG8=', '=?base64?SGVsbG8=', 200], // not wrapped on both sides: the literal value
+  ])('Mcp-Param-Region %j for region %j: HTTP %i', async (header, region, status) => {
+    const r = await post({ id: 46, method: 'tools/call', params: { name: 'test_custom_headers', arguments: { region } } }, { 'mcp-name': 'test_custom_headers', 'mcp-param-region': header }, {});
+    expect(r.status).toBe(status);
+    if (status === 400) expect(r.json.error.code).toBe(-32020);
+    else expect(r.json.result.content[0].text).toContain(JSON.stringify(region).slice(1, -1));
+  });
+});
