@@ -45,6 +45,26 @@ const ERAS = {
   2026: { name: '2026-07-28', revision: '2026-07-28', fixture: path.join(ROOT, 'test/fixtures/conformant-modern.mjs'), other: '2025' },
 };
 
+/**
+ * Gateway gaps that are known, understood and not fixed yet: scenario → the exact checks that fail through the
+ * gateway (and pass direct), and why. Such a scenario is reported KNOWN instead of REGRESSION and does not fail
+ * the run — but only while its gateway failures stay within these checks; any other failing check, in these
+ * scenarios or elsewhere, is a regression. A known gap that starts passing is reported, to be removed here.
+ * Keep docs/architecture.md ("Limits" of the eras section) in step.
+ */
+const KNOWN_GATEWAY_GAPS = {
+  '2026-07-28': {
+    'input-required-result-basic-elicitation': {
+      checks: ['sep-2322-elicitation-incomplete'],
+      why: "the gateway re-asks a server's inputRequests under its own keys (r<id>), not the server's (user_name)",
+    },
+    'input-required-result-multiple-input-requests': {
+      checks: ['sep-2322-multiple-inputs-incomplete'],
+      why: "the gateway relays a server's inputRequests one per input_required round, not all at once",
+    },
+  },
+};
+
 // ---------- args ----------
 const argv = process.argv.slice(2);
 const opt = { era: 'both', upstream: 'http', directOnly: false, cross: true, scenario: undefined, out: undefined, verbose: false, timeout: 240 };
@@ -330,14 +350,34 @@ function cell(r) {
   return `${r.ok ? 'PASS' : 'FAIL'} ${r.passed}/${r.passed + r.failed}${w}`;
 }
 
-/** A regression: the scenario passes direct and fails (or did not run) through the gateway. */
-function regressionsOf(direct, gateway) {
+/**
+ * Scenarios that pass direct and fail (or did not run) through the gateway, split into regressions and known
+ * gaps (KNOWN_GATEWAY_GAPS: every failing check listed there).
+ */
+function regressionsOf(era, direct, gateway) {
+  if (!gateway) return { regressions: [], known: [] };
+  const gaps = KNOWN_GATEWAY_GAPS[era.name] ?? {};
+  const regressions = [];
+  const known = [];
+  for (const [n, d] of direct) {
+    const g = gateway.get(n);
+    if (!d.ok || g?.ok) continue;
+    const gap = gaps[n];
+    if (g && gap && g.failures.every((f) => gap.checks.includes(f.id))) known.push(n);
+    else regressions.push(n);
+  }
+  return { regressions, known };
+}
+
+/** Known gaps whose scenario now passes through the gateway: the list should lose them. */
+function gapsClosed(era, gateway) {
   if (!gateway) return [];
-  return [...direct].filter(([n, d]) => d.ok && !gateway.get(n)?.ok).map(([n]) => n);
+  return Object.keys(KNOWN_GATEWAY_GAPS[era.name] ?? {}).filter((n) => gateway.get(n)?.ok);
 }
 
 function printTable(era, set, run) {
   const { direct, gateway, cross } = run;
+  const { known } = regressionsOf(era, direct, gateway);
   const names = [...new Set([...direct.keys(), ...(gateway?.keys() ?? []), ...(cross?.keys() ?? [])])];
   const order = [...set.required, ...set.unscored.keys()];
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999) || a.localeCompare(b));
@@ -346,7 +386,7 @@ function printTable(era, set, run) {
     const g = gateway?.get(n);
     const notes = [];
     if (set.unscored.has(n)) notes.push(`not scored: ${set.unscored.get(n)}`);
-    if (gateway && d?.ok && (!g || !g.ok)) notes.unshift('REGRESSION');
+    if (gateway && d?.ok && (!g || !g.ok)) notes.unshift(known.includes(n) ? `KNOWN gateway gap: ${KNOWN_GATEWAY_GAPS[era.name][n].why}` : 'REGRESSION');
     else if (gateway && d && !d.ok && g?.ok) notes.push('gateway passes, direct fails');
     else if (d && !d.ok) notes.push('fixture fails direct');
     const row = [n, cell(d), gateway ? cell(g) : 'not run'];
@@ -438,11 +478,13 @@ async function main() {
     seconds: 0,
   };
   let regressionsTotal = 0;
+  let knownTotal = 0;
   let directFailedScored = 0;
   for (const { era, set, run } of done) {
     printTable(era, set, run);
-    const regressions = regressionsOf(run.direct, run.gateway);
+    const { regressions, known } = regressionsOf(era, run.direct, run.gateway);
     regressionsTotal += regressions.length;
+    knownTotal += known.length;
     const scored = (m) => [...m].filter(([n]) => !set.unscored.has(n));
     const pass = (m) => (m ? scored(m).filter(([, r]) => r.ok).length : 0);
     const directFailed = scored(run.direct).filter(([, r]) => !r.ok).map(([n]) => n);
@@ -455,6 +497,9 @@ async function main() {
         ` (${Object.entries(run.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')})`,
     );
     if (directFailed.length) console.log(`  fixture problem (fails even without the gateway): ${directFailed.join(', ')}`);
+    if (known.length) console.log(`  known gateway gaps (KNOWN_GATEWAY_GAPS in this script; do not fail the run): ${known.join(', ')}`);
+    const closed = gapsClosed(era, run.gateway);
+    if (closed.length) console.log(`  known gaps that now PASS through the gateway — remove them from KNOWN_GATEWAY_GAPS: ${closed.join(', ')}`);
     if (regressions.length) {
       console.log(`  REGRESSION: ${regressions.length} scenario(s) pass direct but fail through Portcullis: ${regressions.join(', ')}`);
       printFailures(`[${era.name}] via gateway`, run.gateway, new Set(regressions));
@@ -467,6 +512,7 @@ async function main() {
       gateway: run.gateway ? Object.fromEntries(run.gateway) : null,
       crossEraUpstream: run.cross ? { upstream: path.relative(ROOT, ERAS[era.other].fixture), results: Object.fromEntries(run.cross) } : null,
       regressions,
+      knownGaps: known,
       directFailed,
       seconds: run.seconds,
     };
@@ -491,7 +537,11 @@ async function main() {
     return 1;
   }
   if (opt.directOnly) return directFailedScored ? 1 : 0;
-  console.log('OK: every scenario that passes direct also passes through Portcullis, in every era run.');
+  console.log(
+    knownTotal
+      ? `OK: no gateway regression: every scenario that passes direct passes through Portcullis, except ${knownTotal} known gap(s) listed above.`
+      : 'OK: every scenario that passes direct also passes through Portcullis, in every era run.',
+  );
   return 0;
 }
 

@@ -7,6 +7,9 @@
  *     (which it answers with HTTP 400) reaches the client as -32021 with HTTP 400, not as a transport failure;
  *   - http-custom-header-server-validation: `=?base64?…?=` must be canonical Base64 (padding too), and a
  *     value not wrapped on both sides is a literal.
+ * And in front of a 2025-era server (test/fixtures/conformant.mjs, stdio), where the gateway translates:
+ *   - server-stateless: no log lines for a request that set no `_meta` logLevel (the old server logs anyway);
+ *     a server request for a capability the client did not declare ends the call with -32021, never reaches it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -15,8 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modernPost, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/conformant-modern.mjs');
+const OLD_FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/conformant.mjs');
 let upstream: ChildProcess;
 let gw: TestGateway;
+let oldGw: TestGateway;
 
 /** A raw 2026-07-28 POST whose envelope declares `caps` (null: no clientCapabilities key at all). */
 function post(body: Record<string, unknown>, headers: Record<string, string>, caps: Record<string, unknown> | null): Promise<{ status: number; json: any }> {
@@ -44,12 +49,36 @@ mcpServers:
 servers:
   up: { prefix: "" }
 `);
+  oldGw = await startTestGateway(`
+auth: none
+mcpServers:
+  old: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(OLD_FIXTURE)}] }
+servers:
+  old: { prefix: "" }
+`);
 }, 60_000);
 
 afterAll(async () => {
-  await gw?.close();
+  await Promise.all([gw?.close(), oldGw?.close()]);
   upstream?.kill();
 });
+
+/** A raw 2026-07-28 tools/call to the gateway in front of the 2025-era server: every message of the answer. */
+async function callOld(name: string, caps: Record<string, unknown>, meta: Record<string, unknown> = {}): Promise<{ status: number; messages: any[] }> {
+  const r = await fetch(oldGw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name, arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': caps, ...meta } },
+    }),
+  });
+  const text = await r.text();
+  const messages = text.startsWith('event:') ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6))) : [JSON.parse(text)];
+  return { status: r.status, messages };
+}
 
 describe('2026-07-28 client → gateway → 2026-07-28 server: what conformance checks', () => {
   it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'unknown/method'])(
@@ -87,5 +116,26 @@ describe('2026-07-28 client → gateway → 2026-07-28 server: what conformance 
     expect(r.status).toBe(status);
     if (status === 400) expect(r.json.error.code).toBe(-32020);
     else expect(r.json.result.content[0].text).toContain(JSON.stringify(region).slice(1, -1));
+  });
+});
+
+describe('2026-07-28 client → gateway → 2025-era server: translation', () => {
+  it('log lines reach the client only when its request set a logLevel, and only at or above it', async () => {
+    const logs = (r: { messages: any[] }) => r.messages.filter((m) => m.method === 'notifications/message').map((m) => m.params.level);
+    const none = await callOld('test_logging_tool', {});
+    expect(none.messages.at(-1).result.content[0].text).toBe('logged');
+    expect(logs(none)).toEqual([]);
+    expect(logs(await callOld('test_logging_tool', {}, { 'io.modelcontextprotocol/logLevel': 'error' }))).toEqual(['error']);
+    expect(logs(await callOld('test_logging_tool', {}, { 'io.modelcontextprotocol/logLevel': 'debug' }))).toEqual(['info', 'error']);
+  });
+
+  it('a server request for an undeclared client capability ends the call with -32021 (HTTP 400), never reaches the client', async () => {
+    const r = await callOld('test_missing_capability', { elicitation: {} });
+    expect(r.status).toBe(400);
+    expect(r.messages).toHaveLength(1);
+    expect(r.messages[0]).toMatchObject({ id: 7, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
+    const asked = await callOld('test_missing_capability', { sampling: {} });
+    expect(asked.messages.at(-1).result).toMatchObject({ resultType: 'input_required' });
+    expect(Object.values(asked.messages.at(-1).result.inputRequests)).toMatchObject([{ method: 'sampling/createMessage' }]);
   });
 });

@@ -155,6 +155,8 @@ interface Exchange {
   internalId: string;
   digest?: string;
   done: boolean;
+  /** The request's `_meta` logLevel: log notifications reach the client only at or above it, and never without it. */
+  logLevel?: string;
 }
 
 interface Parked {
@@ -176,6 +178,8 @@ interface Listen {
 interface Entry {
   key: string;
   principal: Principal;
+  /** The client capabilities of the envelope (part of the state's key, so the same for every request here). */
+  capabilities: Json;
   session: Session;
   ready: Promise<Json>;
   exchanges: Map<string, Exchange>;
@@ -195,6 +199,22 @@ function writeEvent(res: ServerResponse, message: unknown): void {
 function inBandStatus(m: unknown): number {
   const err = m && typeof m === 'object' ? (m as Json).error : undefined;
   return err && typeof err === 'object' && (err as Json).code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
+}
+
+/** The client capability each server→client request needs. */
+const CAPABILITY_OF: Readonly<Record<string, string>> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
+function logLevelOf(params: Json): string | undefined {
+  const v = (params._meta as Json | undefined)?.[LOG_LEVEL_META_KEY];
+  return typeof v === 'string' && LOG_LEVELS.includes(v) ? v : undefined;
+}
+/** Whether a log line at `level` goes to a client whose request asked for `wanted` (none: no log lines at all). */
+function logWanted(wanted: string | undefined, level: unknown): boolean {
+  if (wanted === undefined) return false;
+  const i = LOG_LEVELS.indexOf(String(level));
+  return i < 0 || i >= LOG_LEVELS.indexOf(wanted);
 }
 
 const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) => ({ jsonrpc: '2.0', id, error: data ? { code, message, data } : { code, message } });
@@ -280,7 +300,7 @@ export class EnvelopeState implements DownstreamEra {
     if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
     const internalId = `m${this.nextId++}`;
-    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false };
+    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false, logLevel: logLevelOf(params) };
     this.attach(entry, ex);
     entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
   }
@@ -343,7 +363,7 @@ export class EnvelopeState implements DownstreamEra {
     }
     let resolveReady!: (m: Json) => void;
     const ready = new Promise<Json>((r) => (resolveReady = r));
-    const entry = { key, principal, ready, exchanges: new Map(), parked: new Map(), listens: new Set(), lastUsed: Date.now() } as unknown as Entry;
+    const entry = { key, principal, capabilities: env.capabilities, ready, exchanges: new Map(), parked: new Map(), listens: new Set(), lastUsed: Date.now() } as unknown as Entry;
     entry.session = this.gw.createSession({ ...principal }, 'http', {
       send: (m, related) => {
         if (m.id === INIT_ID && isResponse(m)) {
@@ -398,6 +418,9 @@ export class EnvelopeState implements DownstreamEra {
     // A notification: on the stream of the call it belongs to, else on the listen streams that asked for it.
     const ex = related === undefined ? undefined : entry.exchanges.get(String(related));
     if (ex) {
+      // A 2026-07-28 client gets log lines only when its request asked for them (_meta logLevel), at or above
+      // that level; a 2025-era server logs at whatever level its session has, so the gateway filters here.
+      if (m.method === 'notifications/message' && !logWanted(ex.logLevel, (m.params as Json | undefined)?.level)) return Promise.resolve();
       ex.sink.event(m);
       return Promise.resolve();
     }
@@ -420,6 +443,16 @@ export class EnvelopeState implements DownstreamEra {
       }
       // Nothing to carry it: a 2026-07-28 client takes input only inside a call.
       entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `${String(m.method)} cannot reach a 2026-07-28 client outside a tools/call, prompts/get or resources/read` } });
+      return Promise.resolve();
+    }
+    const needed = CAPABILITY_OF[String(m.method)];
+    if (needed && (typeof entry.capabilities[needed] !== 'object' || entry.capabilities[needed] === null)) {
+      // The server asks for something this client did not declare: the gateway must not rely on it (SEP-2575).
+      // The server's question gets an error; the client's call ends with -32021 naming what was missing.
+      entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `the client did not declare the ${needed} capability` } });
+      entry.session.abandon([ex.internalId]);
+      entry.exchanges.delete(ex.internalId);
+      this.write(ex, rpcErr(ex.clientId, MISSING_CLIENT_CAPABILITY, `Missing required client capability: ${needed}`, { requiredCapabilities: { [needed]: {} } }));
       return Promise.resolve();
     }
     const p: Parked = parked ?? {
@@ -464,7 +497,7 @@ export class EnvelopeState implements DownstreamEra {
     const responses = (params.inputResponses ?? {}) as Json;
     const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
     if (missing.length) return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
-    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false };
+    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false, logLevel: logLevelOf(params) };
     this.attach(entry, ex);
     const answers = [...p.asked.entries()];
     p.asked.clear();
