@@ -53,16 +53,7 @@ const ERAS = {
  * Keep docs/architecture.md ("Limits" of the eras section) in step.
  */
 const KNOWN_GATEWAY_GAPS = {
-  '2026-07-28': {
-    'input-required-result-basic-elicitation': {
-      checks: ['sep-2322-elicitation-incomplete'],
-      why: "the gateway re-asks a server's inputRequests under its own keys (r<id>), not the server's (user_name)",
-    },
-    'input-required-result-multiple-input-requests': {
-      checks: ['sep-2322-multiple-inputs-incomplete'],
-      why: "the gateway relays a server's inputRequests one per input_required round, not all at once",
-    },
-  },
+  // '2026-07-28': { 'scenario-name': { checks: ['check-id', …], why: 'what the gateway does wrong' } },
 };
 
 // ---------- args ----------

@@ -57,6 +57,8 @@ async function inBandError(res: Response, body: unknown): Promise<Response> {
   return new Response(text, { status: same ? 200 : res.status, statusText: same ? 'OK' : res.statusText, headers: res.headers });
 }
 
+/** Prefix of the id under which an embedded `inputRequests` entry is relayed; the key follows it. */
+export const INPUT_ID_PREFIX = 'input-';
 /** Most input_required rounds one call may take with a 2026-07-28 server before the gateway gives up. */
 const MAX_INPUT_ROUNDS = 8;
 /** How long a stdio server gets to answer the server/discover probe before it is taken for a 2025-era one. */
@@ -413,12 +415,14 @@ export class Upstream {
       const inputResponses: Json = {};
       const asks = Object.entries((result.inputRequests as Json | undefined) ?? {});
       const call: PendingCall = { upstreamId: Number(res.id), method, owner: opts.owner, downstreamId: opts.downstreamId, resolve() {}, reject() {}, timeoutMs: opts.timeoutMs };
-      for (const [key, ask] of asks) {
-        const a = ask as Json;
-        const reply = await opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `input-${key}`, method: a.method, params: a.params ?? {} }, call);
-        if ('error' in reply) return { jsonrpc: '2.0', id: res.id, error: reply.error };
-        inputResponses[key] = reply.result;
-      }
+      // All of a round's questions at once (the server asked them together; a per-request client answers them in
+      // one input_required round). Each id carries its key, which a per-request client sees again.
+      const replies = await Promise.all(
+        asks.map(([key, ask]) => opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `${INPUT_ID_PREFIX}${key}`, method: (ask as Json).method, params: (ask as Json).params ?? {} }, call)),
+      );
+      const failed = replies.find((reply) => 'error' in reply);
+      if (failed) return { jsonrpc: '2.0', id: res.id, error: failed.error };
+      asks.forEach(([key], i) => (inputResponses[key] = replies[i]!.result));
       const retry: Json = { ...base, inputResponses };
       if (result.requestState !== undefined) retry.requestState = result.requestState;
       res = await this.send(method, retry, { ...opts, headers });

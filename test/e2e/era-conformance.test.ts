@@ -5,6 +5,7 @@
  *   - server-stateless: removed/unknown methods are HTTP 404 + -32601; an envelope without
  *     clientCapabilities is HTTP 400 + -32602; the server's -32021 MissingRequiredClientCapability
  *     (which it answers with HTTP 400) reaches the client as -32021 with HTTP 400, not as a transport failure;
+ *   - input-required-result-*: the server's inputRequests keys (user_name, …) reach the client, all in one round;
  *   - http-custom-header-server-validation: `=?base64?…?=` must be canonical Base64 (padding too), and a
  *     value not wrapped on both sides is a literal.
  * And in front of a 2025-era server (test/fixtures/conformant.mjs, stdio), where the gateway translates:
@@ -105,6 +106,23 @@ describe('2026-07-28 client → gateway → 2026-07-28 server: what conformance 
     const served = await post({ id: 45, ...call }, { 'mcp-name': 'test_missing_capability' }, { sampling: {} });
     expect(served.status).toBe(200);
     expect(served.json.result.content[0].text).toBe('client declared sampling');
+  });
+
+  it("the server's inputRequests reach the client under the server's keys, all of a round at once, and the retry completes", async () => {
+    const call = { method: 'tools/call', params: { name: 'test_input_required_result_multiple_inputs', arguments: {} } };
+    const h = { 'mcp-name': 'test_input_required_result_multiple_inputs' };
+    const caps = { elicitation: {}, sampling: {}, roots: {} };
+    const r1 = await post({ id: 47, ...call }, h, caps);
+    expect(r1.json.result.resultType).toBe('input_required');
+    expect(Object.keys(r1.json.result.inputRequests).sort()).toEqual(['client_roots', 'greeting', 'user_name']);
+    expect(r1.json.result.inputRequests.greeting.method).toBe('sampling/createMessage');
+    const inputResponses = {
+      user_name: { action: 'accept', content: { name: 'Ada' } },
+      greeting: { role: 'assistant', content: { type: 'text', text: 'Hi' }, model: 'm' },
+      client_roots: { roots: [{ uri: 'file:///tmp' }] },
+    };
+    const r2 = await post({ id: 48, method: 'tools/call', params: { ...call.params, inputResponses, requestState: r1.json.result.requestState } }, h, caps);
+    expect(r2.json.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'Hi Ada (1 roots)' }] });
   });
 
   it.each([

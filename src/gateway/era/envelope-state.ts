@@ -26,7 +26,7 @@ import type { Principal } from '../../pipeline/types.js';
 import { writeJson } from '../../transports/http-server.js';
 import type { Gateway } from '../gateway.js';
 import type { Session } from '../session.js';
-import type { Json, RpcId } from '../upstream.js';
+import { INPUT_ID_PREFIX, type Json, type RpcId } from '../upstream.js';
 import {
   HEADER_MISMATCH,
   MISSING_CLIENT_CAPABILITY,
@@ -167,6 +167,9 @@ interface Parked {
   /** Questions that came while the client had not retried yet. */
   queued: Array<{ key: string; ourId: number; request: Json }>;
   timer: NodeJS.Timeout;
+  /** The questions of the round being collected, and the timer that sends them as one input_required. */
+  round?: Json;
+  flush?: NodeJS.Timeout;
 }
 
 interface Listen {
@@ -200,6 +203,11 @@ function inBandStatus(m: unknown): number {
   const err = m && typeof m === 'object' ? (m as Json).error : undefined;
   return err && typeof err === 'object' && (err as Json).code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
 }
+
+/** How long the questions of one round are collected before they go out as one input_required. */
+const ROUND_SETTLE_MS = 15;
+/** A server's inputRequests key the gateway passes on as is (anything else gets one of the gateway's keys). */
+const INPUT_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** The client capability each server→client request needs. */
 const CAPABILITY_OF: Readonly<Record<string, string>> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
@@ -389,7 +397,10 @@ export class EnvelopeState implements DownstreamEra {
 
   private drop(entry: Entry): void {
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
-    for (const p of entry.parked.values()) clearTimeout(p.timer);
+    for (const p of entry.parked.values()) {
+      clearTimeout(p.timer);
+      if (p.flush) clearTimeout(p.flush);
+    }
     for (const l of entry.listens) l.sink.close();
     void this.gw.closeSession(entry.session);
   }
@@ -433,9 +444,9 @@ export class EnvelopeState implements DownstreamEra {
     const ourId = m.id as number;
     const callId = related === undefined ? undefined : String(related);
     const ex = callId === undefined ? undefined : entry.exchanges.get(callId);
-    const key = `r${ourId}`;
     const request = { method: m.method, params: m.params ?? {} };
     const parked = callId === undefined ? undefined : entry.parked.get(callId);
+    const key = this.inputKey(entry, ourId, parked);
     if (!ex || !ex.digest) {
       if (parked) {
         parked.queued.push({ key, ourId, request });
@@ -448,8 +459,15 @@ export class EnvelopeState implements DownstreamEra {
     const needed = CAPABILITY_OF[String(m.method)];
     if (needed && (typeof entry.capabilities[needed] !== 'object' || entry.capabilities[needed] === null)) {
       // The server asks for something this client did not declare: the gateway must not rely on it (SEP-2575).
-      // The server's question gets an error; the client's call ends with -32021 naming what was missing.
-      entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `the client did not declare the ${needed} capability` } });
+      // The server's questions get an error; the client's call ends with -32021 naming what was missing.
+      const refuse = (id: number) => entry.session.handle({ jsonrpc: '2.0', id, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `the client did not declare the ${needed} capability` } });
+      refuse(ourId);
+      if (parked) {
+        clearTimeout(parked.timer);
+        if (parked.flush) clearTimeout(parked.flush);
+        entry.parked.delete(parked.callId);
+        for (const id of [...parked.asked.values(), ...parked.queued.map((q) => q.ourId)]) refuse(id);
+      }
       entry.session.abandon([ex.internalId]);
       entry.exchanges.delete(ex.internalId);
       this.write(ex, rpcErr(ex.clientId, MISSING_CLIENT_CAPABILITY, `Missing required client capability: ${needed}`, { requiredCapabilities: { [needed]: {} } }));
@@ -465,8 +483,29 @@ export class EnvelopeState implements DownstreamEra {
     p.timer.unref?.();
     entry.parked.set(callId!, p);
     p.asked.set(key, ourId);
-    this.inputRequired(entry, ex, p, { [key]: request });
+    // A server asks a round's questions together (Upstream.request relays them at once): collect them for a
+    // moment, so the client gets them in one input_required round rather than one round each.
+    (p.round ??= {})[key] = request;
+    p.flush ??= setTimeout(() => {
+      p.flush = undefined;
+      const inputRequests = p.round ?? {};
+      p.round = undefined;
+      if (ex.done || entry.exchanges.get(ex.internalId) !== ex) return;
+      this.inputRequired(entry, ex, p, inputRequests);
+    }, ROUND_SETTLE_MS);
     return Promise.resolve();
+  }
+
+  /**
+   * The inputRequests key for a question: the 2026-07-28 server's own key when the question is one of its
+   * inputRequests (so the client sees what the server asked for), else — an old server's request, the gateway's
+   * approval prompt, an odd or already used key — one of the gateway's own.
+   */
+  private inputKey(entry: Entry, ourId: number, parked: Parked | undefined): string {
+    const relayed = entry.session.relayedRequestId(ourId);
+    const theirs = typeof relayed === 'string' && relayed.startsWith(INPUT_ID_PREFIX) ? relayed.slice(INPUT_ID_PREFIX.length) : undefined;
+    const taken = (k: string) => parked !== undefined && (parked.asked.has(k) || parked.queued.some((q) => q.key === k));
+    return theirs !== undefined && INPUT_KEY.test(theirs) && !/^r\d+$/.test(theirs) && !taken(theirs) ? theirs : `r${ourId}`;
   }
 
   private inputRequired(entry: Entry, ex: Exchange, p: Parked, inputRequests: Json): void {
@@ -480,7 +519,8 @@ export class EnvelopeState implements DownstreamEra {
     const p = entry.parked.get(callId);
     if (!p) return;
     entry.parked.delete(callId);
-    for (const ourId of p.asked.values()) entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: 'the client did not retry with inputResponses in time' } });
+    if (p.flush) clearTimeout(p.flush);
+    for (const ourId of [...p.asked.values(), ...p.queued.map((q) => q.ourId)]) entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: 'the client did not retry with inputResponses in time' } });
     entry.session.abandon([callId]);
   }
 
