@@ -10,7 +10,8 @@
  *     value not wrapped on both sides is a literal.
  * And in front of a 2025-era server (test/fixtures/conformant.mjs, stdio), where the gateway translates:
  *   - server-stateless: no log lines for a request that set no `_meta` logLevel (the old server logs anyway);
- *     a server request for a capability the client did not declare ends the call with -32021, never reaches it.
+ *     a server request for a capability the client did not declare ends the call with -32021, never reaches it;
+ *   - sep-2164-resource-not-found: the old server's -32002 reaches a 2026-07-28 client as -32602 + data.uri.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -61,7 +62,11 @@ servers:
 
 afterAll(async () => {
   await Promise.all([gw?.close(), oldGw?.close()]);
-  upstream?.kill();
+  if (upstream && upstream.exitCode === null && upstream.signalCode === null) {
+    const gone = new Promise((r) => upstream.once('exit', r));
+    upstream.kill();
+    await gone;
+  }
 });
 
 /** A raw 2026-07-28 tools/call to the gateway in front of the 2025-era server: every message of the answer. */
@@ -145,6 +150,16 @@ describe('2026-07-28 client → gateway → 2025-era server: translation', () =>
     expect(logs(none)).toEqual([]);
     expect(logs(await callOld('test_logging_tool', {}, { 'io.modelcontextprotocol/logLevel': 'error' }))).toEqual(['error']);
     expect(logs(await callOld('test_logging_tool', {}, { 'io.modelcontextprotocol/logLevel': 'debug' }))).toEqual(['info', 'error']);
+  });
+
+  it("an unknown resource is -32602 with the uri in data (SEP-2164), though the old server says -32002", async () => {
+    const uri = 'test://nonexistent-resource';
+    const r = await fetch(oldGw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'resources/read', 'mcp-name': uri },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'resources/read', params: { uri, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    expect(await r.json()).toMatchObject({ id: 8, error: { code: -32602, data: { uri } } });
   });
 
   it('a server request for an undeclared client capability ends the call with -32021 (HTTP 400), never reaches the client', async () => {

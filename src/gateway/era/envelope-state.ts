@@ -157,6 +157,8 @@ interface Exchange {
   done: boolean;
   /** The request's `_meta` logLevel: log notifications reach the client only at or above it, and never without it. */
   logLevel?: string;
+  /** `params.uri` of a resources/read (a not-found error names it). */
+  uri?: string;
 }
 
 interface Parked {
@@ -204,6 +206,8 @@ function inBandStatus(m: unknown): number {
   return err && typeof err === 'object' && (err as Json).code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
 }
 
+/** The 2025-era resource-not-found code; 2026-07-28 answers -32602 instead (SEP-2164). */
+const RESOURCE_NOT_FOUND_2025 = -32002;
 /** How long the questions of one round are collected before they go out as one input_required. */
 const ROUND_SETTLE_MS = 15;
 /** A server's inputRequests key the gateway passes on as is (anything else gets one of the gateway's keys). */
@@ -308,7 +312,7 @@ export class EnvelopeState implements DownstreamEra {
     if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
     const internalId = `m${this.nextId++}`;
-    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false, logLevel: logLevelOf(params) };
+    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false, logLevel: logLevelOf(params), uri: typeof params.uri === 'string' ? params.uri : undefined };
     this.attach(entry, ex);
     entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
   }
@@ -537,7 +541,7 @@ export class EnvelopeState implements DownstreamEra {
     const responses = (params.inputResponses ?? {}) as Json;
     const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
     if (missing.length) return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
-    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false, logLevel: logLevelOf(params) };
+    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false, logLevel: logLevelOf(params), uri: typeof params.uri === 'string' ? params.uri : undefined };
     this.attach(entry, ex);
     const answers = [...p.asked.entries()];
     p.asked.clear();
@@ -577,6 +581,13 @@ export class EnvelopeState implements DownstreamEra {
     entry.exchanges.delete(ex.internalId);
     const out: Json = { ...m, id: ex.clientId };
     if (m.result && typeof m.result === 'object') out.result = stampResult(ex.method, m.result as Json, this.o.maxTtlMs);
+    const err = m.error as Json | undefined;
+    if (ex.method === 'resources/read' && err?.code === RESOURCE_NOT_FOUND_2025) {
+      // 2026-07-28 (SEP-2164): an unknown resource is -32602 with the uri in data; an old server (and the gateway's
+      // own not-found, which answers a hidden resource exactly like a missing one) still says -32002.
+      const data = err.data && typeof err.data === 'object' ? (err.data as Json) : {};
+      out.error = { ...err, code: JSONRPC.INVALID_PARAMS, data: { ...data, uri: data.uri ?? ex.uri } };
+    }
     this.write(ex, out);
   }
 
