@@ -6,6 +6,7 @@
  *     clientCapabilities is HTTP 400 + -32602; the server's -32021 MissingRequiredClientCapability
  *     (which it answers with HTTP 400) reaches the client as -32021 with HTTP 400, not as a transport failure;
  *   - input-required-result-*: the server's inputRequests keys (user_name, …) reach the client, all in one round;
+ *     a retry that leaves some out is asked again for those (a SHOULD of SEP-2322);
  *   - http-custom-header-server-validation: `=?base64?…?=` must be canonical Base64 (padding too), and a
  *     value not wrapped on both sides is a literal.
  * And in front of a 2025-era server (test/fixtures/conformant.mjs, stdio), where the gateway translates:
@@ -128,6 +129,29 @@ describe('2026-07-28 client → gateway → 2026-07-28 server: what conformance 
     };
     const r2 = await post({ id: 48, method: 'tools/call', params: { ...call.params, inputResponses, requestState: r1.json.result.requestState } }, h, caps);
     expect(r2.json.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'Hi Ada (1 roots)' }] });
+  });
+
+  it('inputResponses without a requestState answer nothing: dropped, never sent upstream, the question asked afresh', async () => {
+    const h = { 'mcp-name': 'test_input_required_result_elicitation' };
+    const unasked = { user_name: { action: 'accept', content: { name: 'Mallory' } }, wrong_key: { action: 'accept', content: { data: 'x' } } };
+    const r = await post({ id: 52, method: 'tools/call', params: { name: 'test_input_required_result_elicitation', arguments: {}, inputResponses: unasked } }, h, { elicitation: {} });
+    expect(r.status).toBe(200);
+    // The server would have completed with "Hello, Mallory!" had the answers reached it.
+    expect(r.json.result).toMatchObject({ resultType: 'input_required', inputRequests: { user_name: { method: 'elicitation/create' } } });
+  });
+
+  it('a retry that leaves answers out is asked again for just those (input-required-result-missing-input-response)', async () => {
+    const call = { method: 'tools/call', params: { name: 'test_input_required_result_multiple_inputs', arguments: {} } };
+    const h = { 'mcp-name': 'test_input_required_result_multiple_inputs' };
+    const caps = { elicitation: {}, sampling: {}, roots: {} };
+    const r1 = await post({ id: 49, ...call }, h, caps);
+    const partial = { user_name: { action: 'accept', content: { name: 'Ada' } }, unknown_key: { action: 'accept' } };
+    const r2 = await post({ id: 50, method: 'tools/call', params: { ...call.params, inputResponses: partial, requestState: r1.json.result.requestState } }, h, caps);
+    expect(r2.json.result.resultType).toBe('input_required');
+    expect(Object.keys(r2.json.result.inputRequests).sort()).toEqual(['client_roots', 'greeting']);
+    const rest = { greeting: { role: 'assistant', content: { type: 'text', text: 'Hey' }, model: 'm' }, client_roots: { roots: [] } };
+    const r3 = await post({ id: 51, method: 'tools/call', params: { ...call.params, inputResponses: rest, requestState: r2.json.result.requestState } }, h, caps);
+    expect(r3.json.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'Hey Ada (0 roots)' }] });
   });
 
   it.each([

@@ -166,6 +166,8 @@ interface Parked {
   digest: string;
   /** inputRequests key → the session's id for that question. */
   asked: Map<string, number>;
+  /** inputRequests key → the question, while it is asked (to ask again what a retry left out). */
+  questions: Map<string, Json>;
   /** Questions that came while the client had not retried yet. */
   queued: Array<{ key: string; ourId: number; request: Json }>;
   timer: NodeJS.Timeout;
@@ -208,7 +210,7 @@ function inBandStatus(m: unknown): number {
 
 /** The 2025-era resource-not-found code; 2026-07-28 answers -32602 instead (SEP-2164). */
 const RESOURCE_NOT_FOUND_2025 = -32002;
-/** How long the questions of one round are collected before they go out as one input_required. */
+/** The questions of one round go out as one input_required once none has come for this long. */
 const ROUND_SETTLE_MS = 15;
 /** A server's inputRequests key the gateway passes on as is (anything else gets one of the gateway's keys). */
 const INPUT_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -309,12 +311,16 @@ export class EnvelopeState implements DownstreamEra {
       if (why) return this.refuseHeaders(sink, principal, msg, env, why);
     }
     const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
-    if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
+    if (params.requestState !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
     const internalId = `m${this.nextId++}`;
     const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false, logLevel: logLevelOf(params), uri: typeof params.uri === 'string' ? params.uri : undefined };
     this.attach(entry, ex);
-    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
+    // inputResponses without a requestState answer nothing the gateway asked (every round it asks carries one):
+    // they are dropped, never passed to a server unseen, and the call starts afresh — so whatever it needs is
+    // asked for again (SEP-2322: re-request missing input rather than fail).
+    const { inputResponses: _unasked, ...fresh } = params;
+    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(fresh) });
   }
 
   /**
@@ -481,16 +487,19 @@ export class EnvelopeState implements DownstreamEra {
       callId: callId!,
       digest: ex.digest,
       asked: new Map(),
+      questions: new Map(),
       queued: [],
       timer: setTimeout(() => this.expire(entry, callId!), this.o.stateTtlMs),
     };
     p.timer.unref?.();
     entry.parked.set(callId!, p);
     p.asked.set(key, ourId);
-    // A server asks a round's questions together (Upstream.request relays them at once): collect them for a
-    // moment, so the client gets them in one input_required round rather than one round each.
+    p.questions.set(key, request);
+    // A server asks a round's questions together (Upstream.request relays them at once): collect them until
+    // none has come for a moment, so the client gets them in one input_required round rather than one each.
     (p.round ??= {})[key] = request;
-    p.flush ??= setTimeout(() => {
+    if (p.flush) clearTimeout(p.flush);
+    p.flush = setTimeout(() => {
       p.flush = undefined;
       const inputRequests = p.round ?? {};
       p.round = undefined;
@@ -539,12 +548,24 @@ export class EnvelopeState implements DownstreamEra {
       return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId }));
     }
     const responses = (params.inputResponses ?? {}) as Json;
-    const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
-    if (missing.length) return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
+    const answered = (k: string) => responses[k] !== null && typeof responses[k] === 'object' && !Array.isArray(responses[k]);
+    const missing = [...p.asked.keys()].filter((k) => !answered(k));
     const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false, logLevel: logLevelOf(params), uri: typeof params.uri === 'string' ? params.uri : undefined };
+    if (missing.length) {
+      // SEP-2322: what the retry left out is asked again (a new round, a new sealed state); what it answered
+      // goes on now. Keys the gateway did not ask are ignored.
+      for (const [k, ourId] of [...p.asked]) {
+        if (missing.includes(k)) continue;
+        p.asked.delete(k);
+        p.questions.delete(k);
+        entry.session.handle({ jsonrpc: '2.0', id: ourId, result: responses[k] });
+      }
+      return this.inputRequired(entry, ex, p, Object.fromEntries(missing.map((k) => [k, p.questions.get(k)])));
+    }
     this.attach(entry, ex);
     const answers = [...p.asked.entries()];
     p.asked.clear();
+    p.questions.clear();
     const next = p.queued.splice(0);
     if (next.length === 0) {
       clearTimeout(p.timer);
@@ -552,7 +573,10 @@ export class EnvelopeState implements DownstreamEra {
     }
     for (const [k, ourId] of answers) entry.session.handle({ jsonrpc: '2.0', id: ourId, result: responses[k] });
     if (next.length) {
-      for (const q of next) p.asked.set(q.key, q.ourId);
+      for (const q of next) {
+        p.asked.set(q.key, q.ourId);
+        p.questions.set(q.key, q.request);
+      }
       this.inputRequired(entry, ex, p, Object.fromEntries(next.map((q) => [q.key, q.request])));
     }
   }
