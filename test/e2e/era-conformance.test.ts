@@ -88,7 +88,7 @@ async function callOld(name: string, caps: Record<string, unknown>, meta: Record
 }
 
 describe('2026-07-28 client → gateway → 2026-07-28 server: what conformance checks', () => {
-  it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'unknown/method'])(
+  it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'tasks/result', 'tasks/list', 'unknown/method'])(
     '%s is not a 2026-07-28 request: HTTP 404, -32601, the request id kept',
     async (method) => {
       const r = await post({ id: 41, method, params: method.startsWith('resources/') ? { uri: 'test://static-text' } : {} }, {}, {});

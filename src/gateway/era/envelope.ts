@@ -27,7 +27,8 @@ export const MISSING_CLIENT_CAPABILITY = -32021;
 
 /**
  * The requests a 2026-07-28 client may send (the core revision plus the `io.modelcontextprotocol/tasks`
- * extension the gateway relays). Anything else — the removed `initialize`, `ping`, `logging/setLevel`,
+ * extension the gateway relays: `tasks/get` / `update` / `cancel`; SEP-2663 removed `tasks/result` and
+ * `tasks/list`). Anything else — the removed `initialize`, `ping`, `logging/setLevel`,
  * `resources/subscribe` / `unsubscribe`, or an unknown method — is answered HTTP 404 with -32601 (SEP-2575).
  */
 export const MODERN_REQUEST_METHODS: ReadonlySet<string> = new Set([
@@ -42,8 +43,6 @@ export const MODERN_REQUEST_METHODS: ReadonlySet<string> = new Set([
   'resources/read',
   'completion/complete',
   'tasks/get',
-  'tasks/result',
-  'tasks/list',
   'tasks/update',
   'tasks/cancel',
 ]);
