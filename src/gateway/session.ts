@@ -222,6 +222,11 @@ export class Session implements UpstreamOwner, SessionView {
     }
   }
 
+  /** The id the upstream gave a server→client request this session relays under `ourId` (a 2026-07-28 inputRequests key rides in it). */
+  relayedRequestId(ourId: number): RpcId | undefined {
+    return this.serverRequests.get(ourId)?.upstreamId;
+  }
+
   private onClientResponse(msg: Json): void {
     const id = msg.id;
     const entry = typeof id === 'number' ? this.serverRequests.get(id) : undefined;

@@ -28,14 +28,38 @@ import type { Json, RpcId } from '../shared/jsonrpc.js';
  */
 const headersOfCall = new AsyncLocalStorage<Record<string, string>>();
 
-const tracingFetch = (url: string | URL, init?: RequestInit): Promise<Response> => {
+const tracingFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
   const extra = headersOfCall.getStore();
   if (!extra) return fetch(url, init);
   const headers = new Headers(init?.headers);
   for (const [k, v] of Object.entries(extra)) headers.set(k, v);
-  return fetch(url, { ...init, headers });
+  const res = await fetch(url, { ...init, headers });
+  return extra['mcp-method'] !== undefined ? inBandError(res, init?.body) : res;
 };
 
+/**
+ * A 2026-07-28 server answers some JSON-RPC errors with an HTTP error status (-32021 and header/envelope
+ * refusals: 400; an unknown method: 404). The SDK transport throws on any non-2xx, which would turn the
+ * server's answer into a transport failure; when the body is the JSON-RPC error response to this very
+ * request, hand it on as an answer (status 200) so its code and data reach the client.
+ */
+async function inBandError(res: Response, body: unknown): Promise<Response> {
+  if (res.status < 400 || res.status >= 500 || !/json/i.test(res.headers.get('content-type') ?? '') || typeof body !== 'string') return res;
+  const text = await res.text();
+  let same = false;
+  try {
+    const sent = JSON.parse(body) as Json;
+    const got = JSON.parse(text) as Json;
+    const err = got.error as Json | undefined;
+    same = got.jsonrpc === '2.0' && sent.id !== undefined && got.id === sent.id && typeof err?.code === 'number' && typeof err.message === 'string';
+  } catch {
+    same = false;
+  }
+  return new Response(text, { status: same ? 200 : res.status, statusText: same ? 'OK' : res.statusText, headers: res.headers });
+}
+
+/** Prefix of the id under which an embedded `inputRequests` entry is relayed; the key follows it. */
+export const INPUT_ID_PREFIX = 'input-';
 /** Most input_required rounds one call may take with a 2026-07-28 server before the gateway gives up. */
 const MAX_INPUT_ROUNDS = 8;
 /** How long a stdio server gets to answer the server/discover probe before it is taken for a 2025-era one. */
@@ -438,12 +462,14 @@ export class Upstream {
       const inputResponses: Json = {};
       const asks = Object.entries((result.inputRequests as Json | undefined) ?? {});
       const call: PendingCall = { upstreamId: Number(res.id), method, owner: opts.owner, downstreamId: opts.downstreamId, resolve() {}, reject() {}, timeoutMs: opts.timeoutMs };
-      for (const [key, ask] of asks) {
-        const a = ask as Json;
-        const reply = await opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `input-${key}`, method: a.method, params: a.params ?? {} }, call);
-        if ('error' in reply) return { jsonrpc: '2.0', id: res.id, error: reply.error };
-        inputResponses[key] = reply.result;
-      }
+      // All of a round's questions at once (the server asked them together; a per-request client answers them in
+      // one input_required round). Each id carries its key, which a per-request client sees again.
+      const replies = await Promise.all(
+        asks.map(([key, ask]) => opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `${INPUT_ID_PREFIX}${key}`, method: (ask as Json).method, params: (ask as Json).params ?? {} }, call)),
+      );
+      const failed = replies.find((reply) => 'error' in reply);
+      if (failed) return { jsonrpc: '2.0', id: res.id, error: failed.error };
+      asks.forEach(([key], i) => (inputResponses[key] = replies[i]!.result));
       const retry: Json = { ...base, inputResponses };
       if (result.requestState !== undefined) retry.requestState = result.requestState;
       res = await this.send(method, retry, { ...opts, headers });

@@ -27,9 +27,11 @@ import { writeJson } from '../../transports/http-server.js';
 import { CapacityError } from '../capacity.js';
 import type { Gateway } from '../gateway.js';
 import type { Session } from '../session.js';
-import type { Json, RpcId } from '../upstream.js';
+import { INPUT_ID_PREFIX, type Json, type RpcId } from '../upstream.js';
 import {
   HEADER_MISMATCH,
+  MISSING_CLIENT_CAPABILITY,
+  MODERN_REQUEST_METHODS,
   MODERN_VERSIONS,
   SERVER_INFO_META_KEY,
   UNSUPPORTED_VERSION,
@@ -119,7 +121,7 @@ export class HttpSink implements Sink {
     if (this.sse) {
       writeEvent(this.res, m);
       this.res.end();
-    } else writeJson(this.res, 200, m);
+    } else writeJson(this.res, inBandStatus(m), m);
   }
   stream(): void {
     this.toSse();
@@ -159,6 +161,10 @@ interface Exchange {
   internalId: string;
   digest?: string;
   done: boolean;
+  /** The request's `_meta` logLevel: log notifications reach the client only at or above it, and never without it. */
+  logLevel?: string;
+  /** `params.uri` of a resources/read (a not-found error names it). */
+  uri?: string;
 }
 
 interface Parked {
@@ -166,9 +172,14 @@ interface Parked {
   digest: string;
   /** inputRequests key → the session's id for that question. */
   asked: Map<string, number>;
+  /** inputRequests key → the question, while it is asked (to ask again what a retry left out). */
+  questions: Map<string, Json>;
   /** Questions that came while the client had not retried yet. */
   queued: Array<{ key: string; ourId: number; request: Json }>;
   timer: NodeJS.Timeout;
+  /** The questions of the round being collected, and the timer that sends them as one input_required. */
+  round?: Json;
+  flush?: NodeJS.Timeout;
 }
 
 interface Listen {
@@ -180,6 +191,8 @@ interface Listen {
 interface Entry {
   key: string;
   principal: Principal;
+  /** The client capabilities of the envelope (part of the state's key, so the same for every request here). */
+  capabilities: Json;
   session: Session;
   ready: Promise<Json>;
   exchanges: Map<string, Exchange>;
@@ -193,6 +206,35 @@ const isResponse = (m: Json) => m.method === undefined && ('result' in m || 'err
 function writeEvent(res: ServerResponse, message: unknown): void {
   if (res.writableEnded || res.destroyed) return;
   res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+}
+
+/** HTTP status of an in-band answer: 200, except MissingRequiredClientCapability, which the spec answers with 400. */
+function inBandStatus(m: unknown): number {
+  const err = m && typeof m === 'object' ? (m as Json).error : undefined;
+  return err && typeof err === 'object' && (err as Json).code === MISSING_CLIENT_CAPABILITY ? 400 : 200;
+}
+
+/** The 2025-era resource-not-found code; 2026-07-28 answers -32602 instead (SEP-2164). */
+const RESOURCE_NOT_FOUND_2025 = -32002;
+/** The questions of one round go out as one input_required once none has come for this long. */
+const ROUND_SETTLE_MS = 15;
+/** A server's inputRequests key the gateway passes on as is (anything else gets one of the gateway's keys). */
+const INPUT_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** The client capability each server→client request needs. */
+const CAPABILITY_OF: Readonly<Record<string, string>> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
+function logLevelOf(params: Json): string | undefined {
+  const v = (params._meta as Json | undefined)?.[LOG_LEVEL_META_KEY];
+  return typeof v === 'string' && LOG_LEVELS.includes(v) ? v : undefined;
+}
+/** Whether a log line at `level` goes to a client whose request asked for `wanted` (none: no log lines at all). */
+function logWanted(wanted: string | undefined, level: unknown): boolean {
+  if (wanted === undefined) return false;
+  const i = LOG_LEVELS.indexOf(String(level));
+  return i < 0 || i >= LOG_LEVELS.indexOf(wanted);
 }
 
 const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) => ({ jsonrpc: '2.0', id, error: data ? { code, message, data } : { code, message } });
@@ -249,6 +291,9 @@ export class EnvelopeState implements DownstreamEra {
       if (msg.method === 'notifications/cancelled') this.cancel(principal, env, msg);
       return;
     }
+    if (!MODERN_REQUEST_METHODS.has(msg.method as string)) {
+      return sink.reject(404, rpcErr(id, JSONRPC.METHOD_NOT_FOUND, `Method not found: ${String(msg.method)} is not a protocol revision 2026-07-28 request`));
+    }
     let entry: Entry;
     try {
       entry = this.entryFor(principal, env);
@@ -287,12 +332,16 @@ export class EnvelopeState implements DownstreamEra {
       if (why) return this.refuseHeaders(sink, principal, msg, env, why);
     }
     const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
-    if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
+    if (params.requestState !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
     const internalId = `m${this.nextId++}`;
-    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false };
+    const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false, logLevel: logLevelOf(params), uri: typeof params.uri === 'string' ? params.uri : undefined };
     this.attach(entry, ex);
-    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
+    // inputResponses without a requestState answer nothing the gateway asked (every round it asks carries one):
+    // they are dropped, never passed to a server unseen, and the call starts afresh — so whatever it needs is
+    // asked for again (SEP-2322: re-request missing input rather than fail).
+    const { inputResponses: _unasked, ...fresh } = params;
+    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(fresh) });
   }
 
   /**
@@ -353,7 +402,7 @@ export class EnvelopeState implements DownstreamEra {
     }
     let resolveReady!: (m: Json) => void;
     const ready = new Promise<Json>((r) => (resolveReady = r));
-    const entry = { key, principal, ready, exchanges: new Map(), parked: new Map(), listens: new Set(), lastUsed: Date.now() } as unknown as Entry;
+    const entry = { key, principal, capabilities: env.capabilities, ready, exchanges: new Map(), parked: new Map(), listens: new Set(), lastUsed: Date.now() } as unknown as Entry;
     entry.session = this.gw.createSession({ ...principal }, 'http', {
       send: (m, related) => {
         if (m.id === INIT_ID && isResponse(m)) {
@@ -379,7 +428,10 @@ export class EnvelopeState implements DownstreamEra {
 
   private drop(entry: Entry): void {
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
-    for (const p of entry.parked.values()) clearTimeout(p.timer);
+    for (const p of entry.parked.values()) {
+      clearTimeout(p.timer);
+      if (p.flush) clearTimeout(p.flush);
+    }
     for (const l of entry.listens) l.sink.close();
     void this.gw.closeSession(entry.session);
   }
@@ -425,6 +477,9 @@ export class EnvelopeState implements DownstreamEra {
     // A notification: on the stream of the call it belongs to, else on the listen streams that asked for it.
     const ex = related === undefined ? undefined : entry.exchanges.get(String(related));
     if (ex) {
+      // A 2026-07-28 client gets log lines only when its request asked for them (_meta logLevel), at or above
+      // that level; a 2025-era server logs at whatever level its session has, so the gateway filters here.
+      if (m.method === 'notifications/message' && !logWanted(ex.logLevel, (m.params as Json | undefined)?.level)) return Promise.resolve();
       ex.sink.event(m);
       return Promise.resolve();
     }
@@ -437,9 +492,9 @@ export class EnvelopeState implements DownstreamEra {
     const ourId = m.id as number;
     const callId = related === undefined ? undefined : String(related);
     const ex = callId === undefined ? undefined : entry.exchanges.get(callId);
-    const key = `r${ourId}`;
     const request = { method: m.method, params: m.params ?? {} };
     const parked = callId === undefined ? undefined : entry.parked.get(callId);
+    const key = this.inputKey(entry, ourId, parked);
     if (!ex || !ex.digest) {
       if (parked) {
         parked.queued.push({ key, ourId, request });
@@ -449,18 +504,59 @@ export class EnvelopeState implements DownstreamEra {
       entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `${String(m.method)} cannot reach a 2026-07-28 client outside a tools/call, prompts/get or resources/read` } });
       return Promise.resolve();
     }
+    const needed = CAPABILITY_OF[String(m.method)];
+    if (needed && (typeof entry.capabilities[needed] !== 'object' || entry.capabilities[needed] === null)) {
+      // The server asks for something this client did not declare: the gateway must not rely on it (SEP-2575).
+      // The server's questions get an error; the client's call ends with -32021 naming what was missing.
+      const refuse = (id: number) => entry.session.handle({ jsonrpc: '2.0', id, error: { code: JSONRPC.METHOD_NOT_FOUND, message: `the client did not declare the ${needed} capability` } });
+      refuse(ourId);
+      if (parked) {
+        clearTimeout(parked.timer);
+        if (parked.flush) clearTimeout(parked.flush);
+        entry.parked.delete(parked.callId);
+        for (const id of [...parked.asked.values(), ...parked.queued.map((q) => q.ourId)]) refuse(id);
+      }
+      entry.session.abandon([ex.internalId]);
+      entry.exchanges.delete(ex.internalId);
+      this.write(ex, rpcErr(ex.clientId, MISSING_CLIENT_CAPABILITY, `Missing required client capability: ${needed}`, { requiredCapabilities: { [needed]: {} } }));
+      return Promise.resolve();
+    }
     const p: Parked = parked ?? {
       callId: callId!,
       digest: ex.digest,
       asked: new Map(),
+      questions: new Map(),
       queued: [],
       timer: setTimeout(() => this.expire(entry, callId!), this.o.stateTtlMs),
     };
     p.timer.unref?.();
     entry.parked.set(callId!, p);
     p.asked.set(key, ourId);
-    this.inputRequired(entry, ex, p, { [key]: request });
+    p.questions.set(key, request);
+    // A server asks a round's questions together (Upstream.request relays them at once): collect them until
+    // none has come for a moment, so the client gets them in one input_required round rather than one each.
+    (p.round ??= {})[key] = request;
+    if (p.flush) clearTimeout(p.flush);
+    p.flush = setTimeout(() => {
+      p.flush = undefined;
+      const inputRequests = p.round ?? {};
+      p.round = undefined;
+      if (ex.done || entry.exchanges.get(ex.internalId) !== ex) return;
+      this.inputRequired(entry, ex, p, inputRequests);
+    }, ROUND_SETTLE_MS);
     return Promise.resolve();
+  }
+
+  /**
+   * The inputRequests key for a question: the 2026-07-28 server's own key when the question is one of its
+   * inputRequests (so the client sees what the server asked for), else — an old server's request, the gateway's
+   * approval prompt, an odd or already used key — one of the gateway's own.
+   */
+  private inputKey(entry: Entry, ourId: number, parked: Parked | undefined): string {
+    const relayed = entry.session.relayedRequestId(ourId);
+    const theirs = typeof relayed === 'string' && relayed.startsWith(INPUT_ID_PREFIX) ? relayed.slice(INPUT_ID_PREFIX.length) : undefined;
+    const taken = (k: string) => parked !== undefined && (parked.asked.has(k) || parked.queued.some((q) => q.key === k));
+    return theirs !== undefined && INPUT_KEY.test(theirs) && !/^r\d+$/.test(theirs) && !taken(theirs) ? theirs : `r${ourId}`;
   }
 
   private inputRequired(entry: Entry, ex: Exchange, p: Parked, inputRequests: Json): void {
@@ -474,7 +570,8 @@ export class EnvelopeState implements DownstreamEra {
     const p = entry.parked.get(callId);
     if (!p) return;
     entry.parked.delete(callId);
-    for (const ourId of p.asked.values()) entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: 'the client did not retry with inputResponses in time' } });
+    if (p.flush) clearTimeout(p.flush);
+    for (const ourId of [...p.asked.values(), ...p.queued.map((q) => q.ourId)]) entry.session.handle({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: 'the client did not retry with inputResponses in time' } });
     entry.session.abandon([callId]);
   }
 
@@ -494,12 +591,24 @@ export class EnvelopeState implements DownstreamEra {
       return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId }));
     }
     const responses = (params.inputResponses ?? {}) as Json;
-    const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
-    if (missing.length) return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, `inputResponses lacks ${missing.join(', ')}`, { code: 'PCX_DENIED', rule: 'era.request-state', reason: 'missing input responses' }));
-    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false };
+    const answered = (k: string) => responses[k] !== null && typeof responses[k] === 'object' && !Array.isArray(responses[k]);
+    const missing = [...p.asked.keys()].filter((k) => !answered(k));
+    const ex: Exchange = { sink, clientId: id, method, internalId: p.callId, digest: p.digest, done: false, logLevel: logLevelOf(params), uri: typeof params.uri === 'string' ? params.uri : undefined };
+    if (missing.length) {
+      // SEP-2322: what the retry left out is asked again (a new round, a new sealed state); what it answered
+      // goes on now. Keys the gateway did not ask are ignored.
+      for (const [k, ourId] of [...p.asked]) {
+        if (missing.includes(k)) continue;
+        p.asked.delete(k);
+        p.questions.delete(k);
+        entry.session.handle({ jsonrpc: '2.0', id: ourId, result: responses[k] });
+      }
+      return this.inputRequired(entry, ex, p, Object.fromEntries(missing.map((k) => [k, p.questions.get(k)])));
+    }
     this.attach(entry, ex);
     const answers = [...p.asked.entries()];
     p.asked.clear();
+    p.questions.clear();
     const next = p.queued.splice(0);
     if (next.length === 0) {
       clearTimeout(p.timer);
@@ -507,7 +616,10 @@ export class EnvelopeState implements DownstreamEra {
     }
     for (const [k, ourId] of answers) entry.session.handle({ jsonrpc: '2.0', id: ourId, result: responses[k] });
     if (next.length) {
-      for (const q of next) p.asked.set(q.key, q.ourId);
+      for (const q of next) {
+        p.asked.set(q.key, q.ourId);
+        p.questions.set(q.key, q.request);
+      }
       this.inputRequired(entry, ex, p, Object.fromEntries(next.map((q) => [q.key, q.request])));
     }
   }
@@ -536,6 +648,13 @@ export class EnvelopeState implements DownstreamEra {
     entry.exchanges.delete(ex.internalId);
     const out: Json = { ...m, id: ex.clientId };
     if (m.result && typeof m.result === 'object') out.result = stampResult(ex.method, m.result as Json, this.o.maxTtlMs);
+    const err = m.error as Json | undefined;
+    if (ex.method === 'resources/read' && err?.code === RESOURCE_NOT_FOUND_2025) {
+      // 2026-07-28 (SEP-2164): an unknown resource is -32602 with the uri in data; an old server (and the gateway's
+      // own not-found, which answers a hidden resource exactly like a missing one) still says -32002.
+      const data = err.data && typeof err.data === 'object' ? (err.data as Json) : {};
+      out.error = { ...err, code: JSONRPC.INVALID_PARAMS, data: { ...data, uri: data.uri ?? ex.uri } };
+    }
     this.write(ex, out);
   }
 
