@@ -211,18 +211,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const authzOptions = grants
       ? { findGrant: async (principal: string, server: string, tool: string, args: unknown) => (await grants.findCoveringGrant(store, principal, server, tool, args))?.id }
       : undefined;
-    if (grants) {
-      // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
-      const sweep = setInterval(() => {
-        store
-          .claimExpiredGrants()
-          .then(async (done) => {
-            for (const g of done) await auditLog.write(grants.grantEvent('expire', g, 'system', gateway?.instance ?? 'gateway'));
-          })
-          .catch((e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'));
-      }, 30_000);
-      sweep.unref();
-      closers.push(async () => clearInterval(sweep));
+    // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
+    const grantExpiry = grants
+      ? new grants.GrantExpiryRecorder(store, (ev) => auditLog.write(ev), () => gateway?.instance ?? 'gateway', (e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'))
+      : undefined;
+    if (grantExpiry) {
+      grantExpiry.start();
+      closers.push(async () => grantExpiry.stop());
     }
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
@@ -244,7 +239,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     policy?.onReload((outcome) => {
       if (outcome.ok) for (const kind of ['tools', 'prompts', 'resources'] as const) gw.notifyListChanged(kind);
     });
-    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy };
+    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy, grantExpiry };
   };
   let built: Awaited<ReturnType<typeof build>>;
   try {
@@ -368,6 +363,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
             lastReload: () => lastReload,
             auditKeys: () => verificationKeys(signingKeySource(config, dataDir)),
             startedAt: Date.now(),
+            audit: (ev) => auditLog.write(ev),
+            instance: gw.instance,
+            onGrantsChanged: () => built.grantExpiry?.poke(),
           }),
         ],
         pages: consolePages(),
