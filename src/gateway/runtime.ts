@@ -6,8 +6,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { bindDataDir, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, ConfigError, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
 import { hasSecretRefs } from '../credentials/refs.js';
+import { checkCredentialConfig, type CredentialBroker } from '../credentials/upstream.js';
 import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
@@ -137,7 +138,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // `${secret:NAME}` in a server's env / headers: opened from the vault before any upstream starts
   // (a server is never started with a literal reference); the store is opened only when one is used.
   let servers = o.servers ?? resolveServers(config);
+  const credentialProblems = checkCredentialConfig(servers);
+  if (credentialProblems.length > 0) throw new ConfigError(credentialProblems);
   if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
+  // Per-principal credentials (servers.<name>.credentials): asked for per connection / request, once the store is open.
+  const broker = deferred<CredentialBroker>();
+  if (servers.some((s) => s.spec.credentials)) {
+    hooks.credentials = async (server, principal) => (await broker.promise).values(server, principal);
+    hooks.credentialsRejected = async (server, principal) => (await broker.promise).rejected(server, principal);
+  }
   const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks });
 
   // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
@@ -225,6 +234,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
+    if (hooks.credentials) broker.resolve(await openCredentialBroker({ config, dataDir, store, servers, log }));
     const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
       log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
@@ -246,6 +256,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     built = await build();
   } catch (e) {
     const err = new Error('startup failed');
+    broker.reject(err);
     pendingPipeline.reject(err);
     pendingSink.reject(err);
     // Stop the child(ren) already started, then what was opened.
@@ -406,4 +417,10 @@ async function resolveServerSecrets(config: Config, dataDir: string, servers: Re
   } finally {
     await store.close();
   }
+}
+
+async function openCredentialBroker(o: { config: Config; dataDir: string; store: Store; servers: ResolvedServer[]; log: Logger }): Promise<CredentialBroker> {
+  const [{ Vault, loadMasterKey }, { CredentialBroker }] = await Promise.all([import('../credentials/vault.js'), import('../credentials/upstream.js')]);
+  const vault = new Vault(o.store, loadMasterKey(o.dataDir));
+  return new CredentialBroker({ servers: o.servers, vault });
 }

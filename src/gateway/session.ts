@@ -563,7 +563,14 @@ export class Session implements UpstreamOwner, SessionView {
       }
       const down = this.downServerFor(msg);
       const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: down ? `unavailable: ${down.message}` : 'not found' });
+      // A server left out for this principal (no credential of its own): refused under that rule, not "retry later".
+      const refused = down?.code === 'PCX_DENIED' && typeof down.rule === 'string' ? down.rule : undefined;
+      if (refused) ev.rule = refused;
       if (!(await this.auditOrFail(ev, id))) return;
+      if (down && refused) {
+        const { code: _c, message, retryAfterMs: _r, ...data } = down;
+        return this.reply(rpcError(id, 'PCX_DENIED', message, data));
+      }
       if (down) {
         const { code: _c, message, ...data } = down;
         return this.reply(rpcError(id, 'PCX_UPSTREAM_UNAVAILABLE', `${down.server} is unavailable, so this cannot be answered now: ${message}`, { ...data, retryAfterMs: down.retryAfterMs ?? 1000 }));
@@ -593,6 +600,7 @@ export class Session implements UpstreamOwner, SessionView {
     let response: Json;
     let outcome: Outcome = 'ok';
     let errText: string | undefined;
+    let upstreamRule: string | undefined;
     const tUp = performance.now();
     try {
       await u.ensure(this.initParams());
@@ -610,6 +618,7 @@ export class Session implements UpstreamOwner, SessionView {
       const err = e instanceof UpstreamError ? e : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', String(e));
       outcome = inflight.cancelled ? 'cancelled' : err.code === 'PCX_UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
       errText = err.message;
+      if (typeof err.data?.rule === 'string') upstreamRule = err.data.rule;
       response = rpcError(id, err.code, err.message, { server: target.server, ...err.data }) as unknown as Json;
     } finally {
       this.inflight.delete(id);
@@ -651,6 +660,7 @@ export class Session implements UpstreamOwner, SessionView {
       error: errText ?? ((final.error as Json | undefined)?.message as string | undefined),
       result: 'result' in final ? final.result : undefined,
     });
+    if (upstreamRule !== undefined && ev.rule === undefined) ev.rule = upstreamRule;
     if (!(await this.auditOrFail(ev, id))) return;
     if (res && (res.decision.kind === 'deny' || res.decision.kind === 'approve')) return this.reply(this.denial(id, res, ev.id));
     return this.reply({ ...final, id });

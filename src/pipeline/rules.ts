@@ -50,6 +50,9 @@ export const RULES = {
   'era.request-state': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: a `requestState` that is forged, expired, bound to another caller, or lacks its input responses.' },
   'admin.*': { code: 'PCX_DENIED', stage: 'admin port', doc: 'The admin port refused the HTTP request (`admin.host`, `admin.origin`, `admin.auth`, `admin.role`, `admin.content_type`, `admin.input`…): an HTTP 4xx whose body names the rule.' },
   'grant.*': { code: 'PCX_DENIED', stage: 'admin', doc: 'Not a denial: the audit record of a standing grant added, revoked or expired (`grant.add`, `grant.revoke`, `grant.expire`).' },
+  'credentials.no-credential': { code: 'PCX_DENIED', stage: 'upstream', doc: 'The server takes per-principal credentials (`servers.<name>.credentials.byPrincipal`) and none covers this principal (no entry, no group, no `default`): nothing is sent with another\'s credential or none.' },
+  'credentials.authorization-required': { code: 'PCX_DENIED', stage: 'upstream', doc: 'The server needs the user\'s own OAuth authorization (`credentials.oauth`) and the gateway holds no usable token for them: `data.authorizationUrl` is the link for the user; retry the call after signing in.' },
+  'credentials.unavailable': { code: 'PCX_DENIED', stage: 'upstream', doc: 'The principal\'s credential could not be obtained now: its secret is missing from the vault, the authorization server refused a refresh or a token exchange, or discovery failed. The message says which.' },
   'limits.*': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'A capacity cap (`limits.maxSessions`, `maxSessionsPerPrincipal`, `maxChildren`, `maxChildrenPerPrincipal`) left no room.' },
   'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows.' },
 } as const satisfies Record<string, RuleInfo>;
