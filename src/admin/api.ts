@@ -63,6 +63,8 @@ export interface AdminDeps {
   audit?(ev: AuditEvent): Promise<void>;
   /** The instance name recorded in admin events. */
   instance?: string;
+  /** Drop every upstream credential held for a principal (OAuth tokens): part of revoking it. */
+  dropCredentials?(principal: string): Promise<number>;
   /** A grant was added or revoked here (the expiry recorder looks again). */
   onGrantsChanged?(): void;
 }
@@ -404,9 +406,9 @@ export const ROUTES: RouteSpec[] = [
     method: 'POST',
     path: '/api/principals/{id}/revoke',
     tag: 'sessions',
-    summary: 'Refuse every call of a principal for `for` (default 1h) and close its sessions',
+    summary: 'Refuse every call of a principal for `for` (default 1h), close its sessions, and drop the upstream tokens the gateway holds for it',
     body: z.object({ for: Duration.optional(), by: Actor.optional(), reason: Reason.optional() }),
-    response: z.object({ revoked: z.string(), closedSessions: z.number().int(), forSeconds: z.number() }),
+    response: z.object({ revoked: z.string(), closedSessions: z.number().int(), forSeconds: z.number(), droppedCredentials: z.number().int().describe('Upstream OAuth tokens (and other per-principal credentials) deleted from the vault') }),
     async handler(deps, { params, body }) {
       const ttl = ms(body.for ?? '1h', 3_600_000);
       const id = params.id!;
@@ -418,7 +420,8 @@ export const ROUTES: RouteSpec[] = [
           closed++;
         }
       }
-      return { revoked: `principal:${id}`, closedSessions: closed, forSeconds: ttl / 1000 };
+      const droppedCredentials = deps.dropCredentials ? await deps.dropCredentials(id) : await deps.store.deleteUpstreamCredentials(id);
+      return { revoked: `principal:${id}`, closedSessions: closed, forSeconds: ttl / 1000, droppedCredentials };
     },
   }),
   route({

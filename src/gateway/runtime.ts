@@ -9,6 +9,7 @@ import { ms, type Config } from '../config/schema.js';
 import { bindDataDir, ConfigError, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
 import { hasSecretRefs } from '../credentials/refs.js';
 import { checkCredentialConfig, type CredentialBroker } from '../credentials/upstream.js';
+import type { UpstreamOAuth } from '../credentials/oauth.js';
 import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
@@ -143,6 +144,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
   // Per-principal credentials (servers.<name>.credentials): asked for per connection / request, once the store is open.
   const broker = deferred<CredentialBroker>();
+  let oauthClient: UpstreamOAuth | undefined;
+  let mcpUrlValue: string | undefined;
+  const mcpUrlOf = () => {
+    if (!mcpUrlValue) throw new Error('the MCP listener is not up yet');
+    return mcpUrlValue;
+  };
   if (servers.some((s) => s.spec.credentials)) {
     hooks.credentials = async (server, principal) => (await broker.promise).values(server, principal);
     hooks.credentialsRejected = async (server, principal) => (await broker.promise).rejected(server, principal);
@@ -234,7 +241,19 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
-    if (hooks.credentials) broker.resolve(await openCredentialBroker({ config, dataDir, store, servers, log }));
+    if (hooks.credentials) {
+      const opened = await openCredentialBroker({
+        config,
+        dataDir,
+        store,
+        servers,
+        // Where the user's browser comes back after signing in to an upstream: the MCP port's /oauth/callback.
+        redirectUrl: () => new URL('/oauth/callback', config.listen.publicUrl ?? mcpUrlOf()).href,
+        isRevoked: (principal) => coord.isRevoked(`principal:${principal}`),
+      });
+      oauthClient = opened.oauth;
+      broker.resolve(opened.broker);
+    }
     const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
       log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
@@ -316,6 +335,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         // RFC 9728: where clients discover the authorization server for this resource.
         extraRoutes: (req, res) => {
           const p = new URL(req.url ?? '/', 'http://gateway').pathname;
+          // The user's browser, back from signing in to an upstream (credentials.oauth).
+          if (oauthClient && req.method === 'GET' && p === '/oauth/callback') {
+            void oauthCallback(oauthClient, req, res, (ev) => auditLog.write(ev), gw.instance, log, (principal) => {
+              // The principal's sessions list again: the server left out for want of a token now answers.
+              for (const sess of gw.sessions.values()) if (sess.principal.id === principal && sess.initialized) for (const k of ['tools', 'prompts', 'resources'] as const) sess.listChanged(k);
+            });
+            return true;
+          }
           if (req.method !== 'GET' || !metadataPaths.has(p)) return false;
           const body = JSON.stringify(protectedResourceMetadata(config));
           res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
@@ -327,6 +354,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(() => listener.close());
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
+      mcpUrlValue = runtime.mcpUrl;
     }
     if (o.admin ?? config.admin.enabled) {
       const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeySource }] = await Promise.all([
@@ -377,6 +405,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
             audit: (ev) => auditLog.write(ev),
             instance: gw.instance,
             onGrantsChanged: () => built.grantExpiry?.poke(),
+            dropCredentials: (principal) => (oauthClient ? oauthClient.drop(principal) : store.deleteUpstreamCredentials(principal)),
           }),
         ],
         pages: consolePages(),
@@ -419,8 +448,64 @@ async function resolveServerSecrets(config: Config, dataDir: string, servers: Re
   }
 }
 
-async function openCredentialBroker(o: { config: Config; dataDir: string; store: Store; servers: ResolvedServer[]; log: Logger }): Promise<CredentialBroker> {
+async function openCredentialBroker(o: {
+  config: Config;
+  dataDir: string;
+  store: Store;
+  servers: ResolvedServer[];
+  redirectUrl(): string;
+  isRevoked(principal: string): Promise<boolean>;
+}): Promise<{ broker: CredentialBroker; oauth?: UpstreamOAuth }> {
   const [{ Vault, loadMasterKey }, { CredentialBroker }] = await Promise.all([import('../credentials/vault.js'), import('../credentials/upstream.js')]);
-  const vault = new Vault(o.store, loadMasterKey(o.dataDir));
-  return new CredentialBroker({ servers: o.servers, vault });
+  const master = loadMasterKey(o.dataDir, { create: true });
+  const vault = new Vault(o.store, master);
+  const oauthServers = o.servers.filter((s) => s.spec.credentials?.oauth);
+  let oauth: UpstreamOAuth | undefined;
+  if (oauthServers.length > 0) {
+    const { UpstreamOAuth } = await import('../credentials/oauth.js');
+    oauth = new UpstreamOAuth(oauthServers, { store: o.store, master, redirectUrl: o.redirectUrl, secret: (n) => vault.get(n), isRevoked: o.isRevoked });
+  }
+  return { broker: new CredentialBroker({ servers: o.servers, vault, ...(oauth ? { oauth } : {}) }), ...(oauth ? { oauth } : {}) };
+}
+
+/** GET /oauth/callback: store the user's tokens (never shown), answer the browser with a plain page, audit the outcome. */
+async function oauthCallback(
+  oauth: UpstreamOAuth,
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+  audit: (ev: import('../audit/event.js').AuditEvent) => Promise<void>,
+  instance: string,
+  log: Logger,
+  onAuthorized: (principal: string) => void,
+): Promise<void> {
+  const { callbackPage, OAuthCallbackError } = await import('../credentials/oauth.js');
+  const { randomUUID } = await import('node:crypto');
+  const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
+  const params = new URL(req.url ?? '/', 'http://gateway').searchParams;
+  try {
+    const { server, principal } = await oauth.callback(params);
+    await audit({
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      instance,
+      principal: { id: principal, kind: principal.startsWith('agent:') ? 'Agent' : 'User', groups: [] },
+      hook: 'admin',
+      server,
+      method: 'credentials/authorize',
+      target: server,
+      decision: 'allow',
+      reason: `${principal} authorized the gateway at ${server} (OAuth authorization code + PKCE); tokens sealed in the vault`,
+      findings: [],
+      outcome: 'ok',
+    }).catch((e: unknown) => log.error({ err: String(e) }, 'audit of an upstream authorization failed'));
+    onAuthorized(principal);
+    res.writeHead(200, headers);
+    res.end(callbackPage(true, `The gateway may now act for you at ${server}. You can close this window and call the tool again.`));
+  } catch (e) {
+    const status = e instanceof OAuthCallbackError ? e.status : 500;
+    const text = e instanceof OAuthCallbackError ? e.message : 'The sign-in could not be completed.';
+    if (!(e instanceof OAuthCallbackError)) log.warn({ err: e instanceof Error ? e.message : String(e) }, 'upstream OAuth callback failed');
+    res.writeHead(status, headers);
+    res.end(callbackPage(false, text));
+  }
 }

@@ -1,0 +1,179 @@
+/**
+ * MCP01 / MCP07: the gateway acts upstream as each user, with that user's own OAuth tokens, which
+ * neither the agent nor anything it can read ever holds. A real OAuth 2.1 / OpenID authorization
+ * server (oidc-provider) and an MCP server that accepts only JWTs it issued for itself run in the
+ * test process (test/helpers/oauth.ts). Two users, one upstream: each call reaches the upstream with
+ * that user's own token; a user without one gets a sign-in link (RFC 9728 → RFC 8414 discovery,
+ * dynamic registration, PKCE), the callback stores the tokens sealed, they are refreshed before they
+ * expire, a callback replayed or forged stores nothing, revoking the principal drops its tokens,
+ * and no token value appears in the log, the audit log, errors, /metrics, the admin API or the store file.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/identity/apikeys.js';
+import { httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { signIn, startAuthServer, startProtectedUpstream, type AuthServer, type ProtectedUpstream } from '../helpers/oauth.js';
+import type { Logger } from '../../src/observability/log.js';
+
+type RpcError = Error & { data?: { code?: string; rule?: string; authorizationUrl?: string } };
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcError) => e);
+const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
+
+describe('upstream OAuth: per-user tokens the agents never hold', () => {
+  let as: AuthServer;
+  let upstream: ProtectedUpstream;
+  let gw: TestGateway;
+  let logs = '';
+  const seen: string[] = []; // everything a client was shown
+  const clients: Client[] = [];
+  const as_ = async (principal: string) => {
+    const c = await httpClient(gw.url, { headers: { authorization: `Bearer ${(await createApiKey(gw.rt.store, { principal })).key}` } });
+    clients.push(c);
+    return c;
+  };
+  const call = async (c: Client) => {
+    try {
+      const r = await c.callTool({ name: 'remote__whoami', arguments: {} });
+      seen.push(JSON.stringify(r));
+      return { ok: text(r) };
+    } catch (e) {
+      seen.push(JSON.stringify({ message: (e as Error).message, data: (e as RpcError).data }));
+      return { err: e as RpcError };
+    }
+  };
+  /** Call until the gateway asks for sign-in; return the link. */
+  const linkFor = async (c: Client) => {
+    const r = await call(c);
+    expect(r.err?.data?.rule, JSON.stringify(r)).toBe('credentials.authorization-required');
+    return r.err!.data!.authorizationUrl!;
+  };
+
+  beforeAll(async () => {
+    // Access tokens live 61 s and the gateway refreshes a minute early: a call a second later refreshes.
+    as = await startAuthServer({ accessTokenTtl: 61 });
+    upstream = await startProtectedUpstream(as.issuer);
+    const log = pino({ level: 'debug' }, { write: (l: string) => void (logs += l) }) as unknown as Logger;
+    gw = await startTestGateway(
+      `auth: { apiKeys: true }
+mcpServers:
+  remote:
+    url: ${upstream.url}
+    credentials: { oauth: {} }
+`,
+      { log },
+    );
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await gw?.close();
+    await upstream?.close();
+    await as?.close();
+  });
+
+  it('a user without a token gets a sign-in link (in the error data of the call and of the list), not a call', async () => {
+    const alice = await as_('alice');
+    // The only server cannot answer for her: the list fails, naming why and where to sign in.
+    const listed = (await failure(alice.listTools())) as (RpcError & { data?: { unavailable?: Array<{ rule?: string; authorizationUrl?: string }> } }) | undefined;
+    const down = listed?.data?.unavailable?.[0];
+    expect(down?.rule).toBe('credentials.authorization-required');
+    expect(down?.authorizationUrl).toMatch(/^http/);
+    const link = new URL(await linkFor(alice));
+    expect(link.origin).toBe(as.issuer);
+    expect(link.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(link.searchParams.get('resource')).toBe(upstream.url);
+    expect(link.searchParams.get('redirect_uri')).toBe(new URL('/oauth/callback', gw.url).href);
+    // Nothing reached the upstream with a token yet.
+    expect(upstream.accepted).toHaveLength(0);
+  });
+
+  it('two users sign in; each call reaches the upstream with that user’s own token', async () => {
+    const alice = await as_('alice');
+    const bob = await as_('bob');
+    const a = await signIn(await linkFor(alice), 'alice');
+    expect(a.status, a.text).toBe(200);
+    expect(a.text).toMatch(/Signed in/);
+    const b = await signIn(await linkFor(bob), 'bob');
+    expect(b.status, b.text).toBe(200);
+    expect(await call(alice)).toEqual({ ok: 'you are alice' });
+    expect(await call(bob)).toEqual({ ok: 'you are bob' });
+    // After signing in, the server is back in the user's list.
+    expect((await alice.listTools()).tools.map((t) => t.name)).toContain('remote__whoami');
+    const subs = new Set(upstream.accepted.map((x) => x.sub));
+    expect(subs).toEqual(new Set(['alice', 'bob']));
+    const tokenOf = (sub: string) => new Set(upstream.accepted.filter((x) => x.sub === sub).map((x) => x.token));
+    for (const t of tokenOf('alice')) expect(tokenOf('bob').has(t)).toBe(false);
+    // A second session of alice uses her stored token (no new sign-in).
+    const alice2 = await as_('alice');
+    expect(await call(alice2)).toEqual({ ok: 'you are alice' });
+    const ev = (await gw.rt.store.queryAudit({ limit: 1000 })).filter((c) => c.event.method === 'credentials/authorize');
+    expect(ev.map((c) => c.event.principal.id).sort()).toEqual(['user:alice', 'user:bob']);
+  });
+
+  it('tokens are refreshed before they expire', async () => {
+    const alice = await as_('alice');
+    const before = as.refreshes;
+    const jtis = new Set(upstream.accepted.filter((x) => x.sub === 'alice').map((x) => x.jti));
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await call(alice)).toEqual({ ok: 'you are alice' });
+    expect(as.refreshes).toBeGreaterThan(before);
+    const last = upstream.accepted.at(-1)!;
+    expect(last.sub).toBe('alice');
+    expect(jtis.has(last.jti)).toBe(false);
+  });
+
+  it('a callback replayed, forged, or answered with an error stores nothing', async () => {
+    const carol = await as_('carol');
+    const link = await linkFor(carol);
+    let replay = '';
+    const first = await signIn(link, 'carol', { tamper: (u) => ((replay = u.href), u) });
+    expect(first.status).toBe(200);
+    const again = await fetch(replay);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toMatch(/unknown, was used already, or expired/);
+    const forged = await fetch(new URL('/oauth/callback?code=x&state=' + 'A'.repeat(43), gw.url));
+    expect(forged.status).toBe(400);
+    const dave = await as_('dave');
+    const refused = await signIn(await linkFor(dave), 'dave', { tamper: (u) => new URL(`${u.origin}${u.pathname}?error=access_denied&state=${u.searchParams.get('state')}`) });
+    expect(refused.status).toBe(400);
+    expect((await call(dave)).err?.data?.rule).toBe('credentials.authorization-required');
+  });
+
+  it('revoking a principal drops its tokens', async () => {
+    expect(await gw.rt.store.getUpstreamCredential('oauth-tokens', 'remote', 'user:bob')).toBeDefined();
+    const r = await gw.admin('/api/principals/user:bob/revoke', { body: { for: '1s' } });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { droppedCredentials: number }).droppedCredentials).toBeGreaterThanOrEqual(1);
+    expect(await gw.rt.store.getUpstreamCredential('oauth-tokens', 'remote', 'user:bob')).toBeUndefined();
+    expect(await gw.rt.store.getUpstreamCredential('oauth-tokens', 'remote', 'user:alice')).toBeDefined();
+    await new Promise((res) => setTimeout(res, 1100));
+    const bob = await as_('bob');
+    expect((await call(bob)).err?.data?.rule).toBe('credentials.authorization-required');
+  });
+
+  it('no token value appears in the log, audit log, errors, /metrics, the admin API or the store files', async () => {
+    const tokens = [...new Set(upstream.accepted.map((x) => x.token))];
+    expect(tokens.length).toBeGreaterThanOrEqual(3);
+    const audit = JSON.stringify(await gw.rt.store.queryAudit({ limit: 5000 }));
+    const metrics = await (await gw.admin('/metrics')).text();
+    const admin = await Promise.all(['/api/audit?limit=1000', '/api/sessions', '/api/overview', '/api/upstreams', '/api/grants?all=true'].map(async (p) => (await gw.admin(p)).text()));
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = path.join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else files.push(readFileSync(p).toString('latin1'));
+      }
+    };
+    walk(gw.dataDir);
+    const haystacks = { log: logs, audit, metrics, admin: admin.join('\n'), client: seen.join('\n'), files: files.join('\n') };
+    expect(logs.length).toBeGreaterThan(0);
+    for (const t of tokens) {
+      // The JWT's signature part alone is enough to notice a leak (and survives any re-encoding of the rest).
+      const sig = t.split('.')[2]!;
+      for (const [where, h] of Object.entries(haystacks)) expect(h.includes(sig), `an access token is in the ${where}`).toBe(false);
+    }
+  });
+});
