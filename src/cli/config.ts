@@ -18,7 +18,7 @@ export function register(program: Command): void {
         const resolved = resolveServers(c);
         // `${secret:NAME}` only where the vault may inject it (stdio env, remote headers).
         // `credentials` blocks: one mode, a transport that can carry it, never a shared connection.
-        const refProblems = [...checkSecretRefs(resolved), ...checkCredentialConfig(resolved)].map((p) => `${file}: ${p}`);
+        const refProblems = [...checkSecretRefs(resolved), ...checkCredentialConfig(resolved, { jwt: c.auth !== 'none' && c.auth.jwt !== undefined })].map((p) => `${file}: ${p}`);
         if (refProblems.length > 0) throw new ConfigError(refProblems);
         const servers = resolved.map((s) => s.name);
         if (opts.json) process.stdout.write(JSON.stringify({ ok: true, file, servers }) + '\n');

@@ -51,7 +51,7 @@ export function pickCredential(c: CredentialsConfig, p: Principal): { entry: str
 }
 
 /** Problems with `credentials` blocks: exactly one mode, a transport that can carry it, no shared connection. */
-export function checkCredentialConfig(servers: ResolvedServer[]): string[] {
+export function checkCredentialConfig(servers: ResolvedServer[], auth: { jwt: boolean } = { jwt: true }): string[] {
   const problems: string[] = [];
   for (const s of servers) {
     const c = s.spec.credentials;
@@ -62,6 +62,7 @@ export function checkCredentialConfig(servers: ResolvedServer[]): string[] {
     if (modes.length > 1) problems.push(`${where}: ${modes.join(' and ')} exclude each other: give one`);
     if (c.default && !c.byPrincipal) problems.push(`${where}.default: only with byPrincipal (one credential for everyone belongs in env / headers)`);
     const isolation = s.spec.isolation ?? (s.spec.shared ? 'shared' : 'session');
+    if (c.tokenExchange && !auth.jwt) problems.push(`${where}.tokenExchange: exchanges each user's inbound JWT, so it needs auth.jwt (with API keys or stdio there is no user token to exchange)`);
     if (isStdio(s.spec)) {
       if (c.oauth || c.tokenExchange) problems.push(`${where}: oauth and tokenExchange are for remote (url) servers; a stdio server takes byPrincipal env values`);
       if (c.byPrincipal && isolation !== 'principal') {

@@ -10,6 +10,7 @@ import { bindDataDir, ConfigError, loadConfig, PACKAGE_ROOT, resolveServers, typ
 import { hasSecretRefs } from '../credentials/refs.js';
 import { checkCredentialConfig, type CredentialBroker } from '../credentials/upstream.js';
 import type { UpstreamOAuth } from '../credentials/oauth.js';
+import type { TokenExchanger } from '../credentials/exchange.js';
 import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
@@ -139,7 +140,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // `${secret:NAME}` in a server's env / headers: opened from the vault before any upstream starts
   // (a server is never started with a literal reference); the store is opened only when one is used.
   let servers = o.servers ?? resolveServers(config);
-  const credentialProblems = checkCredentialConfig(servers);
+  const credentialProblems = checkCredentialConfig(servers, { jwt: config.auth !== 'none' && config.auth.jwt !== undefined });
   if (credentialProblems.length > 0) throw new ConfigError(credentialProblems);
   if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
   // Per-principal credentials (servers.<name>.credentials): asked for per connection / request, once the store is open.
@@ -465,7 +466,12 @@ async function openCredentialBroker(o: {
     const { UpstreamOAuth } = await import('../credentials/oauth.js');
     oauth = new UpstreamOAuth(oauthServers, { store: o.store, master, redirectUrl: o.redirectUrl, secret: (n) => vault.get(n), isRevoked: o.isRevoked });
   }
-  return { broker: new CredentialBroker({ servers: o.servers, vault, ...(oauth ? { oauth } : {}) }), ...(oauth ? { oauth } : {}) };
+  let exchange: TokenExchanger | undefined;
+  if (o.servers.some((s) => s.spec.credentials?.tokenExchange)) {
+    const { TokenExchanger } = await import('../credentials/exchange.js');
+    exchange = new TokenExchanger({ secret: (n) => vault.get(n) });
+  }
+  return { broker: new CredentialBroker({ servers: o.servers, vault, ...(oauth ? { oauth } : {}), ...(exchange ? { exchange } : {}) }), ...(oauth ? { oauth } : {}) };
 }
 
 /** GET /oauth/callback: store the user's tokens (never shown), answer the browser with a plain page, audit the outcome. */

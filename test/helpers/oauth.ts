@@ -34,14 +34,13 @@ export interface AuthServer {
   refreshes: number;
   /** Token exchanges served. */
   exchanges: number;
-  /** Register a confidential client directly (pre-registration). */
-  addClient(c: { client_id: string; client_secret: string; redirect_uris?: string[]; grant_types?: string[] }): Promise<void>;
   /** An access token for `user` at `audience`, as another client of this server would hold (the gateway's inbound token). */
   issueAccessToken(user: string, audience: string, clientId: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startAuthServer(opts: { accessTokenTtl?: number } = {}): Promise<AuthServer> {
+/** `clients`: pre-registered clients (e.g. the gateway's own, for token exchange). */
+export async function startAuthServer(opts: { accessTokenTtl?: number; clients?: Array<Record<string, unknown>> } = {}): Promise<AuthServer> {
   const server = http.createServer();
   const issuer = await listen(server);
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -50,7 +49,7 @@ export async function startAuthServer(opts: { accessTokenTtl?: number } = {}): P
   const state = { refreshes: 0, exchanges: 0 };
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk] },
-    clients: [],
+    clients: opts.clients ?? [],
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true },
@@ -122,11 +121,6 @@ export async function startAuthServer(opts: { accessTokenTtl?: number } = {}): P
     },
     get exchanges() {
       return state.exchanges;
-    },
-    async addClient(c) {
-      // Static clients cannot be added after start; adapt: create it through the client model.
-      const client = await (provider.Client as any).validate({ token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['http://127.0.0.1/unused'], response_types: [], grant_types: [TOKEN_EXCHANGE], ...c });
-      await (provider.Client as any).adapter.upsert(c.client_id, client.metadata());
     },
     async issueAccessToken(user, audience, clientId) {
       const client = await provider.Client.find(clientId);
