@@ -50,6 +50,8 @@ interface Tokens {
 interface Pending {
   server: string;
   principal: string;
+  /** The URL-mode elicitation that carried the link (notified complete after the callback). */
+  elicitationId: string;
   codeVerifier: string;
   redirectUrl: string;
 }
@@ -93,7 +95,7 @@ export class UpstreamOAuth implements TokenSource {
   private readonly discovered = new Map<string, Promise<Discovered>>();
   private readonly refreshing = new Map<string, Promise<Tokens | undefined>>();
   /** The open link per (server, principal), reused while it is valid (one pending record, not one per call). */
-  private readonly links = new Map<string, { url: string; until: number }>();
+  private readonly links = new Map<string, { url: string; until: number; elicitationId: string }>();
 
   constructor(
     private readonly servers: ResolvedServer[],
@@ -137,11 +139,11 @@ export class UpstreamOAuth implements TokenSource {
     let t = await this.tokens(s.name, principal.id);
     if (t && t.expiresAt !== undefined && t.expiresAt - REFRESH_EARLY_MS <= Date.now()) t = await this.refreshOnce(s, principal.id, t);
     if (t) return { Authorization: `Bearer ${t.access}` };
-    const url = await this.link(s, principal.id);
+    const { url, elicitationId } = await this.link(s, principal.id);
     throw new CredentialDenied(
       'credentials.authorization-required',
       `${s.name} acts as each user with their own account: ${principal.id} has not authorized the gateway there yet (or the authorization ended). Open data.authorizationUrl in a browser, sign in, then call again.`,
-      { authorizationUrl: url, server: s.name },
+      { authorizationUrl: url, elicitationId, server: s.name },
     );
   }
 
@@ -261,10 +263,10 @@ export class UpstreamOAuth implements TokenSource {
   // ───────── the flow ─────────
 
   /** The authorization link for this principal (an open one is reused while it is valid). */
-  private async link(s: ResolvedServer, principal: string): Promise<string> {
+  private async link(s: ResolvedServer, principal: string): Promise<{ url: string; elicitationId: string }> {
     const key = `${s.name}\0${principal}`;
     const open = this.links.get(key);
-    if (open && open.until > Date.now() + 60_000) return open.url;
+    if (open && open.until > Date.now() + 60_000) return open;
     const d = await this.discover(s);
     const client = await this.client(s, d);
     const sdk = await this.lib();
@@ -280,9 +282,11 @@ export class UpstreamOAuth implements TokenSource {
     });
     const ttl = this.o.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS;
     const until = Date.now() + ttl;
-    await this.put('oauth-pending', PENDING, sha(state), { server: s.name, principal, codeVerifier, redirectUrl } satisfies Pending, until);
-    this.links.set(key, { url: authorizationUrl.href, until });
-    return authorizationUrl.href;
+    const elicitationId = randomBytes(12).toString('base64url');
+    await this.put('oauth-pending', PENDING, sha(state), { server: s.name, principal, elicitationId, codeVerifier, redirectUrl } satisfies Pending, until);
+    const made = { url: authorizationUrl.href, until, elicitationId };
+    this.links.set(key, made);
+    return made;
   }
 
   /**
@@ -290,7 +294,7 @@ export class UpstreamOAuth implements TokenSource {
    * and says for whom and which server; throws OAuthCallbackError (status + message fit for the
    * browser, never a token) otherwise.
    */
-  async callback(params: URLSearchParams): Promise<{ server: string; principal: string }> {
+  async callback(params: URLSearchParams): Promise<{ server: string; principal: string; elicitationId: string }> {
     const state = params.get('state');
     if (!state || state.length > 200) throw new OAuthCallbackError(400, 'The sign-in answer has no state.');
     // Single use: the record is deleted as it is read, whatever happens next.
@@ -323,7 +327,7 @@ export class UpstreamOAuth implements TokenSource {
       throw new OAuthCallbackError(502, `The authorization server did not exchange the code: ${e instanceof Error ? e.message.slice(0, 300) : 'error'}`);
     }
     await this.save(s.name, pending.principal, t, d.metadata.issuer);
-    return { server: s.name, principal: pending.principal };
+    return { server: s.name, principal: pending.principal, elicitationId: pending.elicitationId };
   }
 
   private async save(server: string, principal: string, t: { access_token: string; refresh_token?: string; expires_in?: number; scope?: string }, issuer: string, previousRefresh?: string): Promise<Tokens> {

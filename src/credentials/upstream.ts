@@ -175,3 +175,23 @@ export class CredentialBroker {
     return src;
   }
 }
+
+/** The spec's "URL elicitation required" error code (MCP 2025-11-25). */
+export const URL_ELICITATION_REQUIRED = -32042;
+
+/**
+ * A sign-in link as the spec's URL-mode elicitation, for a client that declared
+ * `capabilities.elicitation.url`: the error becomes -32042 with `data.elicitations` (the link), keeping
+ * the gateway's own data (`code`, `rule`, `authorizationUrl`). Any other error is returned as it is.
+ */
+export function asUrlElicitation<E extends { code: number; message: string; data?: unknown }>(error: E, clientCapabilities: Record<string, unknown> | undefined): E {
+  const data = error.data as Record<string, unknown> | undefined;
+  const elicitation = clientCapabilities?.elicitation as Record<string, unknown> | undefined;
+  if (!data || typeof data.authorizationUrl !== 'string' || typeof data.elicitationId !== 'string' || !elicitation || elicitation.url === undefined) return error;
+  const server = typeof data.server === 'string' ? data.server : 'the server';
+  return {
+    ...error,
+    code: URL_ELICITATION_REQUIRED,
+    data: { ...data, elicitations: [{ mode: 'url', elicitationId: data.elicitationId, url: data.authorizationUrl, message: `Sign in to ${server} so the gateway can act for you there.` }] },
+  };
+}

@@ -338,9 +338,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
           const p = new URL(req.url ?? '/', 'http://gateway').pathname;
           // The user's browser, back from signing in to an upstream (credentials.oauth).
           if (oauthClient && req.method === 'GET' && p === '/oauth/callback') {
-            void oauthCallback(oauthClient, req, res, (ev) => auditLog.write(ev), gw.instance, log, (principal) => {
-              // The principal's sessions list again: the server left out for want of a token now answers.
-              for (const sess of gw.sessions.values()) if (sess.principal.id === principal && sess.initialized) for (const k of ['tools', 'prompts', 'resources'] as const) sess.listChanged(k);
+            void oauthCallback(oauthClient, req, res, (ev) => auditLog.write(ev), gw.instance, log, (principal, elicitationId) => {
+              // The principal's sessions list again (the server left out for want of a token now answers),
+              // and a client shown the link as a URL-mode elicitation hears that it completed.
+              for (const sess of gw.sessions.values()) {
+                if (sess.principal.id !== principal || !sess.initialized) continue;
+                for (const k of ['tools', 'prompts', 'resources'] as const) sess.listChanged(k);
+                sess.elicitationComplete(elicitationId);
+              }
             });
             return true;
           }
@@ -482,14 +487,14 @@ async function oauthCallback(
   audit: (ev: import('../audit/event.js').AuditEvent) => Promise<void>,
   instance: string,
   log: Logger,
-  onAuthorized: (principal: string) => void,
+  onAuthorized: (principal: string, elicitationId: string) => void,
 ): Promise<void> {
   const { callbackPage, OAuthCallbackError } = await import('../credentials/oauth.js');
   const { randomUUID } = await import('node:crypto');
   const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
   const params = new URL(req.url ?? '/', 'http://gateway').searchParams;
   try {
-    const { server, principal } = await oauth.callback(params);
+    const { server, principal, elicitationId } = await oauth.callback(params);
     await audit({
       id: randomUUID(),
       time: new Date().toISOString(),
@@ -504,7 +509,7 @@ async function oauthCallback(
       findings: [],
       outcome: 'ok',
     }).catch((e: unknown) => log.error({ err: String(e) }, 'audit of an upstream authorization failed'));
-    onAuthorized(principal);
+    onAuthorized(principal, elicitationId);
     res.writeHead(200, headers);
     res.end(callbackPage(true, `The gateway may now act for you at ${server}. You can close this window and call the tool again.`));
   } catch (e) {

@@ -23,6 +23,7 @@ import type { Gateway } from './gateway.js';
 import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+import { asUrlElicitation } from '../credentials/upstream.js';
 
 // Upstream → client messages that are not results (notifications, error responses) get the
 // inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
@@ -569,7 +570,8 @@ export class Session implements UpstreamOwner, SessionView {
       if (!(await this.auditOrFail(ev, id))) return;
       if (down && refused) {
         const { code: _c, message, retryAfterMs: _r, ...data } = down;
-        return this.reply(rpcError(id, 'PCX_DENIED', message, data));
+        const denied = rpcError(id, 'PCX_DENIED', message, data);
+        return this.reply({ ...denied, error: asUrlElicitation(denied.error, this.clientCapabilities) });
       }
       if (down) {
         const { code: _c, message, ...data } = down;
@@ -619,7 +621,9 @@ export class Session implements UpstreamOwner, SessionView {
       outcome = inflight.cancelled ? 'cancelled' : err.code === 'PCX_UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
       errText = err.message;
       if (typeof err.data?.rule === 'string') upstreamRule = err.data.rule;
-      response = rpcError(id, err.code, err.message, { server: target.server, ...err.data }) as unknown as Json;
+      const failed = rpcError(id, err.code, err.message, { server: target.server, ...err.data });
+      // A sign-in link goes as the spec's URL-mode elicitation to a client that can show one.
+      response = { ...failed, error: asUrlElicitation(failed.error, this.clientCapabilities) } as unknown as Json;
     } finally {
       this.inflight.delete(id);
     }
@@ -838,6 +842,12 @@ export class Session implements UpstreamOwner, SessionView {
       await this.reply(rpcError(id, 'PCX_AUDIT_UNAVAILABLE', 'the audit log cannot record this call, so it was not made (audit.failClosed is on)'));
       return false;
     }
+  }
+
+  /** A URL-mode elicitation this session was given (a sign-in link) completed: tell a client that can take it. */
+  elicitationComplete(elicitationId: string): void {
+    if ((this.clientCapabilities.elicitation as Json | undefined)?.url === undefined) return;
+    void this.send({ jsonrpc: '2.0', method: 'notifications/elicitation/complete', params: { elicitationId } } as Json);
   }
 
   private reply(msg: unknown): Promise<void> {

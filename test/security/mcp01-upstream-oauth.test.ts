@@ -12,13 +12,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitationCompleteNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/identity/apikeys.js';
 import { httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { signIn, startAuthServer, startProtectedUpstream, type AuthServer, type ProtectedUpstream } from '../helpers/oauth.js';
 import type { Logger } from '../../src/observability/log.js';
 
-type RpcError = Error & { data?: { code?: string; rule?: string; authorizationUrl?: string } };
+type RpcError = Error & { code?: number; data?: { code?: string; rule?: string; authorizationUrl?: string } };
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcError) => e);
 const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
 
@@ -29,8 +30,8 @@ describe('upstream OAuth: per-user tokens the agents never hold', () => {
   let logs = '';
   const seen: string[] = []; // everything a client was shown
   const clients: Client[] = [];
-  const as_ = async (principal: string) => {
-    const c = await httpClient(gw.url, { headers: { authorization: `Bearer ${(await createApiKey(gw.rt.store, { principal })).key}` } });
+  const as_ = async (principal: string, capabilities?: Record<string, unknown>) => {
+    const c = await httpClient(gw.url, { headers: { authorization: `Bearer ${(await createApiKey(gw.rt.store, { principal })).key}` }, ...(capabilities ? { capabilities } : {}) });
     clients.push(c);
     return c;
   };
@@ -110,6 +111,24 @@ mcpServers:
     expect(await call(alice2)).toEqual({ ok: 'you are alice' });
     const ev = (await gw.rt.store.queryAudit({ limit: 1000 })).filter((c) => c.event.method === 'credentials/authorize');
     expect(ev.map((c) => c.event.principal.id).sort()).toEqual(['user:alice', 'user:bob']);
+  });
+
+  it('a client that takes URL-mode elicitations gets the link as one (-32042) and hears when it completed', async () => {
+    const erin = await as_('erin', { elicitation: { url: {} } });
+    const completed: string[] = [];
+    erin.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => void completed.push(n.params.elicitationId));
+    const r = await call(erin);
+    expect(r.err?.code).toBe(-32042);
+    const data = r.err?.data as { rule?: string; authorizationUrl?: string; elicitations?: Array<{ mode: string; url: string; elicitationId: string }> };
+    // (the SDK client rebuilds a -32042 error from its elicitations alone; the wire also carries rule and authorizationUrl)
+    expect(r.err?.message).toMatch(/has not authorized the gateway there yet/);
+    expect(data.elicitations?.[0]?.mode).toBe('url');
+    expect(new URL(data.elicitations![0]!.url).origin).toBe(as.issuer);
+    const done = await signIn(data.elicitations![0]!.url, 'erin');
+    expect(done.status).toBe(200);
+    for (let i = 0; i < 20 && completed.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+    expect(completed).toEqual([data.elicitations![0]!.elicitationId]);
+    expect(await call(erin)).toEqual({ ok: 'you are erin' });
   });
 
   it('tokens are refreshed before they expire', async () => {
