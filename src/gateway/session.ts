@@ -24,6 +24,7 @@ import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespac
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 import { asUrlElicitation } from '../credentials/upstream.js';
+import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 
 // Upstream → client messages that are not results (notifications, error responses) get the
 // inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
@@ -42,6 +43,8 @@ interface CatalogEntry {
   server: string;
   upstreamName: string;
   definition: Json;
+  /** Listed to this caller (false: routed so the pipeline can answer with its reason, but hidden). */
+  shown: boolean;
 }
 
 /** A server left out of a list, as the client sees it in `_meta["portcullis/unavailable"]` and in errors. */
@@ -365,6 +368,16 @@ export class Session implements UpstreamOwner, SessionView {
         const show = visible.has(keyOf);
         if (kind === 'tools' || kind === 'prompts') {
           const upstreamName = String(item.name);
+          if (kind === 'tools') {
+            // A definition whose x-mcp-header declarations a client must reject (2026-07-28) is neither listed
+            // nor routed: its header names could inject header lines, and its arguments cannot be mirrored.
+            const scan = paramScanOf(original);
+            if (!scan.ok) {
+              this.gw.log.warn({ server: u.name, tool: upstreamName, reason: scan.reason }, 'tool dropped: invalid x-mcp-header declaration');
+              findings.push({ category: 'invalid_definition', detector: 'router.x-mcp-header', severity: 'medium', score: 1, message: `tool ${upstreamName} from ${u.name} dropped: ${scan.reason}` });
+              continue;
+            }
+          }
           let name = this.exposed(u.name, upstreamName);
           if (seen.has(name)) {
             const other = name;
@@ -373,7 +386,7 @@ export class Session implements UpstreamOwner, SessionView {
             findings.push({ category: 'name_collision', detector: 'router.collision', severity: 'medium', score: 1, message: `${kind} name ${other} from ${u.name} collides; exposed as ${name}` });
           }
           seen.add(name);
-          this.catalog[kind].set(name, { server: u.name, upstreamName, definition: item });
+          this.catalog[kind].set(name, { server: u.name, upstreamName, definition: item, shown: show });
           if (show) items.push(name === upstreamName ? item : { ...item, name });
         } else if (kind === 'resources') {
           this.resourceServer.set(keyOf, u.name);
@@ -468,6 +481,15 @@ export class Session implements UpstreamOwner, SessionView {
   }
 
   // ───────────────────────── resolving targets ─────────────────────────
+
+  /** The `x-mcp-header` declarations of a tool as this caller sees it (2026-07-28 Mcp-Param-* check), or undefined when no such tool is routed. */
+  async paramDeclarations(name: string): Promise<ParamDeclaration[] | undefined> {
+    // A tool hidden from this caller answers like one that does not exist: its schema is not theirs to probe.
+    const t = (await this.resolveNamed('tools', { params: { name } })) && this.catalog.tools.get(name);
+    if (!t?.shown) return undefined;
+    const scan = paramScanOf(t.definition);
+    return scan.ok ? scan.declarations : undefined;
+  }
 
   private async resolveNamed(kind: 'tools' | 'prompts', msg: Json): Promise<Target | undefined> {
     const name = (msg.params as Json | undefined)?.name;
@@ -606,7 +628,11 @@ export class Session implements UpstreamOwner, SessionView {
     const tUp = performance.now();
     try {
       await u.ensure(this.initParams());
-      response = await u.request(method, this.upstreamParams(request, target), {
+      const upstreamParams = this.upstreamParams(request, target);
+      const scan = method === 'tools/call' && target.definition ? paramScanOf(target.definition) : undefined;
+      response = await u.request(method, upstreamParams, {
+        // The gateway is the client upstream: it mirrors the arguments it sends (after any redaction).
+        ...(scan?.ok && scan.declarations.length ? { paramHeaders: buildParamHeaders(scan.declarations, upstreamParams?.arguments) } : {}),
         timeoutMs: this.gw.timeoutFor(target.server),
         owner: this,
         downstreamId: id,

@@ -74,7 +74,16 @@ export interface PendingCall {
   timeoutMs: number;
 }
 
-type RequestOpts = { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void; traceparent?: string };
+type RequestOpts = {
+  timeoutMs: number;
+  owner: UpstreamOwner;
+  downstreamId?: RpcId;
+  skipReady?: boolean;
+  onSent?: (upstreamId: number) => void;
+  traceparent?: string;
+  /** `Mcp-Param-*` headers mirroring the call's arguments, sent to a 2026-07-28 server only. */
+  paramHeaders?: Record<string, string>;
+};
 
 export interface InitializeResult {
   protocolVersion: string;
@@ -390,6 +399,7 @@ export class Upstream {
     const name = nameSource(method, base);
     const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
+    if (opts.paramHeaders) Object.assign(headers, opts.paramHeaders);
     let res = await this.send(method, base, { ...opts, headers });
     for (let round = 0; opts.owner !== NO_OWNER; round++) {
       const result = res.result as Json | undefined;

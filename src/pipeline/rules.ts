@@ -46,7 +46,7 @@ export const RULES = {
   'approval.required': { code: 'PCX_APPROVAL_REQUIRED', stage: 'approval', doc: 'A policy obligation asks a person to approve the call; it is held on a ticket.' },
   'approval.*': { code: 'PCX_DENIED', stage: 'approval', doc: 'Approval refused (`approval.denied`) or otherwise not given.' },
   'pipeline.interceptor-failed': { code: 'PCX_DENIED', stage: 'pipeline', doc: 'A stage threw or timed out: denied because the pipeline fails closed.' },
-  'era.header-mismatch': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: `Mcp-Method` / `Mcp-Name` headers disagree with the body (HTTP 400, `data.code` HeaderMismatch as the spec asks), before any policy runs.' },
+  'era.header-mismatch': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: `Mcp-Method` / `Mcp-Name` / `Mcp-Param-*` headers disagree with the body (HTTP 400, `data.code` HeaderMismatch as the spec asks), before any policy runs; audited.' },
   'era.request-state': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: a `requestState` that is forged, expired, bound to another caller, or lacks its input responses.' },
   'admin.*': { code: 'PCX_DENIED', stage: 'admin port', doc: 'The admin port refused the HTTP request (`admin.host`, `admin.origin`, `admin.auth`, `admin.role`, `admin.content_type`, `admin.input`…): an HTTP 4xx whose body names the rule.' },
   'grant.*': { code: 'PCX_DENIED', stage: 'admin', doc: 'Not a denial: the audit record of a standing grant added, revoked or expired (`grant.add`, `grant.revoke`, `grant.expire`).' },

@@ -231,4 +231,34 @@ mcpServers:
     expect((await other.listTools()).tools.map((t) => t.name)).toContain('chatty__flood');
     await other.close();
   }, 60_000);
+
+  it('a 2026-07-28 client that never reads its POST stream loses that stream (its call cancelled), not the gateway its memory', async () => {
+    const url = new URL(gw.url);
+    const V = '2026-07-28';
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: {
+        name: 'chatty__flood',
+        arguments: { count: 1500, bytes: 65536 },
+        _meta: { progressToken: 1, 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientInfo': { name: 'stalled', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/logLevel': 'debug' },
+      },
+    });
+    const rssBefore = process.memoryUsage().rss;
+    const sock = net.connect(Number(url.port), url.hostname);
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    sock.write(
+      [`POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream', `Authorization: Bearer ${key}`, `MCP-Protocol-Version: ${V}`, 'Mcp-Method: tools/call', 'Mcp-Name: chatty__flood', `Content-Length: ${Buffer.byteLength(body)}`, '', ''].join('\r\n') + body,
+    );
+    sock.pause();
+    await sleep(8000);
+    const grew = process.memoryUsage().rss - rssBefore;
+    sock.destroy();
+    await closed;
+    expect(grew).toBeLessThan(64 * 1024 * 1024);
+    const other = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` } });
+    expect((await other.listTools()).tools.map((t) => t.name)).toContain('chatty__flood');
+    await other.close();
+  }, 60_000);
 });

@@ -19,7 +19,7 @@
  * `subscriptions/listen` holds one SSE response open and receives the list-changed and resource-
  * updated notifications the session gets (resource subscriptions are made upstream on its behalf).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, JSONRPC } from '../../errors.js';
 import type { Principal } from '../../pipeline/types.js';
@@ -35,12 +35,15 @@ import {
   hasEnvelopeClaim,
   headerMismatch,
   isModernVersion,
+  nameSource,
   readEnvelope,
   stampResult,
   stripEnvelope,
   type Envelope,
   type HeaderView,
 } from './envelope.js';
+import { paramHeaderMismatch, receivedParamHeaders } from './param-headers.js';
+import type { AuditEvent } from '../../shared/audit-event.js';
 import type { DownstreamEra, ParsedPost } from './protocol-state.js';
 import { RequestStateSealer, requestDigest } from './request-state.js';
 
@@ -83,7 +86,16 @@ export interface Sink {
 
 export class HttpSink implements Sink {
   private sse = false;
-  constructor(private readonly res: ServerResponse) {}
+  /**
+   * `limit`: most bytes queued for a client that does not read (limits.maxStreamBufferBytes). Past it the
+   * stream is destroyed, which cancels its request (2026-07-28: closing a stream cancels it): a slow
+   * listener costs itself its stream, never the gateway its memory.
+   */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly limit = Infinity,
+    private readonly onOverflow: (queued: number) => void = () => {},
+  ) {}
   reject(status: number, m: unknown): void {
     writeJson(this.res, status, m);
   }
@@ -91,8 +103,10 @@ export class HttpSink implements Sink {
     if (!this.res.headersSent) this.res.writeHead(202).end();
   }
   event(m: unknown): void {
+    if (this.res.destroyed) return;
     this.toSse();
     writeEvent(this.res, m);
+    this.bound();
   }
   end(m: unknown): void {
     if (this.res.destroyed) return;
@@ -103,7 +117,11 @@ export class HttpSink implements Sink {
   }
   stream(): void {
     this.toSse();
-    const keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), 15_000);
+    const keepAlive = setInterval(() => {
+      if (this.res.destroyed) return;
+      this.res.write(': keepalive\n\n');
+      this.bound();
+    }, 15_000);
     keepAlive.unref();
     this.res.once('close', () => clearInterval(keepAlive));
   }
@@ -112,6 +130,13 @@ export class HttpSink implements Sink {
   }
   close(): void {
     this.res.end();
+  }
+  private bound(): void {
+    const queued = this.res.writableLength;
+    if (queued > this.limit && !this.res.destroyed) {
+      this.onOverflow(queued);
+      this.res.destroy();
+    }
   }
   private toSse(): void {
     if (this.sse || this.res.headersSent) return;
@@ -190,7 +215,14 @@ export class EnvelopeState implements DownstreamEra {
     if (post.batch) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: JSON-RPC batches may not contain requests for protocol revision 2026-07-28 or later'));
     const h = req.headers;
     const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
-    return this.handleMessage(new HttpSink(res), principal, post.messages[0]!, { protocolVersion: one(h['mcp-protocol-version']), method: one(h['mcp-method']), name: one(h['mcp-name']) });
+    const limit = this.gw.config.limits.maxStreamBufferBytes;
+    const sink = new HttpSink(res, limit, (queued) => this.gw.log.warn({ principal: principal.id, queued, limit }, 'client is not reading its stream: stream closed, its request cancelled (limits.maxStreamBufferBytes)'));
+    return this.handleMessage(sink, principal, post.messages[0]!, {
+      protocolVersion: one(h['mcp-protocol-version']),
+      method: one(h['mcp-method']),
+      name: one(h['mcp-name']),
+      params: receivedParamHeaders(h),
+    });
   }
 
   /** One per-request message; `headers` on HTTP (checked against the body), undefined on stdio (which has none). */
@@ -201,10 +233,7 @@ export class EnvelopeState implements DownstreamEra {
     if ('error' in env) return sink.reject(400, rpcErr(id ?? null, JSONRPC.INVALID_PARAMS, `Invalid _meta envelope for protocol revision 2026-07-28: ${env.error}`));
     // Header/body agreement comes before anything reads either: no policy ever sees a request whose headers say otherwise.
     const mismatch = headers && headerMismatch(headers, msg, env);
-    if (mismatch) {
-      this.gw.log.warn({ principal: principal.id, method: msg.method, mismatch }, 'per-request message rejected: headers disagree with the body');
-      return sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: mismatch }));
-    }
+    if (mismatch) return this.refuseHeaders(sink, principal, msg, env, mismatch);
     if (!MODERN_VERSIONS.includes(env.protocolVersion)) {
       return sink.reject(400, rpcErr(id ?? null, UNSUPPORTED_VERSION, `Unsupported protocol version: ${env.protocolVersion}`, { supported: [...MODERN_VERSIONS], requested: env.protocolVersion }));
     }
@@ -230,6 +259,12 @@ export class EnvelopeState implements DownstreamEra {
     if (method === 'server/discover') return sink.end({ jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
     if (method === 'subscriptions/listen') return this.listen(entry, sink, id, msg);
     const params = (msg.params ?? {}) as Json;
+    if (headers && method === 'tools/call') {
+      // Mcp-Param-* against the arguments, with the tool's declarations as this caller sees them; still before any policy.
+      const decls = typeof params.name === 'string' ? await entry.session.paramDeclarations(params.name) : undefined;
+      const why = paramHeaderMismatch(decls ?? [], params.arguments, headers.params ?? {});
+      if (why) return this.refuseHeaders(sink, principal, msg, env, why);
+    }
     const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
     if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
@@ -237,6 +272,42 @@ export class EnvelopeState implements DownstreamEra {
     const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false };
     this.attach(entry, ex);
     entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
+  }
+
+  /**
+   * HTTP 400 HeaderMismatch, as the spec asks, before any policy: a rule or an intermediary keyed on a
+   * header never sees a request whose body says otherwise. Audited like every other refusal.
+   */
+  private refuseHeaders(sink: Sink, principal: Principal, msg: Json, env: Envelope, why: string): void {
+    const id = msg.id as RpcId | undefined;
+    const method = typeof msg.method === 'string' ? msg.method : 'unknown';
+    this.gw.log.warn({ principal: principal.id, method, mismatch: why }, 'per-request message rejected: headers disagree with the body');
+    const eventId = this.auditRefusal(principal, method, (msg.params ?? {}) as Json, env.clientInfo, 'era.header-mismatch', why);
+    sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${why}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: why, eventId }));
+  }
+
+  /** Audit a refusal made here, before the session's pipeline (which audits everything after). Returns the event id. */
+  private auditRefusal(principal: Principal, method: string, params: Json, client: Envelope['clientInfo'], rule: string, reason: string): string {
+    const target = nameSource(method, params);
+    const ev: AuditEvent = {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      instance: this.gw.instance,
+      principal: { id: principal.id, kind: principal.kind, groups: principal.groups, ...(principal.agent ? { agent: principal.agent } : {}) },
+      transport: 'http',
+      hook: 'request',
+      method,
+      ...(target !== undefined ? { target } : {}),
+      ...(client ? { client } : {}),
+      decision: 'deny',
+      rule,
+      reason,
+      findings: [],
+      outcome: 'denied',
+    };
+    // A refusal whose audit fails is still a refusal (fail closed); the failure is logged.
+    this.gw.audit(ev).catch((err: unknown) => this.gw.log.error({ err, rule }, 'audit of a refusal failed'));
+    return ev.id;
   }
 
   // ───────── state per (principal, client) ─────────
@@ -376,7 +447,8 @@ export class EnvelopeState implements DownstreamEra {
     if ('error' in opened || !p) {
       const reason = 'error' in opened ? opened.error : 'requestState names no call waiting for input (expired or already resumed)';
       this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
-      return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason }));
+      const eventId = this.auditRefusal(entry.principal, method, params, undefined, 'era.request-state', reason);
+      return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId }));
     }
     const responses = (params.inputResponses ?? {}) as Json;
     const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');
