@@ -530,6 +530,17 @@ export const ROUTES: RouteSpec[] = [
   }),
   route({
     method: 'GET',
+    path: '/api/credentials',
+    tag: 'credentials',
+    summary: 'Who the gateway holds upstream OAuth tokens for, per server (names and dates: never a token); revoking a principal drops its tokens',
+    response: z.object({ credentials: z.array(z.object({ server: z.string(), principal: z.string(), updatedAt: z.string() }).meta({ id: 'UpstreamCredential' })) }),
+    async handler(deps) {
+      const rows = await deps.store.listUpstreamCredentials();
+      return { credentials: rows.filter((r) => r.kind === 'oauth-tokens').map((r) => ({ server: r.server, principal: r.principal, updatedAt: r.updatedAt })) };
+    },
+  }),
+  route({
+    method: 'GET',
     path: '/api/registry',
     tag: 'registry',
     summary: 'Servers and their tools, prompts and resource templates, with registry status',

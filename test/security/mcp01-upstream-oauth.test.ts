@@ -177,7 +177,10 @@ mcpServers:
     expect(tokens.length).toBeGreaterThanOrEqual(3);
     const audit = JSON.stringify(await gw.rt.store.queryAudit({ limit: 5000 }));
     const metrics = await (await gw.admin('/metrics')).text();
-    const admin = await Promise.all(['/api/audit?limit=1000', '/api/sessions', '/api/overview', '/api/upstreams', '/api/grants?all=true'].map(async (p) => (await gw.admin(p)).text()));
+    const admin = await Promise.all(['/api/audit?limit=1000', '/api/sessions', '/api/overview', '/api/upstreams', '/api/grants?all=true', '/api/credentials'].map(async (p) => (await gw.admin(p)).text()));
+    // The operator sees who holds tokens for which server, and nothing more.
+    const held = JSON.parse(admin[5]!) as { credentials: Array<{ server: string; principal: string }> };
+    expect(held.credentials.map((c) => c.principal).sort()).toEqual(['user:alice', 'user:carol', 'user:erin']);
     const files: string[] = [];
     const walk = (d: string) => {
       for (const f of readdirSync(d)) {
