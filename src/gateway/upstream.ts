@@ -463,7 +463,8 @@ export class Upstream {
         (err: Error) => {
           if (this.forget(id)) {
             if (call.timer) clearTimeout(call.timer);
-            reject(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: could not send (${err.message})`));
+            // A refusal of the principal's credential (no token any more) is that refusal, link and rule included.
+            reject(err instanceof UpstreamError && err.data?.rule !== undefined ? err : new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: could not send (${err.message})`));
           }
         },
       );

@@ -131,6 +131,19 @@ mcpServers:
     expect(await call(erin)).toEqual({ ok: 'you are erin' });
   });
 
+  it('a token that goes away under an open connection turns the next call into a sign-in link, not a failure', async () => {
+    const frank = await as_('frank');
+    expect((await signIn(await linkFor(frank), 'frank')).status).toBe(200);
+    expect(await call(frank)).toEqual({ ok: 'you are frank' });
+    // As if the authorization server had revoked it and the gateway had seen the 401.
+    await gw.rt.store.takeUpstreamCredential('oauth-tokens', 'remote', 'user:frank');
+    const r = await call(frank);
+    expect(r.err?.data?.rule).toBe('credentials.authorization-required');
+    expect(r.err?.data?.authorizationUrl).toMatch(/^http/);
+    expect((await signIn(r.err!.data!.authorizationUrl!, 'frank')).status).toBe(200);
+    expect(await call(frank)).toEqual({ ok: 'you are frank' });
+  });
+
   it('tokens are refreshed before they expire', async () => {
     const alice = await as_('alice');
     const before = as.refreshes;
@@ -180,7 +193,7 @@ mcpServers:
     const admin = await Promise.all(['/api/audit?limit=1000', '/api/sessions', '/api/overview', '/api/upstreams', '/api/grants?all=true', '/api/credentials'].map(async (p) => (await gw.admin(p)).text()));
     // The operator sees who holds tokens for which server, and nothing more.
     const held = JSON.parse(admin[5]!) as { credentials: Array<{ server: string; principal: string }> };
-    expect(held.credentials.map((c) => c.principal).sort()).toEqual(['user:alice', 'user:carol', 'user:erin']);
+    expect(held.credentials.map((c) => c.principal).sort()).toEqual(['user:alice', 'user:carol', 'user:erin', 'user:frank']);
     const files: string[] = [];
     const walk = (d: string) => {
       for (const f of readdirSync(d)) {
