@@ -187,7 +187,9 @@ export class Gateway {
                 if (e instanceof CredentialDenied) throw new UpstreamError('PCX_DENIED', e.message, { rule: e.rule, ...e.data });
                 throw new UpstreamError('PCX_DENIED', `${server}: the credential for ${who.id} could not be obtained (${e instanceof Error ? e.message : String(e)})`, { rule: 'credentials.unavailable' });
               }),
-            credentialsRejected: (server: string) => void rejected?.(server, who).catch((e: unknown) => this.log.warn({ server, err: String(e) }, 'forgetting a rejected upstream credential failed')),
+            credentialsRejected: async (server: string) => {
+              await rejected?.(server, who).catch((e: unknown) => this.log.warn({ server, err: String(e) }, 'forgetting a rejected upstream credential failed'));
+            },
           }
         : {}),
       log: this.log,

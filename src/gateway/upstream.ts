@@ -113,7 +113,7 @@ export interface UpstreamDeps {
    */
   credentials?(server: string): Promise<Record<string, string>>;
   /** The remote server answered 401 to those credentials (the source forgets them). */
-  credentialsRejected?(server: string): void;
+  credentialsRejected?(server: string): Promise<void>;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'dead' | 'closed';
@@ -238,7 +238,7 @@ export class Upstream {
         onStderr: this.deps.onStderr ? (line) => this.deps.onStderr!(this.name, line) : undefined,
       });
     }
-    return remoteTransport(spec, spec.credentials ? { headers: () => this.credentialValues(), rejected: () => this.deps.credentialsRejected?.(this.name) } : undefined);
+    return remoteTransport(spec, spec.credentials ? { headers: () => this.credentialValues(), rejected: async () => this.deps.credentialsRejected?.(this.name) } : undefined);
   }
 
   /** Count this connection's child against the gateway's budget; throws UpstreamError when there is no room. */
@@ -699,7 +699,7 @@ export const NO_OWNER: UpstreamOwner = {
  * The SDK's HTTP and SSE client transports, loaded on first use: importing them costs ~100 ms at
  * start, which a gateway of stdio servers (and every `portcullis stdio` wrap) would pay for nothing.
  */
-async function remoteTransport(spec: RemoteServerConfig, creds?: { headers(): Promise<Record<string, string>>; rejected(): void }): Promise<Transport> {
+async function remoteTransport(spec: RemoteServerConfig, creds?: { headers(): Promise<Record<string, string>>; rejected(): Promise<void> }): Promise<Transport> {
   const url = new URL(spec.url);
   const headers: Record<string, string> = { ...(spec.headers as Record<string, string> | undefined) };
   // fetch refuses URLs with credentials: send userinfo as HTTP Basic (unless an Authorization header is configured).
@@ -717,7 +717,12 @@ async function remoteTransport(spec: RemoteServerConfig, creds?: { headers(): Pr
         const h = new Headers(init?.headers);
         for (const [k, v] of Object.entries(await creds.headers())) h.set(k, v);
         const res = await tracingFetch(u, { ...init, headers: h });
-        if (res.status === 401) creds.rejected();
+        if (res.status === 401) {
+          // Refused: the source forgets it, and is asked again, so a user whose token was revoked
+          // gets the refusal of having none (with its sign-in link) rather than a bare 401.
+          await creds.rejected();
+          await creds.headers();
+        }
         return res;
       }
     : tracingFetch;

@@ -192,6 +192,8 @@ export interface ProtectedUpstream {
   url: string;
   /** Every access token the server accepted, and the subject it named. */
   accepted: Array<{ token: string; sub: string; jti?: string }>;
+  /** Subjects whose tokens it now refuses (401), as if revoked at the authorization server. */
+  refuse: Set<string>;
   close(): Promise<void>;
 }
 
@@ -203,6 +205,7 @@ export async function startProtectedUpstream(issuer: string, opts: { scopes?: st
   const prm = `${base}/.well-known/oauth-protected-resource/mcp`;
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   const accepted: ProtectedUpstream['accepted'] = [];
+  const refuse = new Set<string>();
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', base).pathname;
     if (path === '/.well-known/oauth-protected-resource/mcp' || path === '/.well-known/oauth-protected-resource') {
@@ -224,7 +227,7 @@ export async function startProtectedUpstream(issuer: string, opts: { scopes?: st
         claims = undefined;
       }
     }
-    if (!claims?.sub) {
+    if (!claims?.sub || refuse.has(claims.sub)) {
       res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${prm}"${m ? ', error="invalid_token"' : ''}`, 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'unauthorized' }));
       return;
@@ -242,6 +245,7 @@ export async function startProtectedUpstream(issuer: string, opts: { scopes?: st
   return {
     url,
     accepted,
+    refuse,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

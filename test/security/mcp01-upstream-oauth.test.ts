@@ -144,6 +144,19 @@ mcpServers:
     expect(await call(frank)).toEqual({ ok: 'you are frank' });
   });
 
+  it('a token the upstream refuses (401) is dropped, and the call answers with a new sign-in link', async () => {
+    const gina = await as_('gina');
+    expect((await signIn(await linkFor(gina), 'gina')).status).toBe(200);
+    expect(await call(gina)).toEqual({ ok: 'you are gina' });
+    upstream.refuse.add('gina');
+    const r = await call(gina);
+    expect(r.err?.data?.rule, JSON.stringify(r)).toBe('credentials.authorization-required');
+    expect(await gw.rt.store.getUpstreamCredential('oauth-tokens', 'remote', 'user:gina')).toBeUndefined();
+    upstream.refuse.delete('gina');
+    expect((await signIn(r.err!.data!.authorizationUrl!, 'gina')).status).toBe(200);
+    expect(await call(gina)).toEqual({ ok: 'you are gina' });
+  });
+
   it('tokens are refreshed before they expire', async () => {
     const alice = await as_('alice');
     const before = as.refreshes;
@@ -193,7 +206,7 @@ mcpServers:
     const admin = await Promise.all(['/api/audit?limit=1000', '/api/sessions', '/api/overview', '/api/upstreams', '/api/grants?all=true', '/api/credentials'].map(async (p) => (await gw.admin(p)).text()));
     // The operator sees who holds tokens for which server, and nothing more.
     const held = JSON.parse(admin[5]!) as { credentials: Array<{ server: string; principal: string }> };
-    expect(held.credentials.map((c) => c.principal).sort()).toEqual(['user:alice', 'user:carol', 'user:erin', 'user:frank']);
+    expect(held.credentials.map((c) => c.principal).sort()).toEqual(['user:alice', 'user:carol', 'user:erin', 'user:frank', 'user:gina']);
     const files: string[] = [];
     const walk = (d: string) => {
       for (const f of readdirSync(d)) {
