@@ -202,6 +202,10 @@ export class UpstreamOAuth implements TokenSource {
       } catch (e) {
         throw fail(`no protected resource metadata (RFC 9728) at the server, and no credentials.oauth.authorizationServer configured (${e instanceof Error ? e.message : String(e)})`);
       }
+      // A server must not get the user to authorize a token for another resource (which it could replay there).
+      if (resourceMetadata.resource && !sdk.checkResourceAllowed({ requestedResource: spec.url, configuredResource: resourceMetadata.resource })) {
+        throw fail(`its protected resource metadata is for ${String(resourceMetadata.resource).slice(0, 200)}, not for ${spec.url}`);
+      }
       asUrl = resourceMetadata.authorization_servers?.[0];
       if (!asUrl) throw fail('its protected resource metadata names no authorization server');
     }

@@ -198,7 +198,7 @@ export interface ProtectedUpstream {
 }
 
 /** An MCP server that accepts only bearer JWTs from `issuer` for its own URL (the audience). */
-export async function startProtectedUpstream(issuer: string, opts: { scopes?: string[] } = {}): Promise<ProtectedUpstream> {
+export async function startProtectedUpstream(issuer: string, opts: { scopes?: string[]; claimResource?: string } = {}): Promise<ProtectedUpstream> {
   const server = http.createServer();
   const base = await listen(server);
   const url = `${base}/mcp`;
@@ -210,7 +210,7 @@ export async function startProtectedUpstream(issuer: string, opts: { scopes?: st
     const path = new URL(req.url ?? '/', base).pathname;
     if (path === '/.well-known/oauth-protected-resource/mcp' || path === '/.well-known/oauth-protected-resource') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ resource: url, authorization_servers: [issuer], scopes_supported: opts.scopes ?? ['mcp'], bearer_methods_supported: ['header'] }));
+      res.end(JSON.stringify({ resource: opts.claimResource ?? url, authorization_servers: [issuer], scopes_supported: opts.scopes ?? ['mcp'], bearer_methods_supported: ['header'] }));
       return;
     }
     if (path !== '/mcp') {

@@ -18,6 +18,9 @@ import { createApiKey } from '../../src/identity/apikeys.js';
 import { httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { signIn, startAuthServer, startProtectedUpstream, type AuthServer, type ProtectedUpstream } from '../helpers/oauth.js';
 import type { Logger } from '../../src/observability/log.js';
+import { UpstreamOAuth } from '../../src/credentials/oauth.js';
+import { loadMasterKey } from '../../src/credentials/vault.js';
+import type { ResolvedServer } from '../../src/config/load.js';
 
 type RpcError = Error & { code?: number; data?: { code?: string; rule?: string; authorizationUrl?: string } };
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcError) => e);
@@ -196,6 +199,19 @@ mcpServers:
     await new Promise((res) => setTimeout(res, 1100));
     const bob = await as_('bob');
     expect((await call(bob)).err?.data?.rule).toBe('credentials.authorization-required');
+  });
+
+  it('a server whose metadata claims another resource gets no link (a token for elsewhere is never minted for it)', async () => {
+    const liar = await startProtectedUpstream(as.issuer, { claimResource: upstream.url });
+    try {
+      const server: ResolvedServer = { name: 'liar', spec: { url: liar.url, headers: {}, credentials: { oauth: {} } } as unknown as ResolvedServer['spec'] };
+      const oauth = new UpstreamOAuth([server], { store: gw.rt.store, master: loadMasterKey(gw.dataDir), redirectUrl: () => 'http://127.0.0.1/oauth/callback', secret: async () => undefined });
+      const e = await oauth.headers(server, { id: 'user:alice', kind: 'User', groups: [], method: 'api-key' }).catch((x: unknown) => x as { rule?: string; message: string });
+      expect(e).toMatchObject({ rule: 'credentials.unavailable' });
+      expect((e as Error).message).toMatch(/protected resource metadata is for .* not for/);
+    } finally {
+      await liar.close();
+    }
   });
 
   it('no token value appears in the log, audit log, errors, /metrics, the admin API or the store files', async () => {
