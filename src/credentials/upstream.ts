@@ -62,6 +62,9 @@ export function checkCredentialConfig(servers: ResolvedServer[], auth: { jwt: bo
     if (modes.length > 1) problems.push(`${where}: ${modes.join(' and ')} exclude each other: give one`);
     if (c.default && !c.byPrincipal) problems.push(`${where}.default: only with byPrincipal (one credential for everyone belongs in env / headers)`);
     const isolation = s.spec.isolation ?? (s.spec.shared ? 'shared' : 'session');
+    if (c.oauth?.redirectUrl && new URL(c.oauth.redirectUrl).pathname !== '/oauth/callback') {
+      problems.push(`${where}.oauth.redirectUrl: the gateway receives the sign-in answer at /oauth/callback on its MCP port; this URL has path ${new URL(c.oauth.redirectUrl).pathname}`);
+    }
     if (c.tokenExchange && !auth.jwt) problems.push(`${where}.tokenExchange: exchanges each user's inbound JWT, so it needs auth.jwt (with API keys or stdio there is no user token to exchange)`);
     if (isStdio(s.spec)) {
       if (c.oauth || c.tokenExchange) problems.push(`${where}: oauth and tokenExchange are for remote (url) servers; a stdio server takes byPrincipal env values`);
