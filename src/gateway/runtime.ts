@@ -148,6 +148,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   let oauthClient: UpstreamOAuth | undefined;
   let mcpUrlValue: string | undefined;
   const mcpUrlOf = () => {
+    if (o.stdio) throw new Error('signing in to an upstream needs the HTTP listener, which receives the answer at /oauth/callback: run the gateway with `portcullis start`, not `portcullis stdio`');
     if (!mcpUrlValue) throw new Error('the MCP listener is not up yet');
     return mcpUrlValue;
   };
