@@ -158,7 +158,11 @@ async function interaction(provider: InstanceType<typeof Provider>, req: Incomin
  * A person at a browser: open the link, follow redirects (keeping cookies) through sign-in and
  * consent as `user`, until the gateway's callback answers. Returns that answer.
  */
-export async function signIn(authorizationUrl: string, user: string, opts: { tamper?(callbackUrl: URL): URL } = {}): Promise<{ status: number; text: string; callbackUrl: string }> {
+export async function signIn(
+  authorizationUrl: string,
+  user: string,
+  opts: { tamper?(callbackUrl: URL): URL; deliver?(callbackUrl: URL): Promise<{ status: number; text: string }> } = {},
+): Promise<{ status: number; text: string; callbackUrl: string }> {
   const jar = new Map<string, string>();
   let url = authorizationUrl;
   let method = 'GET';
@@ -176,6 +180,7 @@ export async function signIn(authorizationUrl: string, user: string, opts: { tam
       let next = new URL(loc, url);
       if (next.pathname === '/oauth/callback') {
         if (opts.tamper) next = opts.tamper(next);
+        if (opts.deliver) return { ...(await opts.deliver(next)), callbackUrl: next.href };
         const cb = await fetch(next, { redirect: 'manual' });
         return { status: cb.status, text: await cb.text(), callbackUrl: next.href };
       }

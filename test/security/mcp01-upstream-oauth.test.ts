@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/identity/apikeys.js';
 import { httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { signIn, startAuthServer, startProtectedUpstream, type AuthServer, type ProtectedUpstream } from '../helpers/oauth.js';
+import { decodeJwt } from 'jose';
 import type { Logger } from '../../src/observability/log.js';
 import { UpstreamOAuth } from '../../src/credentials/oauth.js';
 import { loadMasterKey } from '../../src/credentials/vault.js';
@@ -238,6 +239,50 @@ mcpServers:
       // The JWT's signature part alone is enough to notice a leak (and survives any re-encoding of the rest).
       const sig = t.split('.')[2]!;
       for (const [where, h] of Object.entries(haystacks)) expect(h.includes(sig), `an access token is in the ${where}`).toBe(false);
+    }
+  });
+});
+
+describe('upstream OAuth with a pre-registered confidential client', () => {
+  it('uses the configured client id and its secret from the vault (no registration)', async () => {
+    const redirect = 'http://127.0.0.1:9/oauth/callback';
+    const secret = 'static-client-secret-0123456789';
+    const as = await startAuthServer({
+      clients: [{ client_id: 'pcx-static', client_secret: secret, redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+    });
+    const upstream = await startProtectedUpstream(as.issuer);
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pcx-oauth-static-'));
+    const { openStore } = await import('../../src/store/index.js');
+    const { parseConfigText } = await import('../../src/config/load.js');
+    const store = await openStore(parseConfigText('mcpServers: {}\n', path.join(dir, 'x.yaml')), dir);
+    try {
+      const server: ResolvedServer = {
+        name: 'static',
+        spec: { url: upstream.url, headers: {}, credentials: { oauth: { clientId: 'pcx-static', clientSecret: '${secret:STATIC_SECRET}', redirectUrl: redirect } } } as unknown as ResolvedServer['spec'],
+      };
+      const oauth = new UpstreamOAuth([server], { store, master: loadMasterKey(dir, { create: true }), redirectUrl: () => 'http://unused/oauth/callback', secret: async (n) => (n === 'STATIC_SECRET' ? secret : undefined) });
+      const zoe = { id: 'user:zoe', kind: 'User' as const, groups: [], method: 'api-key' };
+      const first = await oauth.headers(server, zoe).catch((e: { rule?: string; data?: { authorizationUrl?: string } }) => e);
+      expect((first as { rule?: string }).rule).toBe('credentials.authorization-required');
+      const link = new URL((first as { data: { authorizationUrl: string } }).data.authorizationUrl);
+      expect(link.searchParams.get('client_id')).toBe('pcx-static');
+      expect(link.searchParams.get('redirect_uri')).toBe(redirect);
+      const done = await signIn(link.href, 'zoe', { deliver: async (u) => (await oauth.callback(u.searchParams), { status: 200, text: 'ok' }) });
+      expect(done.status).toBe(200);
+      const h = await oauth.headers(server, zoe);
+      const claims = decodeJwt(h.Authorization!.replace(/^Bearer /, ''));
+      expect(claims.sub).toBe('zoe');
+      expect(claims.client_id).toBe('pcx-static');
+      expect(claims.aud).toBe(upstream.url);
+      // No registration happened: nothing but zoe's tokens is held.
+      expect((await store.listUpstreamCredentials()).map((r) => r.kind)).toEqual(['oauth-tokens']);
+    } finally {
+      await store.close();
+      await upstream.close();
+      await as.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
