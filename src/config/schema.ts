@@ -276,6 +276,17 @@ const Limits = z.strictObject({
   maxStreamBufferBytes: z.number().int().positive().default(16 * 1024 * 1024).meta(doc('Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.', 16777216)),
   sessionIdleTimeout: Duration.default('30m').meta(doc('Drop a downstream HTTP session after this long without requests.', '30m')),
   interceptorTimeout: Duration.default('5s').meta(doc('A pipeline interceptor that takes longer than this denies the call (fail closed).', '5s')),
+  maxCallsInFlightPerPrincipal: z
+    .number()
+    .int()
+    .positive()
+    .default(64)
+    .meta(
+      doc(
+        "Most calls one principal may have in flight at once, across all its sessions and both protocol eras. Past it a call is refused before it reaches an upstream (PCX_RATE_LIMITED, rule rate.in-flight, with a retry hint), so one credential flooding slow calls cannot monopolise the upstreams (shared pools above all) that other users share.",
+        64,
+      ),
+    ),
   callsPerMinute: z.number().int().nonnegative().default(0).meta(doc('Calls per minute per principal (0 = unlimited).', 600)),
   maxDepth: z.number().int().min(8).max(1000).default(64).meta(doc('Deepest JSON nesting accepted in a message\'s params or result; deeper is refused (rule validate.depth) and audited.', 64)),
   listPageSize: z.number().int().nonnegative().default(1000).meta(doc('Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page).', 100)),

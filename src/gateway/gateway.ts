@@ -387,6 +387,28 @@ export class Gateway {
     return toolLabels(this.specs.get(server), name, definition);
   }
 
+  // ───────── calls in flight per principal ─────────
+
+  private readonly callsInFlight = new Map<string, number>();
+
+  /**
+   * Take one of the principal's in-flight call slots (limits.maxCallsInFlightPerPrincipal), or
+   * undefined when it has none left. The returned function gives it back (once).
+   */
+  acquireCallSlot(principal: string): (() => void) | undefined {
+    const n = this.callsInFlight.get(principal) ?? 0;
+    if (n >= this.config.limits.maxCallsInFlightPerPrincipal) return undefined;
+    this.callsInFlight.set(principal, n + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const m = (this.callsInFlight.get(principal) ?? 1) - 1;
+      if (m <= 0) this.callsInFlight.delete(principal);
+      else this.callsInFlight.set(principal, m);
+    };
+  }
+
   // ───────── audit ─────────
 
   buildEvent(

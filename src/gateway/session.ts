@@ -617,6 +617,17 @@ export class Session implements UpstreamOwner, SessionView {
       const hidden = req.decision.kind === 'deny' && req.decision.rule === NOT_FOUND_RULE;
       return this.reply(hidden ? this.notFound(id, msg) : this.denial(id, req, ev.id));
     }
+    // One principal may not hold more than its share of upstream work at once, whatever its sessions.
+    const release = this.gw.acquireCallSlot(this.principal.id);
+    if (!release) {
+      const limit = this.gw.config.limits.maxCallsInFlightPerPrincipal;
+      const reason = `${this.principal.id} already has ${limit} calls in flight (limits.maxCallsInFlightPerPrincipal)`;
+      const refused = { ...req, decision: { kind: 'deny' as const, rule: 'rate.in-flight', reason } };
+      const ev = this.event(ctx, refused, { outcome: 'denied', latencyMs: performance.now() - t0, stages });
+      this.endSpan(span, startedAt, stages, 'denied');
+      if (!(await this.auditOrFail(ev, id))) return;
+      return this.reply(rpcError(id, 'PCX_RATE_LIMITED', `denied by rate.in-flight: ${reason}`, { decision: 'deny', reason, rule: 'rate.in-flight', eventId: ev.id, retryAfterMs: 1000 }) as unknown as Json);
+    }
     const request = req.message as Json;
     const u = this.upstreams.get(target.server)!;
     const inflight: { upstream: Upstream; upstreamId?: number; cancelled?: boolean } = { upstream: u };
@@ -651,6 +662,7 @@ export class Session implements UpstreamOwner, SessionView {
       // A sign-in link goes as the spec's URL-mode elicitation to a client that can show one.
       response = { ...failed, error: asUrlElicitation(failed.error, this.clientCapabilities) } as unknown as Json;
     } finally {
+      release();
       this.inflight.delete(id);
     }
     stages.upstream = performance.now() - tUp;

@@ -43,6 +43,7 @@ export const RULES = {
   'flow.*': { code: 'PCX_DENIED', stage: 'flow', doc: 'A session flow rule (`flow.trifecta`).' },
   'rate.principal': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: '`limits.callsPerMinute` reached.' },
   'rate.policy': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: 'A `rate:<n>/<period>` policy obligation reached.' },
+  'rate.in-flight': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: '`limits.maxCallsInFlightPerPrincipal` reached: the principal already has that many calls waiting on upstreams (checked after the pipeline allowed the call, before it is sent).' },
   'approval.required': { code: 'PCX_APPROVAL_REQUIRED', stage: 'approval', doc: 'A policy obligation asks a person to approve the call; it is held on a ticket.' },
   'approval.*': { code: 'PCX_DENIED', stage: 'approval', doc: 'Approval refused (`approval.denied`) or otherwise not given.' },
   'pipeline.interceptor-failed': { code: 'PCX_DENIED', stage: 'pipeline', doc: 'A stage threw or timed out: denied because the pipeline fails closed.' },

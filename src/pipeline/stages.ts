@@ -80,6 +80,7 @@ export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor
       ttlMs: d.approvalTtlMs,
       elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
       redact: d.redact,
+      ...(d.policy ? { policyVersion: () => d.policy!.versionHash } : {}),
     }),
   };
 }

@@ -24,6 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, JSONRPC } from '../../errors.js';
 import type { Principal } from '../../pipeline/types.js';
 import { writeJson } from '../../transports/http-server.js';
+import { CapacityError } from '../capacity.js';
 import type { Gateway } from '../gateway.js';
 import type { Session } from '../session.js';
 import type { Json, RpcId } from '../upstream.js';
@@ -68,8 +69,8 @@ export interface EnvelopeOptions {
  * precedes the answer) or the stdio pipe (every message a line).
  */
 export interface Sink {
-  /** Refuse the message before anything ran (an HTTP status for HTTP; a line on stdio). */
-  reject(status: number, m: unknown): void;
+  /** Refuse the message before anything ran (an HTTP status and headers for HTTP; a line on stdio). */
+  reject(status: number, m: unknown, headers?: Record<string, string>): void;
   /** A notification accepted (HTTP 202). */
   accepted(): void;
   /** A message before the final one. */
@@ -96,8 +97,8 @@ export class HttpSink implements Sink {
     private readonly limit = Infinity,
     private readonly onOverflow: (queued: number) => void = () => {},
   ) {}
-  reject(status: number, m: unknown): void {
-    writeJson(this.res, status, m);
+  reject(status: number, m: unknown, headers?: Record<string, string>): void {
+    writeJson(this.res, status, m, headers);
   }
   accepted(): void {
     if (!this.res.headersSent) this.res.writeHead(202).end();
@@ -246,7 +247,12 @@ export class EnvelopeState implements DownstreamEra {
     try {
       entry = this.entryFor(principal, env);
     } catch (e) {
-      return sink.reject(503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      // A principal at its session cap gets what a session-era client gets: 429, Retry-After, the cap's rule.
+      if (e instanceof CapacityError) {
+        const retry = String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000)));
+        return sink.reject(e.status, rpcErr(id, ErrorCodes[e.code], e.message, { code: e.code, ...e.data }), { 'retry-after': retry });
+      }
+      return sink.reject(503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
     }
     entry.lastUsed = Date.now();
     const init = await entry.ready;

@@ -157,6 +157,28 @@ const DETECTOR_OF: Record<string, DetectorName> = {
 /** Strings that are certainly meant as paths (relative `a/b` may be prose: `and/or`, `text/html`). */
 const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
 
+/**
+ * What a client sends that an upstream acts on, per method, as the detectors' "arguments": a tool's or a
+ * prompt's arguments, the URI a resource read or subscription names (a server that fetches its resources
+ * would otherwise be an SSRF path around the guard), and a completion's argument values. `rebuild` puts a
+ * rewritten copy back into the params.
+ */
+function clientInput(method: string, p: Record<string, unknown>): { value: unknown; rebuild(v: unknown): Record<string, unknown> } | undefined {
+  switch (method) {
+    case 'tools/call':
+    case 'prompts/get':
+      return { value: p.arguments, rebuild: (v) => ({ ...p, arguments: v }) };
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe':
+      return { value: { uri: p.uri }, rebuild: (v) => ({ ...p, uri: (v as { uri: unknown }).uri }) };
+    case 'completion/complete':
+      return { value: { argument: p.argument, context: p.context }, rebuild: (v) => ({ ...p, ...(v as Record<string, unknown>) }) };
+    default:
+      return undefined;
+  }
+}
+
 export interface InspectOptions {
   /** Where each server's relative / `~` paths point (see canonpath.ts); default: unknown. */
   pathBase?: (server: string) => PathBase;
@@ -343,15 +365,16 @@ export function createInspectInterceptor(settings: Inspect, opts: InspectOptions
     },
     async request(ctx) {
       const p = (ctx.message as { params?: Record<string, unknown> }).params;
-      if (!p || (ctx.method !== 'tools/call' && ctx.method !== 'prompts/get')) return allow();
+      const input = p && clientInput(ctx.method, p);
+      if (!p || !input) return allow();
       const strings: StringRef[] = [];
-      collectStrings(p.arguments, '', strings);
+      collectStrings(input.value, '', strings);
       const found = strings.length === 0 ? new Map<DetectorName, Array<Finding & { path: string }>>() : scan(strings, 'arguments', ctx);
-      const s = await ssrf(p.arguments, ctx);
+      const s = await ssrf(input.value, ctx);
       if (s.length) found.set('ssrf', s);
-      const cp = canonicalPaths(p.arguments, ctx);
+      const cp = canonicalPaths(input.value, ctx);
       if (cp.length) found.set('paths', [...(found.get('paths') ?? []), ...cp]);
-      return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: { ...p, arguments: replaceStrings(p.arguments, '', repl) } }) as JsonRpcObject);
+      return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: input.rebuild(replaceStrings(input.value, '', repl)) }) as JsonRpcObject);
     },
     // Sampling and elicitation requests carry text from the server to the client's model or user:
     // server-controlled content like a result, so they get the result-side actions.
