@@ -96,6 +96,7 @@ export class UpstreamOAuth implements TokenSource {
   private readonly refreshing = new Map<string, Promise<Tokens | undefined>>();
   /** The open link per (server, principal), reused while it is valid (one pending record, not one per call). */
   private readonly links = new Map<string, { url: string; until: number; elicitationId: string }>();
+  private purgedAt = 0;
 
   constructor(
     private readonly servers: ResolvedServer[],
@@ -284,6 +285,11 @@ export class UpstreamOAuth implements TokenSource {
       ...(d.scope ? { scope: d.scope } : {}),
       ...(d.resource ? { resource: d.resource } : {}),
     });
+    // Abandoned links' records go, at most once a minute.
+    if (Date.now() - this.purgedAt > 60_000) {
+      this.purgedAt = Date.now();
+      await this.o.store.purgeExpiredUpstreamCredentials().catch(() => 0);
+    }
     const ttl = this.o.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS;
     const until = Date.now() + ttl;
     const elicitationId = randomBytes(12).toString('base64url');

@@ -266,6 +266,9 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       const listed = await store.listUpstreamCredentials();
       expect(JSON.stringify(listed)).not.toMatch(/"c\d"/);
       expect(listed.filter((r) => r.principal === 'user:a')).toHaveLength(2);
+      await store.putUpstreamCredential({ kind: 'oauth-pending', server: 's1', principal: 'h3', ciphertext: 'p3', keyId: 'k', expiresAt: t, updatedAt: t });
+      expect(await store.purgeExpiredUpstreamCredentials()).toBe(1);
+      expect(await store.getUpstreamCredential('oauth-pending', 's1', 'h3')).toBeUndefined();
       expect(await store.deleteUpstreamCredentials('user:a')).toBe(2);
       expect(await store.getUpstreamCredential('oauth-tokens', 's1', 'user:a')).toBeUndefined();
       expect((await store.getUpstreamCredential('oauth-tokens', 's1', 'user:b'))?.ciphertext).toBe('c4');

@@ -76,6 +76,8 @@ export const UPSTREAM_CRED_SQL = {
   take: 'DELETE FROM upstream_credentials WHERE kind = ? AND server = ? AND principal = ? RETURNING *',
   removePrincipal: 'DELETE FROM upstream_credentials WHERE principal = ? RETURNING kind',
   list: 'SELECT kind, server, principal, expires_at, updated_at FROM upstream_credentials ORDER BY server, principal, kind',
+  /** now */
+  purgeExpired: 'DELETE FROM upstream_credentials WHERE expires_at IS NOT NULL AND expires_at <= ? RETURNING kind',
 } as const;
 
 export function upstreamCredValues(r: UpstreamCredentialRecord): (string | null)[] {

@@ -260,6 +260,8 @@ export interface Store {
   takeUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined>;
   /** Drop every credential held for this principal (all servers, all kinds); how many there were. */
   deleteUpstreamCredentials(principal: string): Promise<number>;
+  /** Delete records past their `expiresAt` (abandoned sign-in links); how many. */
+  purgeExpiredUpstreamCredentials(): Promise<number>;
   /** (server, principal, kind) of the records held, for listings: never the ciphertext. */
   listUpstreamCredentials(): Promise<Array<Pick<UpstreamCredentialRecord, 'kind' | 'server' | 'principal' | 'expiresAt' | 'updatedAt'>>>;
 }

@@ -424,6 +424,10 @@ export class PostgresStore implements Store {
     return (await this.q(UPSTREAM_CRED_SQL.removePrincipal, [principal])).length;
   }
 
+  async purgeExpiredUpstreamCredentials(): Promise<number> {
+    return (await this.q(UPSTREAM_CRED_SQL.purgeExpired, [nowIso()])).length;
+  }
+
   async listUpstreamCredentials() {
     return (await this.q(UPSTREAM_CRED_SQL.list)).map((r) => {
       const { ciphertext: _c, keyId: _k, ...rest } = toUpstreamCred(r);

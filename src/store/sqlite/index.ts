@@ -392,6 +392,10 @@ export class SqliteStore implements Store {
     return this.st(UPSTREAM_CRED_SQL.removePrincipal).all(principal).length;
   }
 
+  async purgeExpiredUpstreamCredentials(): Promise<number> {
+    return this.st(UPSTREAM_CRED_SQL.purgeExpired).all(nowIso()).length;
+  }
+
   async listUpstreamCredentials() {
     return (this.st(UPSTREAM_CRED_SQL.list).all() as Row[]).map((r) => {
       const { ciphertext: _c, keyId: _k, ...rest } = toUpstreamCred(r);
