@@ -45,7 +45,7 @@ const Credentials = z
     byPrincipal: z
       .record(z.string().regex(/^(user|agent|group):.+$|^anonymous$/, 'a principal (user:NAME, agent:NAME, anonymous) or a group (group:NAME)'), CredentialValues)
       .optional()
-      .meta(doc('Each principal\'s own credential: the exact principal first, then the first `group:NAME` entry (in the order written) the principal belongs to, then `default`. A principal none of them covers is refused (`credentials.no-credential`). Needs `isolation: principal` (or `session`): a `shared` connection would carry one user\'s credential for everyone.', { 'user:alice': { GITHUB_TOKEN: '${secret:GH_ALICE}' }, 'group:oncall': { GITHUB_TOKEN: '${secret:GH_ONCALL}' } })),
+      .meta(doc('Each principal\'s own credential: the exact principal first, then the first `group:NAME` entry (in the order written) the principal belongs to, then `default`. A principal none of them covers is refused (`credentials.no-credential`). A remote server with credentials is not pooled unless told to (its default isolation is `session`), and `isolation: shared` is refused: a pool would carry one user\'s credential for everyone. A stdio server needs `isolation: principal`.', { 'user:alice': { GITHUB_TOKEN: '${secret:GH_ALICE}' }, 'group:oncall': { GITHUB_TOKEN: '${secret:GH_ONCALL}' } })),
     default: CredentialValues.optional().meta(doc('The credential for principals `byPrincipal` does not name; without it they are refused.', { GITHUB_TOKEN: '${secret:GH_READONLY}' })),
     oauth: UpstreamOAuth.optional().meta(doc('Remote servers: act upstream as each user with their own OAuth tokens. The gateway runs the authorization-code flow with PKCE for the user (discovery by RFC 9728 / RFC 8414), hands them the link in the tool error, keeps their tokens encrypted in the vault, refreshes them, and never shows them to the client.', {})),
     tokenExchange: TokenExchange.optional().meta(doc('Remote servers, JWT auth: exchange the user\'s inbound token (RFC 8693) for one scoped to this upstream, cached until it expires. Nothing the client sent is passed through.')),
@@ -55,17 +55,25 @@ const Credentials = z
 /** Portcullis keys that may sit beside a server's command/url. */
 const ServerOptions = {
   timeout: Duration.optional().meta(doc('Per-call timeout for this server (default `limits.requestTimeout`). A hung server cannot hold a client forever.', '30s')),
-  idleTimeout: Duration.optional().meta(doc('Stop an idle stdio child after this long without calls; 0 = never.', '10m')),
-  maxInstances: z.number().int().positive().optional().meta(doc('Most concurrent children of this server (one per downstream session unless `shared`). Bounds the processes one client can make the gateway start.', 4)),
+  idleTimeout: Duration.optional().meta(doc('Stop an idle child (or connection) after this long without calls; 0 = never. For a pooled (`shared`) server this is the last member: the others stop after `pool.shrinkAfter`.', '10m')),
+  maxInstances: z.number().int().positive().optional().meta(doc('Most concurrent children (or connections) of this server: the size of its pool when `isolation: shared` (default 4), else the most sessions (or principals) that get one. Bounds the processes clients can make the gateway start for it.', 4)),
+  pool: z
+    .strictObject({
+      callsPerInstance: z.number().int().positive().optional().meta(doc('Calls one pool member takes at once (default 8). When every member has this many in flight the pool grows (up to `maxInstances`); when it cannot, a call waits up to `queueTimeout`. A call of a client that answers sampling / elicitation, to a server seen sending such requests, takes a member to itself.', 8)),
+      shrinkAfter: Duration.optional().meta(doc('Stop a pool member idle this long while another remains (default 60s).', '30s')),
+      queueTimeout: Duration.optional().meta(doc('How long a call waits for a member when the pool is full and every member busy (default 5s); then PCX_UPSTREAM_UNAVAILABLE (`servers.maxInstances`) with a retry hint.', '2s')),
+    })
+    .optional()
+    .meta(doc('Sizing of the pool of a shared server (`isolation: shared`, the default).', { callsPerInstance: 4, shrinkAfter: '2m' })),
   prefix: z.string().max(40).optional().meta(doc('Name prefix for this server\'s tools and prompts (`<prefix>__<tool>`); default the server name. `""` keeps names unchanged. Keeps two servers\' same-named tools apart.', 'files')),
-  shared: z.boolean().optional().meta(doc('A stateless server whose one upstream session may serve every downstream session. Leave off for servers that keep per-user state.', true)),
+  shared: z.boolean().optional().meta(doc('Older spelling: `true` = `isolation: shared`, `false` = `isolation: session`.', true)),
   isolation: z
     .enum(['shared', 'principal', 'session'])
     .optional()
     .meta(
       doc(
-        "Who shares this server's upstream connection (and child process): `session` (default unless `shared: true`) gives each downstream session its own, for servers with per-session state; `principal` gives each principal one, shared by its sessions (its children count against limits.maxChildrenPerPrincipal); `shared` (same as `shared: true`) one for everyone. In every mode request ids and progress tokens are remapped and notifications routed to the session that made the call; what cannot be attributed is dropped.",
-        'principal',
+        "Who shares this server's children (or connections): `shared` (default) a pool of at most `maxInstances`, serving every session, for servers without per-session state; `session` one per downstream session, for servers that keep state per connection (a browser, a shell, log messages or `roots` that must reach one client); `principal` one per principal, shared by its sessions (counted against limits.maxChildrenPerPrincipal). In every mode request ids and progress tokens are remapped and notifications routed to the session that made the call; what cannot be attributed is dropped. `portcullis stdio` defaults to `session`. See docs/upstreams.md.",
+        'session',
       ),
     ),
   owner: z.string().optional().meta(doc('Owner recorded in the registry (who to ask about this server).', 'platform-team')),
@@ -253,16 +261,16 @@ const Store = z.strictObject({
     .optional()
     .meta(doc('SQLite store (the default).')),
   postgres: z
-    .strictObject({ url: z.string().meta(doc('Connection URL.', 'postgres://portcullis@db/portcullis')) })
+    .strictObject({ url: z.string().meta(doc('Connection URL; a schema other than the default with `?options=-c%20search_path%3D<schema>`.', 'postgres://portcullis@db/portcullis')) })
     .optional()
-    .meta(doc('PostgreSQL store, shared by a fleet of gateways.')),
+    .meta(doc('PostgreSQL store, shared by a fleet of gateways: audit chain, registry, keys, and the sessions any replica can serve (docs/fleet.md).')),
 });
 
 const Coord = z.strictObject({
   redis: z
     .strictObject({ url: z.string().meta(doc('Connection URL.', 'redis://127.0.0.1:6379')) })
     .optional()
-    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway.')),
+    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway, and messages between replicas (notifications for a client whose stream is on another replica; docs/fleet.md).')),
 });
 
 const Limits = z.strictObject({

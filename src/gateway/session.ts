@@ -18,7 +18,7 @@ import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
 import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
-import type { Gateway } from './gateway.js';
+import type { Gateway, UpstreamLink } from './gateway.js';
 import { decodeListCursor, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
@@ -37,6 +37,16 @@ export interface Downstream {
   send(msg: Json, relatedRequestId?: RpcId): Promise<void>;
   /** Drop the client's connection (the gateway ended the session: revoked, idle). */
   close?(): Promise<void>;
+  /** `initialize` succeeded; awaited before its answer leaves (a fleet records the session here). */
+  opened?(): Promise<void>;
+}
+
+/** What a fleet replica needs to serve a session another replica opened (src/gateway/fleet.ts). */
+export interface RestoredSession {
+  protocolVersion?: string;
+  clientInfo?: { name: string; version: string };
+  capabilities: Json;
+  taint: string[];
 }
 
 /** A server left out of a list, as the client sees it in `_meta["portcullis/unavailable"]` and in errors. */
@@ -68,8 +78,8 @@ export class Session implements UpstreamOwner, SessionView {
   initialized = false;
   lastActivity = Date.now();
   closed = false;
-  /** Upstream connections by server name (shared ones are owned by the gateway). */
-  private readonly upstreams = new Map<string, Upstream>();
+  /** Upstream connections by server name (pools of shared servers are owned by the gateway). */
+  private readonly upstreams = new Map<string, UpstreamLink>();
   private clientCapabilities: Json = {};
   /** What each name / URI the client uses refers to (fed by this session's lists; never replies). */
   private readonly router: Router;
@@ -79,7 +89,7 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
   private pageGen = 0;
   /** Client request id → the upstream call serving it (for cancellation). */
-  private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
+  private readonly inflight = new Map<RpcId, { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }>();
   /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
   private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
   /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
@@ -200,7 +210,7 @@ export class Session implements UpstreamOwner, SessionView {
     }
   }
 
-  private cancelInflight(f: { upstream: Upstream; upstreamId?: number; cancelled?: boolean }, reason: string): void {
+  private cancelInflight(f: { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }, reason: string): void {
     f.cancelled = true;
     if (f.upstreamId !== undefined) f.upstream.cancel(f.upstreamId, reason);
   }
@@ -259,6 +269,7 @@ export class Session implements UpstreamOwner, SessionView {
       }),
     );
     this.initialized = true;
+    await this.downstream.opened?.().catch((e: unknown) => this.gw.log.warn({ session: this.id, err: String(e) }, 'session not shared with the fleet; it is served by this replica only'));
     const ev = this.event(ctx, verdict, { outcome: 'ok', latencyMs: performance.now() - t0 });
     await this.gw.audit(ev).catch(() => undefined);
     return this.reply({
@@ -517,7 +528,7 @@ export class Session implements UpstreamOwner, SessionView {
     }
     const request = req.message as Json;
     const u = this.upstreams.get(target.server)!;
-    const inflight: { upstream: Upstream; upstreamId?: number; cancelled?: boolean } = { upstream: u };
+    const inflight: { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean } = { upstream: u };
     this.inflight.set(id, inflight);
     let response: Json;
     let outcome: Outcome = 'ok';
@@ -620,7 +631,18 @@ export class Session implements UpstreamOwner, SessionView {
     return this.inflight.size > 0 || this.serverRequests.size > 0;
   }
 
-  private upstreamUp(u: Upstream): boolean {
+  /** Closing this session frees a child (it has one of its own; pooled ones are the gateway's). */
+  get holdsChildren(): boolean {
+    for (const u of this.upstreams.values()) if (u instanceof Upstream && u.holdsChild) return true;
+    return false;
+  }
+
+  /** The client answers sampling / elicitation (a pool then gives its calls a member to themselves). */
+  get answersServerRequests(): boolean {
+    return this.clientCapabilities.sampling !== undefined || this.clientCapabilities.elicitation !== undefined;
+  }
+
+  private upstreamUp(u: UpstreamLink): boolean {
     return u.state === 'ready' || u.state === 'idle';
   }
 
@@ -786,6 +808,29 @@ export class Session implements UpstreamOwner, SessionView {
     });
   }
 
+  /**
+   * Take over a session another replica initialized (fleet): its negotiated state and taint. Its
+   * upstream connections are attached here and opened on first use; lists are fetched when needed.
+   */
+  restore(r: RestoredSession): void {
+    if (r.protocolVersion) this.protocolVersion = r.protocolVersion;
+    if (r.clientInfo) this.clientInfo = r.clientInfo;
+    this.clientCapabilities = r.capabilities;
+    for (const f of r.taint) this.taint.add(f);
+    for (const s of this.gw.servers) if (!this.upstreams.has(s.name)) this.upstreams.set(s.name, this.gw.upstreamFor(s.name, this));
+    this.initialized = true;
+  }
+
+  /** The capabilities the client declared in `initialize`. */
+  get declaredCapabilities(): Json {
+    return this.clientCapabilities;
+  }
+
+  /** Whether this replica asked the client the request with this id and waits for its answer. */
+  awaitsClientResponse(id: unknown): boolean {
+    return typeof id === 'number' && this.serverRequests.has(id);
+  }
+
   /** Start this session's stdio children ahead of initialize (a stdio session is created before it arrives). */
   prestartUpstreams(): void {
     for (const s of this.gw.servers) {
@@ -806,7 +851,7 @@ export class Session implements UpstreamOwner, SessionView {
     void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
 
-  get upstreamConnections(): ReadonlyMap<string, Upstream> {
+  get upstreamConnections(): ReadonlyMap<string, UpstreamLink> {
     return this.upstreams;
   }
 

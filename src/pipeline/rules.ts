@@ -55,7 +55,7 @@ export const RULES = {
   'credentials.authorization-required': { code: 'PCX_DENIED', stage: 'upstream', doc: 'The server needs the user\'s own OAuth authorization (`credentials.oauth`) and the gateway holds no usable token for them: `data.authorizationUrl` is the link for the user; retry the call after signing in.' },
   'credentials.unavailable': { code: 'PCX_DENIED', stage: 'upstream', doc: 'The principal\'s credential could not be obtained now: its secret is missing from the vault, the authorization server refused a refresh or a token exchange, or discovery failed. The message says which.' },
   'limits.*': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'A capacity cap (`limits.maxSessions`, `maxSessionsPerPrincipal`, `maxChildren`, `maxChildrenPerPrincipal`) left no room.' },
-  'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows.' },
+  'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows (pooled: each with `pool.callsPerInstance` calls in flight, and none came free within `pool.queueTimeout`).' },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;

@@ -1,4 +1,5 @@
 import { CREDENTIAL_TABLES, UPSTREAM_CREDENTIAL_TABLES } from './credentials-sql.js';
+import { SESSION_TABLES } from './sessions-sql.js';
 
 /**
  * Versioned schema migrations, one list per dialect. A migration is never edited once released:
@@ -104,12 +105,14 @@ export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: common({ bigint: 'INTEGER', json: 'TEXT' }) },
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
   { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
-  { version: 11, name: 'upstream-credentials', sql: UPSTREAM_CREDENTIAL_TABLES },
+  { version: 11, name: 'fleet-sessions', sql: SESSION_TABLES },
+  { version: 12, name: 'upstream-credentials', sql: UPSTREAM_CREDENTIAL_TABLES },
 ];
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: common({ bigint: 'BIGINT', json: 'TEXT' }) },
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
   { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
-  { version: 11, name: 'upstream-credentials', sql: UPSTREAM_CREDENTIAL_TABLES },
+  { version: 11, name: 'fleet-sessions', sql: SESSION_TABLES },
+  { version: 12, name: 'upstream-credentials', sql: UPSTREAM_CREDENTIAL_TABLES },
 ];

@@ -72,7 +72,8 @@ policy:
     - { id: alice-all, principal: "user:alice", tools: ["*"] }
     - { id: bob-all, principal: "user:bob", tools: ["*"] }
 mcpServers:
-  crash: { command: node, args: ["${fixture('crash.mjs')}"] }
+  # One child per session (not the default pool): what these rows attack is the per-principal child budget.
+  crash: { command: node, args: ["${fixture('crash.mjs')}"], isolation: session }
 `;
 
 const toolText = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
@@ -188,7 +189,8 @@ describe('MCP02: a client that never reads its stream loses its session, not the
 auth: { apiKeys: true }
 limits: { maxStreamBufferBytes: ${LIMIT} }
 mcpServers:
-  chatty: { command: node, args: ["${fixture('chatty.mjs')}"] }
+  # Per session, so the server's log messages are relayed to the caller (a pooled server's are not).
+  chatty: { command: node, args: ["${fixture('chatty.mjs')}"], isolation: session }
 `);
     key = (await createApiKey(gw.rt.store, { principal: 'slow' })).key;
   });

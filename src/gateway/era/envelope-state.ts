@@ -47,6 +47,7 @@ import { paramHeaderMismatch, receivedParamHeaders } from './param-headers.js';
 import type { AuditEvent } from '../../shared/audit-event.js';
 import type { DownstreamEra, ParsedPost } from './protocol-state.js';
 import { RequestStateSealer, requestDigest } from './request-state.js';
+import type { SessionStore } from '../fleet.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
 const SUBSCRIPTION_ID_META_KEY = 'io.modelcontextprotocol/subscriptionId';
@@ -62,6 +63,10 @@ export interface EnvelopeOptions {
   stateTtlMs: number;
   /** Close a state unused this long. */
   idleMs: number;
+  /** The HMAC key of `requestState` (a fleet shares one, from the store); default a random per-process key. */
+  requestStateKey?: Buffer;
+  /** A fleet: the taint of each client's state is shared with the other replicas through the store. */
+  fleet?: Pick<SessionStore, 'pullTaint' | 'flush' | 'dirty'>;
 }
 
 /**
@@ -195,7 +200,7 @@ const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) =>
 export class EnvelopeState implements DownstreamEra {
   readonly era = 'envelope' as const;
   private readonly entries = new Map<string, Entry>();
-  private readonly sealer = new RequestStateSealer();
+  private readonly sealer: RequestStateSealer;
   private nextId = 1;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -203,6 +208,7 @@ export class EnvelopeState implements DownstreamEra {
     private readonly gw: Gateway,
     private readonly o: EnvelopeOptions,
   ) {
+    this.sealer = new RequestStateSealer(o.requestStateKey);
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, o.idleMs / 2)));
     this.sweeper.unref();
   }
@@ -264,6 +270,15 @@ export class EnvelopeState implements DownstreamEra {
     const method = msg.method as string;
     if (method === 'server/discover') return sink.end({ jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
     if (method === 'subscriptions/listen') return this.listen(entry, sink, id, msg);
+    if (this.o.fleet) {
+      // Taint another replica added for this client counts here before the pipeline runs (flow rule).
+      try {
+        await this.o.fleet.pullTaint(entry.session, this.fleetId(entry));
+      } catch (e) {
+        this.gw.log.error({ principal: principal.id, err: String(e) }, 'session store unavailable');
+        return sink.reject(503, rpcErr(id, ErrorCodes.PCX_STORE_UNAVAILABLE, 'the session store is unavailable, so this request was not served; retry shortly', { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }));
+      }
+    }
     const params = (msg.params ?? {}) as Json;
     if (headers && method === 'tools/call') {
       // Mcp-Param-* against the arguments, with the tool's declarations as this caller sees them; still before any policy.
@@ -382,10 +397,27 @@ export class EnvelopeState implements DownstreamEra {
 
   // ───────── session → client ─────────
 
+  /** The id a fleet shares this client's state under: the same on every replica for the same principal, client info and capabilities. */
+  private fleetId(entry: Entry): string {
+    return `env:${entry.key}`;
+  }
+
   private fromSession(entry: Entry, m: Json, related?: RpcId): Promise<void> {
     if (isResponse(m)) {
       const ex = entry.exchanges.get(String(m.id));
-      if (ex) this.finish(entry, ex, m);
+      if (!ex) return Promise.resolve();
+      const fleet = this.o.fleet;
+      // The answer leaves only once the taint it follows is in the store (the next request may land elsewhere).
+      if (fleet?.dirty(entry.session)) {
+        return fleet.flush(entry.session, this.fleetId(entry)).then(
+          () => this.finish(entry, ex, m),
+          (e: unknown) => {
+            this.gw.log.error({ principal: entry.principal.id, err: String(e) }, 'taint could not be written to the store; answer withheld');
+            this.finish(entry, ex, rpcErr(m.id as RpcId, ErrorCodes.PCX_STORE_UNAVAILABLE, "the session store could not record this client's state, so the answer was withheld; retry shortly", { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }) as unknown as Json);
+          },
+        );
+      }
+      this.finish(entry, ex, m);
       return Promise.resolve();
     }
     if (typeof m.method !== 'string') return Promise.resolve();
@@ -432,7 +464,7 @@ export class EnvelopeState implements DownstreamEra {
   }
 
   private inputRequired(entry: Entry, ex: Exchange, p: Parked, inputRequests: Json): void {
-    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs });
+    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs, i: this.gw.instance });
     // The exchange ends here; the call stays parked under its id for the retry.
     entry.exchanges.delete(ex.internalId);
     this.write(ex, { jsonrpc: '2.0', id: ex.clientId, result: { resultType: 'input_required', inputRequests, requestState } });
@@ -451,7 +483,12 @@ export class EnvelopeState implements DownstreamEra {
     const opened = this.sealer.open(params.requestState, entry.principal.id, digest ?? requestDigest(method, params));
     const p = 'error' in opened ? undefined : entry.parked.get(opened.c);
     if ('error' in opened || !p) {
-      const reason = 'error' in opened ? opened.error : 'requestState names no call waiting for input (expired or already resumed)';
+      const reason =
+        'error' in opened
+          ? opened.error
+          : opened.i !== undefined && opened.i !== this.gw.instance
+            ? `the call waiting for input is parked on gateway replica ${opened.i}, not this one (${this.gw.instance}); MRTR retries must reach the same replica`
+            : 'requestState names no call waiting for input (expired or already resumed)';
       this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
       const eventId = this.auditRefusal(entry.principal, method, params, undefined, 'era.request-state', reason);
       return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId }));
