@@ -550,6 +550,7 @@ export class Session implements UpstreamOwner, SessionView {
         timeoutMs: this.gw.timeoutFor(target.server),
         owner: this,
         downstreamId: id,
+        clientCapabilities: this.clientCapabilities,
         traceparent: traceparentOf(span),
         onSent: (upstreamId) => {
           inflight.upstreamId = upstreamId;

@@ -110,6 +110,12 @@ type RequestOpts = {
   traceparent?: string;
   /** `Mcp-Param-*` headers mirroring the call's arguments, sent to a 2026-07-28 server only. */
   paramHeaders?: Record<string, string>;
+  /**
+   * The capabilities of the client this call is for, sent in a 2026-07-28 request's envelope. A pooled
+   * connection serves many clients: the server must judge each request by its own caller's capabilities
+   * (ask only for what that client can answer, or refuse with -32021), not by the connection's.
+   */
+  clientCapabilities?: Json;
 };
 
 export interface InitializeResult {
@@ -466,7 +472,7 @@ export class Upstream {
    */
   async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
     if (this.era !== 'envelope' || !this.envelope) return this.send(method, params, opts);
-    const base = withEnvelope(params, this.envelope);
+    const base = withEnvelope(params, opts.clientCapabilities ? { ...this.envelope, capabilities: opts.clientCapabilities } : this.envelope);
     const name = nameSource(method, base);
     const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
