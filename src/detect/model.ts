@@ -387,10 +387,9 @@ export function anchorMask(t: string): number {
   return mask;
 }
 
-/** Start positions of every cue's matches in `t` (one pass per cue over the whole text). */
-export function cueHits(t: string): Int32Array[] {
+/** Start positions of every cue's matches in `t` (one pass per cue over the whole text; `mask`: the cues that can match, see anchorMask). */
+export function cueHits(t: string, mask = anchorMask(t)): Int32Array[] {
   const out: Int32Array[] = [];
-  const mask = anchorMask(t);
   for (let k = 0; k < CUES.length; k++) {
     if ((mask & (1 << k)) === 0) {
       out.push(EMPTY);
@@ -445,8 +444,11 @@ export interface WindowScore {
   end: number;
 }
 
-/** Best window of a text (already in model view). */
-export function scoreView(m: LinearModel, t: string): WindowScore {
+/**
+ * Best window of a text (already in model view): the straightforward implementation, one
+ * `featuresOf` per window. Kept as the reference the fast scorer (`scoreView`) is tested against.
+ */
+export function scoreViewReference(m: LinearModel, t: string): WindowScore {
   let best: WindowScore = { p: 0, start: 0, end: t.length };
   const ws = windows(t.length);
   const cues = ws.length > 1 ? cueHits(t) : undefined;
@@ -454,6 +456,352 @@ export function scoreView(m: LinearModel, t: string): WindowScore {
     const p = sigmoid(dot(m, featuresOf(t, s, e, cues)));
     if (p > best.p) best = { p, start: s, end: e };
   }
+  return best;
+}
+
+// ------------------------------------------------------------------------------------------------
+// the fast scorer
+//
+// The model is linear, so a window's score is the bias plus the weighted sum of its features. The
+// hashed n-grams of a window are the n-grams of its words; each word is featurised ONCE per text
+// (word, character trigrams, typo trigger, and the bigram with the word before it), its weights
+// summed straight from the weight table, and kept as prefix sums over the words: a window's n-gram
+// sum is two subtractions, whatever its overlap with its neighbours. Only the words a window cuts
+// at its edges are featurised again, as the reference does (a cut word is a different word there).
+// The engineered cues are found once per text (cueHits, gated by the anchor words the word pass
+// collects on the way) and counted per window as before.
+//
+// One subtlety keeps the scores identical: cue features are SET (max) into their slot, n-grams are
+// ADDED. An n-gram that hashes onto a slot a cue can use is recorded, so a window where both meet
+// gets max(n-gram sum, cue value) there, exactly as `featuresOf` builds it. No string is allocated
+// per window or per word (except the memoised typo lookup, gated on two-letter pairs first).
+
+/** Slots the engineered features write with `accSet` (max, not add). */
+const RESERVED = new Uint8Array(DIM);
+const PAIR_SLOTS = Int32Array.from(PAIRS, ([a, b]) => hashStr(SEED_FEAT, a + '&' + b) & MASK);
+const PAIR_A = Int32Array.from(PAIRS, ([a]) => CUE_INDEX.get(a)!);
+const PAIR_B = Int32Array.from(PAIRS, ([, b]) => CUE_INDEX.get(b)!);
+const CUE_PRESENT_SLOT = Int32Array.from(CUE_SEEDS, (s) => (s ^ 0x1234) & MASK);
+const CUE_BUCKET_SLOT = Int32Array.from({ length: CUE_SEEDS.length * 4 }, (_, i) => (Math.imul(CUE_SEEDS[i >> 2]! ^ (i & 3), 0x9e3779b1) >>> 0) & MASK);
+const CUE_WHERE_SLOT = Int32Array.from({ length: CUE_SEEDS.length * 4 }, (_, i) => (Math.imul(CUE_SEEDS[i >> 2]! ^ ((i & 3) << 4), 0x7feb352d) >>> 0) & MASK);
+for (const arr of [PAIR_SLOTS, CUE_PRESENT_SLOT, CUE_BUCKET_SLOT, CUE_WHERE_SLOT, Int32Array.from(LEN_FEATURES), Int32Array.of(TYPO_FEATURE)]) for (const i of arr) RESERVED[i] = 1;
+const TRIGGER_SLOT = new Map(TRIGGERS.map((w) => [w, hashStr(SEED_WORD, w) & MASK]));
+
+/** Per text: words (≤ 40 chars) with prefix sums of their n-gram weights. Buffers grow and are reused. */
+let cap = 0;
+let tokS = new Int32Array(0), tokE = new Int32Array(0), tokH = new Int32Array(0);
+let preSum = new Float64Array(1), preBi = new Float64Array(1);
+let preCnt = new Int32Array(1), preTypo = new Int32Array(1);
+function ensure(m: number): void {
+  if (m < cap) return;
+  const c = Math.max(256, cap * 2, m + 1);
+  const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T, extra: number): T => {
+    const b = make(c + extra);
+    b.set(a);
+    return b;
+  };
+  tokS = grow(tokS, (n) => new Int32Array(n), 0);
+  tokE = grow(tokE, (n) => new Int32Array(n), 0);
+  tokH = grow(tokH, (n) => new Int32Array(n), 0);
+  preSum = grow(preSum, (n) => new Float64Array(n), 1);
+  preBi = grow(preBi, (n) => new Float64Array(n), 1);
+  preCnt = grow(preCnt, (n) => new Int32Array(n), 1);
+  preTypo = grow(preTypo, (n) => new Int32Array(n), 1);
+  cap = c;
+}
+function release(): void {
+  cap = 0;
+  tokS = new Int32Array(0);
+  tokE = new Int32Array(0);
+  tokH = new Int32Array(0);
+  preSum = new Float64Array(1);
+  preBi = new Float64Array(1);
+  preCnt = new Int32Array(1);
+  preTypo = new Int32Array(1);
+  if (colTok.length > 4096) {
+    colTok = new Int32Array(64);
+    colSlot = new Int32Array(64);
+    colBi = new Uint8Array(64);
+  }
+}
+/** n-grams of the text's words that hash onto a reserved slot: word index, slot, 1 when the bigram. */
+let colTok = new Int32Array(64), colSlot = new Int32Array(64), colBi = new Uint8Array(64);
+let nCol = 0;
+/** Per window: n-gram counts on reserved slots, and the cue values set there. */
+const WCNT = new Int32Array(DIM);
+const CVAL = new Float32Array(DIM);
+let wTouched = new Int32Array(256);
+let nW = 0;
+const cTouched = new Int32Array(CUE_SEEDS.length * 3 + PAIRS.length + 2);
+let nC = 0;
+
+/** 0: record into the text's collision list (word `recTok`); 1: count into WCNT (a cut word of one window). */
+let recMode = 0;
+let recTok = 0;
+function reserve(slot: number, bigram: number): void {
+  if (recMode === 0) {
+    if (nCol === colTok.length) {
+      const n = nCol * 2;
+      const a = new Int32Array(n), b = new Int32Array(n), c = new Uint8Array(n);
+      a.set(colTok);
+      b.set(colSlot);
+      c.set(colBi);
+      colTok = a;
+      colSlot = b;
+      colBi = c;
+    }
+    colTok[nCol] = recTok;
+    colSlot[nCol] = slot;
+    colBi[nCol] = bigram;
+    nCol++;
+  } else countSlot(slot);
+}
+function countSlot(slot: number): void {
+  if (WCNT[slot] === 0) {
+    if (nW === wTouched.length) {
+      const t = new Int32Array(nW * 2);
+      t.set(wTouched);
+      wTouched = t;
+    }
+    wTouched[nW++] = slot;
+  }
+  WCNT[slot]!++;
+}
+
+// outputs of soloGrams
+let oSum = 0, oCnt = 0, oTypo = 0;
+
+/** Sum and count of a word's own n-grams (word, character trigrams, typo trigger), as featuresOf pushes them. */
+function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array): void {
+  const len = j - i;
+  let g = wh & MASK;
+  let sum = w[g]!;
+  let cnt = 1;
+  if (RESERVED[g] === 1) reserve(g, 0);
+  if (len >= 3 && len <= 20) {
+    for (let k = i - 1; k <= j - 2; k++) {
+      const a = k < i ? 32 : t.charCodeAt(k);
+      const b = t.charCodeAt(k + 1);
+      const cc = k + 2 >= j ? 32 : t.charCodeAt(k + 2);
+      let h = Math.imul(SEED_TRI ^ (a * 65599 + b * 257 + cc), 0x85ebca6b) >>> 0;
+      h ^= h >>> 13;
+      g = h & MASK;
+      sum += w[g]!;
+      cnt++;
+      if (RESERVED[g] === 1) reserve(g, 0);
+    }
+  }
+  let typo = 0;
+  if (len >= 5 && len <= 16 && (PRE2[pairIdx(t.charCodeAt(i), t.charCodeAt(i + 1))] === 1 || SUF2[pairIdx(t.charCodeAt(j - 2), t.charCodeAt(j - 1))] === 1)) {
+    const trig = typoTrigger(t.slice(i, j));
+    if (trig !== undefined) {
+      g = TRIGGER_SLOT.get(trig)!;
+      sum += w[g]!;
+      cnt++;
+      typo = 1;
+      if (RESERVED[g] === 1) reserve(g, 0);
+    }
+  }
+  oSum = sum;
+  oCnt = cnt;
+  oTypo = typo;
+}
+
+function bigramSlot(t: string, ps: number, pe: number, wh: number): number {
+  let h = hashStr(SEED_BI, t, ps, pe);
+  h = Math.imul(h ^ wh, 0x9e3779b1) >>> 0;
+  return (h ^ (h >>> 16)) & MASK;
+}
+
+/** One pass over the words of `t`: prefix sums (weights of `w`), collisions, and the cue anchor mask. Returns the word count. */
+function wordPass(t: string, w: Float32Array): { m: number; mask: number } {
+  const n = t.length;
+  let mask = UNGATED;
+  for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
+  let m = 0;
+  nCol = 0;
+  recMode = 0;
+  ensure(16);
+  preSum[0] = 0;
+  preBi[0] = 0;
+  preCnt[0] = 0;
+  preTypo[0] = 0;
+  let i = 0;
+  while (i < n) {
+    if (!isWord(t.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isWord(t.charCodeAt(j))) j++;
+    const len = j - i;
+    if (len <= 40) {
+      const wh = hashStr(SEED_WORD, t, i, j);
+      if (len <= 16) {
+        const a = ANCHOR.get(wh);
+        if (a !== undefined) mask |= a;
+      }
+      ensure(m + 1);
+      recTok = m;
+      soloGrams(t, i, j, wh, w);
+      tokS[m] = i;
+      tokE[m] = j;
+      tokH[m] = wh;
+      preSum[m + 1] = preSum[m]! + oSum;
+      preCnt[m + 1] = preCnt[m]! + oCnt;
+      preTypo[m + 1] = preTypo[m]! + oTypo;
+      if (m > 0) {
+        const g = bigramSlot(t, tokS[m - 1]!, tokE[m - 1]!, wh);
+        preBi[m + 1] = preBi[m]! + w[g]!;
+        if (RESERVED[g] === 1) reserve(g, 1);
+      } else preBi[m + 1] = preBi[m]!;
+      m++;
+    }
+    i = j;
+  }
+  return { m, mask };
+}
+
+/** First index in [0, m) with a[k] >= x (m when none). */
+function lowerBound(a: Int32Array, m: number, x: number): number {
+  let lo = 0, hi = m;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function setCue(slot: number, v: number): void {
+  if (CVAL[slot] === 0) cTouched[nC++] = slot;
+  if (CVAL[slot]! < v) CVAL[slot] = v;
+}
+
+const presentBuf = new Uint8Array(CUES.length);
+
+/** Raw score (before the sigmoid) of the window [s, e) of `t`; needs wordPass and the cue hits of this text. */
+function windowLogit(m: LinearModel, t: string, s: number, e: number, words: number, hits: Int32Array[]): number {
+  const w = m.w;
+  const n = t.length;
+  let sum = 0, cnt = 0, typo = 0;
+  recMode = 1;
+  nW = 0;
+  let prevS = -1, prevE = -1;
+  // a word cut by the window's start
+  if (s > 0 && s < e && isWord(t.charCodeAt(s - 1)) && isWord(t.charCodeAt(s))) {
+    let j = s + 1;
+    while (j < e && isWord(t.charCodeAt(j))) j++;
+    if (j - s <= 40) {
+      soloGrams(t, s, j, hashStr(SEED_WORD, t, s, j), w);
+      sum += oSum;
+      cnt += oCnt;
+      typo |= oTypo;
+      prevS = s;
+      prevE = j;
+    }
+    if (j === e) {
+      // the window is inside one word
+      return finishWindow(m, s, e, sum, cnt, typo, hits);
+    }
+  }
+  // whole words
+  const a = lowerBound(tokS, words, s);
+  const b = lowerBound(tokE, words, e + 1) - 1;
+  if (b >= a) {
+    sum += preSum[b + 1]! - preSum[a]! + preBi[b + 1]! - preBi[a + 1]!;
+    cnt += preCnt[b + 1]! - preCnt[a]! + (b - a);
+    if (preTypo[b + 1]! - preTypo[a]! > 0) typo = 1;
+    if (prevS >= 0) {
+      const g = bigramSlot(t, prevS, prevE, tokH[a]!);
+      sum += w[g]!;
+      cnt++;
+      if (RESERVED[g] === 1) countSlot(g);
+    }
+    for (let k = lowerBound(colTok, nCol, a); k < nCol && colTok[k]! <= b; k++) {
+      if (colBi[k] === 1 && colTok[k] === a) continue;
+      countSlot(colSlot[k]!);
+    }
+    prevS = tokS[b]!;
+    prevE = tokE[b]!;
+  }
+  // a word cut by the window's end
+  if (e < n && isWord(t.charCodeAt(e - 1)) && isWord(t.charCodeAt(e))) {
+    let k = e - 1;
+    while (k > s && isWord(t.charCodeAt(k - 1))) k--;
+    if (e - k <= 40) {
+      const wh = hashStr(SEED_WORD, t, k, e);
+      soloGrams(t, k, e, wh, w);
+      sum += oSum;
+      cnt += oCnt;
+      typo |= oTypo;
+      if (prevS >= 0) {
+        const g = bigramSlot(t, prevS, prevE, wh);
+        sum += w[g]!;
+        cnt++;
+        if (RESERVED[g] === 1) countSlot(g);
+      }
+    }
+  }
+  return finishWindow(m, s, e, sum, cnt, typo, hits);
+}
+
+/** The cue features of [s, e) (as featuresOf sets them) and the logit. */
+function finishWindow(m: LinearModel, s: number, e: number, sum: number, cnt: number, typo: number, hits: Int32Array[]): number {
+  const w = m.w;
+  const gw = cnt === 0 ? 0 : 1 / Math.sqrt(cnt);
+  let z = m.bias + gw * sum;
+  nC = 0;
+  if (typo) setCue(TYPO_FEATURE, 1);
+  const L = e - s || 1;
+  const present = presentBuf;
+  present.fill(0);
+  for (let k = 0; k < CUES.length; k++) {
+    const pos = hits[k]!;
+    if (pos.length === 0) continue;
+    let q = lowerBound(pos, pos.length, s);
+    let c = 0;
+    let first = -1, last = -1;
+    for (; q < pos.length && pos[q]! < e && c < 8; q++) {
+      if (first < 0) first = pos[q]! - s;
+      last = pos[q]! - s;
+      c++;
+    }
+    if (c === 0) continue;
+    present[k] = 1;
+    setCue(CUE_PRESENT_SLOT[k]!, 1);
+    setCue(CUE_BUCKET_SLOT[4 * k + bucket(c)]!, 1);
+    const where = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
+    setCue(CUE_WHERE_SLOT[4 * k + where]!, 0.5);
+  }
+  for (let p = 0; p < PAIR_SLOTS.length; p++) if (present[PAIR_A[p]!] === 1 && present[PAIR_B[p]!] === 1) setCue(PAIR_SLOTS[p]!, 1);
+  setCue(LEN_FEATURES[Math.min(6, Math.floor(Math.log2(L + 1) / 2))]!, 0.5);
+  for (let k = 0; k < nC; k++) {
+    const slot = cTouched[k]!;
+    const c = CVAL[slot]!;
+    const g = gw * WCNT[slot]!;
+    z += w[slot]! * ((c > g ? c : g) - g);
+    CVAL[slot] = 0;
+  }
+  // n-grams on reserved slots where no cue was set: already in the sum
+  for (let k = 0; k < nW; k++) WCNT[wTouched[k]!] = 0;
+  nW = 0;
+  return z;
+}
+
+/**
+ * Best window of a text (already in model view): the same scores as `scoreViewReference` (within
+ * float rounding), in time linear in the text and independent of the window overlap.
+ */
+export function scoreView(m: LinearModel, t: string): WindowScore {
+  const { m: words, mask } = wordPass(t, m.w);
+  const hits = cueHits(t, mask);
+  let best: WindowScore = { p: 0, start: 0, end: t.length };
+  for (const [s, e] of windows(t.length)) {
+    const p = sigmoid(windowLogit(m, t, s, e, words, hits));
+    if (p > best.p) best = { p, start: s, end: e };
+  }
+  if (cap > 1 << 16) release(); // do not keep the buffers of a huge text alive
   return best;
 }
 
