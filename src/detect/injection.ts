@@ -16,8 +16,11 @@
  * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
  */
 import type { Finding, Severity, TextDetector } from './types.js';
-import { getModel, modelViewWithMap, scoreView } from './model.js';
-import { findEncodedSegments, normalizeForMatching, type Normalized } from './normalize.js';
+import { getModel, scoreView } from './model.js';
+import { normalizeForMatching, type Normalized } from './normalize.js';
+import { PreparedText } from './prepared.js';
+
+export { deobfuscate } from './normalize.js';
 import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
 
 export type Kind =
@@ -1197,49 +1200,9 @@ const DECODED_SCAN_LIMIT = 65536;
  * Full pipeline on an original text: normalise, collect, cluster, apply the meta discount, look
  * into HTML comments, invisible tag text and encoded payloads. Returns scored spans (original indices).
  */
-/** Letters spelled one at a time ("i g n o r e", "i-g-n-o-r-e"): at least 4 single characters, one separator each. */
-const SPACED_RUN = /(?<![a-z0-9])[a-z0-9](?:[ .*_-][a-z0-9](?![a-z0-9])){3,}/g;
-/** Words that mix letters and leetspeak digits ("1gn0r3", "pr3v10us", "4ll"). */
-const SPACED_SHORT = /(?<![a-z0-9:/@])[a-z0-9:/@](?:[ .*_-][a-z0-9:/@](?![a-z0-9:/@]))+/g;
-const LEET_WORD = /(?<![a-z0-9_])(?=[a-z0-9]{0,40}[a-z])[a-z0-9]{0,40}[01345789][a-z0-9]{0,40}(?![a-z0-9_])/g;
-const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g' };
-/**
- * Necessary for a leet word (letters and a leet digit in one [a-z0-9] run): the letter nearest to a
- * leet digit has only digits between them. One native pass; most texts stop here.
- */
-const LEET_HINT = /[a-z][0-9]*[01345789]|[01345789][0-9]*[a-z]/;
-/** Not leet: numbers with a suffix (12th, 2l) and hex ids. */
-const isLeetWord = (w: string): boolean => !/^[0-9]+(?:st|nd|rd|th|[a-z])?$/.test(w) && !/^[0-9a-f]{6,}$/.test(w);
-
-/**
- * Undo two cheap obfuscations of the normalised text (letter spacing, leetspeak). Returns undefined
- * unless the text clearly uses one of them (a spelled-out run of 6+ letters, or 3+ leet words).
- */
-export function deobfuscate(t: string): string | undefined {
-  let changed = false;
-  let out = t;
-  if (t.includes(' ') || t.includes('-') || t.includes('.')) {
-    SPACED_RUN.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = SPACED_RUN.exec(t)) !== null && !changed) changed = m[0].length >= 11;
-    // once the text spells words out, short runs ("a l l", "t o") and wide word gaps are part of it
-    if (changed) out = out.replace(SPACED_SHORT, (r) => r.replace(/[ .*_-]/g, '')).replace(/ {2,}/g, ' ');
-  }
-  // leetspeak: count real leet words first (no copy of the text), rewrite only when there are 3+
-  if (LEET_HINT.test(out)) {
-    let leet = 0;
-    LEET_WORD.lastIndex = 0;
-    for (let m = LEET_WORD.exec(out); m !== null && leet < 3; m = LEET_WORD.exec(out)) if (isLeetWord(m[0])) leet++;
-    if (leet >= 3) {
-      out = out.replace(LEET_WORD, (w) => (isLeetWord(w) ? w.replace(/[01345789]/g, (d) => LEET[d]!) : w));
-      changed = true;
-    }
-  }
-  return changed ? out : undefined;
-}
-
-export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
-  const norm: Normalized = normalizeForMatching(text);
+export function scoreText(text: string, mode: Mode, depth = 0, prepared?: PreparedText): ScoredSpan[] {
+  const p = prepared ?? new PreparedText(text);
+  const norm: Normalized = p.norm;
   const t = norm.text;
   const hidden = HIDDEN_HINT.test(t) ? hiddenHtmlRanges(t) : [];
   const a = analyzeNormalized(t, mode, hidden);
@@ -1262,7 +1225,7 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
       }
     }
     // spelled-out or leetspeak text: undo it and scan again
-    const plain = deobfuscate(t.slice(0, DECODED_SCAN_LIMIT));
+    const plain = p.deobfuscated; // of t.slice(0, DECODED_SCAN_LIMIT)
     if (plain !== undefined) {
       for (const s of scoreText(plain, mode, depth + 1)) {
         if (s.score < 0.45) continue;
@@ -1271,9 +1234,8 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
       }
     }
     // embedded encodings: decode and scan
-    if (text.length >= 24) {
-      const segs = findEncodedSegments(text, 16);
-      for (const seg of segs) {
+    {
+      for (const seg of p.encoded) {
         if (seg.encoding === 'unicode-tags') continue;
         const inner = scoreText(seg.decoded.slice(0, DECODED_SCAN_LIMIT), mode, depth + 1);
         let best = 0;
@@ -1294,8 +1256,13 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
 const REPORT_THRESHOLD = 0.6;
 
 function detect(text: string): Finding[] {
+  return detectPrepared(new PreparedText(text));
+}
+
+function detectPrepared(p: PreparedText): Finding[] {
+  const text = p.text;
   if (text.length === 0) return [];
-  const spans = scoreText(text, 'data');
+  const spans = scoreText(text, 'data', 0, p);
   const findings: Finding[] = [];
   for (const s of spans) {
     if (s.score < REPORT_THRESHOLD) continue;
@@ -1316,7 +1283,7 @@ function detect(text: string): Finding[] {
   // the learned scorer, over the same normalised view; it reports only what the rules did not
   if (findings.length === 0) {
     const m = getModel('injection');
-    const v = modelViewWithMap(text);
+    const v = p.modelView;
     const w = scoreView(m, v.text);
     if (w.p >= m.threshold) {
       const start = w.start >= v.normLength ? 0 : v.map(w.start);
@@ -1336,4 +1303,4 @@ function detect(text: string): Finding[] {
   return findings;
 }
 
-export const injectionDetector: TextDetector = { id: 'injection', detect };
+export const injectionDetector: TextDetector = { id: 'injection', detect, detectPrepared };

@@ -20,8 +20,7 @@
  * development corpus and the repository's authored challenge sets, and shipped in the package.
  */
 import { readFileSync } from 'node:fs';
-import { normalizeForMatching } from './normalize.js';
-import { deobfuscate } from './injection.js';
+import { PreparedText } from './prepared.js';
 
 export const DIM_BITS = 17;
 export const DIM = 1 << DIM_BITS;
@@ -259,10 +258,7 @@ export function modelView(text: string): string {
 
 /** `modelView` plus the map from a view index back to the original text (indices past `normLength` are in the de-obfuscated copy). */
 export function modelViewWithMap(text: string): { text: string; map: (i: number) => number; normLength: number } {
-  const norm = normalizeForMatching(text);
-  const n = norm.text;
-  const d = n.length <= 65536 ? deobfuscate(n) : undefined;
-  return { text: d === undefined ? n : n + '\n' + d, map: (i) => norm.map(Math.min(i, n.length)), normLength: n.length };
+  return new PreparedText(text).modelView;
 }
 
 function isWord(c: number): boolean {

@@ -213,6 +213,51 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
 }
 
 // ---------------------------------------------------------------------------------------------
+// Spacing and leetspeak
+// ---------------------------------------------------------------------------------------------
+
+/** Letters spelled one at a time ("i g n o r e", "i-g-n-o-r-e"): at least 4 single characters, one separator each. */
+const SPACED_RUN = /(?<![a-z0-9])[a-z0-9](?:[ .*_-][a-z0-9](?![a-z0-9])){3,}/g;
+/** Words that mix letters and leetspeak digits ("1gn0r3", "pr3v10us", "4ll"). */
+const SPACED_SHORT = /(?<![a-z0-9:/@])[a-z0-9:/@](?:[ .*_-][a-z0-9:/@](?![a-z0-9:/@]))+/g;
+const LEET_WORD = /(?<![a-z0-9_])(?=[a-z0-9]{0,40}[a-z])[a-z0-9]{0,40}[01345789][a-z0-9]{0,40}(?![a-z0-9_])/g;
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g' };
+/**
+ * Necessary for a leet word (letters and a leet digit in one [a-z0-9] run): the letter nearest to a
+ * leet digit has only digits between them. One native pass; most texts stop here.
+ */
+const LEET_HINT = /[a-z][0-9]*[01345789]|[01345789][0-9]*[a-z]/;
+/** Not leet: numbers with a suffix (12th, 2l) and hex ids. */
+const isLeetWord = (w: string): boolean => !/^[0-9]+(?:st|nd|rd|th|[a-z])?$/.test(w) && !/^[0-9a-f]{6,}$/.test(w);
+
+/**
+ * Undo two cheap obfuscations of the normalised text (letter spacing, leetspeak). Returns undefined
+ * unless the text clearly uses one of them (a spelled-out run of 6+ letters, or 3+ leet words).
+ */
+export function deobfuscate(t: string): string | undefined {
+  let changed = false;
+  let out = t;
+  if (t.includes(' ') || t.includes('-') || t.includes('.')) {
+    SPACED_RUN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = SPACED_RUN.exec(t)) !== null && !changed) changed = m[0].length >= 11;
+    // once the text spells words out, short runs ("a l l", "t o") and wide word gaps are part of it
+    if (changed) out = out.replace(SPACED_SHORT, (r) => r.replace(/[ .*_-]/g, '')).replace(/ {2,}/g, ' ');
+  }
+  // leetspeak: count real leet words first (no copy of the text), rewrite only when there are 3+
+  if (LEET_HINT.test(out)) {
+    let leet = 0;
+    LEET_WORD.lastIndex = 0;
+    for (let m = LEET_WORD.exec(out); m !== null && leet < 3; m = LEET_WORD.exec(out)) if (isLeetWord(m[0])) leet++;
+    if (leet >= 3) {
+      out = out.replace(LEET_WORD, (w) => (isLeetWord(w) ? w.replace(/[01345789]/g, (d) => LEET[d]!) : w));
+      changed = true;
+    }
+  }
+  return changed ? out : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Decoders for embedded encodings
 // ---------------------------------------------------------------------------------------------
 
