@@ -21,6 +21,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PreparedText } from './prepared.js';
+import { KEY_END, KEY_SYMBOLS, keySymbol, prefixKeys } from './prefilter.js';
 
 export const DIM_BITS = 17;
 export const DIM = 1 << DIM_BITS;
@@ -383,8 +384,8 @@ export function anchorMask(t: string): number {
   return mask;
 }
 
-/** Start positions of every cue's matches in `t` (one pass per cue over the whole text; `mask`: the cues that can match, see anchorMask). */
-export function cueHits(t: string, mask = anchorMask(t)): Int32Array[] {
+/** Start positions of every cue's matches in `t`, one regex scan per cue over the whole text: the reference for `cueHits`. */
+export function cueHitsReference(t: string, mask = anchorMask(t)): Int32Array[] {
   const out: Int32Array[] = [];
   for (let k = 0; k < CUES.length; k++) {
     if ((mask & (1 << k)) === 0) {
@@ -401,6 +402,108 @@ export function cueHits(t: string, mask = anchorMask(t)): Int32Array[] {
     out.push(Int32Array.from(pos));
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// cue scan: one pass for every cue with a three-character key set
+//
+// Instead of one regex scan of the whole text per cue, one pass reads the three-character key at
+// each position (prefilter.ts: the keys a cue's matches can begin with, computed from the regex)
+// and runs, as a sticky regex, only the cues whose key set holds it. Same matches as the global
+// scans: the leftmost match at or after the end of the previous one (a position outside the key
+// set cannot start a match). Cues without a key set (matches shorter than three characters, or too
+// many keys) keep their own scan. The cost grows with the text, not with the number of cues.
+
+interface CueScan {
+  /** cues scanned by key: bit k */
+  keyed: number;
+  /**
+   * Pairs of key classes → bits of the keyed cues with a key that begins (head) or ends (tail) with
+   * the pair: a key (a, b, c) can only start a cue in head[a, b] & tail[b, c] (a superset of the
+   * cue's key set in two small tables; the sticky regex decides).
+   */
+  head: Int32Array;
+  tail: Int32Array;
+  sticky: (RegExp | undefined)[];
+}
+let CUE_SCAN: CueScan | undefined;
+
+function buildCueScan(): CueScan {
+  const S = KEY_SYMBOLS;
+  const head = new Int32Array(S * S);
+  const tail = new Int32Array(S * S);
+  let keyed = 0;
+  const sticky: (RegExp | undefined)[] = [];
+  CUES.forEach(([, re], k) => {
+    const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source);
+    if (keys === undefined) {
+      sticky.push(undefined);
+      return;
+    }
+    keyed |= 1 << k;
+    sticky.push(new RegExp(re.source, re.flags.replace('g', '') + 'y'));
+    for (const key of keys) {
+      head[Math.floor(key / S)]! |= 1 << k;
+      tail[key % (S * S)]! |= 1 << k;
+    }
+  });
+  return { keyed, head, tail, sticky };
+}
+
+const cueFrom = new Int32Array(32);
+
+/** Start positions of every cue's matches in `t` (`mask`: the cues that can match, see anchorMask): the same as cueHitsReference. */
+export function cueHits(t: string, mask = anchorMask(t)): Int32Array[] {
+  CUE_SCAN ??= buildCueScan();
+  const { keyed, head, tail, sticky } = CUE_SCAN;
+  const S = KEY_SYMBOLS;
+  const out: Int32Array[] = new Array<Int32Array>(CUES.length);
+  const lists: (number[] | undefined)[] = new Array<number[] | undefined>(CUES.length);
+  for (let k = 0; k < CUES.length; k++) {
+    if ((mask & (1 << k)) === 0) out[k] = EMPTY;
+    else if ((keyed & (1 << k)) !== 0) {
+      lists[k] = [];
+      cueFrom[k] = 0;
+    } else out[k] = scanCue(CUES[k]![1], t);
+  }
+  const want = mask & keyed;
+  if (want !== 0) {
+    const n = t.length;
+    if (n >= 1) {
+      let a = keySymbol(t.charCodeAt(0));
+      let b = n >= 2 ? keySymbol(t.charCodeAt(1)) : KEY_END;
+      for (let p = 0; p < n; p++) {
+        const c = p + 2 < n ? keySymbol(t.charCodeAt(p + 2)) : KEY_END;
+        let bits = head[a * S + b]! & want;
+        if (bits !== 0) bits &= tail[b * S + c]!;
+        while (bits !== 0) {
+          const k = 31 - Math.clz32(bits);
+          bits &= ~(1 << k);
+          if (p < cueFrom[k]!) continue;
+          const re = sticky[k]!;
+          re.lastIndex = p;
+          if (re.test(t)) {
+            lists[k]!.push(p);
+            cueFrom[k] = re.lastIndex;
+          }
+        }
+        a = b;
+        b = c;
+      }
+    }
+    for (let k = 0; k < CUES.length; k++) if (lists[k] !== undefined) out[k] = lists[k]!.length === 0 ? EMPTY : Int32Array.from(lists[k]!);
+  }
+  return out;
+}
+
+function scanCue(re: RegExp, t: string): Int32Array {
+  re.lastIndex = 0;
+  const pos: number[] = [];
+  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+    if (m[0].length === 0) re.lastIndex++;
+    pos.push(m.index);
+  }
+  return pos.length === 0 ? EMPTY : Int32Array.from(pos);
 }
 
 /** Window bounds of a normalised text: one window when short, else overlapping ones. */
@@ -485,7 +588,7 @@ const TRIGGER_SLOT = new Map(TRIGGERS.map((w) => [w, hashStr(SEED_WORD, w) & MAS
 
 /** Per text: words (≤ 40 chars) with prefix sums of their n-gram weights. Buffers grow and are reused. */
 let cap = 0;
-let tokS = new Int32Array(0), tokE = new Int32Array(0), tokH = new Int32Array(0);
+let tokS = new Int32Array(0), tokE = new Int32Array(0), tokH = new Int32Array(0), tokB = new Int32Array(0);
 let preSum = new Float64Array(1), preBi = new Float64Array(1);
 let preCnt = new Int32Array(1), preTypo = new Int32Array(1);
 function ensure(m: number): void {
@@ -499,6 +602,7 @@ function ensure(m: number): void {
   tokS = grow(tokS, (n) => new Int32Array(n), 0);
   tokE = grow(tokE, (n) => new Int32Array(n), 0);
   tokH = grow(tokH, (n) => new Int32Array(n), 0);
+  tokB = grow(tokB, (n) => new Int32Array(n), 0);
   preSum = grow(preSum, (n) => new Float64Array(n), 1);
   preBi = grow(preBi, (n) => new Float64Array(n), 1);
   preCnt = grow(preCnt, (n) => new Int32Array(n), 1);
@@ -510,6 +614,7 @@ function release(): void {
   tokS = new Int32Array(0);
   tokE = new Int32Array(0);
   tokH = new Int32Array(0);
+  tokB = new Int32Array(0);
   preSum = new Float64Array(1);
   preBi = new Float64Array(1);
   preCnt = new Int32Array(1);
@@ -589,9 +694,8 @@ function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array)
   }
   let typo = 0;
   if (len >= 5 && len <= 16 && (PRE2[pairIdx(t.charCodeAt(i), t.charCodeAt(i + 1))] === 1 || SUF2[pairIdx(t.charCodeAt(j - 2), t.charCodeAt(j - 1))] === 1)) {
-    const trig = typoTrigger(t.slice(i, j));
-    if (trig !== undefined) {
-      g = TRIGGER_SLOT.get(trig)!;
+    g = typoSlotOf(t, i, j, wh);
+    if (g >= 0) {
       sum += w[g]!;
       cnt++;
       typo = 1;
@@ -601,6 +705,43 @@ function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array)
   oSum = sum;
   oCnt = cnt;
   oTypo = typo;
+}
+
+/**
+ * The weight slot of the trigger t[i, j) misspells (typoTrigger), or -1: remembered per word hash in
+ * a small table whose entries keep the word itself, so a hit is verified (no string is built for a
+ * word seen before, and a hash collision only costs a recomputation).
+ */
+const TYPO_CACHE = 4096;
+const typoWords: (string | undefined)[] = new Array<string | undefined>(TYPO_CACHE);
+const typoSlots = new Int32Array(TYPO_CACHE);
+function typoSlotOf(t: string, i: number, j: number, wh: number): number {
+  const k = (wh ^ (wh >>> 13)) & (TYPO_CACHE - 1);
+  const known = typoWords[k];
+  if (known !== undefined && known.length === j - i && t.startsWith(known, i)) return typoSlots[k]!;
+  const word = t.slice(i, j);
+  const trig = typoTrigger(word);
+  const slot = trig === undefined ? -1 : TRIGGER_SLOT.get(trig)!;
+  typoWords[k] = word;
+  typoSlots[k] = slot;
+  return slot;
+}
+
+/** ANCHOR as an open-addressing table (word hash → cue bits): no Map lookup per word. */
+const ANCHOR_SIZE = 1 << 11;
+const anchorKeys = new Int32Array(ANCHOR_SIZE);
+const anchorBits = new Int32Array(ANCHOR_SIZE); // 0 = empty (every anchor has at least one bit)
+for (const [h, bits] of ANCHOR) {
+  let k = (h ^ (h >>> 11)) & (ANCHOR_SIZE - 1);
+  while (anchorBits[k] !== 0) k = (k + 1) & (ANCHOR_SIZE - 1);
+  anchorKeys[k] = h | 0;
+  anchorBits[k] = bits;
+}
+if (ANCHOR.size * 2 > ANCHOR_SIZE) throw new Error('anchor table too small');
+function anchorOf(h: number): number {
+  const key = h | 0;
+  for (let k = (h ^ (h >>> 11)) & (ANCHOR_SIZE - 1); anchorBits[k] !== 0; k = (k + 1) & (ANCHOR_SIZE - 1)) if (anchorKeys[k] === key) return anchorBits[k]!;
+  return 0;
 }
 
 function bigramSlot(t: string, ps: number, pe: number, wh: number): number {
@@ -632,22 +773,35 @@ function wordPass(t: string, w: Float32Array): { m: number; mask: number } {
     while (j < n && isWord(t.charCodeAt(j))) j++;
     const len = j - i;
     if (len <= 40) {
-      const wh = hashStr(SEED_WORD, t, i, j);
-      if (len <= 16) {
-        const a = ANCHOR.get(wh);
-        if (a !== undefined) mask |= a;
+      // the word's hash and its hash as the first word of a bigram, in one pass (= hashStr with SEED_WORD, SEED_BI)
+      let h1 = (SEED_WORD ^ 0x811c9dc5) >>> 0;
+      let h2 = (SEED_BI ^ 0x811c9dc5) >>> 0;
+      for (let k = i; k < j; k++) {
+        const c = t.charCodeAt(k);
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x01000193);
       }
+      h1 ^= h1 >>> 15;
+      h1 = Math.imul(h1, 0x2c1b3c6d);
+      h1 ^= h1 >>> 12;
+      h2 ^= h2 >>> 15;
+      h2 = Math.imul(h2, 0x2c1b3c6d);
+      h2 ^= h2 >>> 12;
+      const wh = h1 >>> 0;
+      if (len <= 16) mask |= anchorOf(wh);
       ensure(m + 1);
       recTok = m;
       soloGrams(t, i, j, wh, w);
       tokS[m] = i;
       tokE[m] = j;
       tokH[m] = wh;
+      tokB[m] = h2;
       preSum[m + 1] = preSum[m]! + oSum;
       preCnt[m + 1] = preCnt[m]! + oCnt;
       preTypo[m + 1] = preTypo[m]! + oTypo;
       if (m > 0) {
-        const g = bigramSlot(t, tokS[m - 1]!, tokE[m - 1]!, wh);
+        const h = Math.imul((tokB[m - 1]! >>> 0) ^ wh, 0x9e3779b1) >>> 0;
+        const g = (h ^ (h >>> 16)) & MASK;
         preBi[m + 1] = preBi[m]! + w[g]!;
         if (RESERVED[g] === 1) reserve(g, 1);
       } else preBi[m + 1] = preBi[m]!;

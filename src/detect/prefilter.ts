@@ -342,3 +342,119 @@ export function prefilterPasses(p: Prefilter, t: string, pos: number): boolean {
   return true;
 }
 
+
+// ------------------------------------------------------------------------------------------------
+// Three-character keys: which regexes can start a match with these three characters?
+//
+// Characters are folded to KEY_SYMBOLS classes: every printable ASCII character on its own, except
+// that the upper-case letters form one class; tab and newline on their own; the other control
+// characters one class, and everything non-ASCII one. The set of keys a regex's matches can begin
+// with is found by walking its automaton (the same superset of the regex as above) three steps,
+// class by class. A position whose key is not in the set cannot start a match. Regexes that can
+// match fewer than three characters have no key set.
+
+const SYM = (() => {
+  const t = new Uint8Array(128);
+  let next = 0;
+  const upper = 200, ctrl = 201;
+  for (let c = 0; c < 128; c++) t[c] = c >= 65 && c <= 90 ? upper : c < 32 && c !== 9 && c !== 10 ? ctrl : c === 127 ? ctrl : next++;
+  for (let c = 0; c < 128; c++) if (t[c] === upper) t[c] = next;
+  next++;
+  for (let c = 0; c < 128; c++) if (t[c] === ctrl) t[c] = next;
+  next++;
+  return { table: t, nonAscii: next, size: next + 2 };
+})();
+/** Classes, the last one (KEY_END) standing for "past the end of the text". */
+export const KEY_SYMBOLS = SYM.size;
+const SYM_NONASCII = SYM.nonAscii;
+export const KEY_END = SYM.size - 1;
+
+/** The key class of a UTF-16 code unit. */
+export function keySymbol(c: number): number {
+  return c < 128 ? SYM.table[c]! : SYM_NONASCII;
+}
+
+/** Key of t[p, p + 3) (the caller checks p + 3 <= t.length). */
+export function keyAt(t: string, p: number): number {
+  return (keySymbol(t.charCodeAt(p)) * KEY_SYMBOLS + keySymbol(t.charCodeAt(p + 1))) * KEY_SYMBOLS + keySymbol(t.charCodeAt(p + 2));
+}
+
+/** The key classes a character set touches. */
+function setSymbols(s: CharSet): boolean[] {
+  const out: boolean[] = new Array<boolean>(KEY_SYMBOLS).fill(false);
+  for (let c = 0; c < 128; c++) if (((s[c >> 5]! >>> (c & 31)) & 1) === 1) out[keySymbol(c)] = true;
+  if (s[4] === 1) out[SYM_NONASCII] = true;
+  return out;
+}
+
+/**
+ * Every key (see keyAt) a match of regex `src` can begin with, or undefined when the regex can match
+ * the empty string, the syntax is not understood, or there are more than `maxKeys`. A match of one
+ * or two characters stands for every key that begins with it (any class, KEY_END included, after it).
+ */
+export function prefixKeys(src: string, maxKeys = 1024): Int32Array | undefined {
+  let a: RegexAnalyzer;
+  let start: number, accept: number;
+  try {
+    a = new RegexAnalyzer(src);
+    [start, accept] = a.parse();
+  } catch {
+    return undefined;
+  }
+  const states = a.states;
+  const symCache = new Map<number, boolean[]>();
+  const symbolsOf = (x: number): boolean[] => {
+    let r = symCache.get(x);
+    if (r === undefined) {
+      r = setSymbols(states[x]!.set!);
+      symCache.set(x, r);
+    }
+    return r;
+  };
+  // the frontier groups the keys that lead to the same automaton states (walked once per group)
+  let frontier = new Map<string, { set: Set<number>; keys: number[] }>([['', { set: closure(states, [start]), keys: [0] }]]);
+  const done: number[] = [];
+  for (let depth = 0; depth < 3; depth++) {
+    const next = new Map<string, { set: Set<number>; keys: number[] }>();
+    let count = 0;
+    for (const { set, keys } of frontier.values()) {
+      if (set.has(accept)) {
+        // a match can end here: whatever follows (or the end of the text) completes the key
+        if (depth === 0) return undefined;
+        let wild = keys;
+        for (let d = depth; d < 3; d++) {
+          const more: number[] = [];
+          for (const k of wild) for (let y = 0; y < KEY_SYMBOLS; y++) more.push(k * KEY_SYMBOLS + y);
+          wild = more;
+          if (wild.length > maxKeys) return undefined;
+        }
+        done.push(...wild);
+        if (done.length > maxKeys) return undefined;
+      }
+      const moves: number[][] = Array.from({ length: KEY_SYMBOLS }, () => []);
+      for (const x of set) {
+        const st = states[x]!;
+        if (st.set === undefined) continue;
+        const syms = symbolsOf(x);
+        for (let y = 0; y < KEY_SYMBOLS; y++) if (syms[y]) moves[y]!.push(st.to!);
+      }
+      for (let y = 0; y < KEY_SYMBOLS; y++) {
+        if (moves[y]!.length === 0 || y === KEY_END) continue;
+        const to = closure(states, moves[y]!);
+        const id = [...to].sort((p, q) => p - q).join(',');
+        let g = next.get(id);
+        if (g === undefined) next.set(id, (g = { set: to, keys: [] }));
+        for (const k of keys) g.keys.push(k * KEY_SYMBOLS + y);
+        count += keys.length;
+        if (count + done.length > maxKeys) return undefined;
+      }
+    }
+    frontier = next;
+  }
+  const out: number[] = done;
+  for (const g of frontier.values()) {
+    if (g.set.size === 0) continue;
+    out.push(...g.keys);
+  }
+  return Int32Array.from(new Set(out)).sort();
+}
