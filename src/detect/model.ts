@@ -203,6 +203,9 @@ CUES.forEach(([n], i) => {
   for (const sub of g.subs ?? []) SUBS.push({ mask: 1 << i, s: sub });
 });
 
+/** Does any anchor substring occur? (one scan; most texts have none, and then no `includes` runs) */
+const SUBS_ANY = new RegExp(SUBS.map(({ s }) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
 const TYPO_FEATURE = hashStr(SEED_TRIG, 'typo') & MASK;
 const LEN_FEATURES = [0, 1, 2, 3, 4, 5, 6].map((i) => hashStr(SEED_FEAT, 'len' + i) & MASK);
 const PAIRS: [string, string][] = [
@@ -270,7 +273,7 @@ function isWord(c: number): boolean {
  * Features of one (normalised) window `t[from, to)`. Hashed n-grams share a total weight of 1
  * (1/sqrt(n) each); engineered cues are 1 each (count-bucketed), so a long text does not drown them.
  */
-export function featuresOf(t: string, from = 0, to = t.length, cues?: Int32Array[]): SparseVec {
+export function featuresOf(t: string, from = 0, to = t.length, cues?: ReadonlyArray<ArrayLike<number>>): SparseVec {
   const grams: number[] = [];
   let words = 0;
   let prevWord = -1;
@@ -453,14 +456,14 @@ function buildCueScan(): CueScan {
 const cueFrom = new Int32Array(32);
 
 /** Start positions of every cue's matches in `t` (`mask`: the cues that can match, see anchorMask): the same as cueHitsReference. */
-export function cueHits(t: string, mask = anchorMask(t)): Int32Array[] {
+export function cueHits(t: string, mask = anchorMask(t)): number[][] {
   CUE_SCAN ??= buildCueScan();
   const { keyed, head, tail, sticky } = CUE_SCAN;
   const S = KEY_SYMBOLS;
-  const out: Int32Array[] = new Array<Int32Array>(CUES.length);
+  const out: number[][] = new Array<number[]>(CUES.length);
   const lists: (number[] | undefined)[] = new Array<number[] | undefined>(CUES.length);
   for (let k = 0; k < CUES.length; k++) {
-    if ((mask & (1 << k)) === 0) out[k] = EMPTY;
+    if ((mask & (1 << k)) === 0) out[k] = NONE;
     else if ((keyed & (1 << k)) !== 0) {
       lists[k] = [];
       cueFrom[k] = 0;
@@ -491,19 +494,22 @@ export function cueHits(t: string, mask = anchorMask(t)): Int32Array[] {
         b = c;
       }
     }
-    for (let k = 0; k < CUES.length; k++) if (lists[k] !== undefined) out[k] = lists[k]!.length === 0 ? EMPTY : Int32Array.from(lists[k]!);
+    for (let k = 0; k < CUES.length; k++) if (lists[k] !== undefined) out[k] = lists[k]!;
   }
   return out;
 }
 
-function scanCue(re: RegExp, t: string): Int32Array {
+/** No match (shared; never written to). */
+const NONE: number[] = [];
+
+function scanCue(re: RegExp, t: string): number[] {
   re.lastIndex = 0;
   const pos: number[] = [];
   for (let m = re.exec(t); m !== null; m = re.exec(t)) {
     if (m[0].length === 0) re.lastIndex++;
     pos.push(m.index);
   }
-  return pos.length === 0 ? EMPTY : Int32Array.from(pos);
+  return pos.length === 0 ? NONE : pos;
 }
 
 /** Window bounds of a normalised text: one window when short, else overlapping ones. */
@@ -524,6 +530,12 @@ export function windows(len: number): [number, number][] {
 export interface LinearModel {
   bias: number;
   w: Float32Array;
+  /**
+   * The int8 weights `w` was decoded from (w[i] = q[i] · scale), when the model came from a weights
+   * file: the fast scorer sums these (a 128 KiB table stays in cache better than the 512 KiB `w`).
+   */
+  q?: Int8Array;
+  scale?: number;
   /** Decision threshold on the probability (chosen by cross-validation in training). */
   threshold: number;
 }
@@ -673,7 +685,7 @@ function countSlot(slot: number): void {
 let oSum = 0, oCnt = 0, oTypo = 0;
 
 /** Sum and count of a word's own n-grams (word, character trigrams, typo trigger), as featuresOf pushes them. */
-function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array): void {
+function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array | Int8Array): void {
   const len = j - i;
   let g = wh & MASK;
   let sum = w[g]!;
@@ -751,10 +763,10 @@ function bigramSlot(t: string, ps: number, pe: number, wh: number): number {
 }
 
 /** One pass over the words of `t`: prefix sums (weights of `w`), collisions, and the cue anchor mask. Returns the word count. */
-function wordPass(t: string, w: Float32Array): { m: number; mask: number } {
+function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: number } {
   const n = t.length;
   let mask = UNGATED;
-  for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
+  if (SUBS_ANY.test(t)) for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
   let m = 0;
   nCol = 0;
   recMode = 0;
@@ -813,7 +825,7 @@ function wordPass(t: string, w: Float32Array): { m: number; mask: number } {
 }
 
 /** First index in [0, m) with a[k] >= x (m when none). */
-function lowerBound(a: Int32Array, m: number, x: number): number {
+function lowerBound(a: ArrayLike<number>, m: number, x: number): number {
   let lo = 0, hi = m;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
@@ -831,8 +843,8 @@ function setCue(slot: number, v: number): void {
 const presentBuf = new Uint8Array(CUES.length);
 
 /** Raw score (before the sigmoid) of the window [s, e) of `t`; needs wordPass and the cue hits of this text. */
-function windowLogit(m: LinearModel, t: string, s: number, e: number, words: number, hits: Int32Array[]): number {
-  const w = m.w;
+function windowLogit(m: LinearModel, t: string, s: number, e: number, words: number, hits: number[][]): number {
+  const w = m.q ?? m.w;
   const n = t.length;
   let sum = 0, cnt = 0, typo = 0;
   recMode = 1;
@@ -897,10 +909,11 @@ function windowLogit(m: LinearModel, t: string, s: number, e: number, words: num
 }
 
 /** The cue features of [s, e) (as featuresOf sets them) and the logit. */
-function finishWindow(m: LinearModel, s: number, e: number, sum: number, cnt: number, typo: number, hits: Int32Array[]): number {
+function finishWindow(m: LinearModel, s: number, e: number, sum: number, cnt: number, typo: number, hits: number[][]): number {
   const w = m.w;
   const gw = cnt === 0 ? 0 : 1 / Math.sqrt(cnt);
-  let z = m.bias + gw * sum;
+  // n-gram sums are in units of the table wordPass read (int8 × scale, or w itself)
+  let z = m.bias + gw * sum * (m.q !== undefined ? m.scale! : 1);
   nC = 0;
   if (typo) setCue(TYPO_FEATURE, 1);
   const L = e - s || 1;
@@ -944,7 +957,7 @@ function finishWindow(m: LinearModel, s: number, e: number, sum: number, cnt: nu
  * float rounding), in time linear in the text and independent of the window overlap.
  */
 export function scoreView(m: LinearModel, t: string): WindowScore {
-  const { m: words, mask } = wordPass(t, m.w);
+  const { m: words, mask } = wordPass(t, m.q ?? m.w);
   const hits = cueHits(t, mask);
   let best: WindowScore = { p: 0, start: 0, end: t.length };
   for (const [s, e] of windows(t.length)) {
@@ -980,7 +993,7 @@ export function decodeModel(e: WeightsFile['models'][string]): LinearModel {
   const q = new Int8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const w = new Float32Array(q.length);
   for (let i = 0; i < q.length; i++) w[i] = q[i]! * e.scale;
-  return { bias: e.bias, threshold: e.threshold, w };
+  return { bias: e.bias, threshold: e.threshold, w, q, scale: e.scale };
 }
 
 export const WEIGHTS_URL = new URL('../../models/detectors.json', import.meta.url);
