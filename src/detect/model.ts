@@ -428,6 +428,8 @@ interface CueScan {
   head: Int32Array;
   tail: Int32Array;
   sticky: (RegExp | undefined)[];
+  /** cues that are one character class of literal characters (quotes): their characters */
+  chars: (ReadonlySet<number> | undefined)[];
 }
 let CUE_SCAN: CueScan | undefined;
 
@@ -437,7 +439,12 @@ function buildCueScan(): CueScan {
   const tail = new Int32Array(S * S);
   let keyed = 0;
   const sticky: (RegExp | undefined)[] = [];
+  const chars: (ReadonlySet<number> | undefined)[] = [];
   CUES.forEach(([, re], k) => {
+    // [abc] of literal characters (no escape, range or negation): a match is one of them, anywhere
+    const lit = /^\[([^\]\\^-]+)\]$/.exec(re.source);
+    chars.push(lit ? new Set([...lit[1]!].map((c) => c.charCodeAt(0))) : undefined);
+    if (lit && [...lit[1]!].some((c) => c.length !== 1 || c.charCodeAt(0) > 0xffff)) chars[k] = undefined;
     const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source);
     if (keys === undefined) {
       sticky.push(undefined);
@@ -450,7 +457,7 @@ function buildCueScan(): CueScan {
       tail[key % (S * S)]! |= 1 << k;
     }
   });
-  return { keyed, head, tail, sticky };
+  return { keyed, head, tail, sticky, chars };
 }
 
 const cueFrom = new Int32Array(32);
@@ -458,7 +465,7 @@ const cueFrom = new Int32Array(32);
 /** Start positions of every cue's matches in `t` (`mask`: the cues that can match, see anchorMask): the same as cueHitsReference. */
 export function cueHits(t: string, mask = anchorMask(t)): number[][] {
   CUE_SCAN ??= buildCueScan();
-  const { keyed, head, tail, sticky } = CUE_SCAN;
+  const { keyed, head, tail, sticky, chars } = CUE_SCAN;
   const S = KEY_SYMBOLS;
   const out: number[][] = new Array<number[]>(CUES.length);
   const lists: (number[] | undefined)[] = new Array<number[] | undefined>(CUES.length);
@@ -467,7 +474,7 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
     else if ((keyed & (1 << k)) !== 0) {
       lists[k] = [];
       cueFrom[k] = 0;
-    } else out[k] = scanCue(CUES[k]![1], t);
+    } else out[k] = chars[k] !== undefined ? scanChars(chars[k]!, t) : scanCue(CUES[k]![1], t);
   }
   const want = mask & keyed;
   if (want !== 0) {
@@ -501,6 +508,22 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
 
 /** No match (shared; never written to). */
 const NONE: number[] = [];
+
+const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
+function scanChars(set: ReadonlySet<number>, t: string): number[] {
+  let ascii = charTables.get(set);
+  if (ascii === undefined) {
+    ascii = new Uint8Array(128);
+    for (const c of set) if (c < 128) ascii[c] = 1;
+    charTables.set(set, ascii);
+  }
+  let pos: number[] | undefined;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 128 ? ascii[c] === 1 : set.has(c)) (pos ??= []).push(i);
+  }
+  return pos ?? NONE;
+}
 
 function scanCue(re: RegExp, t: string): number[] {
   re.lastIndex = 0;
