@@ -2,7 +2,8 @@
  * Capacity of the gateway: how many downstream sessions and upstream child processes exist, in
  * all and per principal, and what gives way when a cap is reached.
  *
- * Why: every non-shared stdio server costs one child process (~57 MB) per session. Without caps
+ * Why: every stdio server with `isolation: session` (or `principal`) costs one child process (~57 MB)
+ * per session (or principal); pooled (`shared`) servers cost at most `maxInstances` each. Without caps
  * per principal, one credential (even one the policy allows nothing) can open sessions in a loop
  * until the global pool is full, and every other user then gets no upstream at all.
  *
@@ -27,6 +28,8 @@ export interface Reclaimable {
   readonly closed: boolean;
   /** A call or server→client request is in flight. */
   readonly busy: boolean;
+  /** Closing it frees a child process (false: it only uses pooled ones, so reclaiming it would free nothing). */
+  readonly holdsChildren?: boolean;
 }
 
 export interface CapacityLimits {
@@ -104,11 +107,13 @@ export class Capacity {
 
   /**
    * Count one more child for `principal` (undefined: a gateway-owned child, e.g. a shared server),
-   * making room first if a cap is reached. `requester` (the session asking) is never reclaimed.
+   * making room first if a cap is reached. `requester` (the session asking) is never reclaimed, nor
+   * a session that holds no child (closing it would free nothing). With `reclaim` false (a pool
+   * growing past its first member) nobody is: the child is started only if there is a free slot.
    */
-  acquireChild(principal: string | undefined, requester: string | undefined, server: string): void {
+  acquireChild(principal: string | undefined, requester: string | undefined, server: string, reclaim = true): void {
     const { maxChildren, maxChildrenPerPrincipal } = this.limits;
-    const notMe = (s: Reclaimable) => s.id !== requester && s.transport !== 'stdio';
+    const notMe = (s: Reclaimable) => reclaim && s.id !== requester && s.transport !== 'stdio' && s.holdsChildren !== false;
     if (principal !== undefined && this.childrenOfPrincipal(principal) >= maxChildrenPerPrincipal) {
       const mine = (s: Reclaimable) => notMe(s) && s.principal.id === principal;
       // Closing a session releases its children synchronously; one may not be enough (it may hold none).

@@ -19,11 +19,12 @@
  * `subscriptions/listen` holds one SSE response open and receives the list-changed and resource-
  * updated notifications the session gets (resource subscriptions are made upstream on its behalf).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, JSONRPC } from '../../errors.js';
 import type { Principal } from '../../pipeline/types.js';
 import { writeJson } from '../../transports/http-server.js';
+import { CapacityError } from '../capacity.js';
 import type { Gateway } from '../gateway.js';
 import type { Session } from '../session.js';
 import type { Json, RpcId } from '../upstream.js';
@@ -35,14 +36,18 @@ import {
   hasEnvelopeClaim,
   headerMismatch,
   isModernVersion,
+  nameSource,
   readEnvelope,
   stampResult,
   stripEnvelope,
   type Envelope,
   type HeaderView,
 } from './envelope.js';
+import { paramHeaderMismatch, receivedParamHeaders } from './param-headers.js';
+import type { AuditEvent } from '../../shared/audit-event.js';
 import type { DownstreamEra, ParsedPost } from './protocol-state.js';
 import { RequestStateSealer, requestDigest } from './request-state.js';
+import type { SessionStore } from '../fleet.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
 const SUBSCRIPTION_ID_META_KEY = 'io.modelcontextprotocol/subscriptionId';
@@ -58,6 +63,10 @@ export interface EnvelopeOptions {
   stateTtlMs: number;
   /** Close a state unused this long. */
   idleMs: number;
+  /** The HMAC key of `requestState` (a fleet shares one, from the store); default a random per-process key. */
+  requestStateKey?: Buffer;
+  /** A fleet: the taint of each client's state is shared with the other replicas through the store. */
+  fleet?: Pick<SessionStore, 'pullTaint' | 'flush' | 'dirty'>;
 }
 
 /**
@@ -65,8 +74,8 @@ export interface EnvelopeOptions {
  * precedes the answer) or the stdio pipe (every message a line).
  */
 export interface Sink {
-  /** Refuse the message before anything ran (an HTTP status for HTTP; a line on stdio). */
-  reject(status: number, m: unknown): void;
+  /** Refuse the message before anything ran (an HTTP status and headers for HTTP; a line on stdio). */
+  reject(status: number, m: unknown, headers?: Record<string, string>): void;
   /** A notification accepted (HTTP 202). */
   accepted(): void;
   /** A message before the final one. */
@@ -83,16 +92,27 @@ export interface Sink {
 
 export class HttpSink implements Sink {
   private sse = false;
-  constructor(private readonly res: ServerResponse) {}
-  reject(status: number, m: unknown): void {
-    writeJson(this.res, status, m);
+  /**
+   * `limit`: most bytes queued for a client that does not read (limits.maxStreamBufferBytes). Past it the
+   * stream is destroyed, which cancels its request (2026-07-28: closing a stream cancels it): a slow
+   * listener costs itself its stream, never the gateway its memory.
+   */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly limit = Infinity,
+    private readonly onOverflow: (queued: number) => void = () => {},
+  ) {}
+  reject(status: number, m: unknown, headers?: Record<string, string>): void {
+    writeJson(this.res, status, m, headers);
   }
   accepted(): void {
     if (!this.res.headersSent) this.res.writeHead(202).end();
   }
   event(m: unknown): void {
+    if (this.res.destroyed) return;
     this.toSse();
     writeEvent(this.res, m);
+    this.bound();
   }
   end(m: unknown): void {
     if (this.res.destroyed) return;
@@ -103,7 +123,11 @@ export class HttpSink implements Sink {
   }
   stream(): void {
     this.toSse();
-    const keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), 15_000);
+    const keepAlive = setInterval(() => {
+      if (this.res.destroyed) return;
+      this.res.write(': keepalive\n\n');
+      this.bound();
+    }, 15_000);
     keepAlive.unref();
     this.res.once('close', () => clearInterval(keepAlive));
   }
@@ -112,6 +136,13 @@ export class HttpSink implements Sink {
   }
   close(): void {
     this.res.end();
+  }
+  private bound(): void {
+    const queued = this.res.writableLength;
+    if (queued > this.limit && !this.res.destroyed) {
+      this.onOverflow(queued);
+      this.res.destroy();
+    }
   }
   private toSse(): void {
     if (this.sse || this.res.headersSent) return;
@@ -169,7 +200,7 @@ const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) =>
 export class EnvelopeState implements DownstreamEra {
   readonly era = 'envelope' as const;
   private readonly entries = new Map<string, Entry>();
-  private readonly sealer = new RequestStateSealer();
+  private readonly sealer: RequestStateSealer;
   private nextId = 1;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -177,6 +208,7 @@ export class EnvelopeState implements DownstreamEra {
     private readonly gw: Gateway,
     private readonly o: EnvelopeOptions,
   ) {
+    this.sealer = new RequestStateSealer(o.requestStateKey);
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, o.idleMs / 2)));
     this.sweeper.unref();
   }
@@ -190,7 +222,14 @@ export class EnvelopeState implements DownstreamEra {
     if (post.batch) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: JSON-RPC batches may not contain requests for protocol revision 2026-07-28 or later'));
     const h = req.headers;
     const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
-    return this.handleMessage(new HttpSink(res), principal, post.messages[0]!, { protocolVersion: one(h['mcp-protocol-version']), method: one(h['mcp-method']), name: one(h['mcp-name']) });
+    const limit = this.gw.config.limits.maxStreamBufferBytes;
+    const sink = new HttpSink(res, limit, (queued) => this.gw.log.warn({ principal: principal.id, queued, limit }, 'client is not reading its stream: stream closed, its request cancelled (limits.maxStreamBufferBytes)'));
+    return this.handleMessage(sink, principal, post.messages[0]!, {
+      protocolVersion: one(h['mcp-protocol-version']),
+      method: one(h['mcp-method']),
+      name: one(h['mcp-name']),
+      params: receivedParamHeaders(h),
+    });
   }
 
   /** One per-request message; `headers` on HTTP (checked against the body), undefined on stdio (which has none). */
@@ -201,10 +240,7 @@ export class EnvelopeState implements DownstreamEra {
     if ('error' in env) return sink.reject(400, rpcErr(id ?? null, JSONRPC.INVALID_PARAMS, `Invalid _meta envelope for protocol revision 2026-07-28: ${env.error}`));
     // Header/body agreement comes before anything reads either: no policy ever sees a request whose headers say otherwise.
     const mismatch = headers && headerMismatch(headers, msg, env);
-    if (mismatch) {
-      this.gw.log.warn({ principal: principal.id, method: msg.method, mismatch }, 'per-request message rejected: headers disagree with the body');
-      return sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: mismatch }));
-    }
+    if (mismatch) return this.refuseHeaders(sink, principal, msg, env, mismatch);
     if (!MODERN_VERSIONS.includes(env.protocolVersion)) {
       return sink.reject(400, rpcErr(id ?? null, UNSUPPORTED_VERSION, `Unsupported protocol version: ${env.protocolVersion}`, { supported: [...MODERN_VERSIONS], requested: env.protocolVersion }));
     }
@@ -217,7 +253,12 @@ export class EnvelopeState implements DownstreamEra {
     try {
       entry = this.entryFor(principal, env);
     } catch (e) {
-      return sink.reject(503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message));
+      // A principal at its session cap gets what a session-era client gets: 429, Retry-After, the cap's rule.
+      if (e instanceof CapacityError) {
+        const retry = String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000)));
+        return sink.reject(e.status, rpcErr(id, ErrorCodes[e.code], e.message, { code: e.code, ...e.data }), { 'retry-after': retry });
+      }
+      return sink.reject(503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
     }
     entry.lastUsed = Date.now();
     const init = await entry.ready;
@@ -229,7 +270,22 @@ export class EnvelopeState implements DownstreamEra {
     const method = msg.method as string;
     if (method === 'server/discover') return sink.end({ jsonrpc: '2.0', id, result: this.discoverResult(init.result as Json) });
     if (method === 'subscriptions/listen') return this.listen(entry, sink, id, msg);
+    if (this.o.fleet) {
+      // Taint another replica added for this client counts here before the pipeline runs (flow rule).
+      try {
+        await this.o.fleet.pullTaint(entry.session, this.fleetId(entry));
+      } catch (e) {
+        this.gw.log.error({ principal: principal.id, err: String(e) }, 'session store unavailable');
+        return sink.reject(503, rpcErr(id, ErrorCodes.PCX_STORE_UNAVAILABLE, 'the session store is unavailable, so this request was not served; retry shortly', { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }));
+      }
+    }
     const params = (msg.params ?? {}) as Json;
+    if (headers && method === 'tools/call') {
+      // Mcp-Param-* against the arguments, with the tool's declarations as this caller sees them; still before any policy.
+      const decls = typeof params.name === 'string' ? await entry.session.paramDeclarations(params.name) : undefined;
+      const why = paramHeaderMismatch(decls ?? [], params.arguments, headers.params ?? {});
+      if (why) return this.refuseHeaders(sink, principal, msg, env, why);
+    }
     const digest = method === 'tools/call' || method === 'prompts/get' || method === 'resources/read' ? requestDigest(method, params) : undefined;
     if (params.requestState !== undefined || params.inputResponses !== undefined) return this.resume(entry, sink, id, method, params, digest);
 
@@ -237,6 +293,42 @@ export class EnvelopeState implements DownstreamEra {
     const ex: Exchange = { sink, clientId: id, method, internalId, digest, done: false };
     this.attach(entry, ex);
     entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(params) });
+  }
+
+  /**
+   * HTTP 400 HeaderMismatch, as the spec asks, before any policy: a rule or an intermediary keyed on a
+   * header never sees a request whose body says otherwise. Audited like every other refusal.
+   */
+  private refuseHeaders(sink: Sink, principal: Principal, msg: Json, env: Envelope, why: string): void {
+    const id = msg.id as RpcId | undefined;
+    const method = typeof msg.method === 'string' ? msg.method : 'unknown';
+    this.gw.log.warn({ principal: principal.id, method, mismatch: why }, 'per-request message rejected: headers disagree with the body');
+    const eventId = this.auditRefusal(principal, method, (msg.params ?? {}) as Json, env.clientInfo, 'era.header-mismatch', why);
+    sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${why}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: why, eventId }));
+  }
+
+  /** Audit a refusal made here, before the session's pipeline (which audits everything after). Returns the event id. */
+  private auditRefusal(principal: Principal, method: string, params: Json, client: Envelope['clientInfo'], rule: string, reason: string): string {
+    const target = nameSource(method, params);
+    const ev: AuditEvent = {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      instance: this.gw.instance,
+      principal: { id: principal.id, kind: principal.kind, groups: principal.groups, ...(principal.agent ? { agent: principal.agent } : {}) },
+      transport: 'http',
+      hook: 'request',
+      method,
+      ...(target !== undefined ? { target } : {}),
+      ...(client ? { client } : {}),
+      decision: 'deny',
+      rule,
+      reason,
+      findings: [],
+      outcome: 'denied',
+    };
+    // A refusal whose audit fails is still a refusal (fail closed); the failure is logged.
+    this.gw.audit(ev).catch((err: unknown) => this.gw.log.error({ err, rule }, 'audit of a refusal failed'));
+    return ev.id;
   }
 
   // ───────── state per (principal, client) ─────────
@@ -305,10 +397,27 @@ export class EnvelopeState implements DownstreamEra {
 
   // ───────── session → client ─────────
 
+  /** The id a fleet shares this client's state under: the same on every replica for the same principal, client info and capabilities. */
+  private fleetId(entry: Entry): string {
+    return `env:${entry.key}`;
+  }
+
   private fromSession(entry: Entry, m: Json, related?: RpcId): Promise<void> {
     if (isResponse(m)) {
       const ex = entry.exchanges.get(String(m.id));
-      if (ex) this.finish(entry, ex, m);
+      if (!ex) return Promise.resolve();
+      const fleet = this.o.fleet;
+      // The answer leaves only once the taint it follows is in the store (the next request may land elsewhere).
+      if (fleet?.dirty(entry.session)) {
+        return fleet.flush(entry.session, this.fleetId(entry)).then(
+          () => this.finish(entry, ex, m),
+          (e: unknown) => {
+            this.gw.log.error({ principal: entry.principal.id, err: String(e) }, 'taint could not be written to the store; answer withheld');
+            this.finish(entry, ex, rpcErr(m.id as RpcId, ErrorCodes.PCX_STORE_UNAVAILABLE, "the session store could not record this client's state, so the answer was withheld; retry shortly", { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }) as unknown as Json);
+          },
+        );
+      }
+      this.finish(entry, ex, m);
       return Promise.resolve();
     }
     if (typeof m.method !== 'string') return Promise.resolve();
@@ -355,7 +464,7 @@ export class EnvelopeState implements DownstreamEra {
   }
 
   private inputRequired(entry: Entry, ex: Exchange, p: Parked, inputRequests: Json): void {
-    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs });
+    const requestState = this.sealer.seal({ p: entry.principal.id, d: p.digest, c: p.callId, e: Date.now() + this.o.stateTtlMs, i: this.gw.instance });
     // The exchange ends here; the call stays parked under its id for the retry.
     entry.exchanges.delete(ex.internalId);
     this.write(ex, { jsonrpc: '2.0', id: ex.clientId, result: { resultType: 'input_required', inputRequests, requestState } });
@@ -374,9 +483,15 @@ export class EnvelopeState implements DownstreamEra {
     const opened = this.sealer.open(params.requestState, entry.principal.id, digest ?? requestDigest(method, params));
     const p = 'error' in opened ? undefined : entry.parked.get(opened.c);
     if ('error' in opened || !p) {
-      const reason = 'error' in opened ? opened.error : 'requestState names no call waiting for input (expired or already resumed)';
+      const reason =
+        'error' in opened
+          ? opened.error
+          : opened.i !== undefined && opened.i !== this.gw.instance
+            ? `the call waiting for input is parked on gateway replica ${opened.i}, not this one (${this.gw.instance}); MRTR retries must reach the same replica`
+            : 'requestState names no call waiting for input (expired or already resumed)';
       this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
-      return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason }));
+      const eventId = this.auditRefusal(entry.principal, method, params, undefined, 'era.request-state', reason);
+      return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId }));
     }
     const responses = (params.inputResponses ?? {}) as Json;
     const missing = [...p.asked.keys()].filter((k) => responses[k] === undefined || typeof responses[k] !== 'object');

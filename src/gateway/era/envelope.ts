@@ -115,13 +115,18 @@ export function decodeHeaderValue(v: string): string | undefined {
 
 /** Encode a value for an `Mcp-Name` header: as is when it is printable ASCII, else the base64 sentinel. */
 export function encodeHeaderValue(v: string): string {
-  return /^[\x20-\x7e]*$/.test(v) && v.trim() === v ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
+  // Plain when it rides as an HTTP field value unchanged; else (non-ASCII, edge whitespace, empty, or a value that
+  // itself looks like the sentinel, which would otherwise be decoded on the other side) the Base64 sentinel.
+  const plain = v.length > 0 && /^[\x20-\x7e]*$/.test(v) && v.trim() === v && !(v.startsWith('=?base64?') && v.endsWith('?='));
+  return plain ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
 }
 
 export interface HeaderView {
   protocolVersion?: string;
   method?: string;
   name?: string;
+  /** `Mcp-Param-*` headers, keyed by the lower-cased name after the prefix. */
+  params?: Record<string, string>;
 }
 
 /**
