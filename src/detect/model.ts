@@ -18,6 +18,11 @@
  *
  * The weights (`models/detectors.json`) are trained by `npm run train` (src/detect/train.ts) from the
  * development corpus and the repository's authored challenge sets, and shipped in the package.
+ *
+ * Two implementations of the same scores: `featuresOf` / `scoreViewReference` build each window's
+ * sparse vector (training uses them), `scoreView` (the detectors) featurises each word once per text
+ * and sums windows from prefix sums, finding the cues in one keyed pass (`cueHits`). The tests hold
+ * the two to the same scores on the repository corpus.
  */
 import { readFileSync } from 'node:fs';
 import { PreparedText } from './prepared.js';
