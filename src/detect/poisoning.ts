@@ -17,7 +17,7 @@ import type { Finding, Severity } from './types.js';
 import { describeKinds, scoreText, severityFor, type Kind, type ScoredSpan } from './injection.js';
 import { findAnsiEscapes, findInvisibleRuns } from './unicode.js';
 import { hiddenHtmlRanges } from './injection.js';
-import { getModel, modelView, scoreView } from './model.js';
+import { getModel, learnedScorersOn, modelView, scoreView } from './model.js';
 
 export interface ToolDefinition {
   name: string;
@@ -224,7 +224,7 @@ export function scanToolDefinition(tool: ToolDefinition, opts: ScanOptions = {})
   // that reads only the known fields is walked around by moving the text one key over.
   for (const [k, v] of extraFields(tool)) walkStrings(v, k, visit);
   // the learned scorer reads the whole definition as the model would (rules above catch what they know)
-  if (!out.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) {
+  if (learnedScorersOn() && !out.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) {
     const m = getModel('poisoning');
     const s = scoreView(m, modelView(toolModelText(tool)));
     if (s.p >= m.threshold) {
