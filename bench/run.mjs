@@ -19,7 +19,7 @@ import { rawSession } from './lib/rawhttp.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('npm run bench [-- --quick] [-- --paths 1,3,4] [-- --no-write]\n  --quick     smoke run (< 60 s), as CI runs it\n  --paths     only these paths (1 direct stdio … 7 supergateway, 8 null relay, 9 Portcullis with a 2026-07-28 client)\n  --no-write  print the table only, no bench/results files\nSee bench/README.md.\n');
+  process.stdout.write('npm run bench [-- --quick] [-- --paths 1,3,4] [-- --no-write] [-- --no-scorer]\n  --quick     smoke run (< 60 s), as CI runs it\n  --no-scorer path 4 with inspect.learnedScorer: false (the rules alone), to separate the scorer\'s cost\n  --paths     only these paths (1 direct stdio … 7 supergateway, 8 null relay, 9 Portcullis with a 2026-07-28 client)\n  --no-write  print the table only, no bench/results files\nSee bench/README.md.\n');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
@@ -145,7 +145,7 @@ async function main() {
   if (!existsSync(E.CLI)) log(`warning: ${E.CLI} not found: run \`npm run build\` first (the Portcullis rows will say so)`);
   log(`${QUICK ? 'quick' : 'full'} run ${RUN}; ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const keys = hasKeysCommand(E);
-  const paths = definePaths(E, { keys, quick: QUICK }).filter((_, i) => !ONLY || ONLY.has(i + 1));
+  const paths = definePaths(E, { keys, quick: QUICK, noScorer: argv.includes('--no-scorer') }).filter((_, i) => !ONLY || ONLY.has(i + 1));
   const R = {}; // per path results
   const ctxs = new Map();
 

@@ -229,6 +229,7 @@ export function definePaths(E, opts) {
           useKeys ? 'auth: { apiKeys: true }' : 'auth: none',
           'limits: { maxChildren: 256, maxSessionsPerPrincipal: 512, maxChildrenPerPrincipal: 256 }', // the capacity phase ramps many sessions as one principal
           'registry: { mode: observe }',
+          ...(opts.noScorer ? ['inspect: { learnedScorer: false }'] : []),
           'policy:',
           '  allow:',
           `    - { id: bench-allow, principal: ${useKeys ? '"user:bench"' : '"*"'}, tools: ["everything__*", "sized__*"], prompts: ["everything__*"], resources: ["*"] }`,
