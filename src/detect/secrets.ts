@@ -90,6 +90,13 @@ export function isRepetitive(value: string): boolean {
   if (n >= 6 && max / n > 0.55) return true;
   const lower = value.toLowerCase();
   if (lower.includes('abcdefghij') || lower.includes('qwertyuiop') || lower.includes('0123456789abcdef')) return true;
+  // one ascending or descending sequence (`12345678`, `87654321`, `abcdefgh`)
+  let steps = 0;
+  for (let i = 1; i < n; i++) {
+    const d = value.charCodeAt(i) - value.charCodeAt(i - 1);
+    if (d === 1 || d === -1) steps++;
+  }
+  if (n >= 6 && steps === n - 1) return true;
   return false;
 }
 
@@ -580,18 +587,39 @@ function scanPem(text: string, out: Finding[]): void {
  * symmetric key (`k`), as base64url members of an object that has a `kty`. Public keys have none of them.
  */
 const JWK_PRIVATE_RE = /"(d|p|q|dp|dq|qi|k)"[ \t]{0,3}:[ \t\r\n]{0,8}"([A-Za-z0-9_-]{16,2000}={0,2})"/g;
+const JWK_KTY_RE = /"kty"[ \t]{0,3}:[ \t]{0,3}"(?:RSA|EC|OKP|oct)"/g;
 function scanJwk(text: string, out: Finding[]): void {
+  // the key's `kty` must be near the member (same object): within 2000 characters before or after it
+  const kty: number[] = [];
+  JWK_KTY_RE.lastIndex = 0;
+  for (let m = JWK_KTY_RE.exec(text); m !== null; m = JWK_KTY_RE.exec(text)) kty.push(m.index);
+  if (kty.length === 0) return;
+  let k = 0;
   JWK_PRIVATE_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = JWK_PRIVATE_RE.exec(text)) !== null) {
     const v = m[2]!;
-    // the key's `kty` must be near (same object): within 2000 characters before or after the member
-    const near = text.slice(Math.max(0, m.index - 2000), Math.min(text.length, m.index + m[0].length + 2000));
-    if (!/"kty"[ \t]{0,3}:[ \t]{0,3}"(?:RSA|EC|OKP|oct)"/.test(near)) continue;
+    while (k < kty.length - 1 && kty[k + 1]! <= m.index) k++;
+    const near = Math.abs(kty[k]! - m.index) <= 2000 || (k + 1 < kty.length && kty[k + 1]! - m.index <= 2000);
+    if (!near) continue;
     if (shannonEntropy(v) < 3.5 || looksLikePlaceholder(v)) continue;
     const s = m.index + m[0].length - 1 - v.length;
     out.push(mk('private-key', s, s + v.length, 0.95, 'critical', 'private JSON Web Key'));
-    JWK_PRIVATE_RE.lastIndex = s + v.length;
+  }
+}
+
+/** Wallet recovery phrases (BIP39 shape): 12 to 24 lower-case words after a mnemonic / seed phrase label. */
+const MNEMONIC_RE = /(?:mnemonic|seed[ _-]?phrase|recovery[ _-]?phrase|secret[ _-]?phrase|seed[ _-]?words|passphrase)["']?[ \t]{0,3}[:=]?[ \t]{0,3}["'`]?((?:[a-z]{3,8} ){11,23}[a-z]{3,8})(?![a-z])/gi;
+function scanMnemonic(text: string, out: Finding[]): void {
+  MNEMONIC_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = MNEMONIC_RE.exec(text)) !== null) {
+    const v = m[1]!;
+    const words = v.split(' ');
+    if (words.length % 3 !== 0 || new Set(words).size < words.length - 2) continue;
+    if (/[A-Z]/.test(v)) continue;
+    const s = m.index + m[0].length - v.length;
+    out.push(mk('wallet-recovery-phrase', s, s + v.length, 0.85, 'critical', 'wallet recovery (seed) phrase'));
   }
 }
 
@@ -873,6 +901,7 @@ const F_ANCHOR = 16;
 const F_MAILCHIMP = 32;
 const F_NETRC = 64;
 const F_JWK = 128;
+const F_MNEMONIC = 256;
 
 /**
  * The anchors, as data. Matching folds ASCII case (and the case of the non-ASCII letters listed), so
@@ -907,6 +936,9 @@ const ANCHOR_TABLE: [string, AK, number?][] = [
   ['-us', AK.Flag, F_MAILCHIMP],
   ['machine ', AK.Flag, F_NETRC],
   ['"kty"', AK.Flag, F_JWK],
+  ['mnemonic', AK.Flag, F_MNEMONIC],
+  ['phrase', AK.Flag, F_MNEMONIC],
+  ['seed words', AK.Flag, F_MNEMONIC],
 ];
 
 /**
@@ -1103,6 +1135,7 @@ const KEY_NAME_ALLOW_RE = /(?:access(?:ibility|or|ed|es|ing|_?level|_?mode|_?typ
 
 const XML_VALUE_RE = /\s+value\s*=\s*["']([^"'\n]{1,300})["']/y;
 const ASSIGN_RE = /(?:\\?["'`])?(?:[ \t]*:[ \t]*[A-Za-z_][\w<>[\]?.]{0,30}(?=[ \t]*=)|[ \t]+[A-Za-z_][\w.[\]*]{0,30}(?=[ \t]*=))?[ \t]{0,3}(?:=>|:=|::=|:::=|\?\?=|\?=|\|\|=|\.=|\+=|=|:|,|>)(?:[ \t]*[|>][-+]?[ \t]*\r?\n[ \t]*|[ \t]{0,5}(?:(?<=>)\r?\n[ \t]*)?)/y;
+const PAIR_VALUE_RE = /[([][ \t]*(["'])[^"'\n]{1,100}\1[ \t]*,[ \t]*["']([^"'\n]{1,200})["']/y;
 const QUOTED_VALUE_RE = /(["'`])([^"'`\n\r]{1,300})\1/y;
 const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*?][\w.=+/~\-!@#%^&*$?]{0,299})/y;
 /** Known prefixes owned by the provider rules (a generic value that starts with one of them is theirs to judge). */
@@ -1166,6 +1199,12 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   // skip an opening `=` run or a second quote (gitleaks allows [`'"\s=]{0,5})
   if (text[vs] === '=' && opText !== '=') vs++;
   if (text[vs] === '\\' && text[vs + 1] === '"') vs++; // escaped JSON value
+  // a (user, password) pair: `auth = ("admin", "…")`, `auth: ['admin', '…']`
+  if (text[vs] === '(' || text[vs] === '[') {
+    PAIR_VALUE_RE.lastIndex = vs;
+    const pr = PAIR_VALUE_RE.exec(text);
+    if (pr) return { keyStart: ks, key: `${text.slice(ks, ke)}_password`, valueStart: vs + pr[0].length - 1 - pr[2]!.length, value: pr[2]!, quoted: true };
+  }
   QUOTED_VALUE_RE.lastIndex = vs;
   const q = QUOTED_VALUE_RE.exec(text);
   if (q) return { keyStart: ks, key: text.slice(ks, ke), valueStart: vs + 1, value: (q[2] ?? '').replace(/\\$/, ''), quoted: true };
@@ -1209,9 +1248,11 @@ function spaceSeparated(text: string, ks: number, ke: number, p: number): Assign
   if (p !== ke) return undefined;
   const c = text.charCodeAt(p);
   if (c !== 32 && c !== 9) return undefined;
-  let b = ks;
-  while (b > 0 && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
-  if (b > 0 && text.charCodeAt(b - 1) !== 10) return undefined;
+  // the line start, searched back at most 41 characters (a bounded look, linear over many hits)
+  let lineStart = ks;
+  while (lineStart > 0 && ks - lineStart <= 40 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
+  if (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) return proseValue(text, ks, ke, p);
+  if (!LINE_PREFIX_RE.test(text.slice(lineStart, ks))) return proseValue(text, ks, ke, p);
   SPACE_VALUE_RE.lastIndex = p;
   const m = SPACE_VALUE_RE.exec(text);
   if (!m) return undefined;
@@ -1219,12 +1260,50 @@ function spaceSeparated(text: string, ks: number, ke: number, p: number): Assign
   if (!STRONG_KEY_RE.test(key)) return undefined;
   return { keyStart: ks, key, valueStart: p + m[0].length - m[1]!.length - (m[0].length - m[0].trimEnd().length), value: m[1]!, quoted: false };
 }
+/** What may precede a blank-separated setting on its line: indentation, `set -x` (fish), `setenv` (csh), `ENV` (Dockerfile). */
+const LINE_PREFIX_RE = /^[ \t]*(?:(?:set(?:[ \t]+-[A-Za-z]{1,3})?|setenv|ENV|env)[ \t]+)?$/;
+
+/**
+ * A value stated in prose: `Your API key is <value>`, `the password was <value>`. Needs a value that no word
+ * looks like: 12+ characters mixing letters and digits, high entropy.
+ */
+const PROSE_VALUE_RE = /[ \t]+(?:is|was|ist|es|est|[:=])[ \t]+[`'"]?([A-Za-z0-9+/_\-.~!@#$%^&*]{12,200})/y;
+function proseValue(text: string, ks: number, ke: number, p: number): Assignment | undefined {
+  PROSE_VALUE_RE.lastIndex = p;
+  const m = PROSE_VALUE_RE.exec(text);
+  if (!m) return undefined;
+  const v = m[1]!.replace(/[.,;:!?`'"]+$/, '');
+  if (!/[0-9]/.test(v) || !/[A-Za-z]/.test(v) || shannonEntropy(v) < 3.5) return undefined;
+  const key = text.slice(ks, ke);
+  if (!STRONG_KEY_RE.test(key) && !/^(?:key|token)$/i.test(key)) return undefined;
+  return { keyStart: ks, key, valueStart: p + m[0].length - m[1]!.length, value: v, quoted: false };
+}
+
 /** Key words that name a credential on their own (the blank-separated form needs one). */
 const STRONG_KEY_RE = /secret|passw|pwd|requirepass|masterauth|token|api[_-]?key|private[_-]?key|credential/i;
 
 const PASSWORD_KEY_RE = /passw(?:or)?d|pwd|(?:^|[_.-])pass$|^pass$|passphrase|passwort|kennwort|contrase|senha|wachtwoord|has[lł]o|heslo|mot[_-]?de[_-]?passe|salasana|l[oö]senord|passord|adgangskode|jelsz[oó]|parola|clave|пароль|パスワード|密[码碼]|비밀번호|requirepass|masterauth/i;
 
 const h0 = shannonEntropy;
+
+/**
+ * Letters in random case (`BNvbQSneAB`), not words or identifiers: the case flips between neighbours at least
+ * once every four characters, and the entropy is high.
+ */
+function randomLetters(v: string): boolean {
+  let flips = 0;
+  let letters = 0;
+  let prevUpper = -1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const up = c >= 65 && c <= 90 ? 1 : c >= 97 && c <= 122 ? 0 : -1;
+    if (up < 0) continue;
+    letters++;
+    if (prevUpper >= 0 && up !== prevUpper) flips++;
+    prevUpper = up;
+  }
+  return letters >= 8 && flips * 4 >= letters && shannonEntropy(v) >= 3;
+}
 
 /** Judge a generic value. Returns a score (0 = reject). */
 export function genericValueScore(key: string, value: string): number {
@@ -1247,14 +1326,14 @@ export function genericValueScore(key: string, value: string): number {
   const h = shannonEntropy(v);
   if (isPassword) {
     if (v.length < 6) return 0;
-    if (/^[a-z]+$/i.test(v) && v.length < 12) return 0;
+    if (/^[a-z]+$/i.test(v) && v.length < 12 && !randomLetters(v)) return 0;
     if (/\s/.test(v)) return 0;
     if (h < 2.4) return 0;
     return h >= 3 ? 0.8 : 0.6;
   }
   if (v.length < 10) return 0;
   if (/\s/.test(v)) return 0;
-  if (/^[A-Za-z_.-]+$/.test(v)) return 0; // letters only: words, not keys
+  if (/^[A-Za-z_.-]+$/.test(v) && !(v.length >= 16 && randomLetters(v))) return 0; // letters only: words, not keys
   if (/^[0-9]+$/.test(v)) return v.length >= 16 && h0(v) >= 2.8 && /token|secret|key/i.test(key) ? 0.6 : 0; // long numeric tokens only
   if (h < 3.3) return 0;
   // long hex / base64 / mixed tokens
@@ -1378,6 +1457,7 @@ export function detectSecrets(text: string): Finding[] {
     if (flags & F_MAILCHIMP) scanMailchimp(text, out);
     if (flags & F_CLI) scanCliFlags(text, out);
     if (flags & F_NETRC) scanNetrc(text, out);
+    if (flags & F_MNEMONIC) scanMnemonic(text, out);
   }
   if (hits.vendor.length) scanVendors(text, out, hits.vendor);
   if (hits.curl) scanCurl(text, out);
