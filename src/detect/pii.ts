@@ -643,7 +643,8 @@ function findNumbers(text: string, out: Finding[]): void {
         continue;
       }
     }
-    // Phones
+    // Phones (not the digits of a code such as `XJ-9000-4455-21`)
+    if (start >= 2 && text.charCodeAt(start - 1) === 45 && isAsciiLetterCode(text.charCodeAt(start - 2))) continue;
     const ps = nd >= 7 && nd <= 15 ? phoneScore(cand, before, after) : 0; // phoneScore needs 7 to 15 digits
     if (ps > 0) {
       // extension: 345-899-3560x4587
@@ -1339,6 +1340,141 @@ function findLabelledIds(text: string, out: Finding[]): void {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// National identity numbers, tax ids and dates of birth next to their label (rules as data)
+
+const digitsOf = (v: string): string => v.replace(/\D/g, '');
+function dniValid(v: string): boolean {
+  const m = /^([XYZ]?)(\d{7,8})[- ]?([A-Z])$/i.exec(v);
+  if (!m) return false;
+  const n = Number(`${'XYZ'.indexOf(m[1]!.toUpperCase()) >= 0 ? 'XYZ'.indexOf(m[1]!.toUpperCase()) : ''}${m[2]}`);
+  return 'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23] === m[3]!.toUpperCase();
+}
+function bsnValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 9) return false;
+  let s = 0;
+  for (let i = 0; i < 8; i++) s += Number(d[i]) * (9 - i);
+  return (s - Number(d[8])) % 11 === 0;
+}
+function cpfValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 11 || /^(\d)\1{10}$/.test(d)) return false;
+  const check = (len: number): number => {
+    let s = 0;
+    for (let i = 0; i < len; i++) s += Number(d[i]) * (len + 1 - i);
+    return ((s * 10) % 11) % 10;
+  };
+  return check(9) === Number(d[9]) && check(10) === Number(d[10]);
+}
+const CF_ODD = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+function codiceFiscaleValid(v: string): boolean {
+  const s = v.toUpperCase();
+  if (!/^[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]$/.test(s)) return false;
+  let sum = 0;
+  for (let i = 0; i < 15; i++) {
+    const c = s.charCodeAt(i);
+    const k = c <= 57 ? c - 48 : c - 65;
+    sum += i % 2 === 0 ? CF_ODD[k]! : k;
+  }
+  return String.fromCharCode(65 + (sum % 26)) === s[15];
+}
+function nhsValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 10) return false;
+  let s = 0;
+  for (let i = 0; i < 9; i++) s += Number(d[i]) * (10 - i);
+  const c = 11 - (s % 11);
+  return (c === 11 ? 0 : c) === Number(d[9]);
+}
+function nirValid(v: string): boolean {
+  const s = v.replace(/\s/g, '').toUpperCase();
+  if (s.length !== 15) return false;
+  const body = s.slice(0, 13).replace('2A', '19').replace('2B', '18');
+  return 97 - Number(BigInt(body) % 97n) === Number(s.slice(13));
+}
+const notAllSame = (v: string): boolean => !/^(.)\1+$/.test(digitsOf(v));
+
+interface LabelledIdRule {
+  id: string;
+  message: string;
+  /** Label (source; joined into one regex per case mode). */
+  label: string;
+  /** Whether the label is matched case-sensitively (acronyms such as SIN, NIE, DOB). */
+  exactCase?: boolean;
+  /** The value right after the label and its separator (sticky). */
+  value: RegExp;
+  validate?: (v: string) => boolean;
+}
+
+const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{1,2}\.? (?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]{0,7}\.? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
+
+const LABELLED_ID_RULES: LabelledIdRule[] = [
+  { id: 'national-id-es', message: 'Spanish DNI / NIE', label: String.raw`DNI|NIE|NIF`, exactCase: true, value: /[XYZ]?\d{7,8}[- ]?[A-Z](?![A-Za-z0-9])/iy, validate: dniValid },
+  { id: 'national-id-nl', message: 'Dutch BSN', label: String.raw`BSN|burgerservicenummer|sofinummer`, value: /(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})(?!\d)/y, validate: bsnValid },
+  { id: 'national-id-br', message: 'Brazilian CPF', label: String.raw`CPF`, exactCase: true, value: /\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)/y, validate: cpfValid },
+  { id: 'national-id-ca', message: 'Canadian SIN', label: String.raw`SIN|NAS|social insurance|assurance sociale`, exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) && notAllSame(v) },
+  { id: 'national-id-ca', message: 'Canadian SIN', label: String.raw`social insurance|assurance sociale`, value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) },
+  { id: 'national-id-it', message: 'Italian codice fiscale', label: String.raw`codice fiscale|cod\. ?fisc\.?|C\.F\.`, value: /[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/iy, validate: codiceFiscaleValid },
+  { id: 'national-id-in', message: 'Indian Aadhaar number', label: String.raw`aadhaa?r|UIDAI`, value: /[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}(?!\d)/y, validate: notAllSame },
+  { id: 'tax-id-de', message: 'German tax id', label: String.raw`steuer-?id|steuer-?identifikationsnummer|steuerliche identifikationsnummer|IdNr`, value: /\d{2} ?\d{3} ?\d{3} ?\d{3}(?!\d)/y, validate: notAllSame },
+  { id: 'national-id-se', message: 'Swedish personal identity number', label: String.raw`personnummer|personal identity number`, value: /(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)/y, validate: notAllSame },
+  { id: 'national-id-fr', message: 'French social security number (NIR)', label: String.raw`INSEE|NIR|s[ée]curit[ée] sociale|carte vitale`, value: /[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?!\d)/iy, validate: nirValid },
+  { id: 'health-id-uk', message: 'NHS number', label: String.raw`NHS`, exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/y, validate: nhsValid },
+  { id: 'passport', message: 'passport number', label: String.raw`passport|reisepass|passeport|pasaporte|passaporto|paspoort|passnummer`,
+    value: /(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}(?![A-Za-z0-9])/y },
+  { id: 'national-id', message: 'identity or tax number', label: String.raw`national id(?:entity)?(?: card)?|identity (?:card|document)|id card|ID-Nr|personalausweis|tax (?:id|identification)|taxpayer id|PESEL|CURP|RUT|HKID|NRIC|MyKad|TFN|PPSN?|ITIN|EIN`,
+    value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
+  { id: 'date-of-birth', message: 'date of birth', label: String.raw`date of birth|birth ?date|born(?: on)?|geburtsdatum|geb\.|fecha de nacimiento|date de naissance|data di nascita|d\.o\.b\.?`,
+    value: new RegExp(DATE_VALUE, 'iy') },
+  { id: 'date-of-birth', message: 'date of birth', label: String.raw`DOB|D\.O\.B`, exactCase: true, value: new RegExp(DATE_VALUE, 'iy') },
+];
+const idLabels = (exact: boolean): RegExp =>
+  new RegExp(String.raw`(?:` + LABELLED_ID_RULES.filter((r) => !!r.exactCase === exact).map((r) => `(${r.label.replace(/ /g, '[ _-]')})`).join('|') + String.raw`)(?![A-Za-z])`, exact ? 'g' : 'gi');
+const ID_LABEL_CI_RE = idLabels(false);
+const ID_LABEL_CS_RE = idLabels(true);
+const ID_RULES_CI = LABELLED_ID_RULES.filter((r) => !r.exactCase);
+const ID_RULES_CS = LABELLED_ID_RULES.filter((r) => !!r.exactCase);
+/** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
+const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
+
+/**
+ * Labels are searched only in windows before digit runs (a value holds a digit within 34 characters of its
+ * label's end, and no label is longer than 56): windows are merged, so the text is read at most once.
+ */
+function findLabelledNationalIds(text: string, out: Finding[]): void {
+  let r = 0;
+  while (r < runCount) {
+    const ws = Math.max(0, RUN_S[r]! - 90);
+    let we = RUN_S[r]!;
+    r++;
+    while (r < runCount && RUN_S[r]! - 90 <= we) we = RUN_S[r++]!;
+    const win = text.slice(ws, we);
+    for (const [re, rules] of [[ID_LABEL_CI_RE, ID_RULES_CI], [ID_LABEL_CS_RE, ID_RULES_CS]] as const) {
+      if (re === ID_LABEL_CS_RE && !sawUpper) continue;
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(win)) !== null) {
+        const at = ws + m.index;
+        if (at > 0 && isAsciiLetterCode(text.charCodeAt(at - 1))) continue; // inside a word
+        let k = 1;
+        while (m[k] === undefined) k++;
+        const rule = rules[k - 1]!;
+        const after = at + m[0].length;
+        ID_SEP_RE.lastIndex = after;
+        const sep = ID_SEP_RE.exec(text);
+        const vs = after + (sep ? sep[0].length : 0);
+        rule.value.lastIndex = vs;
+        const v = rule.value.exec(text);
+        if (!v) continue;
+        const value = v[0].trimEnd();
+        if (rule.validate && !rule.validate(value)) continue;
+        out.push(mk(rule.id, vs, vs + value.length, 0.85, 'medium', rule.message));
+      }
+    }
+  }
+}
+
 const LOWER_CUE_RE = /\b(?:my name is|name is|calls me|call me|i am|i'm|heard|named|user:|this is)\s+([a-zà-öø-ÿ\u0100-\u017f]{3,})(?: ([a-zà-öø-ÿ\u0100-\u017f]{3,}))?/g;
 function findPersonsLowerCue(text: string, out: Finding[]): void {
   LOWER_CUE_RE.lastIndex = 0;
@@ -1372,6 +1508,7 @@ export function detectPii(text: string): Finding[] {
   if (sawV6Hint) findIpv6(text, out);
   if (hasDigit && ninoPossible(text)) findNino(text, out);
   if (hasDigit && letterBeforeDigits(text) && LABEL_HINT_RE.test(text)) findLabelledIds(text, out);
+  if (digitCount >= 5) findLabelledNationalIds(text, out);
   findPersons(text, out);
   if (!sawUpper) {
     findPersonsLower(text, out);
