@@ -469,6 +469,9 @@ function joinedView(text: string, i: number, j: number): { view: string; map: nu
 const GLUED_AT_UNDERSCORE: [string, number][] = [['ghp', 3], ['gho', 3], ['ghu', 3], ['ghs', 3], ['ghr', 3], ['github', 6], ['sk_live', 7], ['rk_live', 7], ['npm', 3], ['dckr_pat', 8]];
 const GLUED_AT_DASH: [string, number][] = [['xoxb', 4], ['xoxp', 4], ['xapp', 4], ['sk', 2], ['glpat', 5]];
 
+const GLUED_LAST = new Uint8Array(128);
+for (const [p] of [...GLUED_AT_UNDERSCORE, ...GLUED_AT_DASH]) GLUED_LAST[p.charCodeAt(p.length - 1)] = 1;
+
 function scanPrefixRules(text: string, out: Finding[], runs: Int32Array, nRuns: number): void {
   // Candidate tokens are maximal runs of token characters, starting at their first start character
   // (gitleaks' \b); after a match the scan resumes at the match end. Only runs of 8 or more characters
@@ -506,6 +509,8 @@ function scanPrefixRules(text: string, out: Finding[], runs: Int32Array, nRuns: 
         for (let k = i + 2; k < j - 8 && !matched; k++) {
           const ch = text.charCodeAt(k);
           if (ch !== 95 && ch !== 45) continue;
+          // the prefixes end in one of a few letters: most `_` / `-` of identifiers are ruled out at once
+          if (GLUED_LAST[text.charCodeAt(k - 1) & 127] !== 1) continue;
           for (const [p, len] of ch === 95 ? GLUED_AT_UNDERSCORE : GLUED_AT_DASH) {
             const st = k - len;
             if (st <= i || !text.startsWith(p, st)) continue;
@@ -1070,10 +1075,10 @@ const ANCHORS: Anchors = { generic: [], authorization: [], bearer: [], vendor: [
 function findAnchors(text: string): Anchors {
   runAutomaton(text);
   const h = ANCHORS;
-  h.generic.length = 0;
-  h.authorization.length = 0;
-  h.bearer.length = 0;
-  h.vendor.length = 0;
+  if (h.generic.length !== 0) h.generic.length = 0;
+  if (h.authorization.length !== 0) h.authorization.length = 0;
+  if (h.bearer.length !== 0) h.bearer.length = 0;
+  if (h.vendor.length !== 0) h.vendor.length = 0;
   h.curl = false;
   h.flags = 0;
   if (nHits === 0) return h;
@@ -1252,7 +1257,9 @@ function spaceSeparated(text: string, ks: number, ke: number, p: number): Assign
   let lineStart = ks;
   while (lineStart > 0 && ks - lineStart <= 40 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
   if (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) return proseValue(text, ks, ke, p);
-  if (!LINE_PREFIX_RE.test(text.slice(lineStart, ks))) return proseValue(text, ks, ke, p);
+  let blank = lineStart;
+  while (blank < ks && (text.charCodeAt(blank) === 32 || text.charCodeAt(blank) === 9)) blank++;
+  if (blank < ks && !LINE_PREFIX_RE.test(text.slice(lineStart, ks))) return proseValue(text, ks, ke, p);
   SPACE_VALUE_RE.lastIndex = p;
   const m = SPACE_VALUE_RE.exec(text);
   if (!m) return undefined;
@@ -1269,6 +1276,11 @@ const LINE_PREFIX_RE = /^[ \t]*(?:(?:set(?:[ \t]+-[A-Za-z]{1,3})?|setenv|ENV|env
  */
 const PROSE_VALUE_RE = /[ \t]+(?:is|was|ist|es|est|[:=])[ \t]+[`'"]?([A-Za-z0-9+/_\-.~!@#$%^&*]{12,200})/y;
 function proseValue(text: string, ks: number, ke: number, p: number): Assignment | undefined {
+  // the word after the blanks starts with i / w / e, or is : / = (a cheap test before the regex)
+  let q = p;
+  while (q < p + 4 && (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9)) q++;
+  const c = text.charCodeAt(q) | 32;
+  if (c !== 105 && c !== 119 && c !== 101 && c !== 58 && c !== 61 && c !== 61) return undefined;
   PROSE_VALUE_RE.lastIndex = p;
   const m = PROSE_VALUE_RE.exec(text);
   if (!m) return undefined;
