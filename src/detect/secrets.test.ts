@@ -249,7 +249,7 @@ describe('linear time on adversarial input', () => {
     'sk-', 'aaaaaaaaaaaaaaaaaaaa', 'curl -u ', 'Authorization: ', 'Bearer ', 'sumo', ' = "', '\\n', '0123456789|', 'AccountKey=', '-us1',
     // anchors and rules added for issue #17
     '"kty":"EC","d":"' + 'Ab1_'.repeat(6) + '",', '"d":"' + 'Ab1_'.repeat(6) + '",', 'mnemonic: ', 'abandon ', 'seed phrase: abc ',
-    '"ghp_abc" + ', '"ghp_abcdefghij"\n', 'helloghp_', 'xoxb-1"', 'requirepass ', '\nclient_secret\t', 'password is ',
+    '"ghp_abc" + ', '"ghp_abcdefghij"\n', 'helloghp_', 'xghp_' + 'a'.repeat(36) + ' ', 'xoxb-1"', 'requirepass ', '\nclient_secret\t', 'password is ',
     'auth = ("a", ', 'passwort: ', 'contraseña=', 'пароль: ', 'パスワード：', 'set -x API_TOKEN ', '$env:API_KEY = ', '--',
   ];
   for (const u of units) {

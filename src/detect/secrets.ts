@@ -465,70 +465,59 @@ function joinedView(text: string, i: number, j: number): { view: string; map: nu
   return { view, map };
 }
 
-/** Provider prefixes distinctive enough to be found glued to a preceding word (`helloghp_…`, `tokenxoxb-…`). */
-const GLUED_AT_UNDERSCORE: [string, number][] = [['ghp', 3], ['gho', 3], ['ghu', 3], ['ghs', 3], ['ghr', 3], ['github', 6], ['sk_live', 7], ['rk_live', 7], ['npm', 3], ['dckr_pat', 8]];
-const GLUED_AT_DASH: [string, number][] = [['xoxb', 4], ['xoxp', 4], ['xapp', 4], ['sk', 2], ['glpat', 5]];
-
-const GLUED_LAST = new Uint8Array(128);
-for (const [p] of [...GLUED_AT_UNDERSCORE, ...GLUED_AT_DASH]) GLUED_LAST[p.charCodeAt(p.length - 1)] = 1;
-
 function scanPrefixRules(text: string, out: Finding[], runs: Int32Array, nRuns: number): void {
   // Candidate tokens are maximal runs of token characters, starting at their first start character
   // (gitleaks' \b); after a match the scan resumes at the match end. Only runs of 8 or more characters
-  // can be candidates: findAnchors records them in its pass, so short words are never visited again.
+  // can be candidates: findAnchors records them in its pass, so short words are never visited again, and a
+  // run whose first two characters start no rule is dropped before it is read further.
   const n = text.length;
   let from = 0;
   for (let r = 0; r < nRuns; r++) {
     const q = Math.max(runs[r]!, from);
-    let j = q;
-    while (j < n && TOK_BODY[text.charCodeAt(j)] === 1) j++;
-    if (j - q < 8) continue;
     let i = q;
-    while (i < j && TOK_START[text.charCodeAt(i)] !== 1) i++;
-    let next = j;
+    while (i < n && TOK_START[text.charCodeAt(i)] !== 1 && TOK_BODY[text.charCodeAt(i)] === 1) i++;
+    if (TOK_START[text.charCodeAt(i)] !== 1) continue;
     const c = text.charCodeAt(i);
-    let matched = false;
-    if (j - i >= MIN_CANDIDATE || (c >= 48 && c <= 57 && j - i >= 8)) {
-      const bucket = BUCKETS2[c * 128 + text.charCodeAt(i + 1)];
-      if (bucket) {
-        for (const rule of bucket) {
-          if (!prefixMatches(text, i, rule)) continue;
-          let end = tryRule(text, i, rule, out);
-          if (end < 0) {
-            const jv = joinedView(text, i, j);
-            if (jv) end = tryRule(text, i, rule, out, jv.view, jv.map);
-          }
-          if (end < 0) continue;
-          if (end > next) next = end;
-          matched = true;
-          break;
-        }
+    const bucket = BUCKETS2[c * 128 + text.charCodeAt(i + 1)];
+    if (!bucket) continue;
+    let j = i + 1;
+    while (j < n && TOK_BODY[text.charCodeAt(j)] === 1) j++;
+    if (j - q < 8 || !(j - i >= MIN_CANDIDATE || (c >= 48 && c <= 57 && j - i >= 8))) continue;
+    let next = j;
+    for (const rule of bucket) {
+      if (!prefixMatches(text, i, rule)) continue;
+      let end = tryRule(text, i, rule, out);
+      if (end < 0) {
+        const jv = joinedView(text, i, j);
+        if (jv) end = tryRule(text, i, rule, out, jv.view, jv.map);
       }
-      if (!matched && j - i <= 400) {
-        // a distinctive provider prefix glued to the word before it
-        for (let k = i + 2; k < j - 8 && !matched; k++) {
-          const ch = text.charCodeAt(k);
-          if (ch !== 95 && ch !== 45) continue;
-          // the prefixes end in one of a few letters: most `_` / `-` of identifiers are ruled out at once
-          if (GLUED_LAST[text.charCodeAt(k - 1) & 127] !== 1) continue;
-          for (const [p, len] of ch === 95 ? GLUED_AT_UNDERSCORE : GLUED_AT_DASH) {
-            const st = k - len;
-            if (st <= i || !text.startsWith(p, st)) continue;
-            const bucket = BUCKETS2[text.charCodeAt(st) * 128 + text.charCodeAt(st + 1)];
-            for (const rule of bucket ?? []) {
-              if (!prefixMatches(text, st, rule)) continue;
-              const end = tryRule(text, st, rule, out);
-              if (end < 0) continue;
-              if (end > next) next = end;
-              matched = true;
-              break;
-            }
-            if (matched) break;
-          }
-        }
-      }
+      if (end < 0) continue;
+      if (end > next) next = end;
+      break;
     }
     from = next;
+  }
+}
+
+/** Distinctive provider prefixes glued to the word before them (`helloghp_…`, `tokenxoxb-…`): found by the automaton. */
+function scanGlued(text: string, out: Finding[], starts: number[]): void {
+  // the run scan's findings are in start order, and so are the starts: one sweep skips the covered ones
+  const prior = out.length;
+  let k = 0;
+  let coveredTo = -1;
+  for (const st of starts) {
+    if (st === 0 || TOK_BODY[text.charCodeAt(st - 1)] !== 1) continue; // not glued: the run scan saw it
+    while (k < prior && (out[k]!.start ?? 0) <= st) coveredTo = Math.max(coveredTo, out[k++]!.end ?? 0);
+    if (st < coveredTo) continue;
+    const bucket = BUCKETS2[text.charCodeAt(st) * 128 + text.charCodeAt(st + 1)];
+    for (const rule of bucket ?? []) {
+      if (!prefixMatches(text, st, rule)) continue;
+      const end = tryRule(text, st, rule, out);
+      if (end >= 0) {
+        coveredTo = Math.max(coveredTo, end);
+        break;
+      }
+    }
   }
 }
 
@@ -897,6 +886,8 @@ const enum AK {
   Vendor = 5,
   /** A structural anchor (`://`, `-----BEGIN`, `Q~`...): sets a flag bit, the scanner re-finds its own anchor. */
   Flag = 6,
+  /** A distinctive provider prefix, which may be glued to a preceding word. */
+  Glued = 7,
 }
 const F_URL = 1;
 const F_PEM = 2;
@@ -941,6 +932,8 @@ const ANCHOR_TABLE: [string, AK, number?][] = [
   ['-us', AK.Flag, F_MAILCHIMP],
   ['machine ', AK.Flag, F_NETRC],
   ['"kty"', AK.Flag, F_JWK],
+  ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'xapp-', 'sk-proj-', 'sk-ant-', 'sk-svcacct-',
+    'sk_live_', 'rk_live_', 'npm_', 'dckr_pat_'].map((w): [string, AK] => [w, AK.Glued]),
   ['mnemonic', AK.Flag, F_MNEMONIC],
   ['phrase', AK.Flag, F_MNEMONIC],
   ['seed words', AK.Flag, F_MNEMONIC],
@@ -1060,6 +1053,7 @@ function runAutomaton(text: string): void {
 }
 
 interface Anchors {
+  glued: number[];
   generic: { i: number; len: number }[];
   authorization: number[];
   bearer: number[];
@@ -1069,13 +1063,14 @@ interface Anchors {
 }
 
 /** The result of findAnchors (scratch, reused: read before the next call; detectors are synchronous). */
-const ANCHORS: Anchors = { generic: [], authorization: [], bearer: [], vendor: [], curl: false, flags: 0 };
+const ANCHORS: Anchors = { glued: [], generic: [], authorization: [], bearer: [], vendor: [], curl: false, flags: 0 };
 
 /** Every anchor, from one automaton pass over the text. */
 function findAnchors(text: string): Anchors {
   runAutomaton(text);
   const h = ANCHORS;
   if (h.generic.length !== 0) h.generic.length = 0;
+  if (h.glued.length !== 0) h.glued.length = 0;
   if (h.authorization.length !== 0) h.authorization.length = 0;
   if (h.bearer.length !== 0) h.bearer.length = 0;
   if (h.vendor.length !== 0) h.vendor.length = 0;
@@ -1121,6 +1116,9 @@ function findAnchors(text: string): Anchors {
         }
         case AK.Bearer:
           h.bearer.push(start);
+          break;
+        case AK.Glued:
+          h.glued.push(start);
           break;
         case AK.Curl:
           h.curl = true;
@@ -1459,6 +1457,7 @@ export function detectSecrets(text: string): Finding[] {
   const out: Finding[] = [];
   const hits = findAnchors(text);
   if (nRuns > 0) scanPrefixRules(text, out, RUNS, nRuns);
+  if (hits.glued.length) scanGlued(text, out, hits.glued);
   const flags = hits.flags;
   if (flags !== 0) {
     if (flags & F_PEM) scanPem(text, out);
