@@ -98,6 +98,12 @@ describe('identity numbers and dates of birth next to their label (issue #17)', 
     ['date of birth field', 'date_of_birth: 1987-11-23', 'pii.date-of-birth'],
     ['DOB with a US date', 'DOB: 04/17/1979', 'pii.date-of-birth'],
     ['born on a written date', 'She was born on March 3, 1981 in Leeds.', 'pii.date-of-birth'],
+    ['lower-case dob field', 'dob=1990-02-28', 'pii.date-of-birth'],
+    ['labelled address in French', 'Adresse: 12 rue de la Paix, 75002 Paris', 'pii.address'],
+    ['labelled billing address', 'billing_address: 55 Queen St W, Toronto, ON M5H 2M9', 'pii.address'],
+    ['name in a full_name field', 'full_name="Oluwaseun Bakare"', 'pii.person'],
+    ['name after Cardholder:', 'Cardholder: Nkechi Obi', 'pii.person'],
+    ['German phone label', 'Telefon: 0176 12345678', 'pii.phone'],
   ];
   it.each(cases)('%s', (_name, text, detector) => {
     expect(detectPii(text).map((f) => f.detector)).toContain(detector);
@@ -110,6 +116,12 @@ describe('identity numbers and dates of birth next to their label (issue #17)', 
     ['"sin" in Spanish prose', 'sin 123 456 789 problemas'],
     ['a release date is not a birth date', 'Release date: 2024-06-01'],
     ['a product code with digits is not a phone', 'Model number XJ-9000-4455-21 with serial batch 20240611'],
+    ['a listen address is not a postal address', 'listen_address: localhost:8080'],
+    ['an IP address field', 'IP address: 0.0.0.0'],
+    ['a memory address', 'Fault at address: 0x7ffe1234 (offset 12)'],
+    ['a MAC address', 'MAC address: 00:1A:2B:3C:4D:5E'],
+    ['address in a sentence, no field', 'The address space grows by 4096 bytes per page.'],
+    ['a field name without a person', 'full_name: string (max 120 characters)'],
   ];
   it.each(negatives)('%s', (_name, text) => {
     const ids = detectPii(text).filter((f) => f.severity !== 'low' && f.severity !== 'info');
@@ -143,7 +155,8 @@ describe('validators', () => {
 describe('linear time on adversarial input', () => {
   const units = ['a@', '@b.co ', '1 ', '1-', '+1 (', '4111 ', 'GB82 ', 'Aa ', 'Dr. ', 'Anna ', 'lives at 12 ', 'Apt 1 ', '::', 'a1:', '1.1.', 'PSC 1', 'Str 12 ', 'ö', 'ÄÖ ', 'my name is ',
     // labelled identity numbers (issue #17)
-    'DNI 1', 'passport number: A1', 'date of birth: 1', 'DOB 12/', 'national id 12 ', 'codice fiscale RSSMRA8', 'SIN 123 ', 'aadhaar 2345 ', 'XJ-9000-'];
+    'DNI 1', 'passport number: A1', 'date of birth: 1', 'DOB 12/', 'national id 12 ', 'codice fiscale RSSMRA8', 'SIN 123 ', 'aadhaar 2345 ', 'XJ-9000-',
+    'address: 1 ', 'Adresse: a1 ', 'full_name: Ab ', 'surname: ', 'Cardholder: Ann Lee '];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
       expectLinearTime(detectPii, u);

@@ -512,7 +512,7 @@ function findNino(text: string, out: Finding[]): void {
 /** Numeric candidates: digit groups with common separators, optional leading + or (. */
 const NUM_RE = /[+(]?\d[\d \-.()/]{3,30}\d|\d{4,}/g;
 
-const PHONE_CUE_BEFORE = /(?:phone|tel|telephone|mobile|cell|fax|desk|office|call(?:ing)?|ring|sms|text(?: me)?|whats ?app|contact|reach(?: me)?|messages? to|answering at|dial(?:ed)?|number|no\.|nr\.?|hotline|helpline|landline|direct)\b[^\d\n]{0,20}$/i;
+const PHONE_CUE_BEFORE = /(?:phone|tel|telephone|telefon|t[ée]l[ée]phone|tel[ée]fono|telefone|handy|mobil|m[óo]vil|celular|cellulare|portable|mobile|cell|fax|desk|office|call(?:ing)?|ring|sms|text(?: me)?|whats ?app|contact|reach(?: me)?|messages? to|answering at|dial(?:ed)?|number|no\.|nr\.?|hotline|helpline|landline|direct)\b[^\d\n]{0,20}$/i;
 const PHONE_CUE_AFTER = /^[ \t]{0,3}(?:\(?(?:office|fax|mobile|cell|home|work|desk|tel|phone|direct)\)?)\b/i;
 const NOT_PHONE_CUE = /(?:order|invoice|batch|isbn|sku|tracking|ticket|issue|pr|build|version|v|id|ref|reference|item|items|account|acct|card|iban|ssn|zip|postal|code|po|pin|otp|serial|model|part|page|line|lines|step|room|flight|route)\s*(?:#|no\.?|number|nr\.?|:)?\s*$/i;
 
@@ -1308,7 +1308,7 @@ function findAddresses(text: string, out: Finding[]): void {
     if (lead) p += lead[0].length;
     const seg = /^(?:[^\n.?!;]|\.(?! +\p{Lu}\p{Ll}| *$))+/u.exec(text.slice(p, p + 100))?.[0] ?? '';
     if (seg.length < 3) continue;
-    if (/^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|o'clock|h)\b|\d{1,2}:\d{2}|\$|€|£|noon|midnight)/i.test(seg)) continue;
+    if (/^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|o'clock|h)\b|\d{1,2}:\d{2}|\$|€|£|noon|midnight|0x[0-9a-f])/i.test(seg)) continue;
     if (/\d{1,6}[A-Za-z]?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\d{1,5}\b|\p{L}\.\s+\d{1,5}\b/u.test(seg) && !/^\d+\s*(?:x|%|items?|days?|hours?|minutes?|years?|people|times|pages?)\b/i.test(seg)) {
       push(p, p + seg.length, 0.7);
     }
@@ -1405,6 +1405,10 @@ interface LabelledIdRule {
   /** The value right after the label and its separator (sticky). */
   value: RegExp;
   validate?: (v: string) => boolean;
+  /** The separator must hold `:` or `=` (a field, not a word in a sentence). */
+  needsColon?: boolean;
+  /** Look for the label in every text, not only before digits (values without digits). */
+  anyDigits?: boolean;
 }
 
 const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{1,2}\.? (?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]{0,7}\.? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
@@ -1428,13 +1432,26 @@ const LABELLED_ID_RULES: LabelledIdRule[] = [
   { id: 'date-of-birth', message: 'date of birth', label: String.raw`date of birth|birth ?date|born(?: on)?|geburtsdatum|geb\.|fecha de nacimiento|date de naissance|data di nascita|d\.o\.b\.?`,
     value: new RegExp(DATE_VALUE, 'iy') },
   { id: 'date-of-birth', message: 'date of birth', label: String.raw`DOB|D\.O\.B`, exactCase: true, value: new RegExp(DATE_VALUE, 'iy') },
+  { id: 'date-of-birth', message: 'date of birth', label: String.raw`dob`, value: new RegExp(DATE_VALUE, 'iy') },
+  // a labelled postal address: the label (in several languages), `:` or `=`, then a line holding a number and a word
+  { id: 'address', message: 'street address', label: String.raw`(?:home |billing |shipping |postal |mailing |street |delivery )?address|adresse|anschrift|direcci[óo]n|indirizzo|endere[çc]o|adres|lieferadresse|rechnungsadresse`,
+    value: /(?=[^\n;|]{0,40}\d)[^\n;|"'<>{}]{6,100}/y, needsColon: true,
+    validate: (v) => /\p{L}{3,}/u.test(v) && /(?:^|\D)\d{1,5}(?:\D|$)/.test(v) && !/@|0x|^[\d.:\s/-]+$|https?:|:\d{2,5}\b|localhost|\.(?:com|net|org|io|local|internal|lan)\b|\b(?:port|mac|ip|memory|space|bus|register|offset|pointer)\b/i.test(v) },
+  // a person's name in a field that names a person
+  { id: 'person', message: 'person name', label: String.raw`full name|first name|last name|given name|family name|surname|customer name|patient name|contact name|cardholder(?: name)?|account holder|passenger name|employee name`,
+    value: /\p{Lu}[\p{Ll}'’-]+(?: (?:\p{Lu}[\p{Ll}'’-]+|(?:de|da|di|del|van|von|der|la|le|bin|al)))*(?: \p{Lu}[\p{Ll}'’-]+)?/uy, needsColon: true, anyDigits: true },
 ];
-const idLabels = (exact: boolean): RegExp =>
-  new RegExp(String.raw`(?:` + LABELLED_ID_RULES.filter((r) => !!r.exactCase === exact).map((r) => `(${r.label.replace(/ /g, '[ _-]')})`).join('|') + String.raw`)(?![A-Za-z])`, exact ? 'g' : 'gi');
+const idLabels = (exact: boolean, anyDigits = false): RegExp =>
+  new RegExp(String.raw`(?:` + LABELLED_ID_RULES.filter((r) => !!r.exactCase === exact && !!r.anyDigits === anyDigits).map((r) => `(${r.label.replace(/ /g, '[ _-]')})`).join('|') + String.raw`)(?![A-Za-z])`, exact ? 'g' : 'gi');
 const ID_LABEL_CI_RE = idLabels(false);
 const ID_LABEL_CS_RE = idLabels(true);
-const ID_RULES_CI = LABELLED_ID_RULES.filter((r) => !r.exactCase);
-const ID_RULES_CS = LABELLED_ID_RULES.filter((r) => !!r.exactCase);
+const ID_RULES_CI = LABELLED_ID_RULES.filter((r) => !r.exactCase && !r.anyDigits);
+const ID_RULES_CS = LABELLED_ID_RULES.filter((r) => !!r.exactCase && !r.anyDigits);
+/** Rules whose values need no digit (names in person fields): their labels are looked for in the whole text. */
+const FIELD_LABEL_RE = idLabels(false, true);
+const FIELD_RULES = LABELLED_ID_RULES.filter((r) => !r.exactCase && !!r.anyDigits);
+/** Every FIELD_RULES label holds one of these (a cheap gate before the regex). */
+const FIELD_HINT_RE = /ame|older|AME|OLDER/;
 /** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
 const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
 
@@ -1454,25 +1471,37 @@ function findLabelledNationalIds(text: string, out: Finding[]): void {
       if (re === ID_LABEL_CS_RE && !sawUpper) continue;
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
-      while ((m = re.exec(win)) !== null) {
-        const at = ws + m.index;
-        if (at > 0 && isAsciiLetterCode(text.charCodeAt(at - 1))) continue; // inside a word
-        let k = 1;
-        while (m[k] === undefined) k++;
-        const rule = rules[k - 1]!;
-        const after = at + m[0].length;
-        ID_SEP_RE.lastIndex = after;
-        const sep = ID_SEP_RE.exec(text);
-        const vs = after + (sep ? sep[0].length : 0);
-        rule.value.lastIndex = vs;
-        const v = rule.value.exec(text);
-        if (!v) continue;
-        const value = v[0].trimEnd();
-        if (rule.validate && !rule.validate(value)) continue;
-        out.push(mk(rule.id, vs, vs + value.length, 0.85, 'medium', rule.message));
-      }
+      while ((m = re.exec(win)) !== null) labelledValueAt(text, ws + m.index, m, rules, out);
     }
   }
+}
+
+/** Names in fields that name a person (`full_name: …`, `Cardholder: …`). */
+function findPersonFields(text: string, out: Finding[]): void {
+  if (FIELD_HINT_RE.test(text)) {
+    FIELD_LABEL_RE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = FIELD_LABEL_RE.exec(text)) !== null) labelledValueAt(text, m.index, m, FIELD_RULES, out);
+  }
+}
+
+/** The value after a label found at `at` (match `m`, one capture group per rule), checked and reported. */
+function labelledValueAt(text: string, at: number, m: RegExpExecArray, rules: readonly LabelledIdRule[], out: Finding[]): void {
+  if (at > 0 && isAsciiLetterCode(text.charCodeAt(at - 1))) return; // inside a word
+  let k = 1;
+  while (m[k] === undefined) k++;
+  const rule = rules[k - 1]!;
+  const after = at + m[0].length;
+  ID_SEP_RE.lastIndex = after;
+  const sep = ID_SEP_RE.exec(text);
+  if (rule.needsColon && !(sep && /[:=]/.test(sep[0]))) return;
+  const vs = after + (sep ? sep[0].length : 0);
+  rule.value.lastIndex = vs;
+  const v = rule.value.exec(text);
+  if (!v) return;
+  const value = v[0].trimEnd();
+  if (rule.validate && !rule.validate(value)) return;
+  out.push(mk(rule.id, vs, vs + value.length, 0.85, 'medium', rule.message));
 }
 
 const LOWER_CUE_RE = /\b(?:my name is|name is|calls me|call me|i am|i'm|heard|named|user:|this is)\s+([a-zà-öø-ÿ\u0100-\u017f]{3,})(?: ([a-zà-öø-ÿ\u0100-\u017f]{3,}))?/g;
@@ -1509,6 +1538,7 @@ export function detectPii(text: string): Finding[] {
   if (hasDigit && ninoPossible(text)) findNino(text, out);
   if (hasDigit && letterBeforeDigits(text) && LABEL_HINT_RE.test(text)) findLabelledIds(text, out);
   if (digitCount >= 5) findLabelledNationalIds(text, out);
+  findPersonFields(text, out);
   findPersons(text, out);
   if (!sawUpper) {
     findPersonsLower(text, out);
