@@ -52,7 +52,7 @@ export function targets(res) {
   const sgn = (x) => `${x >= 0 ? '+' : ''}${f(x, 1)} ms`;
   add(
     'session setup within 20 ms of direct stdio (pooled upstream where config allows)',
-    [dsh === undefined ? undefined : `shared upstream ${sgn(dsh)} (${f(cap.sharedSetupMs, 1)} vs ${f(d.setupMs, 1)})`, ds === undefined ? undefined : `per-session child ${sgn(ds)} (${f(g.setupMs, 1)})`].filter(Boolean).join('; ') || '—',
+    [dsh === undefined ? undefined : `shared upstream ${sgn(dsh)} (${f(cap.sharedSetupMs, 1)} vs ${f(d.setupMs, 1)})`, ds === undefined ? undefined : `path 4, default isolation ${sgn(ds)} (${f(g.setupMs, 1)})`].filter(Boolean).join('; ') || '—',
     dsh !== undefined ? dsh <= 20 : ds === undefined ? undefined : ds <= 20,
   );
   add('≤ 100 KB gateway memory per idle session', cap?.status === 'ok' ? `${f(cap.kbPerSession, 1)} KB/session at ${cap.sessions} sessions` : cap?.status ?? '—', cap?.status === 'ok' ? cap.kbPerSession <= 100 : undefined);

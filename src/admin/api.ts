@@ -11,6 +11,7 @@
 import type { ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { sessionChannel, type SessionChannelMessage } from '../coord/session-channel.js';
 import type { Coord } from '../coord/types.js';
 import type { ResolvedServer } from '../config/load.js';
 import type { Principal } from '../shared/principal.js';
@@ -33,6 +34,17 @@ export interface AdminSessionView {
   transport: string;
   taint: Set<string>;
   lastActivity: number;
+}
+
+/** End sessions fleet-wide (shared store) and tell the replicas holding them; nothing to do on a single-process store. */
+async function endFleetSessions(deps: AdminDeps, ids: string[], endedAlready = false): Promise<void> {
+  if (deps.store.kind !== 'postgres') return;
+  const at = new Date().toISOString();
+  for (const id of ids) {
+    if (!endedAlready) await deps.store.endSession(id, 'revoked', at);
+    const m: SessionChannelMessage = { from: 'admin', t: 'end', reason: 'revoked' };
+    await deps.coord.publish(sessionChannel(id), JSON.stringify(m)).catch(() => 0);
+  }
 }
 
 /** What the admin API needs of the gateway: structural, so admin/ does not import gateway/ (the gateway's runtime imports admin/). */
@@ -360,6 +372,8 @@ export const ROUTES: RouteSpec[] = [
       await deps.coord.revoke(`session:${id}`, ttl);
       const s = deps.gw.sessions.get(id);
       if (s) await deps.gw.closeSession(s);
+      // A fleet: ended in the shared store for good (not only while the coord revocation lasts), and every replica holding it drops it.
+      await endFleetSessions(deps, [id]);
       return { revoked: `session:${id}`, closed: Boolean(s), forSeconds: ttl / 1000 };
     },
   }),
@@ -374,6 +388,7 @@ export const ROUTES: RouteSpec[] = [
       const ttl = ms(body.for ?? '1h', 3_600_000);
       const id = params.id!;
       await deps.coord.revoke(`principal:${id}`, ttl);
+      await endFleetSessions(deps, await deps.store.endSessionsOf(id, 'revoked', new Date().toISOString()), true);
       let closed = 0;
       for (const s of [...deps.gw.sessions.values()]) {
         if (s.principal.id === id) {

@@ -22,17 +22,25 @@ const Duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+
 /** Portcullis keys that may sit beside a server's command/url. */
 const ServerOptions = {
   timeout: Duration.optional().meta(doc('Per-call timeout for this server (default `limits.requestTimeout`). A hung server cannot hold a client forever.', '30s')),
-  idleTimeout: Duration.optional().meta(doc('Stop an idle stdio child after this long without calls; 0 = never.', '10m')),
-  maxInstances: z.number().int().positive().optional().meta(doc('Most concurrent children of this server (one per downstream session unless `shared`). Bounds the processes one client can make the gateway start.', 4)),
+  idleTimeout: Duration.optional().meta(doc('Stop an idle child (or connection) after this long without calls; 0 = never. For a pooled (`shared`) server this is the last member: the others stop after `pool.shrinkAfter`.', '10m')),
+  maxInstances: z.number().int().positive().optional().meta(doc('Most concurrent children (or connections) of this server: the size of its pool when `isolation: shared` (default 4), else the most sessions (or principals) that get one. Bounds the processes clients can make the gateway start for it.', 4)),
+  pool: z
+    .strictObject({
+      callsPerInstance: z.number().int().positive().optional().meta(doc('Calls one pool member takes at once (default 8). When every member has this many in flight the pool grows (up to `maxInstances`); when it cannot, a call waits up to `queueTimeout`. A call of a client that answers sampling / elicitation, to a server seen sending such requests, takes a member to itself.', 8)),
+      shrinkAfter: Duration.optional().meta(doc('Stop a pool member idle this long while another remains (default 60s).', '30s')),
+      queueTimeout: Duration.optional().meta(doc('How long a call waits for a member when the pool is full and every member busy (default 5s); then PCX_UPSTREAM_UNAVAILABLE (`servers.maxInstances`) with a retry hint.', '2s')),
+    })
+    .optional()
+    .meta(doc('Sizing of the pool of a shared server (`isolation: shared`, the default).', { callsPerInstance: 4, shrinkAfter: '2m' })),
   prefix: z.string().max(40).optional().meta(doc('Name prefix for this server\'s tools and prompts (`<prefix>__<tool>`); default the server name. `""` keeps names unchanged. Keeps two servers\' same-named tools apart.', 'files')),
-  shared: z.boolean().optional().meta(doc('A stateless server whose one upstream session may serve every downstream session. Leave off for servers that keep per-user state.', true)),
+  shared: z.boolean().optional().meta(doc('Older spelling: `true` = `isolation: shared`, `false` = `isolation: session`.', true)),
   isolation: z
     .enum(['shared', 'principal', 'session'])
     .optional()
     .meta(
       doc(
-        "Who shares this server's upstream connection (and child process): `session` (default unless `shared: true`) gives each downstream session its own, for servers with per-session state; `principal` gives each principal one, shared by its sessions (its children count against limits.maxChildrenPerPrincipal); `shared` (same as `shared: true`) one for everyone. In every mode request ids and progress tokens are remapped and notifications routed to the session that made the call; what cannot be attributed is dropped.",
-        'principal',
+        "Who shares this server's children (or connections): `shared` (default) a pool of at most `maxInstances`, serving every session, for servers without per-session state; `session` one per downstream session, for servers that keep state per connection (a browser, a shell, log messages or `roots` that must reach one client); `principal` one per principal, shared by its sessions (counted against limits.maxChildrenPerPrincipal). In every mode request ids and progress tokens are remapped and notifications routed to the session that made the call; what cannot be attributed is dropped. `portcullis stdio` defaults to `session`. See docs/upstreams.md.",
+        'session',
       ),
     ),
   owner: z.string().optional().meta(doc('Owner recorded in the registry (who to ask about this server).', 'platform-team')),
@@ -219,16 +227,16 @@ const Store = z.strictObject({
     .optional()
     .meta(doc('SQLite store (the default).')),
   postgres: z
-    .strictObject({ url: z.string().meta(doc('Connection URL.', 'postgres://portcullis@db/portcullis')) })
+    .strictObject({ url: z.string().meta(doc('Connection URL; a schema other than the default with `?options=-c%20search_path%3D<schema>`.', 'postgres://portcullis@db/portcullis')) })
     .optional()
-    .meta(doc('PostgreSQL store, shared by a fleet of gateways.')),
+    .meta(doc('PostgreSQL store, shared by a fleet of gateways: audit chain, registry, keys, and the sessions any replica can serve (docs/fleet.md).')),
 });
 
 const Coord = z.strictObject({
   redis: z
     .strictObject({ url: z.string().meta(doc('Connection URL.', 'redis://127.0.0.1:6379')) })
     .optional()
-    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway.')),
+    .meta(doc('Redis for fleet coordination: revocations, rate limits and approvals seen by every gateway, and messages between replicas (notifications for a client whose stream is on another replica; docs/fleet.md).')),
 });
 
 const Limits = z.strictObject({
@@ -238,10 +246,27 @@ const Limits = z.strictObject({
   maxSessions: z.number().int().positive().default(10_000).meta(doc('Most concurrent downstream sessions.', 10000)),
   maxSessionsPerPrincipal: z.number().int().positive().default(32).meta(doc('Most concurrent downstream sessions one principal may hold. At the cap its own least-recently-used idle session is closed to make room; with none idle it gets HTTP 429 (PCX_RATE_LIMITED). Protects other users from one credential opening sessions in a loop.', 32)),
   maxChildrenPerPrincipal: z.number().int().positive().default(16).meta(doc("Most upstream child processes (stdio servers that are not `shared`) one principal's sessions may hold in all. Past it the principal's own idle sessions are reclaimed, else the call gets PCX_UPSTREAM_UNAVAILABLE with a retry hint; other principals' children are never taken for it.", 16)),
+  reclaimPooledIdleAfter: Duration.default('5s').meta(
+    doc(
+      "At a principal's session cap (maxSessionsPerPrincipal), its own least recently used session that holds no child process of its own (every server it uses is pooled, so it is cheap to open again) and has had no call for this long gives way to the new one. Short-lived clients that never send DELETE (the Inspector CLI, an SDK client that only drops its transport) then never lock a principal out. Sessions holding their own children wait for reclaimIdleAfter.",
+      '5s',
+    ),
+  ),
   reclaimIdleAfter: Duration.default('1m').meta(doc('When a session or child cap is reached, sessions without a call in flight and idle at least this long are closed, least recently used first, instead of refusing the new one.', '1m')),
   maxStreamBufferBytes: z.number().int().positive().default(16 * 1024 * 1024).meta(doc('Most bytes the gateway queues for one downstream stream (an SSE response or the standalone GET stream) whose client does not read. Past it the slow session is closed (its calls cancelled); gateway memory stays bounded. Keep it above twice maxMessageBytes.', 16777216)),
   sessionIdleTimeout: Duration.default('30m').meta(doc('Drop a downstream HTTP session after this long without requests.', '30m')),
   interceptorTimeout: Duration.default('5s').meta(doc('A pipeline interceptor that takes longer than this denies the call (fail closed).', '5s')),
+  maxCallsInFlightPerPrincipal: z
+    .number()
+    .int()
+    .positive()
+    .default(64)
+    .meta(
+      doc(
+        "Most calls one principal may have in flight at once, across all its sessions and both protocol eras. Past it a call is refused before it reaches an upstream (PCX_RATE_LIMITED, rule rate.in-flight, with a retry hint), so one credential flooding slow calls cannot monopolise the upstreams (shared pools above all) that other users share.",
+        64,
+      ),
+    ),
   callsPerMinute: z.number().int().nonnegative().default(0).meta(doc('Calls per minute per principal (0 = unlimited).', 600)),
   maxDepth: z.number().int().min(8).max(1000).default(64).meta(doc('Deepest JSON nesting accepted in a message\'s params or result; deeper is refused (rule validate.depth) and audited.', 64)),
   listPageSize: z.number().int().nonnegative().default(1000).meta(doc('Items per page of tools/prompts/resources lists sent to clients, with `nextCursor` for the rest (0 = one page).', 100)),

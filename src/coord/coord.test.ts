@@ -59,7 +59,32 @@ function contract(name: string, make: () => Promise<Coord>) {
       await new Promise((r) => setTimeout(r, 450));
       expect(await c.isRevoked(s)).toBe(false);
     });
+
+    it('publish reaches the subscribers of that channel only, until they unsubscribe', async () => {
+      const c = await fresh();
+      const ch = key();
+      const got: string[] = [];
+      const other: string[] = [];
+      const off = await c.subscribe(ch, (m) => got.push(m));
+      const off2 = await c.subscribe(`${ch}-other`, (m) => other.push(m));
+      expect(await c.publish(ch, 'one')).toBe(1);
+      await until(() => got.length === 1);
+      await off();
+      expect(await c.publish(ch, 'two')).toBe(0);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual(['one']);
+      expect(other).toEqual([]);
+      await off2();
+    });
   });
+}
+
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 contract('memory', async () => new MemoryCoord());
@@ -81,6 +106,12 @@ describe.skipIf(!haveRedis)('redis', () => {
       expect((await a.hit('k', 60_000, 2)).allowed).toBe(false);
       await a.revoke('principal:user:x', 5000);
       expect(await b.isRevoked('principal:user:x')).toBe(true);
+      // Messages cross between replicas.
+      const got: string[] = [];
+      await b.subscribe('session:s1', (m) => got.push(m));
+      expect(await a.publish('session:s1', 'hello')).toBe(1);
+      await until(() => got.length === 1);
+      expect(got).toEqual(['hello']);
     } finally {
       await a.close();
       await b.close();

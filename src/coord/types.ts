@@ -1,5 +1,6 @@
 /**
- * Coordination between gateway replicas: rate-limit counters and session revocations.
+ * Coordination between gateway replicas: rate-limit counters, session revocations and messages
+ * (notifications and session ends for sessions whose client is connected to another replica).
  * In memory for one process (the default); Redis when `coord.redis.url` is set, so every
  * replica behind a load balancer sees the same counters and the same revocations.
  */
@@ -18,5 +19,13 @@ export interface Coord {
   /** Revoke a session or a principal (`session:<id>`, `principal:<id>`) for `ttlMs`. */
   revoke(subject: string, ttlMs: number): Promise<void>;
   isRevoked(subject: string): Promise<boolean>;
+  /**
+   * Fire-and-forget messages between replicas (Redis pub/sub; in memory, within the process).
+   * Delivery is at most once: a replica that is not subscribed when a message is published never
+   * sees it. Returns how many subscribers received it (Redis counts connections, not handlers).
+   */
+  publish(channel: string, message: string): Promise<number>;
+  /** Receive what is published on `channel` (this process's own publications included); returns the unsubscribe. */
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

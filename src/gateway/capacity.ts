@@ -2,7 +2,8 @@
  * Capacity of the gateway: how many downstream sessions and upstream child processes exist, in
  * all and per principal, and what gives way when a cap is reached.
  *
- * Why: every non-shared stdio server costs one child process (~57 MB) per session. Without caps
+ * Why: every stdio server with `isolation: session` (or `principal`) costs one child process (~57 MB)
+ * per session (or principal); pooled (`shared`) servers cost at most `maxInstances` each. Without caps
  * per principal, one credential (even one the policy allows nothing) can open sessions in a loop
  * until the global pool is full, and every other user then gets no upstream at all.
  *
@@ -27,6 +28,8 @@ export interface Reclaimable {
   readonly closed: boolean;
   /** A call or server→client request is in flight. */
   readonly busy: boolean;
+  /** Closing it frees a child process (false: it only uses pooled ones, so reclaiming it would free nothing). */
+  readonly holdsChildren?: boolean;
 }
 
 export interface CapacityLimits {
@@ -35,6 +38,8 @@ export interface CapacityLimits {
   maxChildren: number;
   maxChildrenPerPrincipal: number;
   reclaimIdleAfterMs: number;
+  /** At a principal's own session cap, how long one of its sessions holding no child of its own must have been idle to give way (default reclaimIdleAfterMs). */
+  reclaimPooledIdleAfterMs?: number;
 }
 
 /** A refusal for lack of capacity: `status` is the HTTP status a listener answers with. */
@@ -81,12 +86,16 @@ export class Capacity {
       if (mine(s)) own++;
     }
     if (own >= maxSessionsPerPrincipal) {
-      if (!this.reclaimOne(mine, `principal ${principal} reached limits.maxSessionsPerPrincipal`)) {
+      // Its own sessions that hold no child are cheap to open again: they give way sooner (reclaimPooledIdleAfter).
+      const cheap = (s: Reclaimable) => mine(s) && s.holdsChildren === false;
+      const why = `principal ${principal} reached limits.maxSessionsPerPrincipal`;
+      const pooledIdle = Math.min(this.limits.reclaimPooledIdleAfterMs ?? this.limits.reclaimIdleAfterMs, this.limits.reclaimIdleAfterMs);
+      if (!this.reclaimOne(mine, why) && !this.reclaimOne(cheap, why, pooledIdle)) {
         throw new CapacityError(
           'PCX_RATE_LIMITED',
           `too many sessions for this principal (limits.maxSessionsPerPrincipal = ${maxSessionsPerPrincipal}); close one (HTTP DELETE) or retry later`,
           429,
-          { rule: 'limits.maxSessionsPerPrincipal', retryAfterMs: this.retryHint(mine) },
+          { rule: 'limits.maxSessionsPerPrincipal', retryAfterMs: Math.min(this.retryHint(mine), this.retryHint(cheap, pooledIdle)) },
         );
       }
       total--;
@@ -104,11 +113,13 @@ export class Capacity {
 
   /**
    * Count one more child for `principal` (undefined: a gateway-owned child, e.g. a shared server),
-   * making room first if a cap is reached. `requester` (the session asking) is never reclaimed.
+   * making room first if a cap is reached. `requester` (the session asking) is never reclaimed, nor
+   * a session that holds no child (closing it would free nothing). With `reclaim` false (a pool
+   * growing past its first member) nobody is: the child is started only if there is a free slot.
    */
-  acquireChild(principal: string | undefined, requester: string | undefined, server: string): void {
+  acquireChild(principal: string | undefined, requester: string | undefined, server: string, reclaim = true): void {
     const { maxChildren, maxChildrenPerPrincipal } = this.limits;
-    const notMe = (s: Reclaimable) => s.id !== requester && s.transport !== 'stdio';
+    const notMe = (s: Reclaimable) => reclaim && s.id !== requester && s.transport !== 'stdio' && s.holdsChildren !== false;
     if (principal !== undefined && this.childrenOfPrincipal(principal) >= maxChildrenPerPrincipal) {
       const mine = (s: Reclaimable) => notMe(s) && s.principal.id === principal;
       // Closing a session releases its children synchronously; one may not be enough (it may hold none).
@@ -145,11 +156,11 @@ export class Capacity {
   }
 
   /** Close the least-recently-used idle session matching `which`; false when there is none. */
-  private reclaimOne(which: (s: Reclaimable) => boolean, why: string): boolean {
+  private reclaimOne(which: (s: Reclaimable) => boolean, why: string, minIdleMs = this.limits.reclaimIdleAfterMs): boolean {
     const now = Date.now();
     let victim: Reclaimable | undefined;
     for (const s of this.sessions()) {
-      if (s.closed || s.busy || !which(s) || now - s.lastActivity < this.limits.reclaimIdleAfterMs) continue;
+      if (s.closed || s.busy || !which(s) || now - s.lastActivity < minIdleMs) continue;
       if (!victim || s.lastActivity < victim.lastActivity) victim = s;
     }
     if (!victim) return false;
@@ -158,12 +169,12 @@ export class Capacity {
   }
 
   /** When the soonest matching session becomes reclaimable (ms), for the caller's retry hint. */
-  private retryHint(which: (s: Reclaimable) => boolean): number {
+  private retryHint(which: (s: Reclaimable) => boolean, minIdleMs = this.limits.reclaimIdleAfterMs): number {
     const now = Date.now();
     let soonest = this.limits.reclaimIdleAfterMs;
     for (const s of this.sessions()) {
       if (s.closed || s.busy || !which(s)) continue;
-      soonest = Math.min(soonest, Math.max(0, s.lastActivity + this.limits.reclaimIdleAfterMs - now));
+      soonest = Math.min(soonest, Math.max(0, s.lastActivity + minIdleMs - now));
     }
     return Math.max(1000, Math.ceil(soonest / 1000) * 1000);
   }

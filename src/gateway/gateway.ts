@@ -17,6 +17,7 @@ import { DEPTH_RULE } from '../pipeline/rules.js';
 import { Session, type Downstream } from './session.js';
 import { LIST_METHOD } from './names.js';
 import { NO_OWNER, Upstream, type Json, type UpstreamDeps, type UpstreamOwner } from './upstream.js';
+import { UpstreamPool } from './pool.js';
 import { Capacity } from './capacity.js';
 import { UpstreamStderr } from './upstream-log.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
@@ -33,9 +34,17 @@ export interface UpstreamHealth {
   retryAfterMs?: number;
 }
 
+/** What a session holds for one server: its own connection (`session`, `principal`) or the server's pool (`shared`). */
+export type UpstreamLink = Upstream | UpstreamPool;
+
+export type Isolation = 'shared' | 'principal' | 'session';
+
+/** Pool sizing when `maxInstances` / `pool.*` are not set (docs/upstreams.md). */
+export const POOL_DEFAULTS = { maxInstances: 4, callsPerInstance: 8, shrinkAfterMs: 60_000, queueTimeoutMs: 5_000 } as const;
+
 export interface GatewayHooks {
   /** Called once per upstream connection after initialize (registry: observe server, pin instructions). */
-  onUpstreamReady?(u: Upstream): Promise<void> | void;
+  onUpstreamReady?(u: UpstreamLink): Promise<void> | void;
   /** Whether a server's `instructions` may be shown (the registry hides changed, unapproved ones). */
   instructionsVisible?(server: string): boolean;
   onSessionChange?(transport: Transport, delta: 1 | -1): void;
@@ -53,6 +62,11 @@ export interface GatewayOptions {
   hooks?: GatewayHooks;
   /** Override the server list (e.g. `portcullis stdio -- cmd`). */
   servers?: ResolvedServer[];
+  /**
+   * Isolation of servers that set none (default `shared`: pooled). `portcullis stdio` serves one
+   * client, so it uses `session`: its one client's capabilities and roots reach the server as they are.
+   */
+  defaultIsolation?: Isolation;
 }
 
 
@@ -69,7 +83,9 @@ export class Gateway {
   private readonly sink: AuditSink;
   private readonly hooks: GatewayHooks;
   private readonly specs = new Map<string, ServerConfig>();
-  private readonly shared = new Map<string, Upstream>();
+  /** `isolation: shared` (the default): one pool of connections per server. */
+  readonly pools = new Map<string, UpstreamPool>();
+  private readonly defaultIsolation: Isolation;
   /** `isolation: principal`: one connection per (server, principal), closed when its last session leaves. */
   private readonly perPrincipal = new Map<string, Upstream>();
   private readonly perPrincipalKey = new WeakMap<Upstream, string>();
@@ -79,7 +95,7 @@ export class Gateway {
   private readonly stderr: UpstreamStderr;
   private readonly health = new Map<string, { up: boolean; error?: string; since: number; fails: number; retryAt: number }>();
   private readonly probes = new Map<string, Promise<void>>();
-  private readonly lists = new WeakMap<Upstream, Map<ListKind, Promise<Json[]>>>();
+  private readonly lists = new WeakMap<object, Map<ListKind, Promise<Json[]>>>();
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
 
@@ -90,6 +106,7 @@ export class Gateway {
     this.log = o.log;
     this.version = o.version;
     this.hooks = o.hooks ?? {};
+    this.defaultIsolation = o.defaultIsolation ?? 'shared';
     this.servers = o.servers ?? resolveServers(o.config);
     for (const s of this.servers) {
       const why = ambiguousName(s.name, o.config.namespace.separator);
@@ -104,6 +121,7 @@ export class Gateway {
         maxChildren: l.maxChildren,
         maxChildrenPerPrincipal: l.maxChildrenPerPrincipal,
         reclaimIdleAfterMs: ms(l.reclaimIdleAfter, 60_000),
+        reclaimPooledIdleAfterMs: ms(l.reclaimPooledIdleAfter, 5_000),
       },
       () => this.sessions.values(),
       (s, why) => {
@@ -182,29 +200,43 @@ export class Gateway {
     };
   }
 
-  private sharedUpstream(name: string, spec: ServerConfig): Upstream {
-    let u = this.shared.get(name);
-    if (!u) {
-      // Gateway-owned: its child counts against limits.maxChildren, not against any principal.
-      u = new Upstream(name, spec, this.upstreamDeps(), true, ms(spec.idleTimeout));
-      this.shared.set(name, u);
+  /**
+   * The server's pool. Its members are the gateway's (their children count against
+   * limits.maxChildren, not against a principal) and all get the gateway's own initialize: no
+   * one client's identity, and no `roots` (refused on a shared server; see pool.ts).
+   */
+  private poolOf(name: string, spec: ServerConfig): UpstreamPool {
+    let p = this.pools.get(name);
+    if (!p) {
+      const o = spec.pool;
+      p = new UpstreamPool(name, spec, {
+        max: spec.maxInstances ?? POOL_DEFAULTS.maxInstances,
+        callsPerInstance: o?.callsPerInstance ?? POOL_DEFAULTS.callsPerInstance,
+        shrinkAfterMs: ms(o?.shrinkAfter, POOL_DEFAULTS.shrinkAfterMs),
+        queueTimeoutMs: ms(o?.queueTimeout, POOL_DEFAULTS.queueTimeoutMs),
+        idleTimeoutMs: ms(spec.idleTimeout),
+        initParams: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { sampling: {}, elicitation: {} }, clientInfo: { name: 'portcullis', version: this.version } },
+        memberDeps: (requester, first) => ({ ...this.upstreamDeps(), requester, reclaim: first, onRestart: undefined }),
+        onRestart: (server) => this.hooks.onUpstreamRestart?.(server),
+      });
+      this.pools.set(name, p);
     }
-    return u;
+    return p;
   }
 
-  /** `isolation`, or the older `shared: true`; default one connection per session. */
-  isolationOf(spec: ServerConfig): 'shared' | 'principal' | 'session' {
-    return spec.isolation ?? (spec.shared ? 'shared' : 'session');
+  /** `isolation`, or the older `shared: true` / `shared: false`; default `shared` (a pool) but under `portcullis stdio`. */
+  isolationOf(spec: ServerConfig): Isolation {
+    return spec.isolation ?? (spec.shared === true ? 'shared' : spec.shared === false ? 'session' : this.defaultIsolation);
   }
 
-  upstreamFor(name: string, owner: UpstreamOwner): Upstream {
+  upstreamFor(name: string, owner: UpstreamOwner): UpstreamLink {
     const spec = this.specs.get(name);
     if (!spec) throw new Error(`unknown server ${name}`);
     const isolation = this.isolationOf(spec);
     if (isolation === 'shared') {
-      const u = this.sharedUpstream(name, spec);
-      u.owners.add(owner);
-      return u;
+      const p = this.poolOf(name, spec);
+      p.owners.add(owner);
+      return p;
     }
     const n = this.perServer.get(name) ?? 0;
     if (isolation === 'principal' && 'principal' in owner) {
@@ -230,15 +262,16 @@ export class Gateway {
     return u;
   }
 
-  async releaseUpstream(u: Upstream, owner: UpstreamOwner): Promise<void> {
+  async releaseUpstream(u: UpstreamLink, owner: UpstreamOwner): Promise<void> {
     u.detach(owner);
+    if (u instanceof UpstreamPool) return; // the pool outlives its sessions (it shrinks when idle)
     const key = this.perPrincipalKey.get(u);
     if (key !== undefined) {
       // A principal's connection lives while one of its sessions uses it.
       if (u.owners.size > 0) return;
       this.perPrincipal.delete(key);
       this.perPrincipalKey.delete(u);
-    } else if (u.shared) return;
+    }
     this.perServer.set(u.name, Math.max(0, (this.perServer.get(u.name) ?? 1) - 1));
     await u.close();
   }
@@ -265,7 +298,7 @@ export class Gateway {
     const init = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'portcullis-readiness', version: this.version } };
     p = (async () => {
       if (this.isolationOf(spec) === 'shared') {
-        await this.sharedUpstream(name, spec).ensure(init);
+        await this.poolOf(name, spec).ensure(init);
         return;
       }
       const u = new Upstream(name, spec, this.upstreamDeps(), false, 0);
@@ -313,7 +346,7 @@ export class Gateway {
     return { ready, upstreams };
   }
 
-  async onUpstreamReady(u: Upstream): Promise<void> {
+  async onUpstreamReady(u: UpstreamLink): Promise<void> {
     await this.hooks.onUpstreamReady?.(u);
   }
 
@@ -327,7 +360,7 @@ export class Gateway {
   }
 
   /** An upstream's full list of one kind (all pages), cached until it says the list changed. */
-  listOf(u: Upstream, kind: ListKind): Promise<Json[]> {
+  listOf(u: UpstreamLink, kind: ListKind): Promise<Json[]> {
     let m = this.lists.get(u);
     if (!m) this.lists.set(u, (m = new Map()));
     const cached = m.get(kind);
@@ -338,12 +371,13 @@ export class Gateway {
     return p;
   }
 
-  invalidateLists(u: Upstream, kinds: ListKind[]): void {
-    const m = this.lists.get(u);
+  /** `u` may be a pool member: a pool's lists are cached once for all its members. */
+  invalidateLists(u: UpstreamLink, kinds: ListKind[]): void {
+    const m = this.lists.get((u instanceof Upstream && u.group) || u);
     if (m) for (const k of kinds) m.delete(k);
   }
 
-  private async fetchList(u: Upstream, kind: ListKind): Promise<Json[]> {
+  private async fetchList(u: UpstreamLink, kind: ListKind): Promise<Json[]> {
     const { method, key } = LIST_METHOD[kind];
     const out: Json[] = [];
     let cursor: string | undefined;
@@ -362,6 +396,28 @@ export class Gateway {
   /** Labels of a tool: server-wide and per-tool labels from config, plus what its MCP annotations imply. */
   labelsFor(server: string, name: string, definition: Json | undefined): string[] {
     return toolLabels(this.specs.get(server), name, definition);
+  }
+
+  // ───────── calls in flight per principal ─────────
+
+  private readonly callsInFlight = new Map<string, number>();
+
+  /**
+   * Take one of the principal's in-flight call slots (limits.maxCallsInFlightPerPrincipal), or
+   * undefined when it has none left. The returned function gives it back (once).
+   */
+  acquireCallSlot(principal: string): (() => void) | undefined {
+    const n = this.callsInFlight.get(principal) ?? 0;
+    if (n >= this.config.limits.maxCallsInFlightPerPrincipal) return undefined;
+    this.callsInFlight.set(principal, n + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const m = (this.callsInFlight.get(principal) ?? 1) - 1;
+      if (m <= 0) this.callsInFlight.delete(principal);
+      else this.callsInFlight.set(principal, m);
+    };
   }
 
   // ───────── audit ─────────
@@ -433,7 +489,7 @@ export class Gateway {
     this.closing = true;
     clearInterval(this.sweeper);
     await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
-    await Promise.all([...this.shared.values()].map((u) => u.close()));
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
     await this.pipeline.close();
   }
 }

@@ -22,6 +22,8 @@ import type { Session } from './session.js';
 import { EnvelopeState } from './era/envelope-state.js';
 import type { DownstreamEra } from './era/protocol-state.js';
 import type { Json, RpcId } from './upstream.js';
+import type { SessionStore } from './fleet.js';
+import type { SessionChannelMessage } from '../coord/session-channel.js';
 
 export type AuthOutcome =
   | { ok: true; principal: Principal }
@@ -39,6 +41,17 @@ export interface HttpListenerOptions {
   extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
   allowedHosts?: string[];
   allowedOrigins?: string[];
+  /** A fleet: sessions shared with the other replicas through the store and coord (src/gateway/fleet.ts). */
+  fleet?: SessionStore;
+  /** The key that seals MRTR `requestState` (shared by the fleet's replicas); default a random per-process key. */
+  requestStateKey?: Buffer;
+}
+
+interface StreamableEntry {
+  transport: StreamableHttpSession;
+  session: Session;
+  /** Leave the session's fleet channel. */
+  unsubscribe?: () => Promise<void>;
 }
 
 class BodyTooLarge extends Error {}
@@ -90,6 +103,18 @@ function refuseSession(res: ServerResponse, e: unknown): void {
   writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
 }
 
+/** A fleet replica cannot reach the shared store for a session's state: fail closed, ask for a retry. */
+function storeUnavailable(res: ServerResponse, id: RpcId | null): void {
+  writeJson(res, 503, rpcErr(ErrorCodes.PCX_STORE_UNAVAILABLE, 'the session store is unavailable, so this request was not served; retry shortly', { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }, id), { 'retry-after': '1' });
+}
+
+/** The id of a single-request POST, for errors about it. */
+function requestIdOf(post: ReturnType<typeof checkPost>): RpcId | null {
+  if (!post || post.batch || post.messages.length !== 1) return null;
+  const id = (post.messages[0] as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 function hostName(hostHeader: string): string {
@@ -100,7 +125,9 @@ function hostName(hostHeader: string): string {
 
 export class HttpListener {
   private server?: http.Server;
-  private readonly streamable = new Map<string, { transport: StreamableHttpSession; session: Session }>();
+  private readonly streamable = new Map<string, StreamableEntry>();
+  /** Sessions being rebuilt from the fleet store, so concurrent requests for one id rebuild it once. */
+  private readonly restoring = new Map<string, Promise<StreamableEntry | undefined>>();
   private readonly legacy = new Map<string, { transport: SSEServerTransport; session: Session }>();
   /** MCP 2026-07-28 clients: per-request envelopes, no session id (src/gateway/era/). */
   private readonly envelope: DownstreamEra;
@@ -109,7 +136,7 @@ export class HttpListener {
     private readonly gw: Gateway,
     private readonly o: HttpListenerOptions,
   ) {
-    this.envelope = new EnvelopeState(gw, { maxTtlMs: 0, stateTtlMs: 10 * 60_000, idleMs: 5 * 60_000 });
+    this.envelope = new EnvelopeState(gw, { maxTtlMs: 0, stateTtlMs: 10 * 60_000, idleMs: 5 * 60_000, ...(o.requestStateKey ? { requestStateKey: o.requestStateKey } : {}), ...(o.fleet ? { fleet: o.fleet } : {}) });
   }
 
   async listen(): Promise<AddressInfo> {
@@ -228,38 +255,182 @@ export class HttpListener {
       if (this.envelope.claims(req, post)) return this.envelope.handlePost(req, res, principal, post);
     }
     if (sessionId) {
-      const entry = this.streamable.get(sessionId);
+      let entry = this.streamable.get(sessionId);
+      const fleet = this.o.fleet;
+      if (fleet && !entry) {
+        // A session another replica opened (or one this replica dropped): rebuilt from the store.
+        const r = await this.restore(res, sessionId, principal, requestIdOf(post));
+        if (r === 'answered') return;
+        entry = r;
+      }
       // Another principal presenting a session id it did not open gets the same 404 as an unknown id (session hijacking).
       if (await this.refuseSession(res, sessionId, entry?.session, principal)) return;
       if (!entry) return;
+      if (fleet && !(await this.checkFleet(res, fleet, entry, requestIdOf(post)))) return;
       if (req.method === 'GET') return entry.transport.handleGet(req, res);
-      if (req.method === 'DELETE') return entry.transport.handleDelete(req, res);
+      if (req.method === 'DELETE') {
+        if (fleet) await fleet.end(sessionId, 'deleted').catch((e: unknown) => this.gw.log.warn({ session: sessionId, err: String(e) }, 'could not end the session fleet-wide'));
+        return entry.transport.handleDelete(req, res);
+      }
       if (!post) return entry.transport.handleOther(res);
+      if (fleet) this.forwardResponses(fleet, entry, post.messages as Json[]);
       return entry.transport.handlePost(req, res, post);
     }
     if (!post || !post.messages.some(isInitializeRequest)) {
       return writeJson(res, 400, rpcErr(JSONRPC.INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start with an initialize request'));
     }
-    const id = randomUUID();
+    let entry: StreamableEntry;
+    try {
+      entry = this.openStreamable(randomUUID(), principal);
+    } catch (e) {
+      return refuseSession(res, e);
+    }
+    entry.transport.handlePost(req, res, post);
+  }
+
+  /** A Streamable HTTP session (its transport and gateway session); in a fleet, recorded and on its channel. */
+  private openStreamable(id: string, principal: Principal): StreamableEntry {
     let session: Session | undefined;
+    const fleet = this.o.fleet;
     const transport = new StreamableHttpSession(id, {
       onmessage: (m) => session?.handle(m as Json),
       // The client dropped the connection before these were answered: cancel their upstream calls.
       onabandon: (ids) => session?.abandon(ids),
       onclose: () => {
-        this.streamable.delete(id);
+        const e = this.streamable.get(id);
+        if (e?.transport === transport) {
+          this.streamable.delete(id);
+          void e.unsubscribe?.().catch(() => undefined);
+        }
         if (session) void this.gw.closeSession(session);
       },
       maxBufferBytes: this.o.maxStreamBufferBytes,
       onoverflow: (queued) => this.gw.log.warn({ session: id, queued, limit: this.o.maxStreamBufferBytes }, 'client is not reading its stream: session closed (limits.maxStreamBufferBytes)'),
     });
-    try {
-      session = this.gw.createSession(principal, 'http', { send: (m, related) => transport.send(m, related), close: () => transport.close() }, id);
-    } catch (e) {
-      return refuseSession(res, e);
+    const send = async (m: Json, related?: RpcId): Promise<void> => {
+      if (fleet && session) {
+        // An answer leaves only once the taint it follows is in the store (the next request may land elsewhere).
+        if (fleet.dirty(session) && 'id' in m && m.method === undefined) {
+          try {
+            await fleet.flush(session);
+          } catch (e) {
+            this.gw.log.error({ session: id, err: String(e) }, 'session taint could not be written to the store; answer withheld');
+            m = rpcErr(ErrorCodes.PCX_STORE_UNAVAILABLE, "the session store could not record this session's state, so the answer was withheld; retry shortly", { code: 'PCX_STORE_UNAVAILABLE', retryAfterMs: 1000 }, m.id as RpcId) as unknown as Json;
+          }
+        }
+        // Not for a stream here (no request of it in flight here, no GET stream here): to the replica that holds the GET stream.
+        if (!transport.deliversLocally(m as never, related)) {
+          await fleet.publish(id, { t: 'notify', msg: m });
+          return;
+        }
+      }
+      return transport.send(m, related);
+    };
+    session = this.gw.createSession(principal, 'http', { send, close: () => transport.close(), ...(fleet ? { opened: () => fleet.opened(session!) } : {}) }, id);
+    const entry: StreamableEntry = { transport, session };
+    this.streamable.set(id, entry);
+    if (fleet) {
+      fleet
+        .subscribe(id, (m) => this.onFleetMessage(entry, m))
+        .then((off) => {
+          if (this.streamable.get(id) === entry) entry.unsubscribe = off;
+          else void off();
+        })
+        .catch((e: unknown) => this.gw.log.warn({ session: id, err: String(e) }, 'could not join the session channel: notifications from other replicas will not reach this stream'));
     }
-    this.streamable.set(id, { transport, session });
-    transport.handlePost(req, res, post);
+    return entry;
+  }
+
+  private onFleetMessage(entry: StreamableEntry, m: SessionChannelMessage): void {
+    if (m.t === 'end') {
+      this.gw.log.info({ session: entry.session.id, reason: m.reason }, 'session ended by another replica');
+      void entry.transport.close();
+      return;
+    }
+    entry.session.lastActivity = Date.now();
+    if (m.t === 'notify') {
+      if (entry.transport.hasStream) void entry.transport.send(m.msg as never);
+      return;
+    }
+    if (entry.session.awaitsClientResponse(m.msg.id)) entry.session.handle(m.msg as Json);
+  }
+
+  /** The client's answers to requests another replica asked it: sent on to that replica. */
+  private forwardResponses(fleet: SessionStore, entry: StreamableEntry, messages: Json[]): void {
+    for (const m of messages) {
+      if (m.method !== undefined || !('result' in m || 'error' in m)) continue;
+      if (entry.session.awaitsClientResponse(m.id)) continue;
+      void fleet.publish(entry.session.id, { t: 'response', msg: m }).catch((e: unknown) => this.gw.log.warn({ session: entry.session.id, err: String(e) }, 'could not forward a client response to the fleet'));
+    }
+  }
+
+  /**
+   * Rebuild a session another replica opened: only for the principal and the credential that
+   * opened it, and only when it was not ended or revoked. Answers (and returns 'answered') when it
+   * must not be served; undefined when the store does not know it (the caller answers 404).
+   */
+  private restore(res: ServerResponse, id: string, principal: Principal, requestId: RpcId | null): Promise<StreamableEntry | undefined | 'answered'> {
+    const pending = this.restoring.get(id);
+    if (pending) return pending.then((e) => (e && this.sameOwner(e.session, principal) ? e : undefined));
+    const fleet = this.o.fleet!;
+    let answered = false;
+    const p = (async (): Promise<StreamableEntry | undefined> => {
+      let rec;
+      try {
+        rec = await fleet.find(id);
+      } catch (e) {
+        this.gw.log.error({ session: id, err: String(e) }, 'session store unavailable');
+        answered = true;
+        storeUnavailable(res, requestId);
+        return undefined;
+      }
+      // Unknown, or another principal's: the same 404 as any unknown id.
+      if (!rec || rec.principal !== principal.id || rec.transport !== 'http') return undefined;
+      if (rec.endedAt || (await this.gw.sessionRevoked(id, principal))) {
+        answered = true;
+        if (rec.endReason === 'deleted') writeJson(res, 404, rpcErr(-32001, 'Session not found'));
+        else writeJson(res, 404, rpcErr(ErrorCodes.PCX_SESSION_REVOKED, 'the session was revoked; authenticate again and open a new session', { code: 'PCX_SESSION_REVOKED', rule: REVOKED_RULE }));
+        return undefined;
+      }
+      if (rec.credential !== (principal.credential ?? '')) {
+        answered = true;
+        writeJson(res, 403, rpcErr(ErrorCodes.PCX_DENIED, 'this session was opened with another credential; open a new session with this one', { code: 'PCX_DENIED', rule: CREDENTIAL_MISMATCH_RULE }));
+        return undefined;
+      }
+      let entry: StreamableEntry;
+      try {
+        entry = this.openStreamable(id, principal);
+      } catch (e) {
+        answered = true;
+        refuseSession(res, e);
+        return undefined;
+      }
+      entry.session.restore({ ...(rec.protocolVersion ? { protocolVersion: rec.protocolVersion } : {}), ...(rec.clientInfo ? { clientInfo: rec.clientInfo } : {}), capabilities: rec.capabilities, taint: rec.taint });
+      fleet.adopt(entry.session, rec);
+      entry.transport.markInitialized();
+      this.gw.log.info({ session: id, principal: principal.id, openedBy: rec.instance }, 'session taken over from the fleet store');
+      return entry;
+    })();
+    this.restoring.set(id, p);
+    return p.finally(() => this.restoring.delete(id)).then((e) => (answered ? 'answered' : e));
+  }
+
+  /** A held session, checked against the store before serving: taint from other replicas merged; ended elsewhere refused. */
+  private async checkFleet(res: ServerResponse, fleet: SessionStore, entry: StreamableEntry, requestId: RpcId | null): Promise<boolean> {
+    let r;
+    try {
+      r = await fleet.refresh(entry.session);
+    } catch (e) {
+      // Without the store this replica cannot know the session's taint or whether it was ended: fail closed.
+      this.gw.log.error({ session: entry.session.id, err: String(e) }, 'session store unavailable');
+      storeUnavailable(res, requestId);
+      return false;
+    }
+    if (r.ok) return true;
+    void entry.transport.close();
+    if (r.reason === 'revoked') writeJson(res, 404, rpcErr(ErrorCodes.PCX_SESSION_REVOKED, 'the session was revoked; authenticate again and open a new session', { code: 'PCX_SESSION_REVOKED', rule: REVOKED_RULE }));
+    else writeJson(res, 404, rpcErr(-32001, 'Session not found'));
+    return false;
   }
 
   private async openLegacy(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
@@ -315,6 +486,7 @@ export class HttpListener {
 
   async close(): Promise<void> {
     await this.envelope.close();
+    await this.o.fleet?.close();
     for (const { transport } of this.streamable.values()) await transport.close().catch(() => undefined);
     for (const { transport } of this.legacy.values()) await transport.close().catch(() => undefined);
     const s = this.server;

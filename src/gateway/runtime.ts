@@ -2,6 +2,7 @@
  * Wiring: from a validated config to a running gateway (store, audit, pipeline, listeners, admin).
  * The CLI's `start` and `stdio` commands and the tests all go through `startRuntime`.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -138,7 +139,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // (a server is never started with a literal reference); the store is opened only when one is used.
   let servers = o.servers ?? resolveServers(config);
   if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
-  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks });
+  // Servers are pooled (`isolation: shared`) unless they say otherwise; `portcullis stdio` has one
+  // client, so each server is its own (`session`) and gets that client's capabilities and roots as they are.
+  const defaultIsolation = o.stdio ? 'session' : 'shared';
+  const makeGateway = (pipeline: Pipeline, sink: AuditSink) => new Gateway({ config, pipeline, sink, log, version: VERSION, servers, hooks, defaultIsolation });
 
   // stdio: create the gateway and its session now, which spawns the upstream child(ren), and load
   // and build everything else while they start. Client messages are held back (`stdin` is piped in
@@ -293,7 +297,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       });
       if (config.auth === 'none') log.warn('auth: none — every local client is anonymous and unauthenticated; use it on a developer machine only');
       const metadataPaths = new Set(resourceMetadataPaths(config));
+      // A fleet (shared PostgreSQL store): old-era sessions and the requestState key are shared (src/gateway/fleet.ts).
+      const fleet = store.kind === 'postgres' ? (await import('./fleet.js')).openFleet(store, coord, { instance: `${gw.instance}/${randomBytes(4).toString('hex')}`, log, idleMs: ms(config.limits.sessionIdleTimeout, 30 * 60_000) }) : undefined;
+      const requestStateKey = fleet ? Buffer.from(await store.sharedKey('era.requestState', randomBytes(32).toString('base64')), 'base64') : undefined;
       const listener = new HttpListener(gw, {
+        ...(fleet ? { fleet } : {}),
+        ...(requestStateKey ? { requestStateKey } : {}),
         host: config.listen.host,
         port: config.listen.port,
         path: config.listen.path,

@@ -12,17 +12,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { AuditEvent, Outcome } from '../audit/event.js';
 import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from '../errors.js';
 import type { PipelineResult } from '../pipeline/chain.js';
 import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
 import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
-import type { Gateway } from './gateway.js';
-import { decodeListCursor, disambiguate, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
+import type { Gateway, UpstreamLink } from './gateway.js';
+import { decodeListCursor, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
+import { Router, type ListedByServer } from './router.js';
 
 // Upstream → client messages that are not results (notifications, error responses) get the
 // inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
@@ -35,12 +36,16 @@ export interface Downstream {
   send(msg: Json, relatedRequestId?: RpcId): Promise<void>;
   /** Drop the client's connection (the gateway ended the session: revoked, idle). */
   close?(): Promise<void>;
+  /** `initialize` succeeded; awaited before its answer leaves (a fleet records the session here). */
+  opened?(): Promise<void>;
 }
 
-interface CatalogEntry {
-  server: string;
-  upstreamName: string;
-  definition: Json;
+/** What a fleet replica needs to serve a session another replica opened (src/gateway/fleet.ts). */
+export interface RestoredSession {
+  protocolVersion?: string;
+  clientInfo?: { name: string; version: string };
+  capabilities: Json;
+  taint: string[];
 }
 
 /** A server left out of a list, as the client sees it in `_meta["portcullis/unavailable"]` and in errors. */
@@ -72,21 +77,18 @@ export class Session implements UpstreamOwner, SessionView {
   initialized = false;
   lastActivity = Date.now();
   closed = false;
-  /** Upstream connections by server name (shared ones are owned by the gateway). */
-  private readonly upstreams = new Map<string, Upstream>();
+  /** Upstream connections by server name (pools of shared servers are owned by the gateway). */
+  private readonly upstreams = new Map<string, UpstreamLink>();
   private clientCapabilities: Json = {};
-  /** exposed tool/prompt name → where it lives; resources by URI; templates compiled. */
-  private readonly catalog: Record<'tools' | 'prompts', Map<string, CatalogEntry>> = { tools: new Map(), prompts: new Map() };
-  private readonly resourceServer = new Map<string, string>();
+  /** What each name / URI the client uses refers to (fed by this session's lists; never replies). */
+  private readonly router: Router;
   /** Task id → the server that created it (tools/call with `task`). */
   private readonly taskServer = new Map<string, string>();
-  private templates: Array<{ server: string; name: string; uriTemplate: string; template: UriTemplate }> = [];
-  private readonly listed = new Set<ListKind>();
   /** The list a client is paging through, per kind (kept only while it has more pages). */
   private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
   private pageGen = 0;
   /** Client request id → the upstream call serving it (for cancellation). */
-  private readonly inflight = new Map<RpcId, { upstream: Upstream; upstreamId?: number; cancelled?: boolean }>();
+  private readonly inflight = new Map<RpcId, { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }>();
   /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
   private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
   /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
@@ -101,6 +103,13 @@ export class Session implements UpstreamOwner, SessionView {
     id?: string,
   ) {
     this.id = id ?? randomUUID();
+    this.router = new Router({
+      relist: async (kind) => void (await this.collect(kind)),
+      exposed: (server, name) => this.exposed(server, name),
+      labelsFor: (server, name, definition) => this.gw.labelsFor(server, name, definition),
+      resourceServers: () => [...this.upstreams.values()].filter((u) => u.init?.capabilities?.resources !== undefined).map((u) => u.name),
+      log: this.gw.log,
+    });
   }
 
   // ───────────────────────── client → gateway ─────────────────────────
@@ -130,15 +139,15 @@ export class Session implements UpstreamOwner, SessionView {
     if (kind) return this.list(kind, id, msg);
     switch (method) {
       case 'tools/call':
-        return this.call(id, msg, await this.resolveNamed('tools', msg));
+        return this.call(id, msg, await this.router.resolveNamed('tools', (msg.params as Json | undefined)?.name));
       case 'prompts/get':
-        return this.call(id, msg, await this.resolveNamed('prompts', msg));
+        return this.call(id, msg, await this.router.resolveNamed('prompts', (msg.params as Json | undefined)?.name));
       case 'resources/read':
       case 'resources/subscribe':
       case 'resources/unsubscribe':
-        return this.call(id, msg, await this.resolveResource(msg));
+        return this.call(id, msg, await this.router.resolveResource((msg.params as Json | undefined)?.uri));
       case 'completion/complete':
-        return this.call(id, msg, await this.resolveCompletion(msg));
+        return this.call(id, msg, await this.router.resolveCompletion((msg.params as Json | undefined)?.ref as Json | undefined));
       case 'logging/setLevel':
         return this.setLogLevel(id, msg);
       case 'tasks/get':
@@ -200,7 +209,7 @@ export class Session implements UpstreamOwner, SessionView {
     }
   }
 
-  private cancelInflight(f: { upstream: Upstream; upstreamId?: number; cancelled?: boolean }, reason: string): void {
+  private cancelInflight(f: { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }, reason: string): void {
     f.cancelled = true;
     if (f.upstreamId !== undefined) f.upstream.cancel(f.upstreamId, reason);
   }
@@ -211,6 +220,11 @@ export class Session implements UpstreamOwner, SessionView {
       const f = this.inflight.get(id);
       if (f) this.cancelInflight(f, 'client disconnected');
     }
+  }
+
+  /** The id the upstream gave a server→client request this session relays under `ourId` (a 2026-07-28 inputRequests key rides in it). */
+  relayedRequestId(ourId: number): RpcId | undefined {
+    return this.serverRequests.get(ourId)?.upstreamId;
   }
 
   private onClientResponse(msg: Json): void {
@@ -259,6 +273,7 @@ export class Session implements UpstreamOwner, SessionView {
       }),
     );
     this.initialized = true;
+    await this.downstream.opened?.().catch((e: unknown) => this.gw.log.warn({ session: this.id, err: String(e) }, 'session not shared with the fleet; it is served by this replica only'));
     const ev = this.event(ctx, verdict, { outcome: 'ok', latencyMs: performance.now() - t0 });
     await this.gw.audit(ev).catch(() => undefined);
     return this.reply({
@@ -337,12 +352,8 @@ export class Session implements UpstreamOwner, SessionView {
         return { u, r, message };
       }),
     );
-    const items: Json[] = [];
     const findings: Finding[] = [];
-    const seen = new Set<string>();
-    if (kind === 'tools' || kind === 'prompts') this.catalog[kind].clear();
-    if (kind === 'resources') this.resourceServer.clear();
-    if (kind === 'resourceTemplates') this.templates = [];
+    const accepted: ListedByServer[] = [];
     for (const x of perServer) {
       if (!x) continue;
       const { u, r } = x;
@@ -354,41 +365,12 @@ export class Session implements UpstreamOwner, SessionView {
         this.gw.log.warn({ server: u.name, kind, rule: r.decision.rule }, 'list denied by pipeline');
         continue;
       }
-      // Route by everything the upstream listed, show only what the pipeline let through: a call to a
-      // hidden item then reaches the pipeline, which answers with its reason (quarantine) or as not-found (policy).
-      const idOf = (it: Json) => String(kind === 'resources' ? it.uri : kind === 'resourceTemplates' ? it.uriTemplate : it.name);
-      const visible = new Map((((r.message as { result?: Json }).result?.[key] ?? []) as Json[]).map((it) => [idOf(it), it]));
-      for (const original of ((x.message as { result?: Json }).result?.[key] ?? []) as Json[]) {
-        const keyOf = idOf(original);
-        const item = visible.get(keyOf) ?? original;
-        const show = visible.has(keyOf);
-        if (kind === 'tools' || kind === 'prompts') {
-          const upstreamName = String(item.name);
-          let name = this.exposed(u.name, upstreamName);
-          if (seen.has(name)) {
-            const other = name;
-            name = disambiguate(name, u.name);
-            this.gw.log.warn({ server: u.name, name: other, renamed: name }, 'name collision between servers; renamed');
-            findings.push({ category: 'name_collision', detector: 'router.collision', severity: 'medium', score: 1, message: `${kind} name ${other} from ${u.name} collides; exposed as ${name}` });
-          }
-          seen.add(name);
-          this.catalog[kind].set(name, { server: u.name, upstreamName, definition: item });
-          if (show) items.push(name === upstreamName ? item : { ...item, name });
-        } else if (kind === 'resources') {
-          this.resourceServer.set(keyOf, u.name);
-          if (show) items.push(item);
-        } else {
-          try {
-            this.templates.push({ server: u.name, name: String(original.name ?? ''), uriTemplate: keyOf, template: new UriTemplate(keyOf) });
-          } catch {
-            /* an invalid template cannot be routed to; still listed */
-          }
-          if (show) items.push(item);
-        }
-      }
+      const itemsOf = (m: JsonRpcObject) => ((m as { result?: Json }).result?.[key] ?? []) as Json[];
+      accepted.push({ server: u.name, listed: itemsOf(x.message), visible: itemsOf(r.message) });
     }
-    this.listed.add(kind);
-    return { items, findings, unavailable };
+    const indexed = this.router.index(kind, accepted);
+    findings.push(...indexed.findings);
+    return { items: indexed.items, findings, unavailable };
   }
 
   /**
@@ -462,68 +444,11 @@ export class Session implements UpstreamOwner, SessionView {
     if (await this.auditOrFail(ev, id)) await this.reply({ jsonrpc: '2.0', id, result });
   }
 
-  private async ensureListed(kind: ListKind): Promise<void> {
-    if (!this.listed.has(kind)) await this.collect(kind);
-  }
+  // ───────────────────────── resolving targets (the router) ─────────────────────────
 
-  // ───────────────────────── resolving targets ─────────────────────────
-
-  private async resolveNamed(kind: 'tools' | 'prompts', msg: Json): Promise<Target | undefined> {
-    const name = (msg.params as Json | undefined)?.name;
-    if (typeof name !== 'string') return { kind: kind === 'tools' ? 'tool' : 'prompt' };
-    await this.ensureListed(kind);
-    let e = this.catalog[kind].get(name);
-    if (!e) {
-      // The upstream may have added it since the last list (without notifying): look once more.
-      await this.collect(kind);
-      e = this.catalog[kind].get(name);
-    }
-    if (!e) return undefined;
-    return {
-      kind: kind === 'tools' ? 'tool' : 'prompt',
-      server: e.server,
-      name,
-      upstreamName: e.upstreamName,
-      definition: e.definition,
-      labels: this.gw.labelsFor(e.server, e.upstreamName, e.definition),
-    };
-  }
-
-  private routeUri(uri: string): string | undefined {
-    const direct = this.resourceServer.get(uri);
-    if (direct) return direct;
-    for (const t of this.templates) if (t.template.match(uri)) return t.server;
-    return undefined;
-  }
-
-  private async resolveResource(msg: Json): Promise<Target | undefined> {
-    const uri = (msg.params as Json | undefined)?.uri;
-    if (typeof uri !== 'string') return { kind: 'resource' };
-    await Promise.all([this.ensureListed('resources'), this.ensureListed('resourceTemplates')]);
-    let server = this.routeUri(uri);
-    if (!server) {
-      const withResources = [...this.upstreams.values()].filter((u) => u.init?.capabilities?.resources !== undefined);
-      if (withResources.length === 1) server = withResources[0]!.name;
-    }
-    if (!server) return undefined;
-    // Every template of that server the URI falls under: a quarantined template's resources are refused too.
-    const templates = this.templates.filter((t) => t.server === server && t.template.match(uri) !== null).map((t) => t.name);
-    return { kind: 'resource', server, name: uri, upstreamName: uri, labels: this.gw.labelsFor(server, uri, undefined), ...(templates.length ? { templates } : {}) };
-  }
-
-  private async resolveCompletion(msg: Json): Promise<Target | undefined> {
-    const ref = (msg.params as Json | undefined)?.ref as Json | undefined;
-    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const t = await this.resolveNamed('prompts', { params: { name: ref.name } });
-      return t && { ...t, kind: 'completion' };
-    }
-    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
-      await this.ensureListed('resourceTemplates');
-      const t = this.templates.find((x) => x.uriTemplate === ref.uri);
-      const server = t?.server ?? this.routeUri(ref.uri);
-      return server ? { kind: 'completion', server, name: ref.uri, upstreamName: ref.uri, ...(t ? { templates: [t.name] } : {}) } : undefined;
-    }
-    return undefined;
+  /** The `x-mcp-header` declarations of a tool as this caller sees it (2026-07-28 Mcp-Param-* check), or undefined when no such tool is shown. */
+  paramDeclarations(name: string): Promise<ParamDeclaration[] | undefined> {
+    return this.router.paramDeclarations(name);
   }
 
   // ───────────────────────── calls ─────────────────────────
@@ -586,9 +511,20 @@ export class Session implements UpstreamOwner, SessionView {
       const hidden = req.decision.kind === 'deny' && req.decision.rule === NOT_FOUND_RULE;
       return this.reply(hidden ? this.notFound(id, msg) : this.denial(id, req, ev.id));
     }
+    // One principal may not hold more than its share of upstream work at once, whatever its sessions.
+    const release = this.gw.acquireCallSlot(this.principal.id);
+    if (!release) {
+      const limit = this.gw.config.limits.maxCallsInFlightPerPrincipal;
+      const reason = `${this.principal.id} already has ${limit} calls in flight (limits.maxCallsInFlightPerPrincipal)`;
+      const refused = { ...req, decision: { kind: 'deny' as const, rule: 'rate.in-flight', reason } };
+      const ev = this.event(ctx, refused, { outcome: 'denied', latencyMs: performance.now() - t0, stages });
+      this.endSpan(span, startedAt, stages, 'denied');
+      if (!(await this.auditOrFail(ev, id))) return;
+      return this.reply(rpcError(id, 'PCX_RATE_LIMITED', `denied by rate.in-flight: ${reason}`, { decision: 'deny', reason, rule: 'rate.in-flight', eventId: ev.id, retryAfterMs: 1000 }) as unknown as Json);
+    }
     const request = req.message as Json;
     const u = this.upstreams.get(target.server)!;
-    const inflight: { upstream: Upstream; upstreamId?: number; cancelled?: boolean } = { upstream: u };
+    const inflight: { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean } = { upstream: u };
     this.inflight.set(id, inflight);
     let response: Json;
     let outcome: Outcome = 'ok';
@@ -596,7 +532,11 @@ export class Session implements UpstreamOwner, SessionView {
     const tUp = performance.now();
     try {
       await u.ensure(this.initParams());
-      response = await u.request(method, this.upstreamParams(request, target), {
+      const upstreamParams = this.upstreamParams(request, target);
+      const scan = method === 'tools/call' && target.definition ? paramScanOf(target.definition) : undefined;
+      response = await u.request(method, upstreamParams, {
+        // The gateway is the client upstream: it mirrors the arguments it sends (after any redaction).
+        ...(scan?.ok && scan.declarations.length ? { paramHeaders: buildParamHeaders(scan.declarations, upstreamParams?.arguments) } : {}),
         timeoutMs: this.gw.timeoutFor(target.server),
         owner: this,
         downstreamId: id,
@@ -612,6 +552,7 @@ export class Session implements UpstreamOwner, SessionView {
       errText = err.message;
       response = rpcError(id, err.code, err.message, { server: target.server, ...err.data }) as unknown as Json;
     } finally {
+      release();
       this.inflight.delete(id);
     }
     stages.upstream = performance.now() - tUp;
@@ -681,7 +622,18 @@ export class Session implements UpstreamOwner, SessionView {
     return this.inflight.size > 0 || this.serverRequests.size > 0;
   }
 
-  private upstreamUp(u: Upstream): boolean {
+  /** Closing this session frees a child (it has one of its own; pooled ones are the gateway's). */
+  get holdsChildren(): boolean {
+    for (const u of this.upstreams.values()) if (u instanceof Upstream && u.holdsChild) return true;
+    return false;
+  }
+
+  /** The client answers sampling / elicitation (a pool then gives its calls a member to themselves). */
+  get answersServerRequests(): boolean {
+    return this.clientCapabilities.sampling !== undefined || this.clientCapabilities.elicitation !== undefined;
+  }
+
+  private upstreamUp(u: UpstreamLink): boolean {
     return u.state === 'ready' || u.state === 'idle';
   }
 
@@ -841,6 +793,29 @@ export class Session implements UpstreamOwner, SessionView {
     });
   }
 
+  /**
+   * Take over a session another replica initialized (fleet): its negotiated state and taint. Its
+   * upstream connections are attached here and opened on first use; lists are fetched when needed.
+   */
+  restore(r: RestoredSession): void {
+    if (r.protocolVersion) this.protocolVersion = r.protocolVersion;
+    if (r.clientInfo) this.clientInfo = r.clientInfo;
+    this.clientCapabilities = r.capabilities;
+    for (const f of r.taint) this.taint.add(f);
+    for (const s of this.gw.servers) if (!this.upstreams.has(s.name)) this.upstreams.set(s.name, this.gw.upstreamFor(s.name, this));
+    this.initialized = true;
+  }
+
+  /** The capabilities the client declared in `initialize`. */
+  get declaredCapabilities(): Json {
+    return this.clientCapabilities;
+  }
+
+  /** Whether this replica asked the client the request with this id and waits for its answer. */
+  awaitsClientResponse(id: unknown): boolean {
+    return typeof id === 'number' && this.serverRequests.has(id);
+  }
+
   /** Start this session's stdio children ahead of initialize (a stdio session is created before it arrives). */
   prestartUpstreams(): void {
     for (const s of this.gw.servers) {
@@ -852,16 +827,16 @@ export class Session implements UpstreamOwner, SessionView {
 
   /** Invalidate what this session listed and tell the client to list again. */
   listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
-    this.listed.delete(kind);
+    this.router.forget(kind);
     this.pages.delete(kind);
     if (kind === 'resources') {
-      this.listed.delete('resourceTemplates');
+      this.router.forget('resourceTemplates');
       this.pages.delete('resourceTemplates');
     }
     void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
 
-  get upstreamConnections(): ReadonlyMap<string, Upstream> {
+  get upstreamConnections(): ReadonlyMap<string, UpstreamLink> {
     return this.upstreams;
   }
 

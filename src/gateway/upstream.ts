@@ -3,8 +3,9 @@
  *
  * It speaks raw JSON-RPC: the gateway remaps ids (its own counter per connection), keeps the
  * pending calls, fails every in-flight call with a clear error when the connection dies, and
- * reconnects on demand with backoff. It belongs to one downstream session, or to several when
- * the server is configured `shared` (stateless); `owner` on each call says whose it is.
+ * reconnects on demand with backoff. It belongs to one downstream session, to one principal's
+ * sessions (`isolation: principal`), or is one member of a server's pool (`isolation: shared`, see
+ * pool.ts); `owner` on each call says whose it is.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -27,14 +28,38 @@ import type { Json, RpcId } from '../shared/jsonrpc.js';
  */
 const headersOfCall = new AsyncLocalStorage<Record<string, string>>();
 
-const tracingFetch = (url: string | URL, init?: RequestInit): Promise<Response> => {
+const tracingFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
   const extra = headersOfCall.getStore();
   if (!extra) return fetch(url, init);
   const headers = new Headers(init?.headers);
   for (const [k, v] of Object.entries(extra)) headers.set(k, v);
-  return fetch(url, { ...init, headers });
+  const res = await fetch(url, { ...init, headers });
+  return extra['mcp-method'] !== undefined ? inBandError(res, init?.body) : res;
 };
 
+/**
+ * A 2026-07-28 server answers some JSON-RPC errors with an HTTP error status (-32021 and header/envelope
+ * refusals: 400; an unknown method: 404). The SDK transport throws on any non-2xx, which would turn the
+ * server's answer into a transport failure; when the body is the JSON-RPC error response to this very
+ * request, hand it on as an answer (status 200) so its code and data reach the client.
+ */
+async function inBandError(res: Response, body: unknown): Promise<Response> {
+  if (res.status < 400 || res.status >= 500 || !/json/i.test(res.headers.get('content-type') ?? '') || typeof body !== 'string') return res;
+  const text = await res.text();
+  let same = false;
+  try {
+    const sent = JSON.parse(body) as Json;
+    const got = JSON.parse(text) as Json;
+    const err = got.error as Json | undefined;
+    same = got.jsonrpc === '2.0' && sent.id !== undefined && got.id === sent.id && typeof err?.code === 'number' && typeof err.message === 'string';
+  } catch {
+    same = false;
+  }
+  return new Response(text, { status: same ? 200 : res.status, statusText: same ? 'OK' : res.statusText, headers: res.headers });
+}
+
+/** Prefix of the id under which an embedded `inputRequests` entry is relayed; the key follows it. */
+export const INPUT_ID_PREFIX = 'input-';
 /** Most input_required rounds one call may take with a 2026-07-28 server before the gateway gives up. */
 const MAX_INPUT_ROUNDS = 8;
 /** How long a stdio server gets to answer the server/discover probe before it is taken for a 2025-era one. */
@@ -55,6 +80,8 @@ export class UpstreamError extends Error {
 /** Who a call belongs to: the downstream session that receives its notifications and server requests. */
 export interface UpstreamOwner {
   id: string;
+  /** The client can answer server→client requests (sampling, elicitation): a pool gives its calls a member of their own. */
+  readonly answersServerRequests?: boolean;
   onUpstreamNotification(upstream: Upstream, msg: Json, call?: PendingCall): void;
   onUpstreamRequest(upstream: Upstream, msg: Json, call?: PendingCall): Promise<Json>;
 }
@@ -74,7 +101,16 @@ export interface PendingCall {
   timeoutMs: number;
 }
 
-type RequestOpts = { timeoutMs: number; owner: UpstreamOwner; downstreamId?: RpcId; skipReady?: boolean; onSent?: (upstreamId: number) => void; traceparent?: string };
+type RequestOpts = {
+  timeoutMs: number;
+  owner: UpstreamOwner;
+  downstreamId?: RpcId;
+  skipReady?: boolean;
+  onSent?: (upstreamId: number) => void;
+  traceparent?: string;
+  /** `Mcp-Param-*` headers mirroring the call's arguments, sent to a 2026-07-28 server only. */
+  paramHeaders?: Record<string, string>;
+};
 
 export interface InitializeResult {
   protocolVersion: string;
@@ -98,6 +134,16 @@ export interface UpstreamDeps {
   onStderr?(server: string, line: string): void;
   onRestart?(server: string): void;
   onHealth?(server: string, up: boolean, reason?: string): void;
+  /** A pool member: the owners of the whole pool (list changes and resource updates reach them). */
+  owners?: Set<UpstreamOwner>;
+  /** A pool member: false = only take a free child slot, never close an idle session to make one. */
+  reclaim?: boolean;
+  /** A pool member: refuse `roots/list` (a client's roots would become state of every caller's process). */
+  refuseRoots?: boolean;
+  /** The connection failed or died (not closed by the gateway). */
+  onDown?(u: Upstream, reason: string): void;
+  /** The server sent a server→client request (other than ping). */
+  onServerRequest?(u: Upstream, method: string): void;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'dead' | 'closed';
@@ -106,6 +152,13 @@ export type UpstreamEra = 'session' | 'envelope';
 
 const INIT_TIMEOUT_MS = 30_000;
 const MAX_BACKOFF_MS = 30_000;
+/** A connection up at least this long before it died starts its restart backoff from the bottom again. */
+export const HEALTHY_RESET_MS = 30_000;
+
+/** The restart delay after `failures` consecutive failures: 250 ms doubling, capped at 30 s. */
+export function backoffMs(failures: number): number {
+  return Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, failures - 1));
+}
 
 export class Upstream {
   state: State = 'idle';
@@ -120,10 +173,12 @@ export class Upstream {
   /** Shared connections: who subscribed to which resource URI (updates go to them only). */
   private readonly subscribers = new Map<string, Set<UpstreamOwner>>();
   /** Owners attached to this connection (one unless shared). */
-  readonly owners = new Set<UpstreamOwner>();
+  readonly owners: Set<UpstreamOwner>;
   private connecting?: Promise<void>;
   private failures = 0;
   private retryAt = 0;
+  /** When the current connection became ready (for the healthy-period backoff reset). */
+  private readyAt = 0;
   private initParams?: Json;
   private isChild = false;
   private idleTimer?: NodeJS.Timeout;
@@ -132,6 +187,8 @@ export class Upstream {
   era?: UpstreamEra;
   /** The envelope sent with every request in the per-request era. */
   private envelope?: Envelope;
+  /** The pool this connection is a member of (lists are cached per pool). */
+  group?: object;
 
   constructor(
     readonly name: string,
@@ -139,7 +196,9 @@ export class Upstream {
     private readonly deps: UpstreamDeps,
     readonly shared = false,
     private readonly idleTimeoutMs = 0,
-  ) {}
+  ) {
+    this.owners = deps.owners ?? new Set();
+  }
 
   get pendingCount(): number {
     return this.pending.size;
@@ -164,7 +223,9 @@ export class Upstream {
     this.connecting = this.connect(this.initParams).then(
       () => {
         this.connecting = undefined;
-        this.failures = 0;
+        // The backoff is reset only once the connection has stayed up (markDead): a server that dies
+        // right after each start does not get restarted every 250 ms.
+        this.readyAt = Date.now();
         this.state = 'ready';
         this.deps.onHealth?.(this.name, true);
         if (restart) this.deps.onRestart?.(this.name);
@@ -188,10 +249,23 @@ export class Upstream {
   private markDead(reason: string): void {
     if (this.state === 'closed') return;
     this.lastError = reason;
+    const now = Date.now();
+    if (this.state === 'ready' && now - this.readyAt >= HEALTHY_RESET_MS) this.failures = 0;
     this.state = 'dead';
     this.failures++;
-    this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1));
+    this.retryAt = now + backoffMs(this.failures);
     this.deps.onHealth?.(this.name, false, reason);
+    this.deps.onDown?.(this, reason);
+  }
+
+  /** This connection holds a child counted against a principal (closing its session frees it). */
+  get holdsChild(): boolean {
+    return this.isChild && this.deps.principal !== undefined;
+  }
+
+  /** Sessions are subscribed to resources through this connection. */
+  get hasSubscriptions(): boolean {
+    return this.subscribers.size > 0;
   }
 
   /** When the next (re)start may be tried, in ms from now (0: now). */
@@ -222,7 +296,7 @@ export class Upstream {
     if (!isStdio(this.spec) || this.isChild) return;
     if (this.deps.refuseChild) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: ${this.deps.refuseChild}`, { rule: 'servers.maxInstances', retryAfterMs: 1000 });
     try {
-      this.deps.capacity.acquireChild(this.deps.principal, this.deps.requester, this.name);
+      this.deps.capacity.acquireChild(this.deps.principal, this.deps.requester, this.name, this.deps.reclaim ?? true);
     } catch (e) {
       if (e instanceof CapacityError) throw new UpstreamError(e.code, e.message, e.data);
       throw e;
@@ -253,6 +327,12 @@ export class Upstream {
     this.prestarted = undefined;
     if (!early) this.reserveChild();
     const t = early && !(early as StdioChildTransport).exit ? early : await this.makeTransport();
+    if (this.state === 'closed') {
+      // Closed while the transport was being made (a pool shutting down, a session ending): start nothing.
+      await t.close().catch(() => undefined);
+      this.releaseChild();
+      throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed`);
+    }
     this.transport = t;
     t.onmessage = (m) => this.onMessage(m as unknown as Json);
     t.onerror = (e) => this.deps.log.warn({ server: this.name, err: e.message }, 'upstream transport error');
@@ -373,6 +453,7 @@ export class Upstream {
     const name = nameSource(method, base);
     const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
+    if (opts.paramHeaders) Object.assign(headers, opts.paramHeaders);
     let res = await this.send(method, base, { ...opts, headers });
     for (let round = 0; opts.owner !== NO_OWNER; round++) {
       const result = res.result as Json | undefined;
@@ -381,12 +462,14 @@ export class Upstream {
       const inputResponses: Json = {};
       const asks = Object.entries((result.inputRequests as Json | undefined) ?? {});
       const call: PendingCall = { upstreamId: Number(res.id), method, owner: opts.owner, downstreamId: opts.downstreamId, resolve() {}, reject() {}, timeoutMs: opts.timeoutMs };
-      for (const [key, ask] of asks) {
-        const a = ask as Json;
-        const reply = await opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `input-${key}`, method: a.method, params: a.params ?? {} }, call);
-        if ('error' in reply) return { jsonrpc: '2.0', id: res.id, error: reply.error };
-        inputResponses[key] = reply.result;
-      }
+      // All of a round's questions at once (the server asked them together; a per-request client answers them in
+      // one input_required round). Each id carries its key, which a per-request client sees again.
+      const replies = await Promise.all(
+        asks.map(([key, ask]) => opts.owner.onUpstreamRequest(this, { jsonrpc: '2.0', id: `${INPUT_ID_PREFIX}${key}`, method: (ask as Json).method, params: (ask as Json).params ?? {} }, call)),
+      );
+      const failed = replies.find((reply) => 'error' in reply);
+      if (failed) return { jsonrpc: '2.0', id: res.id, error: failed.error };
+      asks.forEach(([key], i) => (inputResponses[key] = replies[i]!.result));
       const retry: Json = { ...base, inputResponses };
       if (result.requestState !== undefined) retry.requestState = result.requestState;
       res = await this.send(method, retry, { ...opts, headers });
@@ -570,6 +653,12 @@ export class Upstream {
 
   private async onServerRequest(msg: Json, method: string, id: RpcId): Promise<void> {
     if (method === 'ping') return this.respond({ jsonrpc: '2.0', id, result: {} });
+    if (method === 'roots/list' && this.deps.refuseRoots) {
+      // The answer would become the server's state for every caller of this process (server-filesystem
+      // takes the roots as its allowed directories): a server that needs the client's roots is `isolation: session`.
+      return this.respond({ jsonrpc: '2.0', id, error: { code: -32601, message: 'roots/list refused by the gateway: this server is shared between clients (isolation: shared); its configured directories apply' } });
+    }
+    this.deps.onServerRequest?.(this, method);
     // Shared: only while exactly one session has calls here can the request be its; otherwise refuse it.
     const owner = this.shared ? this.soleActiveOwner() : (this.latestCall()?.owner ?? this.owners.values().next().value);
     const call = owner ? this.latestCall(owner) : undefined;

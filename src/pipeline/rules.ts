@@ -43,15 +43,16 @@ export const RULES = {
   'flow.*': { code: 'PCX_DENIED', stage: 'flow', doc: 'A session flow rule (`flow.trifecta`).' },
   'rate.principal': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: '`limits.callsPerMinute` reached.' },
   'rate.policy': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: 'A `rate:<n>/<period>` policy obligation reached.' },
+  'rate.in-flight': { code: 'PCX_RATE_LIMITED', stage: 'rate', doc: '`limits.maxCallsInFlightPerPrincipal` reached: the principal already has that many calls waiting on upstreams (checked after the pipeline allowed the call, before it is sent).' },
   'approval.required': { code: 'PCX_APPROVAL_REQUIRED', stage: 'approval', doc: 'A policy obligation asks a person to approve the call; it is held on a ticket.' },
   'approval.*': { code: 'PCX_DENIED', stage: 'approval', doc: 'Approval refused (`approval.denied`) or otherwise not given.' },
   'pipeline.interceptor-failed': { code: 'PCX_DENIED', stage: 'pipeline', doc: 'A stage threw or timed out: denied because the pipeline fails closed.' },
-  'era.header-mismatch': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: `Mcp-Method` / `Mcp-Name` headers disagree with the body (HTTP 400, `data.code` HeaderMismatch as the spec asks), before any policy runs.' },
+  'era.header-mismatch': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: `Mcp-Method` / `Mcp-Name` / `Mcp-Param-*` headers disagree with the body (HTTP 400, `data.code` HeaderMismatch as the spec asks), before any policy runs; audited.' },
   'era.request-state': { code: 'PCX_DENIED', stage: 'listener', doc: '2026-07-28 requests: a `requestState` that is forged, expired, bound to another caller, or lacks its input responses.' },
   'admin.*': { code: 'PCX_DENIED', stage: 'admin port', doc: 'The admin port refused the HTTP request (`admin.host`, `admin.origin`, `admin.auth`, `admin.role`, `admin.content_type`, `admin.input`…): an HTTP 4xx whose body names the rule.' },
   'grant.*': { code: 'PCX_DENIED', stage: 'admin', doc: 'Not a denial: the audit record of a standing grant added, revoked or expired (`grant.add`, `grant.revoke`, `grant.expire`).' },
   'limits.*': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'A capacity cap (`limits.maxSessions`, `maxSessionsPerPrincipal`, `maxChildren`, `maxChildrenPerPrincipal`) left no room.' },
-  'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows.' },
+  'servers.maxInstances': { code: 'PCX_UPSTREAM_UNAVAILABLE', stage: 'capacity', doc: 'The server runs as many children as `servers.<name>.maxInstances` allows (pooled: each with `pool.callsPerInstance` calls in flight, and none came free within `pool.queueTimeout`).' },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;

@@ -9,6 +9,8 @@
  *                  anything else spends time on them; rug pulls are caught on the `list` hook.
  *  3. inspect    — detectors over the arguments (secrets, SSRF, paths, shell, injection). Runs
  *                  before policy so findings are in the Cedar context and a policy can act on them.
+ *                  On the `list` hook, after registry (which pins what the upstream really sent), it
+ *                  redacts secrets and escapes in the descriptions the client will read.
  *  4. authz      — Cedar policy over principal × action × resource × arguments × session context.
  *                  After inspect (findings), before flow (a tool the caller may not use at all is
  *                  refused as not-found, not as a flow violation that would reveal it exists).
@@ -78,6 +80,7 @@ export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor
       ttlMs: d.approvalTtlMs,
       elicitTimeoutMs: config.approvals.elicit ? ms(config.approvals.elicitTimeout, 120_000) : 0,
       redact: d.redact,
+      ...(d.policy ? { policyVersion: () => d.policy!.versionHash } : {}),
     }),
   };
 }

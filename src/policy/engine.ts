@@ -14,6 +14,7 @@
  * Reload: on change of the .cedar directory (fs.watch) or `reload()`: a bad new set is rejected
  * with a logged error and the old set stays in force.
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp, watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,10 @@ import { compileYamlPolicy } from './yaml.js';
 export type PolicyConfig = NonNullable<Config['policy']>;
 
 const DECISION_CACHE_SIZE = 10_000;
+/** Most paths one call may name for the path views of `authorize`; past it the call is denied. */
+const MAX_PATH_VIEWS = 256;
+/** Strings that are certainly paths whatever their key (relative `a/b` under an ordinary key may be prose). */
+const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:)/i;
 
 export interface PolicyEngineOptions {
   policy: PolicyConfig;
@@ -406,7 +411,14 @@ export class PolicyEngine {
     if (!this.opts.unsafeSkipValidation) selfCheck(slot, loaded.argumentTypes);
     this.gen++;
     this.set = { ...loaded, slot };
+    this.versionHash = createHash('sha256').update(this.cedarText()).digest('base64url').slice(0, 22);
   }
+
+  /**
+   * The policy set in force, by content (the same on every replica that loaded the same files): what
+   * an approval is bound to, so one given under other rules is asked for again.
+   */
+  versionHash = '';
 
   /** Reload from disk. A bad set is rejected (logged) and the current one stays. */
   reload(): Promise<LoadOutcome> {
@@ -516,6 +528,61 @@ export class PolicyEngine {
    * (the answer changes with the clock) or when requests are validated in full.
    */
   authorize(req: AuthzRequest): AuthzResult {
+    const views = req.action === 'call_tool' || req.action === 'get_prompt' ? this.pathViews(req.arguments) : [];
+    if (views.length === 0) return this.authorizeOne(req);
+    // A rule about `path` speaks for every path of the call: each other path argument is decided as if it
+    // were `path`, and the call is allowed only when the call itself and every such view are.
+    if (views.length > MAX_PATH_VIEWS) {
+      return { decision: 'deny', policyIds: ['policy-path-views'], obligations: [], errors: [], reason: `the call names more than ${MAX_PATH_VIEWS} paths; each would be checked against the path rules (fail closed)` };
+    }
+    const first = this.authorizeOne(req);
+    if (first.decision === 'deny') return first;
+    const obligations = new Set(first.obligations);
+    for (const v of views) {
+      const r = this.authorizeOne({ ...req, arguments: v.args });
+      if (r.decision === 'deny') return { ...r, reason: `${r.reason} (the path at ${v.at}, checked as \`${v.as}\`)` };
+      for (const o of r.obligations) obligations.add(o);
+    }
+    return { ...first, obligations: [...obligations] };
+  }
+
+  /**
+   * The call's arguments once per path it names outside the path arguments the policies read: every
+   * string under a path-named key (`paths[]`, `source`, `destination`, nested ones…) and every string
+   * that is plainly a path (absolute, `~`, `./`, `file:`) under any key, put in the place of each path
+   * argument a policy reads (`path`, …). Without this, a rule denying `path` under a folder is walked
+   * around by `read_multiple_files {paths}` or `move_file {source}`.
+   */
+  private pathViews(args: unknown): { args: Record<string, unknown>; at: string; as: string }[] {
+    if (!args || typeof args !== 'object' || Array.isArray(args)) return [];
+    const set = this.set;
+    const read = Object.entries(set.argumentTypes)
+      .filter(([n, t]) => t.kind === 'String' && set.pathArguments.has(n))
+      .map(([n]) => n);
+    if (read.length === 0) return [];
+    const found: { at: string; value: string }[] = [];
+    const walk = (v: unknown, at: string, underPathKey: boolean, depth: number): void => {
+      if (depth > 64 || found.length > MAX_PATH_VIEWS) return;
+      if (typeof v === 'string') {
+        if (underPathKey || STRONG_PATH.test(v)) found.push({ at, value: v });
+        return;
+      }
+      if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`, underPathKey, depth + 1));
+      if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k, set.pathArguments.has(k), depth + 1);
+    };
+    walk(args, '', false, 0);
+    const a = args as Record<string, unknown>;
+    const out: { args: Record<string, unknown>; at: string; as: string }[] = [];
+    for (const name of read) {
+      for (const f of found) {
+        if (f.at === name && a[name] === f.value) continue; // the argument itself: the call decides it
+        out.push({ args: { ...a, [name]: f.value }, at: f.at, as: name });
+      }
+    }
+    return out;
+  }
+
+  private authorizeOne(req: AuthzRequest): AuthzResult {
     try {
       const set = this.set;
       const cacheable = set.contextUsed !== undefined && !set.contextUsed.has('time') && !this.opts.validateRequests;

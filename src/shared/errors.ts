@@ -35,6 +35,8 @@ export const ErrorCodes = {
   PCX_SESSION_REVOKED: -32019,
   /** The session is not initialized, or the method is unknown to every upstream. */
   PCX_NO_ROUTE: -32601,
+  /** A fleet replica could not read or write a session's shared state (taint, record) in the store, so the request was not served. */
+  PCX_STORE_UNAVAILABLE: -32023,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

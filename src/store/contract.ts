@@ -284,5 +284,60 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect(await other.claimExpiredGrants()).toEqual([]);
       await other.close();
     });
+
+    it('sessions: a replica finds what another recorded; taint is a union; end is once and final', async () => {
+      const t0 = '2026-01-01T00:00:00.000Z';
+      const base = { id: 'sess-1', principal: 'alice', credential: 'api-key:k1', transport: 'http', protocolVersion: '2025-06-18', clientInfo: { name: 'cli', version: '1' }, capabilities: { elicitation: {} }, instance: 'h:1', createdAt: t0, seenAt: t0 };
+      await store.putSession({ ...base, taint: ['private_data'] });
+      const other = await fx.reopen();
+      try {
+        expect(await other.getSession('sess-1')).toEqual({ ...base, taint: ['private_data'] });
+        expect(await other.getSession('nope')).toBeUndefined();
+        expect(await other.sessionState('sess-1')).toEqual({ taint: ['private_data'] });
+        expect(await other.sessionState('nope')).toBeUndefined();
+        // Two replicas adding flags at once: both kept, duplicates ignored.
+        await Promise.all([store.addSessionTaint('sess-1', ['untrusted_content', 'private_data']), other.addSessionTaint('sess-1', ['egress_seen'])]);
+        expect((await store.getSession('sess-1'))?.taint).toEqual(['egress_seen', 'private_data', 'untrusted_content']);
+        // Re-recording the session (e.g. a re-initialize) keeps the taint: it only grows.
+        await other.putSession({ ...base, protocolVersion: '2025-11-25' });
+        expect(await store.getSession('sess-1')).toMatchObject({ protocolVersion: '2025-11-25', taint: ['egress_seen', 'private_data', 'untrusted_content'] });
+        await store.touchSession('sess-1', '2026-01-02T00:00:00.000Z');
+        await store.touchSession('sess-1', '2026-01-01T12:00:00.000Z'); // never moves back
+        expect((await other.getSession('sess-1'))?.seenAt).toBe('2026-01-02T00:00:00.000Z');
+        expect(await other.endSession('sess-1', 'deleted', '2026-01-03T00:00:00.000Z')).toBe(true);
+        expect(await store.endSession('sess-1', 'revoked', '2026-01-03T00:00:01.000Z')).toBe(false);
+        expect(await store.endSession('nope', 'deleted', t0)).toBe(false);
+        expect(await store.getSession('sess-1')).toMatchObject({ endedAt: '2026-01-03T00:00:00.000Z', endReason: 'deleted' });
+        expect(await other.sessionState('sess-1')).toEqual({ taint: ['egress_seen', 'private_data', 'untrusted_content'], endedAt: '2026-01-03T00:00:00.000Z', endReason: 'deleted' });
+        await store.putSession({ ...base, id: 'sess-2', seenAt: '2026-02-01T00:00:00.000Z' });
+        await store.putSession({ ...base, id: 'sess-3', seenAt: '2026-02-01T00:00:00.000Z' });
+        await store.putSession({ ...base, id: 'sess-4', principal: 'bob', seenAt: '2026-02-01T00:00:00.000Z' });
+        // Revoking a principal ends its open sessions (not the ended one, not another principal's).
+        expect(await other.endSessionsOf('alice', 'revoked', '2026-02-02T00:00:00.000Z')).toEqual(['sess-2', 'sess-3']);
+        expect(await store.getSession('sess-3')).toMatchObject({ endReason: 'revoked' });
+        expect((await store.getSession('sess-4'))?.endedAt).toBeUndefined();
+        expect(await store.pruneSessions('2026-01-15T00:00:00.000Z')).toBe(1);
+        expect(await store.getSession('sess-1')).toBeUndefined();
+        expect(await store.getSession('sess-2')).toBeDefined();
+        // A new session reusing the pruned id starts clean (its old taint went with it).
+        await store.putSession({ ...base });
+        expect((await store.getSession('sess-1'))?.taint).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('shared keys: every replica gets the first one stored', async () => {
+      const other = await fx.reopen();
+      try {
+        const [a, b] = await Promise.all([store.sharedKey('era.requestState', 'key-a'), other.sharedKey('era.requestState', 'key-b')]);
+        expect(a).toBe(b);
+        expect(['key-a', 'key-b']).toContain(a);
+        expect(await store.sharedKey('era.requestState', 'key-c')).toBe(a);
+        expect(await store.sharedKey('other', 'key-d')).toBe('key-d');
+      } finally {
+        await other.close();
+      }
+    });
   });
 }

@@ -1,4 +1,5 @@
 import { CREDENTIAL_TABLES } from './credentials-sql.js';
+import { SESSION_TABLES } from './sessions-sql.js';
 
 /**
  * Versioned schema migrations, one list per dialect. A migration is never edited once released:
@@ -104,10 +105,12 @@ export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: common({ bigint: 'INTEGER', json: 'TEXT' }) },
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
   { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
+  { version: 11, name: 'fleet-sessions', sql: SESSION_TABLES },
 ];
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: common({ bigint: 'BIGINT', json: 'TEXT' }) },
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
   { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
+  { version: 11, name: 'fleet-sessions', sql: SESSION_TABLES },
 ];

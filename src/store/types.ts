@@ -157,6 +157,34 @@ export interface GrantRecord {
   requestEvent?: string;
 }
 
+/**
+ * An old-era (Mcp-Session-Id) session as a fleet shares it: what any replica needs to serve the
+ * session's next request. Not its upstream connections (re-opened lazily where the request lands)
+ * nor its catalogue (listed again on first use).
+ */
+export interface SessionRecord {
+  id: string;
+  /** Principal id that opened it; a request presenting another principal never sees it. */
+  principal: string;
+  /** The credential that opened it (`Principal.credential`): another credential of the same principal is refused. */
+  credential: string;
+  transport: string;
+  protocolVersion?: string;
+  clientInfo?: { name: string; version: string };
+  /** The client's `initialize` capabilities (forwarded to upstreams; elicitation decides approvals). */
+  capabilities: Record<string, unknown>;
+  /** Taint flags (flow stage); only ever grow. */
+  taint: string[];
+  /** The replica that opened it (`host:pid`), for operators. */
+  instance?: string;
+  createdAt: string;
+  /** Last time a replica served it (updated at most about once a minute per replica). */
+  seenAt: string;
+  /** When it was ended fleet-wide (DELETE by the client, revocation); never served again after. */
+  endedAt?: string;
+  endReason?: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Run pending migrations (versioned, idempotent). Called once at start. */
@@ -236,4 +264,25 @@ export interface Store {
   revokeGrant(id: string, by: string): Promise<boolean>;
   /** Grants that expired and whose expiry was not yet claimed: marks them, returns each once (for the audit). */
   claimExpiredGrants(): Promise<GrantRecord[]>;
+
+  // --- fleet: shared sessions and keys ---
+  /** Record a session (insert, or replace everything but its taint and end). */
+  putSession(s: Omit<SessionRecord, 'taint' | 'endedAt' | 'endReason'> & { taint?: string[] }): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** What a replica checks on every request of a session it holds: its taint and whether it ended (a small, prepared read). */
+  sessionState(id: string): Promise<Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> | undefined>;
+  /** Add taint flags (a union: concurrent adds from several replicas are all kept). */
+  addSessionTaint(id: string, flags: string[]): Promise<void>;
+  touchSession(id: string, at: string): Promise<void>;
+  /** End a session fleet-wide; false when unknown or ended before. */
+  endSession(id: string, reason: string, at: string): Promise<boolean>;
+  /** End every open session of a principal (revocation); returns their ids. */
+  endSessionsOf(principal: string, reason: string, at: string): Promise<string[]>;
+  /** Delete sessions not seen since `before` (and ended ones); returns how many. */
+  pruneSessions(before: string): Promise<number>;
+  /**
+   * A named random key shared by every replica (e.g. the MRTR `requestState` HMAC key): the first
+   * caller's `candidate` is stored, every caller (then and later) gets the stored one.
+   */
+  sharedKey(name: string, candidate: string): Promise<string>;
 }

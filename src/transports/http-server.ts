@@ -209,6 +209,23 @@ export class StreamableHttpSession {
     void this.close();
   }
 
+  /** The session was initialized on another replica (fleet): a second initialize is refused here too. */
+  markInitialized(): void {
+    this.initialized = true;
+  }
+
+  /** Whether send() would put this message on one of this process's streams (a fleet sends the rest to the replica holding the GET stream). */
+  deliversLocally(message: Message, relatedRequestId?: RpcId): boolean {
+    if (isResponse(message)) return true;
+    if (relatedRequestId !== undefined && this.exchanges.has(relatedRequestId)) return true;
+    return this.standalone !== undefined;
+  }
+
+  /** Whether the client has its GET stream open here. */
+  get hasStream(): boolean {
+    return this.standalone !== undefined;
+  }
+
   handleOther(res: ServerResponse): void {
     httpError(res, 405, -32000, 'Method not allowed.', { allow: 'GET, POST, DELETE' });
   }

@@ -17,7 +17,9 @@ let gw: TestGateway;
 let client: Client;
 
 beforeAll(async () => {
-  gw = await startTestGateway(`auth: none\nmcpServers:${EVERYTHING}${MEMORY}\n`);
+  // server-everything keeps state per connection (log level, simulated logging, the client's roots):
+  // one per session, as docs/upstreams.md says such a server needs. server-memory is pooled (the default).
+  gw = await startTestGateway(`auth: none\nmcpServers:${EVERYTHING}\n    isolation: session${MEMORY}\n`);
   client = await httpClient(gw.url, { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } });
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
     model: 'test-model',

@@ -21,10 +21,19 @@ const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', param
 /** One way for Mallory to open a session; resolves with the HTTP status and what stays open. */
 type Opener = (gw: TestGateway, key: string) => Promise<{ status: number; body: string; headers: Headers; close(): void }>;
 
+let perRequestClients = 0;
 const openers: Record<string, Opener> = {
   /** Streamable HTTP initialize, never followed by DELETE (the Inspector CLI, an SDK client that only drops its transport). */
   async streamable(gw, key) {
     const r = await rawPost(gw.url, INIT, { authorization: `Bearer ${key}` });
+    return { status: r.status, body: r.text, headers: r.headers, close: () => undefined };
+  },
+  /** 2026-07-28 per-request calls, each naming another client (clientInfo): each would be a new gateway state. */
+  async perRequest(gw, key) {
+    const n = ++perRequestClients;
+    const V = '2026-07-28';
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientInfo': { name: `loop-${n}`, version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } });
+    const r = await rawPost(gw.url, body, { authorization: `Bearer ${key}`, 'mcp-protocol-version': V, 'mcp-method': 'tools/list' });
     return { status: r.status, body: r.text, headers: r.headers, close: () => undefined };
   },
   /** Legacy HTTP+SSE: a GET /sse stream held open. */
@@ -48,6 +57,7 @@ interface Attack {
 const ATTACKS: Attack[] = [
   { name: 'Streamable HTTP sessions opened in a loop, never closed', opener: 'streamable', attempts: 12, reclaim: false },
   { name: 'legacy SSE streams opened in a loop and held', opener: 'legacySse', attempts: 12, reclaim: false },
+  { name: '2026-07-28 requests naming a new client each time', opener: 'perRequest', attempts: 12, reclaim: false },
   { name: 'Streamable HTTP loop when idle sessions are reclaimable: Mallory only recycles her own', opener: 'streamable', attempts: 7, reclaim: true },
   { name: 'legacy SSE loop when idle sessions are reclaimable: Mallory only recycles her own', opener: 'legacySse', attempts: 12, reclaim: true },
 ];
@@ -62,7 +72,8 @@ policy:
     - { id: alice-all, principal: "user:alice", tools: ["*"] }
     - { id: bob-all, principal: "user:bob", tools: ["*"] }
 mcpServers:
-  crash: { command: node, args: ["${fixture('crash.mjs')}"] }
+  # One child per session (not the default pool): what these rows attack is the per-principal child budget.
+  crash: { command: node, args: ["${fixture('crash.mjs')}"], isolation: session }
 `;
 
 const toolText = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
@@ -178,7 +189,8 @@ describe('MCP02: a client that never reads its stream loses its session, not the
 auth: { apiKeys: true }
 limits: { maxStreamBufferBytes: ${LIMIT} }
 mcpServers:
-  chatty: { command: node, args: ["${fixture('chatty.mjs')}"] }
+  # Per session, so the server's log messages are relayed to the caller (a pooled server's are not).
+  chatty: { command: node, args: ["${fixture('chatty.mjs')}"], isolation: session }
 `);
     key = (await createApiKey(gw.rt.store, { principal: 'slow' })).key;
   });
@@ -230,5 +242,122 @@ mcpServers:
     const other = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` } });
     expect((await other.listTools()).tools.map((t) => t.name)).toContain('chatty__flood');
     await other.close();
+  }, 60_000);
+
+  it('a 2026-07-28 client that never reads its POST stream loses that stream (its call cancelled), not the gateway its memory', async () => {
+    const url = new URL(gw.url);
+    const V = '2026-07-28';
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: {
+        name: 'chatty__flood',
+        arguments: { count: 1500, bytes: 65536 },
+        _meta: { progressToken: 1, 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientInfo': { name: 'stalled', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/logLevel': 'debug' },
+      },
+    });
+    const rssBefore = process.memoryUsage().rss;
+    const sock = net.connect(Number(url.port), url.hostname);
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    sock.write(
+      [`POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream', `Authorization: Bearer ${key}`, `MCP-Protocol-Version: ${V}`, 'Mcp-Method: tools/call', 'Mcp-Name: chatty__flood', `Content-Length: ${Buffer.byteLength(body)}`, '', ''].join('\r\n') + body,
+    );
+    sock.pause();
+    await sleep(8000);
+    const grew = process.memoryUsage().rss - rssBefore;
+    sock.destroy();
+    await closed;
+    expect(grew).toBeLessThan(64 * 1024 * 1024);
+    const other = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` } });
+    expect((await other.listTools()).tools.map((t) => t.name)).toContain('chatty__flood');
+    await other.close();
+  }, 60_000);
+});
+
+describe('MCP02: one principal flooding slow calls cannot take the upstream away from others', () => {
+  const LIMIT = 4;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(`
+auth: { apiKeys: true }
+limits: { maxCallsInFlightPerPrincipal: ${LIMIT} }
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+mcpServers:
+  slow: { command: node, args: ["${fixture('hang.mjs')}"], shared: true }
+`);
+  }, 60_000);
+  afterAll(async () => gw?.close());
+
+  it('past the cap her calls are refused (429-style PCX_RATE_LIMITED, rule rate.in-flight, audited); others are served; slots come back', async () => {
+    const malloryKey = (await createApiKey(gw.rt.store, { principal: 'mallory' })).key;
+    const aliceKey = (await createApiKey(gw.rt.store, { principal: 'alice' })).key;
+    // Two sessions: the cap is per principal, not per session.
+    const m1 = await httpClient(gw.url, { headers: { authorization: `Bearer ${malloryKey}` } });
+    const m2 = await httpClient(gw.url, { headers: { authorization: `Bearer ${malloryKey}` } });
+    const alice = await httpClient(gw.url, { headers: { authorization: `Bearer ${aliceKey}` } });
+    try {
+      const flood = Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? m1 : m2).callTool({ name: 'slow__slow', arguments: { ms: 1500, steps: 1 } }, undefined, { timeout: 20_000 }).then(
+          () => 'ok' as const,
+          (e: { data?: { code?: string; rule?: string; retryAfterMs?: number; eventId?: string } }) => e.data,
+        ),
+      );
+      await sleep(300);
+      // Alice is not behind Mallory's queue.
+      const t = Date.now();
+      expect(toolText(await alice.callTool({ name: 'slow__slow', arguments: { ms: 10, steps: 1 } }))).toMatch(/slept 10ms/);
+      expect(Date.now() - t).toBeLessThan(1400);
+      const results = await Promise.all(flood);
+      const refused = results.filter((r) => r !== 'ok');
+      expect(results.filter((r) => r === 'ok')).toHaveLength(LIMIT);
+      expect(refused).toHaveLength(10 - LIMIT);
+      for (const r of refused) expect(r).toMatchObject({ code: 'PCX_RATE_LIMITED', rule: 'rate.in-flight', retryAfterMs: expect.any(Number) });
+      const ids = new Set(refused.map((r) => (r as { eventId: string }).eventId));
+      const audited = (await gw.rt.store.queryAudit({ limit: 10_000 })).map((c) => c.event).filter((e) => ids.has(e.id));
+      expect(audited.every((e) => e.decision === 'deny' && e.rule === 'rate.in-flight' && e.principal.id === 'user:mallory')).toBe(true);
+      expect(audited).toHaveLength(10 - LIMIT);
+      // Once her calls are answered, her slots are hers again.
+      expect(toolText(await m1.callTool({ name: 'slow__slow', arguments: { ms: 10, steps: 1 } }))).toMatch(/slept 10ms/);
+    } finally {
+      await Promise.all([m1.close(), m2.close(), alice.close()]);
+    }
+  }, 60_000);
+});
+
+describe('MCP02: short-lived clients that never DELETE do not lock their principal out of a pooled server', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(`
+auth: { apiKeys: true }
+limits: { maxSessionsPerPrincipal: 3, reclaimIdleAfter: 1h, reclaimPooledIdleAfter: 200ms }
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+mcpServers:
+  crash: { command: node, args: ["${fixture('crash.mjs')}"] }
+`);
+  }, 60_000);
+  afterAll(async () => gw?.close());
+
+  it('each new client past the cap takes the place of the principal’s oldest idle session (it held no child of its own)', async () => {
+    const key = (await createApiKey(gw.rt.store, { principal: 'inspector' })).key;
+    const clients: Client[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const c = await httpClient(gw.url, { headers: { authorization: `Bearer ${key}` } });
+        clients.push(c); // never closed: like the Inspector CLI
+        expect(toolText(await c.callTool({ name: 'crash__ok', arguments: { text: `run ${i}` } }))).toBe(`ok: run ${i}`);
+        await sleep(300);
+        const mine = [...gw.rt.gateway.sessions.values()].filter((s) => s.principal.id === 'user:inspector');
+        expect(mine.length).toBeLessThanOrEqual(3);
+      }
+      // The pool served them all with its own member(s), not one child per client.
+      expect(gw.rt.gateway.capacity.children).toBeLessThanOrEqual(4);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    }
   }, 60_000);
 });

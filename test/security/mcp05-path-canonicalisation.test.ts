@@ -44,6 +44,10 @@ const ATTACKS: Array<[string, string, Record<string, unknown>]> = [
   ['Windows drive form (cannot be mapped)', 'read_text_file', { path: 'C:\\secret\\key.txt' }],
   ['backslashes (cannot be mapped)', 'read_text_file', { path: 'secret\\key.txt' }],
   ['triple percent-encoding', 'read_text_file', { path: '{R}/%252573ecret/key.txt' }],
+  ['under another argument name: paths[] of read_multiple_files', 'read_multiple_files', { paths: ['{R}/pub/readme.txt', '{R}/secret/key.txt'] }],
+  ['under another argument name, relative', 'read_multiple_files', { paths: ['secret/key.txt'] }],
+  ['moved out of the folder first (source)', 'move_file', { source: '{R}/secret/key.txt', destination: '{R}/pub/moved.txt' }],
+  ['moved into the folder (destination)', 'move_file', { source: '{R}/pub/readme.txt', destination: '{R}/secret/planted.txt' }],
 ];
 
 /** Calls that must still work (and return the file). */
@@ -54,7 +58,8 @@ const ALLOWED: Array<[string, string, Record<string, unknown>, string]> = [
 ];
 
 function fill(v: Record<string, unknown>, root: string): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x.replaceAll('{R}', root) : x]));
+  const f = (x: unknown): unknown => (typeof x === 'string' ? x.replaceAll('{R}', root) : Array.isArray(x) ? x.map(f) : x);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, f(x)]));
 }
 
 describe('MCP05: path rules see the canonical path', () => {

@@ -122,3 +122,58 @@ mcpServers:
     expect(JSON.stringify(r.content)).toContain('sent to');
   });
 });
+
+/** Requests other than tool calls that carry a URL the upstream acts on (`fetcher.mjs` really fetches them): `{u}` is a URL of the admin API. */
+const NON_TOOL: Array<[name: string, method: string, params: (u: string) => Record<string, unknown>]> = [
+  ['resources/read of the URL itself', 'resources/read', (u) => ({ uri: u })],
+  ['resources/read, scheme without slashes', 'resources/read', (u) => ({ uri: u.replace('http://', 'http:') })],
+  ['resources/read of a URL inside the URI', 'resources/read', (u) => ({ uri: `https://93.184.216.34/?next=${u}` })],
+  ['resources/subscribe', 'resources/subscribe', (u) => ({ uri: u })],
+  ['completion value for a prompt argument', 'completion/complete', (u) => ({ ref: { type: 'ref/prompt', name: 'web__page' }, argument: { name: 'url', value: u } })],
+  ['completion value for a template variable', 'completion/complete', (u) => ({ ref: { type: 'ref/resource', uri: '{+url}' }, argument: { name: 'url', value: u } })],
+  ['completion context arguments', 'completion/complete', (u) => ({ ref: { type: 'ref/prompt', name: 'web__page' }, argument: { name: 'url', value: 'x' }, context: { arguments: { base: u } } })],
+  ['prompts/get argument', 'prompts/get', (u) => ({ name: 'web__page', arguments: { url: u } })],
+];
+
+describe('MCP10: the guard covers resource reads, subscriptions, completions and prompts, not only tool calls', () => {
+  let gw: TestGateway;
+  let open: TestGateway;
+  let c: Client;
+  let oc: Client;
+  beforeAll(async () => {
+    const cfg = (ssrf: string) => `
+auth: none
+inspect: { ssrf: { arguments: ${ssrf} } }
+mcpServers:
+  web: { command: node, args: ["${fixture('fetcher.mjs')}"] }
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"], prompts: ["*"], resources: ["*"] }
+`;
+    [gw, open] = await Promise.all([startTestGateway(cfg('block')), startTestGateway(cfg('off'))]);
+    [c, oc] = await Promise.all([httpClient(gw.url), httpClient(open.url)]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([c?.close(), oc?.close()]);
+    await Promise.all([gw?.close(), open?.close()]);
+  });
+
+  it('control: with the guard off, reading the URL as a resource fetches the admin API', async () => {
+    const r = await oc.readResource({ uri: `http://127.0.0.1:${new URL(open.adminUrl).port}/healthz` });
+    expect(JSON.stringify(r)).toMatch(/HTTP 200.*status/);
+  });
+
+  it.each(NON_TOOL)('denies %s', async (_n, method, params) => {
+    const u = `http://127.0.0.1:${new URL(gw.adminUrl).port}/healthz`;
+    const err = await c.request({ method, params: params(u) } as never, (await import('zod')).z.any()).then(
+      (r) => new Error(`not denied: ${JSON.stringify(r)}`),
+      (e: Error) => e,
+    );
+    expect(err.message).toMatch(/inspect\.ssrf/);
+  });
+
+  it('allows a public URL read as a resource (the decision only: nothing is reachable here)', async () => {
+    const r = await c.readResource({ uri: 'https://93.184.216.34/' });
+    expect(JSON.stringify(r)).toMatch(/fetch failed|HTTP/);
+  });
+});

@@ -6,6 +6,7 @@ export class MemoryCoord implements Coord {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly revoked = new Map<string, number>();
   private sweeps = 0;
+  private readonly channels = new Map<string, Set<(message: string) => void>>();
 
   async hit(key: string, windowMs: number, limit: number): Promise<RateResult> {
     const now = Date.now();
@@ -36,4 +37,23 @@ export class MemoryCoord implements Coord {
   }
 
   async close(): Promise<void> {}
+
+  async publish(channel: string, message: string): Promise<number> {
+    const hs = this.channels.get(channel);
+    if (!hs) return 0;
+    // Asynchronous like Redis: a publisher never runs its subscribers inside its own call.
+    for (const h of hs) queueMicrotask(() => h(message));
+    return hs.size;
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    let hs = this.channels.get(channel);
+    if (!hs) this.channels.set(channel, (hs = new Set()));
+    const h = (m: string) => handler(m);
+    hs.add(h);
+    return async () => {
+      hs.delete(h);
+      if (hs.size === 0 && this.channels.get(channel) === hs) this.channels.delete(channel);
+    };
+  }
 }

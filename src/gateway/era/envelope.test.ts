@@ -32,12 +32,32 @@ describe('envelope vocabulary', () => {
     expect(readEnvelope(p)).toEqual(env);
     expect(stripEnvelope(p)).toEqual({ name: 'x', _meta: { progressToken: 3 } });
     expect(readEnvelope({})).toHaveProperty('error');
+    // clientCapabilities is required (SEP-2575: -32602, HTTP 400); an empty object declares none; clientInfo is optional.
+    expect(readEnvelope({ _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION } })).toHaveProperty('error');
+    expect(readEnvelope({ _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION, [CLIENT_CAPABILITIES_META_KEY]: {} } })).toEqual({ protocolVersion: MODERN_VERSION, clientInfo: undefined, capabilities: {} });
     expect(readEnvelope({ _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN_VERSION, [CLIENT_CAPABILITIES_META_KEY]: 'x' } })).toHaveProperty('error');
   });
 
   it('round-trips header values, with the base64 sentinel for what is not plain ASCII', () => {
     for (const v of ['plain', 'données', ' padded ', 'a\nb']) expect(decodeHeaderValue(encodeHeaderValue(v))).toBe(v);
     expect(decodeHeaderValue('=?base64?%%%?=')).toBeUndefined();
+    for (const v of ['=?base64?x?=', '=?base64??=', '=?base64?SGVsbG8=', '=?base64?']) expect(decodeHeaderValue(encodeHeaderValue(v))).toBe(v);
+  });
+
+  // SEP-2243 as the conformance suite (http-custom-header-server-validation) checks it: only a value wrapped
+  // in BOTH `=?base64?` and `?=` is Base64, and then it must be canonical (padding included); else a literal.
+  it.each([
+    ['=?base64?SGVsbG8=?=', 'Hello'],
+    ['=?base64?SGVsbG8?=', undefined], // missing padding
+    ['=?base64?SGVsbG8==?=', undefined], // extra padding
+    ['=?base64?SGVs!!!bG8=?=', undefined], // not Base64
+    ['=?base64?SGVs bG8=?=', undefined],
+    ['=?base64?/w==?=', undefined], // Base64 of bytes that are not UTF-8
+    ['=?base64?SGVsbG8=', '=?base64?SGVsbG8='], // no `?=`: a literal value
+    ['SGVsbG8=', 'SGVsbG8='],
+    ['=?base64??=', ''],
+  ])('decodes the header value %j as %j', (raw, want) => {
+    expect(decodeHeaderValue(raw)).toBe(want);
   });
 
   // Each row: headers, body, and whether they disagree. A disagreement is refused before policy.

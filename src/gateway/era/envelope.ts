@@ -22,6 +22,30 @@ export const MODERN_VERSIONS: readonly string[] = [MODERN_VERSION];
 export const HEADER_MISMATCH = -32020;
 /** The spec's unsupported-protocol-version error. */
 export const UNSUPPORTED_VERSION = -32022;
+/** The spec's MissingRequiredClientCapability error (SEP-2575): the only in-band error answered with HTTP 400. */
+export const MISSING_CLIENT_CAPABILITY = -32021;
+
+/**
+ * The requests a 2026-07-28 client may send (the core revision plus the `io.modelcontextprotocol/tasks`
+ * extension the gateway relays: `tasks/get` / `update` / `cancel`; SEP-2663 removed `tasks/result` and
+ * `tasks/list`). Anything else — the removed `initialize`, `ping`, `logging/setLevel`,
+ * `resources/subscribe` / `unsubscribe`, or an unknown method — is answered HTTP 404 with -32601 (SEP-2575).
+ */
+export const MODERN_REQUEST_METHODS: ReadonlySet<string> = new Set([
+  'server/discover',
+  'subscriptions/listen',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+  'tasks/get',
+  'tasks/update',
+  'tasks/cancel',
+]);
 
 export const isModernVersion = (v: unknown): v is string => typeof v === 'string' && MODERN_VERSIONS.includes(v);
 
@@ -47,12 +71,13 @@ export function readEnvelope(params: unknown): Envelope | { error: string } {
   const v = meta?.[PROTOCOL_VERSION_META_KEY];
   if (typeof v !== 'string') return { error: `_meta["${PROTOCOL_VERSION_META_KEY}"] must be a protocol version string` };
   const ci = meta?.[CLIENT_INFO_META_KEY] as Json | undefined;
+  // clientCapabilities is required (an empty object declares none); clientInfo is a SHOULD (SEP-2575).
   const caps = meta?.[CLIENT_CAPABILITIES_META_KEY];
-  if (caps !== undefined && (typeof caps !== 'object' || caps === null || Array.isArray(caps))) return { error: `_meta["${CLIENT_CAPABILITIES_META_KEY}"] must be an object` };
+  if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) return { error: `_meta["${CLIENT_CAPABILITIES_META_KEY}"] must be an object` };
   return {
     protocolVersion: v,
     clientInfo: ci && typeof ci.name === 'string' ? { name: ci.name, version: String(ci.version ?? '') } : undefined,
-    capabilities: (caps as Json | undefined) ?? {},
+    capabilities: caps as Json,
   };
 }
 
@@ -100,14 +125,22 @@ export function nameSource(method: string, params: unknown): string | undefined 
   }
 }
 
-const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+const SENTINEL_PREFIX = '=?base64?';
+const SENTINEL_SUFFIX = '?=';
+/** Canonical Base64: whole quanta, `=` padding only where the length needs it (no missing or extra padding). */
+const BASE64_CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Decode an `Mcp-Name` / `Mcp-Param-*` value (the `=?base64?…?=` sentinel carries non-ASCII); undefined when malformed. */
+/**
+ * Decode an `Mcp-Name` / `Mcp-Param-*` value (SEP-2243). Only a value that both starts with `=?base64?` and
+ * ends with `?=` is the sentinel; its payload must be canonical Base64 of UTF-8, else undefined (the request
+ * is refused). Anything else is the literal value — including a value that merely starts with the prefix.
+ */
 export function decodeHeaderValue(v: string): string | undefined {
-  const m = BASE64_SENTINEL.exec(v);
-  if (!m) return v.startsWith('=?base64?') ? undefined : v;
+  if (!(v.startsWith(SENTINEL_PREFIX) && v.endsWith(SENTINEL_SUFFIX) && v.length >= SENTINEL_PREFIX.length + SENTINEL_SUFFIX.length)) return v;
+  const b64 = v.slice(SENTINEL_PREFIX.length, v.length - SENTINEL_SUFFIX.length);
+  if (!BASE64_CANONICAL.test(b64)) return undefined;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(m[1]!, 'base64'));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b64, 'base64'));
   } catch {
     return undefined;
   }
@@ -115,13 +148,18 @@ export function decodeHeaderValue(v: string): string | undefined {
 
 /** Encode a value for an `Mcp-Name` header: as is when it is printable ASCII, else the base64 sentinel. */
 export function encodeHeaderValue(v: string): string {
-  return /^[\x20-\x7e]*$/.test(v) && v.trim() === v ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
+  // Plain when it rides as an HTTP field value unchanged; else (non-ASCII, edge whitespace, empty, or a value that
+  // itself looks like the sentinel, which would otherwise be decoded on the other side) the Base64 sentinel.
+  const plain = v.length > 0 && /^[\x20-\x7e]*$/.test(v) && v.trim() === v && !(v.startsWith('=?base64?') && v.endsWith('?='));
+  return plain ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
 }
 
 export interface HeaderView {
   protocolVersion?: string;
   method?: string;
   name?: string;
+  /** `Mcp-Param-*` headers, keyed by the lower-cased name after the prefix. */
+  params?: Record<string, string>;
 }
 
 /**

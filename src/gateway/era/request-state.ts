@@ -19,6 +19,8 @@ export interface StatePayload {
   c: string;
   /** Expiry, epoch ms. */
   e: number;
+  /** The gateway replica holding the parked call (`host:pid`). */
+  i?: string;
 }
 
 /** What identifies a call across MRTR rounds: its method, its target and its arguments (not the retry's inputResponses). */

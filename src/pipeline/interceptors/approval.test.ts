@@ -40,6 +40,20 @@ describe('approval stage', () => {
     expect((await p.run(ctx({ a: 1 }, 'user:a', []))).decision.kind).toBe('allow');
   });
 
+  it('an approval holds only under the policy set it was asked under: after a policy change the call is asked for again', async () => {
+    let version = 'v1';
+    const p = new Pipeline([createApprovalInterceptor({ store, ttlMs: 60_000, redact: noRedaction, policyVersion: () => version })]);
+    const first = await p.run(ctx({ pv: 1 }));
+    const ticket = (first.decision as { ticket: string }).ticket;
+    expect(await decideTicket(store, ticket, 'approve', 'user:boss', 60_000)).toBe(true);
+    version = 'v2'; // the rules changed between the approval and the retry
+    const retried = await p.run(ctx({ pv: 1 }));
+    expect(retried.decision).toMatchObject({ kind: 'approve', rule: APPROVAL_REQUIRED_RULE });
+    expect((retried.decision as { ticket: string }).ticket).not.toBe(ticket);
+    version = 'v1'; // back under the rules it was given for: the approval is usable (once)
+    expect((await p.run(ctx({ pv: 1 }))).decision.kind).toBe('allow');
+  });
+
   it('fails closed when the store cannot answer', async () => {
     const broken = { createApproval: () => Promise.reject(new Error('db down')), findApproval: () => Promise.reject(new Error('db down')), consumeApproval: () => Promise.resolve(true) };
     const p = new Pipeline([createApprovalInterceptor({ store: broken, ttlMs: 60_000, redact: noRedaction })]);

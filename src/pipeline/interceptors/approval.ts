@@ -35,6 +35,8 @@ export interface ApprovalOptions {
   elicitTimeoutMs?: number;
   /** Secrets and personal data are masked in the summary an approver reads (it is stored). */
   redact(text: string): Finding[];
+  /** The policy set in force (a content hash): an approval holds only under the rules it was asked under. */
+  policyVersion?: () => string;
 }
 
 const SUMMARY_ARGS_MAX = 600;
@@ -62,7 +64,9 @@ export function createApprovalInterceptor(o: ApprovalOptions): Interceptor {
       if (!ctx.obligations.has('approve')) return ALLOW;
       const principal = ctx.session.principal.id;
       const args = (ctx.message as { params?: { arguments?: unknown } }).params?.arguments;
-      const requestDigest = digest({ principal, server: ctx.target.server ?? null, method: ctx.method, target: ctx.target.name ?? null, arguments: args ?? null });
+      // Bound to who, what, with which arguments, and under which rules: a policy change asks again.
+      const policy = o.policyVersion?.() ?? null;
+      const requestDigest = digest({ principal, server: ctx.target.server ?? null, method: ctx.method, target: ctx.target.name ?? null, arguments: args ?? null, ...(policy ? { policy } : {}) });
       const who = `policy ${ctx.policyIds.join(', ') || '(unknown)'}`;
 
       const found = await o.store.findApproval(principal, requestDigest);

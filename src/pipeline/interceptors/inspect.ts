@@ -24,6 +24,7 @@ import { canonicalPath, looksLikePath, type PathBase } from '../../detect/canonp
 import { detectSensitivePaths } from '../../detect/paths.js';
 import { detectShellInjection } from '../../detect/shell.js';
 import { globToRegExp } from '../../util/glob.js';
+import { LIST_METHOD } from '../../shared/lists.js';
 import { allow, deny, modify, type Interceptor, type JsonRpcObject, type PipelineContext, type Verdict } from '../types.js';
 
 type Action = 'block' | 'redact' | 'annotate' | 'log' | 'off';
@@ -43,20 +44,54 @@ function annotate(s: string, categories: string[]): string {
 
 interface StringRef {
   path: string;
+  /** What the detectors read: the string, or for a base64 payload its decoded content (see `encoded`). */
   value: string;
+  /**
+   * A base64 payload (a resource's `blob`, an image / audio block's `data`), read decoded: `text` when its
+   * MIME type is textual (scanned like any text, re-encoded after redaction), `binary` otherwise (only the
+   * secrets detector reads it, as printable runs; redaction masks the bytes in place, keeping the length).
+   */
+  encoded?: { kind: 'text' | 'binary'; bytes: Buffer };
 }
 
-/**
- * Is `key` of object `o` a binary payload (an image / audio content block's `data`, a resource's
- * `blob` with a non-text MIME type)? Those are not text anyone reads; every other string, under
- * any key (`data`, `type`, `uri`, `_meta`, `annotations`...), is inspected.
- */
-function isBinary(o: Record<string, unknown>, key: string): boolean {
+/** Is `key` of object `o` a base64 payload: a resource's `blob`, or an image / audio content block's `data`? */
+function isBase64Field(o: Record<string, unknown>, key: string): boolean {
+  return key === 'blob' || (key === 'data' && (o.type === 'image' || o.type === 'audio'));
+}
+
+function isTextualMime(o: Record<string, unknown>): boolean {
   const mime = typeof o.mimeType === 'string' ? o.mimeType.toLowerCase() : '';
-  const textual = mime.startsWith('text/') || /json|xml|yaml|javascript|csv|x-sh|toml/.test(mime);
-  if (key === 'blob') return !textual;
-  if (key === 'data') return (o.type === 'image' || o.type === 'audio') && !textual;
-  return false;
+  return mime.startsWith('text/') || /json|xml|yaml|javascript|csv|x-sh|toml|markdown|html/.test(mime);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * A base64 payload as the detectors should read it. Binary content is read as printable runs (every
+ * other byte a space, so offsets stay byte offsets): text an upstream hides in an "image" is still
+ * text. What is not valid base64 is read as the string it is.
+ */
+function decodedRef(path: string, v: string, o: Record<string, unknown>): StringRef {
+  const compact = v.replace(/[\r\n]/g, '');
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) return { path, value: v };
+  const bytes = Buffer.from(compact, 'base64');
+  if (isTextualMime(o)) return { path, value: bytes.toString('utf8'), encoded: { kind: 'text', bytes } };
+  let value = '';
+  const CH = 8192;
+  for (let i = 0; i < bytes.length; i += CH) {
+    const part = bytes.subarray(i, Math.min(bytes.length, i + CH));
+    value += String.fromCharCode(...Array.from(part, (b) => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13 ? b : 0x20));
+  }
+  return { path, value, encoded: { kind: 'binary', bytes } };
+}
+
+/** The replacement of a string the detectors read: plain, or re-encoded (binary: spans masked, length kept). */
+function rewritten(ref: StringRef, findings: readonly Finding[], fallback: (v: string) => string): string {
+  if (!ref.encoded) return fallback(ref.value);
+  if (ref.encoded.kind === 'text') return Buffer.from(fallback(ref.value), 'utf8').toString('base64');
+  const out = Buffer.from(ref.encoded.bytes);
+  for (const f of findings) if (f.start !== undefined && f.end !== undefined) out.fill(0x2a, Math.max(0, f.start), Math.min(out.length, f.end));
+  return out.toString('base64');
 }
 
 /** Every string worth inspecting in a JSON value, with its path (no depth limit). */
@@ -71,7 +106,11 @@ function collectStrings(v: unknown, path: string, out: StringRef[]): void {
   }
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    for (const [k, x] of Object.entries(o)) if (!isBinary(o, k)) collectStrings(x, path ? `${path}.${k}` : k, out);
+    for (const [k, x] of Object.entries(o)) {
+      const at = path ? `${path}.${k}` : k;
+      if (typeof x === 'string' && x.length >= MIN_TEXT && isBase64Field(o, k)) out.push(decodedRef(at, x, o));
+      else collectStrings(x, at, out);
+    }
   }
 }
 
@@ -82,7 +121,7 @@ function replaceStrings(v: unknown, path: string, repl: Map<string, string>): un
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
     const src = v as Record<string, unknown>;
-    for (const [k, x] of Object.entries(src)) o[k] = isBinary(src, k) ? x : replaceStrings(x, path ? `${path}.${k}` : k, repl);
+    for (const [k, x] of Object.entries(src)) o[k] = replaceStrings(x, path ? `${path}.${k}` : k, repl);
     return o;
   }
   return v;
@@ -117,6 +156,28 @@ const DETECTOR_OF: Record<string, DetectorName> = {
 
 /** Strings that are certainly meant as paths (relative `a/b` may be prose: `and/or`, `text/html`). */
 const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
+
+/**
+ * What a client sends that an upstream acts on, per method, as the detectors' "arguments": a tool's or a
+ * prompt's arguments, the URI a resource read or subscription names (a server that fetches its resources
+ * would otherwise be an SSRF path around the guard), and a completion's argument values. `rebuild` puts a
+ * rewritten copy back into the params.
+ */
+function clientInput(method: string, p: Record<string, unknown>): { value: unknown; rebuild(v: unknown): Record<string, unknown> } | undefined {
+  switch (method) {
+    case 'tools/call':
+    case 'prompts/get':
+      return { value: p.arguments, rebuild: (v) => ({ ...p, arguments: v }) };
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe':
+      return { value: { uri: p.uri }, rebuild: (v) => ({ ...p, uri: (v as { uri: unknown }).uri }) };
+    case 'completion/complete':
+      return { value: { argument: p.argument, context: p.context }, rebuild: (v) => ({ ...p, ...(v as Record<string, unknown>) }) };
+    default:
+      return undefined;
+  }
+}
 
 export interface InspectOptions {
   /** Where each server's relative / `~` paths point (see canonpath.ts); default: unknown. */
@@ -154,7 +215,8 @@ export function createInspectInterceptor(settings: Inspect, opts: InspectOptions
     const secretsAt = new Map<string, Finding[]>();
     for (const f of secrets) (secretsAt.get(f.path) ?? secretsAt.set(f.path, []).get(f.path)!).push(f);
     for (const s of strings) {
-      const found = ids.length ? detectText(s.value, ids) : [];
+      // Binary payloads are read for secrets only: detectors of prose would read noise as findings.
+      const found = ids.length && s.encoded?.kind !== 'binary' ? detectText(s.value, ids) : [];
       if (shell) found.push(...detectShellInjection(s.value));
       found.push(...(secretsAt.get(s.path) ?? []));
       for (const f of found) {
@@ -254,12 +316,17 @@ export function createInspectInterceptor(settings: Inspect, opts: InspectOptions
     if (redactAt.size === 0 && annotateAt.size === 0) return allow(all);
     const repl = new Map<string, string>();
     for (const s of strings) {
-      let v = s.value;
       const r = redactAt.get(s.path);
-      if (r) v = redactText(v, r);
       const a = annotateAt.get(s.path);
-      if (a) v = annotate(v, [...a]);
-      if (v !== s.value) repl.set(s.path, v);
+      if (!r && !a) continue;
+      repl.set(
+        s.path,
+        rewritten(s, r ?? [], (v) => {
+          if (r) v = redactText(v, r);
+          if (a) v = annotate(v, [...a]);
+          return v;
+        }),
+      );
     }
     const rule = redactAt.size > 0 ? 'inspect.redact' : 'inspect.annotate';
     return modify(rebuild(repl), rule, all);
@@ -267,17 +334,47 @@ export function createInspectInterceptor(settings: Inspect, opts: InspectOptions
 
   return {
     name: 'inspect',
+    /**
+     * Lists carry server-written text too (descriptions, titles, argument docs): the result-side secrets and
+     * Unicode/ANSI actions apply to every item. An item whose identifier (`name`, `uri`, `uriTemplate`) holds
+     * a finding cannot be rewritten without breaking routing, and one under `block` cannot be shown: both are
+     * left out of the list. Runs after the registry, which pins what the upstream really sent.
+     */
+    list(ctx) {
+      const kind = ctx.list?.kind;
+      const result = (ctx.message as { result?: Record<string, unknown> }).result;
+      const key = kind ? LIST_METHOD[kind].key : undefined;
+      const items = key ? result?.[key] : undefined;
+      if (!key || !result || !Array.isArray(items)) return allow();
+      const all: Finding[] = [];
+      let changed = false;
+      const kept: unknown[] = [];
+      items.forEach((item, i) => {
+        const r = inspectOutbound({ result: item } as unknown as JsonRpcObject, settings);
+        if (r.findings.length === 0) return void kept.push(item);
+        changed = true;
+        for (const f of r.findings) all.push({ ...f, field: `${key}[${i}].${String(f.field ?? '').replace(/^result\.?/, '')}` });
+        const rewritten = (r.message as { result?: Record<string, unknown> } | undefined)?.result;
+        const ids = ['name', 'uri', 'uriTemplate'] as const;
+        const o = item as Record<string, unknown>;
+        if (!rewritten || ids.some((k) => rewritten[k] !== o[k])) return; // left out
+        kept.push(rewritten);
+      });
+      if (!changed) return allow();
+      return modify({ ...ctx.message, result: { ...result, [key]: kept } } as JsonRpcObject, 'inspect.redact', all);
+    },
     async request(ctx) {
       const p = (ctx.message as { params?: Record<string, unknown> }).params;
-      if (!p || (ctx.method !== 'tools/call' && ctx.method !== 'prompts/get')) return allow();
+      const input = p && clientInput(ctx.method, p);
+      if (!p || !input) return allow();
       const strings: StringRef[] = [];
-      collectStrings(p.arguments, '', strings);
+      collectStrings(input.value, '', strings);
       const found = strings.length === 0 ? new Map<DetectorName, Array<Finding & { path: string }>>() : scan(strings, 'arguments', ctx);
-      const s = await ssrf(p.arguments, ctx);
+      const s = await ssrf(input.value, ctx);
       if (s.length) found.set('ssrf', s);
-      const cp = canonicalPaths(p.arguments, ctx);
+      const cp = canonicalPaths(input.value, ctx);
       if (cp.length) found.set('paths', [...(found.get('paths') ?? []), ...cp]);
-      return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: { ...p, arguments: replaceStrings(p.arguments, '', repl) } }) as JsonRpcObject);
+      return enforce(ctx, 'arguments', strings, found, (repl) => ({ ...ctx.message, params: input.rebuild(replaceStrings(input.value, '', repl)) }) as JsonRpcObject);
     },
     // Sampling and elicitation requests carry text from the server to the client's model or user:
     // server-controlled content like a result, so they get the result-side actions.
@@ -330,7 +427,10 @@ export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { messag
   const found: Array<Finding & { path: string; act: Action }> = [];
   if (secAction !== 'off') for (const f of secretFindings(strings)) if (pass(f, sec.minSeverity)) found.push({ ...f, act: secAction });
   if (uniAction !== 'off') {
-    for (const s of strings) for (const f of detectText(s.value, ['unicode'])) if (pass(f, uni.minSeverity)) found.push({ ...f, path: s.path, act: uniAction });
+    for (const s of strings) {
+      if (s.encoded?.kind === 'binary') continue;
+      for (const f of detectText(s.value, ['unicode'])) if (pass(f, uni.minSeverity)) found.push({ ...f, path: s.path, act: uniAction });
+    }
   }
   if (found.length === 0) return { message: msg, findings: [] };
   const findings = found.map(({ path: _p, act: _a, ...f }) => ({ ...f, field: _p }));
@@ -347,7 +447,7 @@ export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { messag
   const repl = new Map<string, string>();
   for (const s of strings) {
     const r = at.get(s.path);
-    if (r) repl.set(s.path, redactText(s.value, r));
+    if (r) repl.set(s.path, rewritten(s, r, (v) => redactText(v, r)));
   }
   const rebuilt = replaceStrings(body, '', repl) as Record<string, unknown>;
   const out: Record<string, unknown> = {};

@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
+import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessions-sql.js';
 import { POSTGRES_MIGRATIONS, type Migration } from '../migrations.js';
 import {
   auditValues,
@@ -34,6 +35,7 @@ import type {
   ApiKeyRecord,
   ApprovalRecord,
   GrantRecord,
+  SessionRecord,
   SecretRecord,
   AuditCheckpoint,
   AuditRow,
@@ -401,6 +403,63 @@ export class PostgresStore implements Store {
   async claimExpiredGrants(): Promise<GrantRecord[]> {
     const now = nowIso();
     return (await this.q(GRANT_SQL.claimExpired, [now, now])).map(toGrant);
+  }
+
+  // --- fleet: sessions and shared keys ---
+
+  async putSession(s: Omit<SessionRecord, 'taint' | 'endedAt' | 'endReason'> & { taint?: string[] }): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query(pgSql(SESSION_SQL.upsert), sessionValues(s));
+      for (const f of s.taint ?? []) await c.query(pgSql(SESSION_SQL.addTaint), [s.id, f]);
+    });
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    // One round trip: the row and its taint flags together (this runs on every request a fleet serves).
+    const r = (await this.q(`SELECT s.*, ARRAY(SELECT flag FROM session_taint t WHERE t.session = s.id ORDER BY flag) AS taint FROM sessions s WHERE s.id = ?`, [id]))[0];
+    return r ? toSession(r, (r.taint as string[] | null) ?? []) : undefined;
+  }
+
+  async sessionState(id: string): Promise<Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> | undefined> {
+    // Every request a fleet replica serves runs this: one round trip, a prepared statement, a small row.
+    const r = (
+      await this.pool.query({
+        name: 'pcx_session_state',
+        text: 'SELECT s.ended_at, s.end_reason, ARRAY(SELECT flag FROM session_taint t WHERE t.session = s.id ORDER BY flag) AS taint FROM sessions s WHERE s.id = $1',
+        values: [id],
+      })
+    ).rows[0] as Row | undefined;
+    return r ? toSessionState(r, (r.taint as string[] | null) ?? []) : undefined;
+  }
+
+  async addSessionTaint(id: string, flags: string[]): Promise<void> {
+    if (flags.length === 0) return;
+    await this.pool.query('INSERT INTO session_taint (session, flag) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, flags]);
+  }
+
+  async touchSession(id: string, at: string): Promise<void> {
+    await this.q(SESSION_SQL.touch, [at, id, at]);
+  }
+
+  async endSession(id: string, reason: string, at: string): Promise<boolean> {
+    return (await this.q(SESSION_SQL.end, [at, reason, id])).length > 0;
+  }
+
+  async endSessionsOf(principal: string, reason: string, at: string): Promise<string[]> {
+    return (await this.q(SESSION_SQL.endOf, [at, reason, principal])).map((r) => String(r.id)).sort();
+  }
+
+  async pruneSessions(before: string): Promise<number> {
+    return this.tx(async (c) => {
+      const n = (await c.query(pgSql(SESSION_SQL.prune), [before])).rowCount ?? 0;
+      await c.query(SESSION_SQL.pruneTaint);
+      return n;
+    });
+  }
+
+  async sharedKey(name: string, candidate: string): Promise<string> {
+    await this.q(SESSION_SQL.keyInsert, [name, candidate, nowIso()]);
+    return String((await this.q(SESSION_SQL.keyGet, [name]))[0]!.value);
   }
 
 

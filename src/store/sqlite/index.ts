@@ -15,6 +15,7 @@ import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
 import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
+import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessions-sql.js';
 import {
   AUDIT_COLUMNS,
   auditValues,
@@ -37,6 +38,7 @@ import type {
   ApiKeyRecord,
   ApprovalRecord,
   GrantRecord,
+  SessionRecord,
   SecretRecord,
   AuditCheckpoint,
   AuditQuery,
@@ -369,6 +371,58 @@ export class SqliteStore implements Store {
   async claimExpiredGrants(): Promise<GrantRecord[]> {
     const now = nowIso();
     return (this.st(GRANT_SQL.claimExpired).all(now, now) as Row[]).map(toGrant);
+  }
+
+  // --- fleet: sessions and shared keys ---
+
+  async putSession(s: Omit<SessionRecord, 'taint' | 'endedAt' | 'endReason'> & { taint?: string[] }): Promise<void> {
+    this.db.transaction(() => {
+      this.st(SESSION_SQL.upsert).run(...sessionValues(s));
+      for (const f of s.taint ?? []) this.st(SESSION_SQL.addTaint).run(s.id, f);
+    })();
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const r = this.st(SESSION_SQL.get).get(id) as Row | undefined;
+    if (!r) return undefined;
+    return toSession(r, (this.st(SESSION_SQL.taintOf).all(id) as Row[]).map((x) => String(x.flag)));
+  }
+
+  async sessionState(id: string): Promise<Pick<SessionRecord, 'taint' | 'endedAt' | 'endReason'> | undefined> {
+    const r = this.st(SESSION_SQL.state).get(id) as Row | undefined;
+    if (!r) return undefined;
+    return toSessionState(r, (this.st(SESSION_SQL.taintOf).all(id) as Row[]).map((x) => String(x.flag)));
+  }
+
+  async addSessionTaint(id: string, flags: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const f of flags) this.st(SESSION_SQL.addTaint).run(id, f);
+    })();
+  }
+
+  async touchSession(id: string, at: string): Promise<void> {
+    this.st(SESSION_SQL.touch).run(at, id, at);
+  }
+
+  async endSession(id: string, reason: string, at: string): Promise<boolean> {
+    return this.st(SESSION_SQL.end).all(at, reason, id).length > 0;
+  }
+
+  async endSessionsOf(principal: string, reason: string, at: string): Promise<string[]> {
+    return (this.st(SESSION_SQL.endOf).all(at, reason, principal) as Row[]).map((r) => String(r.id)).sort();
+  }
+
+  async pruneSessions(before: string): Promise<number> {
+    return this.db.transaction(() => {
+      const n = this.st(SESSION_SQL.prune).all(before).length;
+      this.st(SESSION_SQL.pruneTaint).run();
+      return n;
+    })();
+  }
+
+  async sharedKey(name: string, candidate: string): Promise<string> {
+    this.st(SESSION_SQL.keyInsert).run(name, candidate, nowIso());
+    return String((this.st(SESSION_SQL.keyGet).get(name) as Row).value);
   }
 
 
