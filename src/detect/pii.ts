@@ -14,6 +14,7 @@
 import { isIPv6 } from 'node:net';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Finding, Severity, TextDetector } from './types.js';
+import { buildAutomaton, type Automaton } from './secrets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Word lists (lower case)
@@ -1398,8 +1399,8 @@ const notAllSame = (v: string): boolean => !/^(.)\1+$/.test(digitsOf(v));
 interface LabelledIdRule {
   id: string;
   message: string;
-  /** Label (source; joined into one regex per case mode). */
-  label: string;
+  /** Labels, literal (matched case-insensitively unless exactCase; a space also matches `_`, `-` or nothing). */
+  labels: string[];
   /** Whether the label is matched case-sensitively (acronyms such as SIN, NIE, DOB). */
   exactCase?: boolean;
   /** The value right after the label and its separator (sticky). */
@@ -1414,84 +1415,92 @@ interface LabelledIdRule {
 const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{1,2}\.? (?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]{0,7}\.? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
 
 const LABELLED_ID_RULES: LabelledIdRule[] = [
-  { id: 'national-id-es', message: 'Spanish DNI / NIE', label: String.raw`DNI|NIE|NIF`, exactCase: true, value: /[XYZ]?\d{7,8}[- ]?[A-Z](?![A-Za-z0-9])/iy, validate: dniValid },
-  { id: 'national-id-nl', message: 'Dutch BSN', label: String.raw`BSN|burgerservicenummer|sofinummer`, value: /(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})(?!\d)/y, validate: bsnValid },
-  { id: 'national-id-br', message: 'Brazilian CPF', label: String.raw`CPF`, exactCase: true, value: /\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)/y, validate: cpfValid },
-  { id: 'national-id-ca', message: 'Canadian SIN', label: String.raw`SIN|NAS|social insurance|assurance sociale`, exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) && notAllSame(v) },
-  { id: 'national-id-ca', message: 'Canadian SIN', label: String.raw`social insurance|assurance sociale`, value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) },
-  { id: 'national-id-it', message: 'Italian codice fiscale', label: String.raw`codice fiscale|cod\. ?fisc\.?|C\.F\.`, value: /[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/iy, validate: codiceFiscaleValid },
-  { id: 'national-id-in', message: 'Indian Aadhaar number', label: String.raw`aadhaa?r|UIDAI`, value: /[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}(?!\d)/y, validate: notAllSame },
-  { id: 'tax-id-de', message: 'German tax id', label: String.raw`steuer-?id|steuer-?identifikationsnummer|steuerliche identifikationsnummer|IdNr`, value: /\d{2} ?\d{3} ?\d{3} ?\d{3}(?!\d)/y, validate: notAllSame },
-  { id: 'national-id-se', message: 'Swedish personal identity number', label: String.raw`personnummer|personal identity number`, value: /(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)/y, validate: notAllSame },
-  { id: 'national-id-fr', message: 'French social security number (NIR)', label: String.raw`INSEE|NIR|s[ée]curit[ée] sociale|carte vitale`, value: /[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?!\d)/iy, validate: nirValid },
-  { id: 'health-id-uk', message: 'NHS number', label: String.raw`NHS`, exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/y, validate: nhsValid },
-  { id: 'passport', message: 'passport number', label: String.raw`passport|reisepass|passeport|pasaporte|passaporto|paspoort|passnummer`,
+  { id: 'national-id-es', message: 'Spanish DNI / NIE', labels: ['DNI', 'NIE', 'NIF'], exactCase: true, value: /[XYZ]?\d{7,8}[- ]?[A-Z](?![A-Za-z0-9])/iy, validate: dniValid },
+  { id: 'national-id-nl', message: 'Dutch BSN', labels: ['bsn', 'burgerservicenummer', 'sofinummer'], value: /(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})(?!\d)/y, validate: bsnValid },
+  { id: 'national-id-br', message: 'Brazilian CPF', labels: ['CPF'], exactCase: true, value: /\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)/y, validate: cpfValid },
+  { id: 'national-id-ca', message: 'Canadian SIN', labels: ['SIN', 'NAS'], exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) && notAllSame(v) },
+  { id: 'national-id-ca', message: 'Canadian SIN', labels: ['social insurance', 'assurance sociale'], value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) },
+  { id: 'national-id-it', message: 'Italian codice fiscale', labels: ['codice fiscale', 'cod. fisc', 'cod.fisc', 'c.f.'], value: /[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/iy, validate: codiceFiscaleValid },
+  { id: 'national-id-in', message: 'Indian Aadhaar number', labels: ['aadhaar', 'aadhar', 'uidai'], value: /[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}(?!\d)/y, validate: notAllSame },
+  { id: 'tax-id-de', message: 'German tax id', labels: ['steuer-id', 'steuerid', 'steuer id', 'steuer-identifikationsnummer', 'steueridentifikationsnummer', 'steuerliche identifikationsnummer', 'idnr'], value: /\d{2} ?\d{3} ?\d{3} ?\d{3}(?!\d)/y, validate: notAllSame },
+  { id: 'national-id-se', message: 'Swedish personal identity number', labels: ['personnummer', 'personal identity number'], value: /(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)/y, validate: notAllSame },
+  { id: 'national-id-fr', message: 'French social security number (NIR)', labels: ['insee', 'nir', 'sécurité sociale', 'securite sociale', 'carte vitale'], value: /[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?!\d)/iy, validate: nirValid },
+  { id: 'health-id-uk', message: 'NHS number', labels: ['NHS'], exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/y, validate: nhsValid },
+  { id: 'passport', message: 'passport number', labels: ['passport', 'reisepass', 'passeport', 'pasaporte', 'passaporto', 'paspoort', 'passnummer'],
     value: /(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}(?![A-Za-z0-9])/y },
-  { id: 'national-id', message: 'identity or tax number', label: String.raw`national id(?:entity)?(?: card)?|identity (?:card|document)|id card|ID-Nr|personalausweis|tax (?:id|identification)|taxpayer id|PESEL|CURP|RUT|HKID|NRIC|MyKad|TFN|PPSN?|ITIN|EIN`,
+  { id: 'national-id', message: 'identity or tax number', labels: ['national id', 'national identity', 'identity card', 'identity document', 'id card', 'id-nr', 'personalausweis', 'tax id', 'tax identification', 'taxpayer id'],
     value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
-  { id: 'date-of-birth', message: 'date of birth', label: String.raw`date of birth|birth ?date|born(?: on)?|geburtsdatum|geb\.|fecha de nacimiento|date de naissance|data di nascita|d\.o\.b\.?`,
+  { id: 'national-id', message: 'identity or tax number', labels: ['PESEL', 'CURP', 'RUT', 'HKID', 'NRIC', 'MyKad', 'TFN', 'PPS', 'PPSN', 'ITIN', 'EIN'], exactCase: true,
+    value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
+  { id: 'date-of-birth', message: 'date of birth', labels: ['date of birth', 'birth date', 'birthdate', 'born on', 'born', 'geburtsdatum', 'geb.', 'fecha de nacimiento', 'date de naissance', 'data di nascita', 'd.o.b', 'dob'],
     value: new RegExp(DATE_VALUE, 'iy') },
-  { id: 'date-of-birth', message: 'date of birth', label: String.raw`DOB|D\.O\.B`, exactCase: true, value: new RegExp(DATE_VALUE, 'iy') },
-  { id: 'date-of-birth', message: 'date of birth', label: String.raw`dob`, value: new RegExp(DATE_VALUE, 'iy') },
   // a labelled postal address: the label (in several languages), `:` or `=`, then a line holding a number and a word
-  { id: 'address', message: 'street address', label: String.raw`(?:home |billing |shipping |postal |mailing |street |delivery )?address|adresse|anschrift|direcci[óo]n|indirizzo|endere[çc]o|adres|lieferadresse|rechnungsadresse`,
+  { id: 'address', message: 'street address', labels: ['address', 'adresse', 'anschrift', 'dirección', 'direccion', 'indirizzo', 'endereço', 'endereco', 'adres'],
     value: /(?=[^\n;|]{0,40}\d)[^\n;|"'<>{}]{6,100}/y, needsColon: true,
     validate: (v) => /\p{L}{3,}/u.test(v) && /(?:^|\D)\d{1,5}(?:\D|$)/.test(v) && !/@|0x|^[\d.:\s/-]+$|https?:|:\d{2,5}\b|localhost|\.(?:com|net|org|io|local|internal|lan)\b|\b(?:port|mac|ip|memory|space|bus|register|offset|pointer)\b/i.test(v) },
   // a person's name in a field that names a person
-  { id: 'person', message: 'person name', label: String.raw`full name|first name|last name|given name|family name|surname|customer name|patient name|contact name|cardholder(?: name)?|account holder|passenger name|employee name`,
+  { id: 'person', message: 'person name', labels: ['full name', 'first name', 'last name', 'given name', 'family name', 'surname', 'customer name', 'patient name', 'contact name', 'cardholder', 'account holder', 'passenger name', 'employee name'],
     value: /\p{Lu}[\p{Ll}'’-]+(?: (?:\p{Lu}[\p{Ll}'’-]+|(?:de|da|di|del|van|von|der|la|le|bin|al)))*(?: \p{Lu}[\p{Ll}'’-]+)?/uy, needsColon: true, anyDigits: true },
 ];
-const idLabels = (exact: boolean, anyDigits = false): RegExp =>
-  new RegExp(String.raw`(?:` + LABELLED_ID_RULES.filter((r) => !!r.exactCase === exact && !!r.anyDigits === anyDigits).map((r) => `(${r.label.replace(/ /g, '[ _-]')})`).join('|') + String.raw`)(?![A-Za-z])`, exact ? 'g' : 'gi');
-const ID_LABEL_CI_RE = idLabels(false);
-const ID_LABEL_CS_RE = idLabels(true);
-const ID_RULES_CI = LABELLED_ID_RULES.filter((r) => !r.exactCase && !r.anyDigits);
-const ID_RULES_CS = LABELLED_ID_RULES.filter((r) => !!r.exactCase && !r.anyDigits);
-/** Rules whose values need no digit (names in person fields): their labels are looked for in the whole text. */
-const FIELD_LABEL_RE = idLabels(false, true);
-const FIELD_RULES = LABELLED_ID_RULES.filter((r) => !r.exactCase && !!r.anyDigits);
-/** Every FIELD_RULES label holds one of these (a cheap gate before the regex). */
-const FIELD_HINT_RE = /ame|older|AME|OLDER/;
+/** One automaton per pass: labels of values with digits (searched before digit runs), and of person fields. */
+function labelAutomaton(rules: readonly LabelledIdRule[]): { ac: Automaton; words: { word: string; rule: LabelledIdRule }[] } {
+  const words: { word: string; rule: LabelledIdRule }[] = [];
+  for (const rule of rules) {
+    for (const l of rule.labels) {
+      const variants = l.includes(' ') ? [l, l.replace(/ /g, '_'), l.replace(/ /g, '-'), l.replace(/ /g, '')] : [l];
+      for (const v of variants) words.push({ word: v, rule });
+    }
+  }
+  return { ac: buildAutomaton(words.map((w) => w.word)), words };
+}
+const ID_LABELS = labelAutomaton(LABELLED_ID_RULES.filter((r) => !r.anyDigits));
+const FIELD_LABELS = labelAutomaton(LABELLED_ID_RULES.filter((r) => !!r.anyDigits));
+/** A cheap necessary condition for a person field: `surname` or `holder`, or a field-naming word then `name`. */
+const FIELD_HINT_RE = /(?:[Ff]ull|[Ff]irst|[Ll]ast|[Gg]iven|[Ff]amily|[Cc]ustomer|[Pp]atient|[Cc]ontact|[Pp]assenger|[Ee]mployee|FULL|FIRST|LAST|GIVEN|FAMILY|CUSTOMER|PATIENT|CONTACT|PASSENGER|EMPLOYEE)[ _-]?(?:[Nn]ame|NAME)|[Ss]urname|SURNAME|[Hh]older|HOLDER/;
+
+/** Run a label automaton over text[from, to) and check the value after every label found. */
+function scanLabels(text: string, from: number, to: number, labels: typeof ID_LABELS, out: Finding[]): void {
+  const { cls, table, accept, outsById, nc } = labels.ac;
+  let s = labels.ac.start;
+  for (let i = from; i < to; i++) {
+    s = table[s + cls[text.charCodeAt(i)]!]!;
+    if (s < accept) continue;
+    for (const wi of outsById[(s / nc) | 0]!) {
+      const { word, rule } = labels.words[wi]!;
+      const st = i + 1 - word.length;
+      if (st > 0 && isLetterAt(text, st - 1)) continue; // inside a word
+      if (isLetterAt(text, i + 1)) continue;
+      if (rule.exactCase && !text.startsWith(word, st)) continue;
+      labelledValueAt(text, i + 1, rule, out);
+    }
+  }
+}
 /** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
 const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
 
 /**
  * Labels are searched only in windows before digit runs (a value holds a digit within 34 characters of its
- * label's end, and no label is longer than 56): windows are merged, so the text is read at most once.
+ * label's end, and no label is longer than 36): windows are merged, so the text is read at most once.
  */
+const ID_WINDOW = 70;
 function findLabelledNationalIds(text: string, out: Finding[]): void {
   let r = 0;
   while (r < runCount) {
-    const ws = Math.max(0, RUN_S[r]! - 90);
+    const ws = Math.max(0, RUN_S[r]! - ID_WINDOW);
     let we = RUN_S[r]!;
     r++;
-    while (r < runCount && RUN_S[r]! - 90 <= we) we = RUN_S[r++]!;
-    const win = text.slice(ws, we);
-    for (const [re, rules] of [[ID_LABEL_CI_RE, ID_RULES_CI], [ID_LABEL_CS_RE, ID_RULES_CS]] as const) {
-      if (re === ID_LABEL_CS_RE && !sawUpper) continue;
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(win)) !== null) labelledValueAt(text, ws + m.index, m, rules, out);
-    }
+    while (r < runCount && RUN_S[r]! - ID_WINDOW <= we) we = RUN_S[r++]!;
+    scanLabels(text, ws, we, ID_LABELS, out);
   }
 }
 
 /** Names in fields that name a person (`full_name: …`, `Cardholder: …`). */
 function findPersonFields(text: string, out: Finding[]): void {
-  if (FIELD_HINT_RE.test(text)) {
-    FIELD_LABEL_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = FIELD_LABEL_RE.exec(text)) !== null) labelledValueAt(text, m.index, m, FIELD_RULES, out);
-  }
+  if (FIELD_HINT_RE.test(text)) scanLabels(text, 0, text.length, FIELD_LABELS, out);
 }
 
-/** The value after a label found at `at` (match `m`, one capture group per rule), checked and reported. */
-function labelledValueAt(text: string, at: number, m: RegExpExecArray, rules: readonly LabelledIdRule[], out: Finding[]): void {
-  if (at > 0 && isAsciiLetterCode(text.charCodeAt(at - 1))) return; // inside a word
-  let k = 1;
-  while (m[k] === undefined) k++;
-  const rule = rules[k - 1]!;
-  const after = at + m[0].length;
+/** The value after a label ending at `after`, checked and reported. */
+function labelledValueAt(text: string, after: number, rule: LabelledIdRule, out: Finding[]): void {
   ID_SEP_RE.lastIndex = after;
   const sep = ID_SEP_RE.exec(text);
   if (rule.needsColon && !(sep && /[:=]/.test(sep[0]))) return;

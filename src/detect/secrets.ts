@@ -944,14 +944,30 @@ const ANCHOR_TABLE: [string, AK, number?][] = [
  * count, and accepting states are numbered last, so the hot loop is one table load and one compare per
  * character. Every accepting state lists the anchors ending there (a word and the words that are its suffixes).
  */
-const AC = (() => {
+export interface Automaton {
+  /** Character class of every UTF-16 unit (case folded; bit 7 is free for the caller). */
+  cls: Uint8Array;
+  nc: number;
+  /** Transitions, premultiplied by nc: `next = table[state + cls[c]]`. */
+  table: Uint16Array;
+  start: number;
+  /** States at or above this value accept. */
+  accept: number;
+  /** The words (indices into the input) that end at each accepting state, by `state / nc`. */
+  outsById: number[][];
+}
+
+/** An Aho–Corasick automaton over the words, matching case-insensitively (shared with pii.ts). */
+export function buildAutomaton(words: readonly string[]): Automaton {
   const cls = new Uint8Array(65536);
   let nc = 1;
   const classOf = new Map<string, number>();
-  for (const [w] of ANCHOR_TABLE) {
+  // one class per case-folded character (`D` and `d` share one, whichever case the words use)
+  const fold = (ch: string): string => ch.toLowerCase();
+  for (const w of words) {
     for (const ch of w) {
-      if (classOf.has(ch)) continue;
-      classOf.set(ch, nc);
+      if (classOf.has(fold(ch))) continue;
+      classOf.set(fold(ch), nc);
       for (const v of new Set([ch, ch.toLowerCase(), ch.toUpperCase()])) if (v.length === 1) cls[v.charCodeAt(0)] = nc;
       nc++;
     }
@@ -959,10 +975,10 @@ const AC = (() => {
   // trie
   const next: Map<number, number>[] = [new Map()];
   const outs: number[][] = [[]];
-  ANCHOR_TABLE.forEach(([w], wi) => {
+  words.forEach((w, wi) => {
     let s = 0;
     for (const ch of w) {
-      const k = classOf.get(ch)!;
+      const k = classOf.get(fold(ch))!;
       let t = next[s]!.get(k);
       if (t === undefined) {
         t = next.length;
@@ -1004,10 +1020,13 @@ const AC = (() => {
   const firstAccept = order.findIndex((o) => outs[o]!.length > 0);
   const outsById: number[][] = order.map((o) => outs[o]!);
   if (nc > 127) throw new Error('anchor automaton: too many character classes');
-  // the high bit marks token-body characters: the same pass records the long runs the prefix rules start from
-  for (let c = 0; c < 128; c++) if (TOK_BODY[c] === 1) cls[c] = cls[c]! | 128;
+  if (ns * nc > 65535) throw new Error('anchor automaton: too many states');
   return { cls, nc, table, start: id[0]! * nc, accept: firstAccept * nc, outsById };
-})();
+}
+
+const AC = buildAutomaton(ANCHOR_TABLE.map((e) => e[0]));
+// the high bit marks token-body characters: the same pass records the long runs the prefix rules start from
+for (let c = 0; c < 128; c++) if (TOK_BODY[c] === 1) AC.cls[c] = AC.cls[c]! | 128;
 
 /** Scratch buffers of the automaton pass (reused; detectors are synchronous): run starts, and (end, state) of anchor hits. */
 let RUNS = new Int32Array(1024);
