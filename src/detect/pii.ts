@@ -1454,9 +1454,6 @@ function labelAutomaton(rules: readonly LabelledIdRule[]): { ac: Automaton; word
   return { ac: buildAutomaton(words.map((w) => w.word)), words };
 }
 const ID_LABELS = labelAutomaton(LABELLED_ID_RULES.filter((r) => !r.anyDigits));
-const FIELD_LABELS = labelAutomaton(LABELLED_ID_RULES.filter((r) => !!r.anyDigits));
-/** A cheap necessary condition for a person field: `surname` or `holder`, or a field-naming word then `name`. */
-const FIELD_HINT_RE = /(?:[Ff]ull|[Ff]irst|[Ll]ast|[Gg]iven|[Ff]amily|[Cc]ustomer|[Pp]atient|[Cc]ontact|[Pp]assenger|[Ee]mployee|FULL|FIRST|LAST|GIVEN|FAMILY|CUSTOMER|PATIENT|CONTACT|PASSENGER|EMPLOYEE)[ _-]?(?:[Nn]ame|NAME)|[Ss]urname|SURNAME|[Hh]older|HOLDER/;
 
 /** Run a label automaton over text[from, to) and check the value after every label found. */
 function scanLabels(text: string, from: number, to: number, labels: typeof ID_LABELS, out: Finding[]): void {
@@ -1494,9 +1491,38 @@ function findLabelledNationalIds(text: string, out: Finding[]): void {
   }
 }
 
-/** Names in fields that name a person (`full_name: …`, `Cardholder: …`). */
+/**
+ * Names in fields that name a person (`full_name: …`, `Cardholder: …`). Every such label ends in `name` or
+ * `holder`: native searches find those (in the usual cases), and the words before them are compared with
+ * the labels, joiners (` `, `_`, `-`) dropped.
+ */
+const FIELD_LABEL_KEYS = new Map<string, LabelledIdRule>();
+for (const r of LABELLED_ID_RULES.filter((x) => !!x.anyDigits)) for (const l of r.labels) FIELD_LABEL_KEYS.set(l.replace(/[ _-]/g, ''), r);
+const FIELD_TAILS = ['name', 'Name', 'NAME', 'holder', 'Holder', 'HOLDER'];
 function findPersonFields(text: string, out: Finding[]): void {
-  if (FIELD_HINT_RE.test(text)) scanLabels(text, 0, text.length, FIELD_LABELS, out);
+  for (const tail of FIELD_TAILS) {
+    for (let i = text.indexOf(tail); i >= 0; i = text.indexOf(tail, i + tail.length)) {
+      const end = i + tail.length;
+      if (isLetterAt(text, end)) continue;
+      // the label: letters and joiners before the tail, at most 24 characters
+      let st = i;
+      while (st > 0 && i - st < 24) {
+        const c = text.charCodeAt(st - 1);
+        if (!(isAsciiLetterCode(c) || c === 32 || c === 95 || c === 45)) break;
+        st--;
+      }
+      // try each word boundary from the farthest: `customer name`, then `name` alone is no label
+      for (let k = st; k < i; k++) {
+        if (k > 0 && isAsciiLetterCode(text.charCodeAt(k - 1))) continue;
+        if (!isAsciiLetterCode(text.charCodeAt(k))) continue;
+        const rule = FIELD_LABEL_KEYS.get(text.slice(k, end).replace(/[ _-]/g, '').toLowerCase());
+        if (rule) {
+          labelledValueAt(text, end, rule, out);
+          break;
+        }
+      }
+    }
+  }
 }
 
 /** The value after a label ending at `after`, checked and reported. */
