@@ -20,7 +20,9 @@ import { ms } from '../config/schema.js';
 import type { Registry } from '../registry/registry.js';
 import { RegistryError } from '../registry/registry.js';
 import type { PolicyEngine, LoadOutcome } from '../policy/engine.js';
-import type { ApprovalRecord, ChainedEvent, DefinitionKind, Store } from '../store/types.js';
+import type { ApprovalRecord, ChainedEvent, DefinitionKind, GrantRecord, Store } from '../store/types.js';
+import type { AuditEvent } from '../audit/event.js';
+import { GrantError, grantEvent, grantFromRequest } from '../credentials/grants.js';
 import { decideTicket } from '../pipeline/interceptors/approval.js';
 import { AdminInputError, sendJson, type AdminContext, type AdminRoute } from './server.js';
 import type { Feed, FeedMessage } from './feed.js';
@@ -69,6 +71,14 @@ export interface AdminDeps {
   /** Public keys that verify the audit log's checkpoints. */
   auditKeys(): KeyObject[];
   startedAt: number;
+  /** The gateway's audit log (grant changes go into the same chain as calls); default: the store's chain. */
+  audit?(ev: AuditEvent): Promise<void>;
+  /** The instance name recorded in admin events. */
+  instance?: string;
+  /** Drop every upstream credential held for a principal (OAuth tokens): part of revoking it. */
+  dropCredentials?(principal: string): Promise<number>;
+  /** A grant was added or revoked here (the expiry recorder looks again). */
+  onGrantsChanged?(): void;
 }
 
 // ───────── schemas ─────────
@@ -161,6 +171,35 @@ const Upstream = z
     registryStatus: RegistryStatus.optional(),
   })
   .meta({ id: 'Upstream' });
+
+const Grant = z
+  .object({
+    id: z.string(),
+    principal: z.string(),
+    server: z.string(),
+    tool: z.string(),
+    arguments: z.record(z.string(), z.unknown()).optional().describe('Only calls whose arguments hold these keys with these values'),
+    exactArguments: z.boolean().describe('Only the exact arguments of the denied call it was made from'),
+    reason: z.string(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    revokedAt: z.string().optional(),
+    revokedBy: z.string().optional(),
+    requestEvent: z.string().optional().describe('The denied call (audit event id) it was made from'),
+    state: z.enum(['active', 'expired', 'revoked']),
+  })
+  .meta({ id: 'Grant' });
+
+function grantView(g: GrantRecord, now = new Date().toISOString()): z.infer<typeof Grant> {
+  const { argsDigest, ...rest } = g;
+  return { ...rest, exactArguments: argsDigest !== undefined, state: g.revokedAt ? 'revoked' : g.expiresAt <= now ? 'expired' : 'active' };
+}
+
+async function auditAdmin(deps: AdminDeps, ev: AuditEvent): Promise<void> {
+  if (deps.audit) await deps.audit(ev);
+  else await deps.store.appendAuditChain([ev]);
+}
 
 const Ok = z.object({ ok: z.literal(true) });
 const ErrorBody = z.object({ error: z.string(), rule: z.string().optional() }).meta({ id: 'Error' });
@@ -381,9 +420,9 @@ export const ROUTES: RouteSpec[] = [
     method: 'POST',
     path: '/api/principals/{id}/revoke',
     tag: 'sessions',
-    summary: 'Refuse every call of a principal for `for` (default 1h) and close its sessions',
+    summary: 'Refuse every call of a principal for `for` (default 1h), close its sessions, and drop the upstream tokens the gateway holds for it',
     body: z.object({ for: Duration.optional(), by: Actor.optional(), reason: Reason.optional() }),
-    response: z.object({ revoked: z.string(), closedSessions: z.number().int(), forSeconds: z.number() }),
+    response: z.object({ revoked: z.string(), closedSessions: z.number().int(), forSeconds: z.number(), droppedCredentials: z.number().int().describe('Upstream OAuth tokens (and other per-principal credentials) deleted from the vault') }),
     async handler(deps, { params, body }) {
       const ttl = ms(body.for ?? '1h', 3_600_000);
       const id = params.id!;
@@ -396,7 +435,8 @@ export const ROUTES: RouteSpec[] = [
           closed++;
         }
       }
-      return { revoked: `principal:${id}`, closedSessions: closed, forSeconds: ttl / 1000 };
+      const droppedCredentials = deps.dropCredentials ? await deps.dropCredentials(id) : await deps.store.deleteUpstreamCredentials(id);
+      return { revoked: `principal:${id}`, closedSessions: closed, forSeconds: ttl / 1000, droppedCredentials };
     },
   }),
   route({
@@ -438,6 +478,82 @@ export const ROUTES: RouteSpec[] = [
       },
     }),
   ),
+  route({
+    method: 'GET',
+    path: '/api/grants',
+    tag: 'grants',
+    summary: 'Just-in-time grants: the active ones, or with `all=true` expired and revoked ones too',
+    query: z.object({ all: z.enum(['true', 'false']).optional() }),
+    response: z.object({ grants: z.array(Grant) }),
+    async handler(deps, { query }) {
+      return { grants: (await deps.store.listGrants({ all: query.all === 'true' })).map((g) => grantView(g)) };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/grants',
+    tag: 'grants',
+    summary: 'Grant a principal one tool (optionally only with given arguments) for a limited time; or, with `fromEvent`, exactly the denied call that audit event records (a Cedar forbid still wins)',
+    body: z.object({
+      principal: z.string().min(1).max(200).optional().describe('alice, user:alice, agent:ci-bot (with fromEvent: taken from the event)'),
+      tool: z.string().min(1).max(400).optional().describe('The namespaced tool, e.g. github__merge_pull_request (with fromEvent: taken from the event)'),
+      arguments: z.record(z.string(), z.unknown()).optional().describe('Only calls whose arguments hold these keys with these values'),
+      fromEvent: z.string().min(1).max(200).optional().describe('A denied call’s error.data.eventId: its principal, tool and exact arguments'),
+      for: Duration.describe('How long (at most 24h)'),
+      reason: z.string().trim().min(1).max(2000).describe('Why (recorded in the audit log)'),
+      by: Actor.optional().describe('Who grants, recorded in the audit event'),
+    }),
+    response: Grant,
+    async handler(deps, { body }) {
+      const by = body.by || 'admin-api';
+      let g: GrantRecord;
+      try {
+        g = await grantFromRequest(deps.store, deps.config, {
+          ...(body.principal ? { principal: body.principal } : {}),
+          ...(body.tool ? { tool: body.tool } : {}),
+          ...(body.arguments ? { arguments: body.arguments } : {}),
+          ...(body.fromEvent ? { fromEvent: body.fromEvent } : {}),
+          forMs: ms(body.for, 0),
+          reason: body.reason,
+          createdBy: by,
+        });
+      } catch (e) {
+        if (e instanceof GrantError) throw new AdminInputError(400, e.message);
+        throw e;
+      }
+      await deps.store.createGrant(g);
+      await auditAdmin(deps, grantEvent('add', g, by, deps.instance ?? 'admin'));
+      deps.onGrantsChanged?.();
+      return grantView(g);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/grants/{id}/revoke',
+    tag: 'grants',
+    summary: 'End a grant now',
+    body: z.object({ by: Actor.optional().describe('Who revokes, recorded in the audit event') }),
+    response: Grant,
+    async handler(deps, { params, body }) {
+      const by = body.by || 'admin-api';
+      if (!(await deps.store.revokeGrant(params.id!, by))) throw new AdminInputError(409, `no active grant ${params.id}: unknown, expired or revoked already`);
+      const g = (await deps.store.getGrant(params.id!))!;
+      await auditAdmin(deps, grantEvent('revoke', g, by, deps.instance ?? 'admin'));
+      deps.onGrantsChanged?.();
+      return grantView(g);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/credentials',
+    tag: 'credentials',
+    summary: 'Who the gateway holds upstream OAuth tokens for, per server (names and dates: never a token); revoking a principal drops its tokens',
+    response: z.object({ credentials: z.array(z.object({ server: z.string(), principal: z.string(), updatedAt: z.string() }).meta({ id: 'UpstreamCredential' })) }),
+    async handler(deps) {
+      const rows = await deps.store.listUpstreamCredentials();
+      return { credentials: rows.filter((r) => r.kind === 'oauth-tokens').map((r) => ({ server: r.server, principal: r.principal, updatedAt: r.updatedAt })) };
+    },
+  }),
   route({
     method: 'GET',
     path: '/api/registry',

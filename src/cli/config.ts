@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveServers } from '../config/load.js';
 import { generateSchema } from '../config/json-schema.js';
 import { checkSecretRefs } from '../credentials/refs.js';
+import { checkCredentialConfig } from '../credentials/upstream.js';
 
 export function register(program: Command): void {
   const config = program.command('config').description('validate and inspect configuration (reference: docs/config.md)');
@@ -16,7 +17,8 @@ export function register(program: Command): void {
         const { config: c, file } = await loadConfig(opts.config);
         const resolved = resolveServers(c);
         // `${secret:NAME}` only where the vault may inject it (stdio env, remote headers).
-        const refProblems = checkSecretRefs(resolved).map((p) => `${file}: ${p}`);
+        // `credentials` blocks: one mode, a transport that can carry it, never a shared connection.
+        const refProblems = [...checkSecretRefs(resolved), ...checkCredentialConfig(resolved, { jwt: c.auth !== 'none' && c.auth.jwt !== undefined })].map((p) => `${file}: ${p}`);
         if (refProblems.length > 0) throw new ConfigError(refProblems);
         const servers = resolved.map((s) => s.name);
         if (opts.json) process.stdout.write(JSON.stringify({ ok: true, file, servers }) + '\n');

@@ -5,28 +5,10 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { resolveServers } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { GrantError, grantEvent, newGrant, parseDurationMs } from '../credentials/grants.js';
+import { GrantError, grantEvent, grantFromRequest, parseDurationMs } from '../credentials/grants.js';
 import type { Store } from '../store/types.js';
 import { storeFlags, withStore, type StoreFlags } from './common.js';
 import { safeField as safeText } from '../util/terminal.js';
-
-/** `alice` → `user:alice`; `user:…`, `agent:…` and `anonymous` as given. */
-export function principalId(p: string): string {
-  return /^(user|agent):/.test(p) || p === 'anonymous' ? p : `user:${p}`;
-}
-
-/** `github__merge_pull_request` → { server: github, tool: merge_pull_request }, by the configured servers. */
-export function splitTool(config: Config, exposed: string): { server: string; tool: string } {
-  const sep = config.namespace.separator;
-  const names = resolveServers(config).map((s) => s.name);
-  const hits = names.filter((n) => exposed.startsWith(n + sep) && exposed.length > n.length + sep.length);
-  if (hits.length !== 1) {
-    throw new GrantError(hits.length === 0 ? `"${exposed}" names no tool of a configured server (expected <server>${sep}<tool>; servers: ${names.join(', ') || 'none'})` : `"${exposed}" is ambiguous between servers ${hits.join(', ')}`);
-  }
-  return { server: hits[0]!, tool: exposed.slice(hits[0]!.length + sep.length) };
-}
 
 function operator(): string {
   return process.env.PORTCULLIS_OPERATOR ?? `os:${os.userInfo().username}`;
@@ -50,26 +32,6 @@ export function register(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (o: StoreFlags & { principal?: string; tool?: string; args?: string; fromEvent?: string; for: string; reason: string; json?: boolean }) => {
       await withStore(o, async (store, config) => {
-        let principal = o.principal ? principalId(o.principal) : undefined;
-        let server: string | undefined;
-        let tool: string | undefined;
-        let argsDigest: string | undefined;
-        if (o.fromEvent) {
-          const ev = (await store.queryAudit({ id: o.fromEvent, limit: 1 }))[0]?.event;
-          if (!ev) throw new GrantError(`no audit event ${o.fromEvent}`);
-          if (ev.method !== 'tools/call' || !ev.server || !ev.target) throw new GrantError(`event ${o.fromEvent} is not a tools/call (it is ${ev.method})`);
-          if (ev.decision !== 'deny') throw new GrantError(`event ${o.fromEvent} was not denied (${ev.decision}): nothing to grant`);
-          if (principal && principal !== ev.principal.id) throw new GrantError(`event ${o.fromEvent} is a call by ${ev.principal.id}, not ${principal}`);
-          principal = ev.principal.id;
-          ({ server, tool } = splitTool(config, ev.target));
-          argsDigest = ev.argsDigest;
-        }
-        if (o.tool) {
-          const t = splitTool(config, o.tool);
-          if (server !== undefined && (t.server !== server || t.tool !== tool)) throw new GrantError(`--tool ${o.tool} differs from the event's tool`);
-          ({ server, tool } = t);
-        }
-        if (!principal || !server || !tool) throw new GrantError('give --principal and --tool, or --from-event');
         let args: Record<string, unknown> | undefined;
         if (o.args !== undefined) {
           try {
@@ -79,16 +41,15 @@ export function register(program: Command): void {
           }
           if (!args || typeof args !== 'object' || Array.isArray(args)) throw new GrantError('--args must be a JSON object');
         }
-        const g = newGrant({
-          principal,
-          server,
-          tool,
+        if (!o.fromEvent && (!o.principal || !o.tool)) throw new GrantError('give --principal and --tool, or --from-event');
+        const g = await grantFromRequest(store, config, {
+          ...(o.principal ? { principal: o.principal } : {}),
+          ...(o.tool ? { tool: o.tool } : {}),
+          ...(args ? { arguments: args } : {}),
+          ...(o.fromEvent ? { fromEvent: o.fromEvent } : {}),
           forMs: parseDurationMs(o.for),
           reason: o.reason,
           createdBy: operator(),
-          ...(args ? { arguments: args } : {}),
-          ...(argsDigest ? { argsDigest } : {}),
-          ...(o.fromEvent ? { requestEvent: o.fromEvent } : {}),
         });
         await store.createGrant(g);
         await audit(store, grantEvent('add', g, g.createdBy, 'cli'));

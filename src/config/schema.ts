@@ -19,6 +19,39 @@ function doc(description: string, ...examples: unknown[]): { description: string
 
 const Duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 500ms, 30s, 5m, 2h or 30d')]);
 
+const CredentialValues = z
+  .record(z.string(), z.string())
+  .meta(doc('Environment variables (stdio server) or HTTP headers (remote server) for this principal; values hold `${secret:NAME}` references, opened from the vault for each new child or request, never shown to the client.', { Authorization: 'Bearer ${secret:GITHUB_ALICE}' }));
+
+const UpstreamOAuth = z.strictObject({
+  clientId: z.string().optional().meta(doc('A client pre-registered at the upstream\'s authorization server. Without it the gateway uses the server\'s Dynamic Client Registration (RFC 7591) once and keeps the registration in the vault.', 'portcullis-gateway')),
+  clientSecret: z.string().optional().meta(doc('The pre-registered client\'s secret, as `${secret:NAME}` (confidential client); leave out for a public client (PKCE only).', '${secret:UPSTREAM_CLIENT_SECRET}')),
+  scopes: z.array(z.string()).optional().meta(doc('Scopes to ask for; default the `scopes_supported` of the protected resource metadata, else none.', ['repo', 'read:user'])),
+  authorizationServer: z.url().optional().meta(doc('The authorization server (issuer), when the upstream does not publish RFC 9728 protected resource metadata.', 'https://auth.example.com/')),
+  redirectUrl: z.url().optional().meta(doc('Where the authorization server sends the user back: the gateway\'s `/oauth/callback` on the MCP port, as the browser reaches it. Default from `listen.publicUrl`, else the listener\'s address.', 'https://mcp.example.com/oauth/callback')),
+});
+
+const TokenExchange = z.strictObject({
+  tokenEndpoint: z.url().meta(doc('The RFC 8693 token endpoint of the authorization server that issued the users\' inbound tokens.', 'https://auth.example.com/oauth/token')),
+  clientId: z.string().meta(doc('The gateway\'s client id at that authorization server.', 'portcullis-gateway')),
+  clientSecret: z.string().optional().meta(doc('Its client secret, as `${secret:NAME}` (sent with HTTP Basic).', '${secret:EXCHANGE_CLIENT_SECRET}')),
+  audience: z.string().optional().meta(doc('The `audience` to ask the new token for (the upstream).', 'https://mcp.example.com')),
+  resource: z.url().optional().meta(doc('The `resource` (RFC 8707) to ask the new token for; default the upstream\'s URL.', 'https://mcp.example.com/mcp')),
+  scopes: z.array(z.string()).optional().meta(doc('The `scope` to ask for.', ['tools:read'])),
+});
+
+const Credentials = z
+  .strictObject({
+    byPrincipal: z
+      .record(z.string().regex(/^(user|agent|group):.+$|^anonymous$/, 'a principal (user:NAME, agent:NAME, anonymous) or a group (group:NAME)'), CredentialValues)
+      .optional()
+      .meta(doc('Each principal\'s own credential: the exact principal first, then the first `group:NAME` entry (in the order written) the principal belongs to, then `default`. A principal none of them covers is refused (`credentials.no-credential`). A remote server with credentials is not pooled unless told to (its default isolation is `session`), and `isolation: shared` is refused: a pool would carry one user\'s credential for everyone. A stdio server needs `isolation: principal`.', { 'user:alice': { GITHUB_TOKEN: '${secret:GH_ALICE}' }, 'group:oncall': { GITHUB_TOKEN: '${secret:GH_ONCALL}' } })),
+    default: CredentialValues.optional().meta(doc('The credential for principals `byPrincipal` does not name; without it they are refused.', { GITHUB_TOKEN: '${secret:GH_READONLY}' })),
+    oauth: UpstreamOAuth.optional().meta(doc('Remote servers: act upstream as each user with their own OAuth tokens. The gateway runs the authorization-code flow with PKCE for the user (discovery by RFC 9728 / RFC 8414), hands them the link in the tool error, keeps their tokens encrypted in the vault, refreshes them, and never shows them to the client.', {})),
+    tokenExchange: TokenExchange.optional().meta(doc('Remote servers, JWT auth: exchange the user\'s inbound token (RFC 8693) for one scoped to this upstream, cached until it expires. Nothing the client sent is passed through.')),
+  })
+  .meta(doc('Credentials per principal for this server, which the agents never hold (docs/credentials.md). One of `byPrincipal` (with an optional `default`), `oauth` or `tokenExchange`.'));
+
 /** Portcullis keys that may sit beside a server's command/url. */
 const ServerOptions = {
   timeout: Duration.optional().meta(doc('Per-call timeout for this server (default `limits.requestTimeout`). A hung server cannot hold a client forever.', '30s')),
@@ -47,6 +80,7 @@ const ServerOptions = {
   labels: z.array(z.string()).optional().meta(doc('Labels for every tool of this server, read by the flow rule: `private_data`, `untrusted_source`, `egress`, `command`.', ['private_data'])),
   toolLabels: z.record(z.string(), z.array(z.string())).optional().meta(doc('Labels per upstream tool name (added to `labels`).', { send_email: ['egress'] })),
   disabled: z.boolean().optional().meta(doc('Skip this server (keep the entry, start nothing).', true)),
+  credentials: Credentials.optional(),
 };
 
 const Command = z.string().min(1, 'is required: the program to start, e.g. "npx"').meta(doc('Program to start (looked up on PATH, then in Portcullis\' own node_modules/.bin).', 'npx'));

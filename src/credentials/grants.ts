@@ -10,6 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { digest } from '../audit/canonical.js';
 import type { AuditEvent } from '../audit/event.js';
+import { resolveServers } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { GrantRecord, Store } from '../store/types.js';
 
 export const GRANT_ID = /^gr_[0-9a-f]{16}$/;
@@ -65,6 +67,7 @@ export interface NewGrant {
 
 export function newGrant(g: NewGrant, now = Date.now()): GrantRecord {
   const max = g.maxMs ?? DEFAULT_MAX_GRANT_MS;
+  if (!(g.forMs > 0)) throw new GrantError('a grant must last a positive time');
   if (g.forMs > max) throw new GrantError(`a grant may last at most ${Math.round(max / 60_000)} minutes (asked for ${Math.round(g.forMs / 60_000)})`);
   if (!g.reason.trim()) throw new GrantError('a grant needs a reason (--reason)');
   if (!g.principal || !g.server || !g.tool) throw new GrantError('a grant names a principal, a server and a tool');
@@ -108,4 +111,132 @@ export function grantEvent(kind: 'add' | 'revoke' | 'expire', g: GrantRecord, by
 export async function findCoveringGrant(store: Pick<Store, 'findGrants'>, principal: string, server: string, tool: string, args: unknown): Promise<GrantRecord | undefined> {
   const list = await store.findGrants(principal, server, tool);
   return list.find((g) => grantCovers(g, args));
+}
+
+/** `alice` → `user:alice`; `user:…`, `agent:…` and `anonymous` as given. */
+export function principalId(p: string): string {
+  return /^(user|agent):/.test(p) || p === 'anonymous' ? p : `user:${p}`;
+}
+
+/** `github__merge_pull_request` → { server: github, tool: merge_pull_request }, by the configured servers. */
+export function splitTool(config: Config, exposed: string): { server: string; tool: string } {
+  const sep = config.namespace.separator;
+  const names = resolveServers(config).map((s) => s.name);
+  const hits = names.filter((n) => exposed.startsWith(n + sep) && exposed.length > n.length + sep.length);
+  if (hits.length !== 1) {
+    throw new GrantError(hits.length === 0 ? `"${exposed}" names no tool of a configured server (expected <server>${sep}<tool>; servers: ${names.join(', ') || 'none'})` : `"${exposed}" is ambiguous between servers ${hits.join(', ')}`);
+  }
+  return { server: hits[0]!, tool: exposed.slice(hits[0]!.length + sep.length) };
+}
+
+/** What an operator asks for (CLI flags or the admin API body). */
+export interface GrantRequest {
+  principal?: string;
+  /** The namespaced tool (`github__merge_pull_request`). */
+  tool?: string;
+  arguments?: Record<string, unknown>;
+  /** A denied call's audit event id (`error.data.eventId`): its principal, tool and exact arguments. */
+  fromEvent?: string;
+  forMs: number;
+  reason: string;
+  createdBy: string;
+}
+
+/**
+ * The grant an operator's request describes, checked against the audit event it names (a denied
+ * `tools/call`) and the configured servers. Throws GrantError with a message fit for the operator.
+ */
+export async function grantFromRequest(store: Pick<Store, 'queryAudit'>, config: Config, r: GrantRequest): Promise<GrantRecord> {
+  let principal = r.principal ? principalId(r.principal) : undefined;
+  let server: string | undefined;
+  let tool: string | undefined;
+  let argsDigest: string | undefined;
+  if (r.fromEvent) {
+    const ev = (await store.queryAudit({ id: r.fromEvent, limit: 1 }))[0]?.event;
+    if (!ev) throw new GrantError(`no audit event ${r.fromEvent}`);
+    if (ev.method !== 'tools/call' || !ev.server || !ev.target) throw new GrantError(`event ${r.fromEvent} is not a tools/call (it is ${ev.method})`);
+    if (ev.decision !== 'deny') throw new GrantError(`event ${r.fromEvent} was not denied (${ev.decision}): nothing to grant`);
+    if (principal && principal !== ev.principal.id) throw new GrantError(`event ${r.fromEvent} is a call by ${ev.principal.id}, not ${principal}`);
+    principal = ev.principal.id;
+    ({ server, tool } = splitTool(config, ev.target));
+    argsDigest = ev.argsDigest;
+  }
+  if (r.tool) {
+    const t = splitTool(config, r.tool);
+    if (server !== undefined && (t.server !== server || t.tool !== tool)) throw new GrantError(`tool ${r.tool} differs from the event's tool`);
+    ({ server, tool } = t);
+  }
+  if (!principal || !server || !tool) throw new GrantError('name a principal and a tool, or a denied event');
+  if (r.arguments !== undefined && (!r.arguments || typeof r.arguments !== 'object' || Array.isArray(r.arguments))) throw new GrantError('arguments must be a JSON object');
+  return newGrant({
+    principal,
+    server,
+    tool,
+    forMs: r.forMs,
+    reason: r.reason,
+    createdBy: r.createdBy,
+    ...(r.arguments ? { arguments: r.arguments } : {}),
+    ...(argsDigest ? { argsDigest } : {}),
+    ...(r.fromEvent ? { requestEvent: r.fromEvent } : {}),
+  });
+}
+
+/**
+ * Records each grant's expiry in the audit log (grants end on their own at decision time; this is
+ * only the record). It wakes at the next expiry it knows of, and at least every `maxMs` for grants
+ * made by other processes (the CLI); `poke()` after a change made here.
+ */
+export class GrantExpiryRecorder {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Pick<Store, 'claimExpiredGrants' | 'listGrants'>,
+    private readonly write: (ev: AuditEvent) => Promise<void>,
+    private readonly instance: () => string,
+    private readonly onError: (e: unknown) => void,
+    private readonly maxMs = 30_000,
+  ) {}
+
+  start(): void {
+    this.schedule(this.maxMs);
+  }
+
+  /** Look again now (a grant was added or revoked in this process). */
+  poke(): void {
+    this.schedule(0);
+  }
+
+  private schedule(inMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), inMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return void (await this.running);
+    this.running = (async () => {
+      let next = this.maxMs;
+      try {
+        for (const g of await this.store.claimExpiredGrants()) await this.write(grantEvent('expire', g, 'system', this.instance()));
+        const now = Date.now();
+        for (const g of await this.store.listGrants()) next = Math.min(next, Math.max(0, Date.parse(g.expiresAt) - now) + 50);
+      } catch (e) {
+        this.onError(e);
+      }
+      this.schedule(next);
+    })();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
 }

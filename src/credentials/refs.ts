@@ -7,6 +7,7 @@
 import type { ResolvedServer } from '../config/load.js';
 import { isStdio } from '../config/schema.js';
 import { SECRET_NAME, type Vault } from './vault.js';
+import { credentialSecretNames } from './upstream.js';
 
 const REF = /\$\{secret:([^}]*)\}/g;
 
@@ -17,16 +18,25 @@ export class SecretRefError extends Error {
   }
 }
 
-/** Where a reference may stand: `env.<VAR>` of a stdio server, `headers.<Name>` of a remote one. */
+/** Where in a `credentials` block a reference may stand (the values handed to one principal, client secrets). */
+const CREDENTIAL_FIELD = /^(byPrincipal\.[^.]+(?:\.[^.]+)*\.[^.]+|default\.[^.]+|oauth\.clientSecret|tokenExchange\.clientSecret)$/;
+
+/**
+ * Where a reference may stand: `env.<VAR>` of a stdio server, `headers.<Name>` of a remote one, and
+ * the values and client secrets of `credentials` (opened per principal, see upstream.ts).
+ */
 function fields(s: ResolvedServer): Array<{ where: string; value: string; allowed: boolean }> {
   const out: Array<{ where: string; value: string; allowed: boolean }> = [];
   const spec = s.spec as unknown as Record<string, unknown>;
-  const walk = (v: unknown, where: string, allowed: boolean) => {
-    if (typeof v === 'string') out.push({ where, value: v, allowed });
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`, allowed));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`, allowed);
+  const walk = (v: unknown, where: string, allowed: (rel: string) => boolean, rel: string) => {
+    if (typeof v === 'string') out.push({ where, value: v, allowed: allowed(rel) });
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`, () => false, rel));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`, allowed, rel ? `${rel}.${k}` : k);
   };
-  for (const [k, v] of Object.entries(spec)) walk(v, `servers.${s.name}.${k}`, (k === 'env' && isStdio(s.spec)) || (k === 'headers' && !isStdio(s.spec)));
+  for (const [k, v] of Object.entries(spec)) {
+    const top = (k === 'env' && isStdio(s.spec)) || (k === 'headers' && !isStdio(s.spec));
+    walk(v, `servers.${s.name}.${k}`, k === 'credentials' ? (rel) => CREDENTIAL_FIELD.test(rel) : () => top, '');
+  }
   return out;
 }
 
@@ -37,7 +47,7 @@ export function checkSecretRefs(servers: ResolvedServer[]): string[] {
     for (const f of fields(s)) {
       for (const m of f.value.matchAll(REF)) {
         const name = m[1]!;
-        if (!f.allowed) problems.push(`${f.where}: \${secret:${name}} may only be used in a stdio server's env or a remote server's headers`);
+        if (!f.allowed) problems.push(`${f.where}: \${secret:${name}} may only be used in a stdio server's env, a remote server's headers, or the values and client secrets of its credentials`);
         else if (!SECRET_NAME.test(name)) problems.push(`${f.where}: "${name}" is not a valid secret name (letters, digits, _ . -, starting with a letter)`);
       }
     }
@@ -91,6 +101,11 @@ export async function resolveSecretRefs(servers: ResolvedServer[], vault: Pick<V
       spec[key] = next;
     }
     out.push({ name: s.name, spec: spec as unknown as ResolvedServer['spec'] });
+  }
+  // Per-principal credentials are opened per connection, but a reference to no secret is a config error now.
+  for (const name of credentialSecretNames(servers)) {
+    if (!cache.has(name)) cache.set(name, await vault.get(name));
+    if (cache.get(name) === undefined) problems.push(`servers.*.credentials: secret "${name}" is not in the vault (set it with \`portcullis secrets set ${name}\`)`);
   }
   if (problems.length > 0) throw new SecretRefError(problems);
   return out;

@@ -2,7 +2,9 @@
  * The detector registry: one place that knows every detector, used by the inspect
  * interceptors, the registry's poisoning check, `portcullis detect` and `npm run eval`.
  *
- * Each detector module exports a TextDetector (pure, linear-time `text → Finding[]`).
+ * Each detector module exports a TextDetector (pure, linear-time `text → Finding[]`). detectText
+ * prepares the text once (prepared.ts: normalisation, de-obfuscation, decoded segments, each on
+ * first use) and hands it to every detector that reads it.
  */
 import type { Finding, TextDetector } from './types.js';
 import { injectionDetector } from './injection.js';
@@ -11,9 +13,11 @@ import { piiDetector } from './pii.js';
 import { unicodeDetector } from './unicode.js';
 import { pathsDetector } from './paths.js';
 import { scanToolDefinition, type ToolDefinition } from './poisoning.js';
+import { PreparedText } from './prepared.js';
 
 export type { Finding, TextDetector } from './types.js';
 export type { ToolDefinition } from './poisoning.js';
+export { PreparedText, prepareText } from './prepared.js';
 
 export const TEXT_DETECTORS: readonly TextDetector[] = [
   injectionDetector,
@@ -32,8 +36,9 @@ export function detectorIds(): string[] {
 /** Run the named text detectors (all when `ids` is omitted) over one text. */
 export function detectText(text: string, ids?: readonly string[]): Finding[] {
   const out: Finding[] = [];
+  const p = new PreparedText(text);
   for (const d of ids ? ids.map((id) => BY_ID.get(id)).filter((d): d is TextDetector => d !== undefined) : TEXT_DETECTORS) {
-    for (const f of d.detect(text)) out.push(f);
+    for (const f of d.detectPrepared ? d.detectPrepared(p) : d.detect(text)) out.push(f);
   }
   return out;
 }

@@ -16,8 +16,12 @@
  * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
  */
 import type { Finding, Severity, TextDetector } from './types.js';
-import { getModel, modelViewWithMap, scoreView } from './model.js';
-import { findEncodedSegments, normalizeForMatching, type Normalized } from './normalize.js';
+import { getModel, scoreView } from './model.js';
+import { normalizeForMatching, type Normalized } from './normalize.js';
+import { PreparedText } from './prepared.js';
+
+export { deobfuscate } from './normalize.js';
+import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
 
 export type Kind =
   | 'addr' // text addressed to the AI / model / agent
@@ -392,334 +396,6 @@ function compile(specs: RuleSpec[]): { byWord: Map<string, CompiledRule[]>; rule
 
 const COMPILED = compile(SPECS);
 
-// ------------------------------------------------------------------------------------------------
-// Prefilter: a conservative summary of a rule's regex, computed from its source at module load.
-//
-// The regex is parsed (the subset of JS regex syntax the rules use) into a Thompson automaton in
-// which assertions (\b, ^, $, lookarounds) are empty moves and every bounded repeat is unbounded:
-// its language is a superset of the regex's. Walking it PREFILTER_DEPTH steps gives, per position,
-// the set of characters a match can have there, and how far a match must at least go. A text where
-// one of the first characters is outside its set cannot match, so the regex is not run there.
-// ------------------------------------------------------------------------------------------------
-
-const PREFILTER_DEPTH = 6;
-/** 5 words per position: bits of the ASCII characters (4 × 32), then 1 when any non-ASCII character may occur. */
-const SET_WORDS = 5;
-
-interface Prefilter {
-  sets: Uint32Array;
-  /** number of positions that must match (a match may end — or the analysis stops — after them) */
-  depth: number;
-}
-
-type CharSet = Uint32Array;
-
-function charSet(): CharSet {
-  return new Uint32Array(SET_WORDS);
-}
-function setAdd(s: CharSet, c: number): void {
-  if (c < 128) s[c >> 5]! |= 1 << (c & 31);
-  else s[4] = 1;
-}
-function setUnion(a: CharSet, b: CharSet): void {
-  for (let k = 0; k < SET_WORDS; k++) a[k]! |= b[k]!;
-}
-function setComplement(s: CharSet): CharSet {
-  const out = charSet();
-  for (let k = 0; k < 4; k++) out[k] = ~s[k]! >>> 0;
-  out[4] = 1; // some non-ASCII character is always outside a class of ASCII + a few others
-  return out;
-}
-function classEscape(ch: string): CharSet | undefined {
-  const s = charSet();
-  switch (ch) {
-    case 'd':
-      for (let c = 48; c <= 57; c++) setAdd(s, c);
-      return s;
-    case 'w':
-      for (let c = 48; c <= 57; c++) setAdd(s, c);
-      for (let c = 65; c <= 90; c++) setAdd(s, c);
-      for (let c = 97; c <= 122; c++) setAdd(s, c);
-      setAdd(s, 95);
-      return s;
-    case 's':
-      for (const c of [9, 10, 11, 12, 13, 32]) setAdd(s, c);
-      s[4] = 1; // U+00A0, U+FEFF, Zs...
-      return s;
-    case 'D':
-    case 'W':
-    case 'S':
-      return setComplement(classEscape(ch.toLowerCase())!);
-    default:
-      return undefined;
-  }
-}
-
-/** Automaton state: empty moves and at most one character move. */
-interface NState {
-  eps: number[];
-  set?: CharSet;
-  to?: number;
-}
-
-class RegexAnalyzer {
-  private pos = 0;
-  readonly states: NState[] = [];
-  constructor(private readonly src: string) {}
-
-  private state(): number {
-    this.states.push({ eps: [] });
-    return this.states.length - 1;
-  }
-  private fail(msg: string): never {
-    throw new Error(`prefilter: ${msg} at ${this.pos} in ${this.src.slice(0, 80)}`);
-  }
-
-  /** Parse the whole source; returns [start, accept]. */
-  parse(): [number, number] {
-    const f = this.alt();
-    if (this.pos !== this.src.length) this.fail('unexpected )');
-    return f;
-  }
-
-  private alt(): [number, number] {
-    const s = this.state();
-    const e = this.state();
-    for (;;) {
-      const [a, b] = this.seq();
-      this.states[s]!.eps.push(a);
-      this.states[b]!.eps.push(e);
-      if (this.src[this.pos] !== '|') break;
-      this.pos++;
-    }
-    return [s, e];
-  }
-
-  private seq(): [number, number] {
-    const s = this.state();
-    let cur = s;
-    while (this.pos < this.src.length && this.src[this.pos] !== '|' && this.src[this.pos] !== ')') {
-      const [a, b] = this.quantified();
-      this.states[cur]!.eps.push(a);
-      cur = b;
-    }
-    return [s, cur];
-  }
-
-  private quantified(): [number, number] {
-    const [a, b] = this.atom();
-    const src = this.src;
-    let min = 1;
-    let max = 1;
-    const ch = src[this.pos];
-    if (ch === '*' || ch === '+' || ch === '?') {
-      this.pos++;
-      min = ch === '+' ? 1 : 0;
-      max = ch === '?' ? 1 : Infinity;
-    } else if (ch === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(this.pos));
-      if (!m) return [a, b]; // a literal brace
-      this.pos += m[0].length;
-      min = Number(m[1]);
-      max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
-    } else return [a, b];
-    if (src[this.pos] === '?') this.pos++; // lazy: same language
-    if (min === 1 && max === 1) return [a, b];
-    // supersets: X?, X{0} → X|ε; X*, X{0,n} → X*; X+, X{m,n} (m ≥ 1) → X+
-    const s = this.state();
-    const e = this.state();
-    this.states[s]!.eps.push(a);
-    if (min === 0) this.states[s]!.eps.push(e);
-    this.states[b]!.eps.push(e);
-    if (max > 1) this.states[b]!.eps.push(a);
-    return [s, e];
-  }
-
-  private charMove(set: CharSet): [number, number] {
-    const s = this.state();
-    const e = this.state();
-    this.states[s]!.set = set;
-    this.states[s]!.to = e;
-    return [s, e];
-  }
-
-  private empty(): [number, number] {
-    const s = this.state();
-    return [s, s];
-  }
-
-  private atom(): [number, number] {
-    const src = this.src;
-    const ch = src[this.pos];
-    if (ch === undefined) return this.fail('end of pattern');
-    if (ch === '(') {
-      this.pos++;
-      let assertion = false;
-      if (src[this.pos] === '?') {
-        const m = /^\?(?::|=|!|<=|<!|<[A-Za-z_$][\w$]*>)/.exec(src.slice(this.pos));
-        if (!m) return this.fail('unknown group');
-        assertion = m[0] === '?=' || m[0] === '?!' || m[0] === '?<=' || m[0] === '?<!';
-        this.pos += m[0].length;
-      }
-      const f = this.alt();
-      if (src[this.pos] !== ')') this.fail('missing )');
-      this.pos++;
-      return assertion ? this.empty() : f;
-    }
-    if (ch === '[') return this.charMove(this.cls());
-    if (ch === '.') {
-      this.pos++;
-      const s = charSet();
-      setAdd(s, 10);
-      setAdd(s, 13);
-      return this.charMove(setComplement(s));
-    }
-    if (ch === '^' || ch === '$') {
-      this.pos++;
-      return this.empty();
-    }
-    if (ch === '\\') {
-      this.pos++;
-      const e = src[this.pos++];
-      if (e === undefined) return this.fail('trailing \\');
-      if (e === 'b' || e === 'B') return this.empty();
-      const cls = classEscape(e);
-      if (cls) return this.charMove(cls);
-      if (/[1-9k]/.test(e)) this.fail('backreference');
-      const s = charSet();
-      setAdd(s, this.escapeChar(e));
-      return this.charMove(s);
-    }
-    if (ch === ')' || ch === '|' || ch === '*' || ch === '+' || ch === '?') this.fail(`unexpected ${ch}`);
-    this.pos++;
-    const s = charSet();
-    setAdd(s, ch.charCodeAt(0));
-    return this.charMove(s);
-  }
-
-  /** The character of a non-class escape (\n, \x41, \u0041, \. …); advances past hex digits. */
-  private escapeChar(e: string): number {
-    const src = this.src;
-    switch (e) {
-      case 'n':
-        return 10;
-      case 't':
-        return 9;
-      case 'r':
-        return 13;
-      case 'f':
-        return 12;
-      case 'v':
-        return 11;
-      case '0':
-        return 0;
-      case 'x':
-      case 'u': {
-        const len = e === 'x' ? 2 : 4;
-        const hex = src.slice(this.pos, this.pos + len);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail('bad hex escape');
-        this.pos += len;
-        return parseInt(hex, 16);
-      }
-      default:
-        if (/[A-Za-z]/.test(e)) this.fail(`unknown escape \\${e}`);
-        return e.charCodeAt(0);
-    }
-  }
-
-  private cls(): CharSet {
-    const src = this.src;
-    this.pos++; // [
-    let negate = false;
-    if (src[this.pos] === '^') {
-      negate = true;
-      this.pos++;
-    }
-    const s = charSet();
-    while (src[this.pos] !== ']') {
-      if (this.pos >= src.length) this.fail('unterminated class');
-      // one class atom: a character (code) or a class escape (set)
-      const lo = this.classAtom();
-      if (typeof lo !== 'number') {
-        setUnion(s, lo);
-        continue;
-      }
-      if (src[this.pos] === '-' && src[this.pos + 1] !== ']' && this.pos + 1 < src.length) {
-        const save = this.pos;
-        this.pos++;
-        const hi = this.classAtom();
-        if (typeof hi === 'number') {
-          if (hi < lo) this.fail('bad range');
-          for (let c = lo; c <= Math.min(hi, 127); c++) setAdd(s, c);
-          if (hi >= 128) s[4] = 1;
-          continue;
-        }
-        // "a-\s": the dash is literal
-        this.pos = save;
-      }
-      setAdd(s, lo);
-    }
-    this.pos++; // ]
-    return negate ? setComplement(s) : s;
-  }
-
-  private classAtom(): number | CharSet {
-    const src = this.src;
-    const ch = src[this.pos++]!;
-    if (ch !== '\\') return ch.charCodeAt(0);
-    const e = src[this.pos++];
-    if (e === undefined) return this.fail('trailing \\');
-    if (e === 'b') return 8;
-    const cls = classEscape(e);
-    if (cls) return cls;
-    return this.escapeChar(e);
-  }
-}
-
-function closure(states: NState[], from: Iterable<number>): Set<number> {
-  const out = new Set<number>();
-  const stack = [...from];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    if (out.has(x)) continue;
-    out.add(x);
-    for (const y of states[x]!.eps) if (!out.has(y)) stack.push(y);
-  }
-  return out;
-}
-
-/** Per-position character sets of the matches of regex `src` (see Prefilter). */
-function firstSets(src: string): Prefilter {
-  const a = new RegexAnalyzer(src);
-  const [start, accept] = a.parse();
-  const states = a.states;
-  const sets = new Uint32Array(PREFILTER_DEPTH * SET_WORDS);
-  let cur = closure(states, [start]);
-  let depth = 0;
-  while (depth < PREFILTER_DEPTH && !cur.has(accept)) {
-    const set = sets.subarray(depth * SET_WORDS, (depth + 1) * SET_WORDS);
-    const nextStates: number[] = [];
-    for (const x of cur) {
-      const st = states[x]!;
-      if (st.set !== undefined) {
-        setUnion(set, st.set);
-        nextStates.push(st.to!);
-      }
-    }
-    depth++;
-    cur = closure(states, nextStates);
-  }
-  return { sets, depth };
-}
-
-function firstSetsOrUndefined(src: string): Prefilter | undefined {
-  try {
-    return firstSets(src);
-  } catch {
-    return undefined;
-  }
-}
-
 const PREFILTER_CACHE = new Map<string, Prefilter>();
 const NO_PREFILTER: Prefilter = { sets: new Uint32Array(0), depth: 0 };
 function prefilterOf(r: CompiledRule): Prefilter {
@@ -733,19 +409,6 @@ function prefilterOf(r: CompiledRule): Prefilter {
     PREFILTER_CACHE.set(r.rest, p);
   }
   return p;
-}
-
-/** Can a match of the prefiltered pattern start at `pos` of `t`? (false only when it certainly cannot) */
-function prefilterPasses(p: Prefilter, t: string, pos: number): boolean {
-  const sets = p.sets;
-  const n = t.length;
-  for (let j = 0, k = 0; j < p.depth; j++, k += SET_WORDS) {
-    const q = pos + j;
-    if (q >= n) return true;
-    const c = t.charCodeAt(q);
-    if (c < 128 ? ((sets[k + (c >> 5)]! >>> (c & 31)) & 1) === 0 : sets[k + 4] === 0) return false;
-  }
-  return true;
 }
 
 /** The rules to try at one trigger word: strong ones at once, weak (deferred) ones only when the text has a strong cue. */
@@ -1537,49 +1200,9 @@ const DECODED_SCAN_LIMIT = 65536;
  * Full pipeline on an original text: normalise, collect, cluster, apply the meta discount, look
  * into HTML comments, invisible tag text and encoded payloads. Returns scored spans (original indices).
  */
-/** Letters spelled one at a time ("i g n o r e", "i-g-n-o-r-e"): at least 4 single characters, one separator each. */
-const SPACED_RUN = /(?<![a-z0-9])[a-z0-9](?:[ .*_-][a-z0-9](?![a-z0-9])){3,}/g;
-/** Words that mix letters and leetspeak digits ("1gn0r3", "pr3v10us", "4ll"). */
-const SPACED_SHORT = /(?<![a-z0-9:/@])[a-z0-9:/@](?:[ .*_-][a-z0-9:/@](?![a-z0-9:/@]))+/g;
-const LEET_WORD = /(?<![a-z0-9_])(?=[a-z0-9]{0,40}[a-z])[a-z0-9]{0,40}[01345789][a-z0-9]{0,40}(?![a-z0-9_])/g;
-const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g' };
-/**
- * Necessary for a leet word (letters and a leet digit in one [a-z0-9] run): the letter nearest to a
- * leet digit has only digits between them. One native pass; most texts stop here.
- */
-const LEET_HINT = /[a-z][0-9]*[01345789]|[01345789][0-9]*[a-z]/;
-/** Not leet: numbers with a suffix (12th, 2l) and hex ids. */
-const isLeetWord = (w: string): boolean => !/^[0-9]+(?:st|nd|rd|th|[a-z])?$/.test(w) && !/^[0-9a-f]{6,}$/.test(w);
-
-/**
- * Undo two cheap obfuscations of the normalised text (letter spacing, leetspeak). Returns undefined
- * unless the text clearly uses one of them (a spelled-out run of 6+ letters, or 3+ leet words).
- */
-export function deobfuscate(t: string): string | undefined {
-  let changed = false;
-  let out = t;
-  if (t.includes(' ') || t.includes('-') || t.includes('.')) {
-    SPACED_RUN.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = SPACED_RUN.exec(t)) !== null && !changed) changed = m[0].length >= 11;
-    // once the text spells words out, short runs ("a l l", "t o") and wide word gaps are part of it
-    if (changed) out = out.replace(SPACED_SHORT, (r) => r.replace(/[ .*_-]/g, '')).replace(/ {2,}/g, ' ');
-  }
-  // leetspeak: count real leet words first (no copy of the text), rewrite only when there are 3+
-  if (LEET_HINT.test(out)) {
-    let leet = 0;
-    LEET_WORD.lastIndex = 0;
-    for (let m = LEET_WORD.exec(out); m !== null && leet < 3; m = LEET_WORD.exec(out)) if (isLeetWord(m[0])) leet++;
-    if (leet >= 3) {
-      out = out.replace(LEET_WORD, (w) => (isLeetWord(w) ? w.replace(/[01345789]/g, (d) => LEET[d]!) : w));
-      changed = true;
-    }
-  }
-  return changed ? out : undefined;
-}
-
-export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
-  const norm: Normalized = normalizeForMatching(text);
+export function scoreText(text: string, mode: Mode, depth = 0, prepared?: PreparedText): ScoredSpan[] {
+  const p = prepared ?? new PreparedText(text);
+  const norm: Normalized = p.norm;
   const t = norm.text;
   const hidden = HIDDEN_HINT.test(t) ? hiddenHtmlRanges(t) : [];
   const a = analyzeNormalized(t, mode, hidden);
@@ -1602,7 +1225,7 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
       }
     }
     // spelled-out or leetspeak text: undo it and scan again
-    const plain = deobfuscate(t.slice(0, DECODED_SCAN_LIMIT));
+    const plain = p.deobfuscated; // of t.slice(0, DECODED_SCAN_LIMIT)
     if (plain !== undefined) {
       for (const s of scoreText(plain, mode, depth + 1)) {
         if (s.score < 0.45) continue;
@@ -1611,9 +1234,8 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
       }
     }
     // embedded encodings: decode and scan
-    if (text.length >= 24) {
-      const segs = findEncodedSegments(text, 16);
-      for (const seg of segs) {
+    {
+      for (const seg of p.encoded) {
         if (seg.encoding === 'unicode-tags') continue;
         const inner = scoreText(seg.decoded.slice(0, DECODED_SCAN_LIMIT), mode, depth + 1);
         let best = 0;
@@ -1634,8 +1256,13 @@ export function scoreText(text: string, mode: Mode, depth = 0): ScoredSpan[] {
 const REPORT_THRESHOLD = 0.6;
 
 function detect(text: string): Finding[] {
+  return detectPrepared(new PreparedText(text));
+}
+
+function detectPrepared(p: PreparedText): Finding[] {
+  const text = p.text;
   if (text.length === 0) return [];
-  const spans = scoreText(text, 'data');
+  const spans = scoreText(text, 'data', 0, p);
   const findings: Finding[] = [];
   for (const s of spans) {
     if (s.score < REPORT_THRESHOLD) continue;
@@ -1656,7 +1283,7 @@ function detect(text: string): Finding[] {
   // the learned scorer, over the same normalised view; it reports only what the rules did not
   if (findings.length === 0) {
     const m = getModel('injection');
-    const v = modelViewWithMap(text);
+    const v = p.modelView;
     const w = scoreView(m, v.text);
     if (w.p >= m.threshold) {
       const start = w.start >= v.normLength ? 0 : v.map(w.start);
@@ -1676,4 +1303,4 @@ function detect(text: string): Finding[] {
   return findings;
 }
 
-export const injectionDetector: TextDetector = { id: 'injection', detect };
+export const injectionDetector: TextDetector = { id: 'injection', detect, detectPrepared };

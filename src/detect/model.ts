@@ -18,10 +18,15 @@
  *
  * The weights (`models/detectors.json`) are trained by `npm run train` (src/detect/train.ts) from the
  * development corpus and the repository's authored challenge sets, and shipped in the package.
+ *
+ * Two implementations of the same scores: `featuresOf` / `scoreViewReference` build each window's
+ * sparse vector (training uses them), `scoreView` (the detectors) featurises each word once per text
+ * and sums windows from prefix sums, finding the cues in one keyed pass (`cueHits`). The tests hold
+ * the two to the same scores on the repository corpus.
  */
 import { readFileSync } from 'node:fs';
-import { normalizeForMatching } from './normalize.js';
-import { deobfuscate } from './injection.js';
+import { PreparedText } from './prepared.js';
+import { KEY_END, KEY_SYMBOLS, keySymbol, prefixKeys } from './prefilter.js';
 
 export const DIM_BITS = 17;
 export const DIM = 1 << DIM_BITS;
@@ -203,6 +208,9 @@ CUES.forEach(([n], i) => {
   for (const sub of g.subs ?? []) SUBS.push({ mask: 1 << i, s: sub });
 });
 
+/** Does any anchor substring occur? (one scan; most texts have none, and then no `includes` runs) */
+const SUBS_ANY = new RegExp(SUBS.map(({ s }) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
 const TYPO_FEATURE = hashStr(SEED_TRIG, 'typo') & MASK;
 const LEN_FEATURES = [0, 1, 2, 3, 4, 5, 6].map((i) => hashStr(SEED_FEAT, 'len' + i) & MASK);
 const PAIRS: [string, string][] = [
@@ -259,10 +267,7 @@ export function modelView(text: string): string {
 
 /** `modelView` plus the map from a view index back to the original text (indices past `normLength` are in the de-obfuscated copy). */
 export function modelViewWithMap(text: string): { text: string; map: (i: number) => number; normLength: number } {
-  const norm = normalizeForMatching(text);
-  const n = norm.text;
-  const d = n.length <= 65536 ? deobfuscate(n) : undefined;
-  return { text: d === undefined ? n : n + '\n' + d, map: (i) => norm.map(Math.min(i, n.length)), normLength: n.length };
+  return new PreparedText(text).modelView;
 }
 
 function isWord(c: number): boolean {
@@ -273,7 +278,7 @@ function isWord(c: number): boolean {
  * Features of one (normalised) window `t[from, to)`. Hashed n-grams share a total weight of 1
  * (1/sqrt(n) each); engineered cues are 1 each (count-bucketed), so a long text does not drown them.
  */
-export function featuresOf(t: string, from = 0, to = t.length, cues?: Int32Array[]): SparseVec {
+export function featuresOf(t: string, from = 0, to = t.length, cues?: ReadonlyArray<ArrayLike<number>>): SparseVec {
   const grams: number[] = [];
   let words = 0;
   let prevWord = -1;
@@ -387,10 +392,9 @@ export function anchorMask(t: string): number {
   return mask;
 }
 
-/** Start positions of every cue's matches in `t` (one pass per cue over the whole text). */
-export function cueHits(t: string): Int32Array[] {
+/** Start positions of every cue's matches in `t`, one regex scan per cue over the whole text: the reference for `cueHits`. */
+export function cueHitsReference(t: string, mask = anchorMask(t)): Int32Array[] {
   const out: Int32Array[] = [];
-  const mask = anchorMask(t);
   for (let k = 0; k < CUES.length; k++) {
     if ((mask & (1 << k)) === 0) {
       out.push(EMPTY);
@@ -406,6 +410,134 @@ export function cueHits(t: string): Int32Array[] {
     out.push(Int32Array.from(pos));
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// cue scan: one pass for every cue with a three-character key set
+//
+// Instead of one regex scan of the whole text per cue, one pass reads the three-character key at
+// each position (prefilter.ts: the keys a cue's matches can begin with, computed from the regex)
+// and runs, as a sticky regex, only the cues whose key set holds it. Same matches as the global
+// scans: the leftmost match at or after the end of the previous one (a position outside the key
+// set cannot start a match). Cues without a key set (matches shorter than three characters, or too
+// many keys) keep their own scan. The cost grows with the text, not with the number of cues.
+
+interface CueScan {
+  /** cues scanned by key: bit k */
+  keyed: number;
+  /**
+   * Pairs of key classes → bits of the keyed cues with a key that begins (head) or ends (tail) with
+   * the pair: a key (a, b, c) can only start a cue in head[a, b] & tail[b, c] (a superset of the
+   * cue's key set in two small tables; the sticky regex decides).
+   */
+  head: Int32Array;
+  tail: Int32Array;
+  sticky: (RegExp | undefined)[];
+  /** cues that are one character class of literal characters (quotes): their characters */
+  chars: (ReadonlySet<number> | undefined)[];
+}
+let CUE_SCAN: CueScan | undefined;
+
+function buildCueScan(): CueScan {
+  const S = KEY_SYMBOLS;
+  const head = new Int32Array(S * S);
+  const tail = new Int32Array(S * S);
+  let keyed = 0;
+  const sticky: (RegExp | undefined)[] = [];
+  const chars: (ReadonlySet<number> | undefined)[] = [];
+  CUES.forEach(([, re], k) => {
+    // [abc] of literal characters (no escape, range or negation): a match is one of them, anywhere
+    const lit = /^\[([^\]\\^-]+)\]$/.exec(re.source);
+    chars.push(lit ? new Set([...lit[1]!].map((c) => c.charCodeAt(0))) : undefined);
+    if (lit && [...lit[1]!].some((c) => c.length !== 1 || c.charCodeAt(0) > 0xffff)) chars[k] = undefined;
+    const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source);
+    if (keys === undefined) {
+      sticky.push(undefined);
+      return;
+    }
+    keyed |= 1 << k;
+    sticky.push(new RegExp(re.source, re.flags.replace('g', '') + 'y'));
+    for (const key of keys) {
+      head[Math.floor(key / S)]! |= 1 << k;
+      tail[key % (S * S)]! |= 1 << k;
+    }
+  });
+  return { keyed, head, tail, sticky, chars };
+}
+
+const cueFrom = new Int32Array(32);
+
+/** Start positions of every cue's matches in `t` (`mask`: the cues that can match, see anchorMask): the same as cueHitsReference. */
+export function cueHits(t: string, mask = anchorMask(t)): number[][] {
+  CUE_SCAN ??= buildCueScan();
+  const { keyed, head, tail, sticky, chars } = CUE_SCAN;
+  const S = KEY_SYMBOLS;
+  const out: number[][] = new Array<number[]>(CUES.length);
+  const lists: (number[] | undefined)[] = new Array<number[] | undefined>(CUES.length);
+  for (let k = 0; k < CUES.length; k++) {
+    if ((mask & (1 << k)) === 0) out[k] = NONE;
+    else if ((keyed & (1 << k)) !== 0) {
+      lists[k] = [];
+      cueFrom[k] = 0;
+    } else out[k] = chars[k] !== undefined ? scanChars(chars[k]!, t) : scanCue(CUES[k]![1], t);
+  }
+  const want = mask & keyed;
+  if (want !== 0) {
+    const n = t.length;
+    if (n >= 1) {
+      let a = keySymbol(t.charCodeAt(0));
+      let b = n >= 2 ? keySymbol(t.charCodeAt(1)) : KEY_END;
+      for (let p = 0; p < n; p++) {
+        const c = p + 2 < n ? keySymbol(t.charCodeAt(p + 2)) : KEY_END;
+        let bits = head[a * S + b]! & want;
+        if (bits !== 0) bits &= tail[b * S + c]!;
+        while (bits !== 0) {
+          const k = 31 - Math.clz32(bits);
+          bits &= ~(1 << k);
+          if (p < cueFrom[k]!) continue;
+          const re = sticky[k]!;
+          re.lastIndex = p;
+          if (re.test(t)) {
+            lists[k]!.push(p);
+            cueFrom[k] = re.lastIndex;
+          }
+        }
+        a = b;
+        b = c;
+      }
+    }
+    for (let k = 0; k < CUES.length; k++) if (lists[k] !== undefined) out[k] = lists[k]!;
+  }
+  return out;
+}
+
+/** No match (shared; never written to). */
+const NONE: number[] = [];
+
+const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
+function scanChars(set: ReadonlySet<number>, t: string): number[] {
+  let ascii = charTables.get(set);
+  if (ascii === undefined) {
+    ascii = new Uint8Array(128);
+    for (const c of set) if (c < 128) ascii[c] = 1;
+    charTables.set(set, ascii);
+  }
+  let pos: number[] | undefined;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 128 ? ascii[c] === 1 : set.has(c)) (pos ??= []).push(i);
+  }
+  return pos ?? NONE;
+}
+
+function scanCue(re: RegExp, t: string): number[] {
+  re.lastIndex = 0;
+  const pos: number[] = [];
+  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+    if (m[0].length === 0) re.lastIndex++;
+    pos.push(m.index);
+  }
+  return pos.length === 0 ? NONE : pos;
 }
 
 /** Window bounds of a normalised text: one window when short, else overlapping ones. */
@@ -426,6 +558,12 @@ export function windows(len: number): [number, number][] {
 export interface LinearModel {
   bias: number;
   w: Float32Array;
+  /**
+   * The int8 weights `w` was decoded from (w[i] = q[i] · scale), when the model came from a weights
+   * file: the fast scorer sums these (a 128 KiB table stays in cache better than the 512 KiB `w`).
+   */
+  q?: Int8Array;
+  scale?: number;
   /** Decision threshold on the probability (chosen by cross-validation in training). */
   threshold: number;
 }
@@ -445,8 +583,11 @@ export interface WindowScore {
   end: number;
 }
 
-/** Best window of a text (already in model view). */
-export function scoreView(m: LinearModel, t: string): WindowScore {
+/**
+ * Best window of a text (already in model view): the straightforward implementation, one
+ * `featuresOf` per window. Kept as the reference the fast scorer (`scoreView`) is tested against.
+ */
+export function scoreViewReference(m: LinearModel, t: string): WindowScore {
   let best: WindowScore = { p: 0, start: 0, end: t.length };
   const ws = windows(t.length);
   const cues = ws.length > 1 ? cueHits(t) : undefined;
@@ -454,6 +595,404 @@ export function scoreView(m: LinearModel, t: string): WindowScore {
     const p = sigmoid(dot(m, featuresOf(t, s, e, cues)));
     if (p > best.p) best = { p, start: s, end: e };
   }
+  return best;
+}
+
+// ------------------------------------------------------------------------------------------------
+// the fast scorer
+//
+// The model is linear, so a window's score is the bias plus the weighted sum of its features. The
+// hashed n-grams of a window are the n-grams of its words; each word is featurised ONCE per text
+// (word, character trigrams, typo trigger, and the bigram with the word before it), its weights
+// summed straight from the weight table, and kept as prefix sums over the words: a window's n-gram
+// sum is two subtractions, whatever its overlap with its neighbours. Only the words a window cuts
+// at its edges are featurised again, as the reference does (a cut word is a different word there).
+// The engineered cues are found once per text (cueHits, gated by the anchor words the word pass
+// collects on the way) and counted per window as before.
+//
+// One subtlety keeps the scores identical: cue features are SET (max) into their slot, n-grams are
+// ADDED. An n-gram that hashes onto a slot a cue can use is recorded, so a window where both meet
+// gets max(n-gram sum, cue value) there, exactly as `featuresOf` builds it. No string is allocated
+// per window or per word (except the memoised typo lookup, gated on two-letter pairs first).
+
+/** Slots the engineered features write with `accSet` (max, not add). */
+const RESERVED = new Uint8Array(DIM);
+const PAIR_SLOTS = Int32Array.from(PAIRS, ([a, b]) => hashStr(SEED_FEAT, a + '&' + b) & MASK);
+const PAIR_A = Int32Array.from(PAIRS, ([a]) => CUE_INDEX.get(a)!);
+const PAIR_B = Int32Array.from(PAIRS, ([, b]) => CUE_INDEX.get(b)!);
+const CUE_PRESENT_SLOT = Int32Array.from(CUE_SEEDS, (s) => (s ^ 0x1234) & MASK);
+const CUE_BUCKET_SLOT = Int32Array.from({ length: CUE_SEEDS.length * 4 }, (_, i) => (Math.imul(CUE_SEEDS[i >> 2]! ^ (i & 3), 0x9e3779b1) >>> 0) & MASK);
+const CUE_WHERE_SLOT = Int32Array.from({ length: CUE_SEEDS.length * 4 }, (_, i) => (Math.imul(CUE_SEEDS[i >> 2]! ^ ((i & 3) << 4), 0x7feb352d) >>> 0) & MASK);
+for (const arr of [PAIR_SLOTS, CUE_PRESENT_SLOT, CUE_BUCKET_SLOT, CUE_WHERE_SLOT, Int32Array.from(LEN_FEATURES), Int32Array.of(TYPO_FEATURE)]) for (const i of arr) RESERVED[i] = 1;
+const TRIGGER_SLOT = new Map(TRIGGERS.map((w) => [w, hashStr(SEED_WORD, w) & MASK]));
+
+/** Per text: words (≤ 40 chars) with prefix sums of their n-gram weights. Buffers grow and are reused. */
+let cap = 0;
+let tokS = new Int32Array(0), tokE = new Int32Array(0), tokH = new Int32Array(0), tokB = new Int32Array(0);
+let preSum = new Float64Array(1), preBi = new Float64Array(1);
+let preCnt = new Int32Array(1), preTypo = new Int32Array(1);
+function ensure(m: number): void {
+  if (m < cap) return;
+  const c = Math.max(256, cap * 2, m + 1);
+  const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T, extra: number): T => {
+    const b = make(c + extra);
+    b.set(a);
+    return b;
+  };
+  tokS = grow(tokS, (n) => new Int32Array(n), 0);
+  tokE = grow(tokE, (n) => new Int32Array(n), 0);
+  tokH = grow(tokH, (n) => new Int32Array(n), 0);
+  tokB = grow(tokB, (n) => new Int32Array(n), 0);
+  preSum = grow(preSum, (n) => new Float64Array(n), 1);
+  preBi = grow(preBi, (n) => new Float64Array(n), 1);
+  preCnt = grow(preCnt, (n) => new Int32Array(n), 1);
+  preTypo = grow(preTypo, (n) => new Int32Array(n), 1);
+  cap = c;
+}
+function release(): void {
+  cap = 0;
+  tokS = new Int32Array(0);
+  tokE = new Int32Array(0);
+  tokH = new Int32Array(0);
+  tokB = new Int32Array(0);
+  preSum = new Float64Array(1);
+  preBi = new Float64Array(1);
+  preCnt = new Int32Array(1);
+  preTypo = new Int32Array(1);
+  if (colTok.length > 4096) {
+    colTok = new Int32Array(64);
+    colSlot = new Int32Array(64);
+    colBi = new Uint8Array(64);
+  }
+}
+/** n-grams of the text's words that hash onto a reserved slot: word index, slot, 1 when the bigram. */
+let colTok = new Int32Array(64), colSlot = new Int32Array(64), colBi = new Uint8Array(64);
+let nCol = 0;
+/** Per window: n-gram counts on reserved slots, and the cue values set there. */
+const WCNT = new Int32Array(DIM);
+const CVAL = new Float32Array(DIM);
+let wTouched = new Int32Array(256);
+let nW = 0;
+const cTouched = new Int32Array(CUE_SEEDS.length * 3 + PAIRS.length + 2);
+let nC = 0;
+
+/** 0: record into the text's collision list (word `recTok`); 1: count into WCNT (a cut word of one window). */
+let recMode = 0;
+let recTok = 0;
+function reserve(slot: number, bigram: number): void {
+  if (recMode === 0) {
+    if (nCol === colTok.length) {
+      const n = nCol * 2;
+      const a = new Int32Array(n), b = new Int32Array(n), c = new Uint8Array(n);
+      a.set(colTok);
+      b.set(colSlot);
+      c.set(colBi);
+      colTok = a;
+      colSlot = b;
+      colBi = c;
+    }
+    colTok[nCol] = recTok;
+    colSlot[nCol] = slot;
+    colBi[nCol] = bigram;
+    nCol++;
+  } else countSlot(slot);
+}
+function countSlot(slot: number): void {
+  if (WCNT[slot] === 0) {
+    if (nW === wTouched.length) {
+      const t = new Int32Array(nW * 2);
+      t.set(wTouched);
+      wTouched = t;
+    }
+    wTouched[nW++] = slot;
+  }
+  WCNT[slot]!++;
+}
+
+// outputs of soloGrams
+let oSum = 0, oCnt = 0, oTypo = 0;
+
+/** Sum and count of a word's own n-grams (word, character trigrams, typo trigger), as featuresOf pushes them. */
+function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array | Int8Array): void {
+  const len = j - i;
+  let g = wh & MASK;
+  let sum = w[g]!;
+  let cnt = 1;
+  if (RESERVED[g] === 1) reserve(g, 0);
+  if (len >= 3 && len <= 20) {
+    for (let k = i - 1; k <= j - 2; k++) {
+      const a = k < i ? 32 : t.charCodeAt(k);
+      const b = t.charCodeAt(k + 1);
+      const cc = k + 2 >= j ? 32 : t.charCodeAt(k + 2);
+      let h = Math.imul(SEED_TRI ^ (a * 65599 + b * 257 + cc), 0x85ebca6b) >>> 0;
+      h ^= h >>> 13;
+      g = h & MASK;
+      sum += w[g]!;
+      cnt++;
+      if (RESERVED[g] === 1) reserve(g, 0);
+    }
+  }
+  let typo = 0;
+  if (len >= 5 && len <= 16 && (PRE2[pairIdx(t.charCodeAt(i), t.charCodeAt(i + 1))] === 1 || SUF2[pairIdx(t.charCodeAt(j - 2), t.charCodeAt(j - 1))] === 1)) {
+    g = typoSlotOf(t, i, j, wh);
+    if (g >= 0) {
+      sum += w[g]!;
+      cnt++;
+      typo = 1;
+      if (RESERVED[g] === 1) reserve(g, 0);
+    }
+  }
+  oSum = sum;
+  oCnt = cnt;
+  oTypo = typo;
+}
+
+/**
+ * The weight slot of the trigger t[i, j) misspells (typoTrigger), or -1: remembered per word hash in
+ * a small table whose entries keep the word itself, so a hit is verified (no string is built for a
+ * word seen before, and a hash collision only costs a recomputation).
+ */
+const TYPO_CACHE = 4096;
+const typoWords: (string | undefined)[] = new Array<string | undefined>(TYPO_CACHE);
+const typoSlots = new Int32Array(TYPO_CACHE);
+function typoSlotOf(t: string, i: number, j: number, wh: number): number {
+  const k = (wh ^ (wh >>> 13)) & (TYPO_CACHE - 1);
+  const known = typoWords[k];
+  if (known !== undefined && known.length === j - i && t.startsWith(known, i)) return typoSlots[k]!;
+  const word = t.slice(i, j);
+  const trig = typoTrigger(word);
+  const slot = trig === undefined ? -1 : TRIGGER_SLOT.get(trig)!;
+  typoWords[k] = word;
+  typoSlots[k] = slot;
+  return slot;
+}
+
+/** ANCHOR as an open-addressing table (word hash → cue bits): no Map lookup per word. */
+const ANCHOR_SIZE = 1 << 11;
+const anchorKeys = new Int32Array(ANCHOR_SIZE);
+const anchorBits = new Int32Array(ANCHOR_SIZE); // 0 = empty (every anchor has at least one bit)
+for (const [h, bits] of ANCHOR) {
+  let k = (h ^ (h >>> 11)) & (ANCHOR_SIZE - 1);
+  while (anchorBits[k] !== 0) k = (k + 1) & (ANCHOR_SIZE - 1);
+  anchorKeys[k] = h | 0;
+  anchorBits[k] = bits;
+}
+if (ANCHOR.size * 2 > ANCHOR_SIZE) throw new Error('anchor table too small');
+function anchorOf(h: number): number {
+  const key = h | 0;
+  for (let k = (h ^ (h >>> 11)) & (ANCHOR_SIZE - 1); anchorBits[k] !== 0; k = (k + 1) & (ANCHOR_SIZE - 1)) if (anchorKeys[k] === key) return anchorBits[k]!;
+  return 0;
+}
+
+function bigramSlot(t: string, ps: number, pe: number, wh: number): number {
+  let h = hashStr(SEED_BI, t, ps, pe);
+  h = Math.imul(h ^ wh, 0x9e3779b1) >>> 0;
+  return (h ^ (h >>> 16)) & MASK;
+}
+
+/** One pass over the words of `t`: prefix sums (weights of `w`), collisions, and the cue anchor mask. Returns the word count. */
+function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: number } {
+  const n = t.length;
+  let mask = UNGATED;
+  if (SUBS_ANY.test(t)) for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
+  let m = 0;
+  nCol = 0;
+  recMode = 0;
+  ensure(16);
+  preSum[0] = 0;
+  preBi[0] = 0;
+  preCnt[0] = 0;
+  preTypo[0] = 0;
+  let i = 0;
+  while (i < n) {
+    if (!isWord(t.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isWord(t.charCodeAt(j))) j++;
+    const len = j - i;
+    if (len <= 40) {
+      // the word's hash and its hash as the first word of a bigram, in one pass (= hashStr with SEED_WORD, SEED_BI)
+      let h1 = (SEED_WORD ^ 0x811c9dc5) >>> 0;
+      let h2 = (SEED_BI ^ 0x811c9dc5) >>> 0;
+      for (let k = i; k < j; k++) {
+        const c = t.charCodeAt(k);
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x01000193);
+      }
+      h1 ^= h1 >>> 15;
+      h1 = Math.imul(h1, 0x2c1b3c6d);
+      h1 ^= h1 >>> 12;
+      h2 ^= h2 >>> 15;
+      h2 = Math.imul(h2, 0x2c1b3c6d);
+      h2 ^= h2 >>> 12;
+      const wh = h1 >>> 0;
+      if (len <= 16) mask |= anchorOf(wh);
+      ensure(m + 1);
+      recTok = m;
+      soloGrams(t, i, j, wh, w);
+      tokS[m] = i;
+      tokE[m] = j;
+      tokH[m] = wh;
+      tokB[m] = h2;
+      preSum[m + 1] = preSum[m]! + oSum;
+      preCnt[m + 1] = preCnt[m]! + oCnt;
+      preTypo[m + 1] = preTypo[m]! + oTypo;
+      if (m > 0) {
+        const h = Math.imul((tokB[m - 1]! >>> 0) ^ wh, 0x9e3779b1) >>> 0;
+        const g = (h ^ (h >>> 16)) & MASK;
+        preBi[m + 1] = preBi[m]! + w[g]!;
+        if (RESERVED[g] === 1) reserve(g, 1);
+      } else preBi[m + 1] = preBi[m]!;
+      m++;
+    }
+    i = j;
+  }
+  return { m, mask };
+}
+
+/** First index in [0, m) with a[k] >= x (m when none). */
+function lowerBound(a: ArrayLike<number>, m: number, x: number): number {
+  let lo = 0, hi = m;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function setCue(slot: number, v: number): void {
+  if (CVAL[slot] === 0) cTouched[nC++] = slot;
+  if (CVAL[slot]! < v) CVAL[slot] = v;
+}
+
+const presentBuf = new Uint8Array(CUES.length);
+
+/** Raw score (before the sigmoid) of the window [s, e) of `t`; needs wordPass and the cue hits of this text. */
+function windowLogit(m: LinearModel, t: string, s: number, e: number, words: number, hits: number[][]): number {
+  const w = m.q ?? m.w;
+  const n = t.length;
+  let sum = 0, cnt = 0, typo = 0;
+  recMode = 1;
+  nW = 0;
+  let prevS = -1, prevE = -1;
+  // a word cut by the window's start
+  if (s > 0 && s < e && isWord(t.charCodeAt(s - 1)) && isWord(t.charCodeAt(s))) {
+    let j = s + 1;
+    while (j < e && isWord(t.charCodeAt(j))) j++;
+    if (j - s <= 40) {
+      soloGrams(t, s, j, hashStr(SEED_WORD, t, s, j), w);
+      sum += oSum;
+      cnt += oCnt;
+      typo |= oTypo;
+      prevS = s;
+      prevE = j;
+    }
+    if (j === e) {
+      // the window is inside one word
+      return finishWindow(m, s, e, sum, cnt, typo, hits);
+    }
+  }
+  // whole words
+  const a = lowerBound(tokS, words, s);
+  const b = lowerBound(tokE, words, e + 1) - 1;
+  if (b >= a) {
+    sum += preSum[b + 1]! - preSum[a]! + preBi[b + 1]! - preBi[a + 1]!;
+    cnt += preCnt[b + 1]! - preCnt[a]! + (b - a);
+    if (preTypo[b + 1]! - preTypo[a]! > 0) typo = 1;
+    if (prevS >= 0) {
+      const g = bigramSlot(t, prevS, prevE, tokH[a]!);
+      sum += w[g]!;
+      cnt++;
+      if (RESERVED[g] === 1) countSlot(g);
+    }
+    for (let k = lowerBound(colTok, nCol, a); k < nCol && colTok[k]! <= b; k++) {
+      if (colBi[k] === 1 && colTok[k] === a) continue;
+      countSlot(colSlot[k]!);
+    }
+    prevS = tokS[b]!;
+    prevE = tokE[b]!;
+  }
+  // a word cut by the window's end
+  if (e < n && isWord(t.charCodeAt(e - 1)) && isWord(t.charCodeAt(e))) {
+    let k = e - 1;
+    while (k > s && isWord(t.charCodeAt(k - 1))) k--;
+    if (e - k <= 40) {
+      const wh = hashStr(SEED_WORD, t, k, e);
+      soloGrams(t, k, e, wh, w);
+      sum += oSum;
+      cnt += oCnt;
+      typo |= oTypo;
+      if (prevS >= 0) {
+        const g = bigramSlot(t, prevS, prevE, wh);
+        sum += w[g]!;
+        cnt++;
+        if (RESERVED[g] === 1) countSlot(g);
+      }
+    }
+  }
+  return finishWindow(m, s, e, sum, cnt, typo, hits);
+}
+
+/** The cue features of [s, e) (as featuresOf sets them) and the logit. */
+function finishWindow(m: LinearModel, s: number, e: number, sum: number, cnt: number, typo: number, hits: number[][]): number {
+  const w = m.w;
+  const gw = cnt === 0 ? 0 : 1 / Math.sqrt(cnt);
+  // n-gram sums are in units of the table wordPass read (int8 × scale, or w itself)
+  let z = m.bias + gw * sum * (m.q !== undefined ? m.scale! : 1);
+  nC = 0;
+  if (typo) setCue(TYPO_FEATURE, 1);
+  const L = e - s || 1;
+  const present = presentBuf;
+  present.fill(0);
+  for (let k = 0; k < CUES.length; k++) {
+    const pos = hits[k]!;
+    if (pos.length === 0) continue;
+    let q = lowerBound(pos, pos.length, s);
+    let c = 0;
+    let first = -1, last = -1;
+    for (; q < pos.length && pos[q]! < e && c < 8; q++) {
+      if (first < 0) first = pos[q]! - s;
+      last = pos[q]! - s;
+      c++;
+    }
+    if (c === 0) continue;
+    present[k] = 1;
+    setCue(CUE_PRESENT_SLOT[k]!, 1);
+    setCue(CUE_BUCKET_SLOT[4 * k + bucket(c)]!, 1);
+    const where = first < L * 0.2 ? 1 : last > L * 0.8 ? 2 : 3;
+    setCue(CUE_WHERE_SLOT[4 * k + where]!, 0.5);
+  }
+  for (let p = 0; p < PAIR_SLOTS.length; p++) if (present[PAIR_A[p]!] === 1 && present[PAIR_B[p]!] === 1) setCue(PAIR_SLOTS[p]!, 1);
+  setCue(LEN_FEATURES[Math.min(6, Math.floor(Math.log2(L + 1) / 2))]!, 0.5);
+  for (let k = 0; k < nC; k++) {
+    const slot = cTouched[k]!;
+    const c = CVAL[slot]!;
+    const g = gw * WCNT[slot]!;
+    z += w[slot]! * ((c > g ? c : g) - g);
+    CVAL[slot] = 0;
+  }
+  // n-grams on reserved slots where no cue was set: already in the sum
+  for (let k = 0; k < nW; k++) WCNT[wTouched[k]!] = 0;
+  nW = 0;
+  return z;
+}
+
+/**
+ * Best window of a text (already in model view): the same scores as `scoreViewReference` (within
+ * float rounding), in time linear in the text and independent of the window overlap.
+ */
+export function scoreView(m: LinearModel, t: string): WindowScore {
+  const { m: words, mask } = wordPass(t, m.q ?? m.w);
+  const hits = cueHits(t, mask);
+  let best: WindowScore = { p: 0, start: 0, end: t.length };
+  for (const [s, e] of windows(t.length)) {
+    const p = sigmoid(windowLogit(m, t, s, e, words, hits));
+    if (p > best.p) best = { p, start: s, end: e };
+  }
+  if (cap > 1 << 16) release(); // do not keep the buffers of a huge text alive
   return best;
 }
 
@@ -482,7 +1021,7 @@ export function decodeModel(e: WeightsFile['models'][string]): LinearModel {
   const q = new Int8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const w = new Float32Array(q.length);
   for (let i = 0; i < q.length; i++) w[i] = q[i]! * e.scale;
-  return { bias: e.bias, threshold: e.threshold, w };
+  return { bias: e.bias, threshold: e.threshold, w, q, scale: e.scale };
 }
 
 export const WEIGHTS_URL = new URL('../../models/detectors.json', import.meta.url);

@@ -213,6 +213,91 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
 }
 
 // ---------------------------------------------------------------------------------------------
+// Spacing and leetspeak
+// ---------------------------------------------------------------------------------------------
+
+/** Letters spelled one at a time ("i g n o r e", "i-g-n-o-r-e"): at least 4 single characters, one separator each. */
+const SPACED_RUN = /(?<![a-z0-9])[a-z0-9](?:[ .*_-][a-z0-9](?![a-z0-9])){3,}/g;
+/** Words that mix letters and leetspeak digits ("1gn0r3", "pr3v10us", "4ll"). */
+const SPACED_SHORT = /(?<![a-z0-9:/@])[a-z0-9:/@](?:[ .*_-][a-z0-9:/@](?![a-z0-9:/@]))+/g;
+const LEET_WORD = /(?<![a-z0-9_])(?=[a-z0-9]{0,40}[a-z])[a-z0-9]{0,40}[01345789][a-z0-9]{0,40}(?![a-z0-9_])/g;
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g' };
+/**
+ * Necessary for a leet word (letters and a leet digit in one [a-z0-9] run): the letter nearest to a
+ * leet digit has only digits between them. One native pass; most texts stop here.
+ */
+const LEET_HINT = /[a-z][0-9]*[01345789]|[01345789][0-9]*[a-z]/;
+/** Not leet: numbers with a suffix (12th, 2l) and hex ids. */
+const isLeetWord = (w: string): boolean => !/^[0-9]+(?:st|nd|rd|th|[a-z])?$/.test(w) && !/^[0-9a-f]{6,}$/.test(w);
+
+/**
+ * The number of LEET_WORD matches that are leet words (isLeetWord), counted up to `cap`: the same as
+ * a global LEET_WORD scan, without running the expression at every position. A match of LEET_WORD
+ * spans a whole run of [a-z0-9] (its look-behind and look-ahead exclude [a-z0-9_] on both sides),
+ * so each run is checked once: not next to `_`, a letter among its first 41 characters, and a leet
+ * digit with at most 40 characters on either side.
+ */
+export function countLeetWords(t: string, cap: number): number {
+  let n = 0;
+  const len = t.length;
+  let i = 0;
+  while (i < len && n < cap) {
+    const c = t.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) {
+      i++;
+      continue;
+    }
+    const a = i;
+    let firstLetter = -1;
+    let hasLeetSpan = false;
+    while (i < len) {
+      const d = t.charCodeAt(i);
+      if (d >= 97 && d <= 122) {
+        if (firstLetter < 0) firstLetter = i - a;
+      } else if (d >= 48 && d <= 57) {
+        if (d !== 50 && d !== 54) hasLeetSpan ||= i - a <= 40; // 0 1 3 4 5 7 8 9; the suffix bound is checked below
+      } else break;
+      i++;
+    }
+    const L = i - a;
+    if (L > 81 || firstLetter < 0 || firstLetter > 40 || !hasLeetSpan) continue;
+    if ((a > 0 && t.charCodeAt(a - 1) === 95) || (i < len && t.charCodeAt(i) === 95)) continue;
+    // a leet digit d with d <= 40 and L - 1 - d <= 40
+    let ok = false;
+    for (let d = Math.max(0, L - 41); d <= Math.min(40, L - 1) && !ok; d++) {
+      const x = t.charCodeAt(a + d);
+      ok = x >= 48 && x <= 57 && x !== 50 && x !== 54;
+    }
+    if (ok && isLeetWord(t.slice(a, i))) n++;
+  }
+  return n;
+}
+
+/**
+ * Undo two cheap obfuscations of the normalised text (letter spacing, leetspeak). Returns undefined
+ * unless the text clearly uses one of them (a spelled-out run of 6+ letters, or 3+ leet words).
+ */
+export function deobfuscate(t: string): string | undefined {
+  let changed = false;
+  let out = t;
+  if (t.includes(' ') || t.includes('-') || t.includes('.')) {
+    SPACED_RUN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = SPACED_RUN.exec(t)) !== null && !changed) changed = m[0].length >= 11;
+    // once the text spells words out, short runs ("a l l", "t o") and wide word gaps are part of it
+    if (changed) out = out.replace(SPACED_SHORT, (r) => r.replace(/[ .*_-]/g, '')).replace(/ {2,}/g, ' ');
+  }
+  // leetspeak: count real leet words first (no copy of the text), rewrite only when there are 3+
+  if (LEET_HINT.test(out)) {
+    if (countLeetWords(out, 3) >= 3) {
+      out = out.replace(LEET_WORD, (w) => (isLeetWord(w) ? w.replace(/[01345789]/g, (d) => LEET[d]!) : w));
+      changed = true;
+    }
+  }
+  return changed ? out : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Decoders for embedded encodings
 // ---------------------------------------------------------------------------------------------
 

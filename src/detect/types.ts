@@ -4,6 +4,7 @@
  */
 
 import type { Severity } from '../shared/severity.js';
+import type { PreparedText } from './prepared.js';
 
 export type { Severity };
 
@@ -36,4 +37,10 @@ export interface TextDetector {
   /** e.g. `secrets`, `pii`, `injection`. */
   id: string;
   detect(text: string): Finding[];
+  /**
+   * The same as `detect(p.text)`, reading the normalised text, the de-obfuscated copy and the
+   * decoded segments from `p` (computed once for all detectors, prepared.ts). Optional: a detector
+   * that does not normalise needs none of it.
+   */
+  detectPrepared?(p: PreparedText): Finding[];
 }

@@ -59,3 +59,46 @@ describe('percent view', () => {
     expect(enc.slice(f.spans[0]!.start, f.spans[0]!.end)).toBe(enc.slice(2, -2));
   });
 });
+
+describe('views of large texts', () => {
+  // straightforward per-character construction (what views.ts did before it built views from runs)
+  const reference = (text: string, kind: 'invisible' | 'percent'): { text: string; keep: number[] } => {
+    let out = '';
+    const keep: number[] = [];
+    for (let i = 0; i < text.length; ) {
+      if (kind === 'percent') {
+        if (text[i] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+          out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+          keep.push(i + 2);
+          i += 3;
+        } else {
+          out += text[i];
+          keep.push(i++);
+        }
+        continue;
+      }
+      const cp = text.codePointAt(i)!;
+      const w = cp > 0xffff ? 2 : 1;
+      if (!(cp >= 0xad && /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]|\udb40[\udc00-\udc7f]/.test(text.slice(i, i + w)))) {
+        out += text.slice(i, i + w);
+        for (let q = 0; q < w; q++) keep.push(i + q);
+      }
+      i += w;
+    }
+    return { text: out, keep };
+  };
+  const line = (i: number): string => `line ${i}: token-${i} %41%4a%zz 50% done \u200bzw\u202e ${'\u{E0041}'} ok é\n`;
+  const text = Array.from({ length: 6000 }, (_, i) => line(i)).join('');
+
+  it.each(['invisible', 'percent'] as const)('builds the %s view of ~300 KB as the per-character reference does, with the same map', (kind) => {
+    const v = viewsOf(text).find((x) => x.kind === kind)!;
+    expect(v).toBeDefined();
+    const r = reference(text, kind);
+    expect(v.text).toBe(r.text);
+    for (const [s, e] of [[0, 1], [7, 40], [r.text.length >> 1, (r.text.length >> 1) + 33], [r.text.length - 5, r.text.length]] as const) {
+      const got = v.back(s, e)[0]!;
+      expect(got.end).toBe(r.keep[e - 1]! + 1);
+      if (kind === 'invisible') expect(got.start).toBe(r.keep[s]!);
+    }
+  });
+});

@@ -43,7 +43,7 @@ function isText(s: string): boolean {
 }
 
 /** A view built by dropping / keeping characters: `keep[i]` = source index of view char i. */
-function mapped(kind: View['kind'], text: string, keep: number[], index: number): View {
+function mapped(kind: View['kind'], text: string, keep: ArrayLike<number>, index: number): View {
   return {
     kind,
     text,
@@ -54,6 +54,45 @@ function mapped(kind: View['kind'], text: string, keep: number[], index: number)
       return [{ index, start: s, end: e }];
     },
   };
+}
+
+/**
+ * Builds a view from runs of the source and replacement characters, with its index map in an
+ * Int32Array: linear, and no per-character string or array growth (a 1 MB text used to cost a
+ * million-element array and a million string appends per view).
+ */
+class ViewBuilder {
+  private parts: string[] = [];
+  keep: Int32Array;
+  len = 0;
+  constructor(private readonly src: string) {
+    this.keep = new Int32Array(src.length + 1);
+  }
+  /** Copy src[from, to) unchanged. */
+  run(from: number, to: number): void {
+    if (to <= from) return;
+    this.parts.push(this.src.slice(from, to));
+    this.reserve(to - from);
+    for (let i = from; i < to; i++) this.keep[this.len++] = i;
+  }
+  /** One character standing for source index `at`. */
+  char(ch: string, at: number): void {
+    this.parts.push(ch);
+    this.reserve(1);
+    this.keep[this.len++] = at;
+  }
+  private reserve(n: number): void {
+    if (this.len + n <= this.keep.length) return;
+    const k = new Int32Array(Math.max(this.keep.length * 2, this.len + n));
+    k.set(this.keep);
+    this.keep = k;
+  }
+  text(): string {
+    return this.parts.join('');
+  }
+  map(): Int32Array {
+    return this.keep.subarray(0, this.len);
+  }
 }
 
 function invisibleView(text: string, index: number): View | undefined {
@@ -67,18 +106,24 @@ function invisibleView(text: string, index: number): View | undefined {
     }
   }
   if (!any) return undefined;
-  let out = '';
-  const keep: number[] = [];
+  const b = new ViewBuilder(text);
+  let from = 0;
   for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c < 0xad) {
+      i++;
+      continue;
+    }
     const cp = text.codePointAt(i)!;
     const w = cp > 0xffff ? 2 : 1;
-    if (!(cp >= 0xad && isInvisibleCodePoint(cp))) {
-      out += text.slice(i, i + w);
-      for (let k = 0; k < w; k++) keep.push(i + k);
+    if (isInvisibleCodePoint(cp)) {
+      b.run(from, i);
+      from = i + w;
     }
     i += w;
   }
-  return mapped('invisible', out, keep, index);
+  b.run(from, text.length);
+  return mapped('invisible', b.text(), b.map(), index);
 }
 
 /** Runs like `A K I A 1 2 …` or `A-K-I-A-…`: 12+ single characters with one separator between each. */
@@ -88,45 +133,35 @@ function spacedView(text: string, index: number): View | undefined {
   SPACED_RUN.lastIndex = 0;
   if (!SPACED_RUN.test(text)) return undefined;
   SPACED_RUN.lastIndex = 0;
-  let out = '';
-  const keep: number[] = [];
+  const b = new ViewBuilder(text);
   let pos = 0;
   let m: RegExpExecArray | null;
   while ((m = SPACED_RUN.exec(text)) !== null) {
-    for (let i = pos; i < m.index; i++) {
-      out += text[i];
-      keep.push(i);
-    }
-    for (let i = m.index; i < m.index + m[0].length; i += 2) {
-      out += text[i];
-      keep.push(i);
-    }
+    b.run(pos, m.index);
+    for (let i = m.index; i < m.index + m[0].length; i += 2) b.char(text[i]!, i);
     pos = m.index + m[0].length;
   }
-  for (let i = pos; i < text.length; i++) {
-    out += text[i];
-    keep.push(i);
-  }
-  return mapped('spaced', out, keep, index);
+  b.run(pos, text.length);
+  return mapped('spaced', b.text(), b.map(), index);
 }
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
 /** Every `%XX` decoded (as a byte → Latin-1 character), with a map back: linear. */
 function percentView(text: string, index: number): View | undefined {
   if (!/%[0-9a-fA-F]{2}/.test(text)) return undefined;
-  let out = '';
-  const keep: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    if (text[i] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
-      keep.push(i + 2); // the escape's last character (so an end maps past it; a start is moved back to its `%`)
+  const b = new ViewBuilder(text);
+  let from = 0;
+  for (let i = text.indexOf('%'); i >= 0 && i < text.length; i = text.indexOf('%', i)) {
+    if (i + 2 < text.length && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) {
+      b.run(from, i);
+      b.char(String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16)), i + 2); // the escape's last character (so an end maps past it; a start is moved back to its `%`)
       i += 3;
-    } else {
-      out += text[i];
-      keep.push(i);
-      i++;
-    }
+      from = i;
+    } else i++;
   }
-  const base = mapped('percent', out, keep, index);
+  b.run(from, text.length);
+  const base = mapped('percent', b.text(), b.map(), index);
   return {
     ...base,
     back(start, end) {

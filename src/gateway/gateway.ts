@@ -16,7 +16,8 @@ import { redactJson } from '../detect/redact.js';
 import { DEPTH_RULE } from '../pipeline/rules.js';
 import { Session, type Downstream } from './session.js';
 import { LIST_METHOD } from './names.js';
-import { NO_OWNER, Upstream, type Json, type UpstreamDeps, type UpstreamOwner } from './upstream.js';
+import { NO_OWNER, Upstream, UpstreamError, type Json, type UpstreamDeps, type UpstreamOwner } from './upstream.js';
+import { CredentialDenied } from '../credentials/upstream.js';
 import { UpstreamPool } from './pool.js';
 import { Capacity } from './capacity.js';
 import { UpstreamStderr } from './upstream-log.js';
@@ -26,7 +27,8 @@ import { toolLabels } from './labels.js';
 
 /** What readiness knows of one upstream server. */
 export interface UpstreamHealth {
-  state: 'up' | 'down' | 'starting';
+  /** `per-principal`: it takes each principal's own credential, so it starts only for one (never probed without). */
+  state: 'up' | 'down' | 'starting' | 'per-principal';
   /** Why it is down (exit code, connection error), without its stderr (that is in the log). */
   error?: string;
   since?: string;
@@ -51,6 +53,10 @@ export interface GatewayHooks {
   onUpstreamHealth?(server: string, up: boolean, reason?: string): void;
   onUpstreamRestart?(server: string): void;
   onEvent?(ev: AuditEvent): void;
+  /** `servers.<name>.credentials`: the principal's own env / headers for that server (src/credentials/upstream.ts). */
+  credentials?(server: string, principal: Principal): Promise<Record<string, string>>;
+  /** A remote server answered 401 to them. */
+  credentialsRejected?(server: string, principal: Principal): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -187,8 +193,23 @@ export class Gateway {
   // ───────── upstreams ─────────
 
   private upstreamDeps(owner?: Session | UpstreamOwner): UpstreamDeps {
-    const principal = owner && 'principal' in owner ? (owner as Session).principal.id : undefined;
+    const who = owner && 'principal' in owner ? (owner as Session).principal : undefined;
+    const principal = who?.id;
+    const creds = this.hooks.credentials;
+    const rejected = this.hooks.credentialsRejected;
     return {
+      ...(who && creds
+        ? {
+            credentials: (server: string) =>
+              creds(server, who).catch((e: unknown) => {
+                if (e instanceof CredentialDenied) throw new UpstreamError('PCX_DENIED', e.message, { rule: e.rule, ...e.data });
+                throw new UpstreamError('PCX_DENIED', `${server}: the credential for ${who.id} could not be obtained (${e instanceof Error ? e.message : String(e)})`, { rule: 'credentials.unavailable' });
+              }),
+            credentialsRejected: async (server: string) => {
+              await rejected?.(server, who).catch((e: unknown) => this.log.warn({ server, err: String(e) }, 'forgetting a rejected upstream credential failed'));
+            },
+          }
+        : {}),
       log: this.log,
       maxMessageBytes: this.config.limits.maxMessageBytes,
       capacity: this.capacity,
@@ -224,9 +245,13 @@ export class Gateway {
     return p;
   }
 
-  /** `isolation`, or the older `shared: true` / `shared: false`; default `shared` (a pool) but under `portcullis stdio`. */
+  /**
+   * `isolation`, or the older `shared: true` / `shared: false`; default `shared` (a pool) but under
+   * `portcullis stdio`, and for a server with per-principal `credentials` (never pooled by default:
+   * a pool's connections serve every principal, so it cannot carry one principal's credential).
+   */
   isolationOf(spec: ServerConfig): Isolation {
-    return spec.isolation ?? (spec.shared === true ? 'shared' : spec.shared === false ? 'session' : this.defaultIsolation);
+    return spec.isolation ?? (spec.shared === true ? 'shared' : spec.shared === false ? 'session' : spec.credentials ? 'session' : this.defaultIsolation);
   }
 
   upstreamFor(name: string, owner: UpstreamOwner): UpstreamLink {
@@ -323,6 +348,7 @@ export class Gateway {
     const pending: Promise<void>[] = [];
     for (const s of this.servers) {
       const h = this.health.get(s.name);
+      if (s.spec.credentials) continue;
       if (!h || (!h.up && now >= h.retryAt)) pending.push(this.probe(s.name));
     }
     if (pending.length) {
@@ -334,7 +360,8 @@ export class Gateway {
     let ready = true;
     for (const s of this.servers) {
       const h = this.health.get(s.name);
-      if (!h) {
+      if (!h && s.spec.credentials) upstreams[s.name] = { state: 'per-principal' };
+      else if (!h) {
         upstreams[s.name] = { state: 'starting' };
         ready = false;
       } else if (h.up) upstreams[s.name] = { state: 'up', since: new Date(h.since).toISOString() };

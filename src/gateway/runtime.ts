@@ -7,8 +7,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ms, type Config } from '../config/schema.js';
-import { bindDataDir, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
+import { bindDataDir, ConfigError, loadConfig, PACKAGE_ROOT, resolveServers, type ResolvedServer } from '../config/load.js';
 import { hasSecretRefs } from '../credentials/refs.js';
+import { checkCredentialConfig, type CredentialBroker } from '../credentials/upstream.js';
+import type { UpstreamOAuth } from '../credentials/oauth.js';
+import type { TokenExchanger } from '../credentials/exchange.js';
 import { pathBasesOf } from '../detect/canonpath.js';
 import type { AuditSink } from '../audit/event.js';
 import type { Store } from '../store/types.js';
@@ -138,7 +141,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // `${secret:NAME}` in a server's env / headers: opened from the vault before any upstream starts
   // (a server is never started with a literal reference); the store is opened only when one is used.
   let servers = o.servers ?? resolveServers(config);
+  const credentialProblems = checkCredentialConfig(servers, { jwt: config.auth !== 'none' && config.auth.jwt !== undefined });
+  if (credentialProblems.length > 0) throw new ConfigError(credentialProblems);
   if (hasSecretRefs(servers)) servers = await resolveServerSecrets(config, dataDir, servers);
+  // Per-principal credentials (servers.<name>.credentials): asked for per connection / request, once the store is open.
+  const broker = deferred<CredentialBroker>();
+  let oauthClient: UpstreamOAuth | undefined;
+  let mcpUrlValue: string | undefined;
+  const mcpUrlOf = () => {
+    if (o.stdio) throw new Error('signing in to an upstream needs the HTTP listener, which receives the answer at /oauth/callback: run the gateway with `portcullis start`, not `portcullis stdio`');
+    if (!mcpUrlValue) throw new Error('the MCP listener is not up yet');
+    return mcpUrlValue;
+  };
+  if (servers.some((s) => s.spec.credentials)) {
+    hooks.credentials = async (server, principal) => (await broker.promise).values(server, principal);
+    hooks.credentialsRejected = async (server, principal) => (await broker.promise).rejected(server, principal);
+  }
   // Servers are pooled (`isolation: shared`) unless they say otherwise; `portcullis stdio` has one
   // client, so each server is its own (`session`) and gets that client's capabilities and roots as they are.
   const defaultIsolation = o.stdio ? 'session' : 'shared';
@@ -215,18 +233,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const authzOptions = grants
       ? { findGrant: async (principal: string, server: string, tool: string, args: unknown) => (await grants.findCoveringGrant(store, principal, server, tool, args))?.id }
       : undefined;
-    if (grants) {
-      // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
-      const sweep = setInterval(() => {
-        store
-          .claimExpiredGrants()
-          .then(async (done) => {
-            for (const g of done) await auditLog.write(grants.grantEvent('expire', g, 'system', gateway?.instance ?? 'gateway'));
-          })
-          .catch((e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'));
-      }, 30_000);
-      sweep.unref();
-      closers.push(async () => clearInterval(sweep));
+    // Grants end on their own (checked at decision time); this only records each expiry in the audit log.
+    const grantExpiry = grants
+      ? new grants.GrantExpiryRecorder(store, (ev) => auditLog.write(ev), () => gateway?.instance ?? 'gateway', (e: unknown) => log.warn({ err: String(e) }, 'recording grant expiries failed'))
+      : undefined;
+    if (grantExpiry) {
+      grantExpiry.start();
+      closers.push(async () => grantExpiry.stop());
     }
     if (policy) {
       const onHup = () => void policy.reload().catch((e: unknown) => log.error({ err: String(e) }, 'policy reload failed; the old set stays in force'));
@@ -234,6 +247,19 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(async () => void process.off('SIGHUP', onHup));
     }
 
+    if (hooks.credentials) {
+      const opened = await openCredentialBroker({
+        config,
+        dataDir,
+        store,
+        servers,
+        // Where the user's browser comes back after signing in to an upstream: the MCP port's /oauth/callback.
+        redirectUrl: () => new URL('/oauth/callback', config.listen.publicUrl ?? mcpUrlOf()).href,
+        isRevoked: (principal) => coord.isRevoked(`principal:${principal}`),
+      });
+      oauthClient = opened.oauth;
+      broker.resolve(opened.broker);
+    }
     const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
       log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
@@ -248,13 +274,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     policy?.onReload((outcome) => {
       if (outcome.ok) for (const kind of ['tools', 'prompts', 'resources'] as const) gw.notifyListChanged(kind);
     });
-    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy };
+    return { store, registry: reg, coord, metrics: m, audit: auditLog, gateway: gw, policy, grantExpiry };
   };
   let built: Awaited<ReturnType<typeof build>>;
   try {
     built = await build();
   } catch (e) {
     const err = new Error('startup failed');
+    broker.reject(err);
     pendingPipeline.reject(err);
     pendingSink.reject(err);
     // Stop the child(ren) already started, then what was opened.
@@ -319,6 +346,19 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         // RFC 9728: where clients discover the authorization server for this resource.
         extraRoutes: (req, res) => {
           const p = new URL(req.url ?? '/', 'http://gateway').pathname;
+          // The user's browser, back from signing in to an upstream (credentials.oauth).
+          if (oauthClient && req.method === 'GET' && p === '/oauth/callback') {
+            void oauthCallback(oauthClient, req, res, (ev) => auditLog.write(ev), gw.instance, log, (principal, elicitationId) => {
+              // The principal's sessions list again (the server left out for want of a token now answers),
+              // and a client shown the link as a URL-mode elicitation hears that it completed.
+              for (const sess of gw.sessions.values()) {
+                if (sess.principal.id !== principal || !sess.initialized) continue;
+                for (const k of ['tools', 'prompts', 'resources'] as const) sess.listChanged(k);
+                sess.elicitationComplete(elicitationId);
+              }
+            });
+            return true;
+          }
           if (req.method !== 'GET' || !metadataPaths.has(p)) return false;
           const body = JSON.stringify(protectedResourceMetadata(config));
           res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
@@ -330,6 +370,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       closers.push(() => listener.close());
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       runtime.mcpUrl = `http://${host}:${addr.port}${config.listen.path}`;
+      mcpUrlValue = runtime.mcpUrl;
     }
     if (o.admin ?? config.admin.enabled) {
       const [{ AdminServer }, { adminApi }, { ensureTokenFile }, { consolePages }, { verificationKeys }, { signingKeySource }] = await Promise.all([
@@ -377,6 +418,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
             lastReload: () => lastReload,
             auditKeys: () => verificationKeys(signingKeySource(config, dataDir)),
             startedAt: Date.now(),
+            audit: (ev) => auditLog.write(ev),
+            instance: gw.instance,
+            onGrantsChanged: () => built.grantExpiry?.poke(),
+            dropCredentials: (principal) => (oauthClient ? oauthClient.drop(principal) : store.deleteUpstreamCredentials(principal)),
           }),
         ],
         pages: consolePages(),
@@ -416,5 +461,72 @@ async function resolveServerSecrets(config: Config, dataDir: string, servers: Re
     return await resolveSecretRefs(servers, new Vault(store, master));
   } finally {
     await store.close();
+  }
+}
+
+async function openCredentialBroker(o: {
+  config: Config;
+  dataDir: string;
+  store: Store;
+  servers: ResolvedServer[];
+  redirectUrl(): string;
+  isRevoked(principal: string): Promise<boolean>;
+}): Promise<{ broker: CredentialBroker; oauth?: UpstreamOAuth }> {
+  const [{ Vault, loadMasterKey }, { CredentialBroker }] = await Promise.all([import('../credentials/vault.js'), import('../credentials/upstream.js')]);
+  const master = loadMasterKey(o.dataDir, { create: true });
+  const vault = new Vault(o.store, master);
+  const oauthServers = o.servers.filter((s) => s.spec.credentials?.oauth);
+  let oauth: UpstreamOAuth | undefined;
+  if (oauthServers.length > 0) {
+    const { UpstreamOAuth } = await import('../credentials/oauth.js');
+    oauth = new UpstreamOAuth(oauthServers, { store: o.store, master, redirectUrl: o.redirectUrl, secret: (n) => vault.get(n), isRevoked: o.isRevoked });
+  }
+  let exchange: TokenExchanger | undefined;
+  if (o.servers.some((s) => s.spec.credentials?.tokenExchange)) {
+    const { TokenExchanger } = await import('../credentials/exchange.js');
+    exchange = new TokenExchanger({ secret: (n) => vault.get(n) });
+  }
+  return { broker: new CredentialBroker({ servers: o.servers, vault, ...(oauth ? { oauth } : {}), ...(exchange ? { exchange } : {}) }), ...(oauth ? { oauth } : {}) };
+}
+
+/** GET /oauth/callback: store the user's tokens (never shown), answer the browser with a plain page, audit the outcome. */
+async function oauthCallback(
+  oauth: UpstreamOAuth,
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+  audit: (ev: import('../audit/event.js').AuditEvent) => Promise<void>,
+  instance: string,
+  log: Logger,
+  onAuthorized: (principal: string, elicitationId: string) => void,
+): Promise<void> {
+  const { callbackPage, OAuthCallbackError } = await import('../credentials/oauth.js');
+  const { randomUUID } = await import('node:crypto');
+  const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
+  const params = new URL(req.url ?? '/', 'http://gateway').searchParams;
+  try {
+    const { server, principal, elicitationId } = await oauth.callback(params);
+    await audit({
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      instance,
+      principal: { id: principal, kind: principal.startsWith('agent:') ? 'Agent' : 'User', groups: [] },
+      hook: 'admin',
+      server,
+      method: 'credentials/authorize',
+      target: server,
+      decision: 'allow',
+      reason: `${principal} authorized the gateway at ${server} (OAuth authorization code + PKCE); tokens sealed in the vault`,
+      findings: [],
+      outcome: 'ok',
+    }).catch((e: unknown) => log.error({ err: String(e) }, 'audit of an upstream authorization failed'));
+    onAuthorized(principal, elicitationId);
+    res.writeHead(200, headers);
+    res.end(callbackPage(true, `The gateway may now act for you at ${server}. You can close this window and call the tool again.`));
+  } catch (e) {
+    const status = e instanceof OAuthCallbackError ? e.status : 500;
+    const text = e instanceof OAuthCallbackError ? e.message : 'The sign-in could not be completed.';
+    if (!(e instanceof OAuthCallbackError)) log.warn({ err: e instanceof Error ? e.message : String(e) }, 'upstream OAuth callback failed');
+    res.writeHead(status, headers);
+    res.end(callbackPage(false, text));
   }
 }

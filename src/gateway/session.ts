@@ -22,6 +22,7 @@ import type { Gateway, UpstreamLink } from './gateway.js';
 import { decodeListCursor, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+import { asUrlElicitation } from '../credentials/upstream.js';
 import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 import { Router, type ListedByServer } from './router.js';
 
@@ -488,7 +489,15 @@ export class Session implements UpstreamOwner, SessionView {
       }
       const down = this.downServerFor(msg);
       const ev = this.event(ctx, undefined, { outcome: 'error', latencyMs: performance.now() - t0, error: down ? `unavailable: ${down.message}` : 'not found' });
+      // A server left out for this principal (no credential of its own): refused under that rule, not "retry later".
+      const refused = down?.code === 'PCX_DENIED' && typeof down.rule === 'string' ? down.rule : undefined;
+      if (refused) ev.rule = refused;
       if (!(await this.auditOrFail(ev, id))) return;
+      if (down && refused) {
+        const { code: _c, message, retryAfterMs: _r, ...data } = down;
+        const denied = rpcError(id, 'PCX_DENIED', message, data);
+        return this.reply({ ...denied, error: asUrlElicitation(denied.error, this.clientCapabilities) });
+      }
       if (down) {
         const { code: _c, message, ...data } = down;
         return this.reply(rpcError(id, 'PCX_UPSTREAM_UNAVAILABLE', `${down.server} is unavailable, so this cannot be answered now: ${message}`, { ...data, retryAfterMs: down.retryAfterMs ?? 1000 }));
@@ -529,6 +538,7 @@ export class Session implements UpstreamOwner, SessionView {
     let response: Json;
     let outcome: Outcome = 'ok';
     let errText: string | undefined;
+    let upstreamRule: string | undefined;
     const tUp = performance.now();
     try {
       await u.ensure(this.initParams());
@@ -540,6 +550,7 @@ export class Session implements UpstreamOwner, SessionView {
         timeoutMs: this.gw.timeoutFor(target.server),
         owner: this,
         downstreamId: id,
+        clientCapabilities: this.clientCapabilities,
         traceparent: traceparentOf(span),
         onSent: (upstreamId) => {
           inflight.upstreamId = upstreamId;
@@ -550,7 +561,10 @@ export class Session implements UpstreamOwner, SessionView {
       const err = e instanceof UpstreamError ? e : new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', String(e));
       outcome = inflight.cancelled ? 'cancelled' : err.code === 'PCX_UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
       errText = err.message;
-      response = rpcError(id, err.code, err.message, { server: target.server, ...err.data }) as unknown as Json;
+      if (typeof err.data?.rule === 'string') upstreamRule = err.data.rule;
+      const failed = rpcError(id, err.code, err.message, { server: target.server, ...err.data });
+      // A sign-in link goes as the spec's URL-mode elicitation to a client that can show one.
+      response = { ...failed, error: asUrlElicitation(failed.error, this.clientCapabilities) } as unknown as Json;
     } finally {
       release();
       this.inflight.delete(id);
@@ -592,6 +606,7 @@ export class Session implements UpstreamOwner, SessionView {
       error: errText ?? ((final.error as Json | undefined)?.message as string | undefined),
       result: 'result' in final ? final.result : undefined,
     });
+    if (upstreamRule !== undefined && ev.rule === undefined) ev.rule = upstreamRule;
     if (!(await this.auditOrFail(ev, id))) return;
     if (res && (res.decision.kind === 'deny' || res.decision.kind === 'approve')) return this.reply(this.denial(id, res, ev.id));
     return this.reply({ ...final, id });
@@ -780,6 +795,12 @@ export class Session implements UpstreamOwner, SessionView {
       await this.reply(rpcError(id, 'PCX_AUDIT_UNAVAILABLE', 'the audit log cannot record this call, so it was not made (audit.failClosed is on)'));
       return false;
     }
+  }
+
+  /** A URL-mode elicitation this session was given (a sign-in link) completed: tell a client that can take it. */
+  elicitationComplete(elicitationId: string): void {
+    if ((this.clientCapabilities.elicitation as Json | undefined)?.url === undefined) return;
+    void this.send({ jsonrpc: '2.0', method: 'notifications/elicitation/complete', params: { elicitationId } } as Json);
   }
 
   private reply(msg: unknown): Promise<void> {

@@ -110,6 +110,12 @@ type RequestOpts = {
   traceparent?: string;
   /** `Mcp-Param-*` headers mirroring the call's arguments, sent to a 2026-07-28 server only. */
   paramHeaders?: Record<string, string>;
+  /**
+   * The capabilities of the client this call is for, sent in a 2026-07-28 request's envelope. A pooled
+   * connection serves many clients: the server must judge each request by its own caller's capabilities
+   * (ask only for what that client can answer, or refuse with -32021), not by the connection's.
+   */
+  clientCapabilities?: Json;
 };
 
 export interface InitializeResult {
@@ -134,6 +140,13 @@ export interface UpstreamDeps {
   onStderr?(server: string, line: string): void;
   onRestart?(server: string): void;
   onHealth?(server: string, up: boolean, reason?: string): void;
+  /**
+   * `servers.<name>.credentials`: this connection's principal's own credential, as env for a stdio
+   * child (at spawn) or headers for each HTTP request. Throws UpstreamError (a rule) when there is none.
+   */
+  credentials?(server: string): Promise<Record<string, string>>;
+  /** The remote server answered 401 to those credentials (the source forgets them). */
+  credentialsRejected?(server: string): Promise<void>;
   /** A pool member: the owners of the whole pool (list changes and resource updates reach them). */
   owners?: Set<UpstreamOwner>;
   /** A pool member: false = only take a free child slot, never close an idle session to make one. */
@@ -273,14 +286,22 @@ export class Upstream {
     return this.state === 'dead' ? Math.max(0, this.retryAt - Date.now()) : 0;
   }
 
-  private makeTransport(): Transport | Promise<Transport> {
+  /** The principal's own credential for this server (fail closed: no principal, no credential). */
+  private credentialValues(): Promise<Record<string, string>> {
+    if (!this.deps.credentials) {
+      return Promise.reject(new UpstreamError('PCX_DENIED', `${this.name} takes per-principal credentials (servers.${this.name}.credentials), and this connection serves no principal`, { rule: 'credentials.no-credential' }));
+    }
+    return this.deps.credentials(this.name);
+  }
+
+  private makeTransport(extraEnv?: Record<string, string>): Transport | Promise<Transport> {
     const spec = this.spec;
     if (isStdio(spec)) {
       return new StdioChildTransport({
         name: this.name,
         command: spec.command,
         args: spec.args,
-        env: spec.env,
+        env: extraEnv ? { ...spec.env, ...extraEnv } : spec.env,
         cwd: spec.cwd,
         maxLineBytes: this.deps.maxMessageBytes,
         extraPath: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
@@ -288,7 +309,7 @@ export class Upstream {
         onStderr: this.deps.onStderr ? (line) => this.deps.onStderr!(this.name, line) : undefined,
       });
     }
-    return remoteTransport(spec);
+    return remoteTransport(spec, spec.credentials ? { headers: () => this.credentialValues(), rejected: async () => this.deps.credentialsRejected?.(this.name) } : undefined);
   }
 
   /** Count this connection's child against the gateway's budget; throws UpstreamError when there is no room. */
@@ -309,7 +330,7 @@ export class Upstream {
    * so a client that starts `portcullis stdio` does not wait for two process starts in a row.
    */
   prestart(): void {
-    if (!isStdio(this.spec) || this.state !== 'idle' || this.transport || this.prestarted) return;
+    if (!isStdio(this.spec) || this.state !== 'idle' || this.transport || this.prestarted || this.spec.credentials) return;
     try {
       this.reserveChild();
     } catch {
@@ -325,8 +346,10 @@ export class Upstream {
   private async connect(initParams: Json): Promise<void> {
     const early = this.prestarted ? await this.prestarted : undefined;
     this.prestarted = undefined;
+    // Per-principal credentials first: a principal without one starts nothing (and takes no child slot).
+    const creds = this.spec.credentials ? await this.credentialValues() : undefined;
     if (!early) this.reserveChild();
-    const t = early && !(early as StdioChildTransport).exit ? early : await this.makeTransport();
+    const t = early && !(early as StdioChildTransport).exit ? early : await this.makeTransport(isStdio(this.spec) ? creds : undefined);
     if (this.state === 'closed') {
       // Closed while the transport was being made (a pool shutting down, a session ending): start nothing.
       await t.close().catch(() => undefined);
@@ -449,7 +472,7 @@ export class Upstream {
    */
   async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
     if (this.era !== 'envelope' || !this.envelope) return this.send(method, params, opts);
-    const base = withEnvelope(params, this.envelope);
+    const base = withEnvelope(params, opts.clientCapabilities ? { ...this.envelope, capabilities: opts.clientCapabilities } : this.envelope);
     const name = nameSource(method, base);
     const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
@@ -519,7 +542,8 @@ export class Upstream {
         (err: Error) => {
           if (this.forget(id)) {
             if (call.timer) clearTimeout(call.timer);
-            reject(new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: could not send (${err.message})`));
+            // A refusal of the principal's credential (no token any more) is that refusal, link and rule included.
+            reject(err instanceof UpstreamError && err.data?.rule !== undefined ? err : new UpstreamError('PCX_UPSTREAM_CLOSED', `${this.name}: could not send (${err.message})`));
           }
         },
       );
@@ -760,7 +784,7 @@ export const NO_OWNER: UpstreamOwner = {
  * The SDK's HTTP and SSE client transports, loaded on first use: importing them costs ~100 ms at
  * start, which a gateway of stdio servers (and every `portcullis stdio` wrap) would pay for nothing.
  */
-async function remoteTransport(spec: RemoteServerConfig): Promise<Transport> {
+async function remoteTransport(spec: RemoteServerConfig, creds?: { headers(): Promise<Record<string, string>>; rejected(): Promise<void> }): Promise<Transport> {
   const url = new URL(spec.url);
   const headers: Record<string, string> = { ...(spec.headers as Record<string, string> | undefined) };
   // fetch refuses URLs with credentials: send userinfo as HTTP Basic (unless an Authorization header is configured).
@@ -772,10 +796,25 @@ async function remoteTransport(spec: RemoteServerConfig): Promise<Transport> {
     url.password = '';
   }
   const requestInit: RequestInit = { headers };
+  // Per-principal credentials are asked for on every request (a refreshed token, a rotated secret).
+  const fetchFn = creds
+    ? async (u: string | URL, init?: RequestInit): Promise<Response> => {
+        const h = new Headers(init?.headers);
+        for (const [k, v] of Object.entries(await creds.headers())) h.set(k, v);
+        const res = await tracingFetch(u, { ...init, headers: h });
+        if (res.status === 401) {
+          // Refused: the source forgets it, and is asked again, so a user whose token was revoked
+          // gets the refusal of having none (with its sign-in link) rather than a bare 401.
+          await creds.rejected();
+          await creds.headers();
+        }
+        return res;
+      }
+    : tracingFetch;
   if (spec.type === 'sse') {
     const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
-    return new SSEClientTransport(url, { requestInit, fetch: tracingFetch });
+    return new SSEClientTransport(url, { requestInit, fetch: fetchFn });
   }
   const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-  return new StreamableHTTPClientTransport(url, { requestInit, fetch: tracingFetch });
+  return new StreamableHTTPClientTransport(url, { requestInit, fetch: fetchFn });
 }

@@ -21,7 +21,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { ms, type Config } from '../config/schema.js';
-import type { Principal } from '../shared/principal.js';
+import { rememberInboundToken, type Principal } from '../shared/principal.js';
 import type { AuthResult } from './types.js';
 
 export type JwtConfig = NonNullable<Exclude<Config['auth'], 'none'>['jwt']>;
@@ -181,6 +181,8 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
       if (!principal) return invalid('the token names no subject or client');
       // The session opened with this token is bound to it (jti when present, and the token's hash).
       principal.credential = `jwt:${typeof payload.jti === 'string' ? `${payload.jti}:` : ''}${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+      // Kept off the object (never logged or audited): what RFC 8693 token exchange to an upstream starts from.
+      rememberInboundToken(principal, token);
       const have = new Set(principal.scopes ?? []);
       const missing = required.filter((s) => !have.has(s));
       if (missing.length > 0) {

@@ -22,3 +22,18 @@ export interface Principal {
    */
   credential?: string;
 }
+
+/**
+ * The bearer token that established a principal (JWT auth), kept beside the object rather than on it,
+ * so it is never in a log line, an audit event or a serialised principal. Read only to exchange it
+ * (RFC 8693) for a token scoped to an upstream (src/credentials/exchange.ts).
+ */
+const INBOUND_TOKENS = new WeakMap<Principal, string>();
+
+export function rememberInboundToken(p: Principal, token: string): void {
+  INBOUND_TOKENS.set(p, token);
+}
+
+export function inboundToken(p: Principal): string | undefined {
+  return INBOUND_TOKENS.get(p);
+}

@@ -250,6 +250,30 @@ export function storeContract(name: string, factory: () => Promise<StoreFixture>
       expect((await store.findApproval('carol', 'd1'))?.ticket).toBe('old');
     });
 
+    it('upstream credentials: upsert, single-use take (expired ones are gone), drop by principal, list without ciphertext', async () => {
+      const t = '2026-01-01T00:00:00.000Z';
+      const far = '2999-01-01T00:00:00.000Z';
+      await store.putUpstreamCredential({ kind: 'oauth-tokens', server: 's1', principal: 'user:a', ciphertext: 'c1', keyId: 'k', updatedAt: t });
+      await store.putUpstreamCredential({ kind: 'oauth-tokens', server: 's1', principal: 'user:a', ciphertext: 'c2', keyId: 'k', expiresAt: far, updatedAt: t });
+      await store.putUpstreamCredential({ kind: 'oauth-tokens', server: 's2', principal: 'user:a', ciphertext: 'c3', keyId: 'k', updatedAt: t });
+      await store.putUpstreamCredential({ kind: 'oauth-tokens', server: 's1', principal: 'user:b', ciphertext: 'c4', keyId: 'k', updatedAt: t });
+      await store.putUpstreamCredential({ kind: 'oauth-pending', server: 's1', principal: 'h1', ciphertext: 'p1', keyId: 'k', expiresAt: far, updatedAt: t });
+      await store.putUpstreamCredential({ kind: 'oauth-pending', server: 's1', principal: 'h2', ciphertext: 'p2', keyId: 'k', expiresAt: t, updatedAt: t });
+      expect(await store.getUpstreamCredential('oauth-tokens', 's1', 'user:a')).toEqual({ kind: 'oauth-tokens', server: 's1', principal: 'user:a', ciphertext: 'c2', keyId: 'k', expiresAt: far, updatedAt: t });
+      expect((await store.takeUpstreamCredential('oauth-pending', 's1', 'h1'))?.ciphertext).toBe('p1');
+      expect(await store.takeUpstreamCredential('oauth-pending', 's1', 'h1')).toBeUndefined();
+      expect(await store.takeUpstreamCredential('oauth-pending', 's1', 'h2')).toBeUndefined();
+      const listed = await store.listUpstreamCredentials();
+      expect(JSON.stringify(listed)).not.toMatch(/"c\d"/);
+      expect(listed.filter((r) => r.principal === 'user:a')).toHaveLength(2);
+      await store.putUpstreamCredential({ kind: 'oauth-pending', server: 's1', principal: 'h3', ciphertext: 'p3', keyId: 'k', expiresAt: t, updatedAt: t });
+      expect(await store.purgeExpiredUpstreamCredentials()).toBe(1);
+      expect(await store.getUpstreamCredential('oauth-pending', 's1', 'h3')).toBeUndefined();
+      expect(await store.deleteUpstreamCredentials('user:a')).toBe(2);
+      expect(await store.getUpstreamCredential('oauth-tokens', 's1', 'user:a')).toBeUndefined();
+      expect((await store.getUpstreamCredential('oauth-tokens', 's1', 'user:b'))?.ciphertext).toBe('c4');
+    });
+
     it('secrets: upsert keeps created_at, list is by name, delete says whether it removed one', async () => {
       const t0 = '2026-01-01T00:00:00.000Z';
       await store.putSecret({ name: 'b', ciphertext: 'c1', keyId: 'k1', createdAt: t0, updatedAt: t0 });

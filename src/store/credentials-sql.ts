@@ -2,7 +2,7 @@
  * Rows and statements of the credential tables (secrets, grants), one copy for both stores
  * (`?` placeholders; PostgreSQL numbers them). The stores only run these.
  */
-import type { GrantRecord, SecretRecord } from './types.js';
+import type { GrantRecord, SecretRecord, UpstreamCredentialRecord } from './types.js';
 
 type Row = Record<string, unknown>;
 const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
@@ -67,6 +67,51 @@ export function toGrant(r: Row): GrantRecord {
   if (ev) g.requestEvent = ev;
   return g;
 }
+
+export const UPSTREAM_CRED_SQL = {
+  upsert:
+    'INSERT INTO upstream_credentials (kind, server, principal, ciphertext, key_id, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (kind, server, principal) DO UPDATE SET ciphertext = excluded.ciphertext, key_id = excluded.key_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at',
+  get: 'SELECT * FROM upstream_credentials WHERE kind = ? AND server = ? AND principal = ?',
+  take: 'DELETE FROM upstream_credentials WHERE kind = ? AND server = ? AND principal = ? RETURNING *',
+  removePrincipal: 'DELETE FROM upstream_credentials WHERE principal = ? RETURNING kind',
+  list: 'SELECT kind, server, principal, expires_at, updated_at FROM upstream_credentials ORDER BY server, principal, kind',
+  /** now */
+  purgeExpired: 'DELETE FROM upstream_credentials WHERE expires_at IS NOT NULL AND expires_at <= ? RETURNING kind',
+} as const;
+
+export function upstreamCredValues(r: UpstreamCredentialRecord): (string | null)[] {
+  return [r.kind, r.server, r.principal, r.ciphertext, r.keyId, r.expiresAt ?? null, r.updatedAt];
+}
+
+export function toUpstreamCred(r: Row): UpstreamCredentialRecord {
+  const out: UpstreamCredentialRecord = {
+    kind: String(r.kind) as UpstreamCredentialRecord['kind'],
+    server: String(r.server),
+    principal: String(r.principal),
+    ciphertext: String(r.ciphertext ?? ''),
+    keyId: String(r.key_id ?? ''),
+    updatedAt: String(r.updated_at),
+  };
+  const e = opt(r.expires_at);
+  if (e) out.expiresAt = e;
+  return out;
+}
+
+/** Per-principal upstream credentials (OAuth tokens, client registrations, pending authorizations), sealed by the caller. */
+export const UPSTREAM_CREDENTIAL_TABLES = `
+CREATE TABLE upstream_credentials (
+  kind TEXT NOT NULL,
+  server TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  ciphertext TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  expires_at TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (kind, server, principal)
+);
+CREATE INDEX upstream_credentials_principal ON upstream_credentials (principal);
+`;
 
 /** Secrets are encrypted by the caller (src/credentials/vault.ts); grants are plain rows. */
 export const CREDENTIAL_TABLES = `

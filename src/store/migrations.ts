@@ -1,4 +1,4 @@
-import { CREDENTIAL_TABLES } from './credentials-sql.js';
+import { CREDENTIAL_TABLES, UPSTREAM_CREDENTIAL_TABLES } from './credentials-sql.js';
 import { SESSION_TABLES } from './sessions-sql.js';
 
 /**
@@ -106,6 +106,7 @@ export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
   { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
   { version: 11, name: 'fleet-sessions', sql: SESSION_TABLES },
+  { version: 12, name: 'upstream-credentials', sql: UPSTREAM_CREDENTIAL_TABLES },
 ];
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
@@ -113,4 +114,5 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 2, name: 'approval-tickets', sql: approvalTickets },
   { version: 10, name: 'credentials', sql: CREDENTIAL_TABLES },
   { version: 11, name: 'fleet-sessions', sql: SESSION_TABLES },
+  { version: 12, name: 'upstream-credentials', sql: UPSTREAM_CREDENTIAL_TABLES },
 ];

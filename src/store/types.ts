@@ -158,6 +158,22 @@ export interface GrantRecord {
 }
 
 /**
+ * A sealed per-principal upstream credential (src/credentials/oauth.ts): a user's OAuth tokens for one
+ * server, a client registration (principal ''), or a pending authorization (principal = hash of its state).
+ */
+export interface UpstreamCredentialRecord {
+  kind: 'oauth-tokens' | 'oauth-client' | 'oauth-pending';
+  server: string;
+  principal: string;
+  /** Sealed like a secret (AES-256-GCM), bound to kind, server and principal. */
+  ciphertext: string;
+  keyId: string;
+  /** After this the record is worthless (a pending authorization, an exchanged token); undefined: no deadline. */
+  expiresAt?: string;
+  updatedAt: string;
+}
+
+/**
  * An old-era (Mcp-Session-Id) session as a fleet shares it: what any replica needs to serve the
  * session's next request. Not its upstream connections (re-opened lazily where the request lands)
  * nor its catalogue (listed again on first use).
@@ -264,6 +280,18 @@ export interface Store {
   revokeGrant(id: string, by: string): Promise<boolean>;
   /** Grants that expired and whose expiry was not yet claimed: marks them, returns each once (for the audit). */
   claimExpiredGrants(): Promise<GrantRecord[]>;
+
+  // --- per-principal upstream credentials (sealed by the caller) ---
+  putUpstreamCredential(r: UpstreamCredentialRecord): Promise<void>;
+  getUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined>;
+  /** Read and delete in one step (single use); undefined when absent or past `expiresAt`. */
+  takeUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined>;
+  /** Drop every credential held for this principal (all servers, all kinds); how many there were. */
+  deleteUpstreamCredentials(principal: string): Promise<number>;
+  /** Delete records past their `expiresAt` (abandoned sign-in links); how many. */
+  purgeExpiredUpstreamCredentials(): Promise<number>;
+  /** (server, principal, kind) of the records held, for listings: never the ciphertext. */
+  listUpstreamCredentials(): Promise<Array<Pick<UpstreamCredentialRecord, 'kind' | 'server' | 'principal' | 'expiresAt' | 'updatedAt'>>>;
 
   // --- fleet: shared sessions and keys ---
   /** Record a session (insert, or replace everything but its taint and end). */

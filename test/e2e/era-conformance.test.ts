@@ -57,7 +57,7 @@ auth: none
 mcpServers:
   old: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(OLD_FIXTURE)}] }
 servers:
-  old: { prefix: "" }
+  old: { prefix: "", isolation: session }
 `);
 }, 60_000);
 

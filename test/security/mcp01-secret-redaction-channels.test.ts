@@ -54,6 +54,8 @@ describe('MCP01: secrets are redacted on every channel', () => {
 auth: none
 mcpServers:
   inj: { command: node, args: ["${fixture('injector.mjs')}"] }
+servers:
+  inj: { isolation: session }   # its own child: log lines reach the session (a pooled server's name no caller and are dropped)
 `);
     c = await httpClient(gw.url);
     c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));

@@ -78,6 +78,68 @@ describe('MCP02: just-in-time grants', () => {
     expect(used?.event.decision).toBe('allow');
   });
 
+  it('admin API, end to end: denied call → its eventId → approver grants it → call succeeds → grant expires → denied again, all audited', async () => {
+    const args = { message: 'release 1.4' };
+    const first = await denial(alice.callTool({ name: 'everything__echo', arguments: args }));
+    expect(first?.data?.code).toBe('PCX_DENIED');
+    const eventId = first!.data!.eventId!;
+
+    // A viewer may look, only the admin token may grant.
+    const viewerTry = await gw.admin('/api/grants', { body: { fromEvent: eventId, for: '2s', reason: 'x' }, token: 'not-the-admin-token-at-all' });
+    expect(viewerTry.status).toBe(401);
+    const bad = await gw.admin('/api/grants', { body: { fromEvent: eventId, for: '2s', reason: '   ' } });
+    expect(bad.status).toBe(400);
+    const tooLong = await gw.admin('/api/grants', { body: { fromEvent: eventId, for: '2d', reason: 'x' } });
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as { error: string }).error).toMatch(/at most/);
+
+    const r = await gw.admin('/api/grants', { body: { fromEvent: eventId, for: '2s', reason: 'release window', by: 'bob' } });
+    expect(r.status).toBe(200);
+    const g = (await r.json()) as { id: string; principal: string; server: string; tool: string; exactArguments: boolean; state: string; createdBy: string };
+    expect(g).toMatchObject({ principal: 'user:alice', server: 'everything', tool: 'echo', exactArguments: true, state: 'active', createdBy: 'bob' });
+    const listed = (await (await gw.admin('/api/grants')).json()) as { grants: Array<{ id: string }> };
+    expect(listed.grants.map((x) => x.id)).toContain(g.id);
+
+    expect(await alice.callTool({ name: 'everything__echo', arguments: args })).toEqual({ content: [{ type: 'text', text: 'Echo: release 1.4' }] });
+    await new Promise((res) => setTimeout(res, 2300));
+    expect((await denial(alice.callTool({ name: 'everything__echo', arguments: args })))?.data?.code).toBe('PCX_DENIED');
+
+    // The expiry is recorded by the running gateway (it wakes at the next expiry it knows of).
+    let expired: unknown;
+    for (let i = 0; i < 40 && !expired; i++) {
+      expired = (await gw.rt.store.queryAudit({ limit: 1000 })).find((c) => c.event.method === 'grants/expire' && c.event.policyIds?.includes(g.id));
+      if (!expired) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(expired).toBeDefined();
+    const events = (await gw.rt.store.queryAudit({ limit: 1000 })).map((c) => c.event);
+    const add = events.find((e) => e.method === 'grants/add' && e.policyIds?.includes(g.id));
+    expect(add?.principal.id).toBe('bob');
+    expect(add?.reason).toMatch(/release window/);
+    const calls = events.filter((e) => e.method === 'tools/call' && e.target === 'everything__echo' && e.argsDigest === events.find((x) => x.id === eventId)?.argsDigest);
+    // denied, allowed under the grant, denied again
+    expect(calls.map((e) => [e.decision, e.policyIds?.includes(g.id) ?? false])).toEqual([
+      ['deny', false],
+      ['allow', true],
+      ['deny', false],
+    ]);
+    const all = (await (await gw.admin('/api/grants?all=true')).json()) as { grants: Array<{ id: string; state: string }> };
+    expect(all.grants.find((x) => x.id === g.id)?.state).toBe('expired');
+    expect((await gw.admin(`/api/grants/${g.id}/revoke`, { body: {} })).status).toBe(409);
+  });
+
+  it('admin API: revoke ends a grant at once and is audited', async () => {
+    const r = await gw.admin('/api/grants', { body: { principal: 'alice', tool: 'everything__get-sum', arguments: { a: 77 }, for: '10m', reason: 'debug' } });
+    expect(r.status).toBe(200);
+    const g = (await r.json()) as { id: string };
+    expect(await alice.callTool({ name: 'everything__get-sum', arguments: { a: 77, b: 1 } })).toMatchObject({ content: [{ type: 'text' }] });
+    const rv = await gw.admin(`/api/grants/${g.id}/revoke`, { body: { by: 'carol' } });
+    expect(rv.status).toBe(200);
+    expect(((await rv.json()) as { state: string }).state).toBe('revoked');
+    expect((await denial(alice.callTool({ name: 'everything__get-sum', arguments: { a: 77, b: 1 } })))?.data?.code).toBe('PCX_DENIED');
+    const ev = (await gw.rt.store.queryAudit({ limit: 1000 })).find((c) => c.event.method === 'grants/revoke' && c.event.policyIds?.includes(g.id));
+    expect(ev?.event.principal.id).toBe('carol');
+  });
+
   it('a grant expires on time by itself', async () => {
     const add = await grants(['add', '--principal', 'alice', '--tool', 'everything__get-sum', '--args', '{"a":50}', '--for', '2s', '--reason', 'test', '--json']);
     expect(add.code, add.err).toBe(0);

@@ -11,7 +11,7 @@
 import pg from 'pg';
 import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
-import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
+import { GRANT_SQL, SECRET_SQL, UPSTREAM_CRED_SQL, grantValues, secretValues, toGrant, toSecret, toUpstreamCred, upstreamCredValues } from '../credentials-sql.js';
 import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessions-sql.js';
 import { POSTGRES_MIGRATIONS, type Migration } from '../migrations.js';
 import {
@@ -47,7 +47,7 @@ import type {
   RegistryStatus,
   ServerRecord,
   Store,
-} from '../types.js';
+UpstreamCredentialRecord, } from '../types.js';
 
 type Row = Record<string, unknown>;
 
@@ -405,6 +405,38 @@ export class PostgresStore implements Store {
     return (await this.q(GRANT_SQL.claimExpired, [now, now])).map(toGrant);
   }
 
+  // --- per-principal upstream credentials ---
+
+  async putUpstreamCredential(r: UpstreamCredentialRecord): Promise<void> {
+    await this.q(UPSTREAM_CRED_SQL.upsert, upstreamCredValues(r));
+  }
+
+  async getUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined> {
+    const r = (await this.q(UPSTREAM_CRED_SQL.get, [kind, server, principal]))[0];
+    return r ? toUpstreamCred(r) : undefined;
+  }
+
+  async takeUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined> {
+    const r = (await this.q(UPSTREAM_CRED_SQL.take, [kind, server, principal]))[0];
+    const rec = r ? toUpstreamCred(r) : undefined;
+    return rec && (rec.expiresAt === undefined || rec.expiresAt > nowIso()) ? rec : undefined;
+  }
+
+  async deleteUpstreamCredentials(principal: string): Promise<number> {
+    return (await this.q(UPSTREAM_CRED_SQL.removePrincipal, [principal])).length;
+  }
+
+  async purgeExpiredUpstreamCredentials(): Promise<number> {
+    return (await this.q(UPSTREAM_CRED_SQL.purgeExpired, [nowIso()])).length;
+  }
+
+  async listUpstreamCredentials() {
+    return (await this.q(UPSTREAM_CRED_SQL.list)).map((r) => {
+      const { ciphertext: _c, keyId: _k, ...rest } = toUpstreamCred(r);
+      return rest;
+    });
+  }
+
   // --- fleet: sessions and shared keys ---
 
   async putSession(s: Omit<SessionRecord, 'taint' | 'endedAt' | 'endReason'> & { taint?: string[] }): Promise<void> {
@@ -474,4 +506,5 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     throw e;
   }
   return s;
+
 }

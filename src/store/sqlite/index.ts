@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
-import { GRANT_SQL, SECRET_SQL, grantValues, secretValues, toGrant, toSecret } from '../credentials-sql.js';
+import { GRANT_SQL, SECRET_SQL, UPSTREAM_CRED_SQL, grantValues, secretValues, toGrant, toSecret, toUpstreamCred, upstreamCredValues } from '../credentials-sql.js';
 import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessions-sql.js';
 import {
   AUDIT_COLUMNS,
@@ -50,7 +50,7 @@ import type {
   RegistryStatus,
   ServerRecord,
   Store,
-} from '../types.js';
+UpstreamCredentialRecord, } from '../types.js';
 
 type Row = Record<string, unknown>;
 
@@ -373,6 +373,38 @@ export class SqliteStore implements Store {
     return (this.st(GRANT_SQL.claimExpired).all(now, now) as Row[]).map(toGrant);
   }
 
+  // --- per-principal upstream credentials ---
+
+  async putUpstreamCredential(r: UpstreamCredentialRecord): Promise<void> {
+    this.st(UPSTREAM_CRED_SQL.upsert).run(...upstreamCredValues(r));
+  }
+
+  async getUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined> {
+    const r = this.st(UPSTREAM_CRED_SQL.get).get(kind, server, principal) as Row | undefined;
+    return r ? toUpstreamCred(r) : undefined;
+  }
+
+  async takeUpstreamCredential(kind: UpstreamCredentialRecord['kind'], server: string, principal: string): Promise<UpstreamCredentialRecord | undefined> {
+    const r = (this.st(UPSTREAM_CRED_SQL.take).all(kind, server, principal) as Row[])[0];
+    const rec = r ? toUpstreamCred(r) : undefined;
+    return rec && (rec.expiresAt === undefined || rec.expiresAt > nowIso()) ? rec : undefined;
+  }
+
+  async deleteUpstreamCredentials(principal: string): Promise<number> {
+    return this.st(UPSTREAM_CRED_SQL.removePrincipal).all(principal).length;
+  }
+
+  async purgeExpiredUpstreamCredentials(): Promise<number> {
+    return this.st(UPSTREAM_CRED_SQL.purgeExpired).all(nowIso()).length;
+  }
+
+  async listUpstreamCredentials() {
+    return (this.st(UPSTREAM_CRED_SQL.list).all() as Row[]).map((r) => {
+      const { ciphertext: _c, keyId: _k, ...rest } = toUpstreamCred(r);
+      return rest;
+    });
+  }
+
   // --- fleet: sessions and shared keys ---
 
   async putSession(s: Omit<SessionRecord, 'taint' | 'endedAt' | 'endReason'> & { taint?: string[] }): Promise<void> {
@@ -448,4 +480,5 @@ export async function openSqliteStore(file: string, opts?: SqliteStoreOptions): 
   const s = new SqliteStore(file, opts);
   await s.migrate();
   return s;
+
 }
