@@ -311,6 +311,10 @@ for (let c = 65; c <= 90; c++) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64 | 128;
 for (let c = 97; c <= 122; c++) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64;
 for (const c of [39, 0x2019, 45]) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64;
 
+/** (end, state) pairs of label-automaton hits from scanText (scratch, reused). */
+let LHITS = new Int32Array(1024);
+let lhitCount = 0;
+
 function scanText(text: string): void {
   const n = text.length;
   // room for every run (at most one per two characters) and candidate, so the loop needs no bounds checks;
@@ -329,8 +333,22 @@ function scanText(text: string): void {
   // the previous code unit's class (0 before the text: not a word character, not a digit); branches are
   // taken only on a change between digit and non-digit and on a candidate, so the loop is nearly branch-free
   let pf = 0;
+  // the label automaton (identity-number labels) steps in the same pass; its hits are kept as (end, state)
+  if (LHITS.length < 2 * n + 2 || (LHITS.length > 1 << 17 && n < 1 << 14)) LHITS = new Int32Array(2 * n + 66);
+  const lhits = LHITS;
+  let nh = 0;
+  const lcls = L_CLS;
+  const ltable = L_TABLE;
+  const laccept = L_ACCEPT;
+  let ls = L_START;
   for (let i = 0; i < n; i++) {
-    const f = SCAN_CLASS[text.charCodeAt(i)]!;
+    const code = text.charCodeAt(i);
+    ls = ltable[ls + lcls[code]!]!;
+    if (ls >= laccept) {
+      lhits[nh++] = i;
+      lhits[nh++] = ls;
+    }
+    const f = SCAN_CLASS[code]!;
     if (((f ^ pf) & 4) !== 0) {
       if ((f & 4) !== 0) runS[runs] = i;
       else runE[runs++] = i;
@@ -343,6 +361,7 @@ function scanText(text: string): void {
   if ((pf & 4) !== 0) runE[runs++] = n;
   runCount = runs;
   upCount = ups;
+  lhitCount = nh;
   let nd = 0;
   for (let r = 0; r < runCount; r++) nd += RUN_E[r]! - RUN_S[r]!;
   digitCount = nd;
@@ -1454,40 +1473,36 @@ function labelAutomaton(rules: readonly LabelledIdRule[]): { ac: Automaton; word
   return { ac: buildAutomaton(words.map((w) => w.word)), words };
 }
 const ID_LABELS = labelAutomaton(LABELLED_ID_RULES.filter((r) => !r.anyDigits));
+const L_CLS = ID_LABELS.ac.cls;
+const L_TABLE = ID_LABELS.ac.table;
+const L_ACCEPT = ID_LABELS.ac.accept;
+const L_START = ID_LABELS.ac.start;
 
-/** Run a label automaton over text[from, to) and check the value after every label found. */
-function scanLabels(text: string, from: number, to: number, labels: typeof ID_LABELS, out: Finding[]): void {
-  const { cls, table, accept, outsById, nc } = labels.ac;
-  let s = labels.ac.start;
-  for (let i = from; i < to; i++) {
-    s = table[s + cls[text.charCodeAt(i)]!]!;
-    if (s < accept) continue;
-    for (const wi of outsById[(s / nc) | 0]!) {
-      const { word, rule } = labels.words[wi]!;
+/** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
+const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
+
+/**
+ * Labels are found by an automaton that steps in scanText's pass over the text; a label counts only when a
+ * digit run starts within this many characters after it (a value holds a digit within 44 characters: 24 of
+ * separator, at most 20 before its first digit).
+ */
+const ID_WINDOW = 48;
+function findLabelledNationalIds(text: string, out: Finding[]): void {
+  const { outsById, nc } = ID_LABELS.ac;
+  let r = 0;
+  for (let x = 0; x < lhitCount; x += 2) {
+    const i = LHITS[x]!;
+    // a value holds a digit within ID_WINDOW characters of its label's end: the next digit run decides
+    while (r < runCount && RUN_S[r]! <= i) r++;
+    if (r === runCount || RUN_S[r]! - i > ID_WINDOW) continue;
+    for (const wi of outsById[(LHITS[x + 1]! / nc) | 0]!) {
+      const { word, rule } = ID_LABELS.words[wi]!;
       const st = i + 1 - word.length;
       if (st > 0 && isLetterAt(text, st - 1)) continue; // inside a word
       if (isLetterAt(text, i + 1)) continue;
       if (rule.exactCase && !text.startsWith(word, st)) continue;
       labelledValueAt(text, i + 1, rule, out);
     }
-  }
-}
-/** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
-const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
-
-/**
- * Labels are searched only in windows before digit runs (a value holds a digit within 34 characters of its
- * label's end, and no label is longer than 36): windows are merged, so the text is read at most once.
- */
-const ID_WINDOW = 70;
-function findLabelledNationalIds(text: string, out: Finding[]): void {
-  let r = 0;
-  while (r < runCount) {
-    const ws = Math.max(0, RUN_S[r]! - ID_WINDOW);
-    let we = RUN_S[r]!;
-    r++;
-    while (r < runCount && RUN_S[r]! - ID_WINDOW <= we) we = RUN_S[r++]!;
-    scanLabels(text, ws, we, ID_LABELS, out);
   }
 }
 
