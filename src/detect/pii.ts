@@ -1519,6 +1519,10 @@ function findPersonFields(text: string, out: Finding[]): void {
     for (let i = text.indexOf(tail); i >= 0; i = text.indexOf(tail, i + tail.length)) {
       const end = i + tail.length;
       if (isLetterAt(text, end)) continue;
+      // a field: `:` or `=` follows (past a closing quote or bracket and blanks), as labelledValueAt requires
+      let q = end;
+      while (q < end + 6 && (text.charCodeAt(q) === 34 || text.charCodeAt(q) === 39 || text.charCodeAt(q) === 93 || text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9)) q++;
+      if (text.charCodeAt(q) !== 58 && text.charCodeAt(q) !== 61) continue;
       // the label: letters and joiners before the tail, at most 24 characters
       let st = i;
       while (st > 0 && i - st < 24) {
