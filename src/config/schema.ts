@@ -222,6 +222,15 @@ const Inspect = z.strictObject({
     .default({ arguments: 'block', allowPrivate: [] })
     .meta(doc('Server-side request forgery through URL arguments (cloud metadata, internal services).')),
   shell: DetectorSettings.default({ arguments: 'log' }).meta(doc('Shell metacharacters and command injection in arguments (MCP05).')),
+  learnedScorer: z
+    .boolean()
+    .default(true)
+    .meta(
+      doc(
+        'Run the learned scorers (prompt injection in results, tool poisoning in definitions) after the rules. Off: the rules alone, about twice as fast on large results, but rewordings the rules do not know are missed (see `npm run eval`).',
+        true,
+      ),
+    ),
   overrides: z.record(z.string(), z.record(z.string(), DetectorSettings)).default({}).meta(doc('Per `server__tool` glob settings that replace the ones above.', { 'web__*': { injection: { results: 'block' } } })),
 });
 

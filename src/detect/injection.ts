@@ -16,7 +16,7 @@
  * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
  */
 import type { Finding, Severity, TextDetector } from './types.js';
-import { getModel, scoreView } from './model.js';
+import { getModel, learnedScorersOn, scoreView } from './model.js';
 import { normalizeForMatching, type Normalized } from './normalize.js';
 import { PreparedText } from './prepared.js';
 
@@ -1281,7 +1281,7 @@ function detectPrepared(p: PreparedText): Finding[] {
     });
   }
   // the learned scorer, over the same normalised view; it reports only what the rules did not
-  if (findings.length === 0) {
+  if (findings.length === 0 && learnedScorersOn()) {
     const m = getModel('injection');
     const v = p.modelView;
     const w = scoreView(m, v.text);

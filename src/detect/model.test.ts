@@ -160,3 +160,23 @@ describe('fast scorer', () => {
     expect(b).toBeLessThan(Math.max(a * 6, 200));
   });
 });
+
+describe('learned scorers can be turned off (inspect.learnedScorer: false)', () => {
+  it('a text only the scorer catches is flagged with it on and not with it off; rule findings stay', async () => {
+    const { injectionDetector } = await import('./injection.js');
+    const { setLearnedScorers } = await import('./model.js');
+    const { readFileSync } = await import('node:fs');
+    const rows = readFileSync(new URL('../../test/corpus/challenge5-injection.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; labels: string[] });
+    const byModel = rows.find((r) => injectionDetector.detect(r.text).some((f) => f.detector === 'injection.model'));
+    const byRules = rows.find((r) => injectionDetector.detect(r.text).some((f) => f.detector !== 'injection.model'));
+    expect(byModel && byRules).toBeTruthy();
+    try {
+      setLearnedScorers(false);
+      expect(injectionDetector.detect(byModel!.text)).toEqual([]);
+      expect(injectionDetector.detect(byRules!.text).length).toBeGreaterThan(0);
+    } finally {
+      setLearnedScorers(true);
+    }
+    expect(injectionDetector.detect(byModel!.text).some((f) => f.detector === 'injection.model')).toBe(true);
+  });
+});

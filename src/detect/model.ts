@@ -1043,6 +1043,16 @@ export function getModel(name: 'injection' | 'poisoning'): LinearModel {
   return m;
 }
 
+let scorersOn = true;
+/** Turn the learned scorers on or off for this process (config `inspect.learnedScorer`); the rules run either way. */
+export function setLearnedScorers(on: boolean): void {
+  scorersOn = on;
+}
+/** Whether the detectors should run the learned scorers after their rules. */
+export function learnedScorersOn(): boolean {
+  return scorersOn;
+}
+
 /** Use these models instead of the shipped ones (leave-one-source-out evaluation); `undefined` restores them. */
 export function setModelOverride(models: Record<string, LinearModel> | undefined): void {
   override = models;

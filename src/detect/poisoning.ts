@@ -17,7 +17,7 @@ import type { Finding, Severity } from './types.js';
 import { describeKinds, scoreText, severityFor, type Kind, type ScoredSpan } from './injection.js';
 import { findAnsiEscapes, findInvisibleRuns } from './unicode.js';
 import { hiddenHtmlRanges } from './injection.js';
-import { getModel, modelView, scoreView } from './model.js';
+import { getModel, learnedScorersOn, modelView, scoreView } from './model.js';
 
 export interface ToolDefinition {
   name: string;
@@ -220,8 +220,11 @@ export function scanToolDefinition(tool: ToolDefinition, opts: ScanOptions = {})
   if (tool.inputSchema !== undefined) walkStrings(tool.inputSchema, 'inputSchema', visit);
   if (tool.outputSchema !== undefined) walkStrings(tool.outputSchema, 'outputSchema', visit);
   if (tool.annotations !== undefined) walkStrings(tool.annotations, 'annotations', visit);
+  // `_meta` and any field the spec does not name yet: a client may show them to the model, and a scanner
+  // that reads only the known fields is walked around by moving the text one key over.
+  for (const [k, v] of extraFields(tool)) walkStrings(v, k, visit);
   // the learned scorer reads the whole definition as the model would (rules above catch what they know)
-  if (!out.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) {
+  if (learnedScorersOn() && !out.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) {
     const m = getModel('poisoning');
     const s = scoreView(m, modelView(toolModelText(tool)));
     if (s.p >= m.threshold) {
@@ -244,7 +247,16 @@ export function toolModelText(tool: ToolDefinition): string {
   if (tool.inputSchema !== undefined) walkStrings(tool.inputSchema, '', add);
   if (tool.outputSchema !== undefined) walkStrings(tool.outputSchema, '', add);
   if (tool.annotations !== undefined) walkStrings(tool.annotations, '', add);
+  for (const [k, v] of extraFields(tool)) walkStrings(v, k, add);
   return parts.join('\n');
+}
+
+/** Fields read as-is above (and icons: image references, not text for the model). */
+const KNOWN_FIELDS = new Set(['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', 'icons']);
+
+/** Every other field of a definition (`_meta`, vendor or future fields), with its value. */
+function extraFields(tool: ToolDefinition): [string, unknown][] {
+  return Object.entries(tool as unknown as Record<string, unknown>).filter(([k, v]) => !KNOWN_FIELDS.has(k) && v !== undefined);
 }
 
 /**

@@ -198,6 +198,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../pipeline/stages.js'),
       loadAuditRedaction(),
     ] as const);
+    (await import('../detect/model.js')).setLearnedScorers(config.inspect.learnedScorer);
     metrics = new Metrics();
     // A session opened before metrics existed (the stdio one) is counted now.
     if (early) for (const sess of early.sessions.values()) metrics.sessionOpened(sess.transport);
