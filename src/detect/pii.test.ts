@@ -82,6 +82,53 @@ describe('MCP10 hard negatives: look-alikes that are not personal data', () => {
   });
 });
 
+describe('identity numbers and dates of birth next to their label (issue #17)', () => {
+  const cases: [string, string, string][] = [
+    ['Spanish DNI (check letter)', 'DNI: 86003522J', 'pii.national-id-es'],
+    ['Dutch BSN (11-test)', 'BSN 778670892', 'pii.national-id-nl'],
+    ['Brazilian CPF (check digits)', 'CPF: 446.555.221-19', 'pii.national-id-br'],
+    ['Canadian SIN (Luhn)', 'SIN: 046 454 286', 'pii.national-id-ca'],
+    ['Italian codice fiscale (check letter)', 'Codice fiscale: RSSMRA85T10A562S', 'pii.national-id-it'],
+    ['Indian Aadhaar', 'Aadhaar: 7594 1709 8725', 'pii.national-id-in'],
+    ['German tax id', 'Steuer-ID: 65 929 970 489', 'pii.tax-id-de'],
+    ['Swedish personnummer', 'Personnummer: 811218-9876', 'pii.national-id-se'],
+    ['NHS number (mod 11)', 'NHS number 943 476 5919', 'pii.health-id-uk'],
+    ['passport in a snake_case field', 'passport_number: C4J7K2L91', 'pii.passport'],
+    ['German passport label', 'Reisepass-Nr. C01X00T47', 'pii.passport'],
+    ['date of birth field', 'date_of_birth: 1987-11-23', 'pii.date-of-birth'],
+    ['DOB with a US date', 'DOB: 04/17/1979', 'pii.date-of-birth'],
+    ['born on a written date', 'She was born on March 3, 1981 in Leeds.', 'pii.date-of-birth'],
+    ['lower-case dob field', 'dob=1990-02-28', 'pii.date-of-birth'],
+    ['labelled address in French', 'Adresse: 12 rue de la Paix, 75002 Paris', 'pii.address'],
+    ['labelled billing address', 'billing_address: 55 Queen St W, Toronto, ON M5H 2M9', 'pii.address'],
+    ['name in a full_name field', 'full_name="Oluwaseun Bakare"', 'pii.person'],
+    ['name after Cardholder:', 'Cardholder: Nkechi Obi', 'pii.person'],
+    ['German phone label', 'Telefon: 0176 12345678', 'pii.phone'],
+  ];
+  it.each(cases)('%s', (_name, text, detector) => {
+    expect(detectPii(text).map((f) => f.detector)).toContain(detector);
+  });
+  const negatives: [string, string][] = [
+    ['DNI with a wrong check letter', 'DNI: 86003522K'],
+    ['BSN failing the 11-test', 'BSN 778670893'],
+    ['CPF with wrong check digits', 'CPF: 446.555.221-18'],
+    ['SIN failing Luhn', 'SIN: 046 454 287'],
+    ['"sin" in Spanish prose', 'sin 123 456 789 problemas'],
+    ['a release date is not a birth date', 'Release date: 2024-06-01'],
+    ['a product code with digits is not a phone', 'Model number XJ-9000-4455-21 with serial batch 20240611'],
+    ['a listen address is not a postal address', 'listen_address: localhost:8080'],
+    ['an IP address field', 'IP address: 0.0.0.0'],
+    ['a memory address', 'Fault at address: 0x7ffe1234 (offset 12)'],
+    ['a MAC address', 'MAC address: 00:1A:2B:3C:4D:5E'],
+    ['address in a sentence, no field', 'The address space grows by 4096 bytes per page.'],
+    ['a field name without a person', 'full_name: string (max 120 characters)'],
+  ];
+  it.each(negatives)('%s', (_name, text) => {
+    const ids = detectPii(text).filter((f) => f.severity !== 'low' && f.severity !== 'info');
+    expect(ids).toEqual([]);
+  });
+});
+
 describe('validators', () => {
   it('Luhn and IIN ranges', () => {
     expect(luhnValid('4111111111111111')).toBe(true);
@@ -106,7 +153,10 @@ describe('validators', () => {
 });
 
 describe('linear time on adversarial input', () => {
-  const units = ['a@', '@b.co ', '1 ', '1-', '+1 (', '4111 ', 'GB82 ', 'Aa ', 'Dr. ', 'Anna ', 'lives at 12 ', 'Apt 1 ', '::', 'a1:', '1.1.', 'PSC 1', 'Str 12 ', 'ö', 'ÄÖ ', 'my name is '];
+  const units = ['a@', '@b.co ', '1 ', '1-', '+1 (', '4111 ', 'GB82 ', 'Aa ', 'Dr. ', 'Anna ', 'lives at 12 ', 'Apt 1 ', '::', 'a1:', '1.1.', 'PSC 1', 'Str 12 ', 'ö', 'ÄÖ ', 'my name is ',
+    // labelled identity numbers (issue #17)
+    'DNI 1', 'passport number: A1', 'date of birth: 1', 'DOB 12/', 'national id 12 ', 'codice fiscale RSSMRA8', 'SIN 123 ', 'aadhaar 2345 ', 'XJ-9000-',
+    'address: 1 ', 'Adresse: a1 ', 'full_name: Ab ', 'surname: ', 'Cardholder: Ann Lee '];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
       expectLinearTime(detectPii, u);

@@ -14,6 +14,7 @@
 import { isIPv6 } from 'node:net';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Finding, Severity, TextDetector } from './types.js';
+import { buildAutomaton, type Automaton } from './secrets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Word lists (lower case)
@@ -310,6 +311,10 @@ for (let c = 65; c <= 90; c++) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64 | 128;
 for (let c = 97; c <= 122; c++) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64;
 for (const c of [39, 0x2019, 45]) SCAN_CLASS[c] = SCAN_CLASS[c]! | 64;
 
+/** (end, state) pairs of label-automaton hits from scanText (scratch, reused). */
+let LHITS = new Int32Array(1024);
+let lhitCount = 0;
+
 function scanText(text: string): void {
   const n = text.length;
   // room for every run (at most one per two characters) and candidate, so the loop needs no bounds checks;
@@ -328,8 +333,22 @@ function scanText(text: string): void {
   // the previous code unit's class (0 before the text: not a word character, not a digit); branches are
   // taken only on a change between digit and non-digit and on a candidate, so the loop is nearly branch-free
   let pf = 0;
+  // the label automaton (identity-number labels) steps in the same pass; its hits are kept as (end, state)
+  if (LHITS.length < 2 * n + 2 || (LHITS.length > 1 << 17 && n < 1 << 14)) LHITS = new Int32Array(2 * n + 66);
+  const lhits = LHITS;
+  let nh = 0;
+  const lcls = L_CLS;
+  const ltable = L_TABLE;
+  const laccept = L_ACCEPT;
+  let ls = L_START;
   for (let i = 0; i < n; i++) {
-    const f = SCAN_CLASS[text.charCodeAt(i)]!;
+    const code = text.charCodeAt(i);
+    ls = ltable[ls + lcls[code]!]!;
+    if (ls >= laccept) {
+      lhits[nh++] = i;
+      lhits[nh++] = ls;
+    }
+    const f = SCAN_CLASS[code]!;
     if (((f ^ pf) & 4) !== 0) {
       if ((f & 4) !== 0) runS[runs] = i;
       else runE[runs++] = i;
@@ -342,6 +361,7 @@ function scanText(text: string): void {
   if ((pf & 4) !== 0) runE[runs++] = n;
   runCount = runs;
   upCount = ups;
+  lhitCount = nh;
   let nd = 0;
   for (let r = 0; r < runCount; r++) nd += RUN_E[r]! - RUN_S[r]!;
   digitCount = nd;
@@ -512,7 +532,7 @@ function findNino(text: string, out: Finding[]): void {
 /** Numeric candidates: digit groups with common separators, optional leading + or (. */
 const NUM_RE = /[+(]?\d[\d \-.()/]{3,30}\d|\d{4,}/g;
 
-const PHONE_CUE_BEFORE = /(?:phone|tel|telephone|mobile|cell|fax|desk|office|call(?:ing)?|ring|sms|text(?: me)?|whats ?app|contact|reach(?: me)?|messages? to|answering at|dial(?:ed)?|number|no\.|nr\.?|hotline|helpline|landline|direct)\b[^\d\n]{0,20}$/i;
+const PHONE_CUE_BEFORE = /(?:phone|tel|telephone|telefon|t[ée]l[ée]phone|tel[ée]fono|telefone|handy|mobil|m[óo]vil|celular|cellulare|portable|mobile|cell|fax|desk|office|call(?:ing)?|ring|sms|text(?: me)?|whats ?app|contact|reach(?: me)?|messages? to|answering at|dial(?:ed)?|number|no\.|nr\.?|hotline|helpline|landline|direct)\b[^\d\n]{0,20}$/i;
 const PHONE_CUE_AFTER = /^[ \t]{0,3}(?:\(?(?:office|fax|mobile|cell|home|work|desk|tel|phone|direct)\)?)\b/i;
 const NOT_PHONE_CUE = /(?:order|invoice|batch|isbn|sku|tracking|ticket|issue|pr|build|version|v|id|ref|reference|item|items|account|acct|card|iban|ssn|zip|postal|code|po|pin|otp|serial|model|part|page|line|lines|step|room|flight|route)\s*(?:#|no\.?|number|nr\.?|:)?\s*$/i;
 
@@ -643,7 +663,8 @@ function findNumbers(text: string, out: Finding[]): void {
         continue;
       }
     }
-    // Phones
+    // Phones (not the digits of a code such as `XJ-9000-4455-21`)
+    if (start >= 2 && text.charCodeAt(start - 1) === 45 && isAsciiLetterCode(text.charCodeAt(start - 2))) continue;
     const ps = nd >= 7 && nd <= 15 ? phoneScore(cand, before, after) : 0; // phoneScore needs 7 to 15 digits
     if (ps > 0) {
       // extension: 345-899-3560x4587
@@ -1307,7 +1328,7 @@ function findAddresses(text: string, out: Finding[]): void {
     if (lead) p += lead[0].length;
     const seg = /^(?:[^\n.?!;]|\.(?! +\p{Lu}\p{Ll}| *$))+/u.exec(text.slice(p, p + 100))?.[0] ?? '';
     if (seg.length < 3) continue;
-    if (/^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|o'clock|h)\b|\d{1,2}:\d{2}|\$|€|£|noon|midnight)/i.test(seg)) continue;
+    if (/^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|o'clock|h)\b|\d{1,2}:\d{2}|\$|€|£|noon|midnight|0x[0-9a-f])/i.test(seg)) continue;
     if (/\d{1,6}[A-Za-z]?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\d{1,5}\b|\p{L}\.\s+\d{1,5}\b/u.test(seg) && !/^\d+\s*(?:x|%|items?|days?|hours?|minutes?|years?|people|times|pages?)\b/i.test(seg)) {
       push(p, p + seg.length, 0.7);
     }
@@ -1337,6 +1358,204 @@ function findLabelledIds(text: string, out: Finding[]): void {
     const s = m.index + m[0].length - v.length;
     out.push(mk(/passport/i.test(m[0]) ? 'passport' : 'driver-license', s, s + v.length, 0.85, 'medium', 'identity document number'));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// National identity numbers, tax ids and dates of birth next to their label (rules as data)
+
+const digitsOf = (v: string): string => v.replace(/\D/g, '');
+function dniValid(v: string): boolean {
+  const m = /^([XYZ]?)(\d{7,8})[- ]?([A-Z])$/i.exec(v);
+  if (!m) return false;
+  const n = Number(`${'XYZ'.indexOf(m[1]!.toUpperCase()) >= 0 ? 'XYZ'.indexOf(m[1]!.toUpperCase()) : ''}${m[2]}`);
+  return 'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23] === m[3]!.toUpperCase();
+}
+function bsnValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 9) return false;
+  let s = 0;
+  for (let i = 0; i < 8; i++) s += Number(d[i]) * (9 - i);
+  return (s - Number(d[8])) % 11 === 0;
+}
+function cpfValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 11 || /^(\d)\1{10}$/.test(d)) return false;
+  const check = (len: number): number => {
+    let s = 0;
+    for (let i = 0; i < len; i++) s += Number(d[i]) * (len + 1 - i);
+    return ((s * 10) % 11) % 10;
+  };
+  return check(9) === Number(d[9]) && check(10) === Number(d[10]);
+}
+const CF_ODD = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+function codiceFiscaleValid(v: string): boolean {
+  const s = v.toUpperCase();
+  if (!/^[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]$/.test(s)) return false;
+  let sum = 0;
+  for (let i = 0; i < 15; i++) {
+    const c = s.charCodeAt(i);
+    const k = c <= 57 ? c - 48 : c - 65;
+    sum += i % 2 === 0 ? CF_ODD[k]! : k;
+  }
+  return String.fromCharCode(65 + (sum % 26)) === s[15];
+}
+function nhsValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 10) return false;
+  let s = 0;
+  for (let i = 0; i < 9; i++) s += Number(d[i]) * (10 - i);
+  const c = 11 - (s % 11);
+  return (c === 11 ? 0 : c) === Number(d[9]);
+}
+function nirValid(v: string): boolean {
+  const s = v.replace(/\s/g, '').toUpperCase();
+  if (s.length !== 15) return false;
+  const body = s.slice(0, 13).replace('2A', '19').replace('2B', '18');
+  return 97 - Number(BigInt(body) % 97n) === Number(s.slice(13));
+}
+const notAllSame = (v: string): boolean => !/^(.)\1+$/.test(digitsOf(v));
+
+interface LabelledIdRule {
+  id: string;
+  message: string;
+  /** Labels, literal (matched case-insensitively unless exactCase; a space also matches `_`, `-` or nothing). */
+  labels: string[];
+  /** Whether the label is matched case-sensitively (acronyms such as SIN, NIE, DOB). */
+  exactCase?: boolean;
+  /** The value right after the label and its separator (sticky). */
+  value: RegExp;
+  validate?: (v: string) => boolean;
+  /** The separator must hold `:` or `=` (a field, not a word in a sentence). */
+  needsColon?: boolean;
+  /** Look for the label in every text, not only before digits (values without digits). */
+  anyDigits?: boolean;
+}
+
+const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{1,2}\.? (?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]{0,7}\.? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
+
+const LABELLED_ID_RULES: LabelledIdRule[] = [
+  { id: 'national-id-es', message: 'Spanish DNI / NIE', labels: ['DNI', 'NIE', 'NIF'], exactCase: true, value: /[XYZ]?\d{7,8}[- ]?[A-Z](?![A-Za-z0-9])/iy, validate: dniValid },
+  { id: 'national-id-nl', message: 'Dutch BSN', labels: ['bsn', 'burgerservicenummer', 'sofinummer'], value: /(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})(?!\d)/y, validate: bsnValid },
+  { id: 'national-id-br', message: 'Brazilian CPF', labels: ['CPF'], exactCase: true, value: /\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)/y, validate: cpfValid },
+  { id: 'national-id-ca', message: 'Canadian SIN', labels: ['SIN', 'NAS'], exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) && notAllSame(v) },
+  { id: 'national-id-ca', message: 'Canadian SIN', labels: ['social insurance', 'assurance sociale'], value: /\d{3}[ -]?\d{3}[ -]?\d{3}(?!\d)/y, validate: (v) => luhnValid(digitsOf(v)) },
+  { id: 'national-id-it', message: 'Italian codice fiscale', labels: ['codice fiscale', 'cod. fisc', 'cod.fisc', 'c.f.'], value: /[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/iy, validate: codiceFiscaleValid },
+  { id: 'national-id-in', message: 'Indian Aadhaar number', labels: ['aadhaar', 'aadhar', 'uidai'], value: /[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}(?!\d)/y, validate: notAllSame },
+  { id: 'tax-id-de', message: 'German tax id', labels: ['steuer-id', 'steuerid', 'steuer id', 'steuer-identifikationsnummer', 'steueridentifikationsnummer', 'steuerliche identifikationsnummer', 'idnr'], value: /\d{2} ?\d{3} ?\d{3} ?\d{3}(?!\d)/y, validate: notAllSame },
+  { id: 'national-id-se', message: 'Swedish personal identity number', labels: ['personnummer', 'personal identity number'], value: /(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)/y, validate: notAllSame },
+  { id: 'national-id-fr', message: 'French social security number (NIR)', labels: ['insee', 'nir', 'sécurité sociale', 'securite sociale', 'carte vitale'], value: /[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?!\d)/iy, validate: nirValid },
+  { id: 'health-id-uk', message: 'NHS number', labels: ['NHS'], exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/y, validate: nhsValid },
+  { id: 'passport', message: 'passport number', labels: ['passport', 'reisepass', 'passeport', 'pasaporte', 'passaporto', 'paspoort', 'passnummer'],
+    value: /(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}(?![A-Za-z0-9])/y },
+  { id: 'national-id', message: 'identity or tax number', labels: ['national id', 'national identity', 'identity card', 'identity document', 'id card', 'id-nr', 'personalausweis', 'tax id', 'tax identification', 'taxpayer id'],
+    value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
+  { id: 'national-id', message: 'identity or tax number', labels: ['PESEL', 'CURP', 'RUT', 'HKID', 'NRIC', 'MyKad', 'TFN', 'PPS', 'PPSN', 'ITIN', 'EIN'], exactCase: true,
+    value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
+  { id: 'date-of-birth', message: 'date of birth', labels: ['date of birth', 'birth date', 'birthdate', 'born on', 'born', 'geburtsdatum', 'geb.', 'fecha de nacimiento', 'date de naissance', 'data di nascita', 'd.o.b', 'dob'],
+    value: new RegExp(DATE_VALUE, 'iy') },
+  // a labelled postal address: the label (in several languages), `:` or `=`, then a line holding a number and a word
+  { id: 'address', message: 'street address', labels: ['address', 'adresse', 'anschrift', 'dirección', 'direccion', 'indirizzo', 'endereço', 'endereco', 'adres'],
+    value: /(?=[^\n;|]{0,40}\d)[^\n;|"'<>{}]{6,100}/y, needsColon: true,
+    validate: (v) => /\p{L}{3,}/u.test(v) && /(?:^|\D)\d{1,5}(?:\D|$)/.test(v) && !/@|0x|^[\d.:\s/-]+$|https?:|:\d{2,5}\b|localhost|\.(?:com|net|org|io|local|internal|lan)\b|\b(?:port|mac|ip|memory|space|bus|register|offset|pointer)\b/i.test(v) },
+  // a person's name in a field that names a person
+  { id: 'person', message: 'person name', labels: ['full name', 'first name', 'last name', 'given name', 'family name', 'surname', 'customer name', 'patient name', 'contact name', 'cardholder', 'account holder', 'passenger name', 'employee name'],
+    value: /\p{Lu}[\p{Ll}'’-]+(?: (?:\p{Lu}[\p{Ll}'’-]+|(?:de|da|di|del|van|von|der|la|le|bin|al)))*(?: \p{Lu}[\p{Ll}'’-]+)?/uy, needsColon: true, anyDigits: true },
+];
+/** One automaton per pass: labels of values with digits (searched before digit runs), and of person fields. */
+function labelAutomaton(rules: readonly LabelledIdRule[]): { ac: Automaton; words: { word: string; rule: LabelledIdRule }[] } {
+  const words: { word: string; rule: LabelledIdRule }[] = [];
+  for (const rule of rules) {
+    for (const l of rule.labels) {
+      const variants = l.includes(' ') ? [l, l.replace(/ /g, '_'), l.replace(/ /g, '-'), l.replace(/ /g, '')] : [l];
+      for (const v of variants) words.push({ word: v, rule });
+    }
+  }
+  return { ac: buildAutomaton(words.map((w) => w.word)), words };
+}
+const ID_LABELS = labelAutomaton(LABELLED_ID_RULES.filter((r) => !r.anyDigits));
+const L_CLS = ID_LABELS.ac.cls;
+const L_TABLE = ID_LABELS.ac.table;
+const L_ACCEPT = ID_LABELS.ac.accept;
+const L_START = ID_LABELS.ac.start;
+
+/** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
+const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
+
+/**
+ * Labels are found by an automaton that steps in scanText's pass over the text; a label counts only when a
+ * digit run starts within this many characters after it (a value holds a digit within 44 characters: 24 of
+ * separator, at most 20 before its first digit).
+ */
+const ID_WINDOW = 48;
+function findLabelledNationalIds(text: string, out: Finding[]): void {
+  const { outsById, nc } = ID_LABELS.ac;
+  let r = 0;
+  for (let x = 0; x < lhitCount; x += 2) {
+    const i = LHITS[x]!;
+    // a value holds a digit within ID_WINDOW characters of its label's end: the next digit run decides
+    while (r < runCount && RUN_S[r]! <= i) r++;
+    if (r === runCount || RUN_S[r]! - i > ID_WINDOW) continue;
+    for (const wi of outsById[(LHITS[x + 1]! / nc) | 0]!) {
+      const { word, rule } = ID_LABELS.words[wi]!;
+      const st = i + 1 - word.length;
+      if (st > 0 && isLetterAt(text, st - 1)) continue; // inside a word
+      if (isLetterAt(text, i + 1)) continue;
+      if (rule.exactCase && !text.startsWith(word, st)) continue;
+      labelledValueAt(text, i + 1, rule, out);
+    }
+  }
+}
+
+/**
+ * Names in fields that name a person (`full_name: …`, `Cardholder: …`). Every such label ends in `name` or
+ * `holder`: native searches find those (in the usual cases), and the words before them are compared with
+ * the labels, joiners (` `, `_`, `-`) dropped.
+ */
+const FIELD_LABEL_KEYS = new Map<string, LabelledIdRule>();
+for (const r of LABELLED_ID_RULES.filter((x) => !!x.anyDigits)) for (const l of r.labels) FIELD_LABEL_KEYS.set(l.replace(/[ _-]/g, ''), r);
+const FIELD_TAILS = ['name', 'Name', 'NAME', 'holder', 'Holder', 'HOLDER'];
+function findPersonFields(text: string, out: Finding[]): void {
+  for (const tail of FIELD_TAILS) {
+    for (let i = text.indexOf(tail); i >= 0; i = text.indexOf(tail, i + tail.length)) {
+      const end = i + tail.length;
+      if (isLetterAt(text, end)) continue;
+      // a field: `:` or `=` follows (past a closing quote or bracket and blanks), as labelledValueAt requires
+      let q = end;
+      while (q < end + 6 && (text.charCodeAt(q) === 34 || text.charCodeAt(q) === 39 || text.charCodeAt(q) === 93 || text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9)) q++;
+      if (text.charCodeAt(q) !== 58 && text.charCodeAt(q) !== 61) continue;
+      // the label: letters and joiners before the tail, at most 24 characters
+      let st = i;
+      while (st > 0 && i - st < 24) {
+        const c = text.charCodeAt(st - 1);
+        if (!(isAsciiLetterCode(c) || c === 32 || c === 95 || c === 45)) break;
+        st--;
+      }
+      // try each word boundary from the farthest: `customer name`, then `name` alone is no label
+      for (let k = st; k < i; k++) {
+        if (k > 0 && isAsciiLetterCode(text.charCodeAt(k - 1))) continue;
+        if (!isAsciiLetterCode(text.charCodeAt(k))) continue;
+        const rule = FIELD_LABEL_KEYS.get(text.slice(k, end).replace(/[ _-]/g, '').toLowerCase());
+        if (rule) {
+          labelledValueAt(text, end, rule, out);
+          break;
+        }
+      }
+    }
+  }
+}
+
+/** The value after a label ending at `after`, checked and reported. */
+function labelledValueAt(text: string, after: number, rule: LabelledIdRule, out: Finding[]): void {
+  ID_SEP_RE.lastIndex = after;
+  const sep = ID_SEP_RE.exec(text);
+  if (rule.needsColon && !(sep && /[:=]/.test(sep[0]))) return;
+  const vs = after + (sep ? sep[0].length : 0);
+  rule.value.lastIndex = vs;
+  const v = rule.value.exec(text);
+  if (!v) return;
+  const value = v[0].trimEnd();
+  if (rule.validate && !rule.validate(value)) return;
+  out.push(mk(rule.id, vs, vs + value.length, 0.85, 'medium', rule.message));
 }
 
 const LOWER_CUE_RE = /\b(?:my name is|name is|calls me|call me|i am|i'm|heard|named|user:|this is)\s+([a-zà-öø-ÿ\u0100-\u017f]{3,})(?: ([a-zà-öø-ÿ\u0100-\u017f]{3,}))?/g;
@@ -1372,6 +1591,8 @@ export function detectPii(text: string): Finding[] {
   if (sawV6Hint) findIpv6(text, out);
   if (hasDigit && ninoPossible(text)) findNino(text, out);
   if (hasDigit && letterBeforeDigits(text) && LABEL_HINT_RE.test(text)) findLabelledIds(text, out);
+  if (digitCount >= 5) findLabelledNationalIds(text, out);
+  findPersonFields(text, out);
   findPersons(text, out);
   if (!sawUpper) {
     findPersonsLower(text, out);

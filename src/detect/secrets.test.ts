@@ -140,6 +140,57 @@ describe('candidate tokens (the skip search over long runs)', () => {
   });
 });
 
+describe('issue #17 families: values without a provider prefix', () => {
+  const pw = () => `${r(6)}#${r(5)}!${r(3)}`;
+  const cases: [string, string][] = [
+    ['localized key (German)', `Passwort: ${pw()}`],
+    ['localized key (Spanish, non-ASCII)', `contraseña = "${pw()}"`],
+    ['localized key (Polish, non-ASCII)', `hasło = ${pw()}`],
+    ['localized key (Russian)', `пароль: ${pw()}`],
+    ['redis-style blank-separated setting', `requirepass ${pw()}\nmaxmemory 2gb`],
+    ['blank-separated client secret', `client_secret    ${r(40)}`],
+    ['fish shell set -x', `set -x API_TOKEN ${r(32)}`],
+    ['value stated in prose', `Your API key is ${r(32)}`],
+    ['question mark in a bare value', `MAILER_PASSWORD=2s%SpL${r(8)}?iK#`],
+    ['letters in random case', `API_KEY = "${r(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}"`],
+    ['requests auth tuple', `auth = ("admin", "${pw()}")`],
+    ['private JWK', JSON.stringify({ kty: 'EC', crv: 'P-256', x: r(43), y: r(43), d: r(43) })],
+    ['wallet recovery phrase', 'mnemonic: "abandon ability able about above absent absorb abstract absurd abuse access accident"'],
+    ['token glued to a word', `hello${githubToken('ghp')} please rotate`],
+    ['token split across concatenated literals', (() => { const t = githubToken('ghp'); return `const t = "${t.slice(0, 20)}" +\n  "${t.slice(20)}";`; })()],
+    ['token split across adjacent literals', (() => { const t = 'xoxb-' + r(12, '0123456789') + '-' + r(13, '0123456789') + '-' + r(24); return `SLACK="${t.slice(0, 25)}""${t.slice(25)}"`; })()],
+  ];
+  it.each(cases)('%s', (_name, text) => {
+    expect(hit(text).length).toBeGreaterThan(0);
+  });
+  it('a split token is reported over its whole extent, joins included (redaction covers every piece)', () => {
+    const t = githubToken('ghp');
+    const text = `x = "${t.slice(0, 20)}" + "${t.slice(20)}"; y = 1`;
+    const f = hit(text).find((x) => x.detector === 'secrets.github-token')!;
+    expect(text.slice(f.start, f.end)).toBe(`${t.slice(0, 20)}" + "${t.slice(20)}`);
+  });
+  it('a glued token is reported from its prefix', () => {
+    const t = githubToken('ghp');
+    const f = hit(`hello${t} x`).find((x) => x.detector === 'secrets.github-token')!;
+    expect([f.start, f.end]).toEqual([5, 5 + t.length]);
+  });
+  const negatives: [string, string][] = [
+    ['sequential digits', 'password: 12345678'],
+    ['localized placeholder', 'contraseña: <tu-contraseña>'],
+    ['masked localized', 'Passwort: ********'],
+    ['prose without a value', 'The password is required for every login.'],
+    ['blank-separated word', 'requirepass foobared'],
+    ['blank-separated key in a sentence', 'We rotate the client_secret   every quarter'],
+    ['public JWK', JSON.stringify({ kty: 'EC', crv: 'P-256', x: r(43), y: r(43) })],
+    ['a "d" member without kty', JSON.stringify({ d: r(43), e: 'AQAB' })],
+    ['printf slot', 'password = "%s"'],
+    ['ordinary words after a phrase label', 'passphrase: use a long one with some words in it please'],
+  ];
+  it.each(negatives)('%s', (_name, text) => {
+    expect(hit(text)).toEqual([]);
+  });
+});
+
 describe('MCP01 hard negatives (placeholders, low entropy, examples)', () => {
   const negatives: [string, string][] = [
     ['AWS documented example key', 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE'],
@@ -196,6 +247,10 @@ describe('linear time on adversarial input', () => {
   const units = [
     'ghp_', 'key=', 'password: ', '-----BEGIN RSA PRIVATE KEY-----', 'postgres://a:', '://', 'Q~', 'xoxb-1', 'eyJ', 'AKIA',
     'sk-', 'aaaaaaaaaaaaaaaaaaaa', 'curl -u ', 'Authorization: ', 'Bearer ', 'sumo', ' = "', '\\n', '0123456789|', 'AccountKey=', '-us1',
+    // anchors and rules added for issue #17
+    '"kty":"EC","d":"' + 'Ab1_'.repeat(6) + '",', '"d":"' + 'Ab1_'.repeat(6) + '",', 'mnemonic: ', 'abandon ', 'seed phrase: abc ',
+    '"ghp_abc" + ', '"ghp_abcdefghij"\n', 'helloghp_', 'xghp_' + 'a'.repeat(36) + ' ', 'xoxb-1"', 'requirepass ', '\nclient_secret\t', 'password is ',
+    'auth = ("a", ', 'passwort: ', 'contraseña=', 'пароль: ', 'パスワード：', 'set -x API_TOKEN ', '$env:API_KEY = ', '--',
   ];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {

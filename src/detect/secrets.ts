@@ -52,7 +52,7 @@ export function shannonEntropy(s: string): number {
 
 const PLACEHOLDER_WORDS = [
   'your', 'example', 'placeholder', 'changeme', 'change_me', 'change-me', 'xxxx', 'XXXX', '****', '....', '<', '>', '${', '{{',
-  '}}', '$(', '%s', 'process.env', 'os.environ', 'getenv', 'dummy', 'redacted', 'insert', 'replace', 'fake', 'todo', 'fixme',
+  '}}', '$(', 'process.env', 'os.environ', 'getenv', 'dummy', 'redacted', 'insert', 'replace', 'fake', 'todo', 'fixme',
   '_here', 'here_', 'foobar', 'lorem', 'notreal', 'not_real', 'not-a-real', 'put_', 'secret_key_', 'my_secret', 'mysecret',
   'mypassword', 'my_password', 'yourpassword', 'password123', 'p@ssw0rd', 'passw0rd', 'sample',
 ];
@@ -69,6 +69,7 @@ export function looksLikePlaceholder(value: string): boolean {
   if (PLACEHOLDER_RE.test(value)) return true;
   if (/^\$[A-Za-z_{(]/.test(value)) return true; // $VAR, ${VAR}, $(cmd)
   if (/^%[A-Za-z_]+%$/.test(value)) return true; // %VAR%
+  if (/%[sd](?![A-Za-z0-9])|%\(\w+\)[sd]/.test(value)) return true; // printf / Python format slots
   if (/^@[A-Za-z_]+@$/.test(value)) return true;
   if (/^(?:true|false|null|none|nil|undefined|empty|string|password|passwd|secret|token|test|testing|admin|root|user|username|default|required|optional|hidden|masked)$/i.test(value)) return true;
   if (isRepetitive(value)) return true;
@@ -89,6 +90,13 @@ export function isRepetitive(value: string): boolean {
   if (n >= 6 && max / n > 0.55) return true;
   const lower = value.toLowerCase();
   if (lower.includes('abcdefghij') || lower.includes('qwertyuiop') || lower.includes('0123456789abcdef')) return true;
+  // one ascending or descending sequence (`12345678`, `87654321`, `abcdefgh`)
+  let steps = 0;
+  for (let i = 1; i < n; i++) {
+    const d = value.charCodeAt(i) - value.charCodeAt(i - 1);
+    if (d === 1 || d === -1) steps++;
+  }
+  if (n >= 6 && steps === n - 1) return true;
   return false;
 }
 
@@ -365,30 +373,6 @@ for (let c = 0; c < 128; c++) {
 /** No prefixed format has a shorter first run of token characters (Firebase `AAAA` + 7 before its `:`). */
 const MIN_CANDIDATE = 11;
 
-/** The rest of a run of token-body characters (sticky; always matches, possibly empty). */
-const RUN_REST_RE = /[A-Za-z0-9_\-.~$]*/y;
-
-/**
- * Start of the leftmost window of 8 consecutive token-body characters at or after `from`, or -1.
- * Skip search: when the window's last character is not a body character no window ending there or
- * before it can hold, so the scan jumps past it; most text is short words and reads a fraction of its characters.
- */
-function nextLongRun(text: string, from: number): number {
-  const n = text.length;
-  let i = from;
-  while (i + 8 <= n) {
-    const p = i + 7;
-    if (TOK_BODY[text.charCodeAt(p)] !== 1) {
-      i = p + 1;
-      continue;
-    }
-    let k = p - 1;
-    while (k >= i && TOK_BODY[text.charCodeAt(k)] === 1) k--;
-    if (k < i) return i;
-    i = k + 1;
-  }
-  return -1;
-}
 
 function prefixMatches(text: string, pos: number, rule: CompiledPrefixRule): boolean {
   for (let i = 0; i < rule.prefixes.length; i++) {
@@ -420,45 +404,120 @@ function mk(id: string, start: number, end: number, score: number, severity: Sev
   };
 }
 
-function scanPrefixRules(text: string, out: Finding[]): void {
+/** Try one rule at `i`; push and return the match end, or -1. `view`/`map` give a joined view of a split literal. */
+function tryRule(text: string, i: number, rule: CompiledPrefixRule, out: Finding[], view?: string, map?: number[]): number {
+  const src = view ?? text;
+  const at = view ? 0 : i;
+  rule.rx.lastIndex = at;
+  const r = rule.rx.exec(src);
+  if (!r) return -1;
+  const value = r[rule.group ?? 0] ?? r[0];
+  if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) return -1;
+  if (!rule.noPlaceholder && looksLikePlaceholder(value)) return -1;
+  let score = 0.9;
+  if (rule.validate) {
+    score = rule.validate(value);
+    if (score <= 0) return -1;
+  }
+  const end = map ? map[r[0].length - 1]! + 1 : i + r[0].length;
+  out.push(mk(rule.id, i, end, score, score >= 0.7 ? 'high' : 'medium'));
+  return end;
+}
+
+/**
+ * A token split across string literals or lines: `"ghp_abc" + "def"`, `"xoxb-1" "2-3"`, `'sk-' . 'proj-…'`, a
+ * backslash-newline or a hard wrap. Returns the joined text from `i` (at most 5 pieces, 600 characters) and the
+ * original index of each of its characters, or undefined when nothing follows the run ending at `j`.
+ */
+const JOIN_RE = /(["'`])?[ \t]*(?:(?:\+|\.|&|\|\|)[ \t]*)?(?:\\?\r?\n[ \t]*)?(["'`])?/y;
+function joinedView(text: string, i: number, j: number): { view: string; map: number[] } | undefined {
+  // a join starts with a closing quote, a backslash or a line break right after the run
+  const c0 = text.charCodeAt(j);
+  if (c0 !== 34 && c0 !== 39 && c0 !== 96 && c0 !== 92 && c0 !== 10 && c0 !== 13) return undefined;
+  let view = text.slice(i, j);
+  // map[k] = original index of view[k]: pieces are contiguous, so it is kept as (view offset, original offset) pairs
+  const pieces: number[] = [0, i];
+  let end = j;
+  for (let piece = 0; piece < 4 && view.length < 600; piece++) {
+    JOIN_RE.lastIndex = end;
+    const m = JOIN_RE.exec(text);
+    if (!m || m[0].length === 0) break;
+    const close = m[1];
+    const open = m[2];
+    // quotes must pair up (close and reopen the same kind), or there are none and a line break joins
+    if (close !== undefined ? open !== close : open !== undefined || !m[0].includes('\n')) break;
+    if (close === undefined && /[+.&|]/.test(m[0])) break;
+    let k = end + m[0].length;
+    const s0 = k;
+    while (k < text.length && k - s0 < 600 && TOK_BODY[text.charCodeAt(k)] === 1) k++;
+    if (k === s0) break;
+    pieces.push(view.length, s0);
+    view += text.slice(s0, k);
+    end = k;
+  }
+  if (end === j) return undefined;
+  const map: number[] = new Array<number>(view.length);
+  for (let p = 0; p < pieces.length; p += 2) {
+    const vs = pieces[p]!;
+    const ve = p + 2 < pieces.length ? pieces[p + 2]! : view.length;
+    for (let k = vs; k < ve; k++) map[k] = pieces[p + 1]! + (k - vs);
+  }
+  return { view, map };
+}
+
+function scanPrefixRules(text: string, out: Finding[], runs: Int32Array, nRuns: number): void {
   // Candidate tokens are maximal runs of token characters, starting at their first start character
   // (gitleaks' \b); after a match the scan resumes at the match end. Only runs of 8 or more characters
-  // can be candidates: nextLongRun finds them (the run, or its part after the resume point, starts at the
-  // returned window) and the short words in between are never visited one by one.
+  // can be candidates: findAnchors records them in its pass, so short words are never visited again, and a
+  // run whose first two characters start no rule is dropped before it is read further.
   const n = text.length;
   let from = 0;
-  for (let q = nextLongRun(text, 0); q >= 0; q = from < n ? nextLongRun(text, from) : -1) {
-    RUN_REST_RE.lastIndex = q + 8;
-    RUN_REST_RE.test(text);
-    const j = RUN_REST_RE.lastIndex;
+  for (let r = 0; r < nRuns; r++) {
+    const q = Math.max(runs[r]!, from);
     let i = q;
-    while (i < j && TOK_START[text.charCodeAt(i)] !== 1) i++;
-    let next = j;
+    while (i < n && TOK_START[text.charCodeAt(i)] !== 1 && TOK_BODY[text.charCodeAt(i)] === 1) i++;
+    if (TOK_START[text.charCodeAt(i)] !== 1) continue;
     const c = text.charCodeAt(i);
-    if (j - i >= MIN_CANDIDATE || (c >= 48 && c <= 57 && j - i >= 8)) {
-      const bucket = BUCKETS2[c * 128 + text.charCodeAt(i + 1)];
-      if (bucket) {
-        for (const rule of bucket) {
-          if (!prefixMatches(text, i, rule)) continue;
-          rule.rx.lastIndex = i;
-          const r = rule.rx.exec(text);
-          if (!r) continue;
-          const value = r[rule.group ?? 0] ?? r[0];
-          if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) continue;
-          if (!rule.noPlaceholder && looksLikePlaceholder(value)) continue;
-          let score = 0.9;
-          if (rule.validate) {
-            score = rule.validate(value);
-            if (score <= 0) continue;
-          }
-          const end = i + r[0].length;
-          out.push(mk(rule.id, i, end, score, score >= 0.7 ? 'high' : 'medium'));
-          if (end > next) next = end;
-          break;
-        }
+    const bucket = BUCKETS2[c * 128 + text.charCodeAt(i + 1)];
+    if (!bucket) continue;
+    let j = i + 1;
+    while (j < n && TOK_BODY[text.charCodeAt(j)] === 1) j++;
+    if (j - q < 8 || !(j - i >= MIN_CANDIDATE || (c >= 48 && c <= 57 && j - i >= 8))) continue;
+    let next = j;
+    for (const rule of bucket) {
+      if (!prefixMatches(text, i, rule)) continue;
+      let end = tryRule(text, i, rule, out);
+      if (end < 0) {
+        const jv = joinedView(text, i, j);
+        if (jv) end = tryRule(text, i, rule, out, jv.view, jv.map);
       }
+      if (end < 0) continue;
+      if (end > next) next = end;
+      break;
     }
     from = next;
+  }
+}
+
+/** Distinctive provider prefixes glued to the word before them (`helloghp_…`, `tokenxoxb-…`): found by the automaton. */
+function scanGlued(text: string, out: Finding[], starts: number[]): void {
+  // the run scan's findings are in start order, and so are the starts: one sweep skips the covered ones
+  const prior = out.length;
+  let k = 0;
+  let coveredTo = -1;
+  for (const st of starts) {
+    if (st === 0 || TOK_BODY[text.charCodeAt(st - 1)] !== 1) continue; // not glued: the run scan saw it
+    while (k < prior && (out[k]!.start ?? 0) <= st) coveredTo = Math.max(coveredTo, out[k++]!.end ?? 0);
+    if (st < coveredTo) continue;
+    const bucket = BUCKETS2[text.charCodeAt(st) * 128 + text.charCodeAt(st + 1)];
+    for (const rule of bucket ?? []) {
+      if (!prefixMatches(text, st, rule)) continue;
+      const end = tryRule(text, st, rule, out);
+      if (end >= 0) {
+        coveredTo = Math.max(coveredTo, end);
+        break;
+      }
+    }
   }
 }
 
@@ -514,6 +573,47 @@ function scanPem(text: string, out: Finding[]): void {
       out.push(mk('private-key', p, end, 0.95, 'critical', 'PuTTY private key'));
       p = text.indexOf('PuTTY-User-Key-File-', end);
     } else p = text.indexOf('PuTTY-User-Key-File-', p + 20);
+  }
+}
+
+/**
+ * JSON Web Keys: the private parts of an RSA / EC / OKP key (`d`, and RSA's `p`, `q`, `dp`, `dq`, `qi`) or a
+ * symmetric key (`k`), as base64url members of an object that has a `kty`. Public keys have none of them.
+ */
+const JWK_PRIVATE_RE = /"(d|p|q|dp|dq|qi|k)"[ \t]{0,3}:[ \t\r\n]{0,8}"([A-Za-z0-9_-]{16,2000}={0,2})"/g;
+const JWK_KTY_RE = /"kty"[ \t]{0,3}:[ \t]{0,3}"(?:RSA|EC|OKP|oct)"/g;
+function scanJwk(text: string, out: Finding[]): void {
+  // the key's `kty` must be near the member (same object): within 2000 characters before or after it
+  const kty: number[] = [];
+  JWK_KTY_RE.lastIndex = 0;
+  for (let m = JWK_KTY_RE.exec(text); m !== null; m = JWK_KTY_RE.exec(text)) kty.push(m.index);
+  if (kty.length === 0) return;
+  let k = 0;
+  JWK_PRIVATE_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = JWK_PRIVATE_RE.exec(text)) !== null) {
+    const v = m[2]!;
+    while (k < kty.length - 1 && kty[k + 1]! <= m.index) k++;
+    const near = Math.abs(kty[k]! - m.index) <= 2000 || (k + 1 < kty.length && kty[k + 1]! - m.index <= 2000);
+    if (!near) continue;
+    if (shannonEntropy(v) < 3.5 || looksLikePlaceholder(v)) continue;
+    const s = m.index + m[0].length - 1 - v.length;
+    out.push(mk('private-key', s, s + v.length, 0.95, 'critical', 'private JSON Web Key'));
+  }
+}
+
+/** Wallet recovery phrases (BIP39 shape): 12 to 24 lower-case words after a mnemonic / seed phrase label. */
+const MNEMONIC_RE = /(?:mnemonic|seed[ _-]?phrase|recovery[ _-]?phrase|secret[ _-]?phrase|seed[ _-]?words|passphrase)["']?[ \t]{0,3}[:=]?[ \t]{0,3}["'`]?((?:[a-z]{3,8} ){11,23}[a-z]{3,8})(?![a-z])/gi;
+function scanMnemonic(text: string, out: Finding[]): void {
+  MNEMONIC_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = MNEMONIC_RE.exec(text)) !== null) {
+    const v = m[1]!;
+    const words = v.split(' ');
+    if (words.length % 3 !== 0 || new Set(words).size < words.length - 2) continue;
+    if (/[A-Z]/.test(v)) continue;
+    const s = m.index + m[0].length - v.length;
+    out.push(mk('wallet-recovery-phrase', s, s + v.length, 0.85, 'critical', 'wallet recovery (seed) phrase'));
   }
 }
 
@@ -745,7 +845,7 @@ function tokenValueOk(v: string, minEntropy: number): boolean {
 }
 
 
-function scanHeaders(text: string, out: Finding[], hits: KeywordHits): void {
+function scanHeaders(text: string, out: Finding[], hits: Anchors): void {
   for (const i of hits.authorization) {
     const s = i > 6 && /^proxy-$/i.test(text.slice(i - 6, i)) ? i - 6 : i;
     AUTH_HEADER_RE.lastIndex = s;
@@ -773,59 +873,293 @@ function scanHeaders(text: string, out: Finding[], hits: KeywordHits): void {
   }
 }
 
-/**
- * Key words that make a following assignment a credential:
- * `key|token|secret|passw(?:or)?d|pwd|pass(?=\W|_|$)|auth(?:orization)?|credential|creds|api|access|private|
- * signature|salt|cookie|session|bearer|curl|sumo|twilio|azure|sonar|okta|heroku`, factored by first letter:
- * the same matches (alternatives sharing a first letter keep their order; alternatives with different first
- * letters never match at one position), but the engine dispatches on one character instead of trying two
- * dozen alternatives at every position.
- */
-const KEYWORD_SCAN_RE = /k(?:ey)|t(?:oken|wilio)|s(?:ecret|alt|ession|ignature|umo|onar)|p(?:assw(?:or)?d|wd|ass(?=\W|_|$)|rivate)|a(?:uth(?:orization)?|pi|ccess|zure)|c(?:redential|reds|ookie|url)|bearer|okta|heroku/gi;
+// ---------------------------------------------------------------------------------------------
+// One pass for every anchor: an Aho–Corasick automaton over case-folded characters
 
-interface KeywordHits {
+/** What an anchor starts. */
+const enum AK {
+  /** A key word of a credential assignment (`api_key =`, `password:`). */
+  Key = 1,
+  Authorization = 2,
+  Bearer = 3,
+  Curl = 4,
+  Vendor = 5,
+  /** A structural anchor (`://`, `-----BEGIN`, `Q~`...): sets a flag bit, the scanner re-finds its own anchor. */
+  Flag = 6,
+  /** A distinctive provider prefix, which may be glued to a preceding word. */
+  Glued = 7,
+}
+const F_URL = 1;
+const F_PEM = 2;
+const F_CLI = 4;
+const F_AZURE = 8;
+const F_ANCHOR = 16;
+const F_MAILCHIMP = 32;
+const F_NETRC = 64;
+const F_JWK = 128;
+const F_MNEMONIC = 256;
+
+/**
+ * The anchors, as data. Matching folds ASCII case (and the case of the non-ASCII letters listed), so
+ * `API_KEY`, `apiKey` and `Api-Key` all hit `api` and `key`; scanners re-check case where it matters.
+ * Key words need no word boundary (`dbPassword`, `MAILER_PASSWORD`): the assignment parser extends the key
+ * over identifier characters, and KEY_NAME_ALLOW_RE drops names that are not credentials.
+ */
+const ANCHOR_TABLE: [string, AK, number?][] = [
+  // key words: English, and the word for "password" in other languages
+  ...['key', 'token', 'secret', 'salt', 'session', 'signature', 'passwd', 'password', 'pwd', 'pass', 'passphrase', 'private',
+    'auth', 'api', 'access', 'credential', 'creds', 'cookie', 'passwort', 'kennwort', 'contraseña', 'contrasena', 'senha', 'wachtwoord',
+    'hasło', 'haslo', 'heslo', 'mot_de_passe', 'motdepasse', 'mot-de-passe', 'salasana', 'lösenord', 'losenord', 'passord',
+    'adgangskode', 'jelszó', 'jelszo', 'parola', 'clave', 'пароль', 'パスワード', '密码', '密碼', '비밀번호', 'requirepass']
+    .map((w): [string, AK] => [w, AK.Key]),
+  ['authorization', AK.Authorization],
+  ['bearer', AK.Bearer],
+  ['curl', AK.Curl],
+  ...['sumo', 'twilio', 'azure', 'sonar', 'okta', 'heroku'].map((w): [string, AK] => [w, AK.Vendor]),
+  ['://', AK.Flag, F_URL],
+  ['-----begin', AK.Flag, F_PEM],
+  ['putty-user-key-file-', AK.Flag, F_PEM],
+  ['--', AK.Flag, F_CLI],
+  [' -p', AK.Flag, F_CLI],
+  ['q~', AK.Flag, F_AZURE],
+  ['accountkey=', AK.Flag, F_AZURE],
+  ['hooks.', AK.Flag, F_ANCHOR],
+  ['/api/webhooks/', AK.Flag, F_ANCHOR],
+  ['.webhook.office.com/', AK.Flag, F_ANCHOR],
+  ['.atlasv1.', AK.Flag, F_ANCHOR],
+  ['_mmk', AK.Flag, F_ANCHOR],
+  ['__contribsys__com', AK.Flag, F_ANCHOR],
+  ['-us', AK.Flag, F_MAILCHIMP],
+  ['machine ', AK.Flag, F_NETRC],
+  ['"kty"', AK.Flag, F_JWK],
+  ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'xapp-', 'sk-proj-', 'sk-ant-', 'sk-svcacct-',
+    'sk_live_', 'rk_live_', 'npm_', 'dckr_pat_'].map((w): [string, AK] => [w, AK.Glued]),
+  ['mnemonic', AK.Flag, F_MNEMONIC],
+  ['phrase', AK.Flag, F_MNEMONIC],
+  ['seed words', AK.Flag, F_MNEMONIC],
+];
+
+/**
+ * The automaton: characters map to small classes (case folded), states are premultiplied by the class
+ * count, and accepting states are numbered last, so the hot loop is one table load and one compare per
+ * character. Every accepting state lists the anchors ending there (a word and the words that are its suffixes).
+ */
+export interface Automaton {
+  /** Character class of every UTF-16 unit (case folded; bit 7 is free for the caller). */
+  cls: Uint8Array;
+  nc: number;
+  /** Transitions, premultiplied by nc: `next = table[state + cls[c]]`. */
+  table: Uint16Array;
+  start: number;
+  /** States at or above this value accept. */
+  accept: number;
+  /** The words (indices into the input) that end at each accepting state, by `state / nc`. */
+  outsById: number[][];
+}
+
+/** An Aho–Corasick automaton over the words, matching case-insensitively (shared with pii.ts). */
+export function buildAutomaton(words: readonly string[]): Automaton {
+  const cls = new Uint8Array(65536);
+  let nc = 1;
+  const classOf = new Map<string, number>();
+  // one class per case-folded character (`D` and `d` share one, whichever case the words use)
+  const fold = (ch: string): string => ch.toLowerCase();
+  for (const w of words) {
+    for (const ch of w) {
+      if (classOf.has(fold(ch))) continue;
+      classOf.set(fold(ch), nc);
+      for (const v of new Set([ch, ch.toLowerCase(), ch.toUpperCase()])) if (v.length === 1) cls[v.charCodeAt(0)] = nc;
+      nc++;
+    }
+  }
+  // trie
+  const next: Map<number, number>[] = [new Map()];
+  const outs: number[][] = [[]];
+  words.forEach((w, wi) => {
+    let s = 0;
+    for (const ch of w) {
+      const k = classOf.get(fold(ch))!;
+      let t = next[s]!.get(k);
+      if (t === undefined) {
+        t = next.length;
+        next.push(new Map());
+        outs.push([]);
+        next[s]!.set(k, t);
+      }
+      s = t;
+    }
+    outs[s]!.push(wi);
+  });
+  const ns = next.length;
+  const delta = new Int32Array(ns * nc);
+  const fail = new Int32Array(ns);
+  const queue: number[] = [];
+  for (let k = 0; k < nc; k++) {
+    const t = next[0]!.get(k) ?? 0;
+    delta[k] = t;
+    if (t) queue.push(t);
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const s = queue[qi]!;
+    outs[s] = [...outs[s]!, ...outs[fail[s]!]!];
+    for (let k = 0; k < nc; k++) {
+      const t = next[s]!.get(k);
+      if (t !== undefined) {
+        fail[t] = delta[fail[s]! * nc + k]!;
+        queue.push(t);
+        delta[s * nc + k] = t;
+      } else delta[s * nc + k] = delta[fail[s]! * nc + k]!;
+    }
+  }
+  // renumber: accepting states last, premultiplied by nc
+  const order = [...Array(ns).keys()].sort((a, b) => Number(outs[a]!.length > 0) - Number(outs[b]!.length > 0) || a - b);
+  const id = new Int32Array(ns);
+  order.forEach((o, i) => (id[o] = i));
+  const table = new Uint16Array(ns * nc);
+  for (let s = 0; s < ns; s++) for (let k = 0; k < nc; k++) table[id[s]! * nc + k] = id[delta[s * nc + k]!]! * nc;
+  const firstAccept = order.findIndex((o) => outs[o]!.length > 0);
+  const outsById: number[][] = order.map((o) => outs[o]!);
+  if (nc > 127) throw new Error('anchor automaton: too many character classes');
+  if (ns * nc > 65535) throw new Error('anchor automaton: too many states');
+  return { cls, nc, table, start: id[0]! * nc, accept: firstAccept * nc, outsById };
+}
+
+const AC = buildAutomaton(ANCHOR_TABLE.map((e) => e[0]));
+// the high bit marks token-body characters: the same pass records the long runs the prefix rules start from
+for (let c = 0; c < 128; c++) if (TOK_BODY[c] === 1) AC.cls[c] = AC.cls[c]! | 128;
+
+/** Scratch buffers of the automaton pass (reused; detectors are synchronous): run starts, and (end, state) of anchor hits. */
+let RUNS = new Int32Array(1024);
+let nRuns = 0;
+let HITS = new Int32Array(1024);
+let nHits = 0;
+const AC_CLS = AC.cls;
+const AC_TABLE = AC.table;
+const AC_ACCEPT = AC.accept;
+const AC_START = AC.start;
+
+/**
+ * The hot loop: one table step per character. Records the start of every run of 8+ token-body characters
+ * (the prefix rules' candidates) and every accepting state with its position. Kept free of allocation and
+ * of data-dependent branches (token and other characters alternate unpredictably).
+ */
+function runAutomaton(text: string): void {
+  const n = text.length;
+  // worst cases: a run start every 8 characters, a hit at every character
+  if (RUNS.length < (n >> 3) + 1) RUNS = new Int32Array((n >> 3) + 64);
+  if (HITS.length < 2 * n + 2) HITS = new Int32Array(2 * n + 64);
+  const runs = RUNS;
+  const hits = HITS;
+  const cls = AC_CLS;
+  const table = AC_TABLE;
+  const accept = AC_ACCEPT;
+  let s = AC_START;
+  let run = 0;
+  let nr = 0;
+  let nh = 0;
+  for (let i = 0; i < n; i++) {
+    const v = cls[text.charCodeAt(i)]!;
+    s = table[s + (v & 127)]!;
+    run = (run + 1) * (v >> 7);
+    if (run === 8) runs[nr++] = i - 7;
+    if (s >= accept) {
+      hits[nh++] = i;
+      hits[nh++] = s;
+    }
+  }
+  nRuns = nr;
+  nHits = nh;
+}
+
+interface Anchors {
+  glued: number[];
   generic: { i: number; len: number }[];
   authorization: number[];
   bearer: number[];
   vendor: { i: number; kw: string }[];
   curl: boolean;
+  flags: number;
 }
 
-/** One case-insensitive pass finds every key word the contextual rules start from. */
-function keywordHits(text: string): KeywordHits {
-  const h: KeywordHits = { generic: [], authorization: [], bearer: [], vendor: [], curl: false };
-  KEYWORD_SCAN_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = KEYWORD_SCAN_RE.exec(text)) !== null) {
-    const w = m[0].toLowerCase();
-    switch (w) {
-      case 'curl':
-        h.curl = true;
-        break;
-      case 'bearer':
-        h.bearer.push(m.index);
-        break;
-      case 'sumo': case 'twilio': case 'azure': case 'sonar': case 'okta': case 'heroku':
-        // one hit per 60 characters is enough: the vendor rules look at a window after the name
-        if (h.vendor.length === 0 || m.index - h.vendor[h.vendor.length - 1]!.i >= 60) h.vendor.push({ i: m.index, kw: w });
-        break;
-      case 'authorization':
-        h.authorization.push(m.index);
-        h.generic.push({ i: m.index, len: m[0].length });
-        break;
-      default:
-        h.generic.push({ i: m.index, len: m[0].length });
+/** The result of findAnchors (scratch, reused: read before the next call; detectors are synchronous). */
+const ANCHORS: Anchors = { glued: [], generic: [], authorization: [], bearer: [], vendor: [], curl: false, flags: 0 };
+
+/** Every anchor, from one automaton pass over the text. */
+function findAnchors(text: string): Anchors {
+  runAutomaton(text);
+  const h = ANCHORS;
+  if (h.generic.length !== 0) h.generic.length = 0;
+  if (h.glued.length !== 0) h.glued.length = 0;
+  if (h.authorization.length !== 0) h.authorization.length = 0;
+  if (h.bearer.length !== 0) h.bearer.length = 0;
+  if (h.vendor.length !== 0) h.vendor.length = 0;
+  h.curl = false;
+  h.flags = 0;
+  if (nHits === 0) return h;
+  const { nc, outsById } = AC;
+  const hits = HITS;
+  for (let x = 0; x < nHits; x += 2) {
+    const i = hits[x]!;
+    for (const wi of outsById[(hits[x + 1]! / nc) | 0]!) {
+      const entry = ANCHOR_TABLE[wi]!;
+      const w = entry[0];
+      const kind = entry[1];
+      const start = i + 1 - w.length;
+      switch (kind) {
+        case AK.Flag:
+          h.flags |= entry[2] ?? 0;
+          break;
+        case AK.Key: {
+          // `pass` counts only as a whole segment (`pass:`, `db_pass`), not inside `passenger` or `passport`
+          if (w === 'pass') {
+            const c = text.charCodeAt(i + 1);
+            if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) break;
+          }
+          const g = h.generic;
+          const last = g[g.length - 1];
+          // words ending inside a longer hit that starts at or before them add nothing (`passwd` after `pass`)
+          if (last && start >= last.i && start < last.i + last.len) {
+            if (start === last.i && w.length > last.len) last.len = w.length;
+            break;
+          }
+          g.push({ i: start, len: w.length });
+          break;
+        }
+        case AK.Authorization: {
+          h.authorization.push(start);
+          const g = h.generic;
+          const last = g[g.length - 1];
+          if (last && last.i === start) last.len = w.length;
+          else g.push({ i: start, len: w.length });
+          break;
+        }
+        case AK.Bearer:
+          h.bearer.push(start);
+          break;
+        case AK.Glued:
+          h.glued.push(start);
+          break;
+        case AK.Curl:
+          h.curl = true;
+          break;
+        case AK.Vendor:
+          // one hit per 60 characters is enough: the vendor rules look at a window after the name
+          if (h.vendor.length === 0 || start - h.vendor[h.vendor.length - 1]!.i >= 60) h.vendor.push({ i: start, kw: w });
+          break;
+      }
     }
   }
   return h;
 }
+
 /** Key names that contain a key word but do not name a secret (after gitleaks' generic allowlist, extended). */
 const KEY_NAME_ALLOW_RE = /(?:access(?:ibility|or|ed|es|ing|_?level|_?mode|_?type|_?control|_?log|_?id|_?key_?id|_?point)|random[_.-]?access|api[_.-]?(?:id|name|version|url|uri|endpoint|base|host|path|docs?|group|server|spec|type|gateway|level)|rapid|capital|author|x-ms-exchange-organization-auth|authentication-results|auth[_.-]?(?:type|method|mode|provider|url|uri|endpoint|domain|server|host|scheme|flow|header|enabled|required|status|state|name|user(?:name)?|email|id|strategy|path|config|plugin|service)|credentials?[_.-]?(?:id|type|provider|path|file|name|source|helper|store|process)|withcredentials|(?:bucket|foreign|hot|idx|natural|primary|pub(?:lic)?|schema|sequence|partition|sort|range|hash|cache|row|object|lookup|map|dict|api[_.-]?key[_.-]?name)[_.-]?key|turkey|key[_.-]?(?:alias|board|code|frame|id|length|mesh|name|pair|press(?:ed)?|ring|selector|signature|size|stone|storetype|word|up|down|left|right|type|path|file|spec|usage|format|version|vault|prefix|field|col(?:umn)?|count|event|handler|bindings?|map|s$)|key[_.-]?vault[_.-]?(?:id|name|url)|keyvaulttostoresecrets|key(?:store|tab)[_.-]?(?:file|path|type)?|issuerkeyhash|(?:[dm]onkey)|keying|(?:secret)[_.-]?(?:length|name|size|ref|key[_.-]?ref|path|id|arn|manager|provider|store|version|type|namespace)|usersecretsid|(?:csrf|xsrf)[_.-]?token|token[_.-]?(?:endpoint|ur[il]|type|expir\w*|ttl|lifetime|length|name|path|file|count|limit|usage|header|prefix|field|validity|storage|cache|kind|format)|(?:api|credentials)[_.-]?(?:endpoint|ur[il])|public[_.-]?(?:token|key)|(?:key|token)[_.-]?file|password[_.-]?(?:policy|length|min\w*|max\w*|field|reset|hash(?:er|ing)?|rules?|strength|expir\w*|hint|label|placeholder|prompt|input|confirm\w*|required|regex|pattern|file|path|type|command|variable|var|env|enabled|auth|change|history|complexity|less)|passwd[_.-]?file|session[_.-]?(?:id|timeout|name|store|ttl|length|type|key[_.-]?name)|cookie[_.-]?(?:name|path|domain|secure|samesite|max[_.-]?age|expire\w*|prefix|policy|options)|private[_.-]?(?:ip|dns|subnet|network|endpoint|link|zone|registry|repo|package|method|field|mode|class|var|member|static|final|void|bool|int|string)|signature[_.-]?(?:method|version|type|algorithm|header|name|alg)|salt[_.-]?(?:rounds|length|size)|max[_.-]?tokens?|num[_.-]?tokens?|tokens?[_.-]?(?:count|used|limit)|tokeni[sz]er|sort[_.-]?key|keyboard|keyword|keyframe|keystroke|keynote|apiversion|apikeyname|passthrough|passenger|passive|password_?less)/i;
 
 const XML_VALUE_RE = /\s+value\s*=\s*["']([^"'\n]{1,300})["']/y;
 const ASSIGN_RE = /(?:\\?["'`])?(?:[ \t]*:[ \t]*[A-Za-z_][\w<>[\]?.]{0,30}(?=[ \t]*=)|[ \t]+[A-Za-z_][\w.[\]*]{0,30}(?=[ \t]*=))?[ \t]{0,3}(?:=>|:=|::=|:::=|\?\?=|\?=|\|\|=|\.=|\+=|=|:|,|>)(?:[ \t]*[|>][-+]?[ \t]*\r?\n[ \t]*|[ \t]{0,5}(?:(?<=>)\r?\n[ \t]*)?)/y;
+const PAIR_VALUE_RE = /[([][ \t]*(["'])[^"'\n]{1,100}\1[ \t]*,[ \t]*["']([^"'\n]{1,200})["']/y;
 const QUOTED_VALUE_RE = /(["'`])([^"'`\n\r]{1,300})\1/y;
-const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*][\w.=+/~\-!@#%^&*$]{0,299})/y;
+const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*?][\w.=+/~\-!@#%^&*$?]{0,299})/y;
 /** Known prefixes owned by the provider rules (a generic value that starts with one of them is theirs to judge). */
 const PROVIDER_PREFIX_RE = /^(?:xox[a-z]|xapp|gh[pousr]_|github_pat_|glpat-|gl[a-z]{1,6}-|sk-|sk_|rk_|pk_|AKIA|ASIA|AIza|hf_|api_org_|pplx-|glc_|glsa_|fo1_|fm[12]|sgp_|ntn_|dop_v1|npm_|pypi-|SG\.|AGE-SECRET|ATATT|hvs\.|hvb\.|s\.[A-Za-z0-9]{24}$|eyJ|sntry|sq0|EAA|shp|CLOJARS_|dapi|A3-|ops_|ico-|key-|pub[_-]|xkeysib|lin_|pnu_|PMAK|rubygems_|4b1d|v1\.0-|tk-us|pscale|dp\.|pul-|rdme_|figd_|ZXlK)/;
 
@@ -840,6 +1174,10 @@ interface Assignment {
 /** `[\w.-]`, indexed by UTF-16 unit. */
 const KEY_CHAR = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) if (/[\w.-]/.test(String.fromCharCode(c))) KEY_CHAR[c] = 1;
+// letters of other scripts (localized key names: `contraseña`, `hasło`, `пароль`, `パスワード`)
+for (let c = 0xc0; c < 0x2000; c++) if (c !== 0xd7 && c !== 0xf7) KEY_CHAR[c] = 1;
+for (let c = 0x3040; c < 0xa000; c++) KEY_CHAR[c] = 1;
+for (let c = 0xac00; c < 0xd7a4; c++) KEY_CHAR[c] = 1;
 
 /** Parse `<key> <op> <value>` around a key-word hit at [kwStart, kwEnd). */
 function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignment | undefined {
@@ -868,9 +1206,10 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
     if (xv) return { keyStart: ks, key: text.slice(ks, ke), valueStart: p + xv[0].length - xv[1]!.length - 1, value: xv[1]!, quoted: true };
   }
   // spaces inside key (e.g. `api key: xxx`) are not followed; a closing bracket/quote is allowed
+  if (!operatorMayFollow(text, p)) return spaceSeparated(text, ks, ke, p);
   ASSIGN_RE.lastIndex = p;
   const op = ASSIGN_RE.exec(text);
-  if (!op) return undefined;
+  if (!op) return spaceSeparated(text, ks, ke, p);
   // ... and the name after it is the next attribute's (`placeholder="Enter your password" autocomplete="current-password"`)
   if (strayQuote && /^[ \t]+[A-Za-z_]/.test(op[0])) return undefined;
   const opText = op[0].trim().replace(/^["'`]/, '');
@@ -882,6 +1221,12 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   // skip an opening `=` run or a second quote (gitleaks allows [`'"\s=]{0,5})
   if (text[vs] === '=' && opText !== '=') vs++;
   if (text[vs] === '\\' && text[vs + 1] === '"') vs++; // escaped JSON value
+  // a (user, password) pair: `auth = ("admin", "…")`, `auth: ['admin', '…']`
+  if (text[vs] === '(' || text[vs] === '[') {
+    PAIR_VALUE_RE.lastIndex = vs;
+    const pr = PAIR_VALUE_RE.exec(text);
+    if (pr) return { keyStart: ks, key: `${text.slice(ks, ke)}_password`, valueStart: vs + pr[0].length - 1 - pr[2]!.length, value: pr[2]!, quoted: true };
+  }
   QUOTED_VALUE_RE.lastIndex = vs;
   const q = QUOTED_VALUE_RE.exec(text);
   if (q) return { keyStart: ks, key: text.slice(ks, ke), valueStart: vs + 1, value: (q[2] ?? '').replace(/\\$/, ''), quoted: true };
@@ -895,9 +1240,99 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   return { keyStart: ks, key: text.slice(ks, ke), valueStart: vs, value, quoted: false };
 }
 
-const PASSWORD_KEY_RE = /passw(?:or)?d|pwd|(?:^|[_.-])pass$|^pass$|passphrase/i;
+/**
+ * A cheap necessary condition for ASSIGN_RE at `p`: after an optional quote and blanks comes an operator
+ * character, or a type / name and then `=` (`password: string = `, `var token string =`). Most key words in
+ * prose are followed by neither, and skip the regex.
+ */
+function operatorMayFollow(text: string, p: number): boolean {
+  let q = p;
+  const c0 = text.charCodeAt(q);
+  if (c0 === 34 || c0 === 39 || c0 === 96 || c0 === 92) q++;
+  while (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9) q++;
+  const c = text.charCodeAt(q);
+  // = : > , ? | . +
+  if (c === 61 || c === 58 || c === 62 || c === 44 || c === 63 || c === 124 || c === 46 || c === 43) return true;
+  if (q === p || !((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return false;
+  // `key Type =`: a name of up to 31 characters, blanks, then `=`
+  let k = q + 1;
+  while (k - q < 32 && KEY_CHAR[text.charCodeAt(k)] === 1) k++;
+  while (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9) k++;
+  return text.charCodeAt(k) === 61 || text.charCodeAt(k) === 91 || text.charCodeAt(k) === 42;
+}
+
+/**
+ * Blank-separated settings on a line of their own (`requirepass <value>`, `client_secret    <value>`, the
+ * redis / sshd / INI-without-`=` style): the key starts the line, one value follows, nothing else.
+ */
+const SPACE_VALUE_RE = /[ \t]{1,16}([^\s'"`]{6,200})[ \t]*(?=\r?\n|$)/y;
+function spaceSeparated(text: string, ks: number, ke: number, p: number): Assignment | undefined {
+  if (p !== ke) return undefined;
+  const c = text.charCodeAt(p);
+  if (c !== 32 && c !== 9) return undefined;
+  // the line start, searched back at most 41 characters (a bounded look, linear over many hits)
+  let lineStart = ks;
+  while (lineStart > 0 && ks - lineStart <= 40 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
+  if (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) return proseValue(text, ks, ke, p);
+  let blank = lineStart;
+  while (blank < ks && (text.charCodeAt(blank) === 32 || text.charCodeAt(blank) === 9)) blank++;
+  if (blank < ks && !LINE_PREFIX_RE.test(text.slice(lineStart, ks))) return proseValue(text, ks, ke, p);
+  SPACE_VALUE_RE.lastIndex = p;
+  const m = SPACE_VALUE_RE.exec(text);
+  if (!m) return undefined;
+  const key = text.slice(ks, ke);
+  if (!STRONG_KEY_RE.test(key)) return undefined;
+  return { keyStart: ks, key, valueStart: p + m[0].length - m[1]!.length - (m[0].length - m[0].trimEnd().length), value: m[1]!, quoted: false };
+}
+/** What may precede a blank-separated setting on its line: indentation, `set -x` (fish), `setenv` (csh), `ENV` (Dockerfile). */
+const LINE_PREFIX_RE = /^[ \t]*(?:(?:set(?:[ \t]+-[A-Za-z]{1,3})?|setenv|ENV|env)[ \t]+)?$/;
+
+/**
+ * A value stated in prose: `Your API key is <value>`, `the password was <value>`. Needs a value that no word
+ * looks like: 12+ characters mixing letters and digits, high entropy.
+ */
+const PROSE_VALUE_RE = /[ \t]+(?:is|was|ist|es|est|[:=])[ \t]+[`'"]?([A-Za-z0-9+/_\-.~!@#$%^&*]{12,200})/y;
+function proseValue(text: string, ks: number, ke: number, p: number): Assignment | undefined {
+  // the word after the blanks starts with i / w / e, or is : / = (a cheap test before the regex)
+  let q = p;
+  while (q < p + 4 && (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9)) q++;
+  const c = text.charCodeAt(q) | 32;
+  if (c !== 105 && c !== 119 && c !== 101 && c !== 58 && c !== 61 && c !== 61) return undefined;
+  PROSE_VALUE_RE.lastIndex = p;
+  const m = PROSE_VALUE_RE.exec(text);
+  if (!m) return undefined;
+  const v = m[1]!.replace(/[.,;:!?`'"]+$/, '');
+  if (!/[0-9]/.test(v) || !/[A-Za-z]/.test(v) || shannonEntropy(v) < 3.5) return undefined;
+  const key = text.slice(ks, ke);
+  if (!STRONG_KEY_RE.test(key) && !/^(?:key|token)$/i.test(key)) return undefined;
+  return { keyStart: ks, key, valueStart: p + m[0].length - m[1]!.length, value: v, quoted: false };
+}
+
+/** Key words that name a credential on their own (the blank-separated form needs one). */
+const STRONG_KEY_RE = /secret|passw|pwd|requirepass|masterauth|token|api[_-]?key|private[_-]?key|credential/i;
+
+const PASSWORD_KEY_RE = /passw(?:or)?d|pwd|(?:^|[_.-])pass$|^pass$|passphrase|passwort|kennwort|contrase|senha|wachtwoord|has[lł]o|heslo|mot[_-]?de[_-]?passe|salasana|l[oö]senord|passord|adgangskode|jelsz[oó]|parola|clave|пароль|パスワード|密[码碼]|비밀번호|requirepass|masterauth/i;
 
 const h0 = shannonEntropy;
+
+/**
+ * Letters in random case (`BNvbQSneAB`), not words or identifiers: the case flips between neighbours at least
+ * once every four characters, and the entropy is high.
+ */
+function randomLetters(v: string): boolean {
+  let flips = 0;
+  let letters = 0;
+  let prevUpper = -1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const up = c >= 65 && c <= 90 ? 1 : c >= 97 && c <= 122 ? 0 : -1;
+    if (up < 0) continue;
+    letters++;
+    if (prevUpper >= 0 && up !== prevUpper) flips++;
+    prevUpper = up;
+  }
+  return letters >= 8 && flips * 4 >= letters && shannonEntropy(v) >= 3;
+}
 
 /** Judge a generic value. Returns a score (0 = reject). */
 export function genericValueScore(key: string, value: string): number {
@@ -920,21 +1355,21 @@ export function genericValueScore(key: string, value: string): number {
   const h = shannonEntropy(v);
   if (isPassword) {
     if (v.length < 6) return 0;
-    if (/^[a-z]+$/i.test(v) && v.length < 12) return 0;
+    if (/^[a-z]+$/i.test(v) && v.length < 12 && !randomLetters(v)) return 0;
     if (/\s/.test(v)) return 0;
     if (h < 2.4) return 0;
     return h >= 3 ? 0.8 : 0.6;
   }
   if (v.length < 10) return 0;
   if (/\s/.test(v)) return 0;
-  if (/^[A-Za-z_.-]+$/.test(v)) return 0; // letters only: words, not keys
+  if (/^[A-Za-z_.-]+$/.test(v) && !(v.length >= 16 && randomLetters(v))) return 0; // letters only: words, not keys
   if (/^[0-9]+$/.test(v)) return v.length >= 16 && h0(v) >= 2.8 && /token|secret|key/i.test(key) ? 0.6 : 0; // long numeric tokens only
   if (h < 3.3) return 0;
   // long hex / base64 / mixed tokens
   return h >= 3.8 ? 0.85 : 0.7;
 }
 
-function scanGeneric(text: string, out: Finding[], taken: (s: number, e: number) => boolean, hits: KeywordHits['generic']): void {
+function scanGeneric(text: string, out: Finding[], taken: (s: number, e: number) => boolean, hits: Anchors['generic']): void {
   let lastValueEnd = -1;
   for (const hit of hits) {
     if (hit.i < lastValueEnd) continue;
@@ -995,7 +1430,7 @@ const VENDOR_RULES: { id: string; kw: string; re: RegExp; minEntropy: number }[]
   { id: 'okta-token', kw: 'okta', re: /(?:^|[^A-Za-z0-9])(00[A-Za-z0-9_=-]{40})(?![A-Za-z0-9])/g, minEntropy: 4 },
   { id: 'heroku-api-key', kw: 'heroku', re: /(?:^|[^A-Za-z0-9])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![A-Za-z0-9])/g, minEntropy: 3 },
 ];
-function scanVendors(text: string, out: Finding[], hits: KeywordHits['vendor']): void {
+function scanVendors(text: string, out: Finding[], hits: Anchors['vendor']): void {
   let skipUntil = -1;
   for (const w of hits) {
     if (w.i < skipUntil) continue;
@@ -1036,47 +1471,28 @@ function dedupe(findings: Finding[]): Finding[] {
   return out;
 }
 
-/**
- * A necessary condition for every structural and command-line scan below: their anchors (PEM / PuTTY, `://`,
- * Azure, webhook URLs and the other ANCHOR_RULES, Mailchimp's `-us`, CLI flags, netrc) each contain one of
- * these (`-[-up]` covers `-----BEGIN`, `--`, ` -p`, `-us`). Most texts have none: one native test then
- * replaces a dozen `includes` / `indexOf` passes. When it matches, each scan is still gated on its own anchor.
- */
-const STRUCTURAL_GATE_RE = /-[-up]|:\/\/|Q~|AccountKey=|PuTTY-|machine |hooks\.|\/api\/webhooks\/|\.webhook\.office\.com\/|\.atlasv1\.|_mmk|__CONTRIBSYS__COM/;
-
-const DASH_PEM = 1;
-const DASH_CLI = 2;
-/** Anchors that start with `-`, found in one pass over the dashes: `-----BEGIN` (DASH_PEM), ` -p` or `--` (DASH_CLI). */
-function dashAnchors(text: string): number {
-  for (let i = text.indexOf('-'); i >= 0; i = text.indexOf('-', i + 1)) {
-    const nx = text.charCodeAt(i + 1);
-    if (nx === 45 || (nx === 112 && i > 0 && text.charCodeAt(i - 1) === 32)) {
-      // every earlier dash has been checked: one native search settles the PEM anchor
-      return DASH_CLI | (text.indexOf(PEM_BEGIN, i) >= 0 ? DASH_PEM : 0);
-    }
-  }
-  return 0;
-}
-
 export function detectSecrets(text: string): Finding[] {
   if (text.length < 6) return [];
   const out: Finding[] = [];
-  scanPrefixRules(text, out);
-  const structural = STRUCTURAL_GATE_RE.test(text);
-  const dash = structural ? dashAnchors(text) : 0;
-  if (structural) {
-    if (dash & DASH_PEM || text.includes('PuTTY-User-Key-File-')) scanPem(text, out);
-    if (text.includes('://')) scanConnectionStrings(text, out);
-    if (text.includes('Q~') || text.includes('AccountKey=')) scanAzure(text, out);
-    scanAnchors(text, out);
-    scanMailchimp(text, out);
+  const hits = findAnchors(text);
+  if (nRuns > 0) scanPrefixRules(text, out, RUNS, nRuns);
+  if (hits.glued.length) scanGlued(text, out, hits.glued);
+  const flags = hits.flags;
+  if (flags !== 0) {
+    if (flags & F_PEM) scanPem(text, out);
+    if (flags & F_JWK) scanJwk(text, out);
+    if (flags & F_URL) scanConnectionStrings(text, out);
+    if (flags & F_AZURE) scanAzure(text, out);
+    if (flags & F_ANCHOR) scanAnchors(text, out);
+    if (flags & F_MAILCHIMP) scanMailchimp(text, out);
+    if (flags & F_CLI) scanCliFlags(text, out);
+    if (flags & F_NETRC) scanNetrc(text, out);
+    if (flags & F_MNEMONIC) scanMnemonic(text, out);
   }
-  const hits = keywordHits(text);
   if (hits.vendor.length) scanVendors(text, out, hits.vendor);
   if (hits.curl) scanCurl(text, out);
-  if (dash & DASH_CLI) scanCliFlags(text, out);
-  if (structural && text.includes('machine ')) scanNetrc(text, out);
   if (hits.authorization.length || hits.bearer.length) scanHeaders(text, out, hits);
+  if (hits.generic.length === 0) return out.length < 2 ? out : dedupe(out);
   const strong = out.slice().sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
   // generic values are visited left to right (increasing start): a sweep keeps the overlap check linear
   let ptr = 0;
