@@ -49,7 +49,9 @@ describe('portcullis stdio', () => {
   });
 
   it('answers malformed JSON with -32700 and keeps the session usable', async () => {
-    const child = spawn(process.execPath, [CLI, 'stdio', '--', process.execPath, path.join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    // Its own data dir: without one, `stdio -- CMD` uses ~/.portcullis, which a test must never touch.
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pcx-stdio-'));
+    const child = spawn(process.execPath, [CLI, 'stdio', '--data-dir', dataDir, '--', process.execPath, path.join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
     const lines: string[] = [];
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
