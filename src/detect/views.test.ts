@@ -1,3 +1,4 @@
+import { spacedRuns, SPACED_RUN, b64Runs, B64_RUN } from './views.js';
 import { describe, expect, it } from 'vitest';
 import { detectWithViews, viewsOf } from './views.js';
 import { detectSecrets } from './secrets.js';
@@ -100,5 +101,26 @@ describe('views of large texts', () => {
       expect(got.end).toBe(r.keep[e - 1]! + 1);
       if (kind === 'invisible') expect(got.start).toBe(r.keep[s]!);
     }
+  });
+});
+
+describe('one-pass run finders match the regexes they replace', () => {
+  const viaRegex = (re: RegExp, t: string) => [...t.matchAll(new RegExp(re.source, 'g'))].map((m) => [m.index!, m.index! + m[0].length]);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const ALPHABET = 'aZ09+/=_- .·,|-x\n%';
+  const strings = [
+    'A K I A 1 2 3 4 5 6 7 8 9 0 X',
+    'a-b-c-d-e-f-g-h-i-j-k-l-',
+    'x a b c d e f g h i j k l m n ',
+    'ghp_A1b2C3d4E5f6G7h8I9j0== tail',
+    'short b64 abcdefghijklmno= and abcdefghijklmnop===',
+    ...Array.from({ length: 4000 }, () => Array.from({ length: 10 + Math.floor(rnd() * 120) }, () => (rnd() < 0.5 ? ALPHABET[Math.floor(rnd() * ALPHABET.length)] : rnd() < 0.5 ? ' ' : 'q')).join('')),
+  ];
+  it('spacedRuns === SPACED_RUN', () => {
+    for (const t of strings) expect(spacedRuns(t), JSON.stringify(t)).toEqual(viaRegex(SPACED_RUN, t));
+  });
+  it('b64Runs === B64_RUN', () => {
+    for (const t of strings) expect(b64Runs(t), JSON.stringify(t)).toEqual(viaRegex(B64_RUN, t));
   });
 });

@@ -126,20 +126,58 @@ function invisibleView(text: string, index: number): View | undefined {
   return mapped('invisible', b.text(), b.map(), index);
 }
 
-/** Runs like `A K I A 1 2 …` or `A-K-I-A-…`: 12+ single characters with one separator between each. */
-const SPACED_RUN = /(?<![A-Za-z0-9+/=_])(?:[A-Za-z0-9+/=_][ .\-·,|]){11,}[A-Za-z0-9+/=_]/g;
+/** Runs like `A K I A 1 2 …` or `A-K-I-A-…`: 12+ single characters with one separator between each (the reference for `spacedRuns`). */
+export const SPACED_RUN = /(?<![A-Za-z0-9+/=_])(?:[A-Za-z0-9+/=_][ .\-·,|]){11,}[A-Za-z0-9+/=_]/g;
+
+/** A character of a spaced run ([A-Za-z0-9+/=_]) and a separator between them ([ .-·,|]). */
+const isRunChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61 || c === 95;
+const isRunSep = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 0xb7 || c === 44 || c === 124;
+
+/**
+ * The matches of SPACED_RUN, found in one forward pass (the regex, tried at every position with its
+ * lookbehind, was one of the largest costs on large results). At a run start it counts "char sep"
+ * pairs; a match needs 11 and a final char (the regex backtracks one pair when the run ends on a
+ * separator). A failed start is skipped to the end of its pairs: any later start inside has fewer.
+ */
+export function spacedRuns(text: string): Array<[start: number, end: number]> {
+  const out: Array<[number, number]> = [];
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    if (!isRunChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    if (i > 0 && isRunChar(text.charCodeAt(i - 1))) {
+      // inside a word: no run starts before its end
+      while (i < n && isRunChar(text.charCodeAt(i))) i++;
+      continue;
+    }
+    let j = i;
+    let pairs = 0;
+    while (j + 1 < n && isRunChar(text.charCodeAt(j)) && isRunSep(text.charCodeAt(j + 1))) {
+      j += 2;
+      pairs++;
+    }
+    if (pairs >= 11 && j < n && isRunChar(text.charCodeAt(j))) {
+      out.push([i, j + 1]);
+      i = j + 1;
+    } else if (pairs >= 12) {
+      out.push([i, j - 1]); // the run ends on a separator: one pair back, its char ends the match
+      i = j - 1;
+    } else i = Math.max(i + 1, j);
+  }
+  return out;
+}
 
 function spacedView(text: string, index: number): View | undefined {
-  SPACED_RUN.lastIndex = 0;
-  if (!SPACED_RUN.test(text)) return undefined;
-  SPACED_RUN.lastIndex = 0;
+  const runs = spacedRuns(text);
+  if (runs.length === 0) return undefined;
   const b = new ViewBuilder(text);
   let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = SPACED_RUN.exec(text)) !== null) {
-    b.run(pos, m.index);
-    for (let i = m.index; i < m.index + m[0].length; i += 2) b.char(text[i]!, i);
-    pos = m.index + m[0].length;
+  for (const [start, end] of runs) {
+    b.run(pos, start);
+    for (let i = start; i < end; i += 2) b.char(text[i]!, i);
+    pos = end;
   }
   b.run(pos, text.length);
   return mapped('spaced', b.text(), b.map(), index);
@@ -197,7 +235,31 @@ function runsView(kind: 'base64' | 'hex' | 'percent', runs: Array<{ start: numbe
   };
 }
 
-const B64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+/** The reference for `b64Runs`. */
+export const B64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const isB64Char = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45;
+
+/** The matches of B64_RUN in one pass: every maximal run of 16+ base64(url) characters, with up to two `=` after it. */
+export function b64Runs(text: string): Array<[start: number, end: number]> {
+  const out: Array<[number, number]> = [];
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    if (!isB64Char(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isB64Char(text.charCodeAt(j))) j++;
+    if (j - i >= 16) {
+      let e = j;
+      if (e < n && text.charCodeAt(e) === 61) e++;
+      if (e < n && text.charCodeAt(e) === 61) e++;
+      out.push([i, e]);
+      i = e;
+    } else i = j;
+  }
+  return out;
+}
 const HEX_RUN = /(?:[0-9a-fA-F]{2}){8,}/g;
 const PCT_RUN = /(?:%[0-9a-fA-F]{2}|[^%\s]){0,64}(?:%[0-9a-fA-F]{2}[^%\s]{0,3}){4,}(?:[^%\s]{0,64})/g;
 
@@ -205,10 +267,9 @@ function decodedRuns(text: string): { b64: Array<{ start: number; end: number; t
   const b64: Array<{ start: number; end: number; text: string }> = [];
   const hex: Array<{ start: number; end: number; text: string }> = [];
   const pct: Array<{ start: number; end: number; text: string }> = [];
-  B64_RUN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = B64_RUN.exec(text)) !== null) {
-    const run = m[0];
+  for (const [start, end] of b64Runs(text)) {
+    const run = text.slice(start, end);
+    const m = { index: start };
     if (/^[0-9a-fA-F]+$/.test(run) && run.length % 2 === 0) {
       const s = Buffer.from(run, 'hex').toString('latin1');
       if (isText(s)) hex.push({ start: m.index, end: m.index + run.length, text: s });
