@@ -472,6 +472,10 @@ export class Upstream {
    */
   async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
     if (this.era !== 'envelope' || !this.envelope) return this.send(method, params, opts);
+    if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && opts.owner !== NO_OWNER) {
+      const answered = this.envelopeSubscription(method, (params as Json | undefined)?.uri, opts.owner);
+      if (answered) return answered;
+    }
     const base = withEnvelope(params, opts.clientCapabilities ? { ...this.envelope, capabilities: opts.clientCapabilities } : this.envelope);
     const name = nameSource(method, base);
     const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
@@ -728,11 +732,57 @@ export class Upstream {
   /** A session leaves this connection: forget its subscriptions (withdrawing those it held alone). */
   detach(owner: UpstreamOwner): void {
     this.owners.delete(owner);
+    let changed = false;
     for (const [uri, set] of this.subscribers) {
       if (!set.delete(owner) || set.size > 0) continue;
       this.subscribers.delete(uri);
-      if (this.state === 'ready') void this.request('resources/unsubscribe', { uri }, { timeoutMs: 10_000, owner: NO_OWNER }).catch(() => undefined);
+      changed = true;
+      if (this.state === 'ready' && this.era !== 'envelope') void this.request('resources/unsubscribe', { uri }, { timeoutMs: 10_000, owner: NO_OWNER }).catch(() => undefined);
     }
+    if (changed && this.era === 'envelope') this.relistenResources();
+  }
+
+  /** The upstream id of the subscriptions/listen request that carries this connection's resource subscriptions (2026-07-28). */
+  private resourceListen?: number;
+
+  /**
+   * resources/subscribe and /unsubscribe from a session-era client to a 2026-07-28 server, which has
+   * neither: the subscription becomes a `resourceSubscriptions` entry of a subscriptions/listen stream the
+   * gateway holds for this connection (reopened with the new set on every change), and the client is
+   * answered here. `notifications/resources/updated` from that stream reach the subscribed sessions.
+   */
+  private envelopeSubscription(method: string, uri: unknown, owner: UpstreamOwner): Json | undefined {
+    if (typeof uri !== 'string') return undefined;
+    const set = this.subscribers.get(uri);
+    let changed = false;
+    if (method === 'resources/subscribe') {
+      if (set) set.add(owner);
+      else {
+        this.subscribers.set(uri, new Set([owner]));
+        changed = true;
+      }
+    } else if (set?.delete(owner) && set.size === 0) {
+      this.subscribers.delete(uri);
+      changed = true;
+    }
+    if (changed) this.relistenResources();
+    return { jsonrpc: '2.0', id: 0, result: {} };
+  }
+
+  private relistenResources(): void {
+    const previous = this.resourceListen;
+    this.resourceListen = undefined;
+    if (previous !== undefined) this.cancel(previous, 'resource subscriptions changed');
+    const uris = [...this.subscribers.keys()];
+    if (uris.length === 0 || this.state !== 'ready') return;
+    this.request('subscriptions/listen', { notifications: { resourceSubscriptions: uris } }, {
+      timeoutMs: 0,
+      owner: NO_OWNER,
+      skipReady: true,
+      onSent: (id) => {
+        this.resourceListen = id;
+      },
+    }).catch(() => undefined);
   }
 
   /** Stop an idle child after `idleTimeout`; the next call restarts it. */
