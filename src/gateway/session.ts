@@ -551,6 +551,7 @@ export class Session implements UpstreamOwner, SessionView {
         owner: this,
         downstreamId: id,
         clientCapabilities: this.clientCapabilities,
+        ...(this.logLevel ? { logLevel: this.logLevel } : {}),
         traceparent: traceparentOf(span),
         onSent: (upstreamId) => {
           inflight.upstreamId = upstreamId;
@@ -612,7 +613,12 @@ export class Session implements UpstreamOwner, SessionView {
     return this.reply({ ...final, id });
   }
 
+  /** The level this client asked for with logging/setLevel (sent per request to 2026-07-28 servers). */
+  private logLevel?: string;
+
   private async setLogLevel(id: RpcId, msg: Json): Promise<void> {
+    const level = (msg.params as Json | undefined)?.level;
+    if (typeof level === 'string') this.logLevel = level;
     const targets = [...this.upstreams.values()].filter((u) => this.upstreamUp(u) && u.init?.capabilities?.logging !== undefined);
     await Promise.all(targets.map((u) => u.request('logging/setLevel', msg.params, { timeoutMs: this.gw.timeoutFor(u.name), owner: this }).catch(() => undefined)));
     return this.reply({ jsonrpc: '2.0', id, result: {} });

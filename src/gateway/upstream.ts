@@ -116,7 +116,14 @@ type RequestOpts = {
    * (ask only for what that client can answer, or refuse with -32021), not by the connection's.
    */
   clientCapabilities?: Json;
+  /**
+   * The log level a session client set (logging/setLevel), sent to a 2026-07-28 server as the request's
+   * `_meta` logLevel: that revision has no logging/setLevel, a request asks for its own log lines.
+   */
+  logLevel?: string;
 };
+
+const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
 export interface InitializeResult {
   protocolVersion: string;
@@ -472,11 +479,14 @@ export class Upstream {
    */
   async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
     if (this.era !== 'envelope' || !this.envelope) return this.send(method, params, opts);
+    // No logging/setLevel in 2026-07-28: the level travels with each request instead (opts.logLevel).
+    if (method === 'logging/setLevel') return { jsonrpc: '2.0', id: 0, result: {} };
     if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && opts.owner !== NO_OWNER) {
       const answered = this.envelopeSubscription(method, (params as Json | undefined)?.uri, opts.owner);
       if (answered) return answered;
     }
-    const base = withEnvelope(params, opts.clientCapabilities ? { ...this.envelope, capabilities: opts.clientCapabilities } : this.envelope);
+    let base = withEnvelope(params, opts.clientCapabilities ? { ...this.envelope, capabilities: opts.clientCapabilities } : this.envelope);
+    if (opts.logLevel) base = { ...base, _meta: { ...(base._meta as Json), [LOG_LEVEL_META_KEY]: opts.logLevel } };
     const name = nameSource(method, base);
     const headers: Record<string, string> = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpFixture, type HttpFixture } from '../fixtures/harness.mjs';
 import { fixture, httpClient, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -60,5 +60,45 @@ policy:
     await c.callTool({ name: `${server}__touch`, arguments: {} });
     await sleep(800);
     expect(updates).toEqual([]);
+  });
+});
+
+describe('old client, 2026-07-28 server: log lines follow the level the client set', () => {
+  let srv: HttpFixture;
+  let gw: TestGateway;
+  let c: Client;
+  const logs: Array<{ level: string }> = [];
+  beforeAll(async () => {
+    srv = await startHttpFixture('conformant-modern.mjs');
+    gw = await startTestGateway(`auth: none
+mcpServers:
+  up: { url: ${srv.url} }
+servers:
+  up: { prefix: "", isolation: session }   # its own connection: a pooled one's log lines name no caller
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+`);
+    c = await httpClient(gw.url);
+    c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params as { level: string }));
+  }, 60_000);
+  afterAll(async () => {
+    await c?.close();
+    await gw?.close();
+    await srv?.close();
+  });
+
+  it('no level set: no log lines; logging/setLevel error: only the error line; debug: both', async () => {
+    const run = async () => {
+      logs.length = 0;
+      await c.callTool({ name: 'test_logging_tool', arguments: {} });
+      await sleep(200);
+      return logs.map((l) => l.level);
+    };
+    expect(await run()).toEqual([]);
+    await c.setLoggingLevel('error');
+    expect(await run()).toEqual(['error']);
+    await c.setLoggingLevel('debug');
+    expect(await run()).toEqual(['info', 'error']);
   });
 });
