@@ -17,7 +17,7 @@
  *     `limits.reclaimIdleAfter`. stdio sessions (the gateway's own client) are never reclaimed.
  *   - Refusals carry a retry hint (`retryAfterMs`): when the soonest candidate becomes idle enough.
  */
-import type { ErrorCodeName } from '../errors.js';
+import { rpcError, type ErrorCodeName } from '../errors.js';
 
 /** What capacity needs to know about a session. */
 export interface Reclaimable {
@@ -52,6 +52,14 @@ export class CapacityError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * How a CapacityError is answered over HTTP, in either protocol era: its status, Retry-After (whole
+ * seconds, at least 1), and a JSON-RPC error whose data names the code, the cap's rule and the retry hint.
+ */
+export function capacityAnswer(e: CapacityError, id: string | number | null): { status: number; headers: Record<string, string>; body: ReturnType<typeof rpcError> } {
+  return { status: e.status, headers: { 'retry-after': String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000))) }, body: rpcError(id, e.code, e.message, e.data) };
 }
 
 export class Capacity {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { digest } from '../audit/canonical.js';
 import os from 'node:os';
-import type { AuditEvent, AuditSink, Outcome } from '../audit/event.js';
+import { auditPrincipal, type AuditEvent, type AuditSink, type Outcome } from '../audit/event.js';
 import { ms, type Config, type ServerConfig } from '../config/schema.js';
 import { ambiguousName, resolveServers, type ResolvedServer } from '../config/load.js';
 import type { Pipeline, PipelineResult } from '../pipeline/chain.js';
@@ -463,7 +463,7 @@ export class Gateway {
       time: new Date().toISOString(),
       instance: this.instance,
       session: s.id,
-      principal: { id: s.principal.id, kind: s.principal.kind, groups: s.principal.groups, ...(s.principal.agent ? { agent: s.principal.agent } : {}) },
+      principal: auditPrincipal(s.principal),
       transport: s.transport,
       hook: ctx.hook,
       method: ctx.method,

@@ -17,7 +17,7 @@ import { isLoopbackHost } from '../identity/http.js';
 import type { Principal } from '../pipeline/types.js';
 import { CREDENTIAL_MISMATCH_RULE, REVOKED_RULE } from '../pipeline/rules.js';
 import type { Gateway } from './gateway.js';
-import { CapacityError } from './capacity.js';
+import { capacityAnswer, CapacityError } from './capacity.js';
 import type { Session } from './session.js';
 import { EnvelopeState } from './era/envelope-state.js';
 import type { DownstreamEra } from './era/protocol-state.js';
@@ -97,8 +97,8 @@ const rpcErr = (code: number, message: string, data?: unknown, id: RpcId | null 
 /** A session the gateway has no room for: 429 (this principal's cap) or 503 (the gateway's), with Retry-After. */
 function refuseSession(res: ServerResponse, e: unknown): void {
   if (e instanceof CapacityError) {
-    const retry = String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000)));
-    return writeJson(res, e.status, rpcErr(ErrorCodes[e.code], e.message, { code: e.code, ...e.data }), { 'retry-after': retry });
+    const a = capacityAnswer(e, null);
+    return writeJson(res, a.status, a.body, a.headers);
   }
   writeJson(res, 503, rpcErr(ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
 }

@@ -529,7 +529,7 @@ export class Session implements UpstreamOwner, SessionView {
       const ev = this.event(ctx, refused, { outcome: 'denied', latencyMs: performance.now() - t0, stages });
       this.endSpan(span, startedAt, stages, 'denied');
       if (!(await this.auditOrFail(ev, id))) return;
-      return this.reply(rpcError(id, 'PCX_RATE_LIMITED', `denied by rate.in-flight: ${reason}`, { decision: 'deny', reason, rule: 'rate.in-flight', eventId: ev.id, retryAfterMs: 1000 }) as unknown as Json);
+      return this.reply(this.denial(id, refused, ev.id, { retryAfterMs: 1000 }));
     }
     const request = req.message as Json;
     const u = this.upstreams.get(target.server)!;
@@ -777,14 +777,14 @@ export class Session implements UpstreamOwner, SessionView {
     span.end();
   }
 
-  private denial(id: RpcId, r: PipelineResult, eventId: string): Json {
+  private denial(id: RpcId, r: PipelineResult, eventId: string, extra?: { retryAfterMs: number }): Json {
     const d = r.decision;
     if (d.kind === 'approve') {
       return rpcError(id, 'PCX_APPROVAL_REQUIRED', `approval required: ${d.reason}`, { decision: 'approve', reason: d.reason, rule: d.rule, ticket: d.ticket, eventId }) as unknown as Json;
     }
     if (d.kind !== 'deny') throw new Error('not a denial');
     const code: ErrorCodeName = ruleCode(d.rule);
-    return rpcError(id, code, `denied by ${d.rule}: ${d.reason}`, { decision: 'deny', reason: d.reason, rule: d.rule, eventId }) as unknown as Json;
+    return rpcError(id, code, `denied by ${d.rule}: ${d.reason}`, { decision: 'deny', reason: d.reason, rule: d.rule, eventId, ...extra }) as unknown as Json;
   }
 
   private event(ctx: PipelineContext, r: PipelineResult | undefined, extra: { outcome: Outcome; latencyMs: number; stages?: Record<string, number>; error?: string; result?: unknown }): AuditEvent {

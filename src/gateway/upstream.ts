@@ -17,7 +17,7 @@ import type { Logger } from '../observability/log.js';
 import { StdioChildTransport } from '../transports/stdio-child.js';
 import type { ErrorCodeName } from '../errors.js';
 import { CapacityError, type Capacity } from './capacity.js';
-import { MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
+import { LOG_LEVEL_META_KEY, MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 
 export type { Json, RpcId } from '../shared/jsonrpc.js';
 import type { Json, RpcId } from '../shared/jsonrpc.js';
@@ -123,7 +123,6 @@ type RequestOpts = {
   logLevel?: string;
 };
 
-const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
 export interface InitializeResult {
   protocolVersion: string;

@@ -2,6 +2,7 @@
  * The audit event: one per decision the gateway makes (allow included).
  * The pipeline builds it; sinks (store with hash chain, JSONL, OTLP) persist it.
  */
+import type { Principal } from './principal.js';
 import type { Severity } from './severity.js';
 
 export type DecisionKind = 'allow' | 'deny' | 'modify' | 'approve';
@@ -55,4 +56,9 @@ export interface AuditEvent {
 export interface AuditSink {
   write(event: AuditEvent): Promise<void> | void;
   close?(): Promise<void> | void;
+}
+
+/** A principal as an audit event records it (who, of what kind, in which groups, for which agent). */
+export function auditPrincipal(p: Principal): AuditEvent['principal'] {
+  return { id: p.id, kind: p.kind, groups: p.groups, ...(p.agent ? { agent: p.agent } : {}) };
 }

@@ -24,12 +24,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, JSONRPC } from '../../errors.js';
 import type { Principal } from '../../pipeline/types.js';
 import { writeJson } from '../../transports/http-server.js';
-import { CapacityError } from '../capacity.js';
+import { capacityAnswer, CapacityError } from '../capacity.js';
 import type { Gateway } from '../gateway.js';
 import type { Session } from '../session.js';
 import { INPUT_ID_PREFIX, type Json, type RpcId } from '../upstream.js';
 import {
   HEADER_MISMATCH,
+  LOG_LEVEL_META_KEY,
   MISSING_CLIENT_CAPABILITY,
   MODERN_REQUEST_METHODS,
   MODERN_VERSIONS,
@@ -46,7 +47,7 @@ import {
   type HeaderView,
 } from './envelope.js';
 import { paramHeaderMismatch, receivedParamHeaders } from './param-headers.js';
-import type { AuditEvent } from '../../shared/audit-event.js';
+import { auditPrincipal, type AuditEvent } from '../../shared/audit-event.js';
 import type { DownstreamEra, ParsedPost } from './protocol-state.js';
 import { RequestStateSealer, requestDigest } from './request-state.js';
 import type { SessionStore } from '../fleet.js';
@@ -225,7 +226,6 @@ const INPUT_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 const CAPABILITY_OF: Readonly<Record<string, string>> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
-const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 function logLevelOf(params: Json): string | undefined {
   const v = (params._meta as Json | undefined)?.[LOG_LEVEL_META_KEY];
   return typeof v === 'string' && LOG_LEVELS.includes(v) ? v : undefined;
@@ -300,8 +300,8 @@ export class EnvelopeState implements DownstreamEra {
     } catch (e) {
       // A principal at its session cap gets what a session-era client gets: 429, Retry-After, the cap's rule.
       if (e instanceof CapacityError) {
-        const retry = String(Math.max(1, Math.ceil(e.data.retryAfterMs / 1000)));
-        return sink.reject(e.status, rpcErr(id, ErrorCodes[e.code], e.message, { code: e.code, ...e.data }), { 'retry-after': retry });
+        const a = capacityAnswer(e, id);
+        return sink.reject(a.status, a.body, a.headers);
       }
       return sink.reject(503, rpcErr(id, ErrorCodes.PCX_UPSTREAM_UNAVAILABLE, (e as Error).message, { code: 'PCX_UPSTREAM_UNAVAILABLE' }));
     }
@@ -363,7 +363,7 @@ export class EnvelopeState implements DownstreamEra {
       id: randomUUID(),
       time: new Date().toISOString(),
       instance: this.gw.instance,
-      principal: { id: principal.id, kind: principal.kind, groups: principal.groups, ...(principal.agent ? { agent: principal.agent } : {}) },
+      principal: auditPrincipal(principal),
       transport: 'http',
       hook: 'request',
       method,

@@ -11,6 +11,8 @@ export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersio
 export const CLIENT_INFO_META_KEY = 'io.modelcontextprotocol/clientInfo';
 export const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities';
 export const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
+/** A request's own log level (2026-07-28 has no logging/setLevel): log lines only at or above it, none without it. */
+export const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
 type Json = Record<string, unknown>;
 
