@@ -269,10 +269,9 @@ function decodedRuns(text: string): { b64: Array<{ start: number; end: number; t
   const pct: Array<{ start: number; end: number; text: string }> = [];
   for (const [start, end] of b64Runs(text)) {
     const run = text.slice(start, end);
-    const m = { index: start };
     if (/^[0-9a-fA-F]+$/.test(run) && run.length % 2 === 0) {
       const s = Buffer.from(run, 'hex').toString('latin1');
-      if (isText(s)) hex.push({ start: m.index, end: m.index + run.length, text: s });
+      if (isText(s)) hex.push({ start, end, text: s });
       continue;
     }
     // base64 of text mixes upper case, lower case and digits; identifiers and paths mostly do not
@@ -280,7 +279,7 @@ function decodedRuns(text: string): { b64: Array<{ start: number; end: number; t
     const clean = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
     if (clean.length % 4 === 1) continue;
     const s = Buffer.from(clean, 'base64').toString('latin1');
-    if (isText(s)) b64.push({ start: m.index, end: m.index + run.length, text: s });
+    if (isText(s)) b64.push({ start, end, text: s });
   }
   void HEX_RUN;
   void PCT_RUN;

@@ -39,6 +39,8 @@ import { compileYamlPolicy } from './yaml.js';
 export type PolicyConfig = NonNullable<Config['policy']>;
 
 const DECISION_CACHE_SIZE = 10_000;
+/** Per policy set: the path arguments its policies read as strings (computed once per set, not per call). */
+const PATH_ARGS_READ = new WeakMap<object, string[]>();
 /** Most paths one call may name for the path views of `authorize`; past it the call is denied. */
 const MAX_PATH_VIEWS = 256;
 /** Strings that are certainly paths whatever their key (relative `a/b` under an ordinary key may be prose). */
@@ -556,9 +558,13 @@ export class PolicyEngine {
   private pathViews(args: unknown): { args: Record<string, unknown>; at: string; as: string }[] {
     if (!args || typeof args !== 'object' || Array.isArray(args)) return [];
     const set = this.set;
-    const read = Object.entries(set.argumentTypes)
-      .filter(([n, t]) => t.kind === 'String' && set.pathArguments.has(n))
-      .map(([n]) => n);
+    let read = PATH_ARGS_READ.get(set);
+    if (!read) {
+      read = Object.entries(set.argumentTypes)
+        .filter(([n, t]) => t.kind === 'String' && set.pathArguments.has(n))
+        .map(([n]) => n);
+      PATH_ARGS_READ.set(set, read);
+    }
     if (read.length === 0) return [];
     const found: { at: string; value: string }[] = [];
     const walk = (v: unknown, at: string, underPathKey: boolean, depth: number): void => {
