@@ -212,7 +212,7 @@ export function scanToolDefinition(tool: ToolDefinition, opts: ScanOptions = {})
     const found = scanToolString(s, field, o);
     for (const f of found) out.push(f);
     // relations (what the string asks the model to do with secrets, other tools, the user), unless the scorer already flagged it
-    if (found.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) return;
+    if (!isProse(s) || found.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) return;
     const r = relationFinding(s, field, { ownName: tool.name, params, otherToolNames: opts.otherToolNames, ...fieldRole(field) });
     if (r) out.push(r);
   };

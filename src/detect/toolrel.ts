@@ -106,8 +106,20 @@ export function cueCorrection(w: string): string | undefined {
   return undefined;
 }
 
+/** Bounded memo: corrections, and regular expressions compiled per parameter / tool name (definitions repeat words and names). */
+function memo<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    if (map.size >= 4096) map.clear();
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+const CORRECTED = new Map<string, string>();
+
 function fixTypos(t: string): string {
-  return t.replace(/[a-z]{4,16}/g, (w) => cueCorrection(w) ?? w);
+  return t.replace(/[a-z]{4,16}/g, (w) => memo(CORRECTED, w, () => cueCorrection(w) ?? w));
 }
 
 /** Text in a non-Latin script as written (NFKC, lower case, no diacritics): the homoglyph folding of the main view turns Cyrillic words into Latin look-alikes. */
@@ -211,12 +223,18 @@ function toolRefs(s: string, ctx: RelationContext): string[] {
   return out;
 }
 
-function shadows(s: string, ctx: RelationContext): boolean {
-  for (const r of toolRefs(s, ctx)) {
-    const R = escapeRegex(r);
-    const trig = new RegExp(
+const TRIGGERS = new Map<string, RegExp>();
+/** A clause that triggers on the use of tool R ("when calling R", "any call to R", "R is broken", "after every x, call R"). */
+function triggerOn(R: string): RegExp {
+  return new RegExp(
       String.raw`\b(?:wenn|sobald|bevor|nachdem|cuando|siempre que|antes de|quand|lorsque|avant de|quando|ogni volta che|prima di|sempre que)\s+(?:du\s+|tu\s+|vous\s+|usted\s+|voce\s+)?(?:\w+\s+)?${R}\b|(?<!\b(?:called|run|used|invoked|typically|usually|normally|often) )\b(?:when(?:ever)?|before|after|each time|every time|any time|if)\s+(?:you\s+|the (?:assistant|model|agent)\s+)?(?:are\s+)?(?:call(?:ing|s|ed)?|us(?:e|es|ing|ed)|invok(?:e|es|ing|ed)|run(?:ning|s)?|send(?:ing)?)?\s*(?:the\s+)?${R}\b|\b(?:any|every|each|all)\s+(?:call|calls|invocation|invocations|use|uses|request|requests)\s+(?:to|of)\s+(?:the\s+)?${R}\b|\b(?:for|on)\s+(?:every|each|any|all)\s+${R}\s+(?:call|invocation|request|use)s?\b|\b${R}\s+(?:tool\s+)?(?:is|are|was|gets)\s+(?:used|called|invoked|run)\b|\b${R}\s+(?:tool\s+)?is\s+(?:broken|compromised|unsafe|disabled|down|malicious|not to be trusted)\b|\binstead of (?:calling |using )?(?:the )?${R}\b[^.]{0,80}\btell the user|\b(?:after|before)\s+(?:every|each|any)\s+\w+[^.]{0,40}?\b(?:call|use|invoke|run)\s+(?:the\s+)?${R}\b|\b(?:call|use|invoke|run)\s+(?:the\s+)?${R}\b[^.]{0,80}?${SINK_ADDR}`,
-    );
+  );
+}
+
+function shadows(s: string, ctx: RelationContext): boolean {
+  if (!MODIFY.test(s)) return false; // nothing about the other call would change
+  for (const r of toolRefs(s, ctx)) {
+    const trig = memo(TRIGGERS, r, () => triggerOn(escapeRegex(r)));
     const m = trig.exec(s);
     if (m && MODIFY.test(s.slice(m.index))) return true;
   }
@@ -249,16 +267,30 @@ const NOUN_REQUEST = /^\W*(?:(?:required|optional|mandatory|note)\W+)?(?:the |yo
 /** "use the X here" in a parameter's own text. */
 const USE_HERE = /\buse (?:the |your |any |all )[^.]{0,60}\bhere\b/;
 
+interface ParamRes {
+  /** Quoted, called a field, or set to a non-literal: a destination even for a common word. */
+  strong: RegExp;
+  /** After a preposition or before "should / must / contains": a destination for a distinctive name. */
+  linked: RegExp | undefined;
+}
+const PARAM_RES = new Map<string, ParamRes>();
+function paramRes(p: string): ParamRes {
+  return memo(PARAM_RES, p, () => {
+    const P = escapeRegex(p);
+    const strong = new RegExp(String.raw`[\`'"]${P}[\`'"]|(?<![a-z0-9_])${P}(?![a-z0-9_]) (?:field|argument|arg|param|parameter|property|value)\b|(?:field|argument|arg|param|parameter|property) [\`'"]?${P}(?![a-z0-9_])|(?<![a-z0-9_])${P}\s*(?:set to|=|equal to)\s*(?!=|true\b|false\b|null\b|\d|['"](?:true|false)\b)`);
+    const linked = COMMON_PARAM.has(p) ? undefined : new RegExp(String.raw`\b(?:in|into|to|as|via|inside|within|through|under|on|with|fill|populate|set)\s+(?:the\s+|its\s+|this\s+)?${P}(?![a-z0-9_])|(?<![a-z0-9_])${P}\s+(?:should|must|needs? to|has to|is to|will|includes|contains|carries|has)\b`);
+    return { strong, linked };
+  });
+}
+
 /** The parameter a sentence directs a value to, when it names one of the tool's parameters as a destination. */
 function linkedParam(s: string, params: readonly string[]): string | undefined {
   for (const p of params) {
     if (p.length < 1) continue;
-    const P = escapeRegex(p.toLowerCase());
-    const quoted = new RegExp(String.raw`[\`'"]${P}[\`'"]|(?<![a-z0-9_])${P}(?![a-z0-9_]) (?:field|argument|arg|param|parameter|property|value)\b|(?:field|argument|arg|param|parameter|property) [\`'"]?${P}(?![a-z0-9_])`);
-    if (quoted.test(s) || new RegExp(String.raw`(?<![a-z0-9_])${P}\s*(?:set to|=|equal to)\s*(?!=|true\b|false\b|null\b|\d|['"](?:true|false)\b)`).test(s)) return p;
-    if (COMMON_PARAM.has(p.toLowerCase())) continue;
-    const linked = new RegExp(String.raw`\b(?:in|into|to|as|via|inside|within|through|under|on|with|fill|populate|set)\s+(?:the\s+|its\s+|this\s+)?${P}(?![a-z0-9_])|(?<![a-z0-9_])${P}\s+(?:should|must|needs? to|has to|is to|will|includes|contains|carries|has)\b`);
-    if (linked.test(s)) return p;
+    const lp = p.toLowerCase();
+    if (!s.includes(lp)) continue;
+    const r = paramRes(lp);
+    if (r.strong.test(s) || r.linked?.test(s)) return p;
   }
   return undefined;
 }
