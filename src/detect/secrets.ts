@@ -1532,7 +1532,7 @@ export function detectSecrets(text: string): Finding[] {
   }
   if (hits.vendor.length) scanVendors(text, out, hits.vendor);
   if (hits.curl) scanCurl(text, out);
-  if (text.includes('value')) scanNameValue(text, out);
+  if (text.includes('value') && (text.includes('name') || text.includes('<name>'))) scanNameValue(text, out);
   if (text.includes('/user:')) scanNetUse(text, out);
   if (hits.authorization.length || hits.bearer.length) scanHeaders(text, out, hits);
   if (hits.generic.length === 0) return out.length < 2 ? out : dedupe(out);
