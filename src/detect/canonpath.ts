@@ -74,6 +74,17 @@ function percentDecode(s: string): string | undefined {
   return cur;
 }
 
+/**
+ * Strings that are certainly meant as paths whatever the argument's key: absolute, home-relative,
+ * `./` or `../`, `file:`, a Windows drive or UNC path, or anything holding a NUL byte (which no
+ * canonical form has). A relative `a/b` under an ordinary key may be prose (`and/or`, `text/html`),
+ * so it is not here. The one definition the policy engine's path views and the inspect stage share.
+ */
+export function isCertainlyPath(s: string): boolean {
+  return CERTAIN_PATH.test(s);
+}
+const CERTAIN_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
+
 /** Does the string look like it is meant as a file path (for arguments not declared as paths)? */
 export function looksLikePath(s: string): boolean {
   if (s.length === 0 || s.length > 4096 || /[\s]/.test(s.trim()) || s.includes('\n')) return false;

@@ -128,6 +128,7 @@ const DETECTOR_ATTACKS: Array<[string, string]> = [
   ['a symlinked folder into .ssh', '{R}/docs/id_rsa'],
   ['relative path into .ssh', '.ssh/id_rsa'],
   ['percent-encoded .env', '{R}/app/%2eenv'],
+  ['a symlink in a folder whose name has a space', '{R}/my docs/notes.txt'],
 ];
 
 describe('MCP05: the sensitive-path detector sees canonical paths', () => {
@@ -144,6 +145,8 @@ describe('MCP05: the sensitive-path detector sees canonical paths', () => {
     fs.mkdirSync(path.join(root, 'app'));
     fs.symlinkSync(path.join(root, '.ssh', 'id_rsa'), path.join(root, 'pub', 'notes.txt'));
     fs.symlinkSync(path.join(root, '.ssh'), path.join(root, 'docs'));
+    fs.mkdirSync(path.join(root, 'my docs'));
+    fs.symlinkSync(path.join(root, '.ssh', 'id_rsa'), path.join(root, 'my docs', 'notes.txt'));
     const server = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
     gw = await startTestGateway(`
 auth: none
