@@ -790,8 +790,57 @@ function bigramSlot(t: string, ps: number, pe: number, wh: number): number {
   return (h ^ (h >>> 16)) & MASK;
 }
 
+/**
+ * A word's own n-gram sums, remembered per word (text repeats its words: most of them are seen
+ * before). Direct-mapped on the word hash; an entry keeps the word's characters, so a hit is the
+ * same word (a hash collision only costs a recomputation). Only for a shipped int8 table (fixed
+ * for the life of the process, and its sums are integers: the memoised value is exactly what
+ * soloGrams computes), only for words of at most MEMO_LEN characters, and only for words with no
+ * n-gram on a reserved slot (those record their collisions per text).
+ */
+const MEMO_SIZE = 1 << 13;
+const MEMO_LEN = 20;
+const memoLen = new Uint8Array(MEMO_SIZE); // 0 = empty
+const memoChars = new Uint16Array(MEMO_SIZE * MEMO_LEN);
+const memoSum = new Float64Array(MEMO_SIZE);
+const memoCnt = new Int32Array(MEMO_SIZE);
+const memoTypo = new Uint8Array(MEMO_SIZE);
+let memoTable: Int8Array | undefined;
+
+function memoGrams(t: string, i: number, j: number, wh: number, w: Int8Array): void {
+  if (w !== memoTable) {
+    memoLen.fill(0);
+    memoTable = w;
+  }
+  const len = j - i;
+  const k = (wh ^ (wh >>> 13)) & (MEMO_SIZE - 1);
+  if (memoLen[k] === len) {
+    let o = k * MEMO_LEN;
+    let q = i;
+    while (q < j && memoChars[o] === t.charCodeAt(q)) {
+      o++;
+      q++;
+    }
+    if (q === j) {
+      oSum = memoSum[k]!;
+      oCnt = memoCnt[k]!;
+      oTypo = memoTypo[k]!;
+      return;
+    }
+  }
+  const before = nCol;
+  soloGrams(t, i, j, wh, w);
+  if (nCol !== before) return;
+  memoLen[k] = len;
+  for (let q = i, o = k * MEMO_LEN; q < j; q++, o++) memoChars[o] = t.charCodeAt(q);
+  memoSum[k] = oSum;
+  memoCnt[k] = oCnt;
+  memoTypo[k] = oTypo;
+}
+
 /** One pass over the words of `t`: prefix sums (weights of `w`), collisions, and the cue anchor mask. Returns the word count. */
 function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: number } {
+  const memo = w instanceof Int8Array ? w : undefined;
   const n = t.length;
   let mask = UNGATED;
   if (SUBS_ANY.test(t)) for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
@@ -831,7 +880,8 @@ function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: nu
       if (len <= 16) mask |= anchorOf(wh);
       ensure(m + 1);
       recTok = m;
-      soloGrams(t, i, j, wh, w);
+      if (memo !== undefined && len <= MEMO_LEN) memoGrams(t, i, j, wh, memo);
+      else soloGrams(t, i, j, wh, w);
       tokS[m] = i;
       tokE[m] = j;
       tokH[m] = wh;
