@@ -432,6 +432,15 @@ interface CueScan {
    */
   head: Int32Array;
   tail: Int32Array;
+  /**
+   * The same at position 0, the only place a `^` of these (non-multiline) expressions can match:
+   * head/tail hold the keys of matches that begin later, so `(?:^|[.!?]\s*)verb` does not make
+   * every verb anywhere in the text a candidate. `atZero`: cues with too many keys at position 0,
+   * tried there whatever the key.
+   */
+  head0: Int32Array;
+  tail0: Int32Array;
+  atZero: number;
   sticky: (RegExp | undefined)[];
   /** cues that are one character class of literal characters (quotes): their characters */
   chars: (ReadonlySet<number> | undefined)[];
@@ -442,6 +451,9 @@ function buildCueScan(): CueScan {
   const S = KEY_SYMBOLS;
   const head = new Int32Array(S * S);
   const tail = new Int32Array(S * S);
+  const head0 = new Int32Array(S * S);
+  const tail0 = new Int32Array(S * S);
+  let atZero = 0;
   let keyed = 0;
   const sticky: (RegExp | undefined)[] = [];
   const chars: (ReadonlySet<number> | undefined)[] = [];
@@ -450,7 +462,7 @@ function buildCueScan(): CueScan {
     const lit = /^\[([^\]\\^-]+)\]$/.exec(re.source);
     chars.push(lit ? new Set([...lit[1]!].map((c) => c.charCodeAt(0))) : undefined);
     if (lit && [...lit[1]!].some((c) => c.length !== 1 || c.charCodeAt(0) > 0xffff)) chars[k] = undefined;
-    const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source);
+    const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source, 1024, { pastStart: true });
     if (keys === undefined) {
       sticky.push(undefined);
       return;
@@ -461,16 +473,26 @@ function buildCueScan(): CueScan {
       head[Math.floor(key / S)]! |= 1 << k;
       tail[key % (S * S)]! |= 1 << k;
     }
+    const keys0 = prefixKeys(re.source);
+    if (keys0 === undefined) atZero |= 1 << k;
+    else {
+      for (const key of keys0) {
+        head0[Math.floor(key / S)]! |= 1 << k;
+        tail0[key % (S * S)]! |= 1 << k;
+      }
+    }
   });
-  return { keyed, head, tail, sticky, chars };
+  return { keyed, head, tail, head0, tail0, atZero, sticky, chars };
 }
 
 const cueFrom = new Int32Array(32);
+/** keySymbol of every UTF-16 code unit, as a table: the cue scan reads one per character (a call per character cost 3× the scan). */
+const KEY_OF = Uint8Array.from({ length: 65536 }, (_, c) => keySymbol(c));
 
 /** Start positions of every cue's matches in `t` (`mask`: the cues that can match, see anchorMask): the same as cueHitsReference. */
 export function cueHits(t: string, mask = anchorMask(t)): number[][] {
   CUE_SCAN ??= buildCueScan();
-  const { keyed, head, tail, sticky, chars } = CUE_SCAN;
+  const { keyed, head, tail, head0, tail0, atZero, sticky, chars } = CUE_SCAN;
   const S = KEY_SYMBOLS;
   const out: number[][] = new Array<number[]>(CUES.length);
   const lists: (number[] | undefined)[] = new Array<number[] | undefined>(CUES.length);
@@ -485,12 +507,22 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
   if (want !== 0) {
     const n = t.length;
     if (n >= 1) {
-      let a = keySymbol(t.charCodeAt(0));
-      let b = n >= 2 ? keySymbol(t.charCodeAt(1)) : KEY_END;
+      const sym = KEY_OF;
+      let a = sym[t.charCodeAt(0)]!;
+      let b = n >= 2 ? sym[t.charCodeAt(1)]! : KEY_END;
       for (let p = 0; p < n; p++) {
-        const c = p + 2 < n ? keySymbol(t.charCodeAt(p + 2)) : KEY_END;
-        let bits = head[a * S + b]! & want;
-        if (bits !== 0) bits &= tail[b * S + c]!;
+        const c = p + 2 < n ? sym[t.charCodeAt(p + 2)]! : KEY_END;
+        let bits: number;
+        if (p === 0) bits = ((head0[a * S + b]! & tail0[b * S + c]!) | atZero) & want;
+        else {
+          bits = head[a * S + b]! & want;
+          if (bits === 0) {
+            a = b;
+            b = c;
+            continue;
+          }
+          bits &= tail[b * S + c]!;
+        }
         while (bits !== 0) {
           const k = 31 - Math.clz32(bits);
           bits &= ~(1 << k);
