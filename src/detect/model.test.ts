@@ -143,6 +143,22 @@ describe('fast scorer', () => {
     expect(CUES.filter(([, re]) => prefixKeys(re.source) !== undefined).length).toBeGreaterThanOrEqual(20);
   });
 
+  it('finds the url cue where its regex scan finds it (random texts over the characters its matches turn on)', () => {
+    const k = CUES.findIndex(([n]) => n === 'url');
+    const parts = ['http', 'https://', 'hxxp://', 'www.', '.com', '.co', '.io', '.ly', '.sh', 'a', 'b', '-', '0', '.', ' ', ')', '/', ':', 'x'.repeat(20), 'y'.repeat(39), '\n', 'é'];
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    let hits = 0;
+    for (let i = 0; i < 3000; i++) {
+      let t = '';
+      for (let j = rnd(30); j >= 0; j--) t += parts[rnd(parts.length)];
+      const want = [...cueHitsReference(t, 1 << k)[k]!];
+      expect([...cueHits(t, 1 << k)[k]!], t).toEqual(want);
+      hits += want.length;
+    }
+    expect(hits).toBeGreaterThan(1000);
+  });
+
   it('is linear on 1 MiB adversarial input', () => {
     const m = getModel('injection');
     for (const s of ['a'.repeat(1 << 20), 'ignore '.repeat(150_000), ('x'.repeat(41) + ' ').repeat(25_000), 'a b c d e '.repeat(100_000), '. and '.repeat(170_000), '<|im_start|>'.repeat(80_000)]) {

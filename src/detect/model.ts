@@ -501,7 +501,7 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
     else if ((keyed & (1 << k)) !== 0) {
       lists[k] = [];
       cueFrom[k] = 0;
-    } else out[k] = chars[k] !== undefined ? scanChars(chars[k]!, t) : scanCue(CUES[k]![1], t);
+    } else out[k] = chars[k] !== undefined ? scanChars(chars[k]!, t) : k === URL_CUE ? urlHits(t) : scanCue(CUES[k]![1], t);
   }
   const want = mask & keyed;
   if (want !== 0) {
@@ -545,6 +545,48 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
 
 /** No match (shared; never written to). */
 const NONE: number[] = [];
+
+/**
+ * The `url` cue has too many possible starts for a key set ([a-z0-9-] then a TLD up to 41 characters
+ * later), and a scan of its regex tried the 40-character run at every word. Its matches can only
+ * begin at `http` / `hxxp` / `www.`, or inside the [a-z0-9-] run that ends 2 to 40 characters before
+ * a `.tld` (a dot, one of its TLDs, a word boundary): only those positions are tried, in order, as a
+ * sticky regex, skipping what the previous match covered, which is what the global scan finds.
+ * Used only while the cue's source is this one (anything else keeps the plain scan).
+ */
+const URL_SOURCE = String.raw`\b(?:https?:\/\/|hxxps?:\/\/|www\.)[^\s)]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b`;
+const URL_CUE = CUES.findIndex(([n, re]) => n === 'url' && re.source === URL_SOURCE && re.flags === 'g');
+const URL_STICKY = new RegExp(URL_SOURCE, 'y');
+const URL_TLD_DOT = /\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b/g;
+const isUrlRunChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45;
+
+function urlHits(t: string): number[] {
+  // candidate ranges [from, to] of match starts, from both anchors
+  const ranges: number[] = [];
+  for (const lit of ['http', 'hxxp', 'www.']) for (let q = t.indexOf(lit); q >= 0; q = t.indexOf(lit, q + 1)) ranges.push(q, q);
+  URL_TLD_DOT.lastIndex = 0;
+  for (let m = URL_TLD_DOT.exec(t); m !== null; m = URL_TLD_DOT.exec(t)) {
+    const d = m.index;
+    let s = d;
+    while (s > 0 && d - s < 40 && isUrlRunChar(t.charCodeAt(s - 1))) s--;
+    if (d - s >= 2) ranges.push(s, d - 2);
+  }
+  if (ranges.length === 0) return NONE;
+  const order = Array.from({ length: ranges.length / 2 }, (_, i) => i).sort((x, y) => ranges[2 * x]! - ranges[2 * y]!);
+  const pos: number[] = [];
+  let next = 0; // the first position not yet tried nor covered by a match
+  for (const r of order) {
+    const end = ranges[2 * r + 1]!;
+    for (let p = Math.max(ranges[2 * r]!, next); p <= end; p = Math.max(p + 1, next)) {
+      URL_STICKY.lastIndex = p;
+      if (URL_STICKY.test(t)) {
+        pos.push(p);
+        next = URL_STICKY.lastIndex;
+      } else next = p + 1;
+    }
+  }
+  return pos.length === 0 ? NONE : pos;
+}
 
 const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
 function scanChars(set: ReadonlySet<number>, t: string): number[] {
