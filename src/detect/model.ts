@@ -588,8 +588,51 @@ function urlHits(t: string): number[] {
   return pos.length === 0 ? NONE : pos;
 }
 
-const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
+/**
+ * Positions of the characters of `set` in `t`, in order: one native search (indexOf) per character
+ * of the set, merged; most texts hold few of them, and a search skips the rest far faster than a
+ * loop reading every character. A text dense in them (JSON: a quote every few characters) is read
+ * character by character instead, where one table look-up per character is cheaper than a search
+ * and a merge per hit.
+ */
 function scanChars(set: ReadonlySet<number>, t: string): number[] {
+  const lists: number[][] = [];
+  const dense = (t.length >> 5) + 16;
+  let found = 0;
+  for (const c of set) {
+    const ch = String.fromCharCode(c);
+    let l: number[] | undefined;
+    for (let q = t.indexOf(ch); q >= 0; q = t.indexOf(ch, q + 1)) {
+      (l ??= []).push(q);
+      if (++found > dense) return scanCharsByTable(set, t);
+    }
+    if (l !== undefined) lists.push(l);
+  }
+  if (lists.length === 0) return NONE;
+  if (lists.length === 1) return lists[0]!;
+  // k-way merge (k ≤ the size of the set; positions of different characters never coincide)
+  const at = new Int32Array(lists.length);
+  let total = 0;
+  for (const l of lists) total += l.length;
+  const pos = new Array<number>(total);
+  for (let o = 0; o < total; o++) {
+    let best = -1;
+    let bv = Infinity;
+    for (let k = 0; k < lists.length; k++) {
+      const v = at[k]! < lists[k]!.length ? lists[k]![at[k]!]! : Infinity;
+      if (v < bv) {
+        bv = v;
+        best = k;
+      }
+    }
+    pos[o] = bv;
+    at[best]!++;
+  }
+  return pos;
+}
+
+const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
+function scanCharsByTable(set: ReadonlySet<number>, t: string): number[] {
   let ascii = charTables.get(set);
   if (ascii === undefined) {
     ascii = new Uint8Array(128);
