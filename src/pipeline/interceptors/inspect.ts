@@ -20,7 +20,7 @@ import { SEVERITY_RANK, type Finding, type Severity } from '../../detect/types.j
 import { redactText } from '../../detect/redact.js';
 import { scanUrls } from '../../detect/ssrf.js';
 import { allStrings } from '../../detect/walk.js';
-import { canonicalPath, looksLikePath, type PathBase } from '../../detect/canonpath.js';
+import { canonicalPath, isCertainlyPath, looksLikePath, type PathBase } from '../../detect/canonpath.js';
 import { detectSensitivePaths } from '../../detect/paths.js';
 import { detectShellInjection } from '../../detect/shell.js';
 import { globToRegExp } from '../../util/glob.js';
@@ -154,8 +154,6 @@ const DETECTOR_OF: Record<string, DetectorName> = {
   ssrf: 'ssrf',
 };
 
-/** Strings that are certainly meant as paths (relative `a/b` may be prose: `and/or`, `text/html`). */
-const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
 
 /**
  * What a client sends that an upstream acts on, per method, as the detectors' "arguments": a tool's or a
@@ -263,11 +261,12 @@ export function createInspectInterceptor(settings: Inspect, opts: InspectOptions
     const base = (ctx.target.server && opts.pathBase?.(ctx.target.server)) || {};
     const out: Array<Finding & { path: string }> = [];
     for (const s of allStrings(args, '', false)) {
-      if (!looksLikePath(s.value)) continue;
+      const certain = isCertainlyPath(s.value);
+      if (!certain && !looksLikePath(s.value)) continue;
       const c = canonicalPath(s.value, base);
       const field = `arguments.${s.path}`;
       if (!c.ok) {
-        if (STRONG_PATH.test(s.value) && SEVERITY_RANK.medium >= SEVERITY_RANK[min]) {
+        if (certain && SEVERITY_RANK.medium >= SEVERITY_RANK[min]) {
           out.push({ category: 'sensitive_path', detector: 'paths.uncanonical', severity: 'medium', score: 0.6, label: 'uncanonical-path', message: `path cannot be canonicalised: ${c.reason}`, field, path: s.path });
         }
         continue;
