@@ -208,9 +208,6 @@ CUES.forEach(([n], i) => {
   for (const sub of g.subs ?? []) SUBS.push({ mask: 1 << i, s: sub });
 });
 
-/** Does any anchor substring occur? (one scan; most texts have none, and then no `includes` runs) */
-const SUBS_ANY = new RegExp(SUBS.map(({ s }) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
-
 const TYPO_FEATURE = hashStr(SEED_TRIG, 'typo') & MASK;
 const LEN_FEATURES = [0, 1, 2, 3, 4, 5, 6].map((i) => hashStr(SEED_FEAT, 'len' + i) & MASK);
 const PAIRS: [string, string][] = [
@@ -444,6 +441,14 @@ interface CueScan {
   sticky: (RegExp | undefined)[];
   /** cues that are one character class of literal characters (quotes): their characters */
   chars: (ReadonlySet<number> | undefined)[];
+  /**
+   * Keyed cues gated by anchor substrings alone (`![`, `](`, `<!--`, `display`…): the keyed pass is
+   * their gate (a text without the substring has no key of theirs either), so the word pass turns them
+   * on without searching the text once per substring; `subs` / `subsAny`: the substrings of the others.
+   */
+  keyedBySubs: number;
+  subs: { mask: number; s: string }[];
+  subsAny: RegExp | undefined;
 }
 let CUE_SCAN: CueScan | undefined;
 
@@ -482,7 +487,14 @@ function buildCueScan(): CueScan {
       }
     }
   });
-  return { keyed, head, tail, head0, tail0, atZero, sticky, chars };
+  let keyedBySubs = 0;
+  CUES.forEach(([n], k) => {
+    const g = CUE_GATES[n];
+    if (g && !g.words && g.subs && (keyed & (1 << k)) !== 0) keyedBySubs |= 1 << k;
+  });
+  const subs = SUBS.filter(({ mask }) => (mask & keyedBySubs) === 0);
+  const subsAny = subs.length > 0 ? new RegExp(subs.map(({ s }) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')) : undefined;
+  return { keyed, head, tail, head0, tail0, atZero, sticky, chars, keyedBySubs, subs, subsAny };
 }
 
 const cueFrom = new Int32Array(32);
@@ -959,8 +971,9 @@ function memoGrams(t: string, i: number, j: number, wh: number, w: Int8Array): v
 function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: number } {
   const memo = w instanceof Int8Array ? w : undefined;
   const n = t.length;
-  let mask = UNGATED;
-  if (SUBS_ANY.test(t)) for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
+  const scan = (CUE_SCAN ??= buildCueScan());
+  let mask = UNGATED | scan.keyedBySubs;
+  if (scan.subsAny?.test(t)) for (const { mask: mm, s } of scan.subs) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
   let m = 0;
   nCol = 0;
   recMode = 0;
