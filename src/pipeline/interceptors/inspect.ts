@@ -411,8 +411,12 @@ function stripPath(f: Finding & { path: string }): Finding {
  * notification is dropped: `message` undefined; an error keeps its code with a neutral message).
  * Returns the message itself when nothing was found. Per-tool overrides do not apply here (a
  * notification is not always attributable to one tool); the global settings do.
+ *
+ * `toServer`: the client's answer to a server→client request (a sampling completion, an elicitation
+ * form, a roots list) travels to the server like arguments, so the argument-side actions apply (a
+ * secret the model or the user put in it is blocked by default: the answer is withheld).
  */
-export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { message: JsonRpcObject | undefined; findings: Finding[] } {
+export function inspectOutbound(msg: JsonRpcObject, settings: Inspect, direction: 'toClient' | 'toServer' = 'toClient'): { message: JsonRpcObject | undefined; findings: Finding[] } {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(msg)) if (k !== 'jsonrpc' && k !== 'id' && k !== 'method') body[k] = v;
   const strings: StringRef[] = [];
@@ -420,8 +424,10 @@ export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { messag
   if (strings.length === 0) return { message: msg, findings: [] };
   const sec = settings.secrets;
   const uni = settings.unicode;
-  const secAction = sec.results ?? 'redact';
-  const uniAction = uni.results ?? 'redact';
+  // What the client sends a server (its answer to a sampling, elicitation or roots request) is
+  // judged like arguments; what a server sends the client, like results.
+  const secAction = direction === 'toServer' ? (sec.arguments ?? 'block') : (sec.results ?? 'redact');
+  const uniAction = direction === 'toServer' ? (uni.arguments ?? 'log') : (uni.results ?? 'redact');
   const pass = (f: Finding, min: Severity | undefined) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min ?? 'medium'];
   const found: Array<Finding & { path: string; act: Action }> = [];
   if (secAction !== 'off') for (const f of secretFindings(strings)) if (pass(f, sec.minSeverity)) found.push({ ...f, act: secAction });
