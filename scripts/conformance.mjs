@@ -233,8 +233,9 @@ function gatewayConfig(url, fixture) {
     'namespace: { separator: "__" }',
     'servers:',
     // The 2025-era fixture keeps per-session state (its log level, subscriptions): a server like that is
-    // declared `isolation: session` (docs/upstreams.md); a pooled connection would drop its log lines,
-    // which name no caller. The 2026-07-28 fixture is stateless per request and runs pooled (the default).
+    // declared `isolation: session` (docs/upstreams.md): a pooled one would answer its logging/setLevel
+    // without sending it (one caller may not make every caller's server verbose). The 2026-07-28 fixture
+    // is stateless per request and runs pooled (the default).
     `  conformant: { prefix: ""${path.basename(fixture) === 'conformant.mjs' ? ', isolation: session' : ''} }   # empty prefix: tool names unchanged, so scenario names match`,
     '',
   ].join('\n');

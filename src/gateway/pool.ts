@@ -135,8 +135,8 @@ export class UpstreamPool {
   async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
     if (this.closed) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed`);
     const p = params as Json | undefined;
-    // The log level is state of the whole process, and a shared server's log messages are not relayed
-    // (they name no caller): one caller may not turn every caller's server verbose.
+    // The log level is state of the whole process: one caller may not turn every caller's server verbose.
+    // Each session filters the lines of its own calls by its level instead (Session.onUpstreamNotification).
     if (method === 'logging/setLevel') return { jsonrpc: '2.0', id: 0, result: {} };
     if (method === 'tasks/list') return this.listTasks(params, opts);
     let pinned: Member | undefined;

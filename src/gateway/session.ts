@@ -25,6 +25,7 @@ import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type Rp
 import { asUrlElicitation } from '../credentials/upstream.js';
 import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 import { Router, type ListedByServer } from './router.js';
+import { LOG_LEVELS, logLevelReaches } from './era/envelope.js';
 
 // Upstream → client messages that are not results (notifications, error responses) get the
 // inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
@@ -618,7 +619,7 @@ export class Session implements UpstreamOwner, SessionView {
 
   private async setLogLevel(id: RpcId, msg: Json): Promise<void> {
     const level = (msg.params as Json | undefined)?.level;
-    if (typeof level === 'string') this.logLevel = level;
+    if (typeof level === 'string' && LOG_LEVELS.includes(level)) this.logLevel = level;
     const targets = [...this.upstreams.values()].filter((u) => this.upstreamUp(u) && u.init?.capabilities?.logging !== undefined);
     await Promise.all(targets.map((u) => u.request('logging/setLevel', msg.params, { timeoutMs: this.gw.timeoutFor(u.name), owner: this }).catch(() => undefined)));
     return this.reply({ jsonrpc: '2.0', id, result: {} });
@@ -687,6 +688,8 @@ export class Session implements UpstreamOwner, SessionView {
       }
       return;
     }
+    // A log line below the level this client set is not its (a shared server has one level for all its callers).
+    if (method === 'notifications/message' && this.logLevel && !logLevelReaches((msg.params as Json | undefined)?.level, this.logLevel)) return;
     // Progress, logging messages, resource updates: relayed on the stream of the call they belong to,
     // after the outbound checks (dropped when they fail or withhold it).
     const out = this.outbound(msg);
