@@ -26,6 +26,7 @@ import { asUrlElicitation } from '../credentials/upstream.js';
 import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 import { Router, type ListedByServer } from './router.js';
 import { LOG_LEVELS, logLevelReaches } from './era/envelope.js';
+import { createdTaskId, TASKS_EXTENSION } from './era/tasks.js';
 
 // Upstream → client messages that are not results (notifications, error responses) get the
 // inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
@@ -154,8 +155,10 @@ export class Session implements UpstreamOwner, SessionView {
         return this.setLogLevel(id, msg);
       case 'tasks/get':
       case 'tasks/result':
+      case 'tasks/update':
       case 'tasks/cancel': {
-        // Tasks (2025-11-25) live on the upstream whose tools/call created them.
+        // Tasks (2025-11-25, and the 2026-07-28 extension) live on the upstream whose tools/call created them,
+        // and are reachable from the session that created them only (era/tasks.ts).
         const taskId = (msg.params as Json | undefined)?.taskId;
         const server = typeof taskId === 'string' ? this.taskServer.get(taskId) : undefined;
         if (!server) return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, `Unknown task: ${String(taskId)}`));
@@ -301,6 +304,8 @@ export class Session implements UpstreamOwner, SessionView {
     if (has('completions').length) caps.completions = {};
     const tasks = has('tasks')[0];
     if (tasks) caps.tasks = tasks.init!.capabilities.tasks;
+    // The 2026-07-28 tasks extension, relayed (a 2026-07-28 client sees it in server/discover).
+    if ([...this.upstreams.values()].some((u) => (u.init?.capabilities?.extensions as Json | undefined)?.[TASKS_EXTENSION] !== undefined)) caps.extensions = { [TASKS_EXTENSION]: {} };
     // With no upstream up yet, still announce tools so clients list (and see an empty list, not an error).
     if (Object.keys(caps).length === 0) caps.tools = { listChanged: true };
     return caps;
@@ -597,8 +602,8 @@ export class Session implements UpstreamOwner, SessionView {
       final = (await this.outbound(final)) ?? { ...final, error: { code: JSONRPC.INTERNAL_ERROR, message: 'the upstream error was withheld by the gateway' } };
       if (errText !== undefined) errText = (inspectMod ?? (await loadInspect())).redactSecretsIn(errText);
     }
-    const taskId = ((final.result as Json | undefined)?.task as Json | undefined)?.taskId;
-    if (typeof taskId === 'string') this.taskServer.set(taskId, target.server);
+    const taskId = createdTaskId(final.result);
+    if (taskId !== undefined && target.server) this.taskServer.set(taskId, target.server);
     const decided = res ?? req;
     this.endSpan(span, startedAt, stages, outcome);
     const ev = this.event(ctx, decided, {

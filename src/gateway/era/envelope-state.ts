@@ -665,6 +665,7 @@ export class EnvelopeState implements DownstreamEra {
   private discoverResult(init: Json): Json {
     const caps = { ...((init.capabilities as Json | undefined) ?? {}) };
     delete caps.logging; // logging/setLevel is gone in 2026-07-28
+    delete caps.tasks; // 2025-11-25 core tasks: a 2026-07-28 client has the extension instead (era/tasks.ts; not translated)
     const out: Json = {
       resultType: 'complete',
       supportedVersions: [...MODERN_VERSIONS],
