@@ -19,12 +19,14 @@ import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
 import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
 import type { Gateway, UpstreamLink } from './gateway.js';
-import { decodeListCursor, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
+import { LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
 import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 import { asUrlElicitation } from '../credentials/upstream.js';
 import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 import { Router, type ListedByServer } from './router.js';
+import { ListPager } from './pages.js';
+import { ClientRequests } from './client-requests.js';
 import { LOG_LEVELS, logLevelReaches } from './era/envelope.js';
 import { createdTaskId, TASKS_EXTENSION } from './era/tasks.js';
 
@@ -87,16 +89,14 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly router: Router;
   /** Task id → the server that created it (tools/call with `task`). */
   private readonly taskServer = new Map<string, string>();
-  /** The list a client is paging through, per kind (kept only while it has more pages). */
-  private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
-  private pageGen = 0;
+  /** The lists a client is paging through (pages.ts). */
+  private readonly pages = new ListPager();
   /** Client request id → the upstream call serving it (for cancellation). */
   private readonly inflight = new Map<RpcId, { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }>();
-  /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
-  private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
+  /** The requests this session sent its client, under ids of its own (client-requests.ts). */
+  private readonly serverRequests = new ClientRequests((m, related) => this.send(m, related));
   /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
   private readonly unavailable = new Map<string, UnavailableServer>();
-  private nextServerRequestId = 1;
 
   constructor(
     private readonly gw: Gateway,
@@ -229,15 +229,11 @@ export class Session implements UpstreamOwner, SessionView {
 
   /** The id the upstream gave a server→client request this session relays under `ourId` (a 2026-07-28 inputRequests key rides in it). */
   relayedRequestId(ourId: number): RpcId | undefined {
-    return this.serverRequests.get(ourId)?.upstreamId;
+    return this.serverRequests.relayedId(ourId);
   }
 
   private onClientResponse(msg: Json): void {
-    const id = msg.id;
-    const entry = typeof id === 'number' ? this.serverRequests.get(id) : undefined;
-    if (!entry) return;
-    this.serverRequests.delete(id as number);
-    entry.resolve(msg);
+    this.serverRequests.answer(msg);
   }
 
   // ───────────────────────── initialize ─────────────────────────
@@ -407,18 +403,16 @@ export class Session implements UpstreamOwner, SessionView {
     let unavailableMeta: UnavailableServer[] | undefined;
     if (cursor !== undefined) {
       // A later page comes from the snapshot the first page was cut from, so pages never overlap or skip.
-      const c = decodeListCursor(cursor);
-      const snap = this.pages.get(kind);
-      if (!c || c.kind !== kind || !snap || snap.gen !== c.gen || c.offset >= snap.items.length) {
+      const from = this.pages.resume(kind, cursor);
+      if (!from) {
         return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, 'Invalid cursor: it is not one this session issued for this list, or the list changed since; list again without a cursor'));
       }
-      items = snap.items;
-      offset = c.offset;
+      ({ items, offset } = from);
     } else {
       let denied: PipelineResult | undefined;
       let unavailable: UnavailableServer[];
       ({ items, findings, denied, unavailable } = await this.collect(kind, { id, msg }));
-      this.pages.delete(kind);
+      this.pages.forget(kind);
       if (denied) {
         const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
         const ev = this.event(ctx, denied, { outcome: 'denied', latencyMs: performance.now() - t0 });
@@ -434,14 +428,7 @@ export class Session implements UpstreamOwner, SessionView {
         unavailableMeta = unavailable;
       }
     }
-    const size = this.gw.config.limits.listPageSize;
-    const end = size > 0 ? Math.min(items.length, offset + size) : items.length;
-    const result: Json = { [LIST_METHOD[kind].key]: offset === 0 && end === items.length ? items : items.slice(offset, end) };
-    if (end < items.length) {
-      let snap = this.pages.get(kind);
-      if (!snap) this.pages.set(kind, (snap = { gen: ++this.pageGen, items }));
-      result.nextCursor = encodeListCursor({ kind, gen: snap.gen, offset: end });
-    }
+    const { result, end } = this.pages.page(kind, items, offset, this.gw.config.limits.listPageSize);
     // The list succeeds with the servers that answered; which ones did not travels with it.
     if (unavailableMeta) result._meta = { 'portcullis/unavailable': unavailableMeta };
     const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
@@ -676,21 +663,14 @@ export class Session implements UpstreamOwner, SessionView {
     const kinds = LIST_CHANGED[method];
     if (kinds) {
       this.gw.invalidateLists(u, kinds);
-      for (const k of kinds) this.pages.delete(k);
+      for (const k of kinds) this.pages.forget(k);
       // Re-read and re-check at once (registry pinning quarantines a rug pull now, not at the next list).
       void Promise.all(kinds.map((k) => this.collect(k).catch(() => undefined))).then(() => this.send(msg));
       return;
     }
     if (method === 'notifications/cancelled') {
       // The upstream cancels one of its own server→client requests.
-      const upId = (msg.params as Json | undefined)?.requestId;
-      for (const [ourId, r] of this.serverRequests) {
-        if (r.upstream === u && r.upstreamId === upId) {
-          this.serverRequests.delete(ourId);
-          r.resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: 'cancelled by the server' } });
-          void this.send({ ...msg, params: { ...(msg.params as Json), requestId: ourId } });
-        }
-      }
+      for (const ourId of this.serverRequests.withdrawn(u, (msg.params as Json | undefined)?.requestId)) void this.send({ ...msg, params: { ...(msg.params as Json), requestId: ourId } });
       return;
     }
     // A log line below the level this client set is not its (a shared server has one level for all its callers).
@@ -733,32 +713,9 @@ export class Session implements UpstreamOwner, SessionView {
     return answer;
   }
 
-  /**
-   * Send a request to the client under our own id, on the stream of `relatedTo`, and wait for its
-   * answer (an error response when it does not come in time or cannot be sent).
-   */
+  /** Send a request to the client under our own id, on the stream of `relatedTo`, and wait for its answer. */
   private requestClient(request: Json, relatedTo: RpcId | undefined, timeoutMs: number, relayedFrom?: { upstream: Upstream; upstreamId: RpcId }): Promise<Json> {
-    const ourId = this.nextServerRequestId++;
-    const method = String(request.method);
-    return new Promise<Json>((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.serverRequests.delete(ourId)) resolve({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: `the client did not answer ${method} in time` } });
-      }, timeoutMs);
-      timer.unref?.();
-      this.serverRequests.set(ourId, {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        ...relayedFrom,
-      });
-      this.send({ ...request, id: ourId }, relatedTo).catch((e: Error) => {
-        if (this.serverRequests.delete(ourId)) {
-          clearTimeout(timer);
-          resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: `could not reach the client: ${e.message}` } });
-        }
-      });
-    });
+    return this.serverRequests.ask(request, relatedTo, timeoutMs, relayedFrom);
   }
 
   /** SessionView.askUser: an elicitation from the gateway itself (approval), when the client supports it. */
@@ -848,7 +805,7 @@ export class Session implements UpstreamOwner, SessionView {
 
   /** Whether this replica asked the client the request with this id and waits for its answer. */
   awaitsClientResponse(id: unknown): boolean {
-    return typeof id === 'number' && this.serverRequests.has(id);
+    return this.serverRequests.has(id);
   }
 
   /** Start this session's stdio children ahead of initialize (a stdio session is created before it arrives). */
@@ -863,10 +820,10 @@ export class Session implements UpstreamOwner, SessionView {
   /** Invalidate what this session listed and tell the client to list again. */
   listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     this.router.forget(kind);
-    this.pages.delete(kind);
+    this.pages.forget(kind);
     if (kind === 'resources') {
       this.router.forget('resourceTemplates');
-      this.pages.delete('resourceTemplates');
+      this.pages.forget('resourceTemplates');
     }
     void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
@@ -880,8 +837,7 @@ export class Session implements UpstreamOwner, SessionView {
     if (this.closed) return;
     this.closed = true;
     for (const f of this.inflight.values()) this.cancelInflight(f, 'session closed');
-    for (const r of this.serverRequests.values()) r.resolve({ jsonrpc: '2.0', id: 0, error: { code: JSONRPC.INTERNAL_ERROR, message: 'session closed' } });
-    this.serverRequests.clear();
+    this.serverRequests.closeAll();
     await Promise.all([...this.upstreams.values()].map((u) => this.gw.releaseUpstream(u, this)));
     await this.downstream.close?.().catch(() => undefined);
   }

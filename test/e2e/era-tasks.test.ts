@@ -50,7 +50,7 @@ afterAll(async () => {
 const rpc = (key: string, method: string, params: Record<string, unknown>, meta: Record<string, unknown> = WITH_TASKS, headers: Record<string, string> = {}) =>
   modernPost(gw.url, { id: nextId++, method, params: { ...params, _meta: meta } }, { ...(typeof params.taskId === 'string' ? { 'mcp-name': params.taskId } : {}), ...headers }, key);
 
-const research = (key: string, server: string, topic: string, meta = WITH_TASKS) =>
+const research = (key: string, server: string, topic: string, meta: Record<string, unknown> = WITH_TASKS) =>
   rpc(key, 'tools/call', { name: `${server}__research`, arguments: { topic, ms: 300 } }, meta, { 'mcp-name': `${server}__research` });
 
 async function pollDone(key: string, taskId: string): Promise<any> {
