@@ -8,7 +8,7 @@ async function through(chunks: string[], callId: number): Promise<string> {
       c.close();
     },
   });
-  return new Response(src.pipeThrough(tagNotifications(callId))).text();
+  return new Response(tagNotifications(src, callId)).text();
 }
 
 const dataOf = (sse: string) =>
@@ -53,5 +53,37 @@ describe('tagNotifications', () => {
     expect(tagEvent(req, 1)).toBe(req);
     const junk = Buffer.from('data: {"method": nope');
     expect(tagEvent(junk, 1)).toBe(junk);
+  });
+
+  it('random chunkings of a mixed stream: untagged bytes unchanged, every notification tagged, nothing lost', async () => {
+    const mixed = (big: string) => [
+      `event: message\nid: 1\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: big } })}`,
+      `data: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'p', progress: 1 } })}`,
+      `data: ${JSON.stringify({ jsonrpc: '2.0', id: 4, result: { text: `the "method" and ${big}` } })}`,
+      `data: ${JSON.stringify({ jsonrpc: '2.0', id: 5, result: { text: big } })}`,
+    ];
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 16; round++) {
+      // Odd rounds: tiny chunks (separators and "method" straddle them) over small events; even: large ones.
+      const events = mixed('y'.repeat(round % 2 ? 200 : 70_000));
+      const whole = events.join('\n\n') + '\n\n';
+      const chunks: string[] = [];
+      for (let i = 0; i < whole.length; ) {
+        const n = 1 + rnd(round % 2 ? 9 : 40_000);
+        chunks.push(whole.slice(i, i + n));
+        i += n;
+      }
+      const out = await through(chunks, 3);
+      const got = out.split('\n\n').filter(Boolean);
+      expect(got).toHaveLength(4);
+      expect(JSON.parse(got[0]!.split('\n').find((l) => l.startsWith('data:'))!.slice(6)).params._meta[RELATED_CALL_KEY]).toBe(3);
+      expect(got[0]).toContain('id: 1');
+      expect(JSON.parse(got[1]!.slice(6)).params._meta[RELATED_CALL_KEY]).toBe(3);
+      expect(got[2]).toBe(events[2]);
+      expect(got[3]).toBe(events[3]);
+    }
+    const plain = mixed('y'.repeat(70_000)).slice(2).join('\n\n') + '\n\n';
+    expect(await through([plain.slice(0, 5), plain.slice(5, 70_001), plain.slice(70_001)], 1)).toBe(plain);
   });
 });

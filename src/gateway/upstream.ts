@@ -46,7 +46,7 @@ const tracingFetch = async (url: string | URL, init?: RequestInit): Promise<Resp
     if (call.headers['mcp-method'] !== undefined) res = await inBandError(res, init?.body);
   } else res = await fetch(url, init);
   if (call.callId !== undefined && init?.method === 'POST' && res.body && /^text\/event-stream/i.test(res.headers.get('content-type') ?? '')) {
-    res = new Response(res.body.pipeThrough(tagNotifications(call.callId)), { status: res.status, statusText: res.statusText, headers: res.headers });
+    res = new Response(tagNotifications(res.body, call.callId), { status: res.status, statusText: res.statusText, headers: res.headers });
   }
   return res;
 };
