@@ -21,7 +21,7 @@ import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipe
 import type { Gateway, UpstreamLink } from './gateway.js';
 import { LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
-import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+import { INPUT_ID_PREFIX, NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 import { asUrlElicitation } from '../credentials/upstream.js';
 import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 import { Router, type ListedByServer } from './router.js';
@@ -162,7 +162,14 @@ export class Session implements UpstreamOwner, SessionView {
         const taskId = (msg.params as Json | undefined)?.taskId;
         const server = typeof taskId === 'string' ? this.taskServer.get(taskId) : undefined;
         if (!server) return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, `Unknown task: ${String(taskId)}`));
-        return this.call(id, msg, { kind: 'other', server, name: `task:${String(taskId)}` });
+        const target = { kind: 'other' as const, server, name: `task:${String(taskId)}` };
+        if (method === 'tasks/update') {
+          // The answers to a task's questions go to the server as a relayed request's answers do: inspected first.
+          const checked = await this.taskAnswers(id, msg, target);
+          if (!checked) return;
+          msg = checked;
+        }
+        return this.call(id, msg, target);
       }
       case 'tasks/list':
         return this.listTasks(id, msg);
@@ -589,6 +596,9 @@ export class Session implements UpstreamOwner, SessionView {
       final = (await this.outbound(final)) ?? { ...final, error: { code: JSONRPC.INTERNAL_ERROR, message: 'the upstream error was withheld by the gateway' } };
       if (errText !== undefined) errText = (inspectMod ?? (await loadInspect())).redactSecretsIn(errText);
     }
+    // A task waiting for input carries server→client requests inside its tasks/get result: each passes the
+    // `serverRequest` policy (sample / elicit) a relayed request would; one refused ends the poll with that refusal.
+    if (method === 'tasks/get' && 'result' in final) final = (await this.checkTaskInputs(final, target.server!, id)) ?? final;
     const taskId = createdTaskId(final.result);
     if (taskId !== undefined && target.server) this.taskServer.set(taskId, target.server);
     const decided = res ?? req;
@@ -604,6 +614,57 @@ export class Session implements UpstreamOwner, SessionView {
     if (!(await this.auditOrFail(ev, id))) return;
     if (res && (res.decision.kind === 'deny' || res.decision.kind === 'approve')) return this.reply(this.denial(id, res, ev.id));
     return this.reply({ ...final, id });
+  }
+
+  /**
+   * tasks/update: each of its inputResponses through the same check as a client's answer to a relayed request
+   * (`answerToServer`); the message to send, or undefined when one was withheld (refused and audited here).
+   */
+  private async taskAnswers(id: RpcId, msg: Json, target: Target): Promise<Json | undefined> {
+    const params = (msg.params ?? {}) as Json;
+    const answers = params.inputResponses;
+    if (!answers || typeof answers !== 'object' || Array.isArray(answers)) return msg;
+    const t0 = performance.now();
+    const ctx = this.context('serverRequest', 'tasks/update', msg as JsonRpcObject, target);
+    const out: Json = {};
+    for (const [key, value] of Object.entries(answers as Json)) {
+      const checked = await this.answerToServer({ jsonrpc: '2.0', id: 0, result: value }, ctx);
+      if (checked.message === undefined) {
+        const why = checked.findings.length ? [...new Set(checked.findings.map((f) => f.category))].join(', ') : 'content the gateway could not inspect';
+        const r: PipelineResult = { decision: { kind: 'deny', reason: `${why} in the answer to ${key}`, rule: 'inspect.secrets' }, findings: checked.findings, message: msg as JsonRpcObject, stages: {}, modified: false };
+        const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        if (await this.auditOrFail(ev, id)) await this.reply(rpcError(id, 'PCX_DENIED', `an answer in tasks/update was withheld by the gateway: it contained ${why}`, { decision: 'deny', rule: 'inspect.secrets', reason: r.decision.kind === 'deny' ? r.decision.reason : why, eventId: ev.id }));
+        return undefined;
+      }
+      out[key] = checked.message.result;
+    }
+    return { ...msg, params: { ...params, inputResponses: out } };
+  }
+
+  /**
+   * The `inputRequests` of an `input_required` task (tasks extension), each through the `serverRequest` hook
+   * as if the server had sent it: the message to relay instead (the requests as the hook left them), a
+   * denial when one is refused (audited), or undefined when the result asks for nothing.
+   */
+  private async checkTaskInputs(response: Json, server: string, id: RpcId): Promise<Json | undefined> {
+    const result = response.result as Json | undefined;
+    const asks = result?.status === 'input_required' ? result.inputRequests : undefined;
+    if (!asks || typeof asks !== 'object' || Array.isArray(asks)) return undefined;
+    const checked: Json = {};
+    for (const [key, ask] of Object.entries(asks as Json)) {
+      const a = (ask && typeof ask === 'object' ? ask : {}) as Json;
+      const method = String(a.method);
+      const t0 = performance.now();
+      const ctx = this.context('serverRequest', method, { jsonrpc: '2.0', id: `${INPUT_ID_PREFIX}${key}`, method, params: a.params ?? {} } as JsonRpcObject, { kind: 'other', server });
+      const r = await this.gw.pipeline.run(ctx);
+      if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
+        const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        await this.gw.audit(ev).catch(() => undefined);
+        return this.denial(id, r, ev.id) as unknown as Json;
+      }
+      checked[key] = { ...a, params: (r.message as Json).params };
+    }
+    return { ...response, result: { ...result, inputRequests: checked } };
   }
 
   /** The level this client asked for with logging/setLevel (sent per request to 2026-07-28 servers). */

@@ -9,10 +9,14 @@
  * Before: the gateway recorded only the 2025-11-25 shape (`result.task.taskId`), so every tasks/get of a
  * 2026-07-28 task was "Unknown task", and tasks/update was refused as an unknown method.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../fixtures/harness.mjs';
 import { httpClient, modernPost, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createApiKey } from '../../src/identity/apikeys.js';
+import { SECRETS } from '../fixtures/_data.mjs';
 
 const EXT = 'io.modelcontextprotocol/tasks';
 const WITH_TASKS = { 'io.modelcontextprotocol/clientCapabilities': { extensions: { [EXT]: {} } } };
@@ -124,4 +128,54 @@ it("a session-era client (v1 SDK) gets its result synchronously, and cannot reac
   } finally {
     await c.close();
   }
+});
+
+describe('a task waiting for input: its inputRequests pass the serverRequest policy (elicit) as a relayed request would', () => {
+  const approve = (g: TestGateway, key: string, what: string) =>
+    modernPost(g.url, { id: nextId++, method: 'tools/call', params: { name: 'pooled__approve', arguments: { what }, _meta: WITH_TASKS } }, { 'mcp-name': 'pooled__approve' }, key);
+  const get = (g: TestGateway, key: string, taskId: string) => modernPost(g.url, { id: nextId++, method: 'tasks/get', params: { taskId, _meta: WITH_TASKS } }, { 'mcp-name': taskId }, key);
+
+  it('allowed: the elicitation reaches the creator, whose tasks/update completes the task', async () => {
+    const created = await approve(gw, aliceKey, 'deploy');
+    const taskId = created.json.result.taskId as string;
+    const polled = await get(gw, aliceKey, taskId);
+    expect(polled.json.result).toMatchObject({ status: 'input_required', inputRequests: { confirm: { method: 'elicitation/create', params: { message: 'Approve deploy?' } } } });
+    const upd = await modernPost(gw.url, { id: nextId++, method: 'tasks/update', params: { taskId, inputResponses: { confirm: { action: 'accept', content: { ok: true } } }, _meta: WITH_TASKS } }, { 'mcp-name': taskId }, aliceKey);
+    expect(upd.json.result, JSON.stringify(upd.json)).toBeDefined();
+    expect((await pollDone(aliceKey, taskId)).result, 'after the update').toMatchObject({ status: 'completed', result: { content: [{ text: 'approved deploy' }] } });
+  });
+
+  it("a secret in the creator's answer never reaches the server raw (answers are checked like a relayed request's)", async () => {
+    const created = await approve(gw, aliceKey, 'rotate');
+    const taskId = created.json.result.taskId as string;
+    const secret = SECRETS.githubToken;
+    await modernPost(gw.url, { id: nextId++, method: 'tasks/update', params: { taskId, inputResponses: { confirm: { action: 'accept', content: { ok: true, note: `token ${secret}` } } }, _meta: WITH_TASKS } }, { 'mcp-name': taskId }, aliceKey);
+    const seen = JSON.stringify(await serverUpdates());
+    expect(seen).not.toContain(secret);
+  });
+
+  it('forbidden by policy: the poll is refused (audited), the question never reaches the client', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'era-tasks-cedar-'));
+    fs.writeFileSync(path.join(dir, 'no-elicit.cedar'), '@id("no-elicit") forbid(principal, action == Action::"elicit", resource);');
+    const strict = await startTestGateway(`
+auth: { apiKeys: true }
+mcpServers:
+  pooled: { url: ${srv.url} }
+policy:
+  cedar: ${dir}
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+`);
+    try {
+      const key = (await createApiKey(strict.rt.store, { principal: 'alice' })).key;
+      const created = await approve(strict, key, 'drop tables');
+      expect(created.json.result.resultType).toBe('task');
+      const polled = await get(strict, key, created.json.result.taskId);
+      expect(polled.json.error).toMatchObject({ data: { rule: 'policy.no-elicit' } });
+      expect(JSON.stringify(polled.json)).not.toContain('Approve drop tables?');
+    } finally {
+      await strict.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -338,9 +338,10 @@ export class EnvelopeState implements DownstreamEra {
     this.attach(entry, ex);
     // inputResponses without a requestState answer nothing the gateway asked (every round it asks carries one):
     // they are dropped, never passed to a server unseen, and the call starts afresh — so whatever it needs is
-    // asked for again (SEP-2322: re-request missing input rather than fail).
+    // asked for again (SEP-2322: re-request missing input rather than fail). tasks/update is the exception: its
+    // inputResponses answer a task's questions, for the server (the session checks the task is the caller's).
     const { inputResponses: _unasked, ...fresh } = params;
-    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(fresh) });
+    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(method === 'tasks/update' ? params : fresh) });
   }
 
   /**
