@@ -71,6 +71,10 @@ export class StdioChildTransport implements Transport {
   private child?: ChildProcess;
   private readonly lines: LineSplitter;
   private closed = false;
+  /** stdin is corked until the end of this event-loop turn (see send). */
+  private corked = false;
+  /** Resolves at the next 'drain' of stdin: every send that met back-pressure waits on this one listener. */
+  private drained: Promise<void> | undefined;
 
   constructor(private readonly opts: StdioChildOptions) {
     this.lines = new LineSplitter(
@@ -170,11 +174,29 @@ export class StdioChildTransport implements Transport {
     if (!child || this.closed || !child.stdin || child.stdin.destroyed) {
       return Promise.reject(new Error(`${this.opts.name} is not running`));
     }
-    return new Promise((resolve, reject) => {
-      const ok = child.stdin!.write(JSON.stringify(message) + '\n', (err) => (err ? reject(err) : undefined));
-      if (ok) resolve();
-      else child.stdin!.once('drain', resolve);
-    });
+    const stdin = child.stdin;
+    // Messages sent during one turn of the event loop (several sessions' requests read in one poll)
+    // leave in one write: each write wakes the child, and on a small or virtualised machine the
+    // wake-up, not the copy, is what a write costs. Uncorked from setImmediate, i.e. right after the
+    // poll phase that produced them: no timer, no added wait beyond this turn.
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      setImmediate(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    let failed: unknown;
+    const ok = stdin.write(JSON.stringify(message) + '\n', (err) => (err ? (failed = err) : undefined));
+    if (ok) return Promise.resolve();
+    this.drained ??= new Promise<void>((resolve) =>
+      stdin.once('drain', () => {
+        this.drained = undefined;
+        resolve();
+      }),
+    );
+    return this.drained.then(() => (failed ? Promise.reject(failed) : undefined));
   }
 
   async close(): Promise<void> {
