@@ -71,8 +71,6 @@ export class StdioChildTransport implements Transport {
   private child?: ChildProcess;
   private readonly lines: LineSplitter;
   private closed = false;
-  /** stdin is corked until the end of this event-loop turn (see send). */
-  private corked = false;
   /** Resolves at the next 'drain' of stdin: every send that met back-pressure waits on this one listener. */
   private drained: Promise<void> | undefined;
 
@@ -175,18 +173,9 @@ export class StdioChildTransport implements Transport {
       return Promise.reject(new Error(`${this.opts.name} is not running`));
     }
     const stdin = child.stdin;
-    // Messages sent during one turn of the event loop (several sessions' requests read in one poll)
-    // leave in one write: each write wakes the child, and on a small or virtualised machine the
-    // wake-up, not the copy, is what a write costs. Uncorked from setImmediate, i.e. right after the
-    // poll phase that produced them: no timer, no added wait beyond this turn.
-    if (!this.corked) {
-      this.corked = true;
-      stdin.cork();
-      setImmediate(() => {
-        this.corked = false;
-        stdin.uncork();
-      });
-    }
+    // One write per message: corking writes until the end of the event-loop turn (one wake-up of the
+    // child for several sessions' requests) was measured slower on 2 cores, since the child then
+    // waits for the whole turn instead of working beside the gateway (bench/README.md, "The hot path").
     let failed: unknown;
     const ok = stdin.write(JSON.stringify(message) + '\n', (err) => (err ? (failed = err) : undefined));
     if (ok) return Promise.resolve();
