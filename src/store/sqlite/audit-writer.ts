@@ -148,6 +148,9 @@ export class AuditWriterThread {
         x.reject = (e) => (reject(e), r());
       })));
       const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      // Referenced until it has exited: an idle worker is unref'd, and a caller awaiting close() with
+      // nothing else pending would otherwise see the process end under its feet (exit code 0).
+      w.ref();
       w.postMessage('close');
       await exited;
       this.worker = undefined;
