@@ -3,6 +3,7 @@
 // after warm-up, for one configuration, so before/after builds can be alternated quickly.
 //
 //   node bench/hotpath.mjs [--calls 2000] [--sessions 1] [--pipeline full|empty] [--root /other/checkout]
+//                          [--writer-thread on|off] (audit.writerThread; unset: the build's default)
 //
 // Starts `dist/cli/index.js start` of --root (default this checkout) with a `shared: true` upstream
 // (server-everything) and the profile's full pipeline (policy allow list, every detector, registry
@@ -30,6 +31,8 @@ const calls = Number(opt('calls', 2000));
 const sessions = Number(opt('sessions', 1));
 const pipeline = opt('pipeline', 'full');
 const GW_ROOT = path.resolve(opt('root', ROOT));
+const writerThread = opt('writer-thread');
+const auditLine = writerThread ? [`audit: { writerThread: ${writerThread === 'on'} }`] : [];
 const RUN = `pcxhot-${randomUUID().slice(0, 8)}`;
 const TMP = mkdtempSync(path.join(os.tmpdir(), `${RUN}-`));
 const E = env0(ROOT, RUN, TMP, GW_ROOT);
@@ -40,8 +43,8 @@ process.on('exit', () => {
 
 const cfg =
   pipeline === 'empty'
-    ? ['auth: none', 'pipeline: { disable: [validate, registry, inspect, authz, flow, rate] }', yamlServers(E, { shared: true }), ''].join('\n')
-    : ['auth: none', 'registry: { mode: observe }', 'policy:', '  allow: [{ id: bench-allow, principal: "*", tools: ["everything__*", "sized__*"] }]', '  watch: false', yamlServers(E, { shared: true }), ''].join('\n');
+    ? ['auth: none', ...auditLine, 'pipeline: { disable: [validate, registry, inspect, authz, flow, rate] }', yamlServers(E, { shared: true }), ''].join('\n')
+    : ['auth: none', ...auditLine, 'registry: { mode: observe }', 'policy:', '  allow: [{ id: bench-allow, principal: "*", tools: ["everything__*", "sized__*"] }]', '  watch: false', yamlServers(E, { shared: true }), ''].join('\n');
 
 try {
   const gw = await startGateway(E, `gw-hot-${pipeline}`, cfg);
@@ -74,6 +77,7 @@ try {
   const out = {
     root: GW_ROOT,
     pipeline,
+    writerThread: writerThread ?? 'default',
     sessions,
     calls: n,
     cpuUsPerCall: Math.round(((cpu1 - cpu0) * 1000) / n),

@@ -47,11 +47,11 @@ describe('audit survives kill -9', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('every acknowledged event is present and the chain verifies after SIGKILL', async () => {
-    const db = path.join(dir, 'portcullis.db');
+  it.each(['inline', 'thread'])('every acknowledged event is present and the chain verifies after SIGKILL (SQLite commit %s)', async (mode) => {
+    const db = path.join(dir, `portcullis-${mode}.db`);
     const keyFile = path.join(dir, 'audit-signing-key.pem');
     const acked = new Map<number, string>();
-    const child = spawn(process.execPath, [script, db, keyFile, '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, db, keyFile, '500', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let buf = '';

@@ -10,7 +10,7 @@ import { SqliteStore } from '../../store/sqlite/index.js';
 import { benchEvent } from '../bench.js';
 
 const [file, keyFile] = process.argv.slice(2);
-const store = new SqliteStore(file!);
+const store = new SqliteStore(file!, { auditThread: true });
 await store.migrate();
 const log = await AuditLog.open({ store, key: loadOrCreateSigningKey(keyFile!) });
 await Promise.all(Array.from({ length: 50 }, (_, i) => log.write({ ...benchEvent(i), id: `close-${i}` })));

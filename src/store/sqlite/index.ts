@@ -61,8 +61,9 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   readonly?: boolean;
   /**
-   * Commit audit-chain appends on a worker thread with its own connection (default: true for a file
-   * database opened for writing; ':memory:' cannot be shared between connections).
+   * Commit audit-chain appends on a worker thread with its own connection (store/sqlite/audit-writer.ts;
+   * default false; ignored for ':memory:', which cannot be shared between connections, and read-only).
+   * `audit.writerThread` in the config; see there for when it pays.
    */
   auditThread?: boolean;
 }
@@ -100,9 +101,14 @@ export class SqliteStore implements Store {
       this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
       if (file !== ':memory:') restrictMode(file);
     }
-    if ((opts.auditThread ?? true) && !opts.readonly && file !== ':memory:') {
+    if (opts.auditThread && !opts.readonly && file !== ':memory:') {
       this.writer = new AuditWriterThread({ file, synchronous: opts.synchronous ?? 'NORMAL', insertSql: INSERT_AUDIT_SQL });
     }
+  }
+
+  /** Whether audit-chain appends commit on the writer thread. */
+  get auditThread(): boolean {
+    return this.writer !== undefined;
   }
 
   private st(sql: string): Database.Statement {
