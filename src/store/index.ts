@@ -14,5 +14,5 @@ export async function openStore(config: Config, dataDir: string): Promise<Store>
   const p = config.store.sqlite?.path;
   const base = (config as { baseDir?: string }).baseDir ?? process.cwd();
   const file = p ? (p === ':memory:' ? p : path.resolve(base, p)) : path.join(dataDir, SQLITE_FILE);
-  return openSqliteStore(file, { synchronous: config.audit.fsync ? 'FULL' : 'NORMAL', auditThread: config.audit.writerThread ?? config.audit.fsync });
+  return openSqliteStore(file, { synchronous: config.audit.fsync ? 'FULL' : 'NORMAL', auditThread: config.audit.writerThread });
 }

@@ -50,10 +50,10 @@ storeContract('sqlite, audit writer thread', async () => {
 });
 
 describe('openStore', () => {
-  it('commits audit batches on the writer thread when audit.writerThread says so, or by default with fsync', async () => {
+  it('commits audit batches on the writer thread unless audit.writerThread is false', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pcx-store-'));
     try {
-      const cases: [Record<string, unknown>, boolean][] = [[{}, false], [{ fsync: true }, true], [{ writerThread: true }, true], [{ fsync: true, writerThread: false }, false]];
+      const cases: [Record<string, unknown>, boolean][] = [[{}, true], [{ fsync: true }, true], [{ writerThread: false }, false], [{ fsync: true, writerThread: false }, false]];
       for (const [audit, expected] of cases) {
         const store = (await openStore(ConfigSchema.parse({ audit }), dir)) as import('./sqlite/index.js').SqliteStore;
         try {

@@ -62,8 +62,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /**
    * Commit audit-chain appends on a worker thread with its own connection (store/sqlite/audit-writer.ts;
-   * default false; ignored for ':memory:', which cannot be shared between connections, and read-only).
-   * `audit.writerThread` in the config; see there for when it pays.
+   * default false here, so tools and tests opening a store get one connection; the gateway follows
+   * `audit.writerThread`, default true). Ignored for ':memory:' (not shareable between connections) and read-only.
    */
   auditThread?: boolean;
 }
