@@ -50,12 +50,18 @@ storeContract('sqlite, audit writer thread', async () => {
 });
 
 describe('openStore', () => {
-  it('commits audit batches on the writer thread unless audit.writerThread is false', async () => {
+  it('commits audit batches on the writer thread as audit.writerThread says, else as the caller defaults (true)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pcx-store-'));
     try {
-      const cases: [Record<string, unknown>, boolean][] = [[{}, true], [{ fsync: true }, true], [{ writerThread: false }, false], [{ fsync: true, writerThread: false }, false]];
-      for (const [audit, expected] of cases) {
-        const store = (await openStore(ConfigSchema.parse({ audit }), dir)) as import('./sqlite/index.js').SqliteStore;
+      const cases: [Record<string, unknown>, boolean | undefined, boolean][] = [
+        [{}, undefined, true],
+        [{ fsync: true }, undefined, true],
+        [{ writerThread: false }, undefined, false],
+        [{}, false, false],
+        [{ writerThread: true }, false, true],
+      ];
+      for (const [audit, callerDefault, expected] of cases) {
+        const store = (await openStore(ConfigSchema.parse({ audit }), dir, callerDefault === undefined ? {} : { auditThread: callerDefault })) as import('./sqlite/index.js').SqliteStore;
         try {
           expect(store.auditThread, JSON.stringify(audit)).toBe(expected);
           const [c] = await store.appendAuditChain([{ id: `e-${JSON.stringify(audit)}`, time: new Date().toISOString(), hook: 'request', decision: 'allow', findings: [] } as never]);
