@@ -352,12 +352,13 @@ export class EnvelopeState implements DownstreamEra {
     const id = msg.id as RpcId | undefined;
     const method = typeof msg.method === 'string' ? msg.method : 'unknown';
     this.gw.log.warn({ principal: principal.id, method, mismatch: why }, 'per-request message rejected: headers disagree with the body');
-    const eventId = this.auditRefusal(principal, method, (msg.params ?? {}) as Json, env.clientInfo, 'era.header-mismatch', why);
-    sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${why}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: why, eventId }));
+    const { eventId, recorded } = this.auditRefusal(principal, method, (msg.params ?? {}) as Json, env.clientInfo, 'era.header-mismatch', why);
+    void recorded.then(() => sink.reject(400, rpcErr(id ?? null, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${why}`, { code: 'HeaderMismatch', rule: 'era.header-mismatch', reason: why, eventId })));
   }
 
   /** Audit a refusal made here, before the session's pipeline (which audits everything after). Returns the event id. */
-  private auditRefusal(principal: Principal, method: string, params: Json, client: Envelope['clientInfo'], rule: string, reason: string): string {
+  /** The refusal's audit event; `recorded` settles once it is committed (or failed): the answer waits for it, as every answer does. */
+  private auditRefusal(principal: Principal, method: string, params: Json, client: Envelope['clientInfo'], rule: string, reason: string): { eventId: string; recorded: Promise<void> } {
     const target = nameSource(method, params);
     const ev: AuditEvent = {
       id: randomUUID(),
@@ -376,8 +377,11 @@ export class EnvelopeState implements DownstreamEra {
       outcome: 'denied',
     };
     // A refusal whose audit fails is still a refusal (fail closed); the failure is logged.
-    this.gw.audit(ev).catch((err: unknown) => this.gw.log.error({ err, rule }, 'audit of a refusal failed'));
-    return ev.id;
+    const recorded = this.gw.audit(ev).then(
+      () => undefined,
+      (err: unknown) => void this.gw.log.error({ err, rule }, 'audit of a refusal failed'),
+    );
+    return { eventId: ev.id, recorded };
   }
 
   // ───────── state per (principal, client) ─────────
@@ -587,8 +591,8 @@ export class EnvelopeState implements DownstreamEra {
             ? `the call waiting for input is parked on gateway replica ${opened.i}, not this one (${this.gw.instance}); MRTR retries must reach the same replica`
             : 'requestState names no call waiting for input (expired or already resumed)';
       this.gw.log.warn({ principal: entry.principal.id, method, reason }, 'requestState refused');
-      const eventId = this.auditRefusal(entry.principal, method, params, undefined, 'era.request-state', reason);
-      return sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId }));
+      const { eventId, recorded } = this.auditRefusal(entry.principal, method, params, undefined, 'era.request-state', reason);
+      return void recorded.then(() => sink.end(rpcErr(id, JSONRPC.INVALID_PARAMS, 'Invalid or expired requestState', { code: 'PCX_DENIED', rule: 'era.request-state', reason, eventId })));
     }
     const responses = (params.inputResponses ?? {}) as Json;
     const answered = (k: string) => responses[k] !== null && typeof responses[k] === 'object' && !Array.isArray(responses[k]);
