@@ -31,11 +31,19 @@ export interface ItemRef {
   weight: number;
 }
 
+/**
+ * Sources that are scored but never trained or tuned on: fresh challenge sets written before a round of
+ * detector changes, kept aside so their before/after figures stay honest (`npm run eval` still scores them,
+ * in-sample and in their own leave-one-source-out fold).
+ */
+export const EVAL_ONLY_SOURCES: ReadonlySet<string> = new Set(['authored/challenge5', 'authored/challenge6']);
+
 /** Does this item take part in training the model, and as what? */
 export function itemRefs(items: readonly CorpusItem[], name: ModelName): ItemRef[] {
   const out: ItemRef[] = [];
   const injFiles = new Set(items.filter((i) => i.labels.includes('prompt_injection')).map((i) => i.file));
   for (const it of items) {
+    if (EVAL_ONLY_SOURCES.has(it.source ?? '')) continue;
     if (name === 'poisoning') {
       if (it.type === 'tool') out.push({ item: it, y: it.labels.includes('tool_poisoning') ? 1 : 0, weight: 1 });
     } else if (it.type === 'text') {
