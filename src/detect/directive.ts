@@ -59,7 +59,7 @@ const ADDR_HEAD = new RegExp(
 
 /** Sequencing against the user's task ("before you answer,", "instead of the summary the user wants,"): the reader is the model. */
 const REDIRECT = new RegExp(
-  String.raw`^(?:(?:step\s+\w+|first(?:\s+of\s+all)?)\s*[,:—-]\s*)?(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides)\b[^,.;:\n]{0,90}?\b(?:answer\w*|repl\w*|respond\w*|response|summar\w*|translat\w*|the\s+user|user's|you\s+have\s+(?:answered|translated|summari[sz]ed)|(?:the|this)\s+(?:task|request|question|report|review|search|page|paragraph|document|ticket)\s+(?:is\s+)?(?:done|finished|complete)|whatever\s+(?:you|the\s+user))\b[^,.;:\n]{0,60}?[,:—-]\s*`,
+  String.raw`^(?:(?:step\s+\w+|first(?:\s+of\s+all)?)\s*[,:—-]\s*)?(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides)\b[^,.;:\n]{0,90}?\b(?:(?:answer\w*|repl(?:y|ies|ying)|respond\w*|response)(?:\s+(?:to\s+)?(?:the\s+user\w*|the\s+(?:question|request|query|customer|person)|them|this|it|anything|(?:the|your|their)\s+\w+\s+question))?(?=\s*[,:—-])|summar\w*|translat\w*|the\s+user|user's|you\s+have\s+(?:answered|translated|summari[sz]ed)|(?:the|this)\s+(?:task|request|question|report|review|search|page|paragraph|document|ticket)\s+(?:is\s+)?(?:done|finished|complete)|whatever\s+(?:you|the\s+user))\b[^,.;:\n]{0,60}?[,:—-]\s*`,
 );
 
 /** The clause refers to the model's own situation: its reply, the user as a third party, this chat, its context. */
@@ -107,7 +107,7 @@ const DIRECTIVE_ANY = new RegExp(String.raw`\b(?:you|u)\s+(?:must|should|shall|n
 /** Destructive or costly actions. */
 const HARM = /\b(?:delete|wipe|erase|drop|purge|destroy|remove|rm\s+-rf|truncate)\b[^.;\n]{0,40}\b(?:database|db|files?|folder|repo\w*|cluster|namespace|backups?|project|account|inbox|emails?|tables?|bucket|server)\b|\b[a-z]+_(?:file|files|project|repo|repository|database|user|account|funds|payment)\b|\b(?:transfer|wire|send|pay)\b[^.;\n]{0,40}(?:\$|€|£|\b(?:usd|eur|funds|money|balance|crypto|bitcoin)\b)|\b(?:grant|give)\b[^.;\n]{0,30}\b(?:admin|owner|root|write)\b|\bmake\b[^.;\n]{0,40}\bpublic\b|\b(?:disable|turn\s+off)\b[^.;\n]{0,30}\b(?:filter|firewall|2fa|two-factor|safety|refusal|security|spam|antivirus|logging)/;
 /** A new persona or mode for the model: "you are now FreeGPT, an AI with no rules", "you are now in developer mode". */
-const PERSONA = new RegExp(String.raw`\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,2}(?:mode\b|,?\s*(?:an?\s+)?(?:unrestricted\s+|unfiltered\s+)?${AI}\b)|\byou\s+are\s+no\s+longer\s+(?:bound|restricted|limited|required|an?\s+${AI}|governed|subject)\b|\byou\s+are\s+['"][^'"\n]{1,30}['"]`);
+const PERSONA = new RegExp(String.raw`\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+|the\s+)?(?:[\w'-]+[\s,]+){0,2}(?:mode\b|,?\s*(?:an?\s+)?(?:unrestricted\s+|unfiltered\s+)?${AI}\b)|\byou\s+are\s+no\s+longer\s+(?:bound|restricted|limited|required|an?\s+${AI}|governed|subject)\b|\byou\s+are\s+['"][^'"\n]{1,30}['"]`);
 /** "the assistant must …", "any language model assessing this paper must …" */
 const AI_MODAL = new RegExp(String.raw`\b(?:the\s+|any\s+|all\s+|every\s+)?${AIP}\s+(?:\w+ing\s+[^,.;\n]{0,40}?)?(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|are\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)(?:${VERB})\b`);
 
@@ -129,7 +129,7 @@ const CLAUSE_MAX = 320;
 /** A line of code is not covered by a header above it. */
 const CODE = /^[\w.]+\([^)]*\)\s*$|[{};]\s*$|^\s*(?:return|def|const|let|var|import|export|function|class|if|for)\b|=>|==/;
 /** A cheap necessary condition: no addressee word, relay, turn marker or CJK addressee anywhere → nothing to do. */
-const GATE = new RegExp(String.raw`\b(?:${AI}|whoever|whatever|anyone|user|human|customer|account|person|system|owner|author|developer|maintainer|administrator|admin|notice|official|end|eof|new|next|if)\b|<\||<\/|\[\/?inst|\[\/|#{2}|@|[⟦〚]|助手|模型|アシスタント|モデル`);
+const GATE = new RegExp(String.raw`\b(?:${AI}|whoever|whatever|anyone|user|human|customer|account|person|system|owner|author|developer|maintainer|administrator|admin|notice|official|end|eof|new|next|if|you|your|before|after|once|instead|rather|prior|whenever|from)\b|:\/\/|<\||<\/|\[\/?inst|\[\/|#{2}|@|[⟦〚]|助手|模型|アシスタント|モデル`);
 
 /**
  * The strongest directive addressed to the model in the view text (normalised, lower case), or undefined.
@@ -235,6 +235,9 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
     addressed = true;
     why = 'addressed';
     rest = c.slice(m[0].length).replace(/^[\s,:;!—–\-)\]]+/, '');
+    // "whoever is summarising this thread: do X", "… wants you to do X"
+    if (!DIRECTIVE.test(rest)) rest = rest.replace(/^[^,:;—\n]{0,50}[,:—]\s*/, '');
+    rest = rest.replace(/^(?:that\s+)?(?:you\s+)?to\s+/, '');
     // "Note to the AI: …" with nothing after the header: the instruction follows in the next clauses
     if (rest.length < 3) return { score: 0, head: true, turn, why };
   } else if (turn) {
