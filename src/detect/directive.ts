@@ -24,7 +24,7 @@
  * and Chinese / Japanese addressees with their instruction markers.
  */
 
-const AI = String.raw`(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|(?:ai\s+|virtual\s+|digital\s+|automated\s+|coding\s+|research\s+|mail\s+)?assistants?|(?:ai\s+|coding\s+|research\s+|autonomous\s+|automated\s+|software\s+)?agents?|chat\s?bots?|bots?|models?|copilot|claude|gpt(?:-?\d[\w.]*)?|chatgpt|gemini|(?:ai|automated)\s+(?:system|tool|reader|summari[sz]er|helper)s?|automated\s+(?:readers?|summari[sz]ers?)|summari[sz]ers?|ki(?:-\w+)?|ia|asistente|assistente|assistent(?:en|in)?|modelo|modele|modello|sprachmodell|agente|asystencie|asystent)`;
+const AI = String.raw`(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|(?:ai\s+|virtual\s+|digital\s+|automated\s+|coding\s+|research\s+|mail\s+)?assistants?|(?:ai\s+|coding\s+|research\s+|autonomous\s+|automated\s+|software\s+)?agents?|chat\s?bots?|bots?|models?|copilot|claude|gpt(?:-?\d[\w.]*)?|chatgpt|gemini|(?:ai|automated)\s+(?:system|tool|reader|summari[sz]er|helper)s?|automated\s+(?:readers?|summari[sz]ers?)|summari[sz]ers?|ki(?:-\w+)?|ia|asistente|assistente|assistent(?:en|in)?|modelo|modele|modello|modell|sprachmodell|agente|asystencie|asystent)`;
 const AIP = String.raw`${AI}(?:[\s-]+${AI})?`;
 const LEAD = String.raw`(?:(?:ps|p\.s\.|nb|fyi|btw|oh\s+and|and|also|so|now|ok|okay)\b[\s,:.-]*)?`;
 
@@ -36,11 +36,12 @@ const ADDR_HEAD = new RegExp(
     // note / message / reminder … to / for the AI
     String.raw`|(?:(?:quick|small|important|urgent|private|hidden|special|final|friendly)\s+)?(?:note|notes|message|memo|reminder|instructions?|directive|request|tip|hint|heads-?up|notice|order|orders|todo|fixme|xxx|task|action(?:\s+item)?|p\.?s\.?|ps|nb|warning|update|favou?r)\s*(?:\(\s*)?(?:to|for|@|→|->)?\s*(?:the\s+|any\s+|all\s+|every\s+|each\s+|whichever\s+|whatever\s+|an?\s+|you,?\s+)?${AI}\b` +
     String.raw`|@(?:ai|llm|agent|assistant|copilot|bot|model|claude|gpt)\b` +
-    String.raw`|(?:to|for)\s+(?:the\s+|any\s+|every\s+|whichever\s+)?${AI}\s+(?:reading|processing|handling|summari[sz]ing|parsing|in\s+the\s+loop|that\s+reads|who\s+reads)` +
+    String.raw`|(?:to|for)\s+(?:the\s+|any\s+|every\s+|whichever\s+)?${AI}\s+(?:[a-z]+ing\b|in\s+the\s+loop|(?:that|who|which)\s+[a-z]+s\b)` +
     String.raw`|(?:to\s+)?(?:whoever|whatever|anyone|any\s+(?:ai|llm|agent|model|bot|system))\s+(?:is\s+)?(?:reading|processing|summari[sz]ing|parsing|handling|ingesting|compiling|translating|reviewing)\b` +
     String.raw`|if\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|language\s+model|automated|bot|agent|assistant|model|chatbot)\b` +
     String.raw`|\(\s*${AI}\s+only\s*\)` +
     // claims to speak for the user / owner
+    String.raw`|(?:the\s+)?(?:user's|customer's|owner's|account\s+holder's)\s+(?:message|note|request|instructions?|follow-?up|wish|orders?)\b[^:\n]{0,40}:` +
     String.raw`|\[?(?:message|note|request|instructions?|follow-?up)\s+(?:relayed\s+|forwarded\s+|passed\s+on\s+)?(?:from|by)\s+(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner))(?=\s*(?:[:,.)\]("]|to\b|$))` +
     String.raw`|(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner)|person\s+(?:you(?:'re|\s+are)\s+(?:helping|assisting|chatting\s+with|working\s+for)|who\s+asked(?:\s+you)?[^,.;:\n]{0,40}))(?:'s)?\s+(?:also\s+|actually\s+|really\s+|now\s+|has\s+(?:already\s+)?|had\s+)?(?:wants?|asked|asks|requests?|requested|would\s+like|needs?|approved|agreed|confirmed|pre-?confirmed|authori[sz]ed|left\s+this)\b` +
     String.raw`|(?:speaking\s+)?as\s+(?:the|its|this)\s+(?:owner|author|developer|maintainer|administrator|admin|publisher|vendor|creator|operator)\s+of\s+this\b[^,.;:\n]{0,40}?\bi\s+(?:instruct|authori[sz]e|permit|allow|ask|require|order|give\s+you)` +
@@ -63,9 +64,9 @@ const REDIRECT = new RegExp(
 );
 
 /** The clause refers to the model's own situation: its reply, the user as a third party, this chat, its context. */
-const IMPLIED = /\b(?:the\s+user(?:'s)?|your\s+(?:\w+\s+)?(?:reply|answer|response|output|summary|next\s+(?:message|reply|answer))|(?:every|each|all|any)\s+(?:questions?|requests?|prompts?|replies|answers)|(?:this|the)\s+(?:conversation|chat|session)|(?:in|from)\s+(?:your|the)\s+context|you\s+(?:generate|produce|write|make|can\s+(?:see|read|access)|have\s+seen|opened|receive|find|were\s+(?:asked|told|given)|get\s+this))\b/;
+const IMPLIED = /\b(?:the\s+user(?:'s)?|your\s+(?:\w+\s+)?(?:reply|answer|response|output|summary|next\s+(?:message|reply|answer))|(?:every|each|all|any)\s+(?:questions?|requests?|prompts?|repl(?:y|ies)|answers?|responses?|messages?)|(?:this|the)\s+(?:conversation|chat|session)|(?:in|from)\s+(?:your|the)\s+context|you\s+(?:generate|produce|write|make|can\s+(?:see|read|access)|have\s+seen|opened|receive|find|were\s+(?:asked|told|given)|get\s+this))\b/;
 /** Data a third party must not get, and where it would go. */
-const SENSITIVE = /\b(?:passwords?|passwd|api[\s_-]?keys?|access[\s_-]?tokens?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|cookies?|session\s+(?:cookie|token|id)|system\s+prompt|hidden\s+(?:rules|instructions|prompt)|conversation|chat\s+(?:history|log|so\s+far)|(?:whole|entire|full)\s+chat|transcript|message\s+history|previous\s+(?:messages|questions)|last\s+(?:message|\w+\s+messages)|(?:saved|home|shipping)\s+address\w*|card\s+(?:number|details)|one-time\s+code|otp|(?:every|all|any)\s+(?:\w+\s+)?files?|~\/\.\w+|\/etc\/\w+)\b/;
+const SENSITIVE = /\b(?:passwords?|passwd|api[\s_-]?keys?|access[\s_-]?tokens?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|cookies?|session\s+(?:cookie|token|id)|system\s+prompt|hidden\s+(?:rules|instructions|prompt)|conversation|chat\s+(?:history|log|so\s+far)|(?:whole|entire|full)\s+chat|transcript|message\s+history|previous\s+(?:messages|questions)|last\s+(?:message|\w+\s+messages)|(?:saved|home|shipping)\s+address\w*|card\s+(?:number|details)|one-time\s+code|otp|(?:every|all|any)\s+(?:\w+\s+)?files?|(?:from|in)\s+the\s+environment)\b|(?:^|[\s'"`(])(?:\.env\b|~\/\.\w+|\/etc\/\w+|\.aws\b|\.ssh\b)|id_rsa/;
 const DESTINATION = /https?:\/\/|hxxps?:\/\/|www\.|\b[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\bwebhook\b|!\[[^\]\n]{0,60}\]\(/;
 const CONCEAL = /\b(?:without\s+(?:telling|asking|informing|mentioning|checking)|(?:don't|do\s+not|never|must\s+not|should\s+not)\s+(?:tell|mention|say|explain|inform|reveal|show)|(?:user|they|he|she)\s+(?:will|won't|would)\s+not\s+notice|won't\s+notice|silently|quietly|secretly|discreetly|invisible|hidden|html\s+comment|code\s+comment|base64|hex(?:adecimal)?|rot13|in\s+(?:portuguese|russian|chinese|french|german|spanish|finnish|japanese|korean|arabic|another\s+language)(?:\s+only)?)\b/;
 
@@ -73,7 +74,7 @@ const CONCEAL = /\b(?:without\s+(?:telling|asking|informing|mentioning|checking)
 const TURN = /<\|[a-z_]{2,24}\|>|<\/?(?:start|end)_of_turn>|<<\/?sys>>|\[\/?inst\]|<\/[a-z_]{0,24}(?:result|results|output|response|observation|document|context|data|search_results)>|<(?:system|user|human|assistant|system_instruction|instructions?)>|^\s*#{2,4}\s*(?:human|user|system|instruction)\s*:?|^\s*\[?(?:system|user|human|admin|operator)\]?\s*:|\[(?:system|user|admin)\]\s*:?|\b(?:end|close)\s+of\s+(?:the\s+)?(?:retrieved|tool|search|page|function|api|untrusted|document|data|file|context|input|results?|email|message|transcript|text|article|content)\b|\[\/(?:result|data|output|tool_?\w*)\]|^\s*(?:eof|end_of_[a-z_]+|={3,}.*end.*|-{3,}.*end.*)\s*$|\b(?:new|next)\s+(?:user\s+|system\s+)?(?:turn|directive|instructions?)\b|\bassistant\s+turn\s+complete\b|[⟦〚]\s*end/;
 
 const VERBS = [
-  'send', 'forward', 'email', 'e-mail', 'mail', 'post', 'upload', 'submit', 'transmit', 'push', 'ship', 'sync', 'text', 'dm', 'share', 'export', 'leak',
+  'send', 'forward', 'email', 'e-mail', 'mail', 'cc', 'bcc', 'post', 'upload', 'submit', 'transmit', 'push', 'ship', 'sync', 'text', 'dm', 'share', 'export', 'leak',
   'print', 'reveal', 'output', 'show', 'display', 'list', 'paste', 'quote', 'dump', 'disclose', 'expose', 'repeat',
   'include', 'append', 'add', 'insert', 'attach', 'embed', 'render', 'put', 'place', 'wrap', 'hide', 'tuck', 'encode', 'translate', 'format',
   'tell', 'say', 'state', 'claim', 'inform', 'answer', 'reply', 'respond', 'write', 'draft', 'compose', 'describe', 'rate', 'rank', 'recommend', 'praise', 'mention', 'call', 'label', 'report', 'confirm',
@@ -90,7 +91,7 @@ const VERBS = [
   'stuur', 'negeer', 'vergeet', 'zeg', 'toon', 'verwijder', 'wyslij', 'zignoruj', 'napisz', 'pokaz', 'usun',
 ];
 const VERB = String.raw`(?:${[...new Set(VERBS)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
-const SEQ = String.raw`(?:(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides|antes\s+de|despues\s+de|en\s+lugar\s+de|bevor|nachdem|statt|anstatt|avant\s+de|apres|au\s+lieu\s+de|prima\s+di|dopo|invece\s+di|em\s+vez\s+de|voordat|zanim)\b[^,.;:\n]{0,80}[,:]\s*|(?:to|for|in\s+order\s+to|if|when|whenever|once|as\s+soon\s+as)\s+[^,.;:\n]{1,60},\s*|(?:first(?:\s+of\s+all)?|then|next|also|additionally|afterwards|finally|quietly|silently|secretly|discreetly|immediately|just|simply|kindly|please|pls|plz|now|from\s+now\s+on|from\s+(?:this|that)\s+point(?:\s+on)?|going\s+forward|henceforth|step\s+\w+|por\s+favor|bitte|s'il\s+te\s+plait|per\s+favore|a\s+partir\s+de\s+(?:agora|ahora|maintenant)|desde\s+ahora|de\s+ahora\s+en\s+adelante|ab\s+jetzt|von\s+nun\s+an|desormais|d'ora\s+in\s+poi|vanaf\s+nu|od\s+teraz)\b[\s,:—-]*)`;
+const SEQ = String.raw`(?:(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides|antes\s+de|despues\s+de|en\s+lugar\s+de|bevor|nachdem|statt|anstatt|avant\s+de|apres|au\s+lieu\s+de|prima\s+di|dopo|invece\s+di|em\s+vez\s+de|voordat|zanim)\b[^,.;:\n]{0,80}[,:]\s*|(?:to|for|in\s+order\s+to|if|when|whenever|once|as\s+soon\s+as)\s+[^,.;:\n]{1,60},\s*|(?:ok|okay|great|thanks|cool|alright|right|good)\b[\s,!.]*|(?:first(?:\s+of\s+all)?|then|next|also|additionally|afterwards|finally|quietly|silently|secretly|discreetly|immediately|just|simply|kindly|please|pls|plz|now|from\s+now\s+on|from\s+(?:this|that)\s+point(?:\s+on)?|going\s+forward|henceforth|step\s+\w+|por\s+favor|bitte|s'il\s+te\s+plait|per\s+favore|a\s+partir\s+de\s+(?:agora|ahora|maintenant)|desde\s+ahora|de\s+ahora\s+en\s+adelante|ab\s+jetzt|von\s+nun\s+an|desormais|d'ora\s+in\s+poi|vanaf\s+nu|od\s+teraz)\b[\s,:—-]*)`;
 const SEQ_LEAD = new RegExp(String.raw`^(?:${SEQ}){1,3}`);
 const DIRECTIVE = new RegExp(
   String.raw`^(?:${SEQ}){0,3}(?:you\s+|u\s+)?(?:${VERB})\b` +
@@ -99,10 +100,13 @@ const DIRECTIVE = new RegExp(
     String.raw`|^(?:${SEQ}){0,2}i\s+(?:will|shall|am\s+going\s+to)\s+(?:now\s+)?(?:${VERB})\b` +
     String.raw`|^(?:${SEQ}){0,2}(?:ne\s+\w+\s+pas|no\s+(?:le\s+|les\s+)?(?:digas|hagas|respondas|menciones|tengas|sigas|contestes)|non\s+(?:dire|fare|rispondere|seguire)|nao\s+(?:diga|faca|responda|siga))\b` +
     String.raw`|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you|permit\s+you|allow\s+you|order\s+you|need\s+you|want\s+you)\b` +
-    String.raw`|^(?:the\s+|this\s+|any\s+)?${AI}\s+(?:must|should|shall|needs\s+to|has\s+to|is\s+to|is\s+required\s+to|may\s+now|is\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared)\s+to)\b` +
+    String.raw`|^(?:the\s+|this\s+|any\s+)?${AIP}\s+(?:must|should|shall|may|can|will|needs\s+to|has\s+to|is\s+to|is\s+required\s+to|is\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared)\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)` +
     String.raw`|(?:忽略|无视|不要|请|把|将|输出|发送|告诉|只用)|(?:無視|送信|出力|削除|表示)`,
 );
 const DIRECTIVE_ANY = new RegExp(String.raw`\b(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to|will\s+now|may\s+now|are\s+now|are\s+no\s+longer)\b|\bthat\s+you\s+(?:${VERB})\b|\b(?:i\s+(?:need|want)\s+you\s+to|could\s+you|can\s+you|would\s+you|will\s+you)\s+(?:please\s+)?(?:${VERB})\b|\b(?:et|y|und|e|en|i)\s+(?:${VERB})\b|\b(?:please|kindly|pls|plz)\s+(?:${VERB})\b|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you)\b|\b(?:and|then|also|,)\s+(?:${VERB})\s+(?:the|all|every|any|my|their|his|her|your|it|them|this|that|a|an|\w+'s)\b`);
+
+/** The reply encoded or put into another language so the user cannot read it. */
+const FORMAT = new RegExp(String.raw`^(?:${SEQ}){0,3}(?:respond|reply|answer|write|format|encode|output|give|return|put)\w*\b[^.;\n]{0,60}?\b(?:in|using|as|into|with)\s+(?:base64|hex(?:adecimal)?|rot-?13|binary|morse|leetspeak|reversed?\s+text|pig\s+latin)\b|^(?:${SEQ}){0,3}(?:respond|reply|answer|write)\w*\b[^.;\n]{0,40}?\bin\s+[a-z]+\s+only\b[^.;\n]{0,60}\b(?:even\s+(?:though|if)|regardless|whatever|no\s+matter|don't|do\s+not)\b`);
 
 /** Destructive or costly actions. */
 const HARM = /\b(?:delete|wipe|erase|drop|purge|destroy|remove|rm\s+-rf|truncate)\b[^.;\n]{0,40}\b(?:database|db|files?|folder|repo\w*|cluster|namespace|backups?|project|account|inbox|emails?|tables?|bucket|server)\b|\b[a-z]+_(?:file|files|project|repo|repository|database|user|account|funds|payment)\b|\b(?:transfer|wire|send|pay)\b[^.;\n]{0,40}(?:\$|€|£|\b(?:usd|eur|funds|money|balance|crypto|bitcoin)\b)|\b(?:grant|give)\b[^.;\n]{0,30}\b(?:admin|owner|root|write)\b|\bmake\b[^.;\n]{0,40}\bpublic\b|\b(?:disable|turn\s+off)\b[^.;\n]{0,30}\b(?:filter|firewall|2fa|two-factor|safety|refusal|security|spam|antivirus|logging)/;
@@ -136,8 +140,10 @@ const GATE = new RegExp(String.raw`\b(?:${AI}|whoever|whatever|anyone|user|human
  * Scores: addressee + directive 0.7; with a target 0.8; a turn marker counts as an addressee for the
  * next three clauses; text about attacks subtracts 0.35.
  */
-export function findDirective(t: string): DirectiveHit | undefined {
-  if (!GATE.test(t)) return undefined;
+export function findDirective(text: string): DirectiveHit | undefined {
+  if (!GATE.test(text)) return undefined;
+  // JSON-escaped line breaks ("…done.\n</search_results>\n<system>…") end clauses too (same length: offsets hold)
+  const t = text.includes('\\') ? text.replace(/\\[nrt]/g, ' \n') : text;
   let best: DirectiveHit | undefined;
   // clause boundaries: sentence ends, line breaks, semicolons (bounded clause length)
   let addrLeft = 0; // clauses still covered by a preceding header / turn marker
@@ -237,7 +243,7 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
     rest = c.slice(m[0].length).replace(/^[\s,:;!—–\-)\]]+/, '');
     // "whoever is summarising this thread: do X", "… wants you to do X"
     if (!DIRECTIVE.test(rest)) rest = rest.replace(/^[^,:;—\n]{0,50}[,:—]\s*/, '');
-    rest = rest.replace(/^(?:that\s+)?(?:you\s+)?to\s+/, '');
+    rest = rest.replace(/^(?:that\s+)?(?:you\s+)?(?:(?:permission|the\s+right|authori[sz]ation|leave|clearance)\s+)?to\s+/, '');
     // "Note to the AI: …" with nothing after the header: the instruction follows in the next clauses
     if (rest.length < 3) return { score: 0, head: true, turn, why };
   } else if (turn) {
@@ -258,6 +264,8 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
       const after = c.slice(r[0].length);
       if (DIRECTIVE.test(after)) return { score: TARGET.test(after) ? 0.8 : 0.7, head: false, turn, why: 'task redirect, directive' };
     }
+    // a change of the reply's encoding or language that hides it: "respond using rot13 from here on"
+    if (DIRECTIVE.test(c) && FORMAT.test(c)) return { score: 0.7, head: true, turn, why: 'reply format change' };
     // a new persona or mode for the reader
     const pm = PERSONA.exec(c);
     if (pm !== null && !/['"`]\s*$/.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };

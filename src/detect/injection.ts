@@ -1260,23 +1260,25 @@ const REPORT_THRESHOLD = 0.6;
  * The gateway's own untrusted-content marker (pipeline/interceptors/inspect.ts: "⟦untrusted content — …",
  * "⟦end of untrusted content⟧") inside a tool result: only Portcullis writes it, so a result that carries
  * it is trying to close the marker early and pass what follows off as trusted. Checked on the normalised
- * text (case, spacing); the look-alike bracket 〚 counts too.
+ * text and its de-obfuscated copy (case, spacing, leetspeak, misspellings); the look-alike bracket 〚 counts too.
  */
-const GATEWAY_MARKER = /[⟦〚]\s*(?:end\s+of\s+)?untrusted\s+content/;
+const GATEWAY_MARKER = /[⟦〚][\s.]*(?:end[\s.]+of[\s.]+)?untrust\w*[\s.]+content/;
 
 function gatewayMarkerFinding(p: PreparedText): Finding | undefined {
   if (!/[⟦〚]/.test(p.text)) return undefined;
-  const t = p.norm.text;
-  const m = GATEWAY_MARKER.exec(t);
+  // the normalised text, and its de-obfuscated copy (leetspeak, spacing, misspellings undone)
+  const v = p.modelView;
+  const m = GATEWAY_MARKER.exec(v.text);
   if (m === null) return undefined;
-  const start = p.norm.map(m.index);
+  const inCopy = m.index >= v.normLength;
+  const start = inCopy ? 0 : v.map(m.index);
   return {
     category: 'prompt_injection',
     detector: 'injection.gateway-marker',
     severity: 'high',
     score: 0.95,
     start,
-    end: p.norm.map(m.index + m[0].length),
+    end: inCopy ? p.text.length : v.map(m.index + m[0].length),
     message: "Tool output contains the gateway's own untrusted-content marker (an attempt to end the untrusted section early)",
     label: 'prompt-injection',
   };
