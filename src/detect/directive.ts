@@ -105,6 +105,9 @@ const DIRECTIVE = new RegExp(
 );
 const DIRECTIVE_ANY = new RegExp(String.raw`\b(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to|will\s+now|may\s+now|are\s+now|are\s+no\s+longer)\b|\bthat\s+you\s+(?:${VERB})\b|\b(?:i\s+(?:need|want)\s+you\s+to|could\s+you|can\s+you|would\s+you|will\s+you)\s+(?:please\s+)?(?:${VERB})\b|\b(?:et|y|und|e|en|i)\s+(?:${VERB})\b|\b(?:please|kindly|pls|plz)\s+(?:${VERB})\b|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you)\b|\b(?:and|then|also|,)\s+(?:${VERB})\s+(?:the|all|every|any|my|their|his|her|your|it|them|this|that|a|an|\w+'s)\b`);
 
+/** A request for generated content (poem, story, list, recipe, tips…), as an assistant is asked for. */
+const TASK_INSERT = /^(?:please\s+|now\s+|also\s+)?(?:write|compose|provide|generate|create|suggest|give\s+me|draft|come\s+up\s+with|recommend|help\s+me\s+(?:with|write|plan|find|create|come\s+up))\b[^.?!\n]{0,80}?\b(?:poems?|story|stories|essay|jokes?|haikus?|songs?|lyrics|limericks?|recipes?|tips|ideas|itinerary|getaways?|destinations?|fun\s+facts?|quotes?|slogans?|tweets?|riddles?|workouts?|routines?|playlists?|names\s+for|titles?\s+for|movies?\s+to|books?\s+to|a\s+list\s+of\s+(?:\w+\s+){0,3}(?:books|movies|places|destinations|tips|ideas|ways|foods|exercises|activities|hobbies|games))\b/;
+
 /** The reply encoded or put into another language so the user cannot read it. */
 const FORMAT = new RegExp(String.raw`^(?:${SEQ}){0,3}(?:respond|reply|answer|write|format|encode|output|give|return|put)\w*\b[^.;\n]{0,60}?\b(?:in|using|as|into|with)\s+(?:base64|hex(?:adecimal)?|rot-?13|binary|morse|leetspeak|reversed?\s+text|pig\s+latin)\b|^(?:${SEQ}){0,3}(?:respond|reply|answer|write)\w*\b[^.;\n]{0,40}?\bin\s+[a-z]+\s+only\b[^.;\n]{0,60}\b(?:even\s+(?:though|if)|regardless|whatever|no\s+matter|don't|do\s+not)\b`);
 
@@ -162,7 +165,9 @@ export function findDirective(text: string): DirectiveHit | undefined {
     const raw = t.slice(i, j);
     const lead = CLAUSE_LEAD.exec(raw);
     const clause = lead === null ? raw : raw.slice(lead[0].length);
-    const hit = scoreClause(clause, addrLeft > 0 && !CODE.test(clause), addrWhy, transcript);
+    // a clause that is a whole line of its own
+    const line = (i === 0 || t.charCodeAt(i - 1) === 10 || /\n[ \t]*$/.test(t.slice(Math.max(0, i - 8), i))) && (j >= n || t.charCodeAt(j) === 10 || /^[.!?]?[ \t]*(?:\n|$)/.test(t.slice(j, j + 4)));
+    const hit = scoreClause(clause, addrLeft > 0 && !CODE.test(clause), addrWhy, transcript, line);
     if (hit.turn) {
       addrLeft = 3;
       addrWhy = 'turn marker';
@@ -230,7 +235,7 @@ function isTranscript(t: string): boolean {
   return lines >= 2 && seen.size >= 2;
 }
 
-function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean): ClauseScore {
+function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, line = false): ClauseScore {
   if (transcript && LABEL.test(c)) return { score: 0, head: false, turn: false, why: '' }; // a speaker's line
   const turn = TURN.test(c);
   const m = ADDR_HEAD.exec(c);
@@ -266,6 +271,9 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
     }
     // a change of the reply's encoding or language that hides it: "respond using rot13 from here on"
     if (DIRECTIVE.test(c) && FORMAT.test(c)) return { score: 0.7, head: true, turn, why: 'reply format change' };
+    // a generative task dropped into the data on a line of its own ("provide a poem about the sea."): work for
+    // an assistant, not for the document's reader
+    if (line && TASK_INSERT.test(c)) return { score: 0.65, head: false, turn, why: 'inserted task' };
     // a new persona or mode for the reader
     const pm = PERSONA.exec(c);
     if (pm !== null && !/['"`]\s*$/.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };
