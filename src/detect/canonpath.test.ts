@@ -12,6 +12,10 @@ describe('canonicalPath', () => {
     fs.mkdirSync(path.join(root, 'secret'));
     fs.symlinkSync(path.join(root, 'a', 'b'), path.join(root, 'lnk'));
     fs.symlinkSync(path.join(root, 'nowhere', 'x'), path.join(root, 'dangling'));
+    fs.symlinkSync('/proc/self/cwd', path.join(root, 'here'));
+    fs.symlinkSync('loop2', path.join(root, 'loop1'));
+    fs.symlinkSync('loop1', path.join(root, 'loop2'));
+    fs.symlinkSync('lnk', path.join(root, 'chain'));
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -38,6 +42,16 @@ describe('canonicalPath', () => {
     ['file://evil.example/etc/passwd', null],
     ['{R}/%25252573', null],
     ['~nosuchuser-pcx/x', null],
+    // links followed through a chain, each hop checked
+    ['{R}/chain/../secret', '{R}/a/secret'],
+    ['{R}/loop1/x', null],
+    // where these lead depends on the process that opens them (the server, not the gateway)
+    ['/proc/self/cwd/secret/k', null],
+    ['/proc/thread-self/root/etc/shadow', null],
+    ['/tmp/../proc/self/cwd', null],
+    ['/dev/fd/3', null],
+    ['/dev/stdin', null],
+    ['{R}/here/secret/k', null],
   ];
   it.each(CASES)('%j', (input, want) => {
     const r = canonicalPath(input.replaceAll('{R}', root), { cwd: root, home: root, local: true });
@@ -49,6 +63,8 @@ describe('canonicalPath', () => {
     expect(canonicalPath('secret/k', {}).ok).toBe(false);
     expect(canonicalPath('~/x', {}).ok).toBe(false);
     expect(canonicalPath('/srv/./x', {})).toEqual({ ok: true, path: '/srv/x' });
+    expect(canonicalPath('/proc/self/cwd/secret', {}).ok).toBe(false);
+    expect(canonicalPath('/srv/../dev/fd/0', {}).ok).toBe(false);
   });
 
   it('refuses a relative path that means different files against the cwd and the roots', () => {

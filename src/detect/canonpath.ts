@@ -74,6 +74,17 @@ function percentDecode(s: string): string | undefined {
   return cur;
 }
 
+/**
+ * Strings that are certainly meant as paths whatever the argument's key: absolute, home-relative,
+ * `./` or `../`, `file:`, a Windows drive or UNC path, or anything holding a NUL byte (which no
+ * canonical form has). A relative `a/b` under an ordinary key may be prose (`and/or`, `text/html`),
+ * so it is not here. The one definition the policy engine's path views and the inspect stage share.
+ */
+export function isCertainlyPath(s: string): boolean {
+  return CERTAIN_PATH.test(s);
+}
+const CERTAIN_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
+
 /** Does the string look like it is meant as a file path (for arguments not declared as paths)? */
 export function looksLikePath(s: string): boolean {
   if (s.length === 0 || s.length > 4096 || /[\s]/.test(s.trim()) || s.includes('\n')) return false;
@@ -124,12 +135,32 @@ export function canonicalPath(raw: string, base: PathBase = {}): CanonicalPath {
 }
 
 function absolute(p: string, base: PathBase): CanonicalPath {
-  if (!base.local) return { ok: true, path: path.posix.resolve(p) };
-  return resolveReal(p);
+  if (!base.local) {
+    const lexical = path.posix.resolve(p);
+    // A remote server reads /proc/self/… as itself: nothing here can say where that leads.
+    if (PROCESS_RELATIVE.test(lexical)) return fail(`path depends on the process that opens it (${lexical})`);
+    return { ok: true, path: lexical };
+  }
+  const r = resolveReal(p, { links: 0 });
+  return r.ok ? { ok: true, path: r.path } : r;
 }
 
-/** Resolve an absolute path component by component against the real file system. */
-function resolveReal(abs: string): CanonicalPath {
+/**
+ * Links whose target depends on the process that follows them: `/proc/self` is the gateway here and
+ * the server there, `/dev/fd/N` and `/dev/stdin` are each process's own descriptors. A path through
+ * one cannot be canonicalised on the server's behalf (`/proc/self/cwd/secret` is the server's cwd).
+ */
+const PROCESS_RELATIVE = /^\/(?:proc\/(?:self|thread-self)|dev\/(?:fd|stdin|stdout|stderr))(?:\/|$)/;
+/** As the kernel's limit on links followed in one lookup (ELOOP). */
+const MAX_LINKS = 40;
+
+/**
+ * Resolve an absolute path component by component against the real file system, following each
+ * symbolic link ourselves (not `realpath`, which would read `/proc/self` as the gateway), so every
+ * component of every link target is checked. `exists` is false once a component is missing: the
+ * rest is kept lexically (where a create would go).
+ */
+function resolveReal(abs: string, budget: { links: number }): { ok: true; path: string; exists: boolean } | { ok: false; reason: string } {
   const segs = abs.split('/');
   let cur = '/';
   let real = true; // every component so far exists
@@ -141,6 +172,7 @@ function resolveReal(abs: string): CanonicalPath {
       continue;
     }
     const next = cur === '/' ? `/${seg}` : `${cur}/${seg}`;
+    if (PROCESS_RELATIVE.test(next)) return fail(`path depends on the process that opens it (${next})`) as { ok: false; reason: string };
     if (!real) {
       cur = next;
       continue;
@@ -151,36 +183,30 @@ function resolveReal(abs: string): CanonicalPath {
     } catch (e) {
       // EACCES, ENOTDIR: the server cannot open it either, or sees something we cannot: keep the lexical form
       if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') real = false;
-      else return fail(`cannot examine ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      else return { ok: false, reason: `cannot examine ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
     }
     if (!st) {
       real = false;
       cur = next;
       continue;
     }
-    if (st.isSymbolicLink()) {
-      try {
-        cur = fs.realpathSync(next);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          // dangling link: where it points is where a create would go
-          try {
-            const target = fs.readlinkSync(next);
-            const r = resolveReal(target.startsWith('/') ? target : `${cur}/${target}`);
-            if (!r.ok) return r;
-            cur = r.path;
-            real = false;
-            continue;
-          } catch {
-            return fail(`cannot resolve link ${next}`);
-          }
-        }
-        return fail(`cannot resolve link ${next}: ${code ?? 'error'}`);
-      }
-    } else cur = next;
+    if (!st.isSymbolicLink()) {
+      cur = next;
+      continue;
+    }
+    if (++budget.links > MAX_LINKS) return { ok: false, reason: `too many symbolic links at ${next}` };
+    let target: string;
+    try {
+      target = fs.readlinkSync(next);
+    } catch (e) {
+      return { ok: false, reason: `cannot resolve link ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+    const r = resolveReal(target.startsWith('/') ? target : `${cur}/${target}`, budget);
+    if (!r.ok) return r;
+    cur = r.path;
+    real = r.exists; // a dangling link: where it points is where a create would go
   }
-  return { ok: true, path: cur };
+  return { ok: true, path: cur, exists: real };
 }
 
 /**

@@ -719,10 +719,33 @@ export class Session implements UpstreamOwner, SessionView {
       await this.gw.audit(ev).catch(() => undefined);
       return this.denial(msg.id as RpcId, r, ev.id) as unknown as Json;
     }
-    const answer = await this.requestClient(r.message as Json, call?.downstreamId, SERVER_REQUEST_TIMEOUT_MS, { upstream: u, upstreamId: msg.id as RpcId });
-    const ev = this.event(ctx, r, { outcome: 'error' in answer ? 'error' : 'ok', latencyMs: performance.now() - t0 });
+    const raw = await this.requestClient(r.message as Json, call?.downstreamId, SERVER_REQUEST_TIMEOUT_MS, { upstream: u, upstreamId: msg.id as RpcId });
+    const checked = await this.answerToServer(raw, ctx);
+    const blocked = checked.message === undefined;
+    const why = checked.findings.length ? [...new Set(checked.findings.map((f) => f.category))].join(', ') : 'content the gateway could not inspect';
+    const answer = checked.message ?? (rpcError(raw.id as RpcId, 'PCX_DENIED', `the client's answer to ${method} was withheld by the gateway: it contained ${why}`, { decision: 'deny', rule: 'inspect.secrets', reason: `${why} in the client's answer` }) as unknown as Json);
+    const ev = this.event(ctx, r, { outcome: blocked ? 'denied' : 'error' in answer ? 'error' : 'ok', latencyMs: performance.now() - t0 });
     await this.gw.audit(ev).catch(() => undefined);
     return answer;
+  }
+
+  /**
+   * The client's answer to a server→client request goes to the server like arguments do: secrets
+   * (and Unicode) in a sampling completion, an elicitation form or a roots list get the argument-side
+   * actions. Findings join the request's audit event; undefined = withheld.
+   */
+  private async answerToServer(answer: Json, ctx: PipelineContext): Promise<{ message: Json | undefined; findings: Finding[] }> {
+    const cfg = this.gw.config;
+    if (cfg.pipeline.disable.includes('inspect') || !('result' in answer)) return { message: answer, findings: [] };
+    const m = inspectMod ?? (await loadInspect());
+    try {
+      const { message, findings } = m.inspectOutbound(answer as JsonRpcObject, cfg.inspect, 'toServer');
+      ctx.findings.push(...findings);
+      return { message: message as Json | undefined, findings };
+    } catch (err) {
+      this.gw.log.warn({ err: String(err), method: ctx.method }, 'inspection of the client\'s answer failed; answer withheld');
+      return { message: undefined, findings: [] };
+    }
   }
 
   /**

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/log.js';
-import { canonicalPath, pathBasesOf, type PathBase } from '../detect/canonpath.js';
+import { canonicalPath, isCertainlyPath, pathBasesOf, type PathBase } from '../detect/canonpath.js';
 import { resolveServers } from '../config/load.js';
 import { type ArgType, DEFAULT_PATH_ARGUMENTS, type PathContext, convertArguments, normalizePathLike, typeFromSchemaJson, typeToSchemaJson, typeToString, sameType } from './args.js';
 import { contextAttrsUsed, inferArgumentTypes, usesCallData } from './infer.js';
@@ -43,8 +43,6 @@ const DECISION_CACHE_SIZE = 10_000;
 const PATH_ARGS_READ = new WeakMap<object, string[]>();
 /** Most paths one call may name for the path views of `authorize`; past it the call is denied. */
 const MAX_PATH_VIEWS = 256;
-/** Strings that are certainly paths whatever their key (relative `a/b` under an ordinary key may be prose). */
-const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:)/i;
 
 export interface PolicyEngineOptions {
   policy: PolicyConfig;
@@ -570,7 +568,7 @@ export class PolicyEngine {
     const walk = (v: unknown, at: string, underPathKey: boolean, depth: number): void => {
       if (depth > 64 || found.length > MAX_PATH_VIEWS) return;
       if (typeof v === 'string') {
-        if (underPathKey || STRONG_PATH.test(v)) found.push({ at, value: v });
+        if (underPathKey || isCertainlyPath(v)) found.push({ at, value: v });
         return;
       }
       if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`, underPathKey, depth + 1));

@@ -23,7 +23,7 @@ import { SEVERITY_RANK } from '../detect/types.js';
 import type { DefinitionKind, DefinitionRecord, RegistryStatus, ServerRecord, Store } from '../store/types.js';
 import type { ListKind } from '../shared/lists.js';
 import { redactTarget } from '../util/redact-url.js';
-import { changedFields, definitionHash, modelView, sha256Hex } from './hash.js';
+import { changedFields, definitionHash, legacyDefinitionHash, modelView, sha256Hex } from './hash.js';
 import { diffDefinitions } from './diff.js';
 import { definitionPrint, hasNonAscii, nameRelation, renameRelation, sameDefinition, type DefinitionPrint } from './similar.js';
 
@@ -338,6 +338,24 @@ export class Registry {
     const scanFindings = await this.scan(kind, server, view);
     const poisoned = scanFindings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[this.opts.poisonMinSeverity ?? 'medium']);
     const changes: RegistryChange[] = [];
+
+    if (rec && kind !== 'instructions' && rec.hash === legacyDefinitionHash(kind, view)) {
+      // Pinned before `_meta` and unknown fields were covered, and unchanged in what that pin
+      // covered: the newly covered fields are seen for the first time. Re-pin them if the scanner
+      // finds nothing there; else hold the definition like a poisoned first sight.
+      if (poisoned.length === 0 || rec.status === 'retired') {
+        const saved = await this.store.putDefinition({ kind, server, name, hash, status: rec.status, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), definition: view });
+        this.cacheDef(saved);
+        this.lastTouch.set(k, nowMs);
+        return undefined;
+      }
+      const reason = `poisoning in fields pinned since this version (_meta, vendor fields): ${summary(poisoned)}`;
+      const saved = await this.store.putDefinition({ kind, server, name, hash, status: 'quarantined', reason, definition: view });
+      this.cacheDef(saved);
+      changes.push({ change: 'poisoned', kind, server, name, id, status: 'quarantined', reason, findings: scanFindings });
+      if (rec.status !== 'quarantined') this.emit({ kind, server, name, status: 'quarantined' });
+      return changes;
+    }
 
     if (rec) {
       // A pinned definition changed: quarantine at once, keep the new version.

@@ -1,6 +1,6 @@
 /** Small pieces of the registry: canonical hashing, diffs, JSONC, similarity. */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, changedFields, definitionHash, instructionsHash } from '../../src/registry/hash.js';
+import { canonicalJson, changedFields, definitionHash, instructionsHash, legacyDefinitionHash, sha256Hex } from '../../src/registry/hash.js';
 import { diffLines, unifiedDiff } from '../../src/registry/diff.js';
 import { jsoncSpans, parseJsonc } from '../../src/registry/jsonc.js';
 import { editDistance, nameRelation, sameDefinition, definitionPrint } from '../../src/registry/similar.js';
@@ -9,7 +9,12 @@ describe('hash', () => {
   it('is key-order independent and covers everything the model reads', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 1 }], c: undefined } })).toBe('{"a":{"d":[1,{"e":1,"f":2}]},"b":1}');
     const t = { name: 't', description: 'd', inputSchema: { type: 'object' } };
-    expect(definitionHash('tool', t)).toBe(definitionHash('tool', { inputSchema: { type: 'object' }, description: 'd', name: 't', _meta: { x: 1 } }));
+    expect(definitionHash('tool', t)).toBe(definitionHash('tool', { inputSchema: { type: 'object' }, description: 'd', name: 't', icons: [{ src: 'https://x/i.png' }] }));
+    // _meta and fields the spec does not name may reach a model: pinned.
+    expect(definitionHash('tool', t)).not.toBe(definitionHash('tool', { ...t, _meta: { x: 1 } }));
+    expect(definitionHash('tool', t)).not.toBe(definitionHash('tool', { ...t, 'x-notes': 'y' }));
+    // Pins made when only the named fields were covered are recognised (upgrade path).
+    expect(legacyDefinitionHash('tool', { ...t, _meta: { x: 1 }, 'x-notes': 'y' })).toBe(sha256Hex(canonicalJson(t)));
     for (const k of ['title', 'outputSchema', 'annotations'] as const) expect(definitionHash('tool', { ...t, [k]: { x: 1 } })).not.toBe(definitionHash('tool', t));
     expect(definitionHash('prompt', { name: 'p', arguments: [{ name: 'a', description: 'x' }] })).not.toBe(definitionHash('prompt', { name: 'p', arguments: [{ name: 'a', description: 'y' }] }));
     expect(instructionsHash('a')).not.toBe(instructionsHash('b'));

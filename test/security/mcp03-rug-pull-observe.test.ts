@@ -51,6 +51,15 @@ const CASES: Case[] = [
     after: ['weather__echo'],
   },
   {
+    name: 'definition changed only in _meta (description and schema as pinned)',
+    server: 'weather',
+    args: ['rugpull.mjs', '--mode', 'meta', '--state', 'STATE'],
+    flip: true,
+    before: ['weather__get_weather'],
+    held: [{ id: 'weather__get_weather', reason: /^rug pull: _meta changed/, diff: /com\.example\/hint/ }],
+    after: ['weather__echo'],
+  },
+  {
     name: 'poisoned first descriptions (hidden instructions, invisible tags, shadowing, parameter description, ANSI)',
     server: 'tools',
     args: ['poisoned.mjs'],

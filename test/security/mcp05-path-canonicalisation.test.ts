@@ -4,7 +4,8 @@
  * (allowed directory = the temp root, HOME = the root), so each attack is one that server would
  * really serve: relative paths (resolved against its directory), `./`, `~`, `..`, repeated slashes,
  * symlinks, `file://` URLs, percent-encoding and an NFD spelling of an accented folder (the server
- * matches Unicode-equivalent names). What cannot be canonicalised (NUL, Windows forms) is denied.
+ * matches Unicode-equivalent names). What cannot be canonicalised (NUL, Windows forms, paths through
+ * `/proc/self`, which the server reads as itself) is denied.
  *
  * Attacks are data: `{R}` is the root.
  */
@@ -43,6 +44,8 @@ const ATTACKS: Array<[string, string, Record<string, unknown>]> = [
   ['NUL byte (cannot be canonicalised)', 'read_text_file', { path: '{R}/secret/key.txt\u0000.md' }],
   ['Windows drive form (cannot be mapped)', 'read_text_file', { path: 'C:\\secret\\key.txt' }],
   ['backslashes (cannot be mapped)', 'read_text_file', { path: 'secret\\key.txt' }],
+  ['through /proc/self/cwd (the server\'s cwd is the root, not the gateway\'s)', 'read_text_file', { path: '/proc/self/cwd/secret/key.txt' }],
+  ['through /proc/thread-self/cwd', 'read_text_file', { path: '/proc/thread-self/cwd/secret/key.txt' }],
   ['triple percent-encoding', 'read_text_file', { path: '{R}/%252573ecret/key.txt' }],
   ['under another argument name: paths[] of read_multiple_files', 'read_multiple_files', { paths: ['{R}/pub/readme.txt', '{R}/secret/key.txt'] }],
   ['under another argument name, relative', 'read_multiple_files', { paths: ['secret/key.txt'] }],
@@ -85,7 +88,7 @@ describe('MCP05: path rules see the canonical path', () => {
     gw = await startTestGateway(`
 auth: none
 mcpServers:
-  fs: { command: node, args: [${JSON.stringify(server)}, ${JSON.stringify(root)}], env: { HOME: ${JSON.stringify(root)} } }
+  fs: { command: node, args: [${JSON.stringify(server)}, ${JSON.stringify(root)}], cwd: ${JSON.stringify(root)}, env: { HOME: ${JSON.stringify(root)} } }
 policy:
   allow:
     - { principal: "*", tools: ["fs__*"] }
@@ -128,6 +131,7 @@ const DETECTOR_ATTACKS: Array<[string, string]> = [
   ['a symlinked folder into .ssh', '{R}/docs/id_rsa'],
   ['relative path into .ssh', '.ssh/id_rsa'],
   ['percent-encoded .env', '{R}/app/%2eenv'],
+  ['a symlink in a folder whose name has a space', '{R}/my docs/notes.txt'],
 ];
 
 describe('MCP05: the sensitive-path detector sees canonical paths', () => {
@@ -144,6 +148,8 @@ describe('MCP05: the sensitive-path detector sees canonical paths', () => {
     fs.mkdirSync(path.join(root, 'app'));
     fs.symlinkSync(path.join(root, '.ssh', 'id_rsa'), path.join(root, 'pub', 'notes.txt'));
     fs.symlinkSync(path.join(root, '.ssh'), path.join(root, 'docs'));
+    fs.mkdirSync(path.join(root, 'my docs'));
+    fs.symlinkSync(path.join(root, '.ssh', 'id_rsa'), path.join(root, 'my docs', 'notes.txt'));
     const server = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
     gw = await startTestGateway(`
 auth: none

@@ -20,7 +20,7 @@ import { SEVERITY_RANK, type Finding, type Severity } from '../../detect/types.j
 import { redactText } from '../../detect/redact.js';
 import { scanUrls } from '../../detect/ssrf.js';
 import { allStrings } from '../../detect/walk.js';
-import { canonicalPath, looksLikePath, type PathBase } from '../../detect/canonpath.js';
+import { canonicalPath, isCertainlyPath, looksLikePath, type PathBase } from '../../detect/canonpath.js';
 import { detectSensitivePaths } from '../../detect/paths.js';
 import { detectShellInjection } from '../../detect/shell.js';
 import { globToRegExp } from '../../util/glob.js';
@@ -154,8 +154,6 @@ const DETECTOR_OF: Record<string, DetectorName> = {
   ssrf: 'ssrf',
 };
 
-/** Strings that are certainly meant as paths (relative `a/b` may be prose: `and/or`, `text/html`). */
-const STRONG_PATH = /^(?:\/|~|\.\.?[/\\]|file:|[A-Za-z]:[\\/]|\\\\)|\0/i;
 
 /**
  * What a client sends that an upstream acts on, per method, as the detectors' "arguments": a tool's or a
@@ -263,11 +261,12 @@ export function createInspectInterceptor(settings: Inspect, opts: InspectOptions
     const base = (ctx.target.server && opts.pathBase?.(ctx.target.server)) || {};
     const out: Array<Finding & { path: string }> = [];
     for (const s of allStrings(args, '', false)) {
-      if (!looksLikePath(s.value)) continue;
+      const certain = isCertainlyPath(s.value);
+      if (!certain && !looksLikePath(s.value)) continue;
       const c = canonicalPath(s.value, base);
       const field = `arguments.${s.path}`;
       if (!c.ok) {
-        if (STRONG_PATH.test(s.value) && SEVERITY_RANK.medium >= SEVERITY_RANK[min]) {
+        if (certain && SEVERITY_RANK.medium >= SEVERITY_RANK[min]) {
           out.push({ category: 'sensitive_path', detector: 'paths.uncanonical', severity: 'medium', score: 0.6, label: 'uncanonical-path', message: `path cannot be canonicalised: ${c.reason}`, field, path: s.path });
         }
         continue;
@@ -412,8 +411,12 @@ function stripPath(f: Finding & { path: string }): Finding {
  * notification is dropped: `message` undefined; an error keeps its code with a neutral message).
  * Returns the message itself when nothing was found. Per-tool overrides do not apply here (a
  * notification is not always attributable to one tool); the global settings do.
+ *
+ * `toServer`: the client's answer to a server→client request (a sampling completion, an elicitation
+ * form, a roots list) travels to the server like arguments, so the argument-side actions apply (a
+ * secret the model or the user put in it is blocked by default: the answer is withheld).
  */
-export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { message: JsonRpcObject | undefined; findings: Finding[] } {
+export function inspectOutbound(msg: JsonRpcObject, settings: Inspect, direction: 'toClient' | 'toServer' = 'toClient'): { message: JsonRpcObject | undefined; findings: Finding[] } {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(msg)) if (k !== 'jsonrpc' && k !== 'id' && k !== 'method') body[k] = v;
   const strings: StringRef[] = [];
@@ -421,8 +424,10 @@ export function inspectOutbound(msg: JsonRpcObject, settings: Inspect): { messag
   if (strings.length === 0) return { message: msg, findings: [] };
   const sec = settings.secrets;
   const uni = settings.unicode;
-  const secAction = sec.results ?? 'redact';
-  const uniAction = uni.results ?? 'redact';
+  // What the client sends a server (its answer to a sampling, elicitation or roots request) is
+  // judged like arguments; what a server sends the client, like results.
+  const secAction = direction === 'toServer' ? (sec.arguments ?? 'block') : (sec.results ?? 'redact');
+  const uniAction = direction === 'toServer' ? (uni.arguments ?? 'log') : (uni.results ?? 'redact');
   const pass = (f: Finding, min: Severity | undefined) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min ?? 'medium'];
   const found: Array<Finding & { path: string; act: Action }> = [];
   if (secAction !== 'off') for (const f of secretFindings(strings)) if (pass(f, sec.minSeverity)) found.push({ ...f, act: secAction });
