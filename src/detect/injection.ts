@@ -14,6 +14,11 @@
  * is the model by default and instructions about files, secrets, other tools or concealment weigh more.
  *
  * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
+ *
+ * When these rules find nothing, two structural checks run before the learned scorer: the gateway's own
+ * untrusted-content marker inside a result (`injection.gateway-marker`), and directive.ts — a clause that
+ * addresses the model and tells it what to do (`injection.directive`). Misspelt instruction words are
+ * repaired in the de-obfuscated copy (spelling.ts) that both the rules and the scorer read.
  */
 import type { Finding, Severity, TextDetector } from './types.js';
 import { getModel, learnedScorersOn, scoreView } from './model.js';

@@ -17,7 +17,9 @@
  * a large result is not diluted. Everything is linear in the text length.
  *
  * The weights (`models/detectors.json`) are trained by `npm run train` (src/detect/train.ts) from the
- * development corpus and the repository's authored challenge sets, and shipped in the package.
+ * development corpus and the repository's authored sets (not the eval-only challenge sets, train.ts
+ * EVAL_ONLY_SOURCES), and shipped in the package. Cues added for issue 17's later families live in
+ * model-cues.ts and are appended to the lists below.
  *
  * Two implementations of the same scores: `featuresOf` / `scoreViewReference` build each window's
  * sparse vector (training uses them), `scoreView` (the detectors) featurises each word once per text
