@@ -215,9 +215,6 @@ CUES.forEach(([n], i) => {
   for (const sub of g.subs ?? []) SUBS.push({ mask: 1 << i, s: sub });
 });
 
-/** Does any anchor substring occur? (one scan; most texts have none, and then no `includes` runs) */
-const SUBS_ANY = new RegExp(SUBS.map(({ s }) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
-
 const TYPO_FEATURE = hashStr(SEED_TRIG, 'typo') & MASK;
 const LEN_FEATURES = [0, 1, 2, 3, 4, 5, 6].map((i) => hashStr(SEED_FEAT, 'len' + i) & MASK);
 const PAIRS: [string, string][] = [
@@ -440,9 +437,26 @@ interface CueScan {
    */
   head: Int32Array;
   tail: Int32Array;
+  /**
+   * The same at position 0, the only place a `^` of these (non-multiline) expressions can match:
+   * head/tail hold the keys of matches that begin later, so `(?:^|[.!?]\s*)verb` does not make
+   * every verb anywhere in the text a candidate. `atZero`: cues with too many keys at position 0,
+   * tried there whatever the key.
+   */
+  head0: Int32Array;
+  tail0: Int32Array;
+  atZero: number;
   sticky: (RegExp | undefined)[];
   /** cues that are one character class of literal characters (quotes): their characters */
   chars: (ReadonlySet<number> | undefined)[];
+  /**
+   * Keyed cues gated by anchor substrings alone (`![`, `](`, `<!--`, `display`…): the keyed pass is
+   * their gate (a text without the substring has no key of theirs either), so the word pass turns them
+   * on without searching the text once per substring; `subs` / `subsAny`: the substrings of the others.
+   */
+  keyedBySubs: number;
+  subs: { mask: number; s: string }[];
+  subsAny: RegExp | undefined;
 }
 let CUE_SCAN: CueScan | undefined;
 
@@ -450,6 +464,9 @@ function buildCueScan(): CueScan {
   const S = KEY_SYMBOLS;
   const head = new Int32Array(S * S);
   const tail = new Int32Array(S * S);
+  const head0 = new Int32Array(S * S);
+  const tail0 = new Int32Array(S * S);
+  let atZero = 0;
   let keyed = 0;
   const sticky: (RegExp | undefined)[] = [];
   const chars: (ReadonlySet<number> | undefined)[] = [];
@@ -458,7 +475,7 @@ function buildCueScan(): CueScan {
     const lit = /^\[([^\]\\^-]+)\]$/.exec(re.source);
     chars.push(lit ? new Set([...lit[1]!].map((c) => c.charCodeAt(0))) : undefined);
     if (lit && [...lit[1]!].some((c) => c.length !== 1 || c.charCodeAt(0) > 0xffff)) chars[k] = undefined;
-    const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source);
+    const keys = re.flags.includes('m') ? undefined : prefixKeys(re.source, 1024, { pastStart: true });
     if (keys === undefined) {
       sticky.push(undefined);
       return;
@@ -469,16 +486,33 @@ function buildCueScan(): CueScan {
       head[Math.floor(key / S)]! |= 1 << k;
       tail[key % (S * S)]! |= 1 << k;
     }
+    const keys0 = prefixKeys(re.source);
+    if (keys0 === undefined) atZero |= 1 << k;
+    else {
+      for (const key of keys0) {
+        head0[Math.floor(key / S)]! |= 1 << k;
+        tail0[key % (S * S)]! |= 1 << k;
+      }
+    }
   });
-  return { keyed, head, tail, sticky, chars };
+  let keyedBySubs = 0;
+  CUES.forEach(([n], k) => {
+    const g = CUE_GATES[n];
+    if (g && !g.words && g.subs && (keyed & (1 << k)) !== 0) keyedBySubs |= 1 << k;
+  });
+  const subs = SUBS.filter(({ mask }) => (mask & keyedBySubs) === 0);
+  const subsAny = subs.length > 0 ? new RegExp(subs.map(({ s }) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')) : undefined;
+  return { keyed, head, tail, head0, tail0, atZero, sticky, chars, keyedBySubs, subs, subsAny };
 }
 
 const cueFrom = new Int32Array(32);
+/** keySymbol of every UTF-16 code unit, as a table: the cue scan reads one per character (a call per character cost 3× the scan). */
+const KEY_OF = Uint8Array.from({ length: 65536 }, (_, c) => keySymbol(c));
 
 /** Start positions of every cue's matches in `t` (`mask`: the cues that can match, see anchorMask): the same as cueHitsReference. */
 export function cueHits(t: string, mask = anchorMask(t)): number[][] {
   CUE_SCAN ??= buildCueScan();
-  const { keyed, head, tail, sticky, chars } = CUE_SCAN;
+  const { keyed, head, tail, head0, tail0, atZero, sticky, chars } = CUE_SCAN;
   const S = KEY_SYMBOLS;
   const out: number[][] = new Array<number[]>(CUES.length);
   const lists: (number[] | undefined)[] = new Array<number[] | undefined>(CUES.length);
@@ -487,18 +521,28 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
     else if ((keyed & (1 << k)) !== 0) {
       lists[k] = [];
       cueFrom[k] = 0;
-    } else out[k] = chars[k] !== undefined ? scanChars(chars[k]!, t) : scanCue(CUES[k]![1], t);
+    } else out[k] = chars[k] !== undefined ? scanChars(chars[k]!, t) : k === URL_CUE ? urlHits(t) : scanCue(CUES[k]![1], t);
   }
   const want = mask & keyed;
   if (want !== 0) {
     const n = t.length;
     if (n >= 1) {
-      let a = keySymbol(t.charCodeAt(0));
-      let b = n >= 2 ? keySymbol(t.charCodeAt(1)) : KEY_END;
+      const sym = KEY_OF;
+      let a = sym[t.charCodeAt(0)]!;
+      let b = n >= 2 ? sym[t.charCodeAt(1)]! : KEY_END;
       for (let p = 0; p < n; p++) {
-        const c = p + 2 < n ? keySymbol(t.charCodeAt(p + 2)) : KEY_END;
-        let bits = head[a * S + b]! & want;
-        if (bits !== 0) bits &= tail[b * S + c]!;
+        const c = p + 2 < n ? sym[t.charCodeAt(p + 2)]! : KEY_END;
+        let bits: number;
+        if (p === 0) bits = ((head0[a * S + b]! & tail0[b * S + c]!) | atZero) & want;
+        else {
+          bits = head[a * S + b]! & want;
+          if (bits === 0) {
+            a = b;
+            b = c;
+            continue;
+          }
+          bits &= tail[b * S + c]!;
+        }
         while (bits !== 0) {
           const k = 31 - Math.clz32(bits);
           bits &= ~(1 << k);
@@ -522,8 +566,93 @@ export function cueHits(t: string, mask = anchorMask(t)): number[][] {
 /** No match (shared; never written to). */
 const NONE: number[] = [];
 
-const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
+/**
+ * The `url` cue has too many possible starts for a key set ([a-z0-9-] then a TLD up to 41 characters
+ * later), and a scan of its regex tried the 40-character run at every word. Its matches can only
+ * begin at `http` / `hxxp` / `www.`, or inside the [a-z0-9-] run that ends 2 to 40 characters before
+ * a `.tld` (a dot, one of its TLDs, a word boundary): only those positions are tried, in order, as a
+ * sticky regex, skipping what the previous match covered, which is what the global scan finds.
+ * Used only while the cue's source is this one (anything else keeps the plain scan).
+ */
+const URL_SOURCE = String.raw`\b(?:https?:\/\/|hxxps?:\/\/|www\.)[^\s)]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b`;
+const URL_CUE = CUES.findIndex(([n, re]) => n === 'url' && re.source === URL_SOURCE && re.flags === 'g');
+const URL_STICKY = new RegExp(URL_SOURCE, 'y');
+const URL_TLD_DOT = /\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|ly)\b/g;
+const isUrlRunChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45;
+
+function urlHits(t: string): number[] {
+  // candidate ranges [from, to] of match starts, from both anchors
+  const ranges: number[] = [];
+  for (const lit of ['http', 'hxxp', 'www.']) for (let q = t.indexOf(lit); q >= 0; q = t.indexOf(lit, q + 1)) ranges.push(q, q);
+  URL_TLD_DOT.lastIndex = 0;
+  for (let m = URL_TLD_DOT.exec(t); m !== null; m = URL_TLD_DOT.exec(t)) {
+    const d = m.index;
+    let s = d;
+    while (s > 0 && d - s < 40 && isUrlRunChar(t.charCodeAt(s - 1))) s--;
+    if (d - s >= 2) ranges.push(s, d - 2);
+  }
+  if (ranges.length === 0) return NONE;
+  const order = Array.from({ length: ranges.length / 2 }, (_, i) => i).sort((x, y) => ranges[2 * x]! - ranges[2 * y]!);
+  const pos: number[] = [];
+  let next = 0; // the first position not yet tried nor covered by a match
+  for (const r of order) {
+    const end = ranges[2 * r + 1]!;
+    for (let p = Math.max(ranges[2 * r]!, next); p <= end; p = Math.max(p + 1, next)) {
+      URL_STICKY.lastIndex = p;
+      if (URL_STICKY.test(t)) {
+        pos.push(p);
+        next = URL_STICKY.lastIndex;
+      } else next = p + 1;
+    }
+  }
+  return pos.length === 0 ? NONE : pos;
+}
+
+/**
+ * Positions of the characters of `set` in `t`, in order: one native search (indexOf) per character
+ * of the set, merged; most texts hold few of them, and a search skips the rest far faster than a
+ * loop reading every character. A text dense in them (JSON: a quote every few characters) is read
+ * character by character instead, where one table look-up per character is cheaper than a search
+ * and a merge per hit.
+ */
 function scanChars(set: ReadonlySet<number>, t: string): number[] {
+  const lists: number[][] = [];
+  const dense = (t.length >> 5) + 16;
+  let found = 0;
+  for (const c of set) {
+    const ch = String.fromCharCode(c);
+    let l: number[] | undefined;
+    for (let q = t.indexOf(ch); q >= 0; q = t.indexOf(ch, q + 1)) {
+      (l ??= []).push(q);
+      if (++found > dense) return scanCharsByTable(set, t);
+    }
+    if (l !== undefined) lists.push(l);
+  }
+  if (lists.length === 0) return NONE;
+  if (lists.length === 1) return lists[0]!;
+  // k-way merge (k ≤ the size of the set; positions of different characters never coincide)
+  const at = new Int32Array(lists.length);
+  let total = 0;
+  for (const l of lists) total += l.length;
+  const pos = new Array<number>(total);
+  for (let o = 0; o < total; o++) {
+    let best = -1;
+    let bv = Infinity;
+    for (let k = 0; k < lists.length; k++) {
+      const v = at[k]! < lists[k]!.length ? lists[k]![at[k]!]! : Infinity;
+      if (v < bv) {
+        bv = v;
+        best = k;
+      }
+    }
+    pos[o] = bv;
+    at[best]!++;
+  }
+  return pos;
+}
+
+const charTables = new WeakMap<ReadonlySet<number>, Uint8Array>();
+function scanCharsByTable(set: ReadonlySet<number>, t: string): number[] {
   let ascii = charTables.get(set);
   if (ascii === undefined) {
     ascii = new Uint8Array(128);
@@ -798,11 +927,61 @@ function bigramSlot(t: string, ps: number, pe: number, wh: number): number {
   return (h ^ (h >>> 16)) & MASK;
 }
 
+/**
+ * A word's own n-gram sums, remembered per word (text repeats its words: most of them are seen
+ * before). Direct-mapped on the word hash; an entry keeps the word's characters, so a hit is the
+ * same word (a hash collision only costs a recomputation). Only for a shipped int8 table (fixed
+ * for the life of the process, and its sums are integers: the memoised value is exactly what
+ * soloGrams computes), only for words of at most MEMO_LEN characters, and only for words with no
+ * n-gram on a reserved slot (those record their collisions per text).
+ */
+const MEMO_SIZE = 1 << 13;
+const MEMO_LEN = 20;
+const memoLen = new Uint8Array(MEMO_SIZE); // 0 = empty
+const memoChars = new Uint16Array(MEMO_SIZE * MEMO_LEN);
+const memoSum = new Float64Array(MEMO_SIZE);
+const memoCnt = new Int32Array(MEMO_SIZE);
+const memoTypo = new Uint8Array(MEMO_SIZE);
+let memoTable: Int8Array | undefined;
+
+function memoGrams(t: string, i: number, j: number, wh: number, w: Int8Array): void {
+  if (w !== memoTable) {
+    memoLen.fill(0);
+    memoTable = w;
+  }
+  const len = j - i;
+  const k = (wh ^ (wh >>> 13)) & (MEMO_SIZE - 1);
+  if (memoLen[k] === len) {
+    let o = k * MEMO_LEN;
+    let q = i;
+    while (q < j && memoChars[o] === t.charCodeAt(q)) {
+      o++;
+      q++;
+    }
+    if (q === j) {
+      oSum = memoSum[k]!;
+      oCnt = memoCnt[k]!;
+      oTypo = memoTypo[k]!;
+      return;
+    }
+  }
+  const before = nCol;
+  soloGrams(t, i, j, wh, w);
+  if (nCol !== before) return;
+  memoLen[k] = len;
+  for (let q = i, o = k * MEMO_LEN; q < j; q++, o++) memoChars[o] = t.charCodeAt(q);
+  memoSum[k] = oSum;
+  memoCnt[k] = oCnt;
+  memoTypo[k] = oTypo;
+}
+
 /** One pass over the words of `t`: prefix sums (weights of `w`), collisions, and the cue anchor mask. Returns the word count. */
 function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: number } {
+  const memo = w instanceof Int8Array ? w : undefined;
   const n = t.length;
-  let mask = UNGATED;
-  if (SUBS_ANY.test(t)) for (const { mask: mm, s } of SUBS) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
+  const scan = (CUE_SCAN ??= buildCueScan());
+  let mask = UNGATED | scan.keyedBySubs;
+  if (scan.subsAny?.test(t)) for (const { mask: mm, s } of scan.subs) if ((mask & mm) === 0 && t.includes(s)) mask |= mm;
   let m = 0;
   nCol = 0;
   recMode = 0;
@@ -839,7 +1018,8 @@ function wordPass(t: string, w: Float32Array | Int8Array): { m: number; mask: nu
       if (len <= 16) mask |= anchorOf(wh);
       ensure(m + 1);
       recTok = m;
-      soloGrams(t, i, j, wh, w);
+      if (memo !== undefined && len <= MEMO_LEN) memoGrams(t, i, j, wh, memo);
+      else soloGrams(t, i, j, wh, w);
       tokS[m] = i;
       tokE[m] = j;
       tokH[m] = wh;

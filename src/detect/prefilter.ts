@@ -74,7 +74,11 @@ interface NState {
 class RegexAnalyzer {
   private pos = 0;
   readonly states: NState[] = [];
-  constructor(private readonly src: string) {}
+  /** caretDead: `^` cannot match (a non-multiline regex at a position past 0): paths through it are cut. */
+  constructor(
+    private readonly src: string,
+    private readonly caretDead = false,
+  ) {}
 
   private state(): number {
     this.states.push({ eps: [] });
@@ -185,6 +189,7 @@ class RegexAnalyzer {
     }
     if (ch === '^' || ch === '$') {
       this.pos++;
+      if (ch === '^' && this.caretDead) return [this.state(), this.state()]; // no move from one to the other
       return this.empty();
     }
     if (ch === '\\') {
@@ -391,12 +396,14 @@ function setSymbols(s: CharSet): boolean[] {
  * Every key (see keyAt) a match of regex `src` can begin with, or undefined when the regex can match
  * the empty string, the syntax is not understood, or there are more than `maxKeys`. A match of one
  * or two characters stands for every key that begins with it (any class, KEY_END included, after it).
+ * `pastStart`: the keys of matches that begin after position 0 of a regex without the `m` flag,
+ * where `^` cannot match (`(?:^|\n)verb` then keys on the newline, not on every verb anywhere).
  */
-export function prefixKeys(src: string, maxKeys = 1024): Int32Array | undefined {
+export function prefixKeys(src: string, maxKeys = 1024, opts: { pastStart?: boolean } = {}): Int32Array | undefined {
   let a: RegexAnalyzer;
   let start: number, accept: number;
   try {
-    a = new RegexAnalyzer(src);
+    a = new RegexAnalyzer(src, opts.pastStart === true);
     [start, accept] = a.parse();
   } catch {
     return undefined;

@@ -108,7 +108,7 @@ describe('one-pass run finders match the regexes they replace', () => {
   const viaRegex = (re: RegExp, t: string) => [...t.matchAll(new RegExp(re.source, 'g'))].map((m) => [m.index!, m.index! + m[0].length]);
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const ALPHABET = 'aZ09+/=_- .·,|-x\n%';
+  const ALPHABET = 'aZ09+/=_- .·,|-x\n%éＡ\u2019\u00a0';
   const strings = [
     'A K I A 1 2 3 4 5 6 7 8 9 0 X',
     'a-b-c-d-e-f-g-h-i-j-k-l-',

@@ -129,9 +129,26 @@ function invisibleView(text: string, index: number): View | undefined {
 /** Runs like `A K I A 1 2 …` or `A-K-I-A-…`: 12+ single characters with one separator between each (the reference for `spacedRuns`). */
 export const SPACED_RUN = /(?<![A-Za-z0-9+/=_])(?:[A-Za-z0-9+/=_][ .\-·,|]){11,}[A-Za-z0-9+/=_]/g;
 
+/**
+ * Character classes of the run scanners, one table look-up per UTF-16 code unit (the scans read every
+ * character of every string; a chain of range tests per character was most of their cost):
+ * RUN_CHAR [A-Za-z0-9+/=_] and RUN_SEP [ .-·,|] (spaced runs), B64 [A-Za-z0-9+/_-] (base64(url) runs).
+ */
+const RUN_CHAR = 1, RUN_SEP = 2, B64 = 4;
+const CLASS = (() => {
+  const t = new Uint8Array(65536);
+  const add = (chars: string, bit: number) => {
+    for (const ch of chars) t[ch.charCodeAt(0)]! |= bit;
+  };
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  add(alnum + '+/=_', RUN_CHAR);
+  add(' .-\u00b7,|', RUN_SEP);
+  add(alnum + '+/_-', B64);
+  return t;
+})();
 /** A character of a spaced run ([A-Za-z0-9+/=_]) and a separator between them ([ .-·,|]). */
-const isRunChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61 || c === 95;
-const isRunSep = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 0xb7 || c === 44 || c === 124;
+const isRunChar = (c: number): boolean => (CLASS[c]! & RUN_CHAR) !== 0;
+const isRunSep = (c: number): boolean => (CLASS[c]! & RUN_SEP) !== 0;
 
 /**
  * The matches of SPACED_RUN, found in one forward pass (the regex, tried at every position with its
@@ -237,7 +254,7 @@ function runsView(kind: 'base64' | 'hex' | 'percent', runs: Array<{ start: numbe
 
 /** The reference for `b64Runs`. */
 export const B64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
-const isB64Char = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45;
+const isB64Char = (c: number): boolean => (CLASS[c]! & B64) !== 0;
 
 /** The matches of B64_RUN in one pass: every maximal run of 16+ base64(url) characters, with up to two `=` after it. */
 export function b64Runs(text: string): Array<[start: number, end: number]> {

@@ -25,6 +25,7 @@
  *   a task and a list cursor are sent back to the member that made them; such a member is not shrunk.
  */
 import type { ServerConfig } from '../config/schema.js';
+import { createdTaskId } from './era/tasks.js';
 import { backoffMs, HEALTHY_RESET_MS, NO_OWNER, Upstream, UpstreamError, type InitializeResult, type Json, type UpstreamDeps, type UpstreamEra, type UpstreamOwner } from './upstream.js';
 
 export interface PoolOptions {
@@ -135,8 +136,8 @@ export class UpstreamPool {
   async request(method: string, params: unknown, opts: RequestOpts): Promise<Json> {
     if (this.closed) throw new UpstreamError('PCX_UPSTREAM_UNAVAILABLE', `${this.name}: connection closed`);
     const p = params as Json | undefined;
-    // The log level is state of the whole process, and a shared server's log messages are not relayed
-    // (they name no caller): one caller may not turn every caller's server verbose.
+    // The log level is state of the whole process: one caller may not turn every caller's server verbose.
+    // Each session filters the lines of its own calls by its level instead (Session.onUpstreamNotification).
     if (method === 'logging/setLevel') return { jsonrpc: '2.0', id: 0, result: {} };
     if (method === 'tasks/list') return this.listTasks(params, opts);
     let pinned: Member | undefined;
@@ -363,8 +364,8 @@ export class UpstreamPool {
   private remember(method: string, p: Json | undefined, res: Json, m: Member): void {
     const result = res.result as Json | undefined;
     if (!result) return;
-    const taskId = (result.task as Json | undefined)?.taskId;
-    if (typeof taskId === 'string') this.tasks.set(taskId, { m, at: Date.now() });
+    const taskId = createdTaskId(result);
+    if (taskId !== undefined) this.tasks.set(taskId, { m, at: Date.now() });
     if (typeof result.nextCursor === 'string' && result.nextCursor) {
       this.cursors.set(result.nextCursor, m);
       if (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value!);

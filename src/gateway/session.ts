@@ -19,12 +19,16 @@ import type { Finding } from '../detect/types.js';
 import type { Hook, JsonRpcObject, ListKind, PipelineContext, Principal, SessionView, Target, Transport, UserAnswer } from '../pipeline/types.js';
 import { NOT_FOUND_RULE, UNKNOWN_METHOD_RULE, ruleCode, ruleInfo } from '../pipeline/rules.js';
 import type { Gateway, UpstreamLink } from './gateway.js';
-import { decodeListCursor, encodeListCursor, LIST_METHOD, namespaced } from './names.js';
+import { LIST_METHOD, namespaced } from './names.js';
 import { recordStageSpans, SpanKind, startSpan, traceIdOf, traceparentOf, tracingEnabled, type Span } from '../observability/tracing.js';
-import { NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
+import { INPUT_ID_PREFIX, NO_OWNER, Upstream, UpstreamError, type Json, type PendingCall, type RpcId, type UpstreamOwner } from './upstream.js';
 import { asUrlElicitation } from '../credentials/upstream.js';
 import { buildParamHeaders, paramScanOf, type ParamDeclaration } from './era/param-headers.js';
 import { Router, type ListedByServer } from './router.js';
+import { ListPager } from './pages.js';
+import { ClientRequests } from './client-requests.js';
+import { LOG_LEVELS, logLevelReaches } from './era/envelope.js';
+import { createdTaskId, TASKS_EXTENSION } from './era/tasks.js';
 
 // Upstream → client messages that are not results (notifications, error responses) get the
 // inspect stage's secrets / escape checks too (`inspectOutbound`). The module is the one the
@@ -85,16 +89,14 @@ export class Session implements UpstreamOwner, SessionView {
   private readonly router: Router;
   /** Task id → the server that created it (tools/call with `task`). */
   private readonly taskServer = new Map<string, string>();
-  /** The list a client is paging through, per kind (kept only while it has more pages). */
-  private readonly pages = new Map<ListKind, { gen: number; items: Json[] }>();
-  private pageGen = 0;
+  /** The lists a client is paging through (pages.ts). */
+  private readonly pages = new ListPager();
   /** Client request id → the upstream call serving it (for cancellation). */
   private readonly inflight = new Map<RpcId, { upstream: UpstreamLink; upstreamId?: number; cancelled?: boolean }>();
-  /** Our id for a request to the client → its resolver (and, when relayed, the upstream that asked). */
-  private readonly serverRequests = new Map<number, { resolve(msg: Json): void; upstream?: Upstream; upstreamId?: RpcId }>();
+  /** The requests this session sent its client, under ids of its own (client-requests.ts). */
+  private readonly serverRequests = new ClientRequests((m, related) => this.send(m, related));
   /** Servers the last list could not reach, so "not found" is not claimed for what they may hold. */
   private readonly unavailable = new Map<string, UnavailableServer>();
-  private nextServerRequestId = 1;
 
   constructor(
     private readonly gw: Gateway,
@@ -153,12 +155,21 @@ export class Session implements UpstreamOwner, SessionView {
         return this.setLogLevel(id, msg);
       case 'tasks/get':
       case 'tasks/result':
+      case 'tasks/update':
       case 'tasks/cancel': {
-        // Tasks (2025-11-25) live on the upstream whose tools/call created them.
+        // Tasks (2025-11-25, and the 2026-07-28 extension) live on the upstream whose tools/call created them,
+        // and are reachable from the session that created them only (era/tasks.ts).
         const taskId = (msg.params as Json | undefined)?.taskId;
         const server = typeof taskId === 'string' ? this.taskServer.get(taskId) : undefined;
         if (!server) return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, `Unknown task: ${String(taskId)}`));
-        return this.call(id, msg, { kind: 'other', server, name: `task:${String(taskId)}` });
+        const target = { kind: 'other' as const, server, name: `task:${String(taskId)}` };
+        if (method === 'tasks/update') {
+          // The answers to a task's questions go to the server as a relayed request's answers do: inspected first.
+          const checked = await this.taskAnswers(id, msg, target);
+          if (!checked) return;
+          msg = checked;
+        }
+        return this.call(id, msg, target);
       }
       case 'tasks/list':
         return this.listTasks(id, msg);
@@ -225,15 +236,11 @@ export class Session implements UpstreamOwner, SessionView {
 
   /** The id the upstream gave a server→client request this session relays under `ourId` (a 2026-07-28 inputRequests key rides in it). */
   relayedRequestId(ourId: number): RpcId | undefined {
-    return this.serverRequests.get(ourId)?.upstreamId;
+    return this.serverRequests.relayedId(ourId);
   }
 
   private onClientResponse(msg: Json): void {
-    const id = msg.id;
-    const entry = typeof id === 'number' ? this.serverRequests.get(id) : undefined;
-    if (!entry) return;
-    this.serverRequests.delete(id as number);
-    entry.resolve(msg);
+    this.serverRequests.answer(msg);
   }
 
   // ───────────────────────── initialize ─────────────────────────
@@ -300,6 +307,8 @@ export class Session implements UpstreamOwner, SessionView {
     if (has('completions').length) caps.completions = {};
     const tasks = has('tasks')[0];
     if (tasks) caps.tasks = tasks.init!.capabilities.tasks;
+    // The 2026-07-28 tasks extension, relayed (a 2026-07-28 client sees it in server/discover).
+    if ([...this.upstreams.values()].some((u) => (u.init?.capabilities?.extensions as Json | undefined)?.[TASKS_EXTENSION] !== undefined)) caps.extensions = { [TASKS_EXTENSION]: {} };
     // With no upstream up yet, still announce tools so clients list (and see an empty list, not an error).
     if (Object.keys(caps).length === 0) caps.tools = { listChanged: true };
     return caps;
@@ -401,18 +410,16 @@ export class Session implements UpstreamOwner, SessionView {
     let unavailableMeta: UnavailableServer[] | undefined;
     if (cursor !== undefined) {
       // A later page comes from the snapshot the first page was cut from, so pages never overlap or skip.
-      const c = decodeListCursor(cursor);
-      const snap = this.pages.get(kind);
-      if (!c || c.kind !== kind || !snap || snap.gen !== c.gen || c.offset >= snap.items.length) {
+      const from = this.pages.resume(kind, cursor);
+      if (!from) {
         return this.reply(jsonRpcError(id, JSONRPC.INVALID_PARAMS, 'Invalid cursor: it is not one this session issued for this list, or the list changed since; list again without a cursor'));
       }
-      items = snap.items;
-      offset = c.offset;
+      ({ items, offset } = from);
     } else {
       let denied: PipelineResult | undefined;
       let unavailable: UnavailableServer[];
       ({ items, findings, denied, unavailable } = await this.collect(kind, { id, msg }));
-      this.pages.delete(kind);
+      this.pages.forget(kind);
       if (denied) {
         const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
         const ev = this.event(ctx, denied, { outcome: 'denied', latencyMs: performance.now() - t0 });
@@ -428,14 +435,7 @@ export class Session implements UpstreamOwner, SessionView {
         unavailableMeta = unavailable;
       }
     }
-    const size = this.gw.config.limits.listPageSize;
-    const end = size > 0 ? Math.min(items.length, offset + size) : items.length;
-    const result: Json = { [LIST_METHOD[kind].key]: offset === 0 && end === items.length ? items : items.slice(offset, end) };
-    if (end < items.length) {
-      let snap = this.pages.get(kind);
-      if (!snap) this.pages.set(kind, (snap = { gen: ++this.pageGen, items }));
-      result.nextCursor = encodeListCursor({ kind, gen: snap.gen, offset: end });
-    }
+    const { result, end } = this.pages.page(kind, items, offset, this.gw.config.limits.listPageSize);
     // The list succeeds with the servers that answered; which ones did not travels with it.
     if (unavailableMeta) result._meta = { 'portcullis/unavailable': unavailableMeta };
     const ctx = this.context('list', LIST_METHOD[kind].method, msg as JsonRpcObject, { kind: 'other' });
@@ -596,8 +596,11 @@ export class Session implements UpstreamOwner, SessionView {
       final = (await this.outbound(final)) ?? { ...final, error: { code: JSONRPC.INTERNAL_ERROR, message: 'the upstream error was withheld by the gateway' } };
       if (errText !== undefined) errText = (inspectMod ?? (await loadInspect())).redactSecretsIn(errText);
     }
-    const taskId = ((final.result as Json | undefined)?.task as Json | undefined)?.taskId;
-    if (typeof taskId === 'string') this.taskServer.set(taskId, target.server);
+    // A task waiting for input carries server→client requests inside its tasks/get result: each passes the
+    // `serverRequest` policy (sample / elicit) a relayed request would; one refused ends the poll with that refusal.
+    if (method === 'tasks/get' && 'result' in final) final = (await this.checkTaskInputs(final, target.server!, id)) ?? final;
+    const taskId = createdTaskId(final.result);
+    if (taskId !== undefined && target.server) this.taskServer.set(taskId, target.server);
     const decided = res ?? req;
     this.endSpan(span, startedAt, stages, outcome);
     const ev = this.event(ctx, decided, {
@@ -613,12 +616,63 @@ export class Session implements UpstreamOwner, SessionView {
     return this.reply({ ...final, id });
   }
 
+  /**
+   * tasks/update: each of its inputResponses through the same check as a client's answer to a relayed request
+   * (`answerToServer`); the message to send, or undefined when one was withheld (refused and audited here).
+   */
+  private async taskAnswers(id: RpcId, msg: Json, target: Target): Promise<Json | undefined> {
+    const params = (msg.params ?? {}) as Json;
+    const answers = params.inputResponses;
+    if (!answers || typeof answers !== 'object' || Array.isArray(answers)) return msg;
+    const t0 = performance.now();
+    const ctx = this.context('serverRequest', 'tasks/update', msg as JsonRpcObject, target);
+    const out: Json = {};
+    for (const [key, value] of Object.entries(answers as Json)) {
+      const checked = await this.answerToServer({ jsonrpc: '2.0', id: 0, result: value }, ctx);
+      if (checked.message === undefined) {
+        const why = checked.findings.length ? [...new Set(checked.findings.map((f) => f.category))].join(', ') : 'content the gateway could not inspect';
+        const r: PipelineResult = { decision: { kind: 'deny', reason: `${why} in the answer to ${key}`, rule: 'inspect.secrets' }, findings: checked.findings, message: msg as JsonRpcObject, stages: {}, modified: false };
+        const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        if (await this.auditOrFail(ev, id)) await this.reply(rpcError(id, 'PCX_DENIED', `an answer in tasks/update was withheld by the gateway: it contained ${why}`, { decision: 'deny', rule: 'inspect.secrets', reason: r.decision.kind === 'deny' ? r.decision.reason : why, eventId: ev.id }));
+        return undefined;
+      }
+      out[key] = checked.message.result;
+    }
+    return { ...msg, params: { ...params, inputResponses: out } };
+  }
+
+  /**
+   * The `inputRequests` of an `input_required` task (tasks extension), each through the `serverRequest` hook
+   * as if the server had sent it: the message to relay instead (the requests as the hook left them), a
+   * denial when one is refused (audited), or undefined when the result asks for nothing.
+   */
+  private async checkTaskInputs(response: Json, server: string, id: RpcId): Promise<Json | undefined> {
+    const result = response.result as Json | undefined;
+    const asks = result?.status === 'input_required' ? result.inputRequests : undefined;
+    if (!asks || typeof asks !== 'object' || Array.isArray(asks)) return undefined;
+    const checked: Json = {};
+    for (const [key, ask] of Object.entries(asks as Json)) {
+      const a = (ask && typeof ask === 'object' ? ask : {}) as Json;
+      const method = String(a.method);
+      const t0 = performance.now();
+      const ctx = this.context('serverRequest', method, { jsonrpc: '2.0', id: `${INPUT_ID_PREFIX}${key}`, method, params: a.params ?? {} } as JsonRpcObject, { kind: 'other', server });
+      const r = await this.gw.pipeline.run(ctx);
+      if (r.decision.kind === 'deny' || r.decision.kind === 'approve') {
+        const ev = this.event(ctx, r, { outcome: 'denied', latencyMs: performance.now() - t0 });
+        await this.gw.audit(ev).catch(() => undefined);
+        return this.denial(id, r, ev.id) as unknown as Json;
+      }
+      checked[key] = { ...a, params: (r.message as Json).params };
+    }
+    return { ...response, result: { ...result, inputRequests: checked } };
+  }
+
   /** The level this client asked for with logging/setLevel (sent per request to 2026-07-28 servers). */
   private logLevel?: string;
 
   private async setLogLevel(id: RpcId, msg: Json): Promise<void> {
     const level = (msg.params as Json | undefined)?.level;
-    if (typeof level === 'string') this.logLevel = level;
+    if (typeof level === 'string' && LOG_LEVELS.includes(level)) this.logLevel = level;
     const targets = [...this.upstreams.values()].filter((u) => this.upstreamUp(u) && u.init?.capabilities?.logging !== undefined);
     await Promise.all(targets.map((u) => u.request('logging/setLevel', msg.params, { timeoutMs: this.gw.timeoutFor(u.name), owner: this }).catch(() => undefined)));
     return this.reply({ jsonrpc: '2.0', id, result: {} });
@@ -670,23 +724,18 @@ export class Session implements UpstreamOwner, SessionView {
     const kinds = LIST_CHANGED[method];
     if (kinds) {
       this.gw.invalidateLists(u, kinds);
-      for (const k of kinds) this.pages.delete(k);
+      for (const k of kinds) this.pages.forget(k);
       // Re-read and re-check at once (registry pinning quarantines a rug pull now, not at the next list).
       void Promise.all(kinds.map((k) => this.collect(k).catch(() => undefined))).then(() => this.send(msg));
       return;
     }
     if (method === 'notifications/cancelled') {
       // The upstream cancels one of its own server→client requests.
-      const upId = (msg.params as Json | undefined)?.requestId;
-      for (const [ourId, r] of this.serverRequests) {
-        if (r.upstream === u && r.upstreamId === upId) {
-          this.serverRequests.delete(ourId);
-          r.resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: 'cancelled by the server' } });
-          void this.send({ ...msg, params: { ...(msg.params as Json), requestId: ourId } });
-        }
-      }
+      for (const ourId of this.serverRequests.withdrawn(u, (msg.params as Json | undefined)?.requestId)) void this.send({ ...msg, params: { ...(msg.params as Json), requestId: ourId } });
       return;
     }
+    // A log line below the level this client set is not its (a shared server has one level for all its callers).
+    if (method === 'notifications/message' && this.logLevel && !logLevelReaches((msg.params as Json | undefined)?.level, this.logLevel)) return;
     // Progress, logging messages, resource updates: relayed on the stream of the call they belong to,
     // after the outbound checks (dropped when they fail or withhold it).
     const out = this.outbound(msg);
@@ -748,32 +797,9 @@ export class Session implements UpstreamOwner, SessionView {
     }
   }
 
-  /**
-   * Send a request to the client under our own id, on the stream of `relatedTo`, and wait for its
-   * answer (an error response when it does not come in time or cannot be sent).
-   */
+  /** Send a request to the client under our own id, on the stream of `relatedTo`, and wait for its answer. */
   private requestClient(request: Json, relatedTo: RpcId | undefined, timeoutMs: number, relayedFrom?: { upstream: Upstream; upstreamId: RpcId }): Promise<Json> {
-    const ourId = this.nextServerRequestId++;
-    const method = String(request.method);
-    return new Promise<Json>((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.serverRequests.delete(ourId)) resolve({ jsonrpc: '2.0', id: ourId, error: { code: ErrorCodes.PCX_UPSTREAM_TIMEOUT, message: `the client did not answer ${method} in time` } });
-      }, timeoutMs);
-      timer.unref?.();
-      this.serverRequests.set(ourId, {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        ...relayedFrom,
-      });
-      this.send({ ...request, id: ourId }, relatedTo).catch((e: Error) => {
-        if (this.serverRequests.delete(ourId)) {
-          clearTimeout(timer);
-          resolve({ jsonrpc: '2.0', id: ourId, error: { code: JSONRPC.INTERNAL_ERROR, message: `could not reach the client: ${e.message}` } });
-        }
-      });
-    });
+    return this.serverRequests.ask(request, relatedTo, timeoutMs, relayedFrom);
   }
 
   /** SessionView.askUser: an elicitation from the gateway itself (approval), when the client supports it. */
@@ -863,7 +889,7 @@ export class Session implements UpstreamOwner, SessionView {
 
   /** Whether this replica asked the client the request with this id and waits for its answer. */
   awaitsClientResponse(id: unknown): boolean {
-    return typeof id === 'number' && this.serverRequests.has(id);
+    return this.serverRequests.has(id);
   }
 
   /** Start this session's stdio children ahead of initialize (a stdio session is created before it arrives). */
@@ -878,10 +904,10 @@ export class Session implements UpstreamOwner, SessionView {
   /** Invalidate what this session listed and tell the client to list again. */
   listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     this.router.forget(kind);
-    this.pages.delete(kind);
+    this.pages.forget(kind);
     if (kind === 'resources') {
       this.router.forget('resourceTemplates');
-      this.pages.delete('resourceTemplates');
+      this.pages.forget('resourceTemplates');
     }
     void this.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
   }
@@ -895,8 +921,7 @@ export class Session implements UpstreamOwner, SessionView {
     if (this.closed) return;
     this.closed = true;
     for (const f of this.inflight.values()) this.cancelInflight(f, 'session closed');
-    for (const r of this.serverRequests.values()) r.resolve({ jsonrpc: '2.0', id: 0, error: { code: JSONRPC.INTERNAL_ERROR, message: 'session closed' } });
-    this.serverRequests.clear();
+    this.serverRequests.closeAll();
     await Promise.all([...this.upstreams.values()].map((u) => this.gw.releaseUpstream(u, this)));
     await this.downstream.close?.().catch(() => undefined);
   }

@@ -17,24 +17,38 @@ import type { Logger } from '../observability/log.js';
 import { StdioChildTransport } from '../transports/stdio-child.js';
 import type { ErrorCodeName } from '../errors.js';
 import { CapacityError, type Capacity } from './capacity.js';
+import { RELATED_CALL_KEY, tagNotifications } from './sse-tag.js';
 import { LOG_LEVEL_META_KEY, MODERN_VERSION, SERVER_INFO_META_KEY, encodeHeaderValue, nameSource, withEnvelope, type Envelope } from './era/envelope.js';
 
 export type { Json, RpcId } from '../shared/jsonrpc.js';
 import type { Json, RpcId } from '../shared/jsonrpc.js';
 
 /**
- * Headers of the call being sent (W3C traceparent; the 2026-07-28 Mcp-Method / Mcp-Name), so the HTTP
- * transports' fetch can add them (the SDK transports take one fetch function per connection, not per request).
+ * The call being sent: its headers (W3C traceparent; the 2026-07-28 Mcp-Method / Mcp-Name), which the HTTP
+ * transports' fetch adds (the SDK transports take one fetch function per connection, not per request), and
+ * the gateway's upstream id of the request, under which the notifications on its response stream are marked
+ * (sse-tag.ts: a shared connection's log lines then reach the caller they belong to).
  */
-const headersOfCall = new AsyncLocalStorage<Record<string, string>>();
+interface CallOfFetch {
+  headers?: Record<string, string>;
+  callId?: number;
+}
+const callOfFetch = new AsyncLocalStorage<CallOfFetch>();
 
 const tracingFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
-  const extra = headersOfCall.getStore();
-  if (!extra) return fetch(url, init);
-  const headers = new Headers(init?.headers);
-  for (const [k, v] of Object.entries(extra)) headers.set(k, v);
-  const res = await fetch(url, { ...init, headers });
-  return extra['mcp-method'] !== undefined ? inBandError(res, init?.body) : res;
+  const call = callOfFetch.getStore();
+  if (!call) return fetch(url, init);
+  let res: Response;
+  if (call.headers) {
+    const headers = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(call.headers)) headers.set(k, v);
+    res = await fetch(url, { ...init, headers });
+    if (call.headers['mcp-method'] !== undefined) res = await inBandError(res, init?.body);
+  } else res = await fetch(url, init);
+  if (call.callId !== undefined && init?.method === 'POST' && res.body && /^text\/event-stream/i.test(res.headers.get('content-type') ?? '')) {
+    res = new Response(tagNotifications(res.body, call.callId), { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+  return res;
 };
 
 /**
@@ -549,7 +563,9 @@ export class Upstream {
       if (opts.traceparent) p2 = { ...(p2 ?? {}), _meta: { ...((p2?._meta as Json | undefined) ?? {}), traceparent: opts.traceparent } };
       const msg = p2 === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: p2 };
       const extra = opts.traceparent ? { ...opts.headers, traceparent: opts.traceparent } : opts.headers;
-      const sent = extra ? headersOfCall.run(extra, () => t.send(msg as JSONRPCMessage)) : t.send(msg as JSONRPCMessage);
+      // A caller's request (not the gateway's own, e.g. a listen stream): its response stream's notifications are marked as its.
+      const callId = opts.owner !== NO_OWNER && !isStdio(this.spec) ? id : undefined;
+      const sent = extra || callId !== undefined ? callOfFetch.run({ headers: extra, callId }, () => t.send(msg as JSONRPCMessage)) : t.send(msg as JSONRPCMessage);
       sent.then(
         () => opts.onSent?.(id),
         (err: Error) => {
@@ -656,11 +672,24 @@ export class Upstream {
    * principals, so nothing is broadcast that carries data: progress goes by its (remapped) token
    * to the one call that asked, a resource update to the sessions subscribed to that URI, list
    * changes (no data, each session re-lists through its own policy) to every owner, and what
-   * cannot be attributed (logging messages, unknown notifications) to nobody.
+   * cannot be attributed (logging messages, unknown notifications) to nobody. A message that came on
+   * the response stream of a caller's request (HTTP; marked by sse-tag.ts) is attributed: it is that caller's.
    */
   private onNotification(msg: Json, method: string): void {
     if (method === 'notifications/subscriptions/acknowledged') return; // our own listen stream opening
-    const params = msg.params as Json | undefined;
+    let params = msg.params as Json | undefined;
+    // The mark of the response stream it came on (sse-tag.ts), stripped before anything else sees the message.
+    const meta = params?._meta as Json | undefined;
+    let related: PendingCall | undefined;
+    if (meta && RELATED_CALL_KEY in meta) {
+      const { [RELATED_CALL_KEY]: callId, ...rest } = meta;
+      params = { ...params };
+      if (Object.keys(rest).length) params._meta = rest;
+      else delete params._meta;
+      msg = { ...msg, params };
+      const c = typeof callId === 'number' ? this.pending.get(callId) : undefined;
+      if (c && c.owner !== NO_OWNER) related = c;
+    }
     if (method === 'notifications/progress') {
       const token = params?.progressToken;
       const c = typeof token === 'string' ? this.byToken.get(token) : undefined;
@@ -672,6 +701,12 @@ export class Upstream {
     if (method.endsWith('/list_changed') || method === 'notifications/cancelled') {
       // list_changed carries no data; a cancellation is acted on only by the session holding that request id.
       for (const o of this.owners) o.onUpstreamNotification(this, msg, this.latestCall(o));
+      return;
+    }
+    if (related && method !== 'notifications/resources/updated') {
+      // Sent on the response stream of one caller's request (a log line of its call, above all): that caller's,
+      // whoever else shares the connection.
+      related.owner.onUpstreamNotification(this, msg, related);
       return;
     }
     if (!this.shared) {

@@ -74,7 +74,7 @@ describe('old client, 2026-07-28 server: log lines follow the level the client s
 mcpServers:
   up: { url: ${srv.url} }
 servers:
-  up: { prefix: "", isolation: session }   # its own connection: a pooled one's log lines name no caller
+  up: { prefix: "", isolation: session }   # its own connection (pooled: era-pooled-logs.test.ts)
 policy:
   allow:
     - { id: all, principal: "*", tools: ["*"] }

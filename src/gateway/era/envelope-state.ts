@@ -31,6 +31,8 @@ import { INPUT_ID_PREFIX, type Json, type RpcId } from '../upstream.js';
 import {
   HEADER_MISMATCH,
   LOG_LEVEL_META_KEY,
+  LOG_LEVELS,
+  logLevelReaches,
   MISSING_CLIENT_CAPABILITY,
   MODERN_REQUEST_METHODS,
   MODERN_VERSIONS,
@@ -225,16 +227,13 @@ const INPUT_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** The client capability each server→client request needs. */
 const CAPABILITY_OF: Readonly<Record<string, string>> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 
-const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 function logLevelOf(params: Json): string | undefined {
   const v = (params._meta as Json | undefined)?.[LOG_LEVEL_META_KEY];
   return typeof v === 'string' && LOG_LEVELS.includes(v) ? v : undefined;
 }
 /** Whether a log line at `level` goes to a client whose request asked for `wanted` (none: no log lines at all). */
 function logWanted(wanted: string | undefined, level: unknown): boolean {
-  if (wanted === undefined) return false;
-  const i = LOG_LEVELS.indexOf(String(level));
-  return i < 0 || i >= LOG_LEVELS.indexOf(wanted);
+  return wanted !== undefined && logLevelReaches(level, wanted);
 }
 
 const rpcErr = (id: RpcId | null, code: number, message: string, data?: Json) => ({ jsonrpc: '2.0', id, error: data ? { code, message, data } : { code, message } });
@@ -339,9 +338,10 @@ export class EnvelopeState implements DownstreamEra {
     this.attach(entry, ex);
     // inputResponses without a requestState answer nothing the gateway asked (every round it asks carries one):
     // they are dropped, never passed to a server unseen, and the call starts afresh — so whatever it needs is
-    // asked for again (SEP-2322: re-request missing input rather than fail).
+    // asked for again (SEP-2322: re-request missing input rather than fail). tasks/update is the exception: its
+    // inputResponses answer a task's questions, for the server (the session checks the task is the caller's).
     const { inputResponses: _unasked, ...fresh } = params;
-    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(fresh) });
+    entry.session.handle({ jsonrpc: '2.0', id: internalId, method, params: stripEnvelope(method === 'tasks/update' ? params : fresh) });
   }
 
   /**
@@ -666,6 +666,7 @@ export class EnvelopeState implements DownstreamEra {
   private discoverResult(init: Json): Json {
     const caps = { ...((init.capabilities as Json | undefined) ?? {}) };
     delete caps.logging; // logging/setLevel is gone in 2026-07-28
+    delete caps.tasks; // 2025-11-25 core tasks: a 2026-07-28 client has the extension instead (era/tasks.ts; not translated)
     const out: Json = {
       resultType: 'complete',
       supportedVersions: [...MODERN_VERSIONS],

@@ -14,6 +14,14 @@ export const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
 /** A request's own log level (2026-07-28 has no logging/setLevel): log lines only at or above it, none without it. */
 export const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
+/** The log levels (RFC 5424 order, least severe first), as logging/setLevel and `_meta` logLevel name them. */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+/** Whether a log line at `level` is at or above `wanted` (an unknown level of the server's is let through). */
+export function logLevelReaches(level: unknown, wanted: string): boolean {
+  const i = LOG_LEVELS.indexOf(String(level));
+  return i < 0 || i >= LOG_LEVELS.indexOf(wanted);
+}
+
 type Json = Record<string, unknown>;
 
 /** The stateless revision (per-request envelope, no initialize, MRTR). */
