@@ -25,14 +25,18 @@ const opt = (name, d) => {
 };
 const TOP = Number(opt('top', 25));
 
-export function summarise(file, top = TOP) {
+/** `fromS`: leave out the first seconds of the profile (start-up: module loading, the policy compile). */
+export function summarise(file, top = TOP, fromS = Number(opt('from', 0))) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const deltas = prof.timeDeltas ?? [];
   let total = 0;
+  let at = 0;
   prof.samples.forEach((id, i) => {
     const dt = Math.max(0, deltas[i] ?? 0);
+    at += dt;
+    if (at < fromS * 1e6) return;
     self.set(id, (self.get(id) ?? 0) + dt);
     total += dt;
   });

@@ -18,13 +18,13 @@ import { verifyAudit } from './verify.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-async function childScript(dir: string): Promise<string> {
+async function childScript(dir: string, fixture = 'crash-child'): Promise<string> {
   try {
     const name = 'rolldown';
     const { build } = (await import(name)) as { build: (o: unknown) => Promise<unknown> };
-    const out = path.join(dir, 'crash-child.mjs');
+    const out = path.join(dir, `${fixture}.mjs`);
     await build({
-      input: path.join(here, '__fixtures__', 'crash-child.ts'),
+      input: path.join(here, '__fixtures__', `${fixture}.ts`),
       platform: 'node',
       external: [/^node:/, 'better-sqlite3'],
       output: { file: out, format: 'esm', paths: { 'better-sqlite3': pathToFileURL(require.resolve('better-sqlite3')).href } },
@@ -32,7 +32,7 @@ async function childScript(dir: string): Promise<string> {
     });
     return out;
   } catch (e) {
-    const dist = path.resolve(here, '..', '..', 'dist', 'audit', '__fixtures__', 'crash-child.js');
+    const dist = path.resolve(here, '..', '..', 'dist', 'audit', '__fixtures__', `${fixture}.js`);
     if (existsSync(dist)) return dist;
     throw new Error(`cannot build the crash-test child (${(e as Error).message}) and ${dist} does not exist: run npm run build`);
   }
@@ -47,11 +47,11 @@ describe('audit survives kill -9', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('every acknowledged event is present and the chain verifies after SIGKILL', async () => {
-    const db = path.join(dir, 'portcullis.db');
+  it.each(['inline', 'thread'])('every acknowledged event is present and the chain verifies after SIGKILL (SQLite commit %s)', async (mode) => {
+    const db = path.join(dir, `portcullis-${mode}.db`);
     const keyFile = path.join(dir, 'audit-signing-key.pem');
     const acked = new Map<number, string>();
-    const child = spawn(process.execPath, [script, db, keyFile, '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, db, keyFile, '500', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let buf = '';
@@ -101,5 +101,20 @@ describe('audit survives kill -9', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('a process that closes its store exits after the writer thread has committed and closed', async () => {
+    const script = await childScript(dir, 'close-child');
+    const db = path.join(dir, 'close.db');
+    const child = spawn(process.execPath, [script, db, path.join(dir, 'close-key.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    // 50 events and the shutdown checkpoint's head: everything was committed before the process ended.
+    expect(out.trim()).toBe('closed 50');
   });
 });

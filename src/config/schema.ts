@@ -253,6 +253,10 @@ const Approvals = z.strictObject({
 const Audit = z.strictObject({
   failClosed: z.boolean().default(true).meta(doc('Deny calls while the audit store cannot write, so no call goes unrecorded (MCP08).', true)),
   fsync: z.boolean().default(false).meta(doc('SQLite: fsync every commit (synchronous=FULL), so an acknowledged event survives a power cut, at ~0.75 ms per commit. Off, commits survive a crash or kill -9 of the gateway (WAL) and cost ~20 µs.', true)),
+  writerThread: z
+    .boolean()
+    .optional()
+    .meta(doc('SQLite: commit audit batches on a worker thread with its own connection, so the thread relaying calls never waits for the disk (each answer still waits for its commit). Costs ~8–10 MB of memory (a second V8 isolate and connection); off, each commit runs on the relay thread (~0.05 ms, or ~1–5 ms with `fsync`). Unset: on for `portcullis start`, off for the `portcullis stdio` wrap (one client per process). See bench/README.md, "The hot path".', false)),
   jsonl: z.string().optional().meta(doc('Also append events to this JSONL file (relative to the config file).', './audit.jsonl')),
   redactedCopies: z.boolean().default(false).meta(doc('Store redacted copies of arguments and results (digests are always stored).', true)),
   retention: Duration.optional().meta(doc('How long audit events are kept: older ones are pruned hourly (the chain stays verifiable from a signed checkpoint). Unset = kept forever.', '90d')),

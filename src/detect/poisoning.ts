@@ -18,6 +18,7 @@ import { describeKinds, scoreText, severityFor, type Kind, type ScoredSpan } fro
 import { findAnsiEscapes, findInvisibleRuns } from './unicode.js';
 import { hiddenHtmlRanges } from './injection.js';
 import { getModel, learnedScorersOn, modelView, scoreView } from './model.js';
+import { relationScore, toolRelations, type RelationContext, type RelationRule } from './toolrel.js';
 
 export interface ToolDefinition {
   name: string;
@@ -206,8 +207,14 @@ function walkStrings(value: unknown, path: string, fn: (s: string, path: string)
 export function scanToolDefinition(tool: ToolDefinition, opts: ScanOptions = {}): Finding[] {
   const out: Finding[] = [];
   const o = { ...opts, ownName: tool.name };
+  const params = schemaParams(tool.inputSchema);
   const visit = (s: string, field: string): void => {
-    for (const f of scanToolString(s, field, o)) out.push(f);
+    const found = scanToolString(s, field, o);
+    for (const f of found) out.push(f);
+    // relations (what the string asks the model to do with secrets, other tools, the user), unless the scorer already flagged it
+    if (!isProse(s) || found.some((f) => f.category === 'tool_poisoning' && f.severity !== 'low' && f.severity !== 'info')) return;
+    const r = relationFinding(s, field, { ownName: tool.name, params, otherToolNames: opts.otherToolNames, ...fieldRole(field) });
+    if (r) out.push(r);
   };
   if (typeof tool.name === 'string') visit(tool.name, 'name');
   if (typeof tool.title === 'string') visit(tool.title, 'title');
@@ -232,6 +239,61 @@ export function scanToolDefinition(tool: ToolDefinition, opts: ScanOptions = {})
     }
   }
   return out;
+}
+
+const RELATION_DETECTOR: Record<RelationRule, string> = {
+  'secret-to-param': 'poisoning.secret-access',
+  shadowing: 'poisoning.shadowing',
+  exclusive: 'poisoning.tool-hijack',
+  conceal: 'poisoning.concealment',
+  override: 'poisoning.instruction-override',
+  sink: 'poisoning.exfiltration',
+  'field-instruction': 'poisoning.hidden-instructions',
+};
+const RELATION_TEXT: Record<RelationRule, string> = {
+  'secret-to-param': 'asks the model to put secrets, session data, the conversation or the system prompt into a parameter or call',
+  shadowing: "changes how another tool is called",
+  exclusive: 'tells the model to use only this tool or to skip the others',
+  conceal: 'tells the model to hide something from the user',
+  override: 'claims authority to lift rules, policies or the need for user consent',
+  sink: 'sends data to a fixed third-party address',
+  'field-instruction': 'carries an instruction to the model in a data field (enum, default, title, metadata)',
+};
+
+/** A finding from the relations of one string (see toolrel.ts), or undefined. */
+export function relationFinding(text: string, field: string, ctx: RelationContext): Finding | undefined {
+  if (!isProse(text)) return undefined;
+  const hits = toolRelations(text, ctx);
+  const score = relationScore(hits);
+  if (score < REPORT_THRESHOLD) return undefined;
+  const top = [...hits].sort((a, b) => b.score - a.score)[0]!;
+  const what = hits.map((h) => RELATION_TEXT[h.rule]).join('; ');
+  return poison(RELATION_DETECTOR[top.rule], severityFor(score), Math.round(score * 1000) / 1000, field, `Tool definition text ${what}: "${top.sentence}"`);
+}
+
+/** Names of the input schema's properties, at any depth (bounded). */
+export function schemaParams(schema: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 8 || v === null || typeof v !== 'object' || out.length > 200) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    const props = (v as Record<string, unknown>).properties;
+    if (props !== null && typeof props === 'object' && !Array.isArray(props)) out.push(...Object.keys(props));
+    for (const x of Object.values(v as Record<string, unknown>)) walk(x, depth + 1);
+  };
+  walk(schema, 0);
+  return [...new Set(out)];
+}
+
+/** The parameter a field path documents, and whether the field is data (enum, default, example, title, metadata). */
+function fieldRole(field: string): { paramOfField?: string; dataField: boolean } {
+  const m = /\.properties\.([^.[\]]+)(?:\.[^.]*|\[\d+\])*$/.exec(field);
+  const last = field.replace(/\[\d+\]/g, '').split('.').at(-1) ?? '';
+  const dataField = /^(?:default|enum|examples|example|const|title)$/.test(last) || field === 'title' || field.startsWith('annotations') || (!/^(?:name|description|inputSchema|outputSchema)\b/.test(field));
+  return { ...(m && field.startsWith('inputSchema') ? { paramOfField: m[1] } : {}), dataField };
 }
 
 /** A tool definition as one text for the learned scorer: name, title, description, then every schema string with its key. */

@@ -271,3 +271,28 @@ describe.skipIf(!SHARED)('shared dev corpus (secrets.jsonl)', () => {
 it('is registered as a TextDetector with id "secrets"', () => {
   expect(secretsDetector.id).toBe('secrets');
 });
+
+describe('keyword-and-value settings across config shapes (issue 17)', () => {
+  const found = (t: string): boolean => detectSecrets(t).some((f) => f.severity !== 'low' && f.severity !== 'info');
+  it.each([
+    ['k8s env list', `env:\n  - name: STRIPE_SECRET\n    value: "${r(20)}"`],
+    ['k8s env list, key-named', `- name: WEBHOOK_SIGNING_KEY\n  value: "-c+${r(15)}"`],
+    ['JSON name/value pair', `[{"name": "DB_PASSWORD", "value": "${r(6)}#${r(7)}"}]`],
+    ['Hadoop XML', `<property>\n  <name>fs.s3a.secret.key</name>\n  <value>${r(32)}</value>\n</property>`],
+    ['driver-suffixed connection string', `sqlalchemy.url = postgresql+psycopg2://etl:${r(5)}!${r(6)}@db/warehouse`],
+    ['net use password', `net use Z: \\\\files\\share /user:CORP\\svc_backup ${r(4)}!${r(6)}`],
+  ])('finds %s', (_n, t) => {
+    expect(found(t)).toBe(true);
+  });
+  it.each([
+    ['k8s env list from a secret ref', '- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password'],
+    ['k8s env list, placeholder', '- name: API_TOKEN\n  value: "<your-token>"'],
+    ['k8s env list, not a credential', '- name: LOG_LEVEL\n  value: "debug-verbose-2"'],
+    ['sops-encrypted value', 'password: ENC[AES256_GCM,data:Tr8v2Q==,iv:abc,tag:def,type:str]'],
+    ['Ansible vault tag', 'db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3338306432643961'],
+    ['net use prompting for the password', 'net use Z: \\\\files\\share /user:CORP\\svc_backup *'],
+    ['connection string with a placeholder', 'sqlalchemy.url = mysql+pymysql://user:${DB_PASS}@db/reports'],
+  ])('ignores %s', (_n, t) => {
+    expect(found(t)).toBe(false);
+  });
+});

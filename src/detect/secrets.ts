@@ -52,7 +52,7 @@ export function shannonEntropy(s: string): number {
 
 const PLACEHOLDER_WORDS = [
   'your', 'example', 'placeholder', 'changeme', 'change_me', 'change-me', 'xxxx', 'XXXX', '****', '....', '<', '>', '${', '{{',
-  '}}', '$(', 'process.env', 'os.environ', 'getenv', 'dummy', 'redacted', 'insert', 'replace', 'fake', 'todo', 'fixme',
+  '}}', '$(', 'ENC[', '$ANSIBLE_VAULT', 'process.env', 'os.environ', 'getenv', 'dummy', 'redacted', 'insert', 'replace', 'fake', 'todo', 'fixme',
   '_here', 'here_', 'foobar', 'lorem', 'notreal', 'not_real', 'not-a-real', 'put_', 'secret_key_', 'my_secret', 'mysecret',
   'mypassword', 'my_password', 'yourpassword', 'password123', 'p@ssw0rd', 'passw0rd', 'sample',
 ];
@@ -636,7 +636,8 @@ function scanConnectionStrings(text: string, out: Finding[]): void {
     while (s > 0 && i - s < 24 && /[A-Za-z0-9+.:-]/.test(text[s - 1]!)) s--;
     const scheme = text.slice(s, i).toLowerCase().replace(/^[:.+-]+/, '');
     const after = i + 3;
-    if (CRED_SCHEMES.has(scheme) || scheme.startsWith('jdbc:')) {
+    // a driver suffix names the same store: postgresql+psycopg2://, mysql+pymysql://
+    if (CRED_SCHEMES.has(scheme) || CRED_SCHEMES.has(scheme.split('+')[0]!) || scheme.startsWith('jdbc:')) {
       USERINFO_RE.lastIndex = after;
       const m = USERINFO_RE.exec(text);
       if (m) {
@@ -1342,6 +1343,7 @@ export function genericValueScore(key: string, value: string): number {
   if (looksLikePlaceholder(v)) return 0;
   if (/^\$|\$\{|\{\{|\}\}|%\(|^<|^\[|^\(|^function\b|=>|\bnew\b/.test(v)) return 0;
   if (/^[A-Za-z_][\w.]*=[^=]/.test(v)) return 0; // `id=name` option lists, not a value
+  if (/^![A-Za-z]+$/.test(v)) return 0; // a YAML tag (`!vault |`, `!Ref`): the value follows it
   if (v.includes('://') || /^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v)) return 0; // URLs and paths
   if (/^[0-9.:\-_/ ]+$/.test(v) && !/^[0-9]{16,}$/.test(v) && !PASSWORD_KEY_RE.test(key)) return 0; // numbers, versions, dates, IPs
   if (/^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/.test(v)) return 0; // versions
@@ -1393,6 +1395,45 @@ function scanGeneric(text: string, out: Finding[], taken: (s: number, e: number)
     const isPw = PASSWORD_KEY_RE.test(a.key);
     out.push(mk(isPw ? 'password-assignment' : 'generic-api-key', s, e, score, score >= 0.7 ? 'high' : 'medium',
       isPw ? 'password assigned to a credential field' : 'high-entropy value assigned to a credential field'));
+  }
+}
+
+/**
+ * Settings given as a name and a value side by side: Kubernetes / Compose / CI env lists
+ * (`- name: DB_PASSWORD` / `value: "…"`), JSON `{"name": "API_KEY", "value": "…"}`, Hadoop-style XML
+ * (`<name>db.password</name><value>…</value>`). The name is judged like a key, the value like its value.
+ */
+const NAME_VALUE_RE = /\bname["']?[ \t]*[:=][ \t]*["']?([A-Za-z_][\w.-]{1,80})["']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*(?:-[ \t]+)?)["']?value["']?[ \t]*[:=][ \t]*(?:"([^"\n]{1,300})"|'([^'\n]{1,300})'|([^\s,}'"]{1,300}))/g;
+const XML_NAME_VALUE_RE = /<name>[ \t]*([A-Za-z_][\w.-]{1,80})[ \t]*<\/name>\s{0,40}<value>([^<\n]{1,300})<\/value>/g;
+function scanNameValue(text: string, out: Finding[]): void {
+  for (const re of [NAME_VALUE_RE, XML_NAME_VALUE_RE]) {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const key = m[1]!;
+      const value = m[2] ?? m[3] ?? m[4] ?? '';
+      if (!(STRONG_KEY_RE.test(key) || /(?:^|[_.-])key$/i.test(key)) || KEY_NAME_ALLOW_RE.test(key.toLowerCase())) continue;
+      const score = genericValueScore(key, value);
+      if (score <= 0) continue;
+      const s = m.index + m[0].lastIndexOf(value);
+      const isPw = PASSWORD_KEY_RE.test(key);
+      out.push(mk(isPw ? 'password-assignment' : 'generic-api-key', s, s + value.length, score, score >= 0.7 ? 'high' : 'medium',
+        isPw ? 'password given as the value of a credential setting' : 'high-entropy value of a credential setting'));
+    }
+  }
+}
+
+/** `net use <drive> \\host\share /user:<name> <password>`: the password is the positional argument after /user. */
+const NET_USE_RE = /\bnet[ \t]+use\b[^\n]{0,200}?[ \t]\/user:[^\s]{1,100}[ \t]+("[^"\n]{4,200}"|[^\s"/*][^\s]{3,200})/gi;
+function scanNetUse(text: string, out: Finding[]): void {
+  NET_USE_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = NET_USE_RE.exec(text)) !== null) {
+    const raw = m[1]!;
+    const v = raw.replace(/^"|"$/g, '');
+    if (PASSWORD_PLACEHOLDER_RE.test(v) || looksLikePlaceholder(v) || /^\/(?:persistent|savecred|delete|y|n)/i.test(v)) continue;
+    const s = m.index + m[0].length - raw.length + (raw.startsWith('"') ? 1 : 0);
+    out.push(mk('password-assignment', s, s + v.length, 0.8, 'high', 'password on a `net use` command line'));
   }
 }
 
@@ -1491,6 +1532,8 @@ export function detectSecrets(text: string): Finding[] {
   }
   if (hits.vendor.length) scanVendors(text, out, hits.vendor);
   if (hits.curl) scanCurl(text, out);
+  if (text.includes('value') && (text.includes('name') || text.includes('<name>'))) scanNameValue(text, out);
+  if (text.includes('/user:')) scanNetUse(text, out);
   if (hits.authorization.length || hits.bearer.length) scanHeaders(text, out, hits);
   if (hits.generic.length === 0) return out.length < 2 ? out : dedupe(out);
   const strong = out.slice().sort((a, b) => (a.start ?? 0) - (b.start ?? 0));

@@ -36,7 +36,7 @@ export interface ItemRef {
  * detector changes, kept aside so their before/after figures stay honest (`npm run eval` still scores them,
  * in-sample and in their own leave-one-source-out fold).
  */
-export const EVAL_ONLY_SOURCES: ReadonlySet<string> = new Set(['authored/challenge5', 'authored/challenge6']);
+export const EVAL_ONLY_SOURCES: ReadonlySet<string> = new Set(['authored/challenge5', 'authored/challenge6', 'authored/challenge7']);
 
 /** Does this item take part in training the model, and as what? */
 export function itemRefs(items: readonly CorpusItem[], name: ModelName): ItemRef[] {
@@ -159,7 +159,9 @@ export const THRESHOLD_FLOOR = 0.9;
 
 /** Threshold with the best F1 whose benign FPR is at most `maxFpr` (on out-of-fold scores). */
 export function pickThreshold(scores: ArrayLike<number>, ys: ArrayLike<number>, weights: ArrayLike<number>, maxFpr = 0.005): number {
-  let best = 0.5, bestF1 = -1;
+  // when no threshold meets the FPR bound, the one with the fewest benign false positives (not a fixed 0.5: that
+  // failed open, e.g. a leave-one-source-out fold whose hard negatives made every threshold miss the bound)
+  let best = THRESHOLD_FLOOR, bestF1 = -1, fallback = THRESHOLD_FLOOR, fallbackFpr = Infinity;
   for (let th = THRESHOLD_FLOOR; th <= 0.981; th += 0.01) {
     let tp = 0, fp = 0, fn = 0, tn = 0;
     for (let i = 0; i < scores.length; i++) {
@@ -170,12 +172,16 @@ export function pickThreshold(scores: ArrayLike<number>, ys: ArrayLike<number>, 
     }
     const fpr = fp + tn === 0 ? 0 : fp / (fp + tn);
     const f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+    if (fpr < fallbackFpr - 1e-9) {
+      fallbackFpr = fpr;
+      fallback = th;
+    }
     if (fpr <= maxFpr && f1 > bestF1 + 1e-9) {
       bestF1 = f1;
       best = th;
     }
   }
-  return Math.round(best * 1000) / 1000;
+  return Math.round((bestF1 < 0 ? fallback : best) * 1000) / 1000;
 }
 
 /** Train one model on items: 5-fold CV for the threshold, then a final fit on everything. */

@@ -204,7 +204,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (early) for (const sess of early.sessions.values()) metrics.sessionOpened(sess.transport);
     const tracing = await initTracing(config, { serviceVersion: VERSION });
     closers.push(() => tracing.shutdown());
-    const store = await openStore(config, dataDir);
+    // The stdio wrap serves one client per process: no writer thread unless configured (its ~10 MB per client).
+    const store = await openStore(config, dataDir, { auditThread: !o.stdio });
     closers.push(() => store.close());
     const m = metrics;
     audit = await openAudit(config, store, dataDir, {

@@ -10,19 +10,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors as joseErrors,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { ms, type Config } from '../config/schema.js';
 import { rememberInboundToken, type Principal } from '../shared/principal.js';
 import type { AuthResult } from './types.js';
+
+/** jose is loaded with the first token, not at start: a gateway without `auth.jwt` never loads it (~5–10 MB). */
+let joseModule: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (joseModule ??= import('jose'));
 
 export type JwtConfig = NonNullable<Exclude<Config['auth'], 'none'>['jwt']>;
 
@@ -118,6 +113,7 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
   const getKeys = async (): Promise<JWTVerifyGetKey> => {
     if (keys) return keys;
     loading ??= (async () => {
+      const { createLocalJWKSet, createRemoteJWKSet } = await loadJose();
       if (cfg.jwksUrl) {
         return createRemoteJWKSet(new URL(cfg.jwksUrl), {
           cacheMaxAge: opts.cacheMaxAgeMs ?? 600_000,
@@ -142,9 +138,10 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
 
   return {
     async verify(token: string): Promise<AuthResult> {
+      const jose = await loadJose();
       let alg: string | undefined;
       try {
-        alg = decodeProtectedHeader(token).alg;
+        alg = jose.decodeProtectedHeader(token).alg;
       } catch {
         return invalid('the bearer token is not a JWT');
       }
@@ -159,7 +156,7 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
       let payload: JWTPayload;
       const currentDate = opts.now ? new Date(opts.now()) : undefined;
       const check = (k: JWTVerifyGetKey) =>
-        jwtVerify(token, k, {
+        jose.jwtVerify(token, k, {
           issuer: cfg.issuer,
           audience: cfg.audience,
           algorithms,
@@ -170,11 +167,11 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
       try {
         ({ payload } = await check(getKey));
       } catch (e) {
-        if (!(e instanceof joseErrors.JWKSNoMatchingKey) || !(await fileChanged())) return invalid(describeJoseError(e));
+        if (!(e instanceof jose.errors.JWKSNoMatchingKey) || !(await fileChanged())) return invalid(describeJoseError(e, jose.errors));
         try {
           ({ payload } = await check(await getKeys()));
         } catch (e2) {
-          return invalid(describeJoseError(e2));
+          return invalid(describeJoseError(e2, jose.errors));
         }
       }
       const principal = claimsToPrincipal(payload, cfg.claims ?? { subject: 'sub', groups: 'groups', agent: 'azp' });
@@ -193,7 +190,7 @@ export function createJwtVerifier(cfg: JwtConfig, opts: JwtVerifierOptions = {})
   };
 }
 
-function describeJoseError(e: unknown): string {
+function describeJoseError(e: unknown, joseErrors: typeof import('jose').errors): string {
   if (e instanceof joseErrors.JWTExpired) return 'the token has expired';
   if (e instanceof joseErrors.JWTClaimValidationFailed) {
     switch (e.claim) {

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp, watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import './wasm-tier.js'; // before Cedar: its module is compiled when it loads
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/log.js';

@@ -5,7 +5,8 @@ import type { Store } from './types.js';
 
 export type { Store } from './types.js';
 
-export async function openStore(config: Config, dataDir: string): Promise<Store> {
+/** `opts.auditThread`: the SQLite writer thread when `audit.writerThread` is unset (default true). */
+export async function openStore(config: Config, dataDir: string, opts: { auditThread?: boolean } = {}): Promise<Store> {
   if (config.store.postgres) {
     const { openPostgresStore } = await import('./postgres/index.js');
     return openPostgresStore({ url: config.store.postgres.url });
@@ -14,5 +15,5 @@ export async function openStore(config: Config, dataDir: string): Promise<Store>
   const p = config.store.sqlite?.path;
   const base = (config as { baseDir?: string }).baseDir ?? process.cwd();
   const file = p ? (p === ':memory:' ? p : path.resolve(base, p)) : path.join(dataDir, SQLITE_FILE);
-  return openSqliteStore(file, { synchronous: config.audit.fsync ? 'FULL' : 'NORMAL' });
+  return openSqliteStore(file, { synchronous: config.audit.fsync ? 'FULL' : 'NORMAL', auditThread: config.audit.writerThread ?? opts.auditThread ?? true });
 }

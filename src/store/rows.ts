@@ -49,6 +49,11 @@ export function auditValues(c: ChainedEvent, text?: string): (string | number | 
   return [c.seq, e.id, e.time, e.session ?? null, e.principal?.id ?? null, e.server ?? null, e.method ?? null, e.target ?? null, e.decision ?? null, text ?? JSON.stringify(e), c.prevHash, c.hash];
 }
 
+/** The columns of an audit row that do not depend on its place in the chain (2..10 of AUDIT_COLUMNS). */
+export function auditRowFields(e: AuditEvent, text: string): [string, string, string | null, string | null, string | null, string | null, string | null, string | null, string] {
+  return [e.id, e.time, e.session ?? null, e.principal?.id ?? null, e.server ?? null, e.method ?? null, e.target ?? null, e.decision ?? null, text];
+}
+
 export function toCheckpoint(r: Row): AuditCheckpoint {
   return { seq: Number(r.seq), hash: String(r.hash), time: String(r.time), kind: String(r.kind) as AuditCheckpoint['kind'], signature: String(r.signature), keyId: String(r.key_id) };
 }

@@ -71,6 +71,8 @@ export class StdioChildTransport implements Transport {
   private child?: ChildProcess;
   private readonly lines: LineSplitter;
   private closed = false;
+  /** Resolves at the next 'drain' of stdin: every send that met back-pressure waits on this one listener. */
+  private drained: Promise<void> | undefined;
 
   constructor(private readonly opts: StdioChildOptions) {
     this.lines = new LineSplitter(
@@ -170,11 +172,20 @@ export class StdioChildTransport implements Transport {
     if (!child || this.closed || !child.stdin || child.stdin.destroyed) {
       return Promise.reject(new Error(`${this.opts.name} is not running`));
     }
-    return new Promise((resolve, reject) => {
-      const ok = child.stdin!.write(JSON.stringify(message) + '\n', (err) => (err ? reject(err) : undefined));
-      if (ok) resolve();
-      else child.stdin!.once('drain', resolve);
-    });
+    const stdin = child.stdin;
+    // One write per message: corking writes until the end of the event-loop turn (one wake-up of the
+    // child for several sessions' requests) was measured slower on 2 cores, since the child then
+    // waits for the whole turn instead of working beside the gateway (bench/README.md, "The hot path").
+    let failed: unknown;
+    const ok = stdin.write(JSON.stringify(message) + '\n', (err) => (err ? (failed = err) : undefined));
+    if (ok) return Promise.resolve();
+    this.drained ??= new Promise<void>((resolve) =>
+      stdin.once('drain', () => {
+        this.drained = undefined;
+        resolve();
+      }),
+    );
+    return this.drained.then(() => (failed ? Promise.reject(failed) : undefined));
   }
 
   async close(): Promise<void> {

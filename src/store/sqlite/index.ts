@@ -11,6 +11,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { AuditWriterThread, type AuditRowFields } from './audit-writer.js';
 import type { AuditEvent } from '../../shared/audit-event.js';
 import { canonical, chainHashText, ZERO_HASH } from '../../shared/canonical.js';
 import { SQLITE_MIGRATIONS, type Migration } from '../migrations.js';
@@ -19,6 +20,7 @@ import { SESSION_SQL, sessionValues, toSession, toSessionState } from '../sessio
 import {
   AUDIT_COLUMNS,
   auditValues,
+  auditRowFields,
   auditWhere,
   nowIso,
   toApiKey,
@@ -58,6 +60,12 @@ export interface SqliteStoreOptions {
   /** `FULL` (default) or `NORMAL` (faster; a resolved write may be lost on power failure, not on a crash). */
   synchronous?: 'FULL' | 'NORMAL';
   readonly?: boolean;
+  /**
+   * Commit audit-chain appends on a worker thread with its own connection (store/sqlite/audit-writer.ts;
+   * default false here, so tools and tests opening a store get one connection; the gateway follows
+   * `audit.writerThread`, default true). Ignored for ':memory:' (not shareable between connections) and read-only.
+   */
+  auditThread?: boolean;
 }
 
 export const SQLITE_FILE = 'portcullis.db';
@@ -71,6 +79,8 @@ export class SqliteStore implements Store {
   private closed = false;
   /** Built once: a transaction function per call showed in the per-call profile. */
   private appendChainTxn?: Database.Transaction<(events: AuditEvent[]) => ChainedEvent[]>;
+  /** Where appendAuditChain commits when `auditThread` is on (started on first use). */
+  private readonly writer: AuditWriterThread | undefined;
 
   constructor(
     readonly file: string,
@@ -91,6 +101,14 @@ export class SqliteStore implements Store {
       this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
       if (file !== ':memory:') restrictMode(file);
     }
+    if (opts.auditThread && !opts.readonly && file !== ':memory:') {
+      this.writer = new AuditWriterThread({ file, synchronous: opts.synchronous ?? 'NORMAL', insertSql: INSERT_AUDIT_SQL });
+    }
+  }
+
+  /** Whether audit-chain appends commit on the writer thread. */
+  get auditThread(): boolean {
+    return this.writer !== undefined;
   }
 
   private st(sql: string): Database.Statement {
@@ -118,6 +136,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.writer?.close();
     this.stmts.clear();
     this.db.close();
   }
@@ -136,6 +155,11 @@ export class SqliteStore implements Store {
   }
 
   async appendAuditChain(events: AuditEvent[]): Promise<ChainedEvent[]> {
+    if (this.writer) {
+      const texts = events.map((e) => canonical(e));
+      const { seq0, prev0, hashes } = await this.writer.append(events.map((e, i) => auditRowFields(e, texts[i]!)));
+      return events.map((event, i) => ({ seq: seq0 + i, event, prevHash: i === 0 ? prev0 : hashes[i - 1]!, hash: hashes[i]! }));
+    }
     this.appendChainTxn ??= this.db.transaction((batch: AuditEvent[]) => {
       const h = this.st('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
       const ins = this.insertAudit();
