@@ -14,11 +14,17 @@
  * is the model by default and instructions about files, secrets, other tools or concealment weigh more.
  *
  * Every pattern is anchored at a trigger word and uses only bounded gaps: linear time.
+ *
+ * When these rules find nothing, two structural checks run before the learned scorer: the gateway's own
+ * untrusted-content marker inside a result (`injection.gateway-marker`), and directive.ts — a clause that
+ * addresses the model and tells it what to do (`injection.directive`). Misspelt instruction words are
+ * repaired in the de-obfuscated copy (spelling.ts) that both the rules and the scorer read.
  */
 import type { Finding, Severity, TextDetector } from './types.js';
 import { getModel, learnedScorersOn, scoreView } from './model.js';
 import { normalizeForMatching, type Normalized } from './normalize.js';
 import { PreparedText } from './prepared.js';
+import { findDirective } from './directive.js';
 
 export { deobfuscate } from './normalize.js';
 import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
@@ -611,8 +617,8 @@ const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
 ];
 
 /** Meta context: the text talks ABOUT prompt injection / is code or test material. */
-const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?)/g;
-const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|things\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?)\b/g;
+const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?|tokeni[sz]ers?|chat\s+templates?|special\s+tokens?|chatml)/g;
+const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|things\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?|model\s+cards?|delimit(?:s|ed|ers?)?)\b/g;
 
 /**
  * Every META match starts at a word start (`\b` and a letter), so instead of two regex scans of the
@@ -1255,6 +1261,34 @@ export function scoreText(text: string, mode: Mode, depth = 0, prepared?: Prepar
 
 const REPORT_THRESHOLD = 0.6;
 
+/**
+ * The gateway's own untrusted-content marker (pipeline/interceptors/inspect.ts: "⟦untrusted content — …",
+ * "⟦end of untrusted content⟧") inside a tool result: only Portcullis writes it, so a result that carries
+ * it is trying to close the marker early and pass what follows off as trusted. Checked on the normalised
+ * text and its de-obfuscated copy (case, spacing, leetspeak, misspellings); the look-alike bracket 〚 counts too.
+ */
+const GATEWAY_MARKER = /[⟦〚][\s.]*(?:end[\s.]+of[\s.]+)?untrust\w*[\s.]+content/;
+
+function gatewayMarkerFinding(p: PreparedText): Finding | undefined {
+  if (!/[⟦〚]/.test(p.text)) return undefined;
+  // the normalised text, and its de-obfuscated copy (leetspeak, spacing, misspellings undone)
+  const v = p.modelView;
+  const m = GATEWAY_MARKER.exec(v.text);
+  if (m === null) return undefined;
+  const inCopy = m.index >= v.normLength;
+  const start = inCopy ? 0 : v.map(m.index);
+  return {
+    category: 'prompt_injection',
+    detector: 'injection.gateway-marker',
+    severity: 'high',
+    score: 0.95,
+    start,
+    end: inCopy ? p.text.length : v.map(m.index + m[0].length),
+    message: "Tool output contains the gateway's own untrusted-content marker (an attempt to end the untrusted section early)",
+    label: 'prompt-injection',
+  };
+}
+
 function detect(text: string): Finding[] {
   return detectPrepared(new PreparedText(text));
 }
@@ -1264,6 +1298,8 @@ function detectPrepared(p: PreparedText): Finding[] {
   if (text.length === 0) return [];
   const spans = scoreText(text, 'data', 0, p);
   const findings: Finding[] = [];
+  const marker = gatewayMarkerFinding(p);
+  if (marker !== undefined) findings.push(marker);
   for (const s of spans) {
     if (s.score < REPORT_THRESHOLD) continue;
     const top: Kind = s.encoded ? 'encoded' : s.hidden ? 'hidden' : s.kinds.has('exfil') && text.slice(s.start, s.end).includes('![') ? 'exfil' : s.top;
@@ -1279,6 +1315,24 @@ function detectPrepared(p: PreparedText): Finding[] {
       message: `Text addressed to the model that tries to steer it: ${describeKinds(s.kinds)}`,
       label: 'prompt-injection',
     });
+  }
+  // a directive addressed to the model (directive.ts: addressee + imperative, clause by clause)
+  if (findings.length === 0) {
+    const v = p.modelView;
+    const d = findDirective(v.text);
+    if (d !== undefined && d.score >= REPORT_THRESHOLD) {
+      const inCopy = d.start >= v.normLength;
+      findings.push({
+        category: 'prompt_injection',
+        detector: 'injection.directive',
+        severity: severityFor(d.score),
+        score: Math.round(d.score * 1000) / 1000,
+        start: inCopy ? 0 : v.map(d.start),
+        end: inCopy ? text.length : v.map(Math.min(d.end, v.normLength)),
+        message: `Text addressed to the model that tells it what to do (${d.why})`,
+        label: 'prompt-injection',
+      });
+    }
   }
   // the learned scorer, over the same normalised view; it reports only what the rules did not
   if (findings.length === 0 && learnedScorersOn()) {

@@ -17,7 +17,9 @@
  * a large result is not diluted. Everything is linear in the text length.
  *
  * The weights (`models/detectors.json`) are trained by `npm run train` (src/detect/train.ts) from the
- * development corpus and the repository's authored challenge sets, and shipped in the package.
+ * development corpus and the repository's authored sets (not the eval-only challenge sets, train.ts
+ * EVAL_ONLY_SOURCES), and shipped in the package. Cues added for issue 17's later families live in
+ * model-cues.ts and are appended to the lists below.
  *
  * Two implementations of the same scores: `featuresOf` / `scoreViewReference` build each window's
  * sparse vector (training uses them), `scoreView` (the detectors) featurises each word once per text
@@ -27,6 +29,7 @@
 import { readFileSync } from 'node:fs';
 import { PreparedText } from './prepared.js';
 import { KEY_END, KEY_SYMBOLS, keySymbol, prefixKeys } from './prefilter.js';
+import { EXTRA_CUES, EXTRA_CUE_GATES, EXTRA_PAIRS, EXTRA_TRIGGERS } from './model-cues.js';
 
 export const DIM_BITS = 17;
 export const DIM = 1 << DIM_BITS;
@@ -71,6 +74,7 @@ const TRIGGERS = [
   'restrictions', 'encode', 'base64', 'translate', 'environment', 'variables', 'private', 'session', 'cookies',
   'document', 'important', 'attention', 'immediately', 'execute', 'upload', 'transfer', 'approve', 'confirm',
   'helping', 'stop', 'explain', 'disable', 'firewall', 'should', 'user', 'users',
+  ...EXTRA_TRIGGERS,
 ];
 const TRIGGER_SET = new Set(TRIGGERS);
 const DELETES = new Map<string, string>();
@@ -155,7 +159,9 @@ export const CUES: [string, RegExp][] = [
   ['decode', /\b(?:decode|base64|rot13|deobfuscate)\b[^.\n]{0,40}\b(?:follow|execute|do|obey|run)\b|\b(?:follow|execute|do|obey)\b[^.\n]{0,20}\b(?:decoded|what\s+it\s+says)\b/g],
   ['money', /\b(?:transfer|refund|pay|wire|send)\w*\b[^.\n]{0,40}(?:\$|€|£|\beur\b|\busd\b|\bbalance\b|\baccount\b|\bcard\b)/g],
   ['persona', /\byou\s+are\s+(?:now|no\s+longer)\b|\bact\s+as\b|\bpretend\s+(?:to\s+be|you)\b|\bfrom\s+now\s+on\s+you\b|\bnew\s+(?:role|persona|task|instructions?)\b/g],
+  ...EXTRA_CUES, // model-cues.ts
 ];
+if (CUES.length > 32) throw new Error('model.ts: at most 32 cues (one bit each in the anchor mask)');
 const CUE_SEEDS = CUES.map(([n]) => hashStr(SEED_FEAT, n));
 const CUE_INDEX = new Map(CUES.map(([n], i) => [n, i]));
 
@@ -191,6 +197,7 @@ const CUE_GATES: Record<string, { words?: string; subs?: string[] }> = {
   hidden_html: { subs: ['<!--', 'display', 'visibility', 'font-size', 'color'] },
   decode: { words: 'decode base64 rot13 deobfuscate' },
   persona: { words: 'you act pretend new from' },
+  ...EXTRA_CUE_GATES,
 };
 const ANCHOR = new Map<number, number>();
 const SUBS: { mask: number; s: string }[] = [];
@@ -214,6 +221,7 @@ const PAIRS: [string, string][] = [
   ['addr', 'imp'], ['addr', 'sens'], ['addr', 'seq'], ['imp', 'sens'], ['send_to', 'sens'], ['imp', 'conceal'],
   ['marker', 'imp'], ['auth', 'imp'], ['addr', 'format'], ['sens', 'param_fill'], ['seq', 'imp'], ['addr_any', 'modal_you'],
   ['meta', 'override'], ['addr_any', 'imp'], ['user_ref', 'conceal'], ['tool_hijack', 'conceal'],
+  ...EXTRA_PAIRS,
 ];
 
 // A dense scratch accumulator (one per process; featuresOf is synchronous): faster than a Map.

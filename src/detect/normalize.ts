@@ -10,6 +10,7 @@
  * Also: decoders for embedded encodings (base64, percent-encoding, HTML entities, Unicode tag
  * characters) so a detector can scan what they hide. All functions are pure and linear.
  */
+import { repairSpelling } from './spelling.js';
 
 export interface NormalizeOptions {
   /** Lower-case the output (default true: matching is case-insensitive). */
@@ -274,8 +275,9 @@ export function countLeetWords(t: string, cap: number): number {
 }
 
 /**
- * Undo two cheap obfuscations of the normalised text (letter spacing, leetspeak). Returns undefined
- * unless the text clearly uses one of them (a spelled-out run of 6+ letters, or 3+ leet words).
+ * Undo cheap obfuscations of the normalised text (letter spacing, leetspeak, misspelt instruction words).
+ * Returns undefined unless the text clearly uses one of them (a spelled-out run of 6+ letters, 3+ leet
+ * words, or a word a small edit away from the instruction lexicon of spelling.ts).
  */
 export function deobfuscate(t: string): string | undefined {
   let changed = false;
@@ -293,6 +295,12 @@ export function deobfuscate(t: string): string | undefined {
       out = out.replace(LEET_WORD, (w) => (isLeetWord(w) ? w.replace(/[01345789]/g, (d) => LEET[d]!) : w));
       changed = true;
     }
+  }
+  // misspelt instruction words (spelling.ts): "disrgard the prevous instrutcions" → the canonical spelling
+  const fixed = repairSpelling(out);
+  if (fixed !== undefined) {
+    out = fixed;
+    changed = true;
   }
   return changed ? out : undefined;
 }
