@@ -105,6 +105,8 @@ const READ = String.raw`(?:read|reading|open|cat|load|access|fetch|retrieve|get|
  * document / found in the web page" (the instructions of the data, not the model's own).
  */
 const NOT_IN_DATA = String.raw`(?!\s+(?:inside|within|(?:contained|embedded|found|included|that\s+appear)\s+in|in)\s+(?:the\s+|this\s+|any\s+|a\s+)?(?:documents?|texts?|content|data|(?:web\s+)?pages?|inputs?|emails?|files?|results?|tool\s+(?:outputs?|results?)|retrieved\s+\w+|search\s+results)\b)`;
+/** Not followed by what makes an override a correction between people: an object, a sender, a topic. */
+const NOT_PEOPLE = String.raw`(?![ \t]*(?:,\s*)?(?:for|about|on|regarding|concerning|re|in|from|i|we|you|that\s+i|that\s+we|zum|zur|fur|uber|bezuglich|von|die\s+ich|sobre|para|de\s+la|del|que\s+(?:te|le)|sur|pour|concernant|que\s+je|per|su|riguardo|sul|sulla|che\s+ti|acerca|do|da|que\s+eu)\b)`;
 
 type RuleSpec = [kind: Kind, w: number, wt: number, triggers: string, rest: string, id?: string];
 
@@ -175,6 +177,11 @@ const SPECS: RuleSpec[] = [
   // German / Spanish / French / Italian / Portuguese overrides
   ['override', 0.55, 0.55, 'ignoriere|ignorier|ignorieren|vergiss|vergessen|missachte|ignora|ignore|ignoren|ignorez|ignorate|olvida|olvide|olviden|descarta|omite|oublie|oubliez|dimentica|dimenticate|esqueca|esquece|desconsidere', String.raw`\s+(?:sie\s+)?(?:alle[ns]?\s+|samtliche\s+|todas?\s+|todos\s+|toutes\s+|tous\s+|tutte\s+)?(?:die\s+|deine\s+|ihre\s+|las\s+|los\s+|tus\s+|sus\s+|les\s+|tes\s+|vos\s+|le\s+|tue\s+|as\s+|os\s+|suas\s+)?(?:${PREV}\s+)?${INSTR}\b${NOT_IN_DATA}`],
   ['override', 0.45, 0.45, 'ne', String.raw`\s+(?:tiens|tenez)\s+pas\s+compte\s+des?\s+(?:${PREV}\s+)?${INSTR}`],
+  // "ignore ALL previous instructions" in any of these languages: the quantifier and the earlier
+  // instructions named, and no object that makes it a correction between people ("… for the expense
+  // form", "… I sent", "… zum Parkplatz"): strong enough on its own. Without "all" it stays the weaker
+  // forms above (people write "ignore the previous instructions" to each other), which need a second cue.
+  ['override', 0.65, 0.6, 'ignore|ignoring|disregard|disregarding|forget|ignoriere|ignorier|ignorieren|vergiss|vergessen|missachte|ignora|ignoren|ignorez|ignorate|olvida|olvide|olviden|descarta|omite|oublie|oubliez|dimentica|dimenticate|esqueca|esquece|desconsidere', String.raw`\s+(?:sie\s+)?(?:all|alle[ns]?|samtliche|todas?|todos|toutes|tous|tutte|tutti)\s+(?:of\s+)?(?:the\s+|your\s+|die\s+|deine\s+|ihre\s+|las\s+|los\s+|tus\s+|sus\s+|les\s+|tes\s+|vos\s+|le\s+|tue\s+|as\s+|os\s+|suas\s+)?(?:(?:${PREV})\s+${INSTR}|${INSTR}\s+(?:${PREV}))\b${NOT_IN_DATA}${NOT_PEOPLE}`],
 
   // ---- concealment -------------------------------------------------------------------------
   ['conceal', 0.5, 0.55, 'do|don|dont|never|must|should|without|not', String.raw`(?:\s+not|'t|n't)?\s+(?:ever\s+)?(?:explicitly\s+)?(?:tell|telling|inform|informing|mention|mentioning|reveal|revealing|disclose|disclosing|notify|notifying|alert|alerting|say|saying|report|reporting|acknowledge|bring\s+up|surface|surfacing)\b(?:(?!\b(?:if|when|whenever|unless|even)\b)[^.\n]){0,50}?\b${USERW}\b|(?:\s+not|'t|n't)?\s+let(?:ting)?\s+${USERW}\s+(?:know|see|notice|find\s+out)`, 'need:user'],
@@ -359,6 +366,9 @@ const SPECS: RuleSpec[] = [
 
   // ---- weak imperative ---------------------------------------------------------------------------
   ['imperative', 0.1, 0.1, 'send|forward|email|post|upload|reveal|print|output|execute|run|visit|click|download|transfer|approve|merge|delete|create|call|respond|reply|say|tell|write|summarize|translate|describe|provide|suggest|explain|list|give|recommend|read|open|include|add|ignore|forget|disregard|share|change|cancel|book|buy|install|grant|disable|remove|navigate|go|follow|obey|comply|modify|integrate|incorporate|insert|append|use|replace|convert|render|introduce|enhance|augment|employ|utilize|leverage|deploy|consider|ensure|remember|make|help', String.raw`\b`, 'start'],
+  // the same imperative position in the languages the override rules read (German, Spanish, French,
+  // Italian, Portuguese): an override there weighs what it weighs in English
+  ['imperative', 0.1, 0.1, 'ignoriere|ignorier|ignorieren|vergiss|missachte|sende|schicke|gib|zeige|ignora|ignoren|olvida|olviden|descarta|omite|envia|envie|muestra|revela|ignorez|ignore|oublie|oubliez|envoie|envoyez|montre|montrez|revele|revelez|ignorate|dimentica|dimenticate|invia|inviate|mostra|rivela|esqueca|esquece|desconsidere|mostre|revele', String.raw`\b`, 'start'],
 ];
 
 interface CompiledRule extends Rule {
@@ -590,6 +600,8 @@ const fold = (words: string): string => normalizeForMatching(words).text;
 const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
   // ru: "ignore / forget (all) (previous) instructions"
   ['override', 0.55, 0.55, new RegExp(`(?:${fold('игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте|не обращай внимания на|не обращайте внимания на')})[^\n]{0,40}?(?:${fold('инструкци|указани|правил|команд|директив')})`, 'g')],
+  // ru: "ignore ALL (previous) instructions": strong on its own, as in the Latin-script languages
+  ['override', 0.65, 0.6, new RegExp(`(?:${fold('игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте')})\\s+(?:${fold('все|всё')})\\s+(?:(?:${fold('предыдущие|прежние|прошлые|вышеуказанные|старые|свои|твои|ваши|системные')})\\s+)?(?:${fold('инструкции|указания|правила|команды|директивы|инструкций|указаний|правил|команд')})`, 'g')],
   ['addr', 0.45, 0.3, new RegExp(`(?:${fold('ии|ии-|искусственный интеллект|нейросеть|языковая модель')})[ -]?(?:${fold('ассистент|агент|помощник|бот|модель')})`, 'g')],
   ['exfil', 0.45, 0.55, new RegExp(`(?:${fold('отправь|отправьте|перешли|перешлите|пошли|пришли|загрузи|передай|передайте')})[^\n]{0,60}?(?:@|https?://)`, 'g')],
   // ja: "(previous) instructions (all) ignore"

@@ -30,6 +30,12 @@ describe('normalizeForMatching', () => {
     expect(n.hadConfusables).toBe(true);
   });
 
+  it('folds look-alikes only in words that read as Latin; Russian and Greek words stay themselves', () => {
+    expect(normalizeForMatching('pаypal іgn\u200bоrе ехес').text).toBe('paypal ignore exec');
+    expect(normalizeForMatching('Игнорируй предыдущие инструкции').text).toBe('игнорируи предыдущие инструкции');
+    expect(normalizeForMatching('αγνόησε τις οδηγίες').text).toBe('αγνόησε τις οδηγίες');
+    expect(normalizeForMatching('Игнорируй').hadConfusables).toBe(false);
+  });
   it('strips diacritics so multilingual patterns need one spelling', () => {
     expect(normalizeForMatching('Übergib den vollständigen Inhalt; contraseña; précédentes').text).toBe('ubergib den vollstandigen inhalt; contrasena; precedentes');
     expect(normalizeForMatching('Straße').text).toBe('strasse');

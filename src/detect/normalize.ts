@@ -99,13 +99,49 @@ function foldCodePoint(cp: number, ch: string, foldDiacritics: boolean): Fold {
       }
       out = s;
     }
-    f = { out, same: out === ch, confusable: out !== ch && /^[\x00-\x7f]+$/.test(out) && (cp >= 0xff00 || cp >= 0x1d400) };
+    f = { out, same: out === ch, confusable: out !== ch && /^[\x00-\x7f]+$/.test(out) && (cp >= 0xff00 || cp >= 0x1d400 || (cp >= 0x370 && cp <= 0x52f)) };
   }
   if (foldCache.size < 20000) foldCache.set(key, f);
   return f;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
+
+/** A unit of a word: an ASCII letter or digit, a letter or mark of any script, an invisible character (it hides inside words), a surrogate. */
+function isWordUnit(c: number, ch: string): boolean {
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+  if (c >= 0xd800 && c <= 0xdfff) return true;
+  return isInvisibleCodePoint(c) || LETTER_OR_MARK.test(ch);
+}
+
+/**
+ * Should the Greek / Cyrillic look-alikes of the word around `i` be folded to Latin? Yes when the
+ * word mixes them with Latin letters (`pаypal`), or when every letter of it has a Latin look-alike
+ * (`ехес` written wholly in Cyrillic); no for a word of the script itself (`инструкции`, `οδηγίες`),
+ * which folding would turn into nonsense that neither the rules nor the other-language lexicons read.
+ */
+function scriptWord(text: string, i: number): { end: number; folds: boolean } {
+  let start = i;
+  while (start > 0 && isWordUnit(text.charCodeAt(start - 1), text[start - 1]!)) start--;
+  let end = i;
+  while (end < text.length && isWordUnit(text.charCodeAt(end), text[end]!)) end++;
+  let latin = false;
+  let ownScript = false;
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x80) {
+      if (c > 0x39) latin = true;
+      continue;
+    }
+    if (c < 0x370 || c > 0x52f) continue;
+    const ch = text[k]!;
+    if (!LETTER_OR_MARK.test(ch)) continue;
+    const to = CONFUSABLES[ch] ?? CONFUSABLES[ch.normalize('NFD')[0]!];
+    if (to === undefined || !/^[A-Za-z]$/.test(to)) ownScript = true;
+  }
+  return { end, folds: latin || !ownScript };
+}
 
 /**
  * Normalise `text` for keyword matching. Linear time; ASCII-only input takes a fast path.
@@ -148,6 +184,8 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
   let runStart = 0;
   const n = text.length;
   let i = 0;
+  let wordEnd = -1;
+  let wordFolds = true;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
@@ -158,6 +196,14 @@ export function normalizeForMatching(text: string, opts: NormalizeOptions = {}):
     const w = cp > 0xffff ? 2 : 1;
     const invisible = isInvisibleCodePoint(cp);
     const f = invisible ? undefined : foldCodePoint(cp, w === 2 ? text.slice(i, i + 2) : text[i]!, foldDiacritics);
+    if (f !== undefined && f.confusable && cp >= 0x370 && cp <= 0x52f) {
+      // A Greek / Cyrillic look-alike: folded only inside a word that reads as Latin (scriptWord).
+      if (i >= wordEnd) ({ end: wordEnd, folds: wordFolds } = scriptWord(text, i));
+      if (!wordFolds) {
+        i += w;
+        continue;
+      }
+    }
     if (f !== undefined && f.same) {
       // unchanged (CJK, most scripts): stays in the current run
       i += w;
