@@ -12,8 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as V2Client, StreamableHTTPClientTransport as V2HttpTransport } from '@modelcontextprotocol/client';
 import { startHttpFixture, type HttpFixture } from '../fixtures/harness.mjs';
-import { modernPost, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { createApiKey } from '../../src/identity/apikeys.js';
+import { modernPost, startPooledPairGateway, type TestGateway } from '../helpers/gateway.js';
 
 let old: HttpFixture;
 let gw: TestGateway;
@@ -25,19 +24,10 @@ const TOOL = 'test_input_required_result_elicitation';
 
 beforeAll(async () => {
   old = await startHttpFixture('conformant.mjs');
-  gw = await startTestGateway(`
-auth: { apiKeys: true }
-mcpServers:
-  pooled: { url: ${old.url} }
-  own: { url: ${old.url} }
-servers:
-  own: { isolation: session }
-policy:
-  allow:
-    - { id: all, principal: "*", tools: ["*"] }
-`);
-  aliceKey = (await createApiKey(gw.rt.store, { principal: 'alice' })).key;
-  malloryKey = (await createApiKey(gw.rt.store, { principal: 'mallory' })).key;
+  let keys: Record<string, string>;
+  ({ gw, keys } = await startPooledPairGateway(old.url, ['alice', 'mallory']));
+  aliceKey = keys.alice!;
+  malloryKey = keys.mallory!;
 }, 60_000);
 
 afterAll(async () => {

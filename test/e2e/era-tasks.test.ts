@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../fixtures/harness.mjs';
-import { httpClient, modernPost, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { httpClient, modernPost, startPooledPairGateway, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createApiKey } from '../../src/identity/apikeys.js';
 import { SECRETS } from '../fixtures/_data.mjs';
 
@@ -30,19 +30,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   srv = await startHttpFixture('tasks-modern.mjs');
-  gw = await startTestGateway(`
-auth: { apiKeys: true }
-mcpServers:
-  pooled: { url: ${srv.url} }
-  own: { url: ${srv.url} }
-servers:
-  own: { isolation: session }
-policy:
-  allow:
-    - { id: all, principal: "*", tools: ["*"] }
-`);
-  aliceKey = (await createApiKey(gw.rt.store, { principal: 'alice' })).key;
-  bobKey = (await createApiKey(gw.rt.store, { principal: 'bob' })).key;
+  let keys: Record<string, string>;
+  ({ gw, keys } = await startPooledPairGateway(srv.url, ['alice', 'bob']));
+  aliceKey = keys.alice!;
+  bobKey = keys.bob!;
 }, 60_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { startRuntime, type Runtime } from '../../src/gateway/runtime.js';
 import { silentLogger, type Logger } from '../../src/observability/log.js';
 import { readTokenFor } from '../../src/admin/token.js';
+import { createApiKey } from '../../src/identity/apikeys.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -105,4 +106,26 @@ export async function modernPost(url: string, body: Record<string, unknown>, hea
   const text = await r.text();
   const data = text.startsWith('event:') ? JSON.parse(text.split('\n').filter((l) => l.startsWith('data: ')).pop()!.slice(6)) : JSON.parse(text);
   return { status: r.status, json: data };
+}
+
+/**
+ * A gateway with API keys in front of one HTTP upstream twice: `pooled` (the default, shared isolation)
+ * and `own` (`isolation: session`), every tool allowed, and a key for each named principal: what the
+ * cross-caller tests of pooled upstreams (tasks, MRTR retries) start from.
+ */
+export async function startPooledPairGateway(upstreamUrl: string, principals: string[]): Promise<{ gw: TestGateway; keys: Record<string, string> }> {
+  const gw = await startTestGateway(`
+auth: { apiKeys: true }
+mcpServers:
+  pooled: { url: ${upstreamUrl} }
+  own: { url: ${upstreamUrl} }
+servers:
+  own: { isolation: session }
+policy:
+  allow:
+    - { id: all, principal: "*", tools: ["*"] }
+`);
+  const keys: Record<string, string> = {};
+  for (const p of principals) keys[p] = (await createApiKey(gw.rt.store, { principal: p })).key;
+  return { gw, keys };
 }
