@@ -70,8 +70,19 @@ const SENSITIVE = /\b(?:passwords?|passwd|api[\s_-]?keys?|access[\s_-]?tokens?|t
 const DESTINATION = /https?:\/\/|hxxps?:\/\/|www\.|\b[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\bwebhook\b|!\[[^\]\n]{0,60}\]\(/;
 const CONCEAL = /\b(?:without\s+(?:telling|asking|informing|mentioning|checking)|(?:don't|do\s+not|never|must\s+not|should\s+not)\s+(?:tell|mention|say|explain|inform|reveal|show)|(?:user|they|he|she)\s+(?:will|won't|would)\s+not\s+notice|won't\s+notice|silently|quietly|secretly|discreetly|invisible|hidden|html\s+comment|code\s+comment|base64|hex(?:adecimal)?|rot13|in\s+(?:portuguese|russian|chinese|french|german|spanish|finnish|japanese|korean|arabic|another\s+language)(?:\s+only)?)\b/;
 
-/** A word every ADDR_HEAD form needs (an AI noun, a sender, a relay, an authority claim): most clauses have none. */
-const HEAD_HINT = /\b(?:ai|a\.i|llm|assistan|model|agent|bot|chat|copilot|claude|gpt|gemini|ki|ia|asistente|assistent|modelo|modele|modell|sprachmodell|asystenc|asystent|summari|automat|whoever|whatever|anyone|if\s+you|user|human|customer|account|person|owner|author|developer|maintainer|admin|operator|vendor|publisher|creator|notice|update|message|directive|override|alert|instruction|announcement|order|authori|approved|issued|signed|sanctioned|mandated|required|built|wrote|made|created|maintain|own|run|developed)|@/;
+/**
+ * What every ADDR_HEAD form needs, as a cheap gate before it runs (most clauses have none of it): an AI
+ * noun, a relay (`@`, whoever, anyone, "if you"), a third party (user, customer, account, person), a
+ * claimed role ("as the owner of this"), "I built / run … this"; or, for the forms that end in a colon
+ * ("system notice:", "authorised by …:", "the user's request …:"), a colon and a sender or authority
+ * word. Checked over the reach of the forms (AIP after up to ~100 characters, the colon within ~200).
+ */
+const HEAD_HINT = /\b(?:(?:ai|ki|ia|llms?|bots?)(?![a-z])|a\.i|assistan|model|agent|chat|copilot|claude|gpt|gemini|asistente|assistent|modelo|modele|modell|sprachmodell|asystenc|asystent|summari|automat|whoever|whatever|anyone|if\s+you|(?:user|human|customer|account|person)(?![a-z])|as\s+(?:the|its|this)\b|i\s+(?:built|wrote|made|created|maintain|own|run|developed)\s+this)|@/;
+const HEAD_HINT_COLON = /\b(?:owner|author|developer|maintainer|admin|operator|vendor|publisher|creator|notice|update|message|directive|override|alert|instruction|announcement|order|authori|approved|issued|signed|sanctioned|mandated|required|system|security|compliance|maintenance|policy|platform|official|priority|urgent|it)/;
+function headHint(c: string): boolean {
+  const h = c.length > 200 ? c.slice(0, 200) : c;
+  return HEAD_HINT.test(h.length > 160 ? h.slice(0, 160) : h) || (h.includes(':') && HEAD_HINT_COLON.test(h));
+}
 
 /** Markers after which the text speaks as a new turn. */
 const TURN = /<\|[a-z_]{2,24}\|>|<\/?(?:start|end)_of_turn>|<<\/?sys>>|\[\/?inst\]|<\/[a-z_]{0,24}(?:result|results|output|response|observation|document|context|data|search_results)>|<(?:system|user|human|assistant|system_instruction|instructions?)>|^\s*#{2,4}\s*(?:human|user|system|instruction)\s*:?|^\s*\[?(?:system|user|human|admin|operator)\]?\s*:|\[(?:system|user|admin)\]\s*:?|\b(?:end|close)\s+of\s+(?:the\s+)?(?:retrieved|tool|search|page|function|api|untrusted|document|data|file|context|input|results?|email|message|transcript|text|article|content)\b|\[\/(?:result|data|output|tool_?\w*)\]|^\s*(?:eof|end_of_[a-z_]+|={3,}.*end.*|-{3,}.*end.*)\s*$|\b(?:new|next)\s+(?:user\s+|system\s+)?(?:turn|directive|instructions?)\b|\bassistant\s+turn\s+complete\b|[⟦〚]\s*end/;
@@ -97,13 +108,16 @@ const VERB = String.raw`(?:${[...new Set(VERBS)].map((v) => v.replace(/[.*+?^${}
 const SEQ = String.raw`(?:(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides|antes\s+de|despues\s+de|en\s+lugar\s+de|bevor|nachdem|statt|anstatt|avant\s+de|apres|au\s+lieu\s+de|prima\s+di|dopo|invece\s+di|em\s+vez\s+de|voordat|zanim)\b[^,.;:\n]{0,80}[,:]\s*|(?:to|for|in\s+order\s+to|if|when|whenever|once|as\s+soon\s+as)\s+[^,.;:\n]{1,60},\s*|(?:ok|okay|great|thanks|cool|alright|right|good)\b[\s,!.]*|(?:first(?:\s+of\s+all)?|then|next|also|additionally|afterwards|finally|quietly|silently|secretly|discreetly|immediately|just|simply|kindly|please|pls|plz|now|from\s+now\s+on|from\s+(?:this|that)\s+point(?:\s+on)?|going\s+forward|henceforth|step\s+\w+|por\s+favor|bitte|s'il\s+te\s+plait|per\s+favore|a\s+partir\s+de\s+(?:agora|ahora|maintenant)|desde\s+ahora|de\s+ahora\s+en\s+adelante|ab\s+jetzt|von\s+nun\s+an|desormais|d'ora\s+in\s+poi|vanaf\s+nu|od\s+teraz)\b[\s,:—-]*)`;
 const SEQ_LEAD = new RegExp(String.raw`^(?:${SEQ}){1,3}`);
 /** The other directive forms (the common one, a clause-initial imperative verb, is checked by word lookup in `isDirective`). */
-const DIRECTIVE_REST = new RegExp(
-  String.raw`^(?:${SEQ}){0,2}(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+(?:to|required\s+to|now|no\s+longer)|(?:will|may|can)\s+now|are\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared))\b` +
-    String.raw`|\b(?:your|the\s+user's)\s+(?:new|real|actual|true|next|first|only|updated|revised)\s+(?:task|job|assignment|objective|goal|mission|instructions?|priority|orders?|purpose|request|question)\b` +
-    String.raw`|^(?:${SEQ}){0,2}i\s+(?:will|shall|am\s+going\s+to)\s+(?:now\s+)?(?:${VERB})\b` +
-    String.raw`|^(?:${SEQ}){0,2}(?:ne\s+\w+\s+pas|no\s+(?:le\s+|les\s+)?(?:digas|hagas|respondas|menciones|tengas|sigas|contestes)|non\s+(?:dire|fare|rispondere|seguire)|nao\s+(?:diga|faca|responda|siga))\b` +
+const DIRECTIVE_REST_START = new RegExp(
+  String.raw`^(?:${SEQ}){0,2}(?:(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+(?:to|required\s+to|now|no\s+longer)|(?:will|may|can)\s+now|are\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared))\b` +
+    String.raw`|i\s+(?:will|shall|am\s+going\s+to)\s+(?:now\s+)?(?:${VERB})\b` +
+    String.raw`|(?:ne\s+\w+\s+pas|no\s+(?:le\s+|les\s+)?(?:digas|hagas|respondas|menciones|tengas|sigas|contestes)|non\s+(?:dire|fare|rispondere|seguire)|nao\s+(?:diga|faca|responda|siga))\b)` +
+    String.raw`|^(?:the\s+|this\s+|any\s+)?${AIP}\s+(?:must|should|shall|may|can|will|needs\s+to|has\s+to|is\s+to|is\s+required\s+to|is\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared)\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)`,
+);
+/** The forms that may stand anywhere in the clause (split from the anchored ones: one scan of the clause for these only). */
+const DIRECTIVE_REST_ANYWHERE = new RegExp(
+  String.raw`\b(?:your|the\s+user's)\s+(?:new|real|actual|true|next|first|only|updated|revised)\s+(?:task|job|assignment|objective|goal|mission|instructions?|priority|orders?|purpose|request|question)\b` +
     String.raw`|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you|permit\s+you|allow\s+you|order\s+you|need\s+you|want\s+you)\b` +
-    String.raw`|^(?:the\s+|this\s+|any\s+)?${AIP}\s+(?:must|should|shall|may|can|will|needs\s+to|has\s+to|is\s+to|is\s+required\s+to|is\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared)\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)` +
     String.raw`|(?:忽略|无视|不要|请|把|将|输出|发送|告诉|只用)|(?:無視|送信|出力|削除|表示)`,
 );
 const VERB_SET: ReadonlySet<string> = new Set(VERBS);
@@ -115,7 +129,7 @@ function isDirective(s: string): boolean {
   const k = SEQ_LEAD0.exec(s)![0].length;
   const w = FIRST_WORD.exec(k === 0 ? s : s.slice(k, k + 24));
   if (w !== null && VERB_SET.has(w[0])) return true;
-  return DIRECTIVE_REST.test(s);
+  return DIRECTIVE_REST_START.test(s) || DIRECTIVE_REST_ANYWHERE.test(s);
 }
 
 const DIRECTIVE_ANY = new RegExp(String.raw`\b(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to|will\s+now|may\s+now|are\s+now|are\s+no\s+longer)\b|\bthat\s+you\s+(?:${VERB})\b|\b(?:i\s+(?:need|want)\s+you\s+to|could\s+you|can\s+you|would\s+you|will\s+you)\s+(?:please\s+)?(?:${VERB})\b|\b(?:et|y|und|e|en|i)\s+(?:${VERB})\b|\b(?:please|kindly|pls|plz)\s+(?:${VERB})\b|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you)\b|\b(?:and|then|also|,)\s+(?:${VERB})\s+(?:the|all|every|any|my|their|his|her|your|it|them|this|that|a|an|\w+'s)\b`);
@@ -256,7 +270,7 @@ function isTranscript(t: string): boolean {
 function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, line = false): ClauseScore {
   if (transcript && LABEL.test(c)) return { score: 0, head: false, turn: false, why: '' }; // a speaker's line
   const turn = TURN.test(c);
-  const m = HEAD_HINT.test(c.length > 100 ? c.slice(0, 100) : c) ? ADDR_HEAD.exec(c) : null;
+  const m = headHint(c) ? ADDR_HEAD.exec(c) : null;
   let rest = c;
   let addressed = covered;
   let why = covered ? coveredWhy : '';
