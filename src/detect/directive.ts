@@ -57,6 +57,27 @@ const ADDR_HEAD = new RegExp(
     String.raw`|(?:an|para|pour|per|ao|aan|do)\s+(?:den\s+|die\s+|das\s+|el\s+|la\s+|le\s+|l'|il\s+|lo\s+|o\s+|a\s+|de\s+)?${AI}\b` +
     String.raw`)`,
 );
+/**
+ * ADDR_HEAD without the forms that need an AI noun, in the same order: for a clause with none (AI_HINT
+ * false) it matches exactly what ADDR_HEAD would, and skips its costliest forms (an AI noun tried after
+ * up to 60 characters of anything).
+ */
+const ADDR_HEAD_NO_AI = new RegExp(
+  String.raw`^${LEAD}(?:` +
+    String.raw`@(?:ai|llm|agent|assistant|copilot|bot|model|claude|gpt)\b` +
+    String.raw`|(?:to\s+)?(?:whoever|whatever|anyone|any\s+(?:ai|llm|agent|model|bot|system))\s+(?:is\s+)?(?:reading|processing|summari[sz]ing|parsing|handling|ingesting|compiling|translating|reviewing)\b` +
+    String.raw`|if\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|language\s+model|automated|bot|agent|assistant|model|chatbot)\b` +
+    String.raw`|(?:the\s+)?(?:user's|customer's|owner's|account\s+holder's)\s+(?:message|note|request|instructions?|follow-?up|wish|orders?)\b[^:\n]{0,40}:` +
+    String.raw`|\[?(?:message|note|request|instructions?|follow-?up)\s+(?:relayed\s+|forwarded\s+|passed\s+on\s+)?(?:from|by)\s+(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner))(?=\s*(?:[:,.)\]("]|to\b|$))` +
+    String.raw`|(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner)|person\s+(?:you(?:'re|\s+are)\s+(?:helping|assisting|chatting\s+with|working\s+for)|who\s+asked(?:\s+you)?[^,.;:\n]{0,40}))(?:'s)?\s+(?:also\s+|actually\s+|really\s+|now\s+|has\s+(?:already\s+)?|had\s+)?(?:wants?|asked|asks|requests?|requested|would\s+like|needs?|approved|agreed|confirmed|pre-?confirmed|authori[sz]ed|left\s+this)\b` +
+    String.raw`|(?:speaking\s+)?as\s+(?:the|its|this)\s+(?:owner|author|developer|maintainer|administrator|admin|publisher|vendor|creator|operator)\s+of\s+this\b[^,.;:\n]{0,40}?\bi\s+(?:instruct|authori[sz]e|permit|allow|ask|require|order|give\s+you)` +
+    String.raw`|(?:[^:\n]{0,30}?\b)?(?:authori[sz]ed|approved|issued|signed\s+off|sanctioned|mandated|required)\s+by\s+(?:the\s+)?[^:\n]{1,50}:` +
+    String.raw`|i\s+(?:built|wrote|made|created|maintain|own|run|developed)\s+this\s+(?:plugin|tool|server|connector|integration|site|page|document|repo\w*|dataset|app)\b` +
+    String.raw`|(?:[\w ]{0,30}\s)?(?:system|admin\w*|security|it|compliance|maintenance|policy|platform|operator|developer|vendor|official|priority|urgent)\s+(?:notice|update|message|directive|override|alert|instruction|announcement|order)s?\s*(?:\([^)\n]{0,20}\))?\s*:` +
+    String.raw`)`,
+);
+/** Somewhere in the clause, a word every `${AI}` form contains (no leading boundary: `${AI}` may follow "note" glued). */
+const AI_HINT = /(?:ai|ki|ia|bots?|llms?)(?![a-z])|a\.i\.|language\s+model|assistan|agent|chat\s?bot|model|copilot|claude|gpt|gemini|automated|summari|asistente|assistent|asystenc|asystent/;
 
 /** Sequencing against the user's task ("before you answer,", "instead of the summary the user wants,"): the reader is the model. */
 const REDIRECT = new RegExp(
@@ -270,7 +291,7 @@ function isTranscript(t: string): boolean {
 function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, line = false): ClauseScore {
   if (transcript && LABEL.test(c)) return { score: 0, head: false, turn: false, why: '' }; // a speaker's line
   const turn = TURN.test(c);
-  const m = headHint(c) ? ADDR_HEAD.exec(c) : null;
+  const m = headHint(c) ? (AI_HINT.test(c) ? ADDR_HEAD : ADDR_HEAD_NO_AI).exec(c) : null;
   let rest = c;
   let addressed = covered;
   let why = covered ? coveredWhy : '';
