@@ -76,14 +76,22 @@ export class FleetSessions implements SessionStore {
   }
 
   async opened(s: Session): Promise<void> {
+    await this.record(s, s.id, s.transport, s.protocolVersion);
+  }
+
+  /**
+   * Write a session's record at first sight (an old-era session when it opens, a per-request client's
+   * state the first time a replica sees it) and remember which taint the store holds for it.
+   */
+  private async record(s: Session, id: string, transport: string, protocolVersion?: string): Promise<void> {
     const now = new Date().toISOString();
     const taint = [...s.taint];
     await this.store.putSession({
-      id: s.id,
+      id,
       principal: s.principal.id,
       credential: s.principal.credential ?? '',
-      transport: s.transport,
-      ...(s.protocolVersion ? { protocolVersion: s.protocolVersion } : {}),
+      transport,
+      ...(protocolVersion ? { protocolVersion } : {}),
       ...(s.clientInfo ? { clientInfo: s.clientInfo } : {}),
       capabilities: s.declaredCapabilities,
       instance: this.instance,
@@ -92,7 +100,7 @@ export class FleetSessions implements SessionStore {
       taint,
     });
     this.stored.set(s, new Set(taint));
-    this.touched.set(s.id, Date.now());
+    this.touched.set(id, Date.now());
   }
 
   async find(id: string): Promise<SessionRecord | undefined> {
@@ -140,25 +148,7 @@ export class FleetSessions implements SessionStore {
 
   async pullTaint(s: Session, id: string): Promise<void> {
     const rec = await this.store.sessionState(id);
-    if (!rec) {
-      const now = new Date().toISOString();
-      const taint = [...s.taint];
-      await this.store.putSession({
-        id,
-        principal: s.principal.id,
-        credential: s.principal.credential ?? '',
-        transport: 'envelope',
-        ...(s.clientInfo ? { clientInfo: s.clientInfo } : {}),
-        capabilities: s.declaredCapabilities,
-        instance: this.instance,
-        createdAt: now,
-        seenAt: now,
-        taint,
-      });
-      this.stored.set(s, new Set(taint));
-      this.touched.set(id, Date.now());
-      return;
-    }
+    if (!rec) return this.record(s, id, 'envelope');
     let known = this.stored.get(s);
     if (!known) this.stored.set(s, (known = new Set()));
     // Ended (its principal was revoked) or not: taint only ever grows, and the authn stage decides revocation.
