@@ -216,6 +216,12 @@ CUES.forEach(([n], i) => {
 });
 
 const TYPO_FEATURE = hashStr(SEED_TRIG, 'typo') & MASK;
+/** The weight slot of a character trigram (a word's edges are spaces): one definition for the reference featuriser and the fast word pass. */
+function trigramSlot(a: number, b: number, cc: number): number {
+  let h = Math.imul(SEED_TRI ^ (a * 65599 + b * 257 + cc), 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h & MASK;
+}
 const LEN_FEATURES = [0, 1, 2, 3, 4, 5, 6].map((i) => hashStr(SEED_FEAT, 'len' + i) & MASK);
 const PAIRS: [string, string][] = [
   ['addr', 'imp'], ['addr', 'sens'], ['addr', 'seq'], ['imp', 'sens'], ['send_to', 'sens'], ['imp', 'conceal'],
@@ -316,9 +322,7 @@ export function featuresOf(t: string, from = 0, to = t.length, cues?: ReadonlyAr
           const a = k < i ? 32 : t.charCodeAt(k);
           const b = t.charCodeAt(k + 1);
           const cc = k + 2 >= j ? 32 : t.charCodeAt(k + 2);
-          let h = Math.imul(SEED_TRI ^ (a * 65599 + b * 257 + cc), 0x85ebca6b) >>> 0;
-          h ^= h >>> 13;
-          grams.push(h & MASK);
+          grams.push(trigramSlot(a, b, cc));
         }
       }
       if (len >= 5 && len <= 16) {
@@ -861,9 +865,7 @@ function soloGrams(t: string, i: number, j: number, wh: number, w: Float32Array 
       const a = k < i ? 32 : t.charCodeAt(k);
       const b = t.charCodeAt(k + 1);
       const cc = k + 2 >= j ? 32 : t.charCodeAt(k + 2);
-      let h = Math.imul(SEED_TRI ^ (a * 65599 + b * 257 + cc), 0x85ebca6b) >>> 0;
-      h ^= h >>> 13;
-      g = h & MASK;
+      g = trigramSlot(a, b, cc);
       sum += w[g]!;
       cnt++;
       if (RESERVED[g] === 1) reserve(g, 0);
