@@ -31,17 +31,10 @@ import { createSchema, dropSchema, TEST_PG_URL, uniqueSchema } from '../../src/s
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { fixture, ROOT } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
 
 const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const CLI = path.join(ROOT, 'dist/cli/index.js');
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Replica {
   name: string;

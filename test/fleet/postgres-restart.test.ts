@@ -12,14 +12,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { fixture, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
 import { digest } from '../../src/shared/canonical.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { verifyAudit } from '../../src/audit/verify.js';
@@ -31,14 +30,6 @@ function pgBin(): string {
   const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
   if (!versions.length) throw new Error(`no PostgreSQL server binaries under ${base} (initdb, pg_ctl) for a private instance`);
   return path.join(base, versions[0]!, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** A private PostgreSQL: initdb, start, crash-stop, start again. */
