@@ -31,9 +31,10 @@ export interface PathBase {
   local?: boolean;
 }
 
-export type CanonicalPath = { ok: true; path: string } | { ok: false; reason: string };
+type Refused = { ok: false; reason: string };
+export type CanonicalPath = { ok: true; path: string } | Refused;
 
-const fail = (reason: string): CanonicalPath => ({ ok: false, reason });
+const fail = (reason: string): Refused => ({ ok: false, reason });
 
 let passwd: { at: number; homes: Map<string, string> } | undefined;
 
@@ -160,7 +161,7 @@ const MAX_LINKS = 40;
  * component of every link target is checked. `exists` is false once a component is missing: the
  * rest is kept lexically (where a create would go).
  */
-function resolveReal(abs: string, budget: { links: number }): { ok: true; path: string; exists: boolean } | { ok: false; reason: string } {
+function resolveReal(abs: string, budget: { links: number }): { ok: true; path: string; exists: boolean } | Refused {
   const segs = abs.split('/');
   let cur = '/';
   let real = true; // every component so far exists
@@ -172,7 +173,7 @@ function resolveReal(abs: string, budget: { links: number }): { ok: true; path: 
       continue;
     }
     const next = cur === '/' ? `/${seg}` : `${cur}/${seg}`;
-    if (PROCESS_RELATIVE.test(next)) return fail(`path depends on the process that opens it (${next})`) as { ok: false; reason: string };
+    if (PROCESS_RELATIVE.test(next)) return fail(`path depends on the process that opens it (${next})`);
     if (!real) {
       cur = next;
       continue;
@@ -183,7 +184,7 @@ function resolveReal(abs: string, budget: { links: number }): { ok: true; path: 
     } catch (e) {
       // EACCES, ENOTDIR: the server cannot open it either, or sees something we cannot: keep the lexical form
       if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') real = false;
-      else return { ok: false, reason: `cannot examine ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+      else return fail(`cannot examine ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
     if (!st) {
       real = false;
@@ -194,12 +195,12 @@ function resolveReal(abs: string, budget: { links: number }): { ok: true; path: 
       cur = next;
       continue;
     }
-    if (++budget.links > MAX_LINKS) return { ok: false, reason: `too many symbolic links at ${next}` };
+    if (++budget.links > MAX_LINKS) return fail(`too many symbolic links at ${next}`);
     let target: string;
     try {
       target = fs.readlinkSync(next);
     } catch (e) {
-      return { ok: false, reason: `cannot resolve link ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+      return fail(`cannot resolve link ${next}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
     const r = resolveReal(target.startsWith('/') ? target : `${cur}/${target}`, budget);
     if (!r.ok) return r;
