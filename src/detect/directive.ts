@@ -24,7 +24,7 @@
  * and Chinese / Japanese addressees with their instruction markers.
  */
 
-const AI = String.raw`(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|(?:ai\s+|virtual\s+|digital\s+|automated\s+|coding\s+|research\s+|mail\s+)?assistants?|(?:ai\s+|coding\s+|research\s+|autonomous\s+|automated\s+|software\s+)?agents?|chat\s?bots?|bots?|models?|copilot|claude|gpt(?:-?\d[\w.]*)?|chatgpt|gemini|(?:ai|automated)\s+(?:system|tool|reader|summari[sz]er|helper)s?|automated\s+(?:readers?|summari[sz]ers?)|summari[sz]ers?|ki(?:-\w+)?|ia|asistente|assistente|assistent(?:en|in)?|modelo|modele|modello|modell|sprachmodell|agente|asystencie|asystent)`;
+const AI = String.raw`(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|(?:ai\s+|virtual\s+|digital\s+|automated\s+|coding\s+|research\s+|mail\s+)?assistants?|(?:ai\s+|coding\s+|research\s+|autonomous\s+|automated\s+|software\s+)?agents?|chat\s?bots?|bots?|models?|copilots?|claude|gpt(?:-?\d[\w.]*)?|chatgpt|gemini|(?:ai|automated)\s+(?:system|tool|reader|summari[sz]er|helper)s?|automated\s+(?:readers?|summari[sz]ers?)|summari[sz]ers?|ki(?:-\w+)?|ia|asistente|assistente|assistent(?:en|in)?|modelo|modele|modello|modell|sprachmodell|agente|asystencie|asystent)`;
 const AIP = String.raw`${AI}(?:[\s-]+${AI})?`;
 const LEAD = String.raw`(?:(?:ps|p\.s\.|nb|fyi|btw|oh\s+and|and|also|so|now|ok|okay)\b[\s,:.-]*)?`;
 
@@ -32,9 +32,9 @@ const LEAD = String.raw`(?:(?:ps|p\.s\.|nb|fyi|btw|oh\s+and|and|also|so|now|ok|o
 const ADDR_HEAD = new RegExp(
   String.raw`^${LEAD}(?:` +
     // vocative: "Assistant, …" "hey model —" "dear LLM:" "attention AI:"
-    String.raw`(?:(?:hey|hi|hello|dear|yo|ok|okay|attention|listen(?:\s+up)?|psst|look|oi|hola|hallo|liebe[rs]?|cher|chere|caro|cara|querido|querida)[\s,]+)?(?:the\s+|my\s+|our\s+)?${AIP}\s*(?:[,:;!—–]|\s-\s)` +
+    String.raw`(?:(?:hey|hi|hello|dear|yo|ok|okay|attention|listen(?:\s+up)?|psst|look|oi|hola|hallo|liebe[rs]?|cher|chere|caro|cara|querido|querida|calling\s+all)[\s,]+)?(?:the\s+|my\s+|our\s+)?${AIP}\s*(?:[,:;!—–]|\s-\s)` +
     // note / message / reminder … to / for the AI
-    String.raw`|(?:(?:quick|small|important|urgent|private|hidden|special|final|friendly)\s+)?(?:note|notes|message|memo|reminder|instructions?|directive|request|tip|hint|heads-?up|notice|order|orders|todo|fixme|xxx|task|action(?:\s+item)?|p\.?s\.?|ps|nb|warning|update|favou?r)\s*(?:\(\s*)?(?:to|for|@|→|->)?\s*(?:the\s+|any\s+|all\s+|every\s+|each\s+|whichever\s+|whatever\s+|an?\s+|you,?\s+)?${AI}\b` +
+    String.raw`|(?:(?:quick|small|important|urgent|private|hidden|special|final|friendly)\s+)?(?:note|notes|message|memo|reminder|instructions?|directive|request|tip|hint|heads-?up|notice|order|orders|todo|fixme|xxx|task|action(?:\s+item)?|p\.?s\.?|ps|nb|warning|update|favou?r)\s*(?:\(\s*)?(?:(?:intended|meant|addressed|written|destined|directed|reserved)\s+)?(?:to|for|@|→|->)?\s*(?:the\s+|any\s+|all\s+|every\s+|each\s+|whichever\s+|whatever\s+|an?\s+|you,?\s+)?${AI}\b` +
     String.raw`|@(?:ai|llm|agent|assistant|copilot|bot|model|claude|gpt)\b` +
     String.raw`|(?:to|for)\s+(?:the\s+|any\s+|every\s+|whichever\s+)?${AI}\s+(?:[a-z]+ing\b|in\s+the\s+loop|(?:that|who|which)\s+[a-z]+s\b)` +
     String.raw`|(?:to\s+)?(?:whoever|whatever|anyone|any\s+(?:ai|llm|agent|model|bot|system))\s+(?:is\s+)?(?:reading|processing|summari[sz]ing|parsing|handling|ingesting|compiling|translating|reviewing)\b` +
@@ -50,7 +50,8 @@ const ADDR_HEAD = new RegExp(
     String.raw`|[^:\n]{0,60}?\bto\s+(?:the\s+|any\s+|every\s+|all\s+)?${AIP}\s*:` +
     String.raw`|(?:[^:\n]{0,30}?\b)?(?:authori[sz]ed|approved|issued|signed\s+off|sanctioned|mandated|required)\s+by\s+(?:the\s+)?[^:\n]{1,50}:` +
     String.raw`|i\s+(?:built|wrote|made|created|maintain|own|run|developed)\s+this\s+(?:plugin|tool|server|connector|integration|site|page|document|repo\w*|dataset|app)\b` +
-    String.raw`|(?:[\w ]{0,30}\s)?(?:system|admin\w*|security|it|compliance|maintenance|policy|platform|operator|developer|vendor|official|priority|urgent)\s+(?:notice|update|message|directive|override|alert|instruction|announcement|order)s?\s*(?:\([^)\n]{0,20}\))?\s*:` +
+    String.raw`|(?:[\w ]{0,30}\s)?(?:system|admin\w*|security|it|compliance|maintenance|policy|platform|operator|developer|vendor|official|priority|urgent)\s+(?:(?:team|department|office|desk|group)\s+)?(?:notice|update|message|directive|override|alert|instruction|announcement|order)s?\s*(?:\([^)\n]{0,20}\))?\s*:` +
+    String.raw`|(?:[^,.;:\n]{0,60}?\b)?i\s+(?:hereby\s+)?(?:instruct|authori[sz]e|order|direct|command|require)\s+(?:the\s+|any\s+|this\s+)?${AIP}\b` +
     String.raw`|[^,:\n]{0,40},\s*(?:the\s+)?${AIP}\s*[:—]` +
     // other languages
     String.raw`|(?:nota|aviso|mensaje|instruccion|hinweis|nachricht|anweisung|notiz|message|note|consigne|remarque|messaggio|istruzione|mensagem|notitie|bericht|uwaga|wiadomosc)\s+(?:para|al|a|an|fur|pour|a\s+l'|au|per|all'|ao|para\s+o|aan|voor|do|dla)\s*(?:el\s+|la\s+|den\s+|die\s+|das\s+|le\s+|l'|il\s+|lo\s+|o\s+|a\s+|de\s+)?${AI}\b` +
@@ -73,7 +74,7 @@ const ADDR_HEAD_NO_AI = new RegExp(
     String.raw`|(?:speaking\s+)?as\s+(?:the|its|this)\s+(?:owner|author|developer|maintainer|administrator|admin|publisher|vendor|creator|operator)\s+of\s+this\b[^,.;:\n]{0,40}?\bi\s+(?:instruct|authori[sz]e|permit|allow|ask|require|order|give\s+you)` +
     String.raw`|(?:[^:\n]{0,30}?\b)?(?:authori[sz]ed|approved|issued|signed\s+off|sanctioned|mandated|required)\s+by\s+(?:the\s+)?[^:\n]{1,50}:` +
     String.raw`|i\s+(?:built|wrote|made|created|maintain|own|run|developed)\s+this\s+(?:plugin|tool|server|connector|integration|site|page|document|repo\w*|dataset|app)\b` +
-    String.raw`|(?:[\w ]{0,30}\s)?(?:system|admin\w*|security|it|compliance|maintenance|policy|platform|operator|developer|vendor|official|priority|urgent)\s+(?:notice|update|message|directive|override|alert|instruction|announcement|order)s?\s*(?:\([^)\n]{0,20}\))?\s*:` +
+    String.raw`|(?:[\w ]{0,30}\s)?(?:system|admin\w*|security|it|compliance|maintenance|policy|platform|operator|developer|vendor|official|priority|urgent)\s+(?:(?:team|department|office|desk|group)\s+)?(?:notice|update|message|directive|override|alert|instruction|announcement|order)s?\s*(?:\([^)\n]{0,20}\))?\s*:` +
     String.raw`)`,
 );
 /** Somewhere in the clause, a word every `${AI}` form contains (no leading boundary: `${AI}` may follow "note" glued). */
@@ -84,8 +85,15 @@ const REDIRECT = new RegExp(
   String.raw`^(?:(?:step\s+\w+|first(?:\s+of\s+all)?)\s*[,:—-]\s*)?(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides)\b[^,.;:\n]{0,90}?\b(?:(?:answer\w*|repl(?:y|ies|ying)|respond\w*|response)(?:\s+(?:to\s+)?(?:the\s+user\w*|the\s+(?:question|request|query|customer|person)|them|this|it|anything|(?:the|your|their)\s+\w+\s+question))?(?=\s*[,:—-])|summar\w*|translat\w*|the\s+user|user's|you\s+have\s+(?:answered|translated|summari[sz]ed)|(?:the|this)\s+(?:task|request|question|report|review|search|page|paragraph|document|ticket)\s+(?:is\s+)?(?:done|finished|complete)|whatever\s+(?:you|the\s+user))\b[^,.;:\n]{0,60}?[,:—-]\s*`,
 );
 
+/** "user" as a person, not the first half of a compound ("the user interface", "the user settings", "user-level"). */
+const THE_USER = String.raw`user(?:'s)?(?![\w-]|\s+(?:interface|guide|manual|settings?|accounts?|profiles?|names?|ids?|groups?|agents?|experience|base|data|stor(?:y|ies)|levels?|roles?|lists?|tables?|input|mode|space|documentation|directory|home|session|management|permissions?|pool|object|record|model)\b)`;
 /** The clause refers to the model's own situation: its reply, the user as a third party, this chat, its context. */
-const IMPLIED = /\b(?:the\s+user(?:'s)?|your\s+(?:\w+\s+)?(?:reply|answer|response|output|summary|next\s+(?:message|reply|answer))|(?:every|each|all|any)\s+(?:questions?|requests?|prompts?|repl(?:y|ies)|answers?|responses?|messages?)|(?:this|the)\s+(?:conversation|chat|session)|(?:in|from)\s+(?:your|the)\s+context|you\s+(?:generate|produce|write|make|can\s+(?:see|read|access)|have\s+seen|opened|receive|find|were\s+(?:asked|told|given)|get\s+this))\b/;
+const IMPLIED = new RegExp(String.raw`\b(?:the\s+${THE_USER}|your\s+(?:\w+\s+)?(?:reply|answer|response|output|summary|next\s+(?:message|reply|answer))|(?:every|each|all|any)\s+(?:questions?|requests?|prompts?|repl(?:y|ies)|answers?|responses?|messages?)|(?:this|the)\s+(?:conversation|chat|session)|(?:in|from)\s+(?:your|the)\s+context|you\s+(?:generate|produce|write|make|can\s+(?:see|read|access)|have\s+seen|opened|receive|received|find|were\s+(?:asked|told|given)|(?:have\s+)?been\s+(?:told|given|instructed)|get\s+this)|your\s+(?:own\s+|hidden\s+|initial\s+|original\s+|internal\s+)?(?:instructions|system\s+prompt|prompt|configuration|guidelines|directives))\b`);
+/** The user in the third person, in text that also says "you": someone talks to the model about its user. */
+const THIRD_USER = new RegExp(String.raw`\b(?:the|this)\s+${THE_USER}`);
+const SECOND = /\b(?:you|your)\b/;
+/** The model's own rules declared void: "your guidelines were written for an older version and no longer apply". */
+const RULES_VOID = /\byour\s+(?:\w+\s+)?(?:guidelines|rules|instructions|restrictions|policies|programming|training|safeguards|guardrails|content\s+policy|safety\s+\w+)\s+(?:[\w,']+\s+){0,8}?(?:no\s+longer\s+appl(?:y|ies)|do(?:es)?\s+not\s+apply|(?:are|is|were|was|have\s+been|has\s+been)\s+(?:now\s+)?(?:void|null|outdated|obsolete|lifted|suspended|revoked|cancell?ed|disabled|replaced|superseded|invalid|deprecated))\b/;
 /** Data a third party must not get, and where it would go. */
 const SENSITIVE = /\b(?:passwords?|passwd|api[\s_-]?keys?|access[\s_-]?tokens?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|cookies?|session\s+(?:cookie|token|id)|system\s+prompt|hidden\s+(?:rules|instructions|prompt)|conversation|chat\s+(?:history|log|so\s+far)|(?:whole|entire|full)\s+chat|transcript|message\s+history|previous\s+(?:messages|questions)|last\s+(?:message|\w+\s+messages)|(?:saved|home|shipping)\s+address\w*|card\s+(?:number|details)|one-time\s+code|otp|(?:every|all|any)\s+(?:\w+\s+)?files?|(?:from|in)\s+the\s+environment)\b|(?:^|[\s'"`(])(?:\.env\b|~\/\.\w+|\/etc\/\w+|\.aws\b|\.ssh\b)|id_rsa/;
 const DESTINATION = /https?:\/\/|hxxps?:\/\/|www\.|\b[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\bwebhook\b|!\[[^\]\n]{0,60}\]\(/;
@@ -116,7 +124,7 @@ const VERBS = [
   'use', 'invoke', 'run', 'execute', 'open', 'click', 'visit', 'navigate', 'browse', 'fetch', 'download', 'install', 'look', 'search', 'read', 'check', 'find', 'scan', 'collect', 'gather', 'grab', 'extract', 'copy', 'concatenate',
   'delete', 'remove', 'wipe', 'erase', 'drop', 'purge', 'destroy', 'cancel', 'close', 'archive', 'disable', 'enable', 'turn', 'switch', 'set', 'change', 'modify', 'update', 'replace', 'edit', 'rename', 'make', 'mark', 'move',
   'grant', 'give', 'approve', 'accept', 'authorise', 'authorize', 'allow', 'invite', 'merge', 'commit', 'deploy', 'publish', 'book', 'buy', 'order', 'pay', 'transfer', 'wire', 'refund', 'sign', 'subscribe', 'register', 'create',
-  'ignore', 'disregard', 'forget', 'skip', 'abandon', 'stop', 'cease', 'override', 'bypass', 'pretend', 'act', 'behave', 'obey', 'comply', 'follow', 'proceed', 'continue', 'carry', 'go', 'do', 'don\'t', 'never', 'always', 'keep', 'first', 'start', 'begin', 'finish', 'end', 'make', 'be',
+  'ignore', 'disregard', 'forget', 'skip', 'abandon', 'stop', 'cease', 'override', 'bypass', 'pretend', 'act', 'behave', 'obey', 'comply', 'follow', 'proceed', 'continue', 'carry', 'go', 'do', 'don\'t', 'never', 'always', 'keep', 'first', 'start', 'begin', 'finish', 'end', 'make', 'be', 'stay', 'remain',
   // es / de / fr / it / pt / nl / pl
   'envia', 'envie', 'manda', 'reenvia', 'copia', 'borra', 'elimina', 'di', 'dile', 'responde', 'contesta', 'escribe', 'revela', 'muestra', 'ignora', 'olvida', 'recomienda', 'aprueba', 'transfiere', 'traduce',
   'sende', 'schicke', 'leite', 'gib', 'zeige', 'schreibe', 'antworte', 'beantworte', 'loesche', 'losche', 'ignoriere', 'vergiss', 'empfiehl', 'uberweise', 'ueberweise', 'ubersetze',
@@ -133,7 +141,7 @@ const DIRECTIVE_REST_START = new RegExp(
   String.raw`^(?:${SEQ}){0,2}(?:(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+(?:to|required\s+to|now|no\s+longer)|(?:will|may|can)\s+now|are\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared))\b` +
     String.raw`|i\s+(?:will|shall|am\s+going\s+to)\s+(?:now\s+)?(?:${VERB})\b` +
     String.raw`|(?:ne\s+\w+\s+pas|no\s+(?:le\s+|les\s+)?(?:digas|hagas|respondas|menciones|tengas|sigas|contestes)|non\s+(?:dire|fare|rispondere|seguire)|nao\s+(?:diga|faca|responda|siga))\b)` +
-    String.raw`|^(?:the\s+|this\s+|any\s+)?${AIP}\s+(?:must|should|shall|may|can|will|needs\s+to|has\s+to|is\s+to|is\s+required\s+to|is\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared)\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)`,
+    String.raw`|^(?:the\s+|this\s+|any\s+)?${AIP}\s+(?:\w+ing\s+[^,.;\n]{0,40}?\s)?(?:must|should|shall|may|can|will|needs\s+to|has\s+to|is\s+to|is\s+required\s+to|is\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared)\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)`,
 );
 /** The forms that may stand anywhere in the clause (split from the anchored ones: one scan of the clause for these only). */
 const DIRECTIVE_REST_ANYWHERE = new RegExp(
@@ -170,6 +178,21 @@ const PERSONA = new RegExp(String.raw`\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+|th
 const MODAL_HINT = /\b(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|are\s+to)\b/;
 /** "the assistant must …", "any language model assessing this paper must …" */
 const AI_MODAL = new RegExp(String.raw`\b(?:the\s+|any\s+|all\s+|every\s+)?${AIP}\s+(?:\w+ing\s+[^,.;\n]{0,40}?)?(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|are\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)(?:${VERB})\b`);
+
+/**
+ * Weak evidence: a clause that speaks to or about the model but says nothing the rules can act on by itself
+ * (an addressee with no imperative, an imperative about "the user" or the reply with no target, rights granted
+ * to the model). Below the report threshold: `injection.ts` reports it only with the learned scorer's agreement.
+ */
+export const WEAK = 0.4;
+const GRANT_HINT = /\b(?:authori[sz]ed|permitted|allowed|cleared|entitled|granted|given|may|permission|privileges?)\b/;
+/** "the assistant handling it is authorised to …", "agents operating on this data may skip …", "the model has been granted …" */
+const AI_GRANT = new RegExp(
+  String.raw`\b(?:the\s+|any\s+|all\s+|every\s+|this\s+)?${AIP}\s+(?:\w+ing\s+[^,.;\n]{0,40}?|(?:that|which|who)\s+[^,.;\n]{0,40}?)?` +
+    String.raw`(?:(?:is|are)\s+(?:now\s+|hereby\s+|therefore\s+)*(?:authori[sz]ed|permitted|allowed|cleared|entitled|free)\s+to\s+(?!not\b)\w+` +
+    String.raw`|(?:has|have)\s+(?:now\s+)?been\s+(?:granted|given|assigned)\b|may\s+(?:now\s+|safely\s+|freely\s+)*(?!not\b|be\b|make\b|produce\b|contain\b|return\b|take\b|vary\b|differ\b|include\b)\w+)` +
+    String.raw`|\bi\s+have\s+(?:the\s+)?(?:user's\s+|their\s+|your\s+owner's\s+)?(?:permission|authori[sz]ation|consent)\b[^.;\n]{0,40}?\b(?:so|and)\s+(?:you\s+(?:can|may|should)\s+|go\s+ahead\s+and\s+)?(?:${VERB})\b`,
+);
 
 /** What a directive acts on: data, destinations, the reply, tools, money, the user's task. */
 const TARGET = /\b(?:passwords?|passwd|api[\s_-]?keys?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment(?:\s+variables?)?|cookies?|session|system\s+prompt|hidden\s+(?:rules|instructions|prompt|configuration)|(?:your\s+)?(?:configuration|instructions|rules|prompt)|conversation|chat|history|transcript|messages?|inbox|emails?|contacts?|address(?:es)?|phone|location|card|iban|account|balance|wallet|payment|invoice|refund|files?|folder|drive|repo(?:sitory)?|database|table|calendar|meetings?|tickets?|pull\s+requests?|orders?|reply|response|answer|summary|translation|review|recommendations?|output|base64|hex(?:adecimal)?|rot13|language|tool|delete_\w+|\w+_\w+|user|customer|person|admin|permissions?|access|collaborator|public|approved|passed|safe|verified|secure|scam|fake|only|competitors?)\b|https?:\/\/|www\.|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|example)\b|\$\d|€|£|\d{3}[\s-]\d{3,4}|`[^`\n]{2,}`|!\[|<!--|[⟦〚]|密码|聊天记录|系统提示|会話|パスワード|システムプロンプト/;
@@ -330,6 +353,7 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
     // a new persona or mode for the reader
     const pm = c.includes('you are') ? PERSONA.exec(c) : null;
     if (pm !== null && !/['"`]\s*$/.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };
+    if (RULES_VOID.test(c)) return { score: 0.75, head: true, turn, why: 'the model\'s rules declared void' };
     // an imperative that speaks about the model's own situation (its reply, "the user", this chat) and
     // moves data out, hides something or does damage: addressed to the model without naming it
     const negated = /^(?:never|don't|do\s+not)\b|\b(?:must|should|shall)\s+(?:never|not)\b/.test(c.slice(0, 60));
@@ -338,9 +362,13 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
       // what the instruction itself says, without a leading condition ("if someone asks you to post credentials, report it")
       const main = c.replace(SEQ_LEAD, '');
       const sens = SENSITIVE.test(main), dest = DESTINATION.test(main), conceal = CONCEAL.test(main), implied = modal || IMPLIED.test(main), harm = HARM.test(main);
+      // someone talks to the model ("you") about its user in the third person, and tells it what to do
+      if (!modal && THIRD_USER.test(main) && SECOND.test(main)) return { score: 0.7, head: true, turn, why: 'imperative to "you" about "the user"' };
       if ((sens && dest) || (implied && (dest || conceal || sens || harm))) return { score: 0.7, head: implied, turn, why: `imperative${modal ? ' to the model' : implied ? ' about the model\'s reply or user' : ''}${sens ? ', sensitive data' : ''}${dest ? ', destination' : ''}${conceal ? ', concealment' : ''}${harm ? ', harmful action' : ''}` };
-      if (implied) return { score: 0, head: true, turn, why: 'implied addressee' };
+      if (implied) return { score: WEAK, head: true, turn, why: 'imperative about the model\'s reply or user (no target)' };
     }
+    // rights granted to the model by the text itself: "the assistant is authorised to …", "agents may skip …"
+    if (GRANT_HINT.test(c) && AI_GRANT.test(c)) return { score: WEAK, head: true, turn, why: 'rights granted to the model' };
     return { score: 0, head: false, turn, why };
   }
   const directive = isDirective(rest) || DIRECTIVE_ANY.test(rest);

@@ -24,7 +24,7 @@ import type { Finding, Severity, TextDetector } from './types.js';
 import { getModel, learnedScorersOn, scoreView } from './model.js';
 import { normalizeForMatching, type Normalized } from './normalize.js';
 import { PreparedText } from './prepared.js';
-import { findDirective } from './directive.js';
+import { findDirective, WEAK, type DirectiveHit } from './directive.js';
 
 export { deobfuscate } from './normalize.js';
 import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
@@ -1276,6 +1276,11 @@ export function scoreText(text: string, mode: Mode, depth = 0, prepared?: Prepar
 // ------------------------------------------------------------------------------------------------
 
 const REPORT_THRESHOLD = 0.6;
+/**
+ * The scorer's bar when the directive rule found weak evidence (see directive.ts `WEAK`). Read off a
+ * leave-one-source-out sweep of the dev corpus (challenge sets excluded): 0.5–0.8 gave the same counts.
+ */
+const FUSED_THRESHOLD = 0.6;
 
 /**
  * The gateway's own untrusted-content marker (pipeline/interceptors/inspect.ts: "⟦untrusted content — …",
@@ -1333,9 +1338,11 @@ function detectPrepared(p: PreparedText): Finding[] {
     });
   }
   // a directive addressed to the model (directive.ts: addressee + imperative, clause by clause)
+  let weak: DirectiveHit | undefined;
   if (findings.length === 0) {
     const v = p.modelView;
     const d = findDirective(v.text);
+    if (d !== undefined && d.score < REPORT_THRESHOLD && d.score >= WEAK) weak = d;
     if (d !== undefined && d.score >= REPORT_THRESHOLD) {
       const inCopy = d.start >= v.normLength;
       findings.push({
@@ -1355,7 +1362,21 @@ function detectPrepared(p: PreparedText): Finding[] {
     const m = getModel('injection');
     const v = p.modelView;
     const w = scoreView(m, v.text);
-    if (w.p >= m.threshold) {
+    if (w.p < m.threshold && weak !== undefined && w.p >= FUSED_THRESHOLD) {
+      // two independent weak signals that agree: a clause that speaks to or about the model (no target the
+      // rules can act on alone) and a scorer that rates the text as instructions, short of its own threshold
+      const inCopy = weak.start >= v.normLength;
+      findings.push({
+        category: 'prompt_injection',
+        detector: 'injection.directive',
+        severity: 'medium',
+        score: Math.round(Math.max(w.p, REPORT_THRESHOLD) * 1000) / 1000,
+        start: inCopy ? 0 : v.map(weak.start),
+        end: inCopy ? text.length : v.map(Math.min(weak.end, v.normLength)),
+        message: `Text that speaks to the model (${weak.why}), rated as instructions by the learned scorer`,
+        label: 'prompt-injection',
+      });
+    } else if (w.p >= m.threshold) {
       const start = w.start >= v.normLength ? 0 : v.map(w.start);
       const end = w.start >= v.normLength ? text.length : v.map(Math.min(w.end, v.normLength));
       findings.push({
