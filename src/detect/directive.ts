@@ -51,7 +51,7 @@ const ADDR_HEAD = new RegExp(
     String.raw`|(?:[^:\n]{0,30}?\b)?(?:authori[sz]ed|approved|issued|signed\s+off|sanctioned|mandated|required)\s+by\s+(?:the\s+)?[^:\n]{1,50}:` +
     String.raw`|i\s+(?:built|wrote|made|created|maintain|own|run|developed)\s+this\s+(?:plugin|tool|server|connector|integration|site|page|document|repo\w*|dataset|app)\b` +
     String.raw`|(?:[\w ]{0,30}\s)?(?:system|admin\w*|security|it|compliance|maintenance|policy|platform|operator|developer|vendor|official|priority|urgent)\s+(?:(?:team|department|office|desk|group)\s+)?(?:notice|update|message|directive|override|alert|instruction|announcement|order)s?\s*(?:\([^)\n]{0,20}\))?\s*:` +
-    String.raw`|(?:[^,.;:\n]{0,60}?\b)?i\s+(?:hereby\s+)?(?:instruct|authori[sz]e|order|direct|command|require)\s+(?:the\s+|any\s+|this\s+)?${AIP}\b` +
+    String.raw`|(?:[^.;\n]{0,80}?\b)?i\s+(?:hereby\s+)?(?:instruct|authori[sz]e|order|direct|command|require)\s+(?:the\s+|any\s+|this\s+)?${AIP}\b` +
     String.raw`|[^,:\n]{0,40},\s*(?:the\s+)?${AIP}\s*[:—]` +
     // other languages
     String.raw`|(?:nota|aviso|mensaje|instruccion|hinweis|nachricht|anweisung|notiz|message|note|consigne|remarque|messaggio|istruzione|mensagem|notitie|bericht|uwaga|wiadomosc)\s+(?:para|al|a|an|fur|pour|a\s+l'|au|per|all'|ao|para\s+o|aan|voor|do|dla)\s*(?:el\s+|la\s+|den\s+|die\s+|das\s+|le\s+|l'|il\s+|lo\s+|o\s+|a\s+|de\s+)?${AI}\b` +
@@ -147,6 +147,7 @@ const DIRECTIVE_REST_START = new RegExp(
 const DIRECTIVE_REST_ANYWHERE = new RegExp(
   String.raw`\b(?:your|the\s+user's)\s+(?:new|real|actual|true|next|first|only|updated|revised)\s+(?:task|job|assignment|objective|goal|mission|instructions?|priority|orders?|purpose|request|question)\b` +
     String.raw`|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you|permit\s+you|allow\s+you|order\s+you|need\s+you|want\s+you)\b` +
+    String.raw`|\byour\s+(?:\w+\s+)?(?:answers?|repl(?:y|ies)|responses?|output|summary|summaries)\s+(?:must|should|shall|has\s+to|have\s+to|needs?\s+to|is\s+to|are\s+to)\b` +
     String.raw`|(?:忽略|无视|不要|请|把|将|输出|发送|告诉|只用)|(?:無視|送信|出力|削除|表示)`,
 );
 const VERB_SET: ReadonlySet<string> = new Set(VERBS);

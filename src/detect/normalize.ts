@@ -333,7 +333,9 @@ export function deobfuscate(t: string): string | undefined {
     let m: RegExpExecArray | null;
     while ((m = SPACED_RUN.exec(t)) !== null && !changed) changed = m[0].length >= 11;
     // once the text spells words out, short runs ("a l l", "t o") and wide word gaps are part of it
-    if (changed) out = out.replace(SPACED_SHORT, (r) => r.replace(/[ .*_-]/g, '')).replace(/ {2,}/g, ' ');
+    // a run that spells letters out with dots / stars / dashes keeps its spaces as the gaps between words
+    // ("i.g.n.o.r.e t.h.e u.s.e.r" → "ignore the user"); a run spelt with single spaces has wider word gaps
+    if (changed) out = out.replace(SPACED_SHORT, (r) => (r.includes(' ') && /[.*_-]/.test(r) ? r.replace(/[.*_-]/g, '') : r.replace(/[ .*_-]/g, ''))).replace(/ {2,}/g, ' ');
   }
   // leetspeak: count real leet words first (no copy of the text), rewrite only when there are 3+
   if (LEET_HINT.test(out)) {
