@@ -201,6 +201,11 @@ const TARGET = /\b(?:passwords?|passwd|api[\s_-]?keys?|tokens?|credentials?|secr
 /** Text about attacks, quotes of them, fixtures: not an instruction to the reader. */
 const ABOUT = /\b(?:prompt[\s-]injections?|injection\s+attacks?|attackers?|researchers?|payloads?|red[\s-]team\w*|jailbreak\w*|for\s+example|such\s+as|e\.g\.|phrases?\s+(?:like|such)|(?:things|strings|words|messages|text)\s+like|examples?\s+(?:of|like)|this\s+(?:article|post|tutorial|guide|paper|course|module)|we\s+(?:explain|show|found|tested|tried|embedded|planted|inserted|injected|measured)|experiments?|study|paper|test\s+(?:pages?|cases?|suite|data)|defen[cs]es?|defenders?|detect(?:s|ed|ion|or)?|scanner|flags?|blocked|mitigation|advisory|threat\s+model|training\s+module|test\s+case|fixture|expect\(|assert|describe\(|it\(['"]|tokeni[sz]ers?|chat\s+templates?|special\s+tokens?|delimit\w*|format\s+(?:is|uses))\b/;
 
+/** The text quotes or discusses attacks (articles, training material, test fixtures): not instructions to its reader. */
+export function aboutAttacks(text: string): boolean {
+  return ABOUT.test(text.length > 4000 ? text.slice(0, 4000) : text);
+}
+
 export interface DirectiveHit {
   /** view offsets of the clause */
   start: number;

@@ -24,7 +24,8 @@ import type { Finding, Severity, TextDetector } from './types.js';
 import { getModel, learnedScorersOn, scoreView } from './model.js';
 import { normalizeForMatching, type Normalized } from './normalize.js';
 import { PreparedText } from './prepared.js';
-import { findDirective, WEAK, type DirectiveHit } from './directive.js';
+import { aboutAttacks, findDirective, WEAK, type DirectiveHit } from './directive.js';
+import { findInsertedTask } from './offtopic.js';
 
 export { deobfuscate } from './normalize.js';
 import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
@@ -1353,6 +1354,22 @@ function detectPrepared(p: PreparedText): Finding[] {
         start: inCopy ? 0 : v.map(d.start),
         end: inCopy ? text.length : v.map(Math.min(d.end, v.normLength)),
         message: `Text addressed to the model that tells it what to do (${d.why})`,
+        label: 'prompt-injection',
+      });
+    }
+  }
+  // a question or task that has nothing to do with the document around it (offtopic.ts): work for the reader's assistant
+  if (findings.length === 0) {
+    const t = findInsertedTask(text);
+    if (t !== undefined && !aboutAttacks(text.toLowerCase())) {
+      findings.push({
+        category: 'prompt_injection',
+        detector: 'injection.inserted-task',
+        severity: 'medium',
+        score: 0.62,
+        start: t.start,
+        end: t.end,
+        message: 'A question or task unrelated to the rest of the text, inserted for the assistant that reads it',
         label: 'prompt-injection',
       });
     }
