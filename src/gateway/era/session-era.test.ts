@@ -1,27 +1,18 @@
 /**
- * The session era on its own: a real Gateway (no servers, no stages) and real Sessions behind a
- * plain node:http server that does what the listener does before handing a request over (parse
- * once, checkPost). The fleet is an in-memory SessionStore (test/fleet/ runs the real one, on
- * PostgreSQL and Redis, across three processes).
+ * The session era on its own (harness.testutil.ts: a real Gateway and real Sessions behind what the
+ * listener does before it hands a request over). The fleet is an in-memory SessionStore
+ * (test/fleet/ runs the real one, on PostgreSQL and Redis, across three processes).
  */
-import http from 'node:http';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../config/load.js';
-import { silentLogger } from '../../observability/log.js';
-import { Pipeline } from '../../pipeline/chain.js';
 import { CREDENTIAL_MISMATCH_RULE, REVOKED_RULE } from '../../pipeline/rules.js';
 import type { Principal } from '../../pipeline/types.js';
 import type { SessionRecord } from '../../store/types.js';
-import { checkPost } from '../../transports/http-server.js';
 import type { SessionChannelMessage } from '../../coord/session-channel.js';
 import type { SessionStore } from '../fleet.js';
-import { Gateway } from '../gateway.js';
 import type { Session } from '../session.js';
+import { eraHarness, principal, type EraHarness } from './harness.testutil.js';
 import { SessionEra } from './session-era.js';
 
-const principal = (id: string, credential: string): Principal => ({ id, kind: 'User', groups: [], method: 'api-key', credential });
 const ALICE = principal('user:alice', 'api-key:a1');
 
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
@@ -73,11 +64,8 @@ function record(id: string, p: Principal, extra: Partial<SessionRecord> = {}): S
   return { id, principal: p.id, credential: p.credential ?? '', transport: 'http', protocolVersion: '2025-11-25', clientInfo: { name: 't', version: '1' }, capabilities: {}, taint: [], createdAt: now, seenAt: now, ...extra };
 }
 
-interface Harness {
-  gw: Gateway;
-  era: SessionEra;
-  send(p: Principal, method: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }>;
-}
+type Harness = EraHarness<SessionEra>;
+const SESSION_HEADERS = { 'mcp-protocol-version': '2025-11-25' };
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -86,44 +74,16 @@ afterEach(async () => {
 });
 
 async function harness(o: { fleet?: MemoryFleet; limits?: string } = {}): Promise<Harness> {
-  const config = parseConfigText(`auth: none\nservers: {}\n${o.limits ?? ''}`, path.join(import.meta.dirname, 'inline.yaml'));
-  const gw = new Gateway({ config, pipeline: new Pipeline([]), sink: { write: async () => undefined }, log: silentLogger, version: 'test' });
-  const era = new SessionEra(gw, o.fleet ? { fleet: o.fleet } : {});
-  const principals = new Map<string, Principal>();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const p = principals.get(String(req.headers['x-test-principal']))!;
-      const post = req.method === 'POST' ? checkPost(req, res, JSON.parse(Buffer.concat(chunks).toString('utf8'))) : undefined;
-      if (req.method === 'POST' && !post) return;
-      expect(era.claims()).toBe(true);
-      void era.handle(req, res, p, post);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  cleanup.push(async () => {
-    await era.close();
-    await gw.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  return {
-    gw,
-    era,
-    async send(p, method, body, headers = {}) {
-      const key = `${p.id} ${p.credential}`;
-      principals.set(key, p);
-      const r = await fetch(url, {
-        method,
-        headers: { 'x-test-principal': key, accept: 'application/json, text/event-stream', 'content-type': 'application/json', 'mcp-protocol-version': '2025-11-25', ...headers },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await r.text();
-      return { status: r.status, headers: r.headers, json: text ? JSON.parse(text) : undefined };
-    },
+  const h = await eraHarness((gw) => new SessionEra(gw, o.fleet ? { fleet: o.fleet } : {}), o);
+  cleanup.push(() => h.close());
+  const send = h.send.bind(h);
+  // Every request is the session era's: none is left unclaimed.
+  h.send = async (p, method, body, headers) => {
+    const r = await send(p, method, body, { ...SESSION_HEADERS, ...headers });
+    expect(h.unclaimed).toBe(0);
+    return r;
   };
+  return h;
 }
 
 async function open(h: Harness, p: Principal = ALICE): Promise<string> {
