@@ -254,12 +254,15 @@ export class EnvelopeState implements DownstreamEra {
     this.sweeper.unref();
   }
 
-  claims(req: IncomingMessage, post: ParsedPost): boolean {
+  /** Only POSTs: a 2026-07-28 client has no GET stream and no session to DELETE (those stay the session era's). */
+  claims(req: IncomingMessage, post: ParsedPost | undefined): boolean {
+    if (!post) return false;
     if (post.messages.some(hasEnvelopeClaim)) return true;
     return isModernVersion(req.headers['mcp-protocol-version']);
   }
 
-  async handlePost(req: IncomingMessage, res: ServerResponse, principal: Principal, post: ParsedPost): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal, post: ParsedPost | undefined): Promise<void> {
+    if (!post) return writeJson(res, 405, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Method Not Allowed: a protocol revision 2026-07-28 request is a POST'), { allow: 'POST' });
     if (post.batch) return writeJson(res, 400, rpcErr(null, JSONRPC.INVALID_REQUEST, 'Bad Request: JSON-RPC batches may not contain requests for protocol revision 2026-07-28 or later'));
     const h = req.headers;
     const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
