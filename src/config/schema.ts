@@ -256,7 +256,7 @@ const Audit = z.strictObject({
   writerThread: z
     .boolean()
     .optional()
-    .meta(doc('SQLite: commit audit batches on a worker thread with its own connection, so the thread relaying calls never waits for the disk (each answer still waits for its commit). Costs ~8–10 MB of memory (a second V8 isolate and connection); off, each commit runs on the relay thread (~0.05 ms, or ~1–5 ms with `fsync`). Unset: on for `portcullis start`, off for the `portcullis stdio` wrap (one client per process). See bench/README.md, "The hot path".', false)),
+    .meta(doc('SQLite: commit audit batches on a worker thread with its own connection, so the thread relaying calls never waits for the disk (each answer still waits for its commit). Off by default: with the default `fsync: false` a commit costs ~0.05 ms inline, less than handing it to the thread and back, and the thread costs ~8–10 MB (a second V8 isolate and connection); measured with it on and off at 1 and 8 concurrent sessions, off used less CPU per call at low load and neither was ahead at high load (bench/README.md, "Session 6"). Turn it on for a slow disk or with `fsync: true`, where a commit can stall the relay for milliseconds.', true)),
   jsonl: z.string().optional().meta(doc('Also append events to this JSONL file (relative to the config file).', './audit.jsonl')),
   redactedCopies: z.boolean().default(false).meta(doc('Store redacted copies of arguments and results (digests are always stored).', true)),
   retention: Duration.optional().meta(doc('How long audit events are kept: older ones are pruned hourly (the chain stays verifiable from a signed checkpoint). Unset = kept forever.', '90d')),

@@ -204,8 +204,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (early) for (const sess of early.sessions.values()) metrics.sessionOpened(sess.transport);
     const tracing = await initTracing(config, { serviceVersion: VERSION });
     closers.push(() => tracing.shutdown());
-    // The stdio wrap serves one client per process: no writer thread unless configured (its ~10 MB per client).
-    const store = await openStore(config, dataDir, { auditThread: !o.stdio });
+    // SQLite commits inline unless `audit.writerThread` (measured both ways: bench/README.md, "Session 6").
+    const store = await openStore(config, dataDir);
     closers.push(() => store.close());
     const m = metrics;
     audit = await openAudit(config, store, dataDir, {
