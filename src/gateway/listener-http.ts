@@ -9,7 +9,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCodes, JSONRPC } from '../errors.js';
 import { checkPost, isInitializeRequest, StreamableHttpSession, writeJson } from '../transports/http-server.js';
@@ -435,6 +435,9 @@ export class HttpListener {
 
   private async openLegacy(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     if (req.method !== 'GET') return writeJson(res, 405, { error: 'GET /sse opens the legacy SSE stream' });
+    // Loaded with the first legacy client: the SDK's SSE transport brings its zod schemas of every MCP
+    // message (~1 MB of heap) that a gateway without legacy clients never needs.
+    const { SSEServerTransport } = await import('@modelcontextprotocol/sdk/server/sse.js');
     const transport = new SSEServerTransport('/messages', res);
     let session: Session;
     try {
