@@ -54,14 +54,18 @@ export async function benchDemo(E, { calls = 50 } = {}) {
     await sleep(2000);
     const idleKb = await rssSample(p.pid);
     const kidsIdle = children(p.pid).length;
+    // The first session's setup and first call: what loading on first use (the detectors) costs once.
+    const t0 = performance.now();
     const s = await connectHttp(p.match.mcp);
+    await s.client.callTool({ name: 'everything__echo', arguments: { message: 'first' } }, undefined, { timeout: 60_000 });
+    const firstMs = performance.now() - t0;
     for (let i = 0; i < calls; i++) await s.client.callTool({ name: 'everything__echo', arguments: { message: `demo ${i}` } }, undefined, { timeout: 60_000 });
     await s.client.callTool({ name: 'memory__read_graph', arguments: {} }, undefined, { timeout: 60_000 });
     await sleep(1000);
     const warmKb = await rssSample(p.pid);
     const kids = children(p.pid);
     await s.close();
-    return { status: 'ok', idleKb, warmKb, calls, childrenIdle: kidsIdle, children: kids.length, childrenKb: kids.reduce((a, k) => a + k.rssKb, 0) };
+    return { status: 'ok', idleKb, warmKb, firstMs, calls, childrenIdle: kidsIdle, children: kids.length, childrenKb: kids.reduce((a, k) => a + k.rssKb, 0) };
   } catch (e) {
     return { status: `error: ${e.message.split('\n')[0]}` };
   } finally {

@@ -157,7 +157,7 @@ export function render(res) {
   else
     L.push(
       `\`dist/cli/index.js start\` on the embedded defaults (examples/demo), ports and data directory only changed. Gateway RSS 2 s after ready: ${mb(demo.idleKb)} MB ` +
-        `(${demo.childrenIdle} upstream children then); after one SDK session's ${demo.calls} \`everything__echo\` calls and a \`memory__read_graph\`: ${mb(demo.warmKb)} MB, ` +
+        `(${demo.childrenIdle} upstream children then); the first session's setup and first call took ${f(demo.firstMs, 0)} ms (spawning server-everything included); after that session's ${demo.calls} \`everything__echo\` calls and a \`memory__read_graph\`: ${mb(demo.warmKb)} MB, ` +
         `plus ${demo.children} upstream children holding ${mb(demo.childrenKb)} MB between them (separate processes).`,
     );
   L.push('');
