@@ -4,6 +4,7 @@
 //
 //   node bench/hotpath.mjs [--calls 2000] [--sessions 1] [--pipeline full|empty] [--root /other/checkout]
 //                          [--writer-thread on|off] (audit.writerThread; unset: the build's default)
+//                          [--node-args "--flag …"] (node flags for the gateway process)
 //
 // Starts `dist/cli/index.js start` of --root (default this checkout) with a `shared: true` upstream
 // (server-everything) and the profile's full pipeline (policy allow list, every detector, registry
@@ -32,6 +33,7 @@ const sessions = Number(opt('sessions', 1));
 const pipeline = opt('pipeline', 'full');
 const GW_ROOT = path.resolve(opt('root', ROOT));
 const writerThread = opt('writer-thread');
+const nodeArgs = (opt('node-args', '') ?? '').split(' ').filter(Boolean);
 const auditLine = writerThread ? [`audit: { writerThread: ${writerThread === 'on'} }`] : [];
 const RUN = `pcxhot-${randomUUID().slice(0, 8)}`;
 const TMP = mkdtempSync(path.join(os.tmpdir(), `${RUN}-`));
@@ -47,7 +49,7 @@ const cfg =
     : ['auth: none', ...auditLine, 'registry: { mode: observe }', 'policy:', '  allow: [{ id: bench-allow, principal: "*", tools: ["everything__*", "sized__*"] }]', '  watch: false', yamlServers(E, { shared: true }), ''].join('\n');
 
 try {
-  const gw = await startGateway(E, `gw-hot-${pipeline}`, cfg);
+  const gw = await startGateway(E, `gw-hot-${pipeline}`, cfg, { env: { NODE_ARGS: nodeArgs } });
   const pid = gw.proc.child.pid;
   await sleep(2000);
   const rssStart = rssKb(pid);
@@ -78,6 +80,7 @@ try {
     root: GW_ROOT,
     pipeline,
     writerThread: writerThread ?? 'default',
+    ...(nodeArgs.length ? { nodeArgs: nodeArgs.join(' ') } : {}),
     sessions,
     calls: n,
     cpuUsPerCall: Math.round(((cpu1 - cpu0) * 1000) / n),

@@ -12,7 +12,8 @@ import { closeAll, cpuMs, killAllNow, pidsMatching, rssKb, sleep, sweep } from '
 import { connectHttp, definePaths, env0, hasKeysCommand, startGateway, yamlServers, createKey } from './lib/paths.mjs';
 import { median, pct } from './lib/stats.mjs';
 import { benchAuditStores, benchDetectors, benchPolicy } from './lib/stages.mjs';
-import { benchCapacity } from './lib/capacity.mjs';
+import { benchCapacity, memprobeArgs } from './lib/capacity.mjs';
+import { benchDemo } from './lib/demo.mjs';
 import { render } from './lib/report.mjs';
 import { rawSession } from './lib/rawhttp.mjs';
 
@@ -28,8 +29,8 @@ const onlyArg = argv.find((a) => a.startsWith('--paths='))?.slice(8);
 const ONLY = onlyArg ? new Set(onlyArg.split(',').map(Number)) : undefined;
 
 const C = QUICK
-  ? { rounds: 3, warm: 10, seq: 60, big: 8, sizes: { 1024: 3, 65536: 2, 1048576: 1 }, conc: [4], concCalls: { 4: 6 }, rawSeq: 40, setupSamples: 2, openParallel: 8, capacity: 100, capSteps: [50, 100], policyN: 300, detectMB: 0.25, auditN: 2000 }
-  : { rounds: 5, warm: 100, seq: 2000, big: 200, sizes: { 1024: 40, 65536: 20, 1048576: 6 }, conc: [8, 64], concCalls: { 8: 60, 64: 12 }, rawSeq: 1000, setupSamples: 8, openParallel: 4, capacity: 1000, capSteps: [100, 250, 500, 1000], policyN: 5000, detectMB: 8, auditN: 50000 };
+  ? { rounds: 3, warm: 10, seq: 60, big: 8, sizes: { 1024: 3, 65536: 2, 1048576: 1 }, conc: [4], concCalls: { 4: 6 }, rawSeq: 40, setupSamples: 2, openParallel: 8, capacity: 100, capSteps: [50, 100], demoCalls: 10, policyN: 300, detectMB: 0.25, auditN: 2000 }
+  : { rounds: 5, warm: 100, seq: 2000, big: 200, sizes: { 1024: 40, 65536: 20, 1048576: 6 }, conc: [8, 64], concCalls: { 8: 60, 64: 12 }, rawSeq: 1000, setupSamples: 8, openParallel: 4, capacity: 10_000, capSteps: [1000, 5000, 10_000], demoCalls: 200, policyN: 5000, detectMB: 8, auditN: 50000 };
 const CALL_TIMEOUT = 60_000;
 const HARD_LIMIT_MS = QUICK ? 170_000 : 1_800_000; // a watchdog, far beyond the expected run time
 
@@ -310,7 +311,7 @@ async function main() {
     try {
       const cfg = [
         keys ? 'auth: { apiKeys: true }' : 'auth: none',
-        'limits: { maxSessions: 5000, maxSessionsPerPrincipal: 5000 }', // one principal opens every idle session here
+        `limits: { maxSessions: ${C.capacity + 100}, maxSessionsPerPrincipal: ${C.capacity + 100} }`, // one principal opens every idle session here
         'policy:',
         `  allow: [{ id: bench-allow, principal: ${keys ? '"user:bench"' : '"*"'}, tools: ["everything__*", "sized__*"] }]`,
         '  watch: false',
@@ -318,7 +319,9 @@ async function main() {
         '',
       ].join('\n');
       let key;
-      gw = await startGateway(E, 'gw-capacity', cfg, { prepare: (file, dataDir) => ((key = keys ? createKey(E, file, dataDir) : undefined), {}) });
+      // Preloaded with bench/lib/memprobe.mjs: the live heap after GC per session, beside RSS.
+      const memprobe = path.join(TMP, 'capacity-memprobe.json');
+      gw = await startGateway(E, 'gw-capacity', cfg, { env: memprobeArgs(memprobe), prepare: (file, dataDir) => ((key = keys ? createKey(E, file, dataDir) : undefined), {}) });
       // Session setup with the upstream pooled (`shared: true`): what the setup target allows.
       const sharedSetup = [];
       for (let i = 0; i < C.setupSamples + 1; i++) {
@@ -327,7 +330,7 @@ async function main() {
         await call(s, 'everything__echo', { message: 'x' });
         await s.close();
       }
-      capacity = await benchCapacity(gw, { sessions: C.capacity, steps: C.capSteps, key });
+      capacity = await benchCapacity(gw, { sessions: C.capacity, steps: C.capSteps, key, memprobe });
       capacity.sharedSetupMs = median(sharedSetup);
       capacity.sharedSetupSamples = sharedSetup;
       capacity.config = 'full pipeline, shared upstreams';
@@ -338,6 +341,13 @@ async function main() {
     } finally {
       await gw?.proc.close();
     }
+  }
+
+  // Phase C2: the demo gateway as `npm start` runs it (embedded defaults), idle and after one session's calls.
+  let demo;
+  if (!ONLY || ONLY.has(4)) {
+    demo = await benchDemo(E, { calls: C.demoCalls }).catch((e) => ({ status: `error: ${e.message.split('\n')[0]}` }));
+    log(`demo gateway: ${demo.status === 'ok' ? `idle ${(demo.idleKb / 1024).toFixed(1)} MB, after ${demo.calls} calls ${(demo.warmKb / 1024).toFixed(1)} MB` : demo.status}`);
   }
 
   // Phase D: per-stage costs on the built modules.
@@ -395,6 +405,7 @@ async function main() {
     stagesWired,
     paths: R,
     capacity,
+    demo,
     stages,
     cleanup: { sweptProcesses: orphans, leftover },
   };

@@ -31,3 +31,35 @@ describe('buildPipeline', () => {
     expect(p.hasStage('inspect')).toBe(false);
   });
 });
+
+describe('the inspect stage, loaded with its first message', () => {
+  it('has exactly the hooks of the real inspect interceptor, and acts as it does', async () => {
+    const { lazyInspect } = await import('../src/pipeline/stages.js');
+    const { createInspectInterceptor } = await import('../src/pipeline/interceptors/inspect.js');
+    const settings = parseConfigText('{}\n', 'inline.yaml').inspect;
+    const hooks = (ic: Interceptor) => (['connect', 'list', 'request', 'response', 'serverRequest'] as const).filter((h) => typeof ic[h] === 'function');
+    const lazy = lazyInspect(settings);
+    const real = createInspectInterceptor(settings);
+    expect(lazy.name).toBe(real.name);
+    expect(hooks(lazy)).toEqual(hooks(real));
+    // A result holding a key is redacted through the lazy stage as through the real one.
+    const message = { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'key AKIAIOSFODNN7EXAMPL3 here' }] } };
+    const ctx = () =>
+      ({
+        hook: 'response',
+        method: 'tools/call',
+        message: structuredClone(message),
+        session: { id: 's', principal: { id: 'user:a', kind: 'User', groups: [], method: 'none' }, transport: 'http', taint: new Set(), state: new Map() },
+        target: { kind: 'tool', server: 'x', name: 'x__t' },
+        obligations: new Set(),
+        findings: [],
+        policyIds: [],
+      }) as never;
+    const viaLazy = await lazy.response!(ctx());
+    const viaReal = await real.response!(ctx());
+    expect(viaReal.decision.kind).toBe('modify');
+    expect(viaLazy).toEqual(viaReal);
+    // Loaded: the hook is the real one, synchronous again.
+    expect(lazy.response!(ctx())).not.toBeInstanceOf(Promise);
+  });
+});

@@ -135,8 +135,10 @@ export async function startGateway(E, name, configText, { env, prepare } = {}) {
   const cfg = path.join(dir, 'portcullis.yaml');
   writeFileSync(cfg, configText);
   const extra = prepare ? prepare(cfg, dataDir) : {};
-  const p = await startProcess(name, E.NODE, [...(env?.NODE_ARGS ?? []), E.CLI, 'start', '-c', cfg, '--port', '0', '--admin-port', '0', '--data-dir', dataDir], {
+  const { NODE_ARGS = [], ...procEnv } = env ?? {};
+  const p = await startProcess(name, E.NODE, [...NODE_ARGS, E.CLI, 'start', '-c', cfg, '--port', '0', '--admin-port', '0', '--data-dir', dataDir], {
     cwd: dir,
+    env: procEnv,
     timeoutMs: 60_000,
     ready: (out) => {
       const m = /MCP endpoint\s+(http:\/\/\S+)/.exec(out);

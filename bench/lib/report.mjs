@@ -56,6 +56,12 @@ export function targets(res) {
     dsh !== undefined ? dsh <= 20 : ds === undefined ? undefined : ds <= 20,
   );
   add('≤ 100 KB gateway memory per idle session', cap?.status === 'ok' ? `${f(cap.kbPerSession, 1)} KB/session at ${cap.sessions} sessions` : cap?.status ?? '—', cap?.status === 'ok' ? cap.kbPerSession <= 100 : undefined);
+  if (cap?.status === 'ok' && cap.sessions >= 10_000) {
+    const worst = Math.max(cap.kbPerSession, cap.heapKbPerSession ?? 0);
+    add(`≤ 20 KB per idle ${cap.protocolVersion ?? 'session-era'} session at 10,000 sessions (RSS and heap after GC)`, `${f(cap.kbPerSession, 1)} KB RSS, ${cap.heapKbPerSession === undefined ? '—' : f(cap.heapKbPerSession, 1)} KB heap per session at ${cap.sessions}`, worst <= 20);
+  }
+  const demo = res.demo;
+  add('demo gateway (`npm start`, embedded defaults) idle RSS ≤ 80 MB', demo?.status === 'ok' ? `${mb(demo.idleKb)} MB idle after start; ${mb(demo.warmKb)} MB after ${demo.calls} calls` : demo?.status ?? '—', demo?.status === 'ok' ? demo.idleKb <= 80 * 1024 : undefined);
   const a = res.stages.audit?.sqlite;
   add('audit ≥ 20,000 events/s on SQLite', a?.status === 'ok' ? `${f(a.eventsPerSecond, 0)} events/s` : a?.status ?? '—', a?.status === 'ok' ? a.eventsPerSecond >= 20000 : undefined);
   const p = res.stages.policy;
@@ -134,12 +140,26 @@ export function render(res) {
   else {
     L.push(`Raw HTTP \`initialize\` + \`notifications/initialized\` per session, ${cap.config}; gateway RSS (median of 3 samples) after each step. ` + `Session setup (SDK client, initialize → tools/list) on this gateway with the upstream shared: ${f(cap.sharedSetupMs, 1)} ms.`);
     L.push('');
-    L.push('| sessions | gateway RSS MB | KB / session |');
-    L.push('|---:|---:|---:|');
-    for (const p of cap.points) L.push(`| ${p.sessions} | ${mb(p.rssKb)} | ${f(p.kbPerSession, 1)} |`);
+    L.push(`Sessions speak ${cap.protocolVersion ?? '2025-06-18'} (Mcp-Session-Id). Heap: the gateway's live heap after two full GCs (bench/lib/memprobe.mjs, SIGUSR2).`);
+    L.push('');
+    L.push('| sessions | gateway RSS MB | KB / session | heap after GC MB | heap KB / session |');
+    L.push('|---:|---:|---:|---:|---:|');
+    for (const p of cap.points) L.push(`| ${p.sessions} | ${mb(p.rssKb)} | ${f(p.kbPerSession, 1)} | ${p.heapKb === undefined ? '—' : mb(p.heapKb)} | ${f(p.heapKbPerSession, 1)} |`);
     L.push('');
     L.push(`The gateway's /healthz reported ${cap.gatewayReportedSessions ?? '—'} sessions at the end (the ramp's ${cap.sessions} + 1 warm-up). RSS grows in heap-sized steps and GC can shrink it between samples, so small steps are noisy; the last row is the figure.`);
   }
+  L.push('');
+  L.push('## Demo gateway (`npm start`)');
+  L.push('');
+  const demo = res.demo;
+  if (!demo) L.push('not run');
+  else if (demo.status !== 'ok') L.push(`⚠ ${demo.status}`);
+  else
+    L.push(
+      `\`dist/cli/index.js start\` on the embedded defaults (examples/demo), ports and data directory only changed. Gateway RSS 2 s after ready: ${mb(demo.idleKb)} MB ` +
+        `(${demo.childrenIdle} upstream children then); the first session's setup and first call took ${f(demo.firstMs, 0)} ms (spawning server-everything included); after that session's ${demo.calls} \`everything__echo\` calls and a \`memory__read_graph\`: ${mb(demo.warmKb)} MB, ` +
+        `plus ${demo.children} upstream children holding ${mb(demo.childrenKb)} MB between them (separate processes).`,
+    );
   L.push('');
   L.push('## Per-stage cost (built modules, in process)');
   L.push('');

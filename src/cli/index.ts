@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { installSafeOutput } from '../util/terminal.js';
+import { holdYoungGeneration } from '../util/young-gen.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
   // Human-readable output never carries raw control / bidi characters (src/util/terminal.ts); `stdio`
   // speaks MCP on stdout and `start` writes logs there: they are left alone.
   if (invoked !== 'stdio' && invoked !== 'start') installSafeOutput();
+  // The long-running commands load everything at once and then serve: keep V8's young generation small
+  // while they load; they call releaseYoungGeneration() when they serve (src/util/young-gen.ts).
+  if (invoked === 'start' || invoked === 'stdio') holdYoungGeneration();
   const load = invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? [COMMANDS[invoked]!] : Object.values(COMMANDS);
   for (const m of await Promise.all(load.map((l) => l()))) m.register(program);
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { startRuntime } from '../gateway/runtime.js';
 import type { Config } from '../config/schema.js';
 import { loadOrExit, parsePort, resolveDataDir } from './common.js';
+import { releaseYoungGeneration } from '../util/young-gen.js';
 
 /** The admin token is shown once, when this start created it (with a console link that carries it); afterwards only where it lives. */
 function adminTokenLines(adminUrl: string | undefined, t: { file: string; created?: string } | undefined): string[] {
@@ -34,6 +35,7 @@ export function register(program: Command): void {
       const dataDir = resolveDataDir(config, opts.dataDir);
       const rt = await startRuntime({ config, dataDir, ...(file ? { configFile: file } : {}) });
       process.stderr.write(banner({ version: rt.gateway.version, file, dataDir, mcpUrl: rt.mcpUrl, adminUrl: rt.adminUrl, adminToken: rt.adminToken, servers: rt.gateway.servers.map((s) => s.name), config }));
+      releaseYoungGeneration(); // loaded: V8's default young-generation growth from here on (util/young-gen.ts)
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startRuntime } from '../gateway/runtime.js';
+import { releaseYoungGeneration } from '../util/young-gen.js';
 import { parseConfigText } from '../config/load.js';
 import { loadOrExit, resolveDataDir } from './common.js';
 
@@ -36,6 +37,7 @@ export function register(program: Command): void {
       const dataDir = resolveDataDir(config, opts.dataDir ?? fallback);
       const configFile = 'file' in loaded ? loaded.file : undefined;
       const rt = await startRuntime({ config, dataDir, stdio: true, servers, admin: opts.admin ?? false, ...(configFile ? { configFile } : {}) });
+      releaseYoungGeneration(); // loaded: V8's default young-generation growth from here on (util/young-gen.ts)
       // stdout carries MCP: the admin URL and a newly created token go to stderr, once.
       if (rt.adminUrl) process.stderr.write(`portcullis: admin ${rt.adminUrl}${rt.adminToken?.created ? `, admin token ${rt.adminToken.created} (shown once; kept in ${rt.adminToken.file})` : ''}\n`);
       const stop = () => void rt.close().finally(() => process.exit(0));

@@ -256,7 +256,7 @@ const Audit = z.strictObject({
   writerThread: z
     .boolean()
     .optional()
-    .meta(doc('SQLite: commit audit batches on a worker thread with its own connection, so the thread relaying calls never waits for the disk (each answer still waits for its commit). Costs ~8–10 MB of memory (a second V8 isolate and connection); off, each commit runs on the relay thread (~0.05 ms, or ~1–5 ms with `fsync`). Unset: on for `portcullis start`, off for the `portcullis stdio` wrap (one client per process). See bench/README.md, "The hot path".', false)),
+    .meta(doc('SQLite: commit audit batches on a worker thread with its own connection, so the thread relaying calls never waits for the disk (each answer still waits for its commit). Off by default: measured both ways at 1 and 8 concurrent sessions (bench/README.md, "Session 6"), the thread cost 5–18 % more gateway CPU per call (in 4 of 5 pairs at each load) and 5–9 MB (a second V8 isolate and connection), and bought a p50 lower by ~8–12 % (3 of 5 and 4 of 5 pairs); with `fsync: false` a commit costs ~0.05 ms inline. Turn it on when latency under concurrency matters more than CPU and memory, on a slow disk, or with `fsync: true`, where an inline commit can stall the relay for milliseconds.', true)),
   jsonl: z.string().optional().meta(doc('Also append events to this JSONL file (relative to the config file).', './audit.jsonl')),
   redactedCopies: z.boolean().default(false).meta(doc('Store redacted copies of arguments and results (digests are always stored).', true)),
   retention: Duration.optional().meta(doc('How long audit events are kept: older ones are pruned hourly (the chain stays verifiable from a signed checkpoint). Unset = kept forever.', '90d')),

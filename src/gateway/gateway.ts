@@ -21,7 +21,7 @@ import { CredentialDenied } from '../credentials/upstream.js';
 import { UpstreamPool } from './pool.js';
 import { Capacity } from './capacity.js';
 import { UpstreamStderr } from './upstream-log.js';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '../shared/protocol.js';
 import { isStdio } from '../config/schema.js';
 import { toolLabels } from './labels.js';
 

@@ -179,6 +179,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   // Everything else; loaded here rather than at the top so that, with stdio, it loads while the child starts.
   let audit: Awaited<ReturnType<typeof import('../audit/index.js').openAudit>> | undefined;
+  // The detectors (inspect stage, audit redaction: ~6 MB of heap) load with the first message through the
+  // pipeline when the gateway serves HTTP, so an idle gateway does not hold them. The stdio wrap loads them
+  // while its child starts (its one client is already there); redacted audit copies need them for events
+  // built outside the pipeline too.
+  const detectorsLazy = !o.stdio && !config.audit.redactedCopies;
+  const loadDetectors = () => Promise.all([loadAuditRedaction(), import('../pipeline/interceptors/inspect.js')]);
   const build = async () => {
     const [
       { openAudit, startRetention },
@@ -196,7 +202,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       import('../observability/metrics.js'),
       import('../observability/tracing.js'),
       import('../pipeline/stages.js'),
-      loadAuditRedaction(),
+      detectorsLazy ? undefined : loadDetectors(),
     ] as const);
     (await import('../detect/model.js')).setLearnedScorers(config.inspect.learnedScorer);
     metrics = new Metrics();
@@ -204,8 +210,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (early) for (const sess of early.sessions.values()) metrics.sessionOpened(sess.transport);
     const tracing = await initTracing(config, { serviceVersion: VERSION });
     closers.push(() => tracing.shutdown());
-    // The stdio wrap serves one client per process: no writer thread unless configured (its ~10 MB per client).
-    const store = await openStore(config, dataDir, { auditThread: !o.stdio });
+    // SQLite commits inline unless `audit.writerThread` (measured both ways: bench/README.md, "Session 6").
+    const store = await openStore(config, dataDir);
     closers.push(() => store.close());
     const m = metrics;
     audit = await openAudit(config, store, dataDir, {
@@ -262,7 +268,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       oauthClient = opened.oauth;
       broker.resolve(opened.broker);
     }
-    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit }, (name, hook, err) =>
+    const pipeline = createPipeline({ config, coord, registry: reg, store, ...(policy ? { policy } : {}), ...(authzOptions ? { authz: authzOptions } : {}), inspect: { pathBase }, approvalTtlMs, redact: redactForAudit, ...(detectorsLazy ? { prepare: loadDetectors } : {}) }, (name, hook, err) =>
       log.error({ interceptor: name, hook, err: err instanceof Error ? err.message : String(err) }, 'interceptor failed; denied'),
     );
     pendingPipeline.resolve(pipeline);

@@ -11,7 +11,7 @@
  * are relayed to this session with remapped ids, on the stream of the call in progress.
  */
 import { randomUUID } from 'node:crypto';
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../shared/protocol.js';
 import type { AuditEvent, Outcome } from '../audit/event.js';
 import { ErrorCodes, JSONRPC, rpcError, jsonRpcError, type ErrorCodeName } from '../errors.js';
 import type { PipelineResult } from '../pipeline/chain.js';

@@ -75,3 +75,39 @@ describe('pipeline fails closed', () => {
     expect(r.decision.kind).toBe('allow');
   });
 });
+
+describe('pipeline prepare (what the stages load before the first message)', () => {
+  it('runs once before the first message, also for messages that arrive while it loads', async () => {
+    let loads = 0;
+    let seen = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const p = new Pipeline([{ name: 'count', request: () => ((seen += 1), ALLOW) }], 5000, undefined, async () => {
+      loads += 1;
+      await gate;
+    });
+    const first = [p.run(ctx()), p.run(ctx())];
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toBe(0); // nothing runs before the load is done
+    release();
+    for (const r of await Promise.all(first)) expect(r.decision.kind).toBe('allow');
+    expect((await p.run(ctx())).decision.kind).toBe('allow');
+    expect(loads).toBe(1);
+    expect(seen).toBe(3);
+  });
+
+  it('a load that fails denies the message (fail closed) and is tried again with the next one', async () => {
+    let tries = 0;
+    const errors: string[] = [];
+    const p = new Pipeline([{ name: 'ok', request: () => ALLOW }], 5000, (name) => errors.push(name), async () => {
+      tries += 1;
+      if (tries === 1) throw new Error('module missing');
+    });
+    const r = await p.run(ctx());
+    expect(r.decision).toMatchObject({ kind: 'deny', rule: INTERCEPTOR_FAILED_RULE });
+    expect((r.decision as { reason: string }).reason).toContain('module missing');
+    expect(errors).toEqual(['pipeline']);
+    expect((await p.run(ctx())).decision.kind).toBe('allow');
+    expect(tries).toBe(2);
+  });
+});

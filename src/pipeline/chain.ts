@@ -27,10 +27,19 @@ export const INTERCEPTOR_FAILED_RULE = 'pipeline.interceptor-failed';
 export class Pipeline {
   private readonly byHook: Record<Hook, Interceptor[]>;
 
+  private prepared = false;
+  private preparing: Promise<void> | undefined;
+
+  /**
+   * `prepare`: loads what the stages need before the first message (the detectors, for `portcullis start`,
+   * so an idle gateway does not hold them: bench/README.md "Session 6"). Awaited by the first run() and any
+   * that start while it loads; if it fails, that message is denied (fail closed) and the next one tries again.
+   */
   constructor(
     readonly interceptors: readonly Interceptor[],
     private readonly timeoutMs = 5000,
     private readonly onError?: (name: string, hook: Hook, err: unknown) => void,
+    private readonly prepare?: () => Promise<unknown>,
   ) {
     const hooks: Hook[] = ['connect', 'list', 'request', 'response', 'serverRequest'];
     this.byHook = Object.fromEntries(hooks.map((h) => [h, interceptors.filter((i) => typeof i[h] === 'function')])) as Record<Hook, Interceptor[]>;
@@ -46,6 +55,16 @@ export class Pipeline {
   }
 
   async run(ctx: PipelineContext): Promise<PipelineResult> {
+    if (this.prepare && !this.prepared) {
+      try {
+        await (this.preparing ??= this.prepare().then(() => void (this.prepared = true)));
+      } catch (err) {
+        this.preparing = undefined;
+        this.onError?.('pipeline', ctx.hook, err);
+        const reason = `the pipeline could not be loaded (${err instanceof Error ? err.message : String(err)}); denied because the pipeline fails closed`;
+        return { decision: { kind: 'deny', reason, rule: INTERCEPTOR_FAILED_RULE }, message: ctx.message, findings: ctx.findings, stages: {}, modified: false };
+      }
+    }
     const stages: Record<string, number> = {};
     let modified = false;
     let rule: string | undefined;

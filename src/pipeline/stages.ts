@@ -38,7 +38,7 @@ import type { Interceptor } from './types.js';
 import { createAuthnInterceptor } from './interceptors/authn.js';
 import { createValidateInterceptor } from './interceptors/validate.js';
 import { createRegistryInterceptor } from './interceptors/registry.js';
-import { createInspectInterceptor, type InspectOptions } from './interceptors/inspect.js';
+import type { InspectOptions } from './interceptors/inspect.js';
 import { createAuthzInterceptor, type AuthzInterceptorOptions } from './interceptors/authz.js';
 import { createFlowInterceptor } from './interceptors/flow.js';
 import { createRateInterceptor } from './interceptors/rate.js';
@@ -62,6 +62,33 @@ export interface StageDeps {
   approvalTtlMs: number;
   /** Redaction of what an approver reads (secrets, personal data). */
   redact(text: string): Finding[];
+  /** Loaded before the first message (Pipeline `prepare`): what the gateway defers until it is used. */
+  prepare?: () => Promise<unknown>;
+}
+
+const INSPECT_HOOKS = ['list', 'request', 'serverRequest', 'response'] as const;
+
+/**
+ * The inspect stage, its module (and with it the detectors: libphonenumber, the rule tables, ~6 MB of
+ * heap) loaded with the first message it sees instead of at start. Once loaded, each hook is the real
+ * one, called directly (a synchronous hook stays synchronous). A load that fails rejects that message's
+ * hook, which the pipeline turns into a deny. (Building the real stage cannot fail on the config: its
+ * override globs always compile, see util/glob.ts.)
+ */
+export function lazyInspect(settings: Config['inspect'], opts?: InspectOptions): Interceptor {
+  let real: Interceptor | undefined;
+  let loading: Promise<Interceptor> | undefined;
+  const load = (): Promise<Interceptor> =>
+    (loading ??= import('./interceptors/inspect.js').then(
+      (m) => (real = m.createInspectInterceptor(settings, opts)),
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    ));
+  const ic: Interceptor = { name: 'inspect' };
+  for (const h of INSPECT_HOOKS) ic[h] = (ctx) => (real ? real[h]!(ctx) : load().then((r) => r[h]!(ctx)));
+  return ic;
 }
 
 /** Build every configured stage (not yet ordered or filtered: see buildPipeline). */
@@ -71,7 +98,7 @@ export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor
     authn: createAuthnInterceptor(d.coord),
     validate: createValidateInterceptor({ maxDepth: config.limits.maxDepth }),
     registry: createRegistryInterceptor(d.registry, config),
-    inspect: createInspectInterceptor(config.inspect, d.inspect),
+    inspect: lazyInspect(config.inspect, d.inspect),
     ...(d.policy ? { authz: createAuthzInterceptor(d.policy, d.authz) } : {}),
     flow: createFlowInterceptor(config.flow),
     rate: createRateInterceptor(d.coord, config.limits.callsPerMinute),
@@ -91,17 +118,17 @@ export function buildStages(d: StageDeps): Partial<Record<StageName, Interceptor
  */
 export function buildPipeline(
   stages: Partial<Record<StageName, Interceptor>>,
-  opts: { timeoutMs: number; disabled?: readonly string[]; onError?: (name: string, hook: string, err: unknown) => void },
+  opts: { timeoutMs: number; disabled?: readonly string[]; onError?: (name: string, hook: string, err: unknown) => void; prepare?: () => Promise<unknown> },
 ): Pipeline {
   const list: Interceptor[] = [];
   for (const name of STAGE_ORDER) {
     const ic = stages[name];
     if (ic && (name === 'authn' || !opts.disabled?.includes(name))) list.push(ic);
   }
-  return new Pipeline(list, opts.timeoutMs, opts.onError);
+  return new Pipeline(list, opts.timeoutMs, opts.onError, opts.prepare);
 }
 
 /** The request path's pipeline, from the config and services: build the stages, order them. */
 export function createPipeline(d: StageDeps, onError?: (name: string, hook: string, err: unknown) => void): Pipeline {
-  return buildPipeline(buildStages(d), { timeoutMs: ms(d.config.limits.interceptorTimeout, 5000), disabled: d.config.pipeline.disable, ...(onError ? { onError } : {}) });
+  return buildPipeline(buildStages(d), { timeoutMs: ms(d.config.limits.interceptorTimeout, 5000), disabled: d.config.pipeline.disable, ...(onError ? { onError } : {}), ...(d.prepare ? { prepare: d.prepare } : {}) });
 }

@@ -5,7 +5,7 @@ import type { Store } from './types.js';
 
 export type { Store } from './types.js';
 
-/** `opts.auditThread`: the SQLite writer thread when `audit.writerThread` is unset (default true). */
+/** `opts.auditThread`: the SQLite writer thread when `audit.writerThread` is unset (default false: bench/README.md, "Session 6"). */
 export async function openStore(config: Config, dataDir: string, opts: { auditThread?: boolean } = {}): Promise<Store> {
   if (config.store.postgres) {
     const { openPostgresStore } = await import('./postgres/index.js');
@@ -15,5 +15,5 @@ export async function openStore(config: Config, dataDir: string, opts: { auditTh
   const p = config.store.sqlite?.path;
   const base = (config as { baseDir?: string }).baseDir ?? process.cwd();
   const file = p ? (p === ':memory:' ? p : path.resolve(base, p)) : path.join(dataDir, SQLITE_FILE);
-  return openSqliteStore(file, { synchronous: config.audit.fsync ? 'FULL' : 'NORMAL', auditThread: config.audit.writerThread ?? opts.auditThread ?? true });
+  return openSqliteStore(file, { synchronous: config.audit.fsync ? 'FULL' : 'NORMAL', auditThread: config.audit.writerThread ?? opts.auditThread ?? false });
 }

@@ -50,14 +50,16 @@ storeContract('sqlite, audit writer thread', async () => {
 });
 
 describe('openStore', () => {
-  it('commits audit batches on the writer thread as audit.writerThread says, else as the caller defaults (true)', async () => {
+  it('commits audit batches on the writer thread as audit.writerThread says, else as the caller defaults, else inline (false)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pcx-store-'));
     try {
       const cases: [Record<string, unknown>, boolean | undefined, boolean][] = [
-        [{}, undefined, true],
-        [{ fsync: true }, undefined, true],
+        [{}, undefined, false],
+        [{ fsync: true }, undefined, false],
+        [{ writerThread: true }, undefined, true],
         [{ writerThread: false }, undefined, false],
-        [{}, false, false],
+        [{}, true, true],
+        [{ writerThread: false }, true, false],
         [{ writerThread: true }, false, true],
       ];
       for (const [audit, callerDefault, expected] of cases) {

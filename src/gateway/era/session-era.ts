@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCodes, JSONRPC } from '../../errors.js';
 import type { Principal } from '../../pipeline/types.js';
@@ -313,6 +313,9 @@ export class SessionEra implements DownstreamEra {
   /** GET /sse: a legacy HTTP+SSE session (the SDK's framing), bound to this principal. */
   async openLegacy(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     if (req.method !== 'GET') return writeJson(res, 405, { error: 'GET /sse opens the legacy SSE stream' });
+    // Loaded with the first legacy client: the SDK's SSE transport brings its zod schemas of every MCP
+    // message (~1 MB of heap) that a gateway without legacy clients never needs.
+    const { SSEServerTransport } = await import('@modelcontextprotocol/sdk/server/sse.js');
     const transport = new SSEServerTransport('/messages', res);
     let session: Session;
     try {
