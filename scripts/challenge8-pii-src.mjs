@@ -114,6 +114,12 @@ function dni() {
   const n = int(10000000, 99999999);
   return `${n}${'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}`;
 }
+/** A foreigner's NIE: X / Y / Z stand for 0 / 1 / 2 in the check-letter computation (same draws as dni(): one pick, one int). */
+function nie() {
+  const p = pick(['X', 'Y']);
+  const n = int(1000000, 9999999);
+  return `${p}${n}${'TRWAGMYFPDXBNJZSQVHLCKE'[Number(`${'XYZ'.indexOf(p)}${n}`) % 23]}`;
+}
 function bsn() {
   for (;;) {
     const d = digits(8);
@@ -187,7 +193,7 @@ for (let i = 0; i < 22; i++) {
     () => `PESEL: ${pesel(y, m, d)}`, () => `numer PESEL ${pesel(y, m, d)}`, () => `N° de sécurité sociale : ${nir(y, m)}`, () => `NIR ${nir(y, m).replace(/ /g, '')}`, () => `National Insurance number: ${nino()}`,
     () => `NI no ${nino().replace(/ /g, '')}`, () => `SIN: ${sin()}`, () => `personnummer ${personnummer(y, m, d)}`, () => `{"ssn":"${ssn()}","plan":"gold"}`, () => `employee ${int(1000, 9999)} | ${ssn()} | active`,
     () => `Rijksregisternummer ${belgianNN(y, m, d)}`,
-    () => `DNI/NIE: ${pick(['X', 'Y'])}${dni().slice(1)}`, () => `Tax ID (SSN) ${ssn()}`, () => `BSN-nummer: ${bsn().replace(/(\d{4})(\d{2})(\d{3})/, '$1.$2.$3')}`, () => `PESEL ${pesel(y, m, d)} (${p2(d)}.${p2(m)}.${y})`, () => `ITIN ${9}${digits(2)}-${pick(['70', '78', '88', '92'])}-${digits(4)}`,
+    () => `DNI/NIE: ${nie()}`, () => `Tax ID (SSN) ${ssn()}`, () => `BSN-nummer: ${bsn().replace(/(\d{4})(\d{2})(\d{3})/, '$1.$2.$3')}`, () => `PESEL ${pesel(y, m, d)} (${p2(d)}.${p2(m)}.${y})`, () => `ITIN ${9}${digits(2)}-${pick(['70', '78', '88', '92'])}-${digits(4)}`,
   ][i]());
 }
 function p2(n) { return pad(n, 2); }
