@@ -1122,7 +1122,15 @@ const EU_PREFIXES = new Set(['avinguda', 'passeig', 'plaça', 'travessera', 'imp
 /** Prefixes that are also common words or abbreviations (`via DHL`, `largo`, `al.`): they start an address only when capitalised. */
 const EU_PREFIX_AMBIGUOUS = new Set(['via', 'largo', 'al.', 'pl.', 'plac', 'str.', 'c/', 'av.', 'ronda', 'trg', 'plaza', 'rambla', 'corso', 'camino', 'strada', 'alameda']);
 /** After a house number: `, boulevard Voltaire`, ` rue des Tanneurs`, `, Rue de Rivoli` (the street name holds a capital). */
-const NUMBER_FIRST_RE = /^(?: ?(?:bis|ter))?,? ([\p{L}.\/]+)((?: [\p{L}'’-]+){1,4})/u;
+const NUMBER_FIRST_RE = /(?: ?(?:bis|ter))?,? ([\p{L}.\/]{1,20})((?: [\p{L}'’-]{1,30}){1,4})/uy;
+/** Cheap necessary condition for NUMBER_FIRST_RE at `q`: the first word after `, ` / ` ` (or ` bis` / ` ter`) can start a prefix. */
+function numberFirstPossible(text: string, q: number): boolean {
+  let k = q;
+  if (text.charCodeAt(k) === 44) k++;
+  if (text.charCodeAt(k) !== 32) return false;
+  const c = text.charCodeAt(k + 1);
+  return euPrefixFirstOk(c) || c === 98 || c === 116; // b(is), t(er)
+}
 const EU_PREFIX_MAX = Math.max(...[...EU_PREFIXES].map((w) => w.length));
 const UNIT_WORDS = new Set(['apt', 'apt.', 'apartment', 'suite', 'ste', 'ste.', 'flat']);
 
@@ -1251,8 +1259,9 @@ function findAddresses(text: string, out: Finding[]): void {
         continue;
       }
     }
-    if (!upperAfter && (nc === 32 || nc === 44) && (prev === 32 || prev === 10 || prev === 9 || p === 0 || prev === 40 || prev === 34)) {
-      const nf = NUMBER_FIRST_RE.exec(text.slice(q, q + 90));
+    if (!upperAfter && (nc === 32 || nc === 44) && (prev === 32 || prev === 10 || prev === 9 || p === 0 || prev === 40 || prev === 34) && numberFirstPossible(text, q)) {
+      NUMBER_FIRST_RE.lastIndex = q;
+      const nf = NUMBER_FIRST_RE.exec(text);
       if (nf && EU_PREFIXES.has(nf[1]!.toLowerCase()) && !(EU_PREFIX_AMBIGUOUS.has(nf[1]!.toLowerCase()) && !isUpperAt(text, q + nf[0].length - nf[1]!.length - nf[2]!.length)) && /\p{Lu}/u.test(nf[2]!)) {
         push(p, q + nf[0].length, 0.75);
         continue;
