@@ -1205,7 +1205,7 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   if (text[p] === ']') p++;
   if (text[p] === ')') return undefined;
   // Terraform / HCL: variable "db_password" { … default = "…" }: the key is the block label
-  if (text[p - 1] === '"' && /variable[ \t]{1,4}"$/.test(text.slice(Math.max(0, ks - 14), ks))) {
+  if (text.charCodeAt(p - 1) === 34 && text.charCodeAt(ks - 1) === 34 && (text.charCodeAt(ks - 2) === 32 || text.charCodeAt(ks - 2) === 9) && /variable[ \t]{1,4}"$/.test(text.slice(Math.max(0, ks - 14), ks))) {
     HCL_DEFAULT_RE.lastIndex = p;
     const d = HCL_DEFAULT_RE.exec(text);
     return d ? { keyStart: ks, key: text.slice(ks, ke), valueStart: p + d[0].length - d[1]!.length - 1, value: d[1]!, quoted: true } : undefined;
@@ -1291,15 +1291,14 @@ function spaceSeparated(text: string, ks: number, ke: number, p: number): Assign
   if (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) return proseValue(text, ks, ke, p);
   let blank = lineStart;
   while (blank < ks && (text.charCodeAt(blank) === 32 || text.charCodeAt(blank) === 9)) blank++;
-  const prefix = text.slice(lineStart, ks);
-  if (TABLE_ROW_RE.test(prefix)) {
+  if (text.charCodeAt(blank) === 124 && TABLE_ROW_RE.test(text.slice(lineStart, ks))) {
     TABLE_VALUE_RE.lastIndex = p;
     const t = TABLE_VALUE_RE.exec(text);
     const key = text.slice(ks, ke);
     if (!t || !STRONG_KEY_RE.test(key)) return undefined;
     return { keyStart: ks, key, valueStart: p + t[0].length - t[2]!.length - t[1]!.length - (t[0].length - t[0].trimEnd().length), value: t[2]!, quoted: false };
   }
-  if (blank < ks && !LINE_PREFIX_RE.test(prefix)) return proseValue(text, ks, ke, p);
+  if (blank < ks && !LINE_PREFIX_RE.test(text.slice(lineStart, ks))) return proseValue(text, ks, ke, p);
   SPACE_VALUE_RE.lastIndex = p;
   const m = SPACE_VALUE_RE.exec(text);
   if (!m) return undefined;
