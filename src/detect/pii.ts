@@ -1,7 +1,8 @@
 /**
  * PII detector: email, phone (libphonenumber-js), payment cards (Luhn + IIN ranges), IBAN (mod 97 +
  * country lengths), US SSN (area/group/serial rules), UK NINO, IP addresses, driver's licence / passport
- * numbers next to their label, person names and street addresses.
+ * numbers next to their label, national ids with their check digits and dates of birth next to a label in
+ * several languages (LABELLED_ID_RULES, MONTH_STEMS), person names and street addresses.
  *
  * Names and addresses use heuristics that ship in this file: titles (Mr., Dr. ...), introductions
  * ("my name is", "says X"), a list of common given names from many languages with a list of common
@@ -1480,7 +1481,7 @@ interface LabelledIdRule {
  * Month names (the stems a written date starts with) in English, German, French, Spanish, Italian, Portuguese, Dutch,
  * Polish and Swedish. A stem matches the start of the month word; the rest of the word is letters.
  */
-export const MONTH_STEMS = [
+const MONTH_STEMS = [
   'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec', // en
   'mär', 'mai', 'okt', 'dez', // de (+ en stems)
   'janv', 'fév', 'fev', 'avr', 'juin', 'juil', 'aoû', 'aou', 'déc', // fr
@@ -1494,7 +1495,7 @@ export const MONTH_STEMS = [
 const MONTH_ALT = [...new Set(MONTH_STEMS)].sort((a, b) => b.length - a.length).join('|');
 /** `12 March 1984`, `12. März 1984`, `12 de marzo de 1984`, `12 avril 1984` (day first), month words of MONTH_STEMS. */
 const DAY_MONTH_YEAR = String.raw`\d{1,2}\.? (?:de )?(?:${MONTH_ALT})[\p{L}]{0,8}\.?,? (?:de |del )?\d{4}`;
-export const DAY_MONTH_RE = new RegExp(String.raw`^\d{1,2}\.? (?:de )?(?:${MONTH_ALT})[\p{L}]{0,8}\b`, 'iu');
+const DAY_MONTH_RE = new RegExp(String.raw`^\d{1,2}\.? (?:de )?(?:${MONTH_ALT})[\p{L}]{0,8}\b`, 'iu');
 const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|${DAY_MONTH_YEAR}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
 
 const LABELLED_ID_RULES: LabelledIdRule[] = [
