@@ -129,6 +129,43 @@ describe('identity numbers and dates of birth next to their label (issue #17)', 
   });
 });
 
+describe('challenge8 classes (issue #17): formats and languages the rules missed', () => {
+  const positives: [string, string, string][] = [
+    ['FR phone in five dotted pairs, no cue word', 'Vous pouvez joindre Paul au 06.14.18.78.29.', 'pii.phone'],
+    ['FR phone in five spaced pairs, no cue word', 'Vous pouvez joindre Paul au 06 14 18 78 29.', 'pii.phone'],
+    ['street name, comma, house number (ES)', '{"address":"Calle Sierpes, 12, 3º A, 41004 Sevilla"}', 'pii.address'],
+    ['street name, comma, house number (PT)', 'new address "Rua Augusta, 84, 3º Esq., 1100-053 Lisboa"', 'pii.address'],
+    ['Catalan street prefix', 'Avinguda Diagonal, 222, 9º A, 28012 Madrid', 'pii.address'],
+    ['house number, comma, lower-case street word (FR)', '{"address":"96, boulevard Voltaire, 69007 Lyon"}', 'pii.address'],
+    ['house number, lower-case street word (FR)', '12 rue des Tanneurs, 69007 Lyon', 'pii.address'],
+    ['DOB: German "geb. am" and a month name', 'geb. am 14. September 1987', 'pii.date-of-birth'],
+    ['DOB: French "née le" and a French month', 'née le 16 avril 1993', 'pii.date-of-birth'],
+    ['DOB: Spanish "11 de marzo de 1966"', 'Fecha de nacimiento: 11 de marzo de 1966', 'pii.date-of-birth'],
+    ['DOB: Italian month', 'nato il 3 giugno 1971', 'pii.date-of-birth'],
+    ['DOB in a JSON field (quote before the colon)', '{"birthDate":"1987-03-02"}', 'pii.date-of-birth'],
+    ['BSN with "nummer" after the label', 'BSN-nummer: 7649.61.913', 'pii.national-id-nl'],
+    ['Belgian national register number (mod 97)', 'Rijksregisternummer 85.07.30-033.28', 'pii.national-id-be'],
+    ['Belgian national register number, born 2000 or later', 'INSZ: 05.07.30-033.26', 'pii.national-id-be'],
+    ['Spanish NIE with a Z prefix', 'NIE: Z4729315Z', 'pii.national-id-es'],
+  ];
+  it.each(positives)('%s', (_name, text, kind) => {
+    expect(kinds(text)).toContain(kind);
+  });
+  const negatives: [string, string][] = [
+    ['a date after an address cue', 'The meeting moved to 2 July 2027 at 14:00.'],
+    ['a German invoice number after "Nr."', 'Rechnung Nr. 2026-829603 vom 03.11.2026'],
+    ['a Luhn-valid serial number after S/N', 'serial number: S/N 502162483015'],
+    ['an SSH remote is not an email', 'git@github.com:acme/infra.git'],
+    ['"via" + a carrier is not a street', 'Parcel 3 via DHL Express, arriving Monday.'],
+    ['a lower-case city list after a number', 'Top 3, cities in Europe'],
+    ['a wrong Belgian check number', 'Rijksregisternummer 85.07.30-033.27'],
+    ['five pairs that start with 00 (not a national number)', 'checksum 00 14 18 78 29'],
+  ];
+  it.each(negatives)('%s', (_name, text) => {
+    expect(hit(text)).toEqual([]);
+  });
+});
+
 describe('validators', () => {
   it('Luhn and IIN ranges', () => {
     expect(luhnValid('4111111111111111')).toBe(true);
@@ -156,7 +193,9 @@ describe('linear time on adversarial input', () => {
   const units = ['a@', '@b.co ', '1 ', '1-', '+1 (', '4111 ', 'GB82 ', 'Aa ', 'Dr. ', 'Anna ', 'lives at 12 ', 'Apt 1 ', '::', 'a1:', '1.1.', 'PSC 1', 'Str 12 ', 'ö', 'ÄÖ ', 'my name is ',
     // labelled identity numbers (issue #17)
     'DNI 1', 'passport number: A1', 'date of birth: 1', 'DOB 12/', 'national id 12 ', 'codice fiscale RSSMRA8', 'SIN 123 ', 'aadhaar 2345 ', 'XJ-9000-',
-    'address: 1 ', 'Adresse: a1 ', 'full_name: Ab ', 'surname: ', 'Cardholder: Ann Lee '];
+    'address: 1 ', 'Adresse: a1 ', 'full_name: Ab ', 'surname: ', 'Cardholder: Ann Lee ',
+    // challenge8 classes
+    '12, rue ', '1 rue A', 'Calle A, 1', 'A, 1', 'née le 1', 'geb. am 1. ', '1 de marzo de ', 'moved to 1 July ', '06.14.', '06 14 ', 'git@a.b:', 'BSN-nummer: 1', 'INSZ 1'];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {
       expectLinearTime(detectPii, u);

@@ -1,7 +1,8 @@
 /**
  * PII detector: email, phone (libphonenumber-js), payment cards (Luhn + IIN ranges), IBAN (mod 97 +
  * country lengths), US SSN (area/group/serial rules), UK NINO, IP addresses, driver's licence / passport
- * numbers next to their label, person names and street addresses.
+ * numbers next to their label, national ids with their check digits and dates of birth next to a label in
+ * several languages (LABELLED_ID_RULES, MONTH_STEMS), person names and street addresses.
  *
  * Names and addresses use heuristics that ship in this file: titles (Mr., Dr. ...), introductions
  * ("my name is", "says X"), a list of common given names from many languages with a list of common
@@ -241,6 +242,11 @@ function mk(kind: string, start: number, end: number, score: number, severity: S
 const EMAIL_LOCAL = /[A-Za-z0-9._%+\-']/;
 const EMAIL_DOMAIN_RE = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
 
+/** `git@github.com:owner/repo.git`: `host:path` right after the address makes it an SSH / scp remote, not a mailbox. */
+function scpRemote(text: string, end: number): boolean {
+  return text.charCodeAt(end) === 58 && /^:[\w.~-]{1,100}\//.test(text.slice(end, end + 102));
+}
+
 export function findEmails(text: string, out: Finding[]): void {
   let at = text.indexOf('@');
   while (at >= 0) {
@@ -256,7 +262,7 @@ export function findEmails(text: string, out: Finding[]): void {
         const domain = m[0];
         const prev = s > 0 ? text[s - 1] : '';
         // npm / docker style `name@version` and `@scope/pkg` are not emails; neither is `user@host` without a TLD
-        const ok = !/^\d+(?:\.\d+)*$/.test(local) && prev !== '/' && !/\.(?:png|jpe?g|gif|svg|webp)$/i.test(domain);
+        const ok = !/^\d+(?:\.\d+)*$/.test(local) && prev !== '/' && !/\.(?:png|jpe?g|gif|svg|webp)$/i.test(domain) && !scpRemote(text, at + 1 + domain.length);
         if (ok) out.push(mk('email', s, at + 1 + domain.length, 0.95, 'medium', 'email address'));
         at = text.indexOf('@', at + 1 + domain.length);
         continue;
@@ -534,7 +540,9 @@ const NUM_RE = /[+(]?\d[\d \-.()/]{3,30}\d|\d{4,}/g;
 
 const PHONE_CUE_BEFORE = /(?:phone|tel|telephone|telefon|t[ée]l[ée]phone|tel[ée]fono|telefone|handy|mobil|m[óo]vil|celular|cellulare|portable|mobile|cell|fax|desk|office|call(?:ing)?|ring|sms|text(?: me)?|whats ?app|contact|reach(?: me)?|messages? to|answering at|dial(?:ed)?|number|no\.|nr\.?|hotline|helpline|landline|direct)\b[^\d\n]{0,20}$/i;
 const PHONE_CUE_AFTER = /^[ \t]{0,3}(?:\(?(?:office|fax|mobile|cell|home|work|desk|tel|phone|direct)\)?)\b/i;
-const NOT_PHONE_CUE = /(?:order|invoice|batch|isbn|sku|tracking|ticket|issue|pr|build|version|v|id|ref|reference|item|items|account|acct|card|iban|ssn|zip|postal|code|po|pin|otp|serial|model|part|page|line|lines|step|room|flight|route)\s*(?:#|no\.?|number|nr\.?|:)?\s*$/i;
+const NOT_PHONE_CUE = /(?:order|invoice|rechnung|bestellung|auftrag|lieferschein|kundennummer|commande|facture|pedido|factura|albar[aá]n|fattura|ordine|bestelling|factuur|zam[oó]wienie|faktura|encomenda|fatura|batch|isbn|sku|tracking|ticket|issue|pr|build|version|v|id|ref|reference|item|items|account|acct|card|iban|ssn|zip|postal|code|po|pin|otp|serial|model|part|page|line|lines|step|room|flight|route)\s*(?:#|no\.?|number|nr\.?|:)?\s*$/i;
+
+const FIVE_PAIRS_RE = /^0[1-9]([ .-])\d{2}(?:\1\d{2}){3}$/;
 
 function phoneScore(cand: string, before: string, after: string): number {
   const digits = cand.replace(/\D/g, '');
@@ -546,7 +554,9 @@ function phoneScore(cand: string, before: string, after: string): number {
   if (/^\d{4}-\d{2}-\d{2}/.test(cand) || /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(cand) || /\d{1,2}:\d{2}/.test(cand)) return 0;
   if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(cand)) return 0; // IPv4
   if (cand.includes('/')) return 0;
-  if (/\./.test(cand) && !/^\+?\(?\d{2,4}\)?\.\d{3}\.\d{3,4}$/.test(cand)) return 0; // versions, decimals
+  // a national number in five pairs with one separator (FR / BE / MA style `06 14 18 78 29`, `06.14.18.78.29`)
+  const pairs = FIVE_PAIRS_RE.test(cand);
+  if (/\./.test(cand) && !pairs && !/^\+?\(?\d{2,4}\)?\.\d{3}\.\d{3,4}$/.test(cand)) return 0; // versions, decimals
   if (/[#$€£]$/.test(before) || /^\s*(?:%|kg|g|cm|mm|km|ms|s\b|items|x\b|px)/.test(after)) return 0;
   if (NOT_PHONE_CUE.test(before)) return 0;
   const cue = PHONE_CUE_BEFORE.test(before) || PHONE_CUE_AFTER.test(after);
@@ -561,6 +571,7 @@ function phoneScore(cand: string, before: string, after: string): number {
     if (p && p.isValid()) return cue ? 0.95 : 0.8;
   }
   if (cue && grouped) return 0.75;
+  if (pairs) return 0.7;
   if (cue && digits.length >= 9 && digits.length <= 12 && digits[0] === '0') return 0.7;
   return 0;
 }
@@ -653,7 +664,7 @@ function findNumbers(text: string, out: Finding[]): void {
     if (digits.length >= 12 && digits.length <= 19 && /^\d+(?:[ -]\d+)*$/.test(cand)) {
       const groups = cand.split(/[ -]/);
       const plausibleGrouping = groups.length === 1 || groups.every((g) => g.length >= 3 && g.length <= 6);
-      if (plausibleGrouping && luhnValid(digits) && cardNetwork(digits) && !/(?:isbn|order|tracking|invoice|serial|imei)\W*(?:number|no\.?|#)?\W*$/i.test(before)) {
+      if (plausibleGrouping && luhnValid(digits) && cardNetwork(digits) && !/(?:isbn|order|tracking|invoice|serial|imei)\W*(?:number|no\.?|#)?\W*$|\bs\/?n\W*$/i.test(before)) {
         const cardCue = /card|visa|mastercard|amex|cc\b|credit|debit|payment|pay with|charged/i.test(before);
         out.push(mk('credit-card', start, end, cardCue ? 0.95 : 0.85, 'high', 'payment card number'));
         continue;
@@ -1108,7 +1119,19 @@ function euSuffixOf(w: string): string | undefined {
   }
   return best < 0 ? undefined : EU_SUFFIXES[best];
 }
-const EU_PREFIXES = new Set(['piazzetta', 'rua', 'rue', 'avenida', 'avda.', 'av.', 'calle', 'c/', 'via', 'viale', 'piazza', 'piazzale', 'carrer', 'ul.', 'ulica', 'strada', 'str.', 'praça', 'largo', 'paseo', 'plaza', 'chaussée', 'avenue', 'boulevard', 'travessa', 'alameda', 'camino', 'ronda', 'rambla', 'corso', 'vicolo', 'λ.', 'οδός', 'leoforos', 'calea', 'bulevardul', 'aleja', 'al.', 'plac', 'pl.', 'náměstí', 'nám.', 'trg']);
+const EU_PREFIXES = new Set(['avinguda', 'passeig', 'plaça', 'travessera', 'impasse', 'allée', 'chemin', 'quai', 'estrada', 'piazzetta', 'rua', 'rue', 'avenida', 'avda.', 'av.', 'calle', 'c/', 'via', 'viale', 'piazza', 'piazzale', 'carrer', 'ul.', 'ulica', 'strada', 'str.', 'praça', 'largo', 'paseo', 'plaza', 'chaussée', 'avenue', 'boulevard', 'travessa', 'alameda', 'camino', 'ronda', 'rambla', 'corso', 'vicolo', 'λ.', 'οδός', 'leoforos', 'calea', 'bulevardul', 'aleja', 'al.', 'plac', 'pl.', 'náměstí', 'nám.', 'trg']);
+/** Prefixes that are also common words or abbreviations (`via DHL`, `largo`, `al.`): they start an address only when capitalised. */
+const EU_PREFIX_AMBIGUOUS = new Set(['via', 'largo', 'al.', 'pl.', 'plac', 'str.', 'c/', 'av.', 'ronda', 'trg', 'plaza', 'rambla', 'corso', 'camino', 'strada', 'alameda']);
+/** After a house number: `, boulevard Voltaire`, ` rue des Tanneurs`, `, Rue de Rivoli` (the street name holds a capital). */
+const NUMBER_FIRST_RE = /(?: ?(?:bis|ter))?,? ([\p{L}.\/]{1,20})((?: [\p{L}'’-]{1,30}){1,4})/uy;
+/** Cheap necessary condition for NUMBER_FIRST_RE at `q`: the first word after `, ` / ` ` (or ` bis` / ` ter`) can start a prefix. */
+function numberFirstPossible(text: string, q: number): boolean {
+  let k = q;
+  if (text.charCodeAt(k) === 44) k++;
+  if (text.charCodeAt(k) !== 32) return false;
+  const c = text.charCodeAt(k + 1);
+  return euPrefixFirstOk(c) || c === 98 || c === 116; // b(is), t(er)
+}
 const EU_PREFIX_MAX = Math.max(...[...EU_PREFIXES].map((w) => w.length));
 const UNIT_WORDS = new Set(['apt', 'apt.', 'apartment', 'suite', 'ste', 'ste.', 'flat']);
 
@@ -1237,6 +1260,14 @@ function findAddresses(text: string, out: Finding[]): void {
         continue;
       }
     }
+    if (!upperAfter && (nc === 32 || nc === 44) && (prev === 32 || prev === 10 || prev === 9 || p === 0 || prev === 40 || prev === 34) && numberFirstPossible(text, q)) {
+      NUMBER_FIRST_RE.lastIndex = q;
+      const nf = NUMBER_FIRST_RE.exec(text);
+      if (nf && EU_PREFIXES.has(nf[1]!.toLowerCase()) && !(EU_PREFIX_AMBIGUOUS.has(nf[1]!.toLowerCase()) && !isUpperAt(text, q + nf[0].length - nf[1]!.length - nf[2]!.length)) && /\p{Lu}/u.test(nf[2]!)) {
+        push(p, q + nf[0].length, 0.75);
+        continue;
+      }
+    }
     if (!(prev === 32 || prev === 9 || prev === 35)) continue; // the rest need "word 123" / "Apt. #123"
     // the words before the number, nearest first (what wordsBefore(text, p, 5) returns), one at a time
     let k = p;
@@ -1244,6 +1275,13 @@ function findAddresses(text: string, out: Finding[]): void {
       let sp = k;
       while (sp > 0 && (text.charCodeAt(sp - 1) === 32 || text.charCodeAt(sp - 1) === 9)) sp--;
       if (sp === k && nw > 0) break;
+      // `Calle Sierpes, 12`, `Rua Augusta, 84`: a comma between the street name and the number, the name capitalised
+      if (nw === 0 && sp > 1 && text.charCodeAt(sp - 1) === 44) {
+        let w = sp - 1;
+        while (w > 0 && sp - w < 40 && isAddressWordCharAt(text, w - 1)) w--;
+        if (w === sp - 1 || !isUpperAt(text, w)) continue runs;
+        sp--;
+      }
       let ws = sp;
       while (ws > 0 && sp - ws < 40 && isAddressWordCharAt(text, ws - 1)) ws--;
       if (ws === sp) break;
@@ -1328,6 +1366,7 @@ function findAddresses(text: string, out: Finding[]): void {
     if (lead) p += lead[0].length;
     const seg = /^(?:[^\n.?!;]|\.(?! +\p{Lu}\p{Ll}| *$))+/u.exec(text.slice(p, p + 100))?.[0] ?? '';
     if (seg.length < 3) continue;
+    if (DAY_MONTH_RE.test(seg)) continue; // a date ("moved to 2 July 2027"), not a house number
     if (/^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|o'clock|h)\b|\d{1,2}:\d{2}|\$|€|£|noon|midnight|0x[0-9a-f])/i.test(seg)) continue;
     if (/\d{1,6}[A-Za-z]?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\d{1,5}\b|\p{L}\.\s+\d{1,5}\b/u.test(seg) && !/^\d+\s*(?:x|%|items?|days?|hours?|minutes?|years?|people|times|pages?)\b/i.test(seg)) {
       push(p, p + seg.length, 0.7);
@@ -1413,6 +1452,13 @@ function nirValid(v: string): boolean {
   const body = s.slice(0, 13).replace('2A', '19').replace('2B', '18');
   return 97 - Number(BigInt(body) % 97n) === Number(s.slice(13));
 }
+function belgianNnValid(v: string): boolean {
+  const d = digitsOf(v);
+  if (d.length !== 11) return false;
+  const body = d.slice(0, 9);
+  const check = Number(d.slice(9));
+  return 97 - (Number(body) % 97) === check || 97 - (Number('2' + body) % 97) === check;
+}
 const notAllSame = (v: string): boolean => !/^(.)\1+$/.test(digitsOf(v));
 
 interface LabelledIdRule {
@@ -1431,7 +1477,26 @@ interface LabelledIdRule {
   anyDigits?: boolean;
 }
 
-const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{1,2}\.? (?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]{0,7}\.? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
+/**
+ * Month names (the stems a written date starts with) in English, German, French, Spanish, Italian, Portuguese, Dutch,
+ * Polish and Swedish. A stem matches the start of the month word; the rest of the word is letters.
+ */
+const MONTH_STEMS = [
+  'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec', // en
+  'mär', 'mai', 'okt', 'dez', // de (+ en stems)
+  'janv', 'fév', 'fev', 'avr', 'juin', 'juil', 'aoû', 'aou', 'déc', // fr
+  'ene', 'abr', 'ago', 'dic', // es
+  'gen', 'mag', 'giu', 'lug', 'set', 'ott', // it
+  'fev', 'out', // pt
+  'mei', 'maa', // nl
+  'sty', 'lut', 'kwi', 'cze', 'lip', 'sie', 'wrz', 'paź', 'paz', 'lis', 'gru', // pl
+  'maj', 'aug', // sv
+];
+const MONTH_ALT = [...new Set(MONTH_STEMS)].sort((a, b) => b.length - a.length).join('|');
+/** `12 March 1984`, `12. März 1984`, `12 de marzo de 1984`, `12 avril 1984` (day first), month words of MONTH_STEMS. */
+const DAY_MONTH_YEAR = String.raw`\d{1,2}\.? (?:de )?(?:${MONTH_ALT})[\p{L}]{0,8}\.?,? (?:de |del )?\d{4}`;
+const DAY_MONTH_RE = new RegExp(String.raw`^\d{1,2}\.? (?:de )?(?:${MONTH_ALT})[\p{L}]{0,8}\b`, 'iu');
+const DATE_VALUE = String.raw`(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|${DAY_MONTH_YEAR}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})(?![\d/.-]\d)`;
 
 const LABELLED_ID_RULES: LabelledIdRule[] = [
   { id: 'national-id-es', message: 'Spanish DNI / NIE', labels: ['DNI', 'NIE', 'NIF'], exactCase: true, value: /[XYZ]?\d{7,8}[- ]?[A-Z](?![A-Za-z0-9])/iy, validate: dniValid },
@@ -1444,6 +1509,8 @@ const LABELLED_ID_RULES: LabelledIdRule[] = [
   { id: 'tax-id-de', message: 'German tax id', labels: ['steuer-id', 'steuerid', 'steuer id', 'steuer-identifikationsnummer', 'steueridentifikationsnummer', 'steuerliche identifikationsnummer', 'idnr'], value: /\d{2} ?\d{3} ?\d{3} ?\d{3}(?!\d)/y, validate: notAllSame },
   { id: 'national-id-se', message: 'Swedish personal identity number', labels: ['personnummer', 'personal identity number'], value: /(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)/y, validate: notAllSame },
   { id: 'national-id-fr', message: 'French social security number (NIR)', labels: ['insee', 'nir', 'sécurité sociale', 'securite sociale', 'carte vitale'], value: /[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?!\d)/iy, validate: nirValid },
+  { id: 'national-id-be', message: 'Belgian national register number', labels: ['rijksregisternummer', 'rijksregister', 'registre national', 'numéro national', 'national number', 'NISS', 'INSZ', 'RRN'],
+    value: /\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}(?!\d)/y, validate: belgianNnValid },
   { id: 'health-id-uk', message: 'NHS number', labels: ['NHS'], exactCase: true, value: /\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/y, validate: nhsValid },
   { id: 'passport', message: 'passport number', labels: ['passport', 'reisepass', 'passeport', 'pasaporte', 'passaporto', 'paspoort', 'passnummer'],
     value: /(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}(?![A-Za-z0-9])/y },
@@ -1451,8 +1518,10 @@ const LABELLED_ID_RULES: LabelledIdRule[] = [
     value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
   { id: 'national-id', message: 'identity or tax number', labels: ['PESEL', 'CURP', 'RUT', 'HKID', 'NRIC', 'MyKad', 'TFN', 'PPS', 'PPSN', 'ITIN', 'EIN'], exactCase: true,
     value: /(?=[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d[A-Z0-9 -]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,16}(?: ?[A-Z0-9]{1,8}){0,3}(?![A-Za-z0-9])/y },
-  { id: 'date-of-birth', message: 'date of birth', labels: ['date of birth', 'birth date', 'birthdate', 'born on', 'born', 'geburtsdatum', 'geb.', 'fecha de nacimiento', 'date de naissance', 'data di nascita', 'd.o.b', 'dob'],
-    value: new RegExp(DATE_VALUE, 'iy') },
+  { id: 'date-of-birth', message: 'date of birth', labels: ['date of birth', 'birth date', 'birthdate', 'born on', 'born', 'geburtsdatum', 'geb.', 'geb. am', 'geboren am', 'geboren', 'fecha de nacimiento', 'nacido el', 'nacida el',
+      'date de naissance', 'né le', 'née le', 'data di nascita', 'nato il', 'nata il', 'data de nascimento', 'nascido em', 'nascida em', 'geboortedatum', 'geboren op', 'data urodzenia',
+      'urodzony', 'urodzona', 'födelsedatum', 'syntymäaika', 'd.o.b', 'dob'],
+    value: new RegExp(DATE_VALUE, 'iuy') },
   // a labelled postal address: the label (in several languages), `:` or `=`, then a line holding a number and a word
   { id: 'address', message: 'street address', labels: ['address', 'adresse', 'anschrift', 'dirección', 'direccion', 'indirizzo', 'endereço', 'endereco', 'adres'],
     value: /(?=[^\n;|]{0,40}\d)[^\n;|"'<>{}]{6,100}/y, needsColon: true,
@@ -1479,7 +1548,7 @@ const L_ACCEPT = ID_LABELS.ac.accept;
 const L_START = ID_LABELS.ac.start;
 
 /** Between a label and its value: `number`, `no.`, `nr`, `#`, `:`, `is`, quotes, a closing bracket (`(SSN)`): at most 24 characters. */
-const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|num(?:ber|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
+const ID_SEP_RE = /(?:[ \t_-]*(?:number|numbers|no\.?|nr\.?|n[uú]m(?:ber|mer|er|[ée]ro|ero)?\.?|n[°º]|#|\(s\)))?["']?[ \t]*[)\]]?[ \t]*(?:is|was|ist|es|est|[:=#–-])?[ \t]*["'(]?/iy;
 
 /**
  * Labels are found by an automaton that steps in scanText's pass over the text; a label counts only when a

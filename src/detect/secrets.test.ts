@@ -49,6 +49,37 @@ describe('challenge families', () => {
   });
 });
 
+describe('challenge8 classes (issue #17): keyword-and-value forms and key blocks the rules missed', () => {
+  const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const positives: [string, string][] = [
+    ['a random token with a dot in it (not a dotted identifier)', `'api.secret' => 'Xq${r(4)}.y${r(23)}',`],
+    ['a dotted token as a password', `spring.mail.masterpassword = R${r(5)}.pu${r(22)}`],
+    ['a dotted token in an API-key header', `X-API-Key: hck${r(3)}.Nc${r(22)}`],
+    ['hex that measures under 3.3 bits per character', `"sessionSecret": "fd7c8063cdffcc590ff8afcd"`],
+    ['fish shell: set -x with a quoted value', `set -x SIGNING_SECRET "${r(8)}*${r(8)}"`],
+    ['Rust: a typed binding (&str)', `let AppSecretKey: &str = "${r(10)}-${r(8)}";`],
+    ["Rust: &'static str", `static API_TOKEN: &'static str = "${r(30)}";`],
+    ['a markdown table row', `| name | value |\n|---|---|\n| refresh_token | ${r(7)}~${r(8)} |\n| region | eu-north-1 |`],
+    ['Terraform variable default', `variable "AUTH_TOKEN" {\n  type    = string\n  default = "${r(24, HEX)}"\n}`],
+    ['an Ed25519 PKCS#8 private key (48 base64 characters)', `-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI${r(27, b64)}\n-----END PRIVATE KEY-----`],
+  ];
+  it.each(positives)('%s', (_name, text) => {
+    expect(hit(text).length).toBeGreaterThan(0);
+  });
+  const negatives: [string, string][] = [
+    ['a #{…} template reference', '$env:COOKIE_SECRET = "#{vault.db.password}"'],
+    ['an HTML attribute list after type="password"', '<input type="password" name="password" autocomplete="current-password" placeholder="Password" required>'],
+    ['a dotted identifier value', 'auth.provider.secret = Ed25519.BlindKeySignatures'],
+    ['a markdown table describing settings', '| Variable | Default |\n|---|---|\n| `DB_PASSWORD` | *(none)* |\n| api_key | Your API key from the dashboard |'],
+    ['a Terraform variable without a default', 'variable "db_password" {\n  type      = string\n  sensitive = true\n}'],
+    ['a short PEM body that is a placeholder', '-----BEGIN PRIVATE KEY-----\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n-----END PRIVATE KEY-----'],
+    ['hex with letters only from a..f rarely (a hash id) is not a secret without a key word', `build ${r(24, HEX)}`],
+  ];
+  it.each(negatives)('%s', (_name, text) => {
+    expect(hit(text)).toEqual([]);
+  });
+});
+
 describe('MCP01 token/secret exposure: provider formats', () => {
   const cases: [string, string, string][] = [
     ['AWS access key id', `aws_access_key_id = ${'AKIA' + r(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`, 'secrets.aws-access-key'],
@@ -251,6 +282,9 @@ describe('linear time on adversarial input', () => {
     '"kty":"EC","d":"' + 'Ab1_'.repeat(6) + '",', '"d":"' + 'Ab1_'.repeat(6) + '",', 'mnemonic: ', 'abandon ', 'seed phrase: abc ',
     '"ghp_abc" + ', '"ghp_abcdefghij"\n', 'helloghp_', 'xghp_' + 'a'.repeat(36) + ' ', 'xoxb-1"', 'requirepass ', '\nclient_secret\t', 'password is ',
     'auth = ("a", ', 'passwort: ', 'contraseña=', 'пароль: ', 'パスワード：', 'set -x API_TOKEN ', '$env:API_KEY = ', '--',
+    // challenge8 classes
+    '| password | ', '|password|', 'variable "password" {', 'variable "token" { default = "', 'set -x TOKEN "', ': &\'static str = "', 'a.b7c ',
+    '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI',
   ];
   for (const u of units) {
     it(`1 MiB of ${JSON.stringify(u)} repeated`, () => {

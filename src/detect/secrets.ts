@@ -555,7 +555,10 @@ function scanPem(text: string, out: Finding[]): void {
     // Literal "\n" escapes (keys embedded in JSON) count as line breaks.
     const b64 = body.replace(/\\n|\\r/g, '').replace(/[^A-Za-z0-9+/=]/g, '');
     const headerLines = /Proc-Type|DEK-Info/.test(body);
-    if ((b64.length >= 64 && !looksLikePlaceholder(b64.slice(0, 64)) && shannonEntropy(b64) > 4.5) || (headerLines && b64.length >= 64)) {
+    // A block closed by its own END marker needs less body: an Ed25519 / X25519 key in PKCS#8 is 48 base64 characters.
+    const minBody = matched ? 40 : 64;
+    const minEntropy = b64.length >= 64 ? 4.5 : 4;
+    if ((b64.length >= minBody && !looksLikePlaceholder(b64.slice(0, 64)) && shannonEntropy(b64) > minEntropy) || (headerLines && b64.length >= 64)) {
       const end = matched ? nextEnd + endMarker.length : bodyEnd;
       out.push(mk('private-key', i, end, matched ? 0.99 : 0.8, 'critical', `private key block (${kind.trim()})`));
       coveredUntil = end;
@@ -1156,8 +1159,9 @@ function findAnchors(text: string): Anchors {
 /** Key names that contain a key word but do not name a secret (after gitleaks' generic allowlist, extended). */
 const KEY_NAME_ALLOW_RE = /(?:access(?:ibility|or|ed|es|ing|_?level|_?mode|_?type|_?control|_?log|_?id|_?key_?id|_?point)|random[_.-]?access|api[_.-]?(?:id|name|version|url|uri|endpoint|base|host|path|docs?|group|server|spec|type|gateway|level)|rapid|capital|author|x-ms-exchange-organization-auth|authentication-results|auth[_.-]?(?:type|method|mode|provider|url|uri|endpoint|domain|server|host|scheme|flow|header|enabled|required|status|state|name|user(?:name)?|email|id|strategy|path|config|plugin|service)|credentials?[_.-]?(?:id|type|provider|path|file|name|source|helper|store|process)|withcredentials|(?:bucket|foreign|hot|idx|natural|primary|pub(?:lic)?|schema|sequence|partition|sort|range|hash|cache|row|object|lookup|map|dict|api[_.-]?key[_.-]?name)[_.-]?key|turkey|key[_.-]?(?:alias|board|code|frame|id|length|mesh|name|pair|press(?:ed)?|ring|selector|signature|size|stone|storetype|word|up|down|left|right|type|path|file|spec|usage|format|version|vault|prefix|field|col(?:umn)?|count|event|handler|bindings?|map|s$)|key[_.-]?vault[_.-]?(?:id|name|url)|keyvaulttostoresecrets|key(?:store|tab)[_.-]?(?:file|path|type)?|issuerkeyhash|(?:[dm]onkey)|keying|(?:secret)[_.-]?(?:length|name|size|ref|key[_.-]?ref|path|id|arn|manager|provider|store|version|type|namespace)|usersecretsid|(?:csrf|xsrf)[_.-]?token|token[_.-]?(?:endpoint|ur[il]|type|expir\w*|ttl|lifetime|length|name|path|file|count|limit|usage|header|prefix|field|validity|storage|cache|kind|format)|(?:api|credentials)[_.-]?(?:endpoint|ur[il])|public[_.-]?(?:token|key)|(?:key|token)[_.-]?file|password[_.-]?(?:policy|length|min\w*|max\w*|field|reset|hash(?:er|ing)?|rules?|strength|expir\w*|hint|label|placeholder|prompt|input|confirm\w*|required|regex|pattern|file|path|type|command|variable|var|env|enabled|auth|change|history|complexity|less)|passwd[_.-]?file|session[_.-]?(?:id|timeout|name|store|ttl|length|type|key[_.-]?name)|cookie[_.-]?(?:name|path|domain|secure|samesite|max[_.-]?age|expire\w*|prefix|policy|options)|private[_.-]?(?:ip|dns|subnet|network|endpoint|link|zone|registry|repo|package|method|field|mode|class|var|member|static|final|void|bool|int|string)|signature[_.-]?(?:method|version|type|algorithm|header|name|alg)|salt[_.-]?(?:rounds|length|size)|max[_.-]?tokens?|num[_.-]?tokens?|tokens?[_.-]?(?:count|used|limit)|tokeni[sz]er|sort[_.-]?key|keyboard|keyword|keyframe|keystroke|keynote|apiversion|apikeyname|passthrough|passenger|passive|password_?less)/i;
 
+const HCL_DEFAULT_RE = /[ \t]*\{[^{}]{0,300}?\bdefault[ \t]*=[ \t]*"([^"\n]{1,300})"/y;
 const XML_VALUE_RE = /\s+value\s*=\s*["']([^"'\n]{1,300})["']/y;
-const ASSIGN_RE = /(?:\\?["'`])?(?:[ \t]*:[ \t]*[A-Za-z_][\w<>[\]?.]{0,30}(?=[ \t]*=)|[ \t]+[A-Za-z_][\w.[\]*]{0,30}(?=[ \t]*=))?[ \t]{0,3}(?:=>|:=|::=|:::=|\?\?=|\?=|\|\|=|\.=|\+=|=|:|,|>)(?:[ \t]*[|>][-+]?[ \t]*\r?\n[ \t]*|[ \t]{0,5}(?:(?<=>)\r?\n[ \t]*)?)/y;
+const ASSIGN_RE = /(?:\\?["'`])?(?:[ \t]*:[ \t]*&?(?:'[a-z]{1,10}[ \t]+)?(?:mut[ \t]+)?[A-Za-z_][\w<>[\]?.]{0,30}(?=[ \t]*=)|[ \t]+[A-Za-z_][\w.[\]*]{0,30}(?=[ \t]*=))?[ \t]{0,3}(?:=>|:=|::=|:::=|\?\?=|\?=|\|\|=|\.=|\+=|=|:|,|>)(?:[ \t]*[|>][-+]?[ \t]*\r?\n[ \t]*|[ \t]{0,5}(?:(?<=>)\r?\n[ \t]*)?)/y;
 const PAIR_VALUE_RE = /[([][ \t]*(["'])[^"'\n]{1,100}\1[ \t]*,[ \t]*["']([^"'\n]{1,200})["']/y;
 const QUOTED_VALUE_RE = /(["'`])([^"'`\n\r]{1,300})\1/y;
 const BARE_VALUE_RE = /([\w.=+/~\-!@#%^&*?][\w.=+/~\-!@#%^&*$?]{0,299})/y;
@@ -1200,6 +1204,12 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   }
   if (text[p] === ']') p++;
   if (text[p] === ')') return undefined;
+  // Terraform / HCL: variable "db_password" { … default = "…" }: the key is the block label
+  if (text.charCodeAt(p - 1) === 34 && text.charCodeAt(ks - 1) === 34 && (text.charCodeAt(ks - 2) === 32 || text.charCodeAt(ks - 2) === 9) && /variable[ \t]{1,4}"$/.test(text.slice(Math.max(0, ks - 14), ks))) {
+    HCL_DEFAULT_RE.lastIndex = p;
+    const d = HCL_DEFAULT_RE.exec(text);
+    return d ? { keyStart: ks, key: text.slice(ks, ke), valueStart: p + d[0].length - d[1]!.length - 1, value: d[1]!, quoted: true } : undefined;
+  }
   // XML settings: <add key="ClearTextPassword" value="..." />
   if (text[p - 1] === '"' || text[p - 1] === "'") {
     XML_VALUE_RE.lastIndex = p;
@@ -1213,6 +1223,8 @@ function parseAssignment(text: string, kwStart: number, kwEnd: number): Assignme
   if (!op) return spaceSeparated(text, ks, ke, p);
   // ... and the name after it is the next attribute's (`placeholder="Enter your password" autocomplete="current-password"`)
   if (strayQuote && /^[ \t]+[A-Za-z_]/.test(op[0])) return undefined;
+  // a quoted word followed by a name and `=` is an attribute list (`name="password" autocomplete="…"`), not `Type key =`
+  if ((text[p - 1] === '"' || text[p - 1] === "'") && /^[ \t]+[A-Za-z_]/.test(op[0])) return undefined;
   const opText = op[0].trim().replace(/^["'`]/, '');
   if (opText === '>' && text[p - 1] !== '"' && text[p] !== '>') {
     // XML: <password>value</password>
@@ -1266,7 +1278,9 @@ function operatorMayFollow(text: string, p: number): boolean {
  * Blank-separated settings on a line of their own (`requirepass <value>`, `client_secret    <value>`, the
  * redis / sshd / INI-without-`=` style): the key starts the line, one value follows, nothing else.
  */
-const SPACE_VALUE_RE = /[ \t]{1,16}([^\s'"`]{6,200})[ \t]*(?=\r?\n|$)/y;
+const SPACE_VALUE_RE = /[ \t]{1,16}(?:"([^"\n]{6,200})"|'([^'\n]{6,200})'|([^\s'"`]{6,200}))[ \t]*(?=\r?\n|$)/y;
+/** A markdown / ASCII table row `| name | value |`: the value cell holds one token (emphasis and code marks stripped). */
+const TABLE_VALUE_RE = /[ \t]{0,16}\|[ \t]{0,16}([*_`]{0,2})([^\s|*`]{6,200})\1[ \t]{0,16}(?=\||\r?\n|$)/y;
 function spaceSeparated(text: string, ks: number, ke: number, p: number): Assignment | undefined {
   if (p !== ke) return undefined;
   const c = text.charCodeAt(p);
@@ -1277,15 +1291,25 @@ function spaceSeparated(text: string, ks: number, ke: number, p: number): Assign
   if (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) return proseValue(text, ks, ke, p);
   let blank = lineStart;
   while (blank < ks && (text.charCodeAt(blank) === 32 || text.charCodeAt(blank) === 9)) blank++;
+  if (text.charCodeAt(blank) === 124 && TABLE_ROW_RE.test(text.slice(lineStart, ks))) {
+    TABLE_VALUE_RE.lastIndex = p;
+    const t = TABLE_VALUE_RE.exec(text);
+    const key = text.slice(ks, ke);
+    if (!t || !STRONG_KEY_RE.test(key)) return undefined;
+    return { keyStart: ks, key, valueStart: p + t[0].length - t[2]!.length - t[1]!.length - (t[0].length - t[0].trimEnd().length), value: t[2]!, quoted: false };
+  }
   if (blank < ks && !LINE_PREFIX_RE.test(text.slice(lineStart, ks))) return proseValue(text, ks, ke, p);
   SPACE_VALUE_RE.lastIndex = p;
   const m = SPACE_VALUE_RE.exec(text);
   if (!m) return undefined;
   const key = text.slice(ks, ke);
   if (!STRONG_KEY_RE.test(key)) return undefined;
-  return { keyStart: ks, key, valueStart: p + m[0].length - m[1]!.length - (m[0].length - m[0].trimEnd().length), value: m[1]!, quoted: false };
+  const value = m[1] ?? m[2] ?? m[3]!;
+  const quoted = m[3] === undefined;
+  return { keyStart: ks, key, valueStart: p + m[0].length - value.length - (quoted ? 1 : 0) - (m[0].length - m[0].trimEnd().length), value, quoted };
 }
 /** What may precede a blank-separated setting on its line: indentation, `set -x` (fish), `setenv` (csh), `ENV` (Dockerfile). */
+const TABLE_ROW_RE = /^[ \t]*\|[ \t]*$/;
 const LINE_PREFIX_RE = /^[ \t]*(?:(?:set(?:[ \t]+-[A-Za-z]{1,3})?|setenv|ENV|env)[ \t]+)?$/;
 
 /**
@@ -1317,6 +1341,20 @@ const PASSWORD_KEY_RE = /passw(?:or)?d|pwd|(?:^|[_.-])pass$|^pass$|passphrase|pa
 const h0 = shannonEntropy;
 
 /**
+ * A segment that reads as an identifier (`BlindKeySignatures`, `default`, `toString`): words in camel / Pascal
+ * case, no digits. Random tokens with a dot (`XIDikV.y7y4Ri80Iit5WOg22`) flip case and carry digits.
+ */
+const WORDY_SEGMENT_RE = /^[A-Z]?[a-z]{2,}(?:[A-Z][a-z]+){0,5}$/;
+
+/**
+ * Hex is a 16-letter alphabet: a random hex string of 20–32 characters often measures 3.1–3.5 bits per character,
+ * under the general bar of 3.3. Hex needs digits and letters both, and clears a lower bar.
+ */
+function randomHex(v: string): boolean {
+  return v.length >= 20 && /^[0-9a-f]+$|^[0-9A-F]+$/.test(v) && /[0-9]/.test(v) && /[a-fA-F]/.test(v) && shannonEntropy(v) >= 2.9;
+}
+
+/**
  * Letters in random case (`BNvbQSneAB`), not words or identifiers: the case flips between neighbours at least
  * once every four characters, and the entropy is high.
  */
@@ -1341,14 +1379,14 @@ export function genericValueScore(key: string, value: string): number {
   if (v.length < 6) return 0;
   if (PROVIDER_PREFIX_RE.test(v)) return 0;
   if (looksLikePlaceholder(v)) return 0;
-  if (/^\$|\$\{|\{\{|\}\}|%\(|^<|^\[|^\(|^function\b|=>|\bnew\b/.test(v)) return 0;
+  if (/^\$|\$\{|\{\{|\}\}|%\(|^<|^\[|^\(|^function\b|=>|\bnew\b|^#\{[^}]*\}$/.test(v)) return 0;
   if (/^[A-Za-z_][\w.]*=[^=]/.test(v)) return 0; // `id=name` option lists, not a value
   if (/^![A-Za-z]+$/.test(v)) return 0; // a YAML tag (`!vault |`, `!Ref`): the value follows it
   if (v.includes('://') || /^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v)) return 0; // URLs and paths
   if (/^[0-9.:\-_/ ]+$/.test(v) && !/^[0-9]{16,}$/.test(v) && !PASSWORD_KEY_RE.test(key)) return 0; // numbers, versions, dates, IPs
   if (/^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/.test(v)) return 0; // versions
   if (/^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*){1,}(?:\(\))?$/.test(v) && !/[0-9]/.test(v.replace(/\.[A-Za-z_]+$/, ''))) return 0; // dotted identifiers, domains
-  if (/^[A-Za-z]+[\w-]*\.[A-Za-z_]\w*$/.test(v) && /^[A-Z]?[a-z]/.test(v.split('.')[1] ?? '')) return 0; // Ed25519.BlindKeySignatures
+  if (/^[A-Za-z]+[\w-]*\.[A-Za-z_]\w*$/.test(v) && WORDY_SEGMENT_RE.test(v.split('.')[1] ?? '')) return 0; // Ed25519.BlindKeySignatures
   if (/^(?:[a-z]+[_-])+[a-z]+$/i.test(v) && !PASSWORD_KEY_RE.test(key)) return 0; // snake/kebab words
   if (/^[A-Z][A-Z0-9_]+$/.test(v) && v.includes('_') && shannonEntropy(v) < 3.8) return 0; // CONSTANT_NAMES
   if (/^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return 0; // camelCase identifiers
@@ -1366,7 +1404,7 @@ export function genericValueScore(key: string, value: string): number {
   if (/\s/.test(v)) return 0;
   if (/^[A-Za-z_.-]+$/.test(v) && !(v.length >= 16 && randomLetters(v))) return 0; // letters only: words, not keys
   if (/^[0-9]+$/.test(v)) return v.length >= 16 && h0(v) >= 2.8 && /token|secret|key/i.test(key) ? 0.6 : 0; // long numeric tokens only
-  if (h < 3.3) return 0;
+  if (h < 3.3 && !randomHex(v)) return 0;
   // long hex / base64 / mixed tokens
   return h >= 3.8 ? 0.85 : 0.7;
 }
