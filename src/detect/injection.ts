@@ -27,7 +27,7 @@ import { PreparedText } from './prepared.js';
 import { findDirective } from './directive.js';
 
 export { deobfuscate } from './normalize.js';
-import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
+import { firstSetsOrUndefined, prefilterPasses, firstSets, scanNearNonAscii, type Prefilter } from './prefilter.js';
 
 export type Kind =
   | 'addr' // text addressed to the AI / model / agent
@@ -632,6 +632,9 @@ const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
   ['exfil', 0.45, 0.55, new RegExp(`(?:@|https?://)[^\n]{0,40}?(?:${fold('भेजें|भेजो|भेज दें|अपलोड')})`, 'g')],
 ];
 
+/** The other-script rules' expressions (for the tests of scanNearNonAscii). */
+export const OTHER_SCRIPT_RES: readonly RegExp[] = [...CJK_RULES, ...NON_LATIN_RULES].map((r) => r[3]);
+
 /** Meta context: the text talks ABOUT prompt injection / is code or test material. */
 const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?|tokeni[sz]ers?|chat\s+templates?|special\s+tokens?|chatml)/g;
 const META_WEAK = /\b(?:payloads?|researchers?|benchmarks?|examples?\s+of|such\s+as|phrases?\s+like|strings?\s+like|things\s+like|sentences?\s+like|for\s+example|e\.g\.|defen[cs]es?|mitigations?|detectors?|classifiers?|mock\w*|describe\(|we\s+(?:show|teach|explain|demonstrate)|this\s+(?:post|article|paper|talk|guide|tutorial)|blog|primer|explained|typical(?:ly)?|model\s+cards?|delimit(?:s|ed|ers?)?)\b/g;
@@ -844,6 +847,8 @@ export function collectHits(t: string, mode: Mode): Hit[] {
   const hits: Hit[] = [];
   const extra = (re: RegExp, kind: Kind, w: number, wt: number, lineStart = false): void => {
     const ki = K(kind);
+    // rules of other scripts on a long text: tried only near its non-ASCII characters (same matches)
+    if (!lineStart && t.length >= 256 && scanNearNonAscii(re, t, 500, (m) => hits.push({ kind, w: mode === 'tool' ? wt : w, start: m.index, end: m.index + m[0].length, quoted: -1, ki }))) return;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     let guard = 0;
