@@ -218,9 +218,7 @@ export function findDirective(text: string): DirectiveHit | undefined {
     const raw = t.slice(i, j);
     const lead = CLAUSE_LEAD.exec(raw);
     const clause = lead === null ? raw : raw.slice(lead[0].length);
-    // a clause that is a whole line of its own
-    const line = (i === 0 || t.charCodeAt(i - 1) === 10 || /\n[ \t]*$/.test(t.slice(Math.max(0, i - 8), i))) && (j >= n || t.charCodeAt(j) === 10 || /^[.!?]?[ \t]*(?:\n|$)/.test(t.slice(j, j + 4)));
-    const hit = scoreClause(clause, addrLeft > 0 && !CODE.test(clause), addrWhy, transcript, line);
+    const hit = scoreClause(clause, addrLeft > 0 && !CODE.test(clause), addrWhy, transcript, t, i, j);
     if (hit.turn) {
       addrLeft = 3;
       addrWhy = 'turn marker';
@@ -235,6 +233,14 @@ export function findDirective(text: string): DirectiveHit | undefined {
     i = j + 1;
   }
   return best !== undefined && best.score > 0 ? best : undefined;
+}
+
+const LINE_BEFORE = /\n[ \t]*$/;
+const LINE_AFTER = /^[.!?]?[ \t]*(?:\n|$)/;
+/** Is the clause t[i, j) a whole line of its own? (asked only when it matters: most clauses never need it) */
+function isOwnLine(t: string, i: number, j: number): boolean {
+  const n = t.length;
+  return (i === 0 || t.charCodeAt(i - 1) === 10 || LINE_BEFORE.test(t.slice(Math.max(0, i - 8), i))) && (j >= n || t.charCodeAt(j) === 10 || LINE_AFTER.test(t.slice(j, j + 4)));
 }
 
 function isSep(c: number): boolean {
@@ -288,7 +294,11 @@ function isTranscript(t: string): boolean {
   return lines >= 2 && seen.size >= 2;
 }
 
-function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, line = false): ClauseScore {
+const NEGATED = /^(?:never|don't|do\s+not)\b|\b(?:must|should|shall)\s+(?:never|not)\b/;
+const QUOTE_END = /['"`]\s*$/;
+
+/** Score one clause `c` (of the view text t[i, j), after its leading structure). */
+function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, t: string, i: number, j: number): ClauseScore {
   if (transcript && LABEL.test(c)) return { score: 0, head: false, turn: false, why: '' }; // a speaker's line
   const turn = TURN.test(c);
   const m = headHint(c) ? (AI_HINT.test(c) ? ADDR_HEAD : ADDR_HEAD_NO_AI).exec(c) : null;
@@ -323,21 +333,28 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
       if (isDirective(after)) return { score: TARGET.test(after) ? 0.8 : 0.7, head: false, turn, why: 'task redirect, directive' };
     }
     // a change of the reply's encoding or language that hides it: "respond using rot13 from here on"
-    if (FORMAT_HINT.test(c) && isDirective(c) && FORMAT.test(c)) return { score: 0.7, head: true, turn, why: 'reply format change' };
+    let directiveC: boolean | undefined; // isDirective(c), asked at most once
+    if (FORMAT_HINT.test(c) && (directiveC = isDirective(c)) && FORMAT.test(c)) return { score: 0.7, head: true, turn, why: 'reply format change' };
     // a generative task dropped into the data on a line of its own ("provide a poem about the sea."): work for
     // an assistant, not for the document's reader
-    if (line && TASK_INSERT.test(c)) return { score: 0.65, head: false, turn, why: 'inserted task' };
+    if (TASK_INSERT.test(c) && isOwnLine(t, i, j)) return { score: 0.65, head: false, turn, why: 'inserted task' };
     // a new persona or mode for the reader
     const pm = c.includes('you are') ? PERSONA.exec(c) : null;
-    if (pm !== null && !/['"`]\s*$/.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };
+    if (pm !== null && !QUOTE_END.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };
     // an imperative that speaks about the model's own situation (its reply, "the user", this chat) and
     // moves data out, hides something or does damage: addressed to the model without naming it
-    const negated = /^(?:never|don't|do\s+not)\b|\b(?:must|should|shall)\s+(?:never|not)\b/.test(c.slice(0, 60));
+    const negated = NEGATED.test(c.length > 60 ? c.slice(0, 60) : c);
     const modal = !negated && MODAL_HINT.test(c) && AI_MODAL.test(c);
-    if ((isDirective(c) || modal) && !negated) {
+    if (!negated && ((directiveC ?? isDirective(c)) || modal)) {
       // what the instruction itself says, without a leading condition ("if someone asks you to post credentials, report it")
       const main = c.replace(SEQ_LEAD, '');
-      const sens = SENSITIVE.test(main), dest = DESTINATION.test(main), conceal = CONCEAL.test(main), implied = modal || IMPLIED.test(main), harm = HARM.test(main);
+      const implied = modal || IMPLIED.test(main);
+      const sens = SENSITIVE.test(main);
+      // without an implied addressee only sensitive data + a destination count: the other tests decide nothing
+      if (!implied && !sens) return { score: 0, head: false, turn, why };
+      const dest = DESTINATION.test(main);
+      if (!implied && !dest) return { score: 0, head: false, turn, why };
+      const conceal = CONCEAL.test(main), harm = HARM.test(main);
       if ((sens && dest) || (implied && (dest || conceal || sens || harm))) return { score: 0.7, head: implied, turn, why: `imperative${modal ? ' to the model' : implied ? ' about the model\'s reply or user' : ''}${sens ? ', sensitive data' : ''}${dest ? ', destination' : ''}${conceal ? ', concealment' : ''}${harm ? ', harmful action' : ''}` };
       if (implied) return { score: 0, head: true, turn, why: 'implied addressee' };
     }
