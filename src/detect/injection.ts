@@ -614,7 +614,9 @@ const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
   ['exfil', 0.45, 0.55, new RegExp(fold(String.raw`(?:@|https?:\/\/)[^\n]{0,60}?(?:送信|転送|送っ|送り|送る|アップロード)`), 'g')],
   // ko: "(previous) instructions (all) ignore"
   ['override', 0.55, 0.55, new RegExp(fold(String.raw`(?:지시|명령|지침|규칙|설정|프롬프트)(?:을|를|은|는|사항을|사항은)?\s*(?:모두|전부|다)?\s*(?:무시|잊어)`), 'g')],
-  ['addr', 0.45, 0.3, new RegExp(fold(String.raw`(?:ai|인공지능)?\s*(?:비서|어시스턴트|에이전트|챗봇|모델)(?:에게|께|님)`), 'g')],
+  // (?<!\s): a start inside a run of spaces cannot be the leftmost match (one space earlier matches too), and
+  // without it every position of a long run of spaces before a Hangul letter scanned the rest of the run (quadratic)
+  ['addr', 0.45, 0.3, new RegExp(fold(String.raw`(?:ai|인공지능)?(?<!\s)\s*(?:비서|어시스턴트|에이전트|챗봇|모델)(?:에게|께|님)`), 'g')],
   ['exfil', 0.45, 0.55, new RegExp(fold(String.raw`(?:@|https?:\/\/)[^\n]{0,60}?(?:전달|전송|보내|업로드)`), 'g')],
   ['read_pass', 0.45, 0.5, new RegExp(`(?:${fold('прочитай|прочитайте|прочти|открой|считай|возьми|скопируй')})[^\n]{0,40}?(?:~/|\\.env\\b|id_rsa|${fold('ключ|парол|секрет|токен|учетн')})`, 'g')],
   ['conceal', 0.5, 0.6, new RegExp(`(?:${fold('не сообщай|не говори|не рассказывай|не упоминай|не показывай|не сообщайте|не говорите')})[^\n]{0,30}?(?:${fold('пользовател|никому')})`, 'g')],
