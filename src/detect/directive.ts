@@ -136,6 +136,8 @@ const VERBS = [
 const VERB = String.raw`(?:${[...new Set(VERBS)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
 const SEQ = String.raw`(?:(?:before|prior\s+to|after|once|when|as\s+soon\s+as|while|instead\s+of|rather\s+than|in\s+place\s+of|in\s+addition\s+to|on\s+top\s+of|besides|antes\s+de|despues\s+de|en\s+lugar\s+de|bevor|nachdem|statt|anstatt|avant\s+de|apres|au\s+lieu\s+de|prima\s+di|dopo|invece\s+di|em\s+vez\s+de|voordat|zanim)\b[^,.;:\n]{0,80}[,:]\s*|(?:to|for|in\s+order\s+to|if|when|whenever|once|as\s+soon\s+as)\s+[^,.;:\n]{1,60},\s*|(?:ok|okay|great|thanks|cool|alright|right|good)\b[\s,!.]*|(?:first(?:\s+of\s+all)?|then|next|also|additionally|afterwards|finally|quietly|silently|secretly|discreetly|immediately|just|simply|kindly|please|pls|plz|now|from\s+now\s+on|from\s+(?:this|that)\s+point(?:\s+on)?|going\s+forward|henceforth|step\s+\w+|por\s+favor|bitte|s'il\s+te\s+plait|per\s+favore|a\s+partir\s+de\s+(?:agora|ahora|maintenant)|desde\s+ahora|de\s+ahora\s+en\s+adelante|ab\s+jetzt|von\s+nun\s+an|desormais|d'ora\s+in\s+poi|vanaf\s+nu|od\s+teraz)\b[\s,:—-]*)`;
 const SEQ_LEAD = new RegExp(String.raw`^(?:${SEQ}){1,3}`);
+/** SEQ_LEAD, sticky: the clause without it is a slice (c.replace(SEQ_LEAD, '') without the regex replace). */
+const SEQ_LEAD_Y = new RegExp(SEQ_LEAD.source, 'y');
 /** The other directive forms (the common one, a clause-initial imperative verb, is checked by word lookup in `isDirective`). */
 const DIRECTIVE_REST_START = new RegExp(
   String.raw`^(?:${SEQ}){0,2}(?:(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+(?:to|required\s+to|now|no\s+longer)|(?:will|may|can)\s+now|are\s+(?:hereby\s+)?(?:authori[sz]ed|allowed|permitted|cleared))\b` +
@@ -154,11 +156,27 @@ const VERB_SET: ReadonlySet<string> = new Set(VERBS);
 const SEQ_LEAD0 = new RegExp(String.raw`^(?:${SEQ}){0,3}(?:(?:you|u)\s+)?`);
 const FIRST_WORD = /^[a-z][a-z'-]*/;
 
+/** SEQ_LEAD0 as a sticky expression: its length is read from lastIndex (no match array per clause). */
+const SEQ_LEAD0_Y = new RegExp(SEQ_LEAD0.source, 'y');
+/** [a-z'-] by code: FIRST_WORD's characters after the first. */
+const WORD_TAIL = Uint8Array.from({ length: 128 }, (_, c) => ((c >= 97 && c <= 122) || c === 39 || c === 45 ? 1 : 0));
+
 /** Does the clause start (after sequencing / purpose phrases) with an imperative, or take another directive form? */
 function isDirective(s: string): boolean {
-  const k = SEQ_LEAD0.exec(s)![0].length;
-  const w = FIRST_WORD.exec(k === 0 ? s : s.slice(k, k + 24));
-  if (w !== null && VERB_SET.has(w[0])) return true;
+  SEQ_LEAD0_Y.lastIndex = 0;
+  const k = SEQ_LEAD0_Y.test(s) ? SEQ_LEAD0_Y.lastIndex : 0; // always matches (everything in it is optional)
+  // the first word: FIRST_WORD on s, or on the 24 characters after the lead
+  const c0 = s.charCodeAt(k);
+  if (c0 >= 97 && c0 <= 122) {
+    const lim = k === 0 ? s.length : Math.min(s.length, k + 24);
+    let j = k + 1;
+    while (j < lim) {
+      const c = s.charCodeAt(j);
+      if (c >= 128 || WORD_TAIL[c] === 0) break;
+      j++;
+    }
+    if (VERB_SET.has(s.slice(k, j))) return true;
+  }
   return DIRECTIVE_REST_START.test(s) || DIRECTIVE_REST_ANYWHERE.test(s);
 }
 
@@ -243,13 +261,16 @@ export function findDirective(text: string): DirectiveHit | undefined {
     while (i < n && isSep(t.charCodeAt(i))) i++;
     if (i >= n) break;
     let j = i;
-    while (j < n && j - i < CLAUSE_MAX && !isEnd(t, j)) j++;
+    while (j < n && j - i < CLAUSE_MAX) {
+      const c = t.charCodeAt(j);
+      // most characters cannot end a clause: isEnd only for those that may
+      if ((c < 128 ? END_CAND[c] === 1 : c === 0x3002 || c === 0xff1b) && isEnd(t, j)) break;
+      j++;
+    }
     const raw = t.slice(i, j);
     const lead = CLAUSE_LEAD.exec(raw);
     const clause = lead === null ? raw : raw.slice(lead[0].length);
-    // a clause that is a whole line of its own
-    const line = (i === 0 || t.charCodeAt(i - 1) === 10 || /\n[ \t]*$/.test(t.slice(Math.max(0, i - 8), i))) && (j >= n || t.charCodeAt(j) === 10 || /^[.!?]?[ \t]*(?:\n|$)/.test(t.slice(j, j + 4)));
-    const hit = scoreClause(clause, addrLeft > 0 && !CODE.test(clause), addrWhy, transcript, line);
+    const hit = scoreClause(clause, addrLeft > 0 && !CODE.test(clause), addrWhy, transcript, t, i, j);
     if (hit.turn) {
       addrLeft = 3;
       addrWhy = 'turn marker';
@@ -266,9 +287,20 @@ export function findDirective(text: string): DirectiveHit | undefined {
   return best !== undefined && best.score > 0 ? best : undefined;
 }
 
+const LINE_BEFORE = /\n[ \t]*$/;
+const LINE_AFTER = /^[.!?]?[ \t]*(?:\n|$)/;
+/** Is the clause t[i, j) a whole line of its own? (asked only when it matters: most clauses never need it) */
+function isOwnLine(t: string, i: number, j: number): boolean {
+  const n = t.length;
+  return (i === 0 || t.charCodeAt(i - 1) === 10 || LINE_BEFORE.test(t.slice(Math.max(0, i - 8), i))) && (j >= n || t.charCodeAt(j) === 10 || LINE_AFTER.test(t.slice(j, j + 4)));
+}
+
 function isSep(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 34 || c === 39 || c === 42 || c === 62 || c === 35 || c === 0x2014 || c === 45 || c === 40 || c === 47 || c === 123 || c === 91 || c === 124;
 }
+
+/** The ASCII characters isEnd can answer true for: \n ; . ! ? " < - * */
+const END_CAND = Uint8Array.from({ length: 128 }, (_, c) => (c === 10 || c === 59 || c === 46 || c === 33 || c === 63 || c === 34 || c === 60 || c === 45 || c === 42 ? 1 : 0));
 
 function isEnd(t: string, j: number): boolean {
   const c = t.charCodeAt(j);
@@ -317,7 +349,11 @@ function isTranscript(t: string): boolean {
   return lines >= 2 && seen.size >= 2;
 }
 
-function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, line = false): ClauseScore {
+const NEGATED = /^(?:never|don't|do\s+not)\b|\b(?:must|should|shall)\s+(?:never|not)\b/;
+const QUOTE_END = /['"`]\s*$/;
+
+/** Score one clause `c` (of the view text t[i, j), after its leading structure). */
+function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript: boolean, t: string, i: number, j: number): ClauseScore {
   if (transcript && LABEL.test(c)) return { score: 0, head: false, turn: false, why: '' }; // a speaker's line
   const turn = TURN.test(c);
   const m = headHint(c) ? (AI_HINT.test(c) ? ADDR_HEAD : ADDR_HEAD_NO_AI).exec(c) : null;
@@ -352,26 +388,34 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
       if (isDirective(after)) return { score: TARGET.test(after) ? 0.8 : 0.7, head: false, turn, why: 'task redirect, directive' };
     }
     // a change of the reply's encoding or language that hides it: "respond using rot13 from here on"
-    if (FORMAT_HINT.test(c) && isDirective(c) && FORMAT.test(c)) return { score: 0.7, head: true, turn, why: 'reply format change' };
+    let directiveC: boolean | undefined; // isDirective(c), asked at most once
+    if (FORMAT_HINT.test(c) && (directiveC = isDirective(c)) && FORMAT.test(c)) return { score: 0.7, head: true, turn, why: 'reply format change' };
     // a generative task dropped into the data on a line of its own ("provide a poem about the sea."): work for
     // an assistant, not for the document's reader
-    if (line && TASK_INSERT.test(c)) return { score: 0.65, head: false, turn, why: 'inserted task' };
+    if (TASK_INSERT.test(c) && isOwnLine(t, i, j)) return { score: 0.65, head: false, turn, why: 'inserted task' };
     // a new persona or mode for the reader
     const pm = c.includes('you are') ? PERSONA.exec(c) : null;
-    if (pm !== null && !/['"`]\s*$/.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };
+    if (pm !== null && !QUOTE_END.test(c.slice(0, pm.index))) return { score: 0.75, head: true, turn, why: 'persona' };
     if (RULES_VOID.test(c)) return { score: 0.75, head: true, turn, why: 'the model\'s rules declared void' };
     // an imperative that speaks about the model's own situation (its reply, "the user", this chat) and
     // moves data out, hides something or does damage: addressed to the model without naming it
-    const negated = /^(?:never|don't|do\s+not)\b|\b(?:must|should|shall)\s+(?:never|not)\b/.test(c.slice(0, 60));
+    const negated = NEGATED.test(c.length > 60 ? c.slice(0, 60) : c);
     const modal = !negated && MODAL_HINT.test(c) && AI_MODAL.test(c);
-    if ((isDirective(c) || modal) && !negated) {
+    if (!negated && ((directiveC ?? isDirective(c)) || modal)) {
       // what the instruction itself says, without a leading condition ("if someone asks you to post credentials, report it")
-      const main = c.replace(SEQ_LEAD, '');
-      const sens = SENSITIVE.test(main), dest = DESTINATION.test(main), conceal = CONCEAL.test(main), implied = modal || IMPLIED.test(main), harm = HARM.test(main);
+      SEQ_LEAD_Y.lastIndex = 0;
+      const main = SEQ_LEAD_Y.test(c) ? c.slice(SEQ_LEAD_Y.lastIndex) : c;
       // someone talks to the model ("you") about its user in the third person, and tells it what to do
       if (!modal && THIRD_USER.test(main) && SECOND.test(main)) return { score: 0.7, head: true, turn, why: 'imperative to "you" about "the user"' };
-      if ((sens && dest) || (implied && (dest || conceal || sens || harm))) return { score: 0.7, head: implied, turn, why: `imperative${modal ? ' to the model' : implied ? ' about the model\'s reply or user' : ''}${sens ? ', sensitive data' : ''}${dest ? ', destination' : ''}${conceal ? ', concealment' : ''}${harm ? ', harmful action' : ''}` };
-      if (implied) return { score: WEAK, head: true, turn, why: 'imperative about the model\'s reply or user (no target)' };
+      const implied = modal || IMPLIED.test(main);
+      const sens = SENSITIVE.test(main);
+      // without an implied addressee only sensitive data + a destination count: the other tests decide nothing
+      const dest = implied || sens ? DESTINATION.test(main) : false;
+      if (implied || (sens && dest)) {
+        const conceal = CONCEAL.test(main), harm = HARM.test(main);
+        if ((sens && dest) || (implied && (dest || conceal || sens || harm))) return { score: 0.7, head: implied, turn, why: `imperative${modal ? ' to the model' : implied ? ' about the model\'s reply or user' : ''}${sens ? ', sensitive data' : ''}${dest ? ', destination' : ''}${conceal ? ', concealment' : ''}${harm ? ', harmful action' : ''}` };
+        if (implied) return { score: WEAK, head: true, turn, why: 'imperative about the model\'s reply or user (no target)' };
+      }
     }
     // rights granted to the model by the text itself: "the assistant is authorised to …", "agents may skip …"
     if (GRANT_HINT.test(c) && AI_GRANT.test(c)) return { score: WEAK, head: true, turn, why: 'rights granted to the model' };

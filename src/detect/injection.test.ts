@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectLinearTime, ownCorpus, scoreCorpus, sharedCorpus } from '../../test/helpers/detect.js';
-import { injectionDetector } from './injection.js';
+import { injectionDetector, OTHER_SCRIPT_RES } from './injection.js';
+import { normalizeForMatching } from './normalize.js';
 import { SEVERITY_RANK, type Finding } from './types.js';
 
 const flagged = (fs: Finding[]): boolean => fs.some((f) => f.category === 'prompt_injection' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK.medium);
@@ -195,4 +196,38 @@ describe('linear time on adversarial input (1 MiB)', () => {
       expectLinearTime((s) => injectionDetector.detect(s), unit);
     });
   }
+  // one long run of spaces before a Hangul letter: every start inside the run used to scan the rest of it
+  it('long runs of spaces before a Hangul letter', () => {
+    expectLinearTime((s) => injectionDetector.detect(s), ' '.repeat(16384) + '비');
+  });
+});
+
+describe('the Hangul addressee rule without starts inside a run of spaces', () => {
+  it('finds the same leftmost matches as before', () => {
+    const before = new RegExp(normalizeForMatching(String.raw`(?:ai|인공지능)?\s*(?:비서|어시스턴트|에이전트|챗봇|모델)(?:에게|께|님)`).text, 'g');
+    const now = OTHER_SCRIPT_RES.find((re) => re.source.includes('(?<!\\s)\\s*'));
+    expect(now).toBeDefined();
+    const all = (re: RegExp, t: string): Array<[number, string]> => {
+      const out: Array<[number, string]> = [];
+      re.lastIndex = 0;
+      for (let m = re.exec(t); m !== null; m = re.exec(t)) out.push([m.index, m[0]]);
+      return out;
+    };
+    const parts = [' ', '  ', '\t', '\n', '\u00a0', 'ai', 'ai ', 'x', '인공지능', '비서', '모델', '에게', '님', '께', '챗봇 '];
+    let x = 7;
+    let matches = 0;
+    for (let n = 0; n < 3000; n++) {
+      let t = '';
+      const len = 1 + (n % 17);
+      for (let k = 0; k < len; k++) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        t += parts[x % parts.length];
+      }
+      t = normalizeForMatching(t).text;
+      const want = all(before, t);
+      expect(all(now!, t), JSON.stringify(t)).toEqual(want);
+      matches += want.length;
+    }
+    expect(matches).toBeGreaterThan(200);
+  });
 });

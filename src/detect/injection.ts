@@ -28,7 +28,7 @@ import { aboutAttacks, findDirective, WEAK, type DirectiveHit } from './directiv
 import { findInsertedTask } from './offtopic.js';
 
 export { deobfuscate } from './normalize.js';
-import { firstSetsOrUndefined, prefilterPasses, firstSets, type Prefilter } from './prefilter.js';
+import { firstSetsOrUndefined, prefilterPasses, firstSets, scanNearNonAscii, type Prefilter } from './prefilter.js';
 
 export type Kind =
   | 'addr' // text addressed to the AI / model / agent
@@ -615,7 +615,9 @@ const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
   ['exfil', 0.45, 0.55, new RegExp(fold(String.raw`(?:@|https?:\/\/)[^\n]{0,60}?(?:送信|転送|送っ|送り|送る|アップロード)`), 'g')],
   // ko: "(previous) instructions (all) ignore"
   ['override', 0.55, 0.55, new RegExp(fold(String.raw`(?:지시|명령|지침|규칙|설정|프롬프트)(?:을|를|은|는|사항을|사항은)?\s*(?:모두|전부|다)?\s*(?:무시|잊어)`), 'g')],
-  ['addr', 0.45, 0.3, new RegExp(fold(String.raw`(?:ai|인공지능)?\s*(?:비서|어시스턴트|에이전트|챗봇|모델)(?:에게|께|님)`), 'g')],
+  // (?<!\s): a start inside a run of spaces cannot be the leftmost match (one space earlier matches too), and
+  // without it every position of a long run of spaces before a Hangul letter scanned the rest of the run (quadratic)
+  ['addr', 0.45, 0.3, new RegExp(fold(String.raw`(?:ai|인공지능)?(?<!\s)\s*(?:비서|어시스턴트|에이전트|챗봇|모델)(?:에게|께|님)`), 'g')],
   ['exfil', 0.45, 0.55, new RegExp(fold(String.raw`(?:@|https?:\/\/)[^\n]{0,60}?(?:전달|전송|보내|업로드)`), 'g')],
   ['read_pass', 0.45, 0.5, new RegExp(`(?:${fold('прочитай|прочитайте|прочти|открой|считай|возьми|скопируй')})[^\n]{0,40}?(?:~/|\\.env\\b|id_rsa|${fold('ключ|парол|секрет|токен|учетн')})`, 'g')],
   ['conceal', 0.5, 0.6, new RegExp(`(?:${fold('не сообщай|не говори|не рассказывай|не упоминай|не показывай|не сообщайте|не говорите')})[^\n]{0,30}?(?:${fold('пользовател|никому')})`, 'g')],
@@ -632,6 +634,9 @@ const NON_LATIN_RULES: Array<[Kind, number, number, RegExp]> = [
   ['addr', 0.45, 0.3, new RegExp(`(?:${fold('एआई|ai')})\s*(?:${fold('सहायक|असिस्टेंट|एजेंट|मॉडल')})\s*(?:${fold('के लिए|को')})`, 'g')],
   ['exfil', 0.45, 0.55, new RegExp(`(?:@|https?://)[^\n]{0,40}?(?:${fold('भेजें|भेजो|भेज दें|अपलोड')})`, 'g')],
 ];
+
+/** The other-script rules' expressions (for the tests of scanNearNonAscii). */
+export const OTHER_SCRIPT_RES: readonly RegExp[] = [...CJK_RULES, ...NON_LATIN_RULES].map((r) => r[3]);
 
 /** Meta context: the text talks ABOUT prompt injection / is code or test material. */
 const META_STRONG = /\b(?:prompt[\s-]injections?|injection\s+(?:attacks?|attempts?|payloads?|strings?|samples?)|jailbreak(?:s|ing)?|attack\s+(?:strings?|payloads?|phrases?|examples?|texts?|patterns?|vectors?)|red[\s-]team(?:ing|ers?)?|adversarial\s+(?:prompts?|examples?|inputs?)|owasp|llm0\d|security\s+training|awareness\s+training|trainees?|a\s+classic\s+case|attackers?|malicious\s+(?:text|instructions|content|prompts?)|hides?\s+(?:text|instructions)|test\s+(?:cases?|fixtures?|suite|vectors?)|fixtures?|assert\w*|pytest|parametrize|expect\(|def\s+test_|it\(['"]|unit\s+tests?|tokeni[sz]ers?|chat\s+templates?|special\s+tokens?|chatml)/g;
@@ -845,6 +850,8 @@ export function collectHits(t: string, mode: Mode): Hit[] {
   const hits: Hit[] = [];
   const extra = (re: RegExp, kind: Kind, w: number, wt: number, lineStart = false): void => {
     const ki = K(kind);
+    // rules of other scripts on a long text: tried only near its non-ASCII characters (same matches)
+    if (!lineStart && t.length >= 256 && scanNearNonAscii(re, t, 500, (m) => hits.push({ kind, w: mode === 'tool' ? wt : w, start: m.index, end: m.index + m[0].length, quoted: -1, ki }))) return;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     let guard = 0;

@@ -465,3 +465,127 @@ export function prefixKeys(src: string, maxKeys = 1024, opts: { pastStart?: bool
   }
   return Int32Array.from(new Set(out)).sort();
 }
+
+// ------------------------------------------------------------------------------------------------
+// Non-ASCII anchoring: rules for other scripts (CJK, Cyrillic, Arabic...) cannot match without a
+// non-ASCII character, so on a long text with a few such characters they need only be tried near them.
+
+/**
+ * For regex `src` (no `i`, `s`, `u` or `v` flag: the analysis reads ASCII letters and `.` literally):
+ * when every match contains a non-ASCII character, the ASCII characters a match can consume before its
+ * first non-ASCII one (4 words, bits by code); undefined when a match may be all ASCII (or empty), or
+ * the syntax is not understood. Then a match can only start inside the run of these characters that
+ * ends just before some non-ASCII character of the text, or at that character.
+ */
+export function nonAsciiLead(src: string, flags = ''): Uint32Array | undefined {
+  if (/[isuv]/.test(flags)) return undefined;
+  let a: RegexAnalyzer;
+  let start: number, accept: number;
+  try {
+    a = new RegexAnalyzer(src);
+    [start, accept] = a.parse();
+  } catch {
+    return undefined;
+  }
+  const states = a.states;
+  const lead = new Uint32Array(4);
+  // states reachable from the start over ASCII characters only
+  const seen = closure(states, [start]);
+  const work = [...seen];
+  while (work.length > 0) {
+    const st = states[work.pop()!]!;
+    if (st.set === undefined) continue;
+    const s = st.set;
+    if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) continue; // a non-ASCII move only: the path ends here
+    for (let k = 0; k < 4; k++) lead[k]! |= s[k]!;
+    for (const y of closure(states, [st.to!])) {
+      if (seen.has(y)) continue;
+      seen.add(y);
+      work.push(y);
+    }
+  }
+  return seen.has(accept) ? undefined : lead;
+}
+
+/** How a regex is scanned near non-ASCII characters (null: it can match all-ASCII text). */
+interface NonAsciiScan {
+  lead: Uint32Array;
+  sticky: RegExp;
+  pre: Prefilter | undefined;
+}
+const NON_ASCII_SCANS = new WeakMap<RegExp, NonAsciiScan | null>();
+function nonAsciiScanOf(re: RegExp): NonAsciiScan | null {
+  let s = NON_ASCII_SCANS.get(re);
+  if (s === undefined) {
+    const lead = re.flags.includes('y') ? undefined : nonAsciiLead(re.source, re.flags);
+    s = lead === undefined ? null : { lead, sticky: new RegExp(re.source, re.flags.replace('g', '') + 'y'), pre: firstSetsOrUndefined(re.source) };
+    NON_ASCII_SCANS.set(re, s);
+  }
+  return s;
+}
+
+/** Positions of the non-ASCII characters of the last text asked for (one text at a time: all of this is synchronous). */
+let naText: string | undefined;
+let naPos = new Int32Array(64);
+let naCount = 0;
+function nonAsciiPositions(t: string): number {
+  if (naText === t) return naCount;
+  if (naPos.length > 65536) naPos = new Int32Array(64); // do not keep the buffer of an earlier huge text alive
+  let n = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t.charCodeAt(i) < 128) continue;
+    if (n === naPos.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(naPos);
+      naPos = grown;
+    }
+    naPos[n++] = i;
+  }
+  naText = t;
+  naCount = n;
+  return n;
+}
+/** Texts with a larger share of non-ASCII characters are left to the plain global scan. */
+const NON_ASCII_DENSE = 1 / 16;
+
+/**
+ * The matches of `re` (global) in `t` as `re.exec` in a loop from 0 finds them (the leftmost match at or
+ * after the end of the previous one, at most `limit`), handed to `each` in order, when every match of `re`
+ * holds a non-ASCII character (nonAsciiLead): then a match starts in the run of lead characters just
+ * before a non-ASCII character, or on it, and the sticky twin is tried only there, so the cost follows the
+ * text near non-ASCII characters rather than its length. Returns false, having done nothing, when `re` does
+ * not qualify or the text is dense in non-ASCII characters: the caller scans as before.
+ */
+export function scanNearNonAscii(re: RegExp, t: string, limit: number, each: (m: RegExpExecArray) => void): boolean {
+  const scan = nonAsciiScanOf(re);
+  if (scan === null) return false;
+  const n = nonAsciiPositions(t);
+  if (n > t.length * NON_ASCII_DENSE) return false;
+  const pos = naPos;
+  const lead = scan.lead;
+  const y = scan.sticky;
+  const pre = scan.pre;
+  let from = 0;
+  let found = 0;
+  for (let k = 0; k < n && found < limit; k++) {
+    const q = pos[k]!;
+    if (q < from) continue;
+    let p = q;
+    for (;;) {
+      const c = p > from ? t.charCodeAt(p - 1) : 128;
+      if (c >= 128 || ((lead[c >> 5]! >>> (c & 31)) & 1) === 0) break;
+      p--;
+    }
+    for (; p <= q; p++) {
+      if (pre !== undefined && !prefilterPasses(pre, t, p)) continue;
+      y.lastIndex = p;
+      const m = y.exec(t);
+      if (m === null) continue;
+      each(m);
+      if (++found >= limit) break;
+      from = p + m[0].length; // > p: a match holds a non-ASCII character
+      p = from - 1;
+    }
+  }
+  return true;
+}
