@@ -32,7 +32,7 @@ const LEAD = String.raw`(?:(?:ps|p\.s\.|nb|fyi|btw|oh\s+and|and|also|so|now|ok|o
 const ADDR_HEAD = new RegExp(
   String.raw`^${LEAD}(?:` +
     // vocative: "Assistant, …" "hey model —" "dear LLM:" "attention AI:"
-    String.raw`(?:(?:hey|hi|hello|dear|yo|ok|okay|attention|listen(?:\s+up)?|psst|look|oi|hola|hallo|liebe[rs]?|cher|chere|caro|cara|querido|querida|calling\s+all)[\s,]+)?(?:the\s+|my\s+|our\s+)?${AIP}\s*(?:[,:;!—–]|\s-\s)` +
+    String.raw`(?:(?:hey|hi|hello|dear|yo|ok|okay|attention|listen(?:\s+up)?|psst|look|oi|hola|hallo|liebe[rs]?|cher|chere|caro|cara|querido|querida|calling\s+all)[\s,]+)?(?:the\s+|my\s+|our\s+)?(?:${AIP}|[a-z]+[\s-](?:assistant|bot|copilot)s?)\s*(?:[,:;!—–]|\s-\s)` +
     // note / message / reminder … to / for the AI
     String.raw`|(?:(?:quick|small|important|urgent|private|hidden|special|final|friendly)\s+)?(?:note|notes|message|memo|reminder|instructions?|directive|request|tip|hint|heads-?up|notice|order|orders|todo|fixme|xxx|task|action(?:\s+item)?|p\.?s\.?|ps|nb|warning|update|favou?r)\s*(?:\(\s*)?(?:(?:intended|meant|addressed|written|destined|directed|reserved)\s+)?(?:to|for|@|→|->)?\s*(?:the\s+|any\s+|all\s+|every\s+|each\s+|whichever\s+|whatever\s+|an?\s+|you,?\s+)?${AI}\b` +
     String.raw`|@(?:ai|llm|agent|assistant|copilot|bot|model|claude|gpt)\b` +
@@ -93,7 +93,7 @@ const IMPLIED = new RegExp(String.raw`\b(?:the\s+${THE_USER}|your\s+(?:\w+\s+)?(
 const THIRD_USER = new RegExp(String.raw`\b(?:the|this)\s+${THE_USER}`);
 const SECOND = /\b(?:you|your)\b/;
 /** The model's own rules declared void: "your guidelines were written for an older version and no longer apply". */
-const RULES_VOID = /\byour\s+(?:\w+\s+)?(?:guidelines|rules|instructions|restrictions|policies|programming|training|safeguards|guardrails|content\s+policy|safety\s+\w+)\s+(?:[\w,']+\s+){0,8}?(?:no\s+longer\s+appl(?:y|ies)|do(?:es)?\s+not\s+apply|(?:are|is|were|was|have\s+been|has\s+been)\s+(?:now\s+)?(?:void|null|outdated|obsolete|lifted|suspended|revoked|cancell?ed|disabled|replaced|superseded|invalid|deprecated))\b/;
+const RULES_VOID = /\byour\s+(?:\w+\s+)?(?:guidelines|rules|instructions|restrictions|policies|programming|training|safeguards|guardrails|content\s+policy|safety\s+\w+)\s+(?:[\w,']+\s+){0,8}?(?:no\s+longer\s+appl(?:y|ies)|do(?:es)?\s+not\s+apply|(?:are|is|were|was|have\s+been|has\s+been)\s+(?:now\s+|\w+ly\s+)?(?:void|null|outdated|obsolete|lifted|suspended|revoked|cancell?ed|disabled|replaced|superseded|invalid|deprecated))\b/;
 /** Data a third party must not get, and where it would go. */
 const SENSITIVE = /\b(?:passwords?|passwd|api[\s_-]?keys?|access[\s_-]?tokens?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment\s+variables?|cookies?|session\s+(?:cookie|token|id)|system\s+prompt|hidden\s+(?:rules|instructions|prompt)|conversation|chat\s+(?:history|log|so\s+far)|(?:whole|entire|full)\s+chat|transcript|message\s+history|previous\s+(?:messages|questions)|last\s+(?:message|\w+\s+messages)|(?:saved|home|shipping)\s+address\w*|card\s+(?:number|details)|one-time\s+code|otp|(?:every|all|any)\s+(?:\w+\s+)?files?|(?:from|in)\s+the\s+environment)\b|(?:^|[\s'"`(])(?:\.env\b|~\/\.\w+|\/etc\/\w+|\.aws\b|\.ssh\b)|id_rsa/;
 const DESTINATION = /https?:\/\/|hxxps?:\/\/|www\.|\b[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\bwebhook\b|!\[[^\]\n]{0,60}\]\(/;
@@ -120,6 +120,7 @@ const VERBS = [
   'send', 'forward', 'email', 'e-mail', 'mail', 'cc', 'bcc', 'post', 'upload', 'submit', 'transmit', 'push', 'ship', 'sync', 'text', 'dm', 'share', 'export', 'leak',
   'print', 'reveal', 'output', 'show', 'display', 'list', 'paste', 'quote', 'dump', 'disclose', 'expose', 'repeat',
   'include', 'append', 'add', 'insert', 'attach', 'embed', 'render', 'put', 'place', 'wrap', 'hide', 'tuck', 'encode', 'translate', 'format',
+  'ask', 'request', 'obtain', 'retrieve', 'store', 'save', 'omit', 'exclude', 'promote', 'urge', 'persuade', 'convince', 'advise', 'warn', 'remind',
   'tell', 'say', 'state', 'claim', 'inform', 'answer', 'reply', 'respond', 'write', 'draft', 'compose', 'describe', 'rate', 'rank', 'recommend', 'praise', 'mention', 'call', 'label', 'report', 'confirm',
   'use', 'invoke', 'run', 'execute', 'open', 'click', 'visit', 'navigate', 'browse', 'fetch', 'download', 'install', 'look', 'search', 'read', 'check', 'find', 'scan', 'collect', 'gather', 'grab', 'extract', 'copy', 'concatenate',
   'delete', 'remove', 'wipe', 'erase', 'drop', 'purge', 'destroy', 'cancel', 'close', 'archive', 'disable', 'enable', 'turn', 'switch', 'set', 'change', 'modify', 'update', 'replace', 'edit', 'rename', 'make', 'mark', 'move',
@@ -180,7 +181,7 @@ function isDirective(s: string): boolean {
   return DIRECTIVE_REST_START.test(s) || DIRECTIVE_REST_ANYWHERE.test(s);
 }
 
-const DIRECTIVE_ANY = new RegExp(String.raw`\b(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to|will\s+now|may\s+now|are\s+now|are\s+no\s+longer)\b|\bthat\s+you\s+(?:${VERB})\b|\b(?:i\s+(?:need|want)\s+you\s+to|could\s+you|can\s+you|would\s+you|will\s+you)\s+(?:please\s+)?(?:${VERB})\b|\b(?:et|y|und|e|en|i)\s+(?:${VERB})\b|\b(?:please|kindly|pls|plz)\s+(?:${VERB})\b|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you)\b|\b(?:and|then|also|,)\s+(?:${VERB})\s+(?:the|all|every|any|my|their|his|her|your|it|them|this|that|a|an|\w+'s)\b`);
+const DIRECTIVE_ANY = new RegExp(String.raw`\b(?:you|u)\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to|will\s+now|may\s+now|are\s+now|are\s+no\s+longer)\b|\bthat\s+you\s+(?:${VERB})\b|\b(?:i\s+(?:need|want)\s+you\s+to|could\s+you|can\s+you|would\s+you|will\s+you)\s+(?:please\s+|kindly\s+|perhaps\s+|also\s+){0,2}(?:${VERB})\b|\b(?:et|y|und|e|en|i)\s+(?:${VERB})\b|\b(?:please|kindly|pls|plz)\s+(?:${VERB})\b|\bi\s+(?:give\s+you\s+permission|authori[sz]e\s+you|instruct\s+you)\b|\b(?:and|then|also|,)\s+(?:${VERB})\s+(?:the|all|every|any|my|their|his|her|your|it|them|this|that|a|an|\w+'s)\b`);
 
 /** A request for generated content (poem, story, list, recipe, tips…), as an assistant is asked for. */
 const TASK_INSERT = /^(?:please\s+|now\s+|also\s+)?(?:write|compose|provide|generate|create|suggest|give\s+me|draft|come\s+up\s+with|recommend|help\s+me\s+(?:with|write|plan|find|create|come\s+up))\b[^.?!\n]{0,80}?\b(?:poems?|story|stories|essay|jokes?|haikus?|songs?|lyrics|limericks?|recipes?|tips|ideas|itinerary|getaways?|destinations?|fun\s+facts?|quotes?|slogans?|tweets?|riddles?|workouts?|routines?|playlists?|names\s+for|titles?\s+for|movies?\s+to|books?\s+to|a\s+list\s+of\s+(?:\w+\s+){0,3}(?:books|movies|places|destinations|tips|ideas|ways|foods|exercises|activities|hobbies|games))\b/;
@@ -196,7 +197,7 @@ const HARM = /\b(?:delete|wipe|erase|drop|purge|destroy|remove|rm\s+-rf|truncate
 const PERSONA = new RegExp(String.raw`\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+|the\s+)?(?:[\w'-]+[\s,]+){0,2}(?:mode\b|,?\s*(?:an?\s+)?(?:unrestricted\s+|unfiltered\s+)?${AI}\b)|\byou\s+are\s+no\s+longer\s+(?:bound|restricted|limited|required|an?\s+${AI}|governed|subject)\b|\byou\s+are\s+['"][^'"\n]{1,30}['"]`);
 const MODAL_HINT = /\b(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|are\s+to)\b/;
 /** "the assistant must …", "any language model assessing this paper must …" */
-const AI_MODAL = new RegExp(String.raw`\b(?:the\s+|any\s+|all\s+|every\s+)?${AIP}\s+(?:\w+ing\s+[^,.;\n]{0,40}?)?(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|are\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)(?:${VERB})\b`);
+const AI_MODAL = new RegExp(String.raw`\b(?:the\s+|any\s+|all\s+|every\s+)?${AIP}\s+(?:(?:\w+ing|with|without|of|on|in|for|from|that|who|which|using|reading|having)\s+[^,.;\n]{0,40}?)?(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|are\s+to)\s+(?:now\s+|also\s+)?(?!not\b|never\b)(?:${VERB})\b`);
 
 /**
  * Weak evidence: a clause that speaks to or about the model but says nothing the rules can act on by itself
@@ -217,7 +218,7 @@ const AI_GRANT = new RegExp(
 const TARGET = /\b(?:passwords?|passwd|api[\s_-]?keys?|tokens?|credentials?|secrets?|private\s+keys?|ssh|id_rsa|\.env\b|environment(?:\s+variables?)?|cookies?|session|system\s+prompt|hidden\s+(?:rules|instructions|prompt|configuration)|(?:your\s+)?(?:configuration|instructions|rules|prompt)|conversation|chat|history|transcript|messages?|inbox|emails?|contacts?|address(?:es)?|phone|location|card|iban|account|balance|wallet|payment|invoice|refund|files?|folder|drive|repo(?:sitory)?|database|table|calendar|meetings?|tickets?|pull\s+requests?|orders?|reply|response|answer|summary|translation|review|recommendations?|output|base64|hex(?:adecimal)?|rot13|language|tool|delete_\w+|\w+_\w+|user|customer|person|admin|permissions?|access|collaborator|public|approved|passed|safe|verified|secure|scam|fake|only|competitors?)\b|https?:\/\/|www\.|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|\b[a-z0-9-]{2,40}\.(?:com|net|org|io|xyz|ru|top|win|biz|sh|info|me|co|app|dev|site|online|example)\b|\$\d|€|£|\d{3}[\s-]\d{3,4}|`[^`\n]{2,}`|!\[|<!--|[⟦〚]|密码|聊天记录|系统提示|会話|パスワード|システムプロンプト/;
 
 /** Text about attacks, quotes of them, fixtures: not an instruction to the reader. */
-const ABOUT = /\b(?:prompt[\s-]injections?|injection\s+attacks?|attackers?|researchers?|payloads?|red[\s-]team\w*|jailbreak\w*|for\s+example|such\s+as|e\.g\.|phrases?\s+(?:like|such)|(?:things|strings|words|messages|text)\s+like|examples?\s+(?:of|like)|this\s+(?:article|post|tutorial|guide|paper|course|module)|we\s+(?:explain|show|found|tested|tried|embedded|planted|inserted|injected|measured)|experiments?|study|paper|test\s+(?:pages?|cases?|suite|data)|defen[cs]es?|defenders?|detect(?:s|ed|ion|or)?|scanner|flags?|blocked|mitigation|advisory|threat\s+model|training\s+module|test\s+case|fixture|expect\(|assert|describe\(|it\(['"]|tokeni[sz]ers?|chat\s+templates?|special\s+tokens?|delimit\w*|format\s+(?:is|uses))\b/;
+const ABOUT = /\b(?:prompt[\s-]injections?|injection\s+attacks?|attackers?|researchers?|payloads?|red[\s-]team\w*|jailbreak\w*|for\s+example|such\s+as|e\.g\.|phrases?\s+(?:like|such)|(?:things|strings|words|messages|text)\s+like|examples?\s+(?:of|like)|this\s+(?:article|post|tutorial|guide|paper|course|module)|we\s+(?:explain|show|found|tested|tried|embedded|planted|inserted|injected|measured)|experiments?|test\s+(?:pages?|cases?|suite|data)|defen[cs]es?|defenders?|detect(?:s|ed|ion|or)?|scanner|flags?|blocked|mitigation|advisory|threat\s+model|training\s+module|test\s+case|fixture|expect\(|assert|describe\(|it\(['"]|tokeni[sz]ers?|chat\s+templates?|special\s+tokens?|delimit\w*|format\s+(?:is|uses))\b/;
 
 /** The text quotes or discusses attacks (articles, training material, test fixtures): not instructions to its reader. */
 export function aboutAttacks(text: string): boolean {
@@ -365,7 +366,8 @@ function scoreClause(c: string, covered: boolean, coveredWhy: string, transcript
     why = 'addressed';
     rest = c.slice(m[0].length).replace(/^[\s,:;!—–\-)\]]+/, '');
     // "whoever is summarising this thread: do X", "… wants you to do X"
-    if (!isDirective(rest)) rest = rest.replace(/^[^,:;—\n]{0,50}[,:—]\s*/, '');
+    // (not when the rest is already a request, and a URL's "https:" is not a header's colon)
+    if (!isDirective(rest) && !DIRECTIVE_ANY.test(rest)) rest = rest.replace(/^[^,:;—\n]{0,50}(?:[,—]|:(?!\/\/))\s*/, '');
     rest = rest.replace(/^(?:that\s+)?(?:you\s+)?(?:(?:permission|the\s+right|authori[sz]ation|leave|clearance)\s+)?to\s+/, '');
     // "Note to the AI: …" with nothing after the header: the instruction follows in the next clauses
     if (rest.length < 3) return { score: 0, head: true, turn, why };
