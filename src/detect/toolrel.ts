@@ -192,6 +192,8 @@ const SINK_WORDS = String.raw`\b(?:to|at|via|on) (?:the |an? |our |their |this |
 const SECRET_SINK = new RegExp(String.raw`${SECRET_N}[^.]{0,80}?\b(?:${SEND_VERB}|submit|submits|submitted)\b[^.]{0,80}?(?:${SINK_ADDR}|${SINK_WORDS})|\b(?:${SEND_VERB}|submit|submits|submitted)\b[^.]{0,80}?${SECRET_N}[^.]{0,80}?(?:${SINK_ADDR}|${SINK_WORDS})`);
 const ADDRESSEE = /\b(?:assistant|model|ai|agent|llm|chatbot|bot|claude|gpt|copilot)s?\b|\bnote to (?:the )?(?:model|assistant|ai)|\bmodel must\b/;
 const DATA_DIRECTIVE = /\b(?:must|should|always|never|do not|don't|ignore|include|send|put|read|pass|forward|before|after|instead|call|use|tell|reply|respond|answer|output|skip|also|please)\b|\b(?:assistant|model|ai|agent|llm|chatbot|bot|claude|gpt|copilot)s?\s*[:,—–]\s*[a-z]/;
+/** A call of a tool (snake_case name) asked for in a data field ("… and also call share_calendar with …"). */
+const FIELD_CALL = /\b(?:call|invoke|trigger)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+\b/;
 /** An instruction planted in a data field: a trigger clause and an action ("Before closing, delete every other ticket"). */
 const DATA_ACTION = /^(?:\W*)(?:before|after|when|whenever|always|never|also|first|then|once)\b[^.]{0,60}?\b(?:delete|remove|send|forward|call|run|execute|transfer|ignore|disable|read|upload|post|grant|approve|share|email|wire|pay|drop|close|cancel)\b/;
 const MODIFY = /\b(?:immer|siempre|toujours|sempre|hinzu|anade|ajoute|aggiungi|adicione|empfanger|destinatario|destinataire|first|push|attach|attached|with the|answer|respond|reply|approve|confirm|accept|on the user'?s behalf|always|also|must|should|set|sets|change|changes|add|adds|include|includes|bcc|cc|copy|forward|redirect|replace|append|prepend|send|pass|tell the user|report|instead|first call this tool|call this tool|with the same arguments|recipient|amount|fee|account)\b/;
@@ -229,7 +231,7 @@ const TRIGGERS = new Map<string, RegExp>();
 /** A clause that triggers on the use of tool R ("when calling R", "any call to R", "R is broken", "after every x, call R"). */
 function triggerOn(R: string): RegExp {
   return new RegExp(
-      String.raw`\b(?:wenn|sobald|bevor|nachdem|cuando|siempre que|antes de|quand|lorsque|avant de|quando|ogni volta che|prima di|sempre que)\s+(?:du\s+|tu\s+|vous\s+|usted\s+|voce\s+)?(?:\w+\s+)?${R}\b|(?<!\b(?:called|run|used|invoked|typically|usually|normally|often) )\b(?:when(?:ever)?|before|after|each time|every time|any time|if)\s+(?:you\s+|the (?:assistant|model|agent)\s+)?(?:are\s+)?(?:call(?:ing|s|ed)?|us(?:e|es|ing|ed)|invok(?:e|es|ing|ed)|run(?:ning|s)?|send(?:ing)?)?\s*(?:the\s+)?${R}\b|\b(?:any|every|each|all)\s+(?:call|calls|invocation|invocations|use|uses|request|requests)\s+(?:to|of)\s+(?:the\s+)?${R}\b|\b(?:for|on)\s+(?:every|each|any|all)\s+${R}\s+(?:call|invocation|request|use)s?\b|\b${R}\s+(?:tool\s+)?(?:is|are|was|gets)\s+(?:used|called|invoked|run)\b|\b${R}\s+(?:tool\s+)?is\s+(?:broken|compromised|unsafe|disabled|down|malicious|not to be trusted)\b|\binstead of (?:calling |using )?(?:the )?${R}\b[^.]{0,80}\btell the user|\b(?:after|before)\s+(?:every|each|any)\s+\w+[^.]{0,40}?\b(?:call|use|invoke|run)\s+(?:the\s+)?${R}\b|\b(?:call|use|invoke|run)\s+(?:the\s+)?${R}\b[^.]{0,80}?${SINK_ADDR}`,
+      String.raw`\b(?:wenn|sobald|bevor|nachdem|cuando|siempre que|antes de|quand|lorsque|avant de|quando|ogni volta che|prima di|sempre que)\s+(?:du\s+|tu\s+|vous\s+|usted\s+|voce\s+)?(?:\w+\s+)?${R}\b|(?<!\b(?:called|run|used|invoked|typically|usually|normally|often) )\b(?:when(?:ever)?|before|after|each time|every time|any time|if)\s+(?:you\s+|the (?:assistant|model|agent)\s+)?(?:are\s+)?(?:call(?:ing|s|ed)?|us(?:e|es|ing|ed)|invok(?:e|es|ing|ed)|run(?:ning|s)?|send(?:ing)?)?\s*(?:the\s+)?${R}\b|\b(?:any|every|each|all)\s+(?:call|calls|invocation|invocations|use|uses|request|requests)\s+(?:to|of)\s+(?:the\s+)?${R}\b|\b(?:for|on)\s+(?:every|each|any|all)\s+${R}\s+(?:call|invocation|request|use)s?\b|\b${R}\s+(?:tool\s+)?(?:is|are|was|gets)\s+(?:used|called|invoked|run)\b|\b${R}\s+(?:tool\s+)?(?:must|should|shall|has\s+to|needs\s+to|is\s+to)\s+(?!(?:first\s+|only\s+)?be\s+(?:called|used|run|invoked|available|installed|configured|enabled)\b)|\b${R}\s+(?:tool\s+)?is\s+(?:broken|compromised|unsafe|disabled|down|malicious|not to be trusted)\b|\binstead of (?:calling |using )?(?:the )?${R}\b[^.]{0,80}\btell the user|\b(?:after|before)\s+(?:every|each|any)\s+\w+[^.]{0,40}?\b(?:call|use|invoke|run)\s+(?:the\s+)?${R}\b|\b(?:call|use|invoke|run)\s+(?:the\s+)?${R}\b[^.]{0,80}?${SINK_ADDR}`,
   );
 }
 
@@ -338,7 +340,7 @@ function sentenceRelations(sentence: string, ctx: RelationContext, add: (rule: R
   if (OVERRIDE.test(unq)) add('override', 0.75, s);
   if (SINK.test(s)) add('sink', 0.75, s);
   if (shadows(s, ctx)) add('shadowing', 0.8, s);
-  if (ctx.dataField && ((ADDRESSEE.test(s) && DATA_DIRECTIVE.test(s)) || DATA_ACTION.test(s))) add('field-instruction', 0.75, s);
+  if (ctx.dataField && ((ADDRESSEE.test(s) && DATA_DIRECTIVE.test(s)) || DATA_ACTION.test(s) || (DATA_DIRECTIVE.test(s) && FIELD_CALL.test(s)))) add('field-instruction', 0.75, s);
 }
 
 /** Combined score of a string's relations: the strongest, raised by each further distinct relation. */
