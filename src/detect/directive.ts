@@ -43,7 +43,7 @@ const ADDR_HEAD = new RegExp(
     // claims to speak for the user / owner
     String.raw`|(?:the\s+)?(?:user's|customer's|owner's|account\s+holder's)\s+(?:message|note|request|instructions?|follow-?up|wish|orders?)\b[^:\n]{0,40}:` +
     String.raw`|\[?(?:message|note|request|instructions?|follow-?up)\s+(?:relayed\s+|forwarded\s+|passed\s+on\s+)?(?:from|by)\s+(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner))(?=\s*(?:[:,.)\]("]|to\b|$))` +
-    String.raw`|(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner)|person\s+(?:you(?:'re|\s+are)\s+(?:helping|assisting|chatting\s+with|working\s+for)|who\s+asked(?:\s+you)?[^,.;:\n]{0,40}))(?:'s)?\s+(?:also\s+|actually\s+|really\s+|now\s+|has\s+(?:already\s+)?|had\s+)?(?:wants?|asked|asks|requests?|requested|would\s+like|needs?|approved|agreed|confirmed|pre-?confirmed|authori[sz]ed|left\s+this)\b` +
+    String.raw`|(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner)|person\s+(?:you(?:'re|\s+are)\s+(?:helping|assisting|chatting\s+with|working\s+for)|who\s+asked(?:\s+you)?[^,.;:\n]{0,40}))(?:'s)?\s+(?:also\s+|actually\s+|really\s+|now\s+|has\s+(?:already\s+)?|had\s+)?(?:wants?|would\s+like|approved|agreed|confirmed|pre-?confirmed|authori[sz]ed|left\s+this|(?:asked|asks|requests?|requested|needs?)(?!\s*:))\b` +
     String.raw`|(?:speaking\s+)?as\s+(?:the|its|this)\s+(?:owner|author|developer|maintainer|administrator|admin|publisher|vendor|creator|operator)\s+of\s+this\b[^,.;:\n]{0,40}?\bi\s+(?:instruct|authori[sz]e|permit|allow|ask|require|order|give\s+you)` +
     String.raw`|(?:official\s+)?(?:notice|message|instruction|directive|order)s?\s+from\s+(?:the\s+)?(?:workspace|platform|system|site|server|security|it|compliance|admin\w*|owner|operator|developer)s?\b[^.;:\n]{0,40}?\bto\s+(?:the\s+|any\s+)?${AI}\b` +
     // "<anyone> to the AI:", "authorised by the owner:", "this directive is issued by …:"
@@ -70,7 +70,7 @@ const ADDR_HEAD_NO_AI = new RegExp(
     String.raw`|if\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|language\s+model|automated|bot|agent|assistant|model|chatbot)\b` +
     String.raw`|(?:the\s+)?(?:user's|customer's|owner's|account\s+holder's)\s+(?:message|note|request|instructions?|follow-?up|wish|orders?)\b[^:\n]{0,40}:` +
     String.raw`|\[?(?:message|note|request|instructions?|follow-?up)\s+(?:relayed\s+|forwarded\s+|passed\s+on\s+)?(?:from|by)\s+(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner))(?=\s*(?:[:,.)\]("]|to\b|$))` +
-    String.raw`|(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner)|person\s+(?:you(?:'re|\s+are)\s+(?:helping|assisting|chatting\s+with|working\s+for)|who\s+asked(?:\s+you)?[^,.;:\n]{0,40}))(?:'s)?\s+(?:also\s+|actually\s+|really\s+|now\s+|has\s+(?:already\s+)?|had\s+)?(?:wants?|asked|asks|requests?|requested|would\s+like|needs?|approved|agreed|confirmed|pre-?confirmed|authori[sz]ed|left\s+this)\b` +
+    String.raw`|(?:the\s+|your\s+)?(?:user|human|customer|account\s+(?:holder|owner)|person\s+(?:you(?:'re|\s+are)\s+(?:helping|assisting|chatting\s+with|working\s+for)|who\s+asked(?:\s+you)?[^,.;:\n]{0,40}))(?:'s)?\s+(?:also\s+|actually\s+|really\s+|now\s+|has\s+(?:already\s+)?|had\s+)?(?:wants?|would\s+like|approved|agreed|confirmed|pre-?confirmed|authori[sz]ed|left\s+this|(?:asked|asks|requests?|requested|needs?)(?!\s*:))\b` +
     String.raw`|(?:speaking\s+)?as\s+(?:the|its|this)\s+(?:owner|author|developer|maintainer|administrator|admin|publisher|vendor|creator|operator)\s+of\s+this\b[^,.;:\n]{0,40}?\bi\s+(?:instruct|authori[sz]e|permit|allow|ask|require|order|give\s+you)` +
     String.raw`|(?:[^:\n]{0,30}?\b)?(?:authori[sz]ed|approved|issued|signed\s+off|sanctioned|mandated|required)\s+by\s+(?:the\s+)?[^:\n]{1,50}:` +
     String.raw`|i\s+(?:built|wrote|made|created|maintain|own|run|developed)\s+this\s+(?:plugin|tool|server|connector|integration|site|page|document|repo\w*|dataset|app)\b` +
@@ -336,7 +336,8 @@ interface ClauseScore {
 }
 
 /** "Customer: … / Agent: …": speaker labels of a transcript, not an address to the model. */
-const LABEL_LINE = /^[ \t]*(?:customer|agent|user|assistant|human|ai|bot|support|client|operator|caller|me|you|rep|representative|staff|guest|host|interviewer|q|a)[ \t]*:/gm;
+/** Speaker labels at line starts; after a sentence end on the same line, only people's roles (an inline "Human: … Assistant: …" is a fake chat turn, not a support transcript). */
+const LABEL_LINE = /^[ \t]*(?:customer|agent|user|assistant|human|ai|bot|support|client|operator|caller|me|you|rep|representative|staff|guest|host|interviewer|q|a)[ \t]*:|(?<=[.!?]) (?:customer|agent|support|client|caller|rep|representative|staff|guest|host|interviewer)[ \t]*:/gm;
 const LABEL = /^(?:customer|agent|user|assistant|human|ai|bot|support|client|operator|caller|rep|representative|staff|guest|host)\s*:/;
 
 function isTranscript(t: string): boolean {
