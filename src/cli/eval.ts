@@ -57,7 +57,7 @@ export function register(program: Command): void {
       }
       if (opts.json) process.stdout.write(JSON.stringify({ dirs, ...report, heldOut, throughputPerDetector: perDetector }, null, 2) + '\n');
       else {
-        process.stdout.write(`Corpora: ${dirs.join(', ')}\n\nIn-sample (the shipped scorer was trained on these files)\n`);
+        process.stdout.write(`Corpora: ${dirs.join(', ')}\n\nIn-sample (the shipped scorer was trained on these files, except the eval-only challenge sets, which it has never seen)\n`);
         process.stdout.write(ev.formatReport(report));
         for (const h of heldOut) process.stdout.write('\n' + ev.formatHeldOut(h));
         if (perDetector) {
