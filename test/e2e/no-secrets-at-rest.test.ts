@@ -13,6 +13,16 @@ import { createApiKey } from '../../src/identity/apikeys.js';
 import { startHttpFixture } from '../fixtures/harness.mjs';
 import { SECRETS, PII } from '../fixtures/_data.mjs';
 
+/**
+ * The secret part of an API key (`pcx_<16 hex>_<43 base64url>`). Not `split('_')[2]`: base64url has `_` in it, so
+ * that was sometimes a fragment of a few characters, which then matched by chance in the binary database file.
+ */
+const apiKeySecret = (key: string): string => {
+  const m = /^pcx_[0-9a-f]{16}_([A-Za-z0-9_-]{43})$/.exec(key);
+  if (m === null) throw new Error(`not an API key: ${key.slice(0, 8)}…`);
+  return m[1]!;
+};
+
 describe('MCP01: no secret at rest', () => {
   it('greps the log, the audit store and the JSONL copy for every secret the test used', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pcx-secrets-'));
@@ -44,7 +54,7 @@ observability: { logLevel: trace }
       await hdr.close();
       log.flush();
     }
-    const secrets = [SECRETS.awsAccessKeyId, SECRETS.awsSecretAccessKey, SECRETS.githubToken, 'MC4CAQAwBQYDK2VwBCIEIEsHnxrJvVxVW6xAvymb6z', upstreamToken, key, key.split('_')[2]!];
+    const secrets = [SECRETS.awsAccessKeyId, SECRETS.awsSecretAccessKey, SECRETS.githubToken, 'MC4CAQAwBQYDK2VwBCIEIEsHnxrJvVxVW6xAvymb6z', upstreamToken, key, apiKeySecret(key)];
     const files: string[] = [];
     const walk = (d: string) => {
       for (const f of readdirSync(d, { withFileTypes: true })) {
