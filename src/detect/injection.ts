@@ -1318,6 +1318,11 @@ function gatewayMarkerFinding(p: PreparedText): Finding | undefined {
   };
 }
 
+/** A span of the model view (which may run into its de-obfuscated copy) as a span of the original text. */
+function viewSpan(v: PreparedText['modelView'], start: number, end: number, textLength: number): { start: number; end: number } {
+  return start >= v.normLength ? { start: 0, end: textLength } : { start: v.map(start), end: v.map(Math.min(end, v.normLength)) };
+}
+
 function detect(text: string): Finding[] {
   return detectPrepared(new PreparedText(text));
 }
@@ -1352,14 +1357,12 @@ function detectPrepared(p: PreparedText): Finding[] {
     const d = findDirective(v.text);
     if (d !== undefined && d.score < REPORT_THRESHOLD && d.score >= WEAK) weak = d;
     if (d !== undefined && d.score >= REPORT_THRESHOLD) {
-      const inCopy = d.start >= v.normLength;
       findings.push({
         category: 'prompt_injection',
         detector: 'injection.directive',
         severity: severityFor(d.score),
         score: Math.round(d.score * 1000) / 1000,
-        start: inCopy ? 0 : v.map(d.start),
-        end: inCopy ? text.length : v.map(Math.min(d.end, v.normLength)),
+        ...viewSpan(v, d.start, d.end, text.length),
         message: `Text addressed to the model that tells it what to do (${d.why})`,
         label: 'prompt-injection',
       });
@@ -1389,27 +1392,22 @@ function detectPrepared(p: PreparedText): Finding[] {
     if (w.p < m.threshold && weak !== undefined && w.p >= FUSED_THRESHOLD) {
       // two independent weak signals that agree: a clause that speaks to or about the model (no target the
       // rules can act on alone) and a scorer that rates the text as instructions, short of its own threshold
-      const inCopy = weak.start >= v.normLength;
       findings.push({
         category: 'prompt_injection',
         detector: 'injection.directive',
         severity: 'medium',
         score: Math.round(Math.max(w.p, REPORT_THRESHOLD) * 1000) / 1000,
-        start: inCopy ? 0 : v.map(weak.start),
-        end: inCopy ? text.length : v.map(Math.min(weak.end, v.normLength)),
+        ...viewSpan(v, weak.start, weak.end, text.length),
         message: `Text that speaks to the model (${weak.why}), rated as instructions by the learned scorer`,
         label: 'prompt-injection',
       });
     } else if (w.p >= m.threshold) {
-      const start = w.start >= v.normLength ? 0 : v.map(w.start);
-      const end = w.start >= v.normLength ? text.length : v.map(Math.min(w.end, v.normLength));
       findings.push({
         category: 'prompt_injection',
         detector: 'injection.model',
         severity: w.p >= 0.9 ? 'high' : 'medium',
         score: Math.round(w.p * 1000) / 1000,
-        start,
-        end,
+        ...viewSpan(v, w.start, w.end, text.length),
         message: 'The learned scorer rates this text as instructions addressed to the model',
         label: 'prompt-injection',
       });

@@ -27,7 +27,9 @@ const STOP = new Set(
 /** A question: an interrogative or auxiliary opening, a question mark at the end. */
 const QUESTION = /^(?:how|what|why|when|where|which|who|is|are|can|could|do|does|should|would|will|did)\b[^?\n]{12,200}\?$/i;
 /** A task request: a verb that asks for generated or transformed content. */
-const TASK = /^(?:please\s+)?(?:write|compose|provide|explain|describe|list|summari[sz]e|translate|generate|create|give|name|calculate|suggest|recommend|replace|rewrite|convert|analy[sz]e|compare|outline|draft|classify|identify|determine|tell\s+me|discuss|evaluate|predict|imagine|design|brainstorm)\b[^.!?\n]{10,200}[.!?]?$/i;
+/** Verbs that ask for generated or transformed content, at a sentence's opening. */
+const TASK_OPENING = String.raw`(?:please\s+)?(?:write|compose|provide|explain|describe|list|summari[sz]e|translate|generate|create|give|name|calculate|suggest|recommend|replace|rewrite|convert|analy[sz]e|compare|outline|draft|classify|identify|determine|tell\s+me|discuss|evaluate|predict|imagine|design|brainstorm)\b`;
+const TASK = new RegExp(String.raw`^${TASK_OPENING}[^.!?\n]{10,200}[.!?]?$`, 'i');
 /** The writer speaking of themself: correspondence, not an inserted task. */
 const FIRST_PERSON = /\b(?:i|me|my|mine|we|us|our|ours|i'm|i've|i'd|we're|we've)\b/i;
 /** Rest of the document: at least this many content words, or there is no topic to stray from. */
@@ -94,7 +96,7 @@ export interface InsertedTask {
 }
 
 /** A task verb at a sentence opening (sticky: tried only where a sentence starts). */
-const TASK_VERB = /(?:please\s+)?(?:write|compose|provide|explain|describe|list|summari[sz]e|translate|generate|create|give|name|calculate|suggest|recommend|replace|rewrite|convert|analy[sz]e|compare|outline|draft|classify|identify|determine|tell\s+me|discuss|evaluate|predict|imagine|design|brainstorm)\b/y;
+const TASK_VERB = new RegExp(TASK_OPENING, 'y');
 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
