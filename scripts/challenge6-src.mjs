@@ -10,16 +10,10 @@
 // meta.attack is the family (typo, hijack, todo, authority, relay, fake_turn, gateway_marker, exfil_img,
 // exfil_send, conceal_format, multilang); negatives carry meta.kind.
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from './lib/seeded.mjs';
 
 const SRC = 'authored/challenge6';
-let seed = 0x6c6e6a36;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rnd = mulberry32(0x6c6e6a36);
 const pick = (a) => a[Math.floor(rnd() * a.length)];
 
 // ---------------------------------------------------------------------------------------------------------------

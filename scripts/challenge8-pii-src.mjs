@@ -14,17 +14,11 @@
 //   (private / loopback / documentation IPs, git remotes, shell prompts), org (role mailboxes in docs, company
 //   and place names), prose (text about personal data without any)
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from './lib/seeded.mjs';
 
 const SRC = 'authored/challenge8';
 const GEN = 'challenge8-pii';
-let seed = 0x8b11_2e57;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rnd = mulberry32(0x8b11_2e57);
 const pick = (a) => a[Math.floor(rnd() * a.length)];
 const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
 const digits = (n) => Array.from({ length: n }, () => String(int(0, 9))).join('');

@@ -12,17 +12,11 @@
 //   docs (documentation examples), public (public keys, certificates), data (base64 images, versions, order numbers,
 //   prices, token counts), prose (text about passwords and keys)
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from './lib/seeded.mjs';
 
 const SRC = 'authored/challenge8';
 const GEN = 'challenge8-secrets';
-let seed = 0x8c5e_c8e7;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rnd = mulberry32(0x8c5e_c8e7);
 const pick = (a) => a[Math.floor(rnd() * a.length)];
 const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
 const chars = (set, n) => Array.from({ length: n }, () => set[Math.floor(rnd() * set.length)]).join('');

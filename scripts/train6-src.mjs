@@ -4,16 +4,10 @@
 // the challenge-6 generator and shares none of its templates. `node scripts/train6-src.mjs` writes
 // test/corpus/train6-injection.jsonl (deterministic).
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from './lib/seeded.mjs';
 
 const SRC = 'authored/s6-train';
-let seed = 0x5eed0617;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rnd = mulberry32(0x5eed0617);
 const pick = (a) => a[Math.floor(rnd() * a.length)];
 const chance = (p) => rnd() < p;
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
