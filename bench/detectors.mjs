@@ -15,14 +15,8 @@
 // which is steadier than wall time on a shared machine (the detectors are synchronous and single-threaded).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, opt } from './lib/args.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, d) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : d;
-};
 
 const DIST = path.resolve(opt('dist', path.join(ROOT, 'dist')));
 const dist = (p) => import(path.join(DIST, p));

@@ -15,18 +15,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { closeAll, cpuMs, killAllNow, rssKb, sleep, sweep } from './lib/procs.mjs';
 import { env0, startGateway, yamlServers } from './lib/paths.mjs';
 import { rawSession } from './lib/rawhttp.mjs';
+import { ROOT, opt } from './lib/args.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, d) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : d;
-};
 
 const calls = Number(opt('calls', 2000));
 const sessions = Number(opt('sessions', 1));

@@ -11,18 +11,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { closeAll, killAllNow, sweep } from './lib/procs.mjs';
 import { env0, startGateway, yamlServers } from './lib/paths.mjs';
 import { rawSession } from './lib/rawhttp.mjs';
+import { ROOT, opt } from './lib/args.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, d) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : d;
-};
 const TOP = Number(opt('top', 25));
 
 /** `fromS`: leave out the first seconds of the profile (start-up: module loading, the policy compile). */

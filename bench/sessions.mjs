@@ -12,18 +12,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { killAllNow, sweep } from './lib/procs.mjs';
 import { env0, startGateway, yamlServers } from './lib/paths.mjs';
 import { benchCapacity, memprobeArgs } from './lib/capacity.mjs';
+import { ROOT, opt } from './lib/args.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, d) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : d;
-};
 const sessions = Number(opt('sessions', 10_000));
 const steps = String(opt('steps', sessions >= 10_000 ? '1000,5000,10000' : String(sessions)))
   .split(',')
